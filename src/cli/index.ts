@@ -1,0 +1,2 @@
+// The arkitekt-next CLI. Filled by the CLI and codegen issues.
+export {};
