@@ -1,2 +1,53 @@
-// The arkitekt-next CLI. Filled by the CLI and codegen issues.
-export {};
+#!/usr/bin/env node
+/**
+ * The arkitekt-next CLI. Each command lives in `commands/<name>.ts` and exports a function that
+ * returns a commander `Command`; its action calls a plain async function that returns data and
+ * prints through the given logger. Only this file calls `process.exit`.
+ */
+import { createRequire } from "node:module";
+import { Command, CommanderError } from "commander";
+import { ReportedError, isUserFacing } from "./errors.js";
+import { commands } from "./commands/index.js";
+
+const require = createRequire(import.meta.url);
+const { version } = require("../../../package.json") as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command("arkitekt-next")
+    .description("Register typed TypeScript functions with the arkitekt platform, generate their clients, serve and call them.")
+    .version(version, "-v, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  for (const make of commands) program.addCommand(make().exitOverride());
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // commander already printed help, version or its own message.
+    return error.exitCode;
+  }
+  if (error instanceof ReportedError) return error.exitCode;
+  if (isUserFacing(error)) {
+    process.stderr.write(`error: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
+    return (error as { exitCode?: number }).exitCode ?? 1;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(
+    `internal error: this is a bug in arkitekt-next ${version} (node ${process.version}).\n${detail}\n` +
+      "  Please report it with the command you ran and the output above.\n",
+  );
+  return 70;
+}
+
+process.exitCode = await main(process.argv);
