@@ -1,0 +1,11 @@
+/**
+ * The embedded dev platform (`arkitekt-next/server`): one node http server carrying GraphQL over
+ * HTTP and WebSocket (`/graphql`), the agent socket (`/agi`), `GET /schema`, `GET /ht` and `/`.
+ * State lives in one SQLite file under `dataDir`. See shared/spec/wire-protocol.md and platform-api.md.
+ */
+export type { ServerOptions, TokenClaims } from "./options.js";
+export { ServerStartError, DEFAULTS as SERVER_DEFAULTS } from "./options.js";
+export type { Logger } from "./logger.js";
+export { silentLogger } from "./logger.js";
+export { startServer } from "./server.js";
+export type { ServerHandle } from "./server.js";

@@ -1,0 +1,129 @@
+/**
+ * Public options of the embedded server with their documented defaults, and their compiled form
+ * (everything filled in) that the rest of the server uses.
+ */
+import type { Logger } from "./logger.js";
+import { silentLogger } from "./logger.js";
+
+/**
+ * Claims of a static token, as the platform's JWTs carry them. Missing claims take the platform's
+ * dev defaults (wire-protocol.md, Authentication).
+ */
+export interface TokenClaims {
+  sub?: string;
+  iss?: string;
+  client_id?: string;
+  preferred_username?: string;
+  /** Organisation slug (authentikate ≤3). */
+  active_org?: string;
+  /** Organisation slug (authentikate ≥4). */
+  org?: string;
+  client_app?: string;
+  client_release?: string;
+  client_device?: string;
+  roles?: string[];
+  scope?: string;
+}
+
+export interface ServerOptions {
+  /** Interface to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Port; `0` picks a free one. Default `0`. */
+  port?: number;
+  /** Folder for the SQLite file (`rekuest.sqlite3`) and `dev-token.json`. Created if missing. Required. */
+  dataDir: string;
+  /** Static token map (token -> claims). Absent: a dev identity is created and written to `<dataDir>/dev-token.json`. */
+  tokens?: Record<string, TokenClaims>;
+  /** How often a HEARTBEAT is sent to each agent. Default 10000 ms. */
+  heartbeatIntervalMs?: number;
+  /** How long an agent has to answer a HEARTBEAT before the socket closes 3001. Default 5000 ms. */
+  heartbeatTimeoutMs?: number;
+  /** An agent whose last heartbeat answer is older than this is not live. Default 30000 ms. */
+  staleAfterMs?: number;
+  /** After an agent disconnects, how long its in-flight tasks wait for it to come back. Default 30000 ms. */
+  graceMs?: number;
+  /** Largest accepted WebSocket frame; larger closes 1009. Default 16 MiB. */
+  maxFrameBytes?: number;
+  /** Maximum nesting of JSON in agent frames. Default 64. */
+  maxJsonDepth?: number;
+  /** Maximum depth of a GraphQL operation. Default 15. */
+  maxGraphqlDepth?: number;
+  /** Largest accepted GraphQL HTTP body. Default 16 MiB. */
+  maxGraphqlBytes?: number;
+  /** Leveled logger; silent by default. */
+  logger?: Logger;
+}
+
+export interface CompiledOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  tokens: Record<string, TokenClaims> | undefined;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  staleAfterMs: number;
+  graceMs: number;
+  maxFrameBytes: number;
+  maxJsonDepth: number;
+  maxGraphqlDepth: number;
+  maxGraphqlBytes: number;
+  logger: Logger;
+}
+
+export const DEFAULTS = {
+  host: "127.0.0.1",
+  port: 0,
+  heartbeatIntervalMs: 10_000,
+  heartbeatTimeoutMs: 5_000,
+  staleAfterMs: 30_000,
+  graceMs: 30_000,
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxJsonDepth: 64,
+  maxGraphqlDepth: 15,
+  maxGraphqlBytes: 16 * 1024 * 1024,
+} as const;
+
+/** Thrown for options that cannot work; `hint` says what to do. */
+export class ServerStartError extends Error {
+  override readonly name = "ServerStartError";
+  constructor(
+    message: string,
+    readonly hint: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new ServerStartError(`${name} must be a non-negative number of milliseconds, got ${String(value)}`, `pass ${name} >= 0`, "ARKITEKT_SERVER_BAD_OPTION");
+  }
+  return value;
+}
+
+export function compileOptions(options: ServerOptions): CompiledOptions {
+  if (!options || typeof options.dataDir !== "string" || options.dataDir === "") {
+    throw new ServerStartError("startServer needs a dataDir", "pass { dataDir: <folder> } (tests: a temporary folder)", "ARKITEKT_SERVER_BAD_OPTION");
+  }
+  const port = options.port ?? DEFAULTS.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ServerStartError(`port must be an integer 0..65535, got ${String(port)}`, "use --port 0 for a free port", "ARKITEKT_SERVER_BAD_OPTION");
+  }
+  return {
+    host: options.host ?? DEFAULTS.host,
+    port,
+    dataDir: options.dataDir,
+    tokens: options.tokens,
+    heartbeatIntervalMs: nonNegative("heartbeatIntervalMs", options.heartbeatIntervalMs, DEFAULTS.heartbeatIntervalMs),
+    heartbeatTimeoutMs: nonNegative("heartbeatTimeoutMs", options.heartbeatTimeoutMs, DEFAULTS.heartbeatTimeoutMs),
+    staleAfterMs: nonNegative("staleAfterMs", options.staleAfterMs, DEFAULTS.staleAfterMs),
+    graceMs: nonNegative("graceMs", options.graceMs, DEFAULTS.graceMs),
+    maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+    maxJsonDepth: options.maxJsonDepth ?? DEFAULTS.maxJsonDepth,
+    maxGraphqlDepth: options.maxGraphqlDepth ?? DEFAULTS.maxGraphqlDepth,
+    maxGraphqlBytes: options.maxGraphqlBytes ?? DEFAULTS.maxGraphqlBytes,
+    logger: options.logger ?? silentLogger,
+  };
+}
