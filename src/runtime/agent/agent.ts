@@ -1,0 +1,553 @@
+/**
+ * The agent: keeps one `/agi` socket to the platform, serves ASSIGNs with the registry's functions
+ * and survives drops. Protocol: spec/wire-protocol.md §2; task sequence and close-code handling:
+ * spec/definitions-and-values.md.
+ *
+ * Life of a connection: open -> REGISTER {token, force, session_id} -> INIT {agent, inquiries} ->
+ * answer inquiries -> flush reports made while disconnected -> resend unacknowledged terminal
+ * reports -> serve. When the socket closes, the close code decides: reconnect with backoff (same
+ * session id) or stop with an `AgentStoppedError`.
+ */
+import { randomUUID } from "node:crypto";
+import WebSocket from "ws";
+import {
+  CloseCode,
+  describeCloseCode,
+  parseToAgent,
+  type AssignMessage,
+  type InitMessage,
+  type ToAgentMessage,
+} from "../../protocol/index.js";
+import type { Registry } from "../registry.js";
+import { backoffDelay, compileBackoff, type BackoffOptions, type CompiledBackoff } from "./backoff.js";
+import { AgentStoppedError } from "./errors.js";
+import { silentRuntimeLogger, type RuntimeLogger } from "./logger.js";
+import { ReportOutbox } from "./outbox.js";
+import { isTerminal, type ReportBody } from "./reports.js";
+import { TaskRun } from "./task-run.js";
+
+/** One session id per process: a reconnect of this process is recognised as the same session. */
+export const PROCESS_SESSION_ID: string = randomUUID();
+
+export interface AgentSocketOptions {
+  /** `ws(s)://host/agi`. */
+  agiUrl: string;
+  token: string;
+  registry: Registry;
+  /** Default: one per process (`PROCESS_SESSION_ID`). */
+  sessionId?: string;
+  /** Take over from another live connection of the same agent (else 4004 stops the first connect). */
+  force?: boolean;
+  /** Tasks run in parallel at most; further ASSIGNs wait on the agent (reported as PROGRESS 0). Default 16. */
+  concurrency?: number;
+  /** Put stacks into CRITICAL messages. Default false. */
+  dev?: boolean;
+  logger?: RuntimeLogger;
+  reconnect?: ReconnectOptions;
+  /** No frame from the server for this long: the socket is presumed dead and replaced. Default 45000; 0 = off. */
+  idleTimeoutMs?: number;
+  /** `close()` waits this long for running tasks before stopping them as CRITICAL. Default 10000. */
+  closeTimeoutMs?: number;
+}
+
+export interface ReconnectOptions extends BackoffOptions {
+  /**
+   * After a drop, a 4004 (the server still believes the old socket is live) is retried for this
+   * long: the server's stale window plus its heartbeat timeout. Default 35000.
+   */
+  staleWindowMs?: number;
+}
+
+/** How the agent ended. */
+export interface AgentStop {
+  /** Undefined after a `close()`. */
+  error?: AgentStoppedError;
+}
+
+interface Compiled {
+  agiUrl: string;
+  token: string;
+  registry: Registry;
+  sessionId: string;
+  force: boolean;
+  concurrency: number;
+  dev: boolean;
+  logger: RuntimeLogger;
+  backoff: CompiledBackoff;
+  staleWindowMs: number;
+  idleTimeoutMs: number;
+  closeTimeoutMs: number;
+}
+
+function compile(options: AgentSocketOptions): Compiled {
+  const concurrency = options.concurrency ?? 16;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be a positive integer, got ${String(options.concurrency)}`);
+  }
+  return {
+    agiUrl: options.agiUrl,
+    token: options.token,
+    registry: options.registry,
+    sessionId: options.sessionId ?? PROCESS_SESSION_ID,
+    force: options.force ?? false,
+    concurrency,
+    dev: options.dev ?? false,
+    logger: options.logger ?? silentRuntimeLogger,
+    backoff: compileBackoff(options.reconnect),
+    staleWindowMs: options.reconnect?.staleWindowMs ?? 35_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 45_000,
+    closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+  };
+}
+
+/** Keep this many finished task ids to recognise a re-delivered ASSIGN. */
+const FINISHED_MEMORY = 10_000;
+/** Reports made while disconnected are kept up to this many (oldest dropped first). */
+const PENDING_LIMIT = 100_000;
+
+type SessionEnd = { code: number; reason: string; initialized: boolean };
+
+export class AgentSocket {
+  readonly options: Compiled;
+  /** The platform's agent id, known after the first INIT. */
+  agentId: string | undefined;
+  readonly outbox = new ReportOutbox();
+  readonly #tasks = new Map<string, TaskRun>();
+  readonly #queue: TaskRun[] = [];
+  #running = 0;
+  #seq = 0;
+  #pending: Array<Record<string, unknown>> = [];
+  #ws: WebSocket | undefined;
+  #live = false;
+  #stopped = false;
+  #closing = false;
+  #everInitialized = false;
+  #sleepAbort = new AbortController();
+  readonly #firstInit: Deferred<void>;
+  readonly #closed: Deferred<AgentStop>;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: AgentSocketOptions) {
+    this.options = compile(options);
+    this.#firstInit = deferred();
+    this.#closed = deferred();
+    this.#firstInit.promise.catch(() => undefined);
+  }
+
+  /** Connects; resolves after the first INIT, rejects with `AgentStoppedError` when the agent cannot start. */
+  start(): Promise<void> {
+    if (!this.#loop) this.#loop = this.#run();
+    return this.#firstInit.promise;
+  }
+
+  /** Resolves once, when the agent stopped for good. */
+  get closed(): Promise<AgentStop> {
+    return this.#closed.promise;
+  }
+
+  /** True while registered on an open socket. */
+  get connected(): boolean {
+    return this.#live;
+  }
+
+  get sessionId(): string {
+    return this.options.sessionId;
+  }
+
+  /** Tasks currently running or waiting on this agent. */
+  get activeTasks(): number {
+    return this.#running + this.#queue.length;
+  }
+
+  /** Finishes running and waiting tasks (up to `closeTimeoutMs`, then reports them CRITICAL), waits for acks, closes 1000. */
+  async close(): Promise<void> {
+    if (this.#stopped) return;
+    this.#closing = true;
+    const log = this.options.logger;
+    const active = [...this.#tasks.values()].filter((run) => run.state !== "done");
+    if (active.length > 0) {
+      log.info(`agent closing: waiting up to ${this.options.closeTimeoutMs} ms for ${active.length} task(s)`);
+      const timedOut = await withTimeout(Promise.all(active.map((run) => run.finished)), this.options.closeTimeoutMs);
+      if (timedOut) {
+        for (const run of active) {
+          if (run.state === "done") continue;
+          run.abandon();
+          this.#report({
+            type: "CRITICAL",
+            task: run.id,
+            error: `the agent shut down before the task finished (waited ${this.options.closeTimeoutMs} ms)`,
+          });
+        }
+      }
+    }
+    if (this.#live && this.outbox.size > 0) await withTimeout(this.outbox.drained(), 2_000);
+    if (this.outbox.size > 0) {
+      log.warn(`agent closing with ${this.outbox.size} unacknowledged terminal report(s); the server decides their tasks' fate`);
+    }
+    this.#finish({});
+    this.#ws?.close(CloseCode.Normal, "agent closed");
+    await this.#loop;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // connection loop
+
+  async #run(): Promise<void> {
+    let attempt = 0;
+    let droppedAt: number | undefined;
+    while (!this.#stopped) {
+      const end = await this.#session();
+      if (this.#stopped) break;
+      if (end.initialized) {
+        attempt = 0;
+        droppedAt = Date.now();
+      }
+      const stop = this.#classify(end, droppedAt);
+      if (stop) {
+        this.#abandonAll();
+        this.#finish({ error: stop });
+        break;
+      }
+      const delay = backoffDelay(attempt++, this.options.backoff);
+      this.options.logger.warn(
+        `agent socket closed (${end.code} ${describeCloseCode(end.code)}${end.reason ? `: ${end.reason}` : ""}); reconnecting in ${delay} ms`,
+      );
+      await sleep(delay, this.#sleepAbort.signal);
+    }
+  }
+
+  /** Decides what a close means: undefined = reconnect; an error = stop. */
+  #classify(end: SessionEnd, droppedAt: number | undefined): AgentStoppedError | undefined {
+    const { code, reason } = end;
+    const said = `${describeCloseCode(code)}${reason ? `: ${reason}` : ""}`;
+    switch (code) {
+      case CloseCode.AlreadyConnected: {
+        const withinStale = droppedAt !== undefined && Date.now() - droppedAt < this.options.staleWindowMs;
+        if (withinStale) return undefined;
+        return new AgentStoppedError(
+          "ARKITEKT_AGENT_ALREADY_CONNECTED",
+          `another process is connected as this agent (close 4004: ${said})`,
+          "stop the other process, or pass force: true (CLI: --force) to take over its connection",
+          code,
+        );
+      }
+      case CloseCode.Replaced:
+        return new AgentStoppedError(
+          "ARKITEKT_AGENT_REPLACED",
+          `another connection took over this agent (close 4005: ${said}); this process stops serving`,
+          "only one process can serve an agent identity; use a different token (client) for a second agent",
+          code,
+        );
+      case CloseCode.Blocked:
+        return new AgentStoppedError(
+          "ARKITEKT_AGENT_BLOCKED",
+          `the agent is blocked on the platform (close 4003: ${said})`,
+          "ask an administrator to unblock it (GraphQL unblock, or the web UI)",
+          code,
+        );
+      case CloseCode.ProtocolError:
+        return new AgentStoppedError(
+          "ARKITEKT_AGENT_REFUSED",
+          `the platform refused the agent (close 3003: ${said})`,
+          "check the token (is it valid, with client_app and client_release claims?) and that ensureAgent ran for it",
+          code,
+        );
+      case CloseCode.MessageTooBig:
+      case CloseCode.NotJson:
+        return new AgentStoppedError(
+          "ARKITEKT_AGENT_BAD_FRAME",
+          `the platform closed the socket because of a frame we sent (close ${code}: ${said})`,
+          "this is a bug in arkitekt-next or a return value over the server's frame limit: please report it with the task's action",
+          code,
+        );
+      default:
+        return undefined;
+    }
+  }
+
+  /** One socket, from open to close. Never rejects. */
+  #session(): Promise<SessionEnd> {
+    return new Promise<SessionEnd>((resolve) => {
+      let initialized = false;
+      let idle: NodeJS.Timeout | undefined;
+      const ws = new WebSocket(this.options.agiUrl, { maxPayload: 64 * 1024 * 1024 });
+      this.#ws = ws;
+      const touch = () => {
+        if (this.options.idleTimeoutMs <= 0) return;
+        if (idle) clearTimeout(idle);
+        idle = setTimeout(() => {
+          this.options.logger.warn(`no frame from the platform for ${this.options.idleTimeoutMs} ms; replacing the socket`);
+          ws.terminate();
+        }, this.options.idleTimeoutMs);
+        idle.unref?.();
+      };
+      ws.on("open", () => {
+        touch();
+        ws.send(
+          JSON.stringify({
+            type: "REGISTER",
+            id: randomUUID(),
+            token: this.options.token,
+            force: this.options.force,
+            session_id: this.options.sessionId,
+          }),
+        );
+      });
+      ws.on("message", (data, isBinary) => {
+        touch();
+        if (isBinary) {
+          this.options.logger.warn("ignored a binary frame from the platform");
+          return;
+        }
+        const parsed = parseToAgent(data.toString());
+        if (!parsed.ok) {
+          this.options.logger.error(`ignored a frame from the platform that does not fit the protocol: ${parsed.error.message}`);
+          return;
+        }
+        const message = parsed.message;
+        if (message.type === "INIT") {
+          initialized = true;
+          this.#onInit(ws, message);
+          return;
+        }
+        if (!initialized) {
+          if (message.type === "PROTOCOL_ERROR") this.options.logger.error(`platform: ${message.error}`);
+          return;
+        }
+        this.#onMessage(ws, message);
+      });
+      ws.on("error", (error) => {
+        this.options.logger.debug(`agent socket error: ${error.message}`);
+      });
+      ws.on("close", (code, reasonBuffer) => {
+        if (idle) clearTimeout(idle);
+        if (this.#ws === ws) {
+          this.#ws = undefined;
+          this.#live = false;
+        }
+        resolve({ code, reason: reasonBuffer.toString(), initialized });
+      });
+    });
+  }
+
+  #onInit(ws: WebSocket, init: InitMessage): void {
+    const log = this.options.logger;
+    if (this.agentId !== undefined && this.agentId !== init.agent) {
+      log.warn(`the platform now names this agent ${init.agent} (was ${this.agentId})`);
+    }
+    this.agentId = init.agent;
+    this.#live = true;
+    log.info(`agent ${init.agent} registered (session ${this.options.sessionId}, ${init.inquiries.length} inquiries)`);
+    for (const { task } of init.inquiries) {
+      const run = this.#tasks.get(task);
+      if (!run) {
+        this.#report({
+          type: "CRITICAL",
+          task,
+          error: "the agent does not know this task (it restarted or lost it while it ran); the result is unknown",
+        });
+      } else if (run.state === "running") {
+        this.#report({ type: "PROGRESS", task, message: "still running" });
+      } else if (run.state === "queued") {
+        this.#report({ type: "PROGRESS", task, progress: 0, message: "waiting on the agent" });
+      }
+      // done: its terminal report is in the outbox, resent below.
+    }
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const frame of pending) this.#send(ws, frame);
+    for (const held of this.outbox.pending()) this.#send(ws, held.frame);
+    if (!this.#everInitialized) {
+      this.#everInitialized = true;
+      this.#firstInit.resolve();
+    }
+  }
+
+  #onMessage(ws: WebSocket, message: ToAgentMessage): void {
+    const log = this.options.logger;
+    switch (message.type) {
+      case "HEARTBEAT":
+        this.#send(ws, { type: "HEARTBEAT_ANSWER", id: randomUUID() });
+        return;
+      case "ASSIGN":
+        this.#onAssign(message);
+        return;
+      case "CANCEL": {
+        const run = this.#tasks.get(message.task);
+        if (run) run.cancel();
+        else this.#report({ type: "CANCELLED", task: message.task });
+        return;
+      }
+      case "INTERRUPT": {
+        const run = this.#tasks.get(message.task);
+        if (run) run.interrupt();
+        else this.#report({ type: "INTERRUPTED", task: message.task });
+        return;
+      }
+      case "PAUSE":
+        this.#tasks.get(message.task)?.pause();
+        return;
+      case "RESUME":
+        this.#tasks.get(message.task)?.resume(message.step);
+        return;
+      case "EVENT_ACK":
+        this.outbox.release(message.event);
+        return;
+      case "PROTOCOL_ERROR": {
+        if (message.event) {
+          const dropped = this.outbox.release(message.event);
+          log.warn(
+            `platform refused report ${message.event}${message.task ? ` on task ${message.task}` : ""}: ${message.error}${dropped ? " (dropped it)" : ""}`,
+          );
+        } else {
+          log.error(`platform protocol error: ${message.error}`);
+        }
+        return;
+      }
+      case "KICK":
+        log.warn(`the platform kicked this agent${message.reason ? `: ${message.reason}` : ""}`);
+        return;
+      case "BOUNCE":
+        log.info("the platform asked this agent to reconnect (BOUNCE)");
+        ws.terminate();
+        return;
+      case "INIT":
+        return;
+      default:
+        log.debug(`ignored ${message.type}`);
+    }
+  }
+
+  #onAssign(message: AssignMessage): void {
+    const existing = this.#tasks.get(message.task);
+    if (existing) {
+      const held = this.outbox.forTask(message.task);
+      if (held && this.#ws && this.#live) this.#send(this.#ws, held.frame);
+      this.options.logger.debug(`ignored a second ASSIGN for task ${message.task} (${existing.state})`);
+      return;
+    }
+    if (this.#closing) {
+      this.options.logger.debug(`agent closing: left ASSIGN ${message.task} to the platform`);
+      return;
+    }
+    const entry = this.options.registry.entries[message.interface];
+    const run = new TaskRun(message, entry, { dev: this.options.dev, emit: (report) => this.#report(report) });
+    this.#tasks.set(message.task, run);
+    if (this.#running < this.options.concurrency) {
+      this.#start(run);
+    } else {
+      this.#queue.push(run);
+      this.#report({ type: "PROGRESS", task: run.id, progress: 0, message: `waiting on the agent (${this.#queue.length} queued)` });
+    }
+  }
+
+  #start(run: TaskRun): void {
+    this.#running++;
+    void run.run().finally(() => {
+      this.#running--;
+      this.#next();
+      this.#forgetOld();
+    });
+  }
+
+  #next(): void {
+    while (this.#running < this.options.concurrency && this.#queue.length > 0) {
+      const run = this.#queue.shift()!;
+      if (run.state === "queued") this.#start(run);
+    }
+  }
+
+  #forgetOld(): void {
+    if (this.#tasks.size <= FINISHED_MEMORY) return;
+    for (const [id, run] of this.#tasks) {
+      if (this.#tasks.size <= FINISHED_MEMORY) break;
+      if (run.state === "done" && !this.outbox.forTask(id)) this.#tasks.delete(id);
+    }
+  }
+
+  /** Adds id and seq; terminal reports go to the outbox; sent now when live, else after the next INIT. */
+  #report(body: ReportBody): void {
+    const frame: Record<string, unknown> = { ...body, id: randomUUID(), seq: ++this.#seq };
+    if (isTerminal(body)) {
+      this.outbox.hold({ id: frame.id as string, task: body.task, frame });
+      if (this.#ws && this.#live) this.#send(this.#ws, frame);
+      return;
+    }
+    if (this.#ws && this.#live) {
+      this.#send(this.#ws, frame);
+      return;
+    }
+    if (this.#pending.length >= PENDING_LIMIT) {
+      this.#pending.shift();
+      this.options.logger.warn(`dropped the oldest report held while disconnected (over ${PENDING_LIMIT})`);
+    }
+    this.#pending.push(frame);
+  }
+
+  #send(ws: WebSocket, frame: Record<string, unknown>): void {
+    if (ws.readyState !== WebSocket.OPEN) {
+      if (!isTerminal(frame as ReportBody) && frame.type !== "HEARTBEAT_ANSWER") this.#pending.push(frame);
+      return;
+    }
+    ws.send(JSON.stringify(frame));
+  }
+
+  #abandonAll(): void {
+    for (const run of this.#tasks.values()) run.abandon();
+    this.#queue.length = 0;
+  }
+
+  #finish(stop: AgentStop): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#live = false;
+    this.#sleepAbort.abort();
+    if (stop.error) {
+      this.options.logger.error(`${stop.error.message} (${stop.error.hint})`);
+      this.#firstInit.reject(stop.error);
+    } else {
+      this.#firstInit.reject(new AgentStoppedError("ARKITEKT_AGENT_CLOSED", "the agent was closed before it connected", "nothing to do"));
+    }
+    this.#closed.resolve(stop);
+  }
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Resolves true when `ms` passed before `promise` settled. */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
+  try {
+    return await Promise.race([promise.then(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
