@@ -1,0 +1,240 @@
+/**
+ * The GraphQL stage of `arkitekt-next gen`: reads the project's `codegen.yml`, and for every
+ * output loads the schema (once per distinct schema), loads and validates the documents, runs
+ * graphql-codegen's `codegen()` in this process with the stock `typescript-operations` and
+ * `typed-document-node` plugins plus our function-layer plugin, and formats the result with
+ * prettier. It returns files and diagnostics; it never writes (the orchestrator does).
+ *
+ * Everything heavy (graphql, graphql-codegen, handlebars, prettier) is imported lazily, so a
+ * project without a `codegen.yml` pays nothing for this stage.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Types } from "@graphql-codegen/plugin-helpers";
+import { silentLogger, type Diagnostic, type GeneratedFile, type Logger, type StageResult } from "../types.js";
+import { parseCodegenConfig, type CodegenTarget, type PluginEntry } from "./config.js";
+import { loadDocuments, loadSchema, validateDocuments, type LoadedDocument, type LoadedSchema } from "./load.js";
+import { createClientPlugin, type ClientViewModel } from "./plugin.js";
+import { scalarMappings, usedCustomScalars } from "./scalars.js";
+
+export interface GenerateGraphqlOptions {
+  /** The project directory; paths in the config are relative to it. */
+  cwd: string;
+  /** The codegen config, absolute or relative to `cwd` (usually `codegen.yml`). */
+  configPath: string;
+  logger?: Logger;
+  /** Environment for `${VAR}` expansion and `ARKITEKT_TOKEN`. Default: `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** `fetch` for schema URLs. Default: the global one. */
+  fetch?: typeof fetch;
+}
+
+interface Templates {
+  header: (context: Record<string, string>) => string;
+  client: (view: ClientViewModel) => string;
+}
+
+/** The package's `templates/` folder, from `src/codegen/graphql` or `dist/src/codegen/graphql`. */
+export function templatesDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const up of ["../../..", "../../../.."]) {
+    const candidate = path.resolve(here, up, "templates");
+    if (existsSync(path.join(candidate, "graphql-client.hbs"))) return candidate;
+  }
+  throw new Error(`templates/graphql-client.hbs not found above ${here}`);
+}
+
+async function loadTemplates(): Promise<Templates> {
+  const { default: Handlebars } = await import("handlebars");
+  const dir = templatesDir();
+  const [header, client] = await Promise.all([
+    readFile(path.join(dir, "graphql-header.hbs"), "utf8"),
+    readFile(path.join(dir, "graphql-client.hbs"), "utf8"),
+  ]);
+  const options = { noEscape: true, strict: false } as const;
+  return { header: Handlebars.compile(header, options), client: Handlebars.compile(client, options) };
+}
+
+async function formatTypeScript(source: string): Promise<string> {
+  const [prettier, typescript, estree] = await Promise.all([
+    import("prettier/standalone"),
+    import("prettier/plugins/typescript"),
+    import("prettier/plugins/estree"),
+  ]);
+  return prettier.format(source, {
+    parser: "typescript",
+    plugins: [typescript.default ?? typescript, estree.default ?? estree] as never,
+    printWidth: 100,
+  });
+}
+
+type PluginModule = { plugin: (...args: never[]) => unknown };
+
+async function pluginModule(name: string, templates: Templates): Promise<PluginModule> {
+  switch (name) {
+    case "typescript":
+      return (await import("@graphql-codegen/typescript")) as unknown as PluginModule;
+    case "typescript-operations":
+      return (await import("@graphql-codegen/typescript-operations")) as unknown as PluginModule;
+    case "typed-document-node":
+      return (await import("@graphql-codegen/typed-document-node")) as unknown as PluginModule;
+    default:
+      return createClientPlugin(templates.client) as unknown as PluginModule;
+  }
+}
+
+function describeSchema(target: CodegenTarget): string {
+  return target.schema.map((s) => (s.kind === "file" ? s.pattern : s.url)).join(", ");
+}
+
+async function generateTarget(
+  target: CodegenTarget,
+  schema: LoadedSchema,
+  documents: LoadedDocument[],
+  context: { configFile: string; templates: Templates; logger: Logger },
+): Promise<{ file?: GeneratedFile; diagnostics: Diagnostic[] }> {
+  const { configFile, templates, logger } = context;
+  const graphql = await import("graphql");
+  const diagnostics = await validateDocuments(schema.schemaAst, documents);
+  if (diagnostics.length > 0) return { diagnostics };
+
+  // Scalars: every custom scalar the documents reach must have a mapping.
+  const mappings = scalarMappings((target.config as { scalars?: unknown }).scalars);
+  const combined = { kind: graphql.Kind.DOCUMENT, definitions: documents.flatMap((d) => d.document.definitions) } as const;
+  const used = await usedCustomScalars(schema.schemaAst, combined);
+  const lines = new Map(documents.map((d) => [d.location, d.lines]));
+  for (const [name, place] of used) {
+    if (mappings[name]) continue;
+    const diagnostic: Diagnostic = {
+      file: place.file || configFile,
+      line: place.line,
+      column: place.column,
+      message: `the custom scalar ${name} has no TypeScript type`,
+      hint: `map it in ${configFile}: \`config: { scalars: { ${name}: string } }\` (or \`{ input: ..., output: ... }\`) under the top level or generates["${target.output}"]`,
+      code: "ARK_UNMAPPED_SCALAR",
+    };
+    const sourceLine = lines.get(place.file)?.[place.line - 1];
+    if (sourceLine !== undefined) diagnostic.sourceLine = sourceLine;
+    diagnostics.push(diagnostic);
+  }
+  if (diagnostics.length > 0) return { diagnostics };
+
+  const names = target.plugins.map((p) => p.name);
+  let plugins: PluginEntry[] = target.plugins;
+  if (names.includes("typescript") && names.includes("typescript-operations")) {
+    // graphql-codegen 6: typescript-operations emits the enums and input types itself; the
+    // typescript plugin would declare them a second time and the file would not compile.
+    logger.debug(`${target.output}: skipping the typescript plugin (typescript-operations emits the types it needs)`);
+    plugins = plugins.filter((p) => p.name !== "typescript");
+  }
+  const scalarsConfig: Record<string, { input: string; output: string }> = {};
+  for (const type of Object.values(schema.schemaAst.getTypeMap())) {
+    if (graphql.isScalarType(type) && !graphql.isSpecifiedScalarType(type) && mappings[type.name]) {
+      scalarsConfig[type.name] = { input: `Scalars["${type.name}"]["input"]`, output: `Scalars["${type.name}"]["output"]` };
+    }
+  }
+  const config: Record<string, unknown> = {
+    dedupeOperationSuffix: true,
+    useTypeImports: true,
+    ...target.config,
+    documentMode: "string",
+    scalars: scalarsConfig,
+    arkitektScalars: mappings,
+  };
+  const pluginMap: Record<string, PluginModule> = {};
+  for (const plugin of plugins) pluginMap[plugin.name] = await pluginModule(plugin.name, templates);
+
+  const { codegen } = await import("@graphql-codegen/core");
+  const codegenDocuments: Types.DocumentFile[] = documents.map((d) => ({ location: d.location, document: d.document }));
+  let output: string;
+  try {
+    output = await codegen({
+      filename: target.output,
+      schema: schema.schemaDocument ?? (undefined as never),
+      schemaAst: schema.schemaAst,
+      documents: codegenDocuments,
+      config,
+      plugins: plugins.map((p) => ({ [p.name]: p.config })),
+      pluginMap: pluginMap as never,
+      skipDocumentsValidation: true,
+    });
+  } catch (error) {
+    return {
+      diagnostics: [{ file: configFile, line: 0, column: 0, message: `graphql-codegen failed for ${target.output}: ${(error as Error).message.split("\n")[0]}`, hint: "check the plugin config of this output", code: "ARK_GRAPHQL_CODEGEN" }],
+    };
+  }
+  const header = templates.header({
+    config: configFile,
+    output: target.output,
+    schema: describeSchema(target),
+    documents: target.documents.join(", ") || "(none)",
+  });
+  const content = await formatTypeScript(`${header}\n${output}`);
+  return { file: { path: target.output, content }, diagnostics: [] };
+}
+
+/**
+ * Runs every output of the codegen config. All or nothing: with any diagnostic, no files.
+ * Called by `arkitekt-next gen` when the project has a `codegen.yml`.
+ */
+export async function generateGraphql(options: GenerateGraphqlOptions): Promise<StageResult> {
+  const logger = options.logger ?? silentLogger;
+  const cwd = path.resolve(options.cwd);
+  const configAbsolute = path.resolve(cwd, options.configPath);
+  const configFile = path.relative(cwd, configAbsolute).split(path.sep).join("/") || options.configPath;
+  const started = performance.now();
+
+  let text: string;
+  try {
+    text = await readFile(configAbsolute, "utf8");
+  } catch {
+    return {
+      files: [],
+      diagnostics: [{ file: configFile, line: 0, column: 0, message: `codegen config ${configFile} does not exist`, hint: "create it (see the package's own codegen.yml) or remove the GraphQL step", code: "ARK_CODEGEN_CONFIG" }],
+    };
+  }
+  const parsed = await parseCodegenConfig(text, configFile, options.env ?? process.env);
+  if (!parsed.config) return { files: [], diagnostics: parsed.diagnostics };
+
+  const templates = await loadTemplates();
+  const schemas = new Map<string, Promise<Awaited<ReturnType<typeof loadSchema>>>>();
+  const documentSets = new Map<string, Promise<Awaited<ReturnType<typeof loadDocuments>>>>();
+  const files: GeneratedFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const reported = new Set<string>();
+  const report = (items: readonly Diagnostic[]): void => {
+    for (const item of items) {
+      const key = `${item.file}:${item.line}:${item.column}:${item.message}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      diagnostics.push(item);
+    }
+  };
+
+  for (const target of parsed.config.targets) {
+    const schemaKey = JSON.stringify(target.schema);
+    let schemaPromise = schemas.get(schemaKey);
+    if (!schemaPromise) {
+      const loadOptions = { cwd, configFile, ...(options.env ? { env: options.env } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) };
+      schemaPromise = loadSchema(target.schema, loadOptions);
+      schemas.set(schemaKey, schemaPromise);
+    }
+    const documentsKey = JSON.stringify(target.documents);
+    let documentsPromise = documentSets.get(documentsKey);
+    if (!documentsPromise) {
+      documentsPromise = loadDocuments(target.documents, cwd);
+      documentSets.set(documentsKey, documentsPromise);
+    }
+    const [schema, documents] = await Promise.all([schemaPromise, documentsPromise]);
+    report(schema.diagnostics);
+    report(documents.diagnostics);
+    if (!schema.value || !documents.value) continue;
+    const result = await generateTarget(target, schema.value, documents.value, { configFile, templates, logger });
+    report(result.diagnostics);
+    if (result.file) files.push(result.file);
+    logger.debug(`${target.output}: ${result.file ? "generated" : "failed"} (${Math.round(performance.now() - started)} ms since start)`);
+  }
+  return diagnostics.length > 0 ? { files: [], diagnostics } : { files, diagnostics };
+}

@@ -1,0 +1,331 @@
+/**
+ * The GraphQL client the generated functions run on.
+ *
+ * - Queries and mutations: `POST <url>` with `Authorization: Bearer <token>`, abortable with an
+ *   `AbortSignal`.
+ * - Subscriptions: the `graphql-ws` protocol on `wsUrl` (default: `url` with ws:// or wss://),
+ *   `connection_init` payload `{ token }`. The socket opens on the first subscription (the
+ *   `graphql-ws` package and `ws` are loaded only then), closes shortly after the last one ends,
+ *   and reconnects with exponential backoff while subscriptions are active; they resume
+ *   automatically after a reconnect.
+ *
+ * Nothing here imports codegen or server code.
+ */
+import type { Client as WsClient, ExecutionResult } from "graphql-ws";
+import { GraphQLRequestError, GraphQLTransportError, type GraphQLErrorEntry } from "./errors.js";
+
+/** One call of a generated function: the document, its operation name and variables. */
+export interface GraphQLOperation<TData, TVariables, TResult = TData> {
+  /** The operation text (a `TypedDocumentString` or a plain string). */
+  document: string | { toString(): string };
+  operationName: string;
+  variables?: TVariables;
+  /** Picks the result out of `data` (generated functions unwrap the root field). */
+  select?: (data: TData) => TResult;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Extra headers for this request. */
+  headers?: Record<string, string>;
+}
+
+export interface SubscribeOptions {
+  /** Aborting ends the iteration cleanly (the loop simply finishes) and completes the subscription on the server. */
+  signal?: AbortSignal;
+}
+
+export interface ReconnectOptions {
+  /** How often to retry a lost subscription socket before failing the subscriptions. Default 10. */
+  attempts?: number;
+  /** First delay; doubles per attempt with ±25 % jitter. Default 250 ms. */
+  initialDelayMs?: number;
+  /** Upper bound of one delay. Default 10 000 ms. */
+  maxDelayMs?: number;
+}
+
+/** Structural logger (the CLI's logger fits). Silent when absent. */
+export interface TransportLogger {
+  debug(message: string): void;
+  warn(message: string): void;
+}
+
+export interface GraphQLClientOptions {
+  /** The GraphQL HTTP endpoint, e.g. `http://127.0.0.1:8080/graphql`. */
+  url: string;
+  /** Bearer token; a function is called per request and per (re)connect, so a refreshed token is picked up. */
+  token?: string | (() => string | Promise<string>);
+  /** The graphql-ws endpoint. Default: `url` with its scheme changed to ws/wss. */
+  wsUrl?: string;
+  /** `fetch` to use. Default: the global one. */
+  fetch?: typeof fetch;
+  /** A WebSocket constructor. Default: the global one, else the `ws` package. */
+  webSocketImpl?: unknown;
+  /** Headers sent with every HTTP request. */
+  headers?: Record<string, string>;
+  reconnect?: ReconnectOptions;
+  logger?: TransportLogger;
+}
+
+/** What generated code needs from a client. Implement it to run the generated functions over another transport. */
+export interface GraphQLClient {
+  readonly url: string;
+  request<TData, TVariables = Record<string, unknown>, TResult = TData>(
+    operation: GraphQLOperation<TData, TVariables, TResult>,
+    options?: RequestOptions,
+  ): Promise<TResult>;
+  subscribe<TData, TVariables = Record<string, unknown>, TResult = TData>(
+    operation: GraphQLOperation<TData, TVariables, TResult>,
+    options?: SubscribeOptions,
+  ): AsyncIterableIterator<TResult>;
+  /** Ends every subscription and closes the socket. HTTP requests keep working. */
+  close(): Promise<void>;
+}
+
+/** Close codes after which reconnecting cannot help (graphql-ws: bad request, unauthorized, forbidden, subprotocol). */
+const FATAL_CLOSE_CODES = new Set([1002, 4400, 4401, 4403, 4406]);
+
+interface CloseLike {
+  code: number;
+  reason?: string;
+}
+
+function isCloseLike(value: unknown): value is CloseLike {
+  return typeof value === "object" && value !== null && typeof (value as { code?: unknown }).code === "number" && "reason" in value;
+}
+
+function describeCause(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as Error & { cause?: unknown }).cause;
+    if (cause instanceof Error) {
+      const code = (cause as Error & { code?: string }).code;
+      return code ? `${code} ${cause.message}` : cause.message;
+    }
+    return error.message;
+  }
+  return String(error);
+}
+
+function toWsUrl(url: string): string {
+  return url.replace(/^http(s?):\/\//i, (_m, s: string) => `ws${s}://`);
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
+}
+
+export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClient {
+  const url = options.url;
+  const wsUrl = options.wsUrl ?? toWsUrl(url);
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const logger = options.logger;
+  const attempts = options.reconnect?.attempts ?? 10;
+  const initialDelay = options.reconnect?.initialDelayMs ?? 250;
+  const maxDelay = options.reconnect?.maxDelayMs ?? 10_000;
+  let wsClient: Promise<WsClient> | undefined;
+  let closed = false;
+  const active = new Set<() => void>();
+
+  const resolveToken = async (): Promise<string | undefined> =>
+    typeof options.token === "function" ? await options.token() : options.token;
+
+  async function request<TData, TVariables, TResult>(
+    operation: GraphQLOperation<TData, TVariables, TResult>,
+    requestOptions: RequestOptions = {},
+  ): Promise<TResult> {
+    const { operationName } = operation;
+    const signal = requestOptions.signal;
+    if (signal?.aborted) throw abortReason(signal);
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: "application/graphql-response+json, application/json",
+      ...options.headers,
+      ...requestOptions.headers,
+    };
+    const token = await resolveToken();
+    if (token) headers.authorization = `Bearer ${token}`;
+    let response: Response;
+    try {
+      response = await fetchImpl(url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ query: String(operation.document), operationName, variables: operation.variables ?? {} }),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw abortReason(signal);
+      throw new GraphQLTransportError(operationName, `could not reach ${url}: ${describeCause(error)}`, undefined, { cause: error });
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      if (signal?.aborted) throw abortReason(signal);
+      throw new GraphQLTransportError(operationName, `the response from ${url} broke off: ${describeCause(error)}`, response.status, { cause: error });
+    }
+    let body: { data?: TData | null; errors?: GraphQLErrorEntry[] };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      const snippet = text.length > 200 ? `${text.slice(0, 200)}...` : text;
+      throw new GraphQLTransportError(operationName, `HTTP ${response.status} from ${url} is not GraphQL JSON: ${snippet}`, response.status);
+    }
+    if (body.errors && body.errors.length > 0) throw new GraphQLRequestError(operationName, body.errors);
+    if (!response.ok) throw new GraphQLTransportError(operationName, `HTTP ${response.status} ${response.statusText} from ${url}`, response.status);
+    if (body.data === undefined || body.data === null) {
+      throw new GraphQLRequestError(operationName, [{ message: "the response has no data" }]);
+    }
+    return operation.select ? operation.select(body.data) : (body.data as unknown as TResult);
+  }
+
+  function connect(): Promise<WsClient> {
+    wsClient ??= (async () => {
+      const { createClient } = await import("graphql-ws");
+      const webSocketImpl = options.webSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket ?? (await import("ws")).default;
+      return createClient({
+        url: wsUrl,
+        webSocketImpl,
+        lazy: true,
+        lazyCloseTimeout: 100,
+        connectionParams: async () => {
+          const token = await resolveToken();
+          return token ? { token } : {};
+        },
+        retryAttempts: attempts,
+        shouldRetry: (reason) => !(isCloseLike(reason) && FATAL_CLOSE_CODES.has(reason.code)),
+        retryWait: async (retries) => {
+          const base = Math.min(maxDelay, initialDelay * 2 ** retries);
+          const delay = base * (0.75 + Math.random() * 0.5);
+          logger?.debug(`graphql-ws: reconnecting to ${wsUrl} in ${Math.round(delay)} ms (attempt ${retries + 1} of ${attempts})`);
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        },
+        on: {
+          connected: () => logger?.debug(`graphql-ws: connected to ${wsUrl}`),
+          closed: (event) => {
+            if (isCloseLike(event) && event.code !== 1000) logger?.debug(`graphql-ws: closed ${event.code} ${event.reason ?? ""}`.trimEnd());
+          },
+        },
+      });
+    })();
+    return wsClient;
+  }
+
+  function subscribe<TData, TVariables, TResult>(
+    operation: GraphQLOperation<TData, TVariables, TResult>,
+    subscribeOptions: SubscribeOptions = {},
+  ): AsyncIterableIterator<TResult> {
+    const { operationName } = operation;
+    const signal = subscribeOptions.signal;
+    const queue: TResult[] = [];
+    let waiting: { resolve: (result: IteratorResult<TResult>) => void; reject: (error: unknown) => void } | undefined;
+    let failure: { error: unknown } | undefined;
+    let done = false;
+    let dispose: (() => void) | undefined;
+
+    const settle = (): void => {
+      if (!waiting) return;
+      const pending = waiting;
+      if (queue.length > 0) {
+        waiting = undefined;
+        pending.resolve({ value: queue.shift() as TResult, done: false });
+      } else if (failure) {
+        waiting = undefined;
+        const { error } = failure;
+        failure = undefined;
+        pending.reject(error);
+      } else if (done) {
+        waiting = undefined;
+        pending.resolve({ value: undefined, done: true });
+      }
+    };
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      active.delete(finish);
+      signal?.removeEventListener("abort", finish);
+      const unsubscribe = dispose;
+      dispose = undefined;
+      unsubscribe?.();
+      settle();
+    };
+    const fail = (error: unknown): void => {
+      if (done) return;
+      failure = { error };
+      finish();
+    };
+
+    if (closed || signal?.aborted) done = true;
+    else {
+      active.add(finish);
+      signal?.addEventListener("abort", finish, { once: true });
+      connect().then(
+        (client) => {
+          if (done) return;
+          dispose = client.subscribe<TData>(
+            { query: String(operation.document), operationName, variables: (operation.variables ?? {}) as Record<string, unknown> },
+            {
+              next: (result: ExecutionResult<TData>) => {
+                if (done) return;
+                if (result.errors && result.errors.length > 0) {
+                  fail(new GraphQLRequestError(operationName, result.errors as unknown as GraphQLErrorEntry[]));
+                  return;
+                }
+                if (result.data === undefined || result.data === null) return;
+                queue.push(operation.select ? operation.select(result.data) : (result.data as unknown as TResult));
+                settle();
+              },
+              error: (error: unknown) => {
+                if (Array.isArray(error)) fail(new GraphQLRequestError(operationName, error as GraphQLErrorEntry[]));
+                else if (isCloseLike(error)) {
+                  fail(new GraphQLTransportError(operationName, `subscription socket ${wsUrl} closed: ${error.code} ${error.reason ?? ""}`.trimEnd(), error.code));
+                } else fail(new GraphQLTransportError(operationName, `subscription over ${wsUrl} failed: ${describeCause(error)}`, undefined, { cause: error }));
+              },
+              complete: finish,
+            },
+          );
+        },
+        (error: unknown) => fail(new GraphQLTransportError(operationName, `could not start a subscription: ${describeCause(error)}`, undefined, { cause: error })),
+      );
+    }
+
+    const iterator: AsyncIterableIterator<TResult> = {
+      next: () =>
+        new Promise<IteratorResult<TResult>>((resolve, reject) => {
+          if (waiting) {
+            reject(new Error(`${operationName}: next() called while a previous next() is pending`));
+            return;
+          }
+          waiting = { resolve, reject };
+          settle();
+        }),
+      return: async () => {
+        queue.length = 0;
+        failure = undefined;
+        finish();
+        return { value: undefined, done: true };
+      },
+      throw: async (error: unknown) => {
+        queue.length = 0;
+        finish();
+        throw error;
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  return {
+    url,
+    request,
+    subscribe,
+    async close() {
+      closed = true;
+      for (const finish of [...active]) finish();
+      const pending = wsClient;
+      wsClient = undefined;
+      if (pending) await (await pending.catch(() => undefined))?.dispose();
+    },
+  };
+}
