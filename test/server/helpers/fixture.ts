@@ -4,7 +4,13 @@
  * the task operations the scenarios use (assign, cancel, pause, resume, interrupt, task, tasks).
  */
 import type { AgentSocket, Frame } from "./agent-socket.js";
-import type { TestServer } from "./server.js";
+import type { Variables } from "./graphql.js";
+
+/** Anything that sends GraphQL as a token: the in-process TestServer or the CLI child process. */
+export interface GraphQLTarget {
+  gql<T>(token: string, query: string, variables?: Variables): Promise<T>;
+  gqlErrors(token: string | undefined, query: string, variables?: Variables): Promise<string[]>;
+}
 
 export interface PortInput {
   key: string;
@@ -125,12 +131,12 @@ const IMPLEMENT_AGENT = /* GraphQL */ `
   }
 `;
 
-export async function ensureAgent(server: TestServer, token: string, name = "acceptance agent"): Promise<string> {
+export async function ensureAgent(server: GraphQLTarget, token: string, name = "acceptance agent"): Promise<string> {
   const data = await server.gql<{ ensureAgent: { id: string } }>(token, ENSURE_AGENT, { input: { name } });
   return data.ensureAgent.id;
 }
 
-export async function implementAgent(server: TestServer, token: string, implementations: readonly ImplementationInput[]): Promise<AgentFixture> {
+export async function implementAgent(server: GraphQLTarget, token: string, implementations: readonly ImplementationInput[]): Promise<AgentFixture> {
   const data = await server.gql<{
     implementAgent: { id: string; implementations: Array<{ id: string; interface: string; action: { id: string; hash: string } }> };
   }>(token, IMPLEMENT_AGENT, { input: { implementations } });
@@ -142,7 +148,7 @@ export async function implementAgent(server: TestServer, token: string, implemen
 }
 
 /** ensureAgent + implementAgent for `token`; returns the agent id and its implementations by interface. */
-export async function setupAgent(server: TestServer, token: string, implementations: readonly ImplementationInput[] = DEFAULT_IMPLEMENTATIONS): Promise<AgentFixture> {
+export async function setupAgent(server: GraphQLTarget, token: string, implementations: readonly ImplementationInput[] = DEFAULT_IMPLEMENTATIONS): Promise<AgentFixture> {
   const agentId = await ensureAgent(server, token);
   const fixture = await implementAgent(server, token, implementations);
   if (fixture.agentId !== agentId) throw new Error(`implementAgent returned agent ${fixture.agentId}, ensureAgent ${agentId}`);
@@ -189,13 +195,13 @@ export const ASSIGN = /* GraphQL */ `
 `;
 
 /** `assign(input)` with `token`; returns the created task (throws on GraphQL errors). */
-export async function assign(server: TestServer, token: string, input: Record<string, unknown>): Promise<TaskSummary> {
+export async function assign(server: GraphQLTarget, token: string, input: Record<string, unknown>): Promise<TaskSummary> {
   const data = await server.gql<{ assign: TaskSummary }>(token, ASSIGN, { input });
   return data.assign;
 }
 
 /** `assign(input)` that must fail; returns the error messages. */
-export function assignErrors(server: TestServer, token: string, input: Record<string, unknown>): Promise<string[]> {
+export function assignErrors(server: GraphQLTarget, token: string, input: Record<string, unknown>): Promise<string[]> {
   return server.gqlErrors(token, ASSIGN, { input });
 }
 
@@ -207,7 +213,7 @@ export function controlMutation(kind: ControlMutation): string {
 }
 
 /** cancel / pause / resume / interrupt over GraphQL; returns the task. */
-export async function control(server: TestServer, token: string, kind: ControlMutation, input: Record<string, unknown>): Promise<TaskSummary> {
+export async function control(server: GraphQLTarget, token: string, kind: ControlMutation, input: Record<string, unknown>): Promise<TaskSummary> {
   const data = await server.gql<Record<string, TaskSummary>>(token, controlMutation(kind), { input });
   const task = data[kind];
   if (!task) throw new Error(`${kind} returned no task`);
@@ -220,13 +226,13 @@ export const TASK = /* GraphQL */ `
   }
 `;
 
-export async function getTask(server: TestServer, token: string, id: string): Promise<TaskDetail> {
+export async function getTask(server: GraphQLTarget, token: string, id: string): Promise<TaskDetail> {
   const data = await server.gql<{ task: TaskDetail }>(token, TASK, { id });
   return data.task;
 }
 
 /** The ids of every task `token` can see (org-scoped `tasks`). */
-export async function listTaskIds(server: TestServer, token: string): Promise<string[]> {
+export async function listTaskIds(server: GraphQLTarget, token: string): Promise<string[]> {
   const data = await server.gql<{ tasks: Array<{ id: string }> }>(token, "query Tasks { tasks { id } }");
   return data.tasks.map((t) => t.id);
 }
@@ -238,7 +244,7 @@ export interface AgentState {
   blocked: boolean;
 }
 
-export async function getAgent(server: TestServer, token: string, id: string): Promise<AgentState> {
+export async function getAgent(server: GraphQLTarget, token: string, id: string): Promise<AgentState> {
   const data = await server.gql<{ agent: AgentState }>(token, "query Agent($id: ID!) { agent(id: $id) { id connected active blocked } }", { id });
   return data.agent;
 }
@@ -253,7 +259,7 @@ export function kinds(task: TaskDetail): string[] {
  * STARTED (acknowledged), so the task is in flight. Returns the task summary and the ASSIGN frame.
  */
 export async function startTask(
-  server: TestServer,
+  server: GraphQLTarget,
   executor: AgentSocket,
   callerToken: string,
   implementation: string,
