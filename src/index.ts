@@ -1,2 +1,104 @@
-// The user's whole API. Filled by the runtime issues; see DESIGN.md "Seams between the parts".
-export {};
+/**
+ * The user's whole API (see DESIGN.md). Everything here is cheap to import: a production agent
+ * loads this file, never the generator (ts-morph) or the server.
+ */
+import type { EffectClass } from "./definition/model.js";
+
+declare const intBrand: unique symbol;
+
+/**
+ * An integer port (INT). TypeScript has no integer type: `Int` is a number "flavour", so plain
+ * numbers are assignable to it and it is usable wherever a number is. `arkitekt-next gen` recognises
+ * this alias by its symbol (any import alias works) and maps it to INT; the generated validator
+ * refuses non-integers on the wire.
+ */
+export type Int = number & { readonly [intBrand]?: "Int" };
+
+/** Per-port overrides of what the generator derives from the parameter name and JSDoc. */
+export interface PortOptions {
+  /** Shown in forms instead of the parameter name. */
+  label?: string;
+  /** Replaces the `@param` / `@returns` text. */
+  description?: string;
+}
+
+/**
+ * What `register()` accepts besides the function. Read statically by `arkitekt-next gen`: every
+ * value must be a literal (string, boolean, array of strings, object of literals).
+ */
+export interface RegisterOptions {
+  /** The implementation's interface, unique per agent. Default: the function name in snake_case. */
+  interface?: string;
+  /** The definition key. Default: the function name as written. */
+  key?: string;
+  /** Display name. Default: the function name in Title Case ("blurImage" -> "Blur Image"). */
+  name?: string;
+  /** Replaces the JSDoc summary and body. */
+  description?: string;
+  /** Definition version. Default: "1". */
+  version?: string;
+  /** Collections that group actions in the UI. */
+  collections?: string[];
+  /** The action keeps state between calls. */
+  stateful?: boolean;
+  /** Same args always give the same result and no side effects (implies idempotent). */
+  pure?: boolean;
+  /** Calling twice with the same args has the effect of calling once. */
+  idempotent?: boolean;
+  /** PHYSICAL when the function acts on the physical world (a task lost on disconnect is not retried). */
+  effect?: EffectClass;
+  /** Whether the implementation needs the caller's token. Default: true. */
+  needsToken?: boolean;
+  /** Label/description overrides per port key (parameter name, or `return0`, `return1`, ...). */
+  ports?: Record<string, PortOptions>;
+}
+
+/**
+ * Marks `fn` as an action of this app. At run time it returns `fn` unchanged; `arkitekt-next gen`
+ * finds the call and generates the definition, validators and adapters from `fn`'s signature.
+ */
+export function register<F extends (...args: never[]) => unknown>(fn: F, options?: RegisterOptions): F {
+  void options;
+  return fn;
+}
+
+/**
+ * The structure contract: an object kept in central storage that travels as a reference.
+ * Implement it with a class that has `static identifier` (e.g. "@mikro/image") and
+ * `static expand(ref)`; the generated adapters call `expand` on incoming references and `shrink`
+ * on outgoing objects.
+ */
+export interface Structure<Ref = string> {
+  /** Turns this object into the reference that travels on the wire. */
+  shrink(): Promise<Ref> | Ref;
+}
+
+/** The static side of a structure class. */
+export interface StructureClass<T extends Structure<Ref>, Ref = string> {
+  readonly identifier: string;
+  expand(ref: Ref): Promise<T> | T;
+}
+
+export { context, currentContext, type TaskContext, type LogLevel } from "./runtime/context.js";
+export { PortValueError, type Registry, type RegistryEntry } from "./runtime/registry.js";
+export type {
+  Port,
+  PortKind,
+  Definition,
+  Implementation,
+  Choice,
+  JsonValue,
+  ActionKind,
+  EffectClass,
+} from "./definition/model.js";
+
+/**
+ * Helpers used by `generated/registry.ts` (validators and adapters). Not meant for direct use;
+ * their shape may change with the generator, which always writes matching code.
+ */
+export * as generatedSupport from "./runtime/structures/support.js";
+
+// ---------------------------------------------------------------------------------------------
+// Runtime: agent and caller (owned by the runtime engineer). Add `connect`, `createClient`,
+// `call`, `iterate` and their option/handle types below this line.
+// ---------------------------------------------------------------------------------------------

@@ -1,0 +1,257 @@
+/**
+ * Writes `generated/registry.ts` (the `Registry` the agent serves) and one module per source file
+ * under `generated/registry/` (so that an incremental run re-renders only what changed). Each
+ * entry holds the implementation (as in definitions.json), a zod validator of the wire args,
+ * codecs for expand/shrink, and a compile-time check that the function still has the signature
+ * it was generated from.
+ */
+import { dirname, relative, sep } from "node:path";
+import type { Implementation } from "../../definition/model.js";
+import { hashDefinitions } from "../../definition/hash.js";
+import type { ExtractedFunction, PortNode, TypeRef } from "../functions/model.js";
+import type { GeneratedFile } from "../types.js";
+import { literal, propertyName, renderArgsZod } from "./ports.js";
+
+export interface EmitOptions {
+  /** Project directory (absolute). */
+  cwd: string;
+  /** Output directory, relative to cwd (posix), e.g. "generated". */
+  out: string;
+  /** The command named in the header. */
+  command?: string;
+}
+
+const RESERVED = new Set(["support", "z", "Int", "Implementation", "entries", "registry"]);
+
+/** Allocates local names for imports, unique within one generated module. */
+class Imports {
+  private readonly byKey = new Map<string, { local: string; ref: TypeRef; value: boolean }>();
+  private readonly used = new Set<string>(RESERVED);
+
+  constructor(private readonly fromDir: string) {}
+
+  name(ref: TypeRef, value: boolean): string {
+    const key = `${ref.file}#${ref.name}`;
+    const existing = this.byKey.get(key);
+    if (existing) {
+      existing.value ||= value;
+      return existing.local;
+    }
+    let base = ref.name === "default" ? basename(ref.file) : ref.name;
+    if (!/^[A-Za-z_$][\w$]*$/.test(base)) base = base.replace(/[^\w$]/g, "_");
+    let local = base;
+    for (let i = 2; this.used.has(local); i++) local = `${base}_${i}`;
+    this.used.add(local);
+    this.byKey.set(key, { local, ref, value });
+    return local;
+  }
+
+  render(): string {
+    const byFile = new Map<string, Array<{ local: string; ref: TypeRef; value: boolean }>>();
+    for (const entry of this.byKey.values()) {
+      const list = byFile.get(entry.ref.file) ?? [];
+      list.push(entry);
+      byFile.set(entry.ref.file, list);
+    }
+    return [...byFile.keys()]
+      .sort()
+      .map((file) => {
+        const specs = byFile
+          .get(file)!
+          .sort((a, b) => (a.ref.name < b.ref.name ? -1 : a.ref.name > b.ref.name ? 1 : 0))
+          .map((e) => `${e.value ? "" : "type "}${e.ref.name === e.local ? e.local : `${e.ref.name} as ${e.local}`}`);
+        return `import { ${specs.join(", ")} } from ${JSON.stringify(importPath(this.fromDir, file))};`;
+      })
+      .join("\n");
+  }
+}
+
+function basename(file: string): string {
+  const base = file.replace(/^.*[\\/]/, "").replace(/\.[cm]?tsx?$/, "");
+  return base.replace(/[-_.]+(\w)/g, (_, c: string) => c.toUpperCase());
+}
+
+/** A NodeNext import specifier from a generated module to a source file. */
+export function importPath(fromDir: string, file: string): string {
+  let rel = relative(fromDir, file).split(sep).join("/");
+  rel = rel.replace(/\.ts$/, ".js").replace(/\.tsx$/, ".js").replace(/\.mts$/, ".mjs").replace(/\.cts$/, ".cjs");
+  return rel.startsWith(".") ? rel : `./${rel}`;
+}
+
+function paren(type: string): string {
+  return /[|&]/.test(type) && !/^[{[(]/.test(type) ? `(${type})` : type;
+}
+
+/** The TypeScript type of a port as it was written in the user's code. */
+function tsTypeOf(node: PortNode, imports: Imports): string {
+  let base: string;
+  const ts = node.ts;
+  switch (ts.form) {
+    case "keyword":
+      base = ts.text;
+      break;
+    case "ref":
+      base = imports.name(ts.ref, false);
+      break;
+    case "literals":
+      base = ts.values.map((v) => JSON.stringify(v)).join(" | ");
+      break;
+    case "array":
+      base = `${ts.readonly ? "readonly " : ""}${paren(tsTypeOf(node.children[0]!, imports))}[]`;
+      break;
+    case "record":
+      base = `Record<string, ${tsTypeOf(node.children[0]!, imports)}>`;
+      break;
+    case "object":
+      base = `{ ${node.children
+        .map((c, i) => `${propertyName(c.port.key)}${ts.optional[i] ? "?" : ""}: ${tsTypeOf(c, imports)}`)
+        .join("; ")} }`;
+      break;
+    case "union":
+      base = node.children.map((c) => paren(tsTypeOf(c, imports))).join(" | ");
+      break;
+  }
+  if (node.hasNull) base = `${paren(base)} | null`;
+  if (node.hasUndefined) base = `${paren(base)} | undefined`;
+  return base;
+}
+
+/** The codec literal of a port (see runtime/structures/support.ts). */
+function codecOf(node: PortNode, imports: Imports): string {
+  const { port } = node;
+  const parts: string[] = [`kind: ${literal(port.kind)}`];
+  switch (port.kind) {
+    case "ENUM":
+      parts.push(`choices: ${literal((port.choices ?? []).map((c) => c.value))}`);
+      if (node.enumRef) parts.push(`members: ${imports.name(node.enumRef, true)}`);
+      break;
+    case "LIST":
+    case "DICT":
+      parts.push(`child: ${codecOf(node.children[0]!, imports)}`);
+      break;
+    case "MODEL":
+      parts.push(`identifier: ${literal(port.identifier ?? "")}`);
+      parts.push(`fields: [${node.children.map((c) => `[${literal(c.port.key)}, ${codecOf(c, imports)}]`).join(", ")}]`);
+      break;
+    case "STRUCTURE":
+      parts.push(`identifier: ${literal(port.identifier ?? "")}`);
+      parts.push(`cls: ${imports.name(node.structureRef!, true)}`);
+      break;
+    case "UNION":
+      parts.push(`children: [${node.children.map((c) => codecOf(c, imports)).join(", ")}]`);
+      break;
+  }
+  if (port.nullable) parts.push("nullable: true");
+  if (node.hasUndefined && !node.hasNull && port.default === undefined) parts.push("nullAsUndefined: true");
+  return `{ ${parts.join(", ")} }`;
+}
+
+function header(options: EmitOptions): string {
+  return `// Generated by \`${options.command ?? "arkitekt-next gen"}\`. Do not edit: change the registered functions and run it again.\n`;
+}
+
+function entryName(iface: string): string {
+  return `entry_${iface.replace(/[^\w$]/g, "_")}`;
+}
+
+/** One module per source file holding `register()` calls. */
+export function renderRegistryModule(functions: readonly ExtractedFunction[], moduleFile: string, options: EmitOptions): string {
+  const imports = new Imports(dirname(moduleFile));
+  const blocks: string[] = [];
+  for (const fn of functions) {
+    const local = imports.name(fn.fn, true);
+    const params = fn.args.map((a) => `${propertyName(a.node.port.key)}${a.optional ? "?" : ""}: ${tsTypeOf(a.node, imports)}`);
+    let result: string;
+    if (fn.returns.length === 0) result = "void";
+    else if (fn.tupleReturn) result = `[${fn.returns.map((r) => tsTypeOf(r, imports)).join(", ")}]`;
+    else result = tsTypeOf(fn.returns[0]!, imports);
+    const resultHelper = fn.generator ? "Yielded" : "Returned";
+    const impl: Implementation = fn.implementation;
+    blocks.push(
+      [
+        `/** ${impl.definition.name} (\`${impl.interface}\`). */`,
+        `// tsc fails here when the function's signature changed since the last \`arkitekt-next gen\`: run it again.`,
+        `const ${entryName(impl.interface)} = support.defineEntry<[`,
+        `  support.Same<Parameters<typeof ${local}>, [${params.join(", ")}]>,`,
+        `  support.Same<support.${resultHelper}<typeof ${local}>, ${result}>,`,
+        `]>({`,
+        `  implementation: ${JSON.stringify(impl)},`,
+        `  fn: ${local},`,
+        `  args: ${renderArgsZod(impl.definition.args)},`,
+        `  argCodecs: [${fn.args.map((a) => `[${literal(a.node.port.key)}, ${codecOf(a.node, imports)}]`).join(", ")}],`,
+        `  returnCodecs: [${fn.returns.map((r) => codecOf(r, imports)).join(", ")}],`,
+        `});`,
+      ].join("\n"),
+    );
+  }
+  const usesInt = blocks.some((b) => /\bInt\b/.test(b));
+  return [
+    header(options),
+    `import { generatedSupport as support${usesInt ? ", type Int" : ""}, type RegistryEntry } from "arkitekt-next";`,
+    imports.render(),
+    "",
+    "const { z } = support;",
+    "",
+    blocks.join("\n\n"),
+    "",
+    `export const entries: RegistryEntry[] = [${functions.map((f) => entryName(f.implementation.interface)).join(", ")}];`,
+    "",
+  ].join("\n");
+}
+
+/** Groups functions by the file that registers them, in a stable order. */
+export function groupByFile(functions: readonly ExtractedFunction[]): Map<string, ExtractedFunction[]> {
+  const groups = new Map<string, ExtractedFunction[]>();
+  for (const fn of functions) {
+    const list = groups.get(fn.registeredIn) ?? [];
+    list.push(fn);
+    groups.set(fn.registeredIn, list);
+  }
+  return new Map([...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The path of a source file's registry module, relative to cwd. */
+export function registryModulePath(sourceFile: string, options: EmitOptions): string {
+  const rel = relative(options.cwd, sourceFile).split(sep).join("/").replace(/^(\.\.\/)+/, "_up/");
+  return `${options.out}/registry/${rel.replace(/\.[cm]?tsx?$/, "")}.ts`;
+}
+
+/** The root `registry.ts`: imports every module's entries and exports `registry`. */
+export function renderRegistryIndex(modules: readonly string[], implementations: readonly Implementation[], options: EmitOptions): string {
+  const lines = modules.map((m, i) => `import { entries as entries${i} } from ${JSON.stringify(`./${m.slice(options.out.length + 1).replace(/\.ts$/, ".js")}`)};`);
+  return [
+    header(options),
+    `import { generatedSupport as support, type Registry } from "arkitekt-next";`,
+    ...lines,
+    "",
+    "/** Every registered function of this app, keyed by interface: pass it to `connect({ registry })`. */",
+    `export const registry: Registry = support.defineRegistry(${literal(hashDefinitions(implementations))}, [${modules.map((_, i) => `...entries${i}`).join(", ")}]);`,
+    "",
+  ].join("\n");
+}
+
+/** Renders every registry file (unformatted). */
+export function emitRegistry(functions: readonly ExtractedFunction[], options: EmitOptions): GeneratedFile[] {
+  const files: GeneratedFile[] = [];
+  const groups = groupByFile(functions);
+  const ordered = [...groups.values()].flat();
+  for (const [source, fns] of groups) {
+    const path = registryModulePath(source, options);
+    files.push({ path, content: renderRegistryModule(fns, `${options.cwd}/${path}`, options) });
+  }
+  files.push({
+    path: `${options.out}/registry.ts`,
+    content: renderRegistryIndex(
+      files.map((f) => f.path),
+      ordered.map((f) => f.implementation),
+      options,
+    ),
+  });
+  return files;
+}
+
+/** `definitions.json`: the ImplementationInput array, in the registry's order. */
+export function emitDefinitions(functions: readonly ExtractedFunction[], options: EmitOptions): GeneratedFile {
+  const ordered = [...groupByFile(functions).values()].flat().map((f) => f.implementation);
+  return { path: `${options.out}/definitions.json`, content: `${JSON.stringify(ordered, null, 2)}\n` };
+}
