@@ -274,7 +274,7 @@ function toAsyncIterator(value: unknown, iface: string): AsyncIterator<unknown> 
   if (typeof value === "object" && value !== null) {
     if (Symbol.asyncIterator in value) return (value as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     if (Symbol.iterator in value && typeof (value as { next?: unknown }).next === "function") {
-      const sync = value as Iterator<unknown>;
+      const sync = value as unknown as Iterator<unknown>;
       return {
         next: async () => sync.next(),
         return: async (v?: unknown) => (sync.return ? sync.return(v) : { done: true, value: v }),

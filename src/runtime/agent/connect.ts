@@ -1,0 +1,146 @@
+/**
+ * `connect(options)`: register the app's functions with the platform and serve them.
+ *
+ * 1. GraphQL `ensureAgent` (get or create the agent of this token's identity);
+ * 2. `implementAgent` with the registry's definitions and its hash, skipped when the platform's
+ *    agent already carries that hash (nothing changed since the last start);
+ * 3. the agent socket (`/agi`), see agent.ts.
+ */
+import {
+  agent as agentQuery,
+  ensureAgent,
+  implementAgent,
+  type ImplementationInput,
+} from "../../../generated/api/rekuest.js";
+import { createGraphQLClient } from "../transport/index.js";
+import type { Registry } from "../registry.js";
+import { AgentSocket, type AgentSocketOptions, type AgentStop } from "./agent.js";
+import { AgentStoppedError } from "./errors.js";
+import { silentRuntimeLogger, type RuntimeLogger } from "./logger.js";
+
+export interface ConnectOptions extends Omit<AgentSocketOptions, "agiUrl" | "registry"> {
+  /** The platform's http base, e.g. `http://127.0.0.1:8080`; `/graphql` and `/agi` derive from it. */
+  url: string;
+  token: string;
+  /** The object exported by the app's `generated/registry.ts`. */
+  registry: Registry;
+  /** The agent's name on the platform (only used when the agent is created). Default: the token's client. */
+  name?: string;
+  /** Override the derived GraphQL endpoint. */
+  graphqlUrl?: string;
+  /** Override the derived agent socket endpoint. */
+  agiUrl?: string;
+}
+
+/** What the platform calls each registered function. */
+export interface ServedImplementation {
+  interface: string;
+  /** The platform's implementation id: a caller can target it directly. */
+  implementationId: string;
+  /** The action's hash: what `call(hash, ...)` takes. */
+  actionHash: string;
+  actionId: string;
+}
+
+export interface AgentHandle {
+  /** The platform's agent id. */
+  readonly agentId: string;
+  readonly sessionId: string;
+  /** Resolved: `connect` returns once the agent is registered and serving. */
+  readonly ready: Promise<void>;
+  /** Resolves when the agent stopped for good (`error` set unless `close()` stopped it). */
+  readonly closed: Promise<AgentStop>;
+  /** True while the socket is registered. */
+  readonly connected: boolean;
+  /** Whether this start sent `implementAgent` (false: the platform already had these definitions). */
+  readonly implemented: boolean;
+  /** The served functions by interface. */
+  readonly implementations: Readonly<Record<string, ServedImplementation>>;
+  /** Finishes (or reports) in-flight tasks, then closes the socket with 1000. */
+  close(): Promise<void>;
+}
+
+/** The GraphQL and agent-socket endpoints of a platform http base. */
+export function platformEndpoints(url: string): { graphqlUrl: string; agiUrl: string } {
+  const base = url.replace(/\/+$/, "");
+  if (!/^https?:\/\//i.test(base)) {
+    throw new TypeError(`url must be the platform's http(s) base, e.g. http://127.0.0.1:8080 (got ${JSON.stringify(url)})`);
+  }
+  return { graphqlUrl: `${base}/graphql`, agiUrl: `${base.replace(/^http/i, "ws")}/agi` };
+}
+
+export async function connect(options: ConnectOptions): Promise<AgentHandle> {
+  const logger: RuntimeLogger = options.logger ?? silentRuntimeLogger;
+  const endpoints = platformEndpoints(options.url);
+  const graphqlUrl = options.graphqlUrl ?? endpoints.graphqlUrl;
+  const agiUrl = options.agiUrl ?? endpoints.agiUrl;
+  const registry = options.registry;
+  const gql = createGraphQLClient({ url: graphqlUrl, token: options.token, logger });
+
+  let implemented = false;
+  let served: Record<string, ServedImplementation>;
+  try {
+    const existing = await ensureAgent(gql, { input: { name: options.name ?? null, kind: "WEBSOCKET" } });
+    if (existing.hash === registry.hash) {
+      logger.debug(`agent ${existing.id} already implements definitions ${registry.hash.slice(0, 12)}; skipping implementAgent`);
+      const current = await agentQuery(gql, { id: existing.id });
+      served = indexImplementations(
+        current.implementations.map((impl) => ({ id: impl.id, interface: impl.interface, action: impl.action })),
+      );
+    } else {
+      const result = await implementAgent(gql, {
+        input: {
+          name: options.name ?? null,
+          implementations: registry.implementations as unknown as ImplementationInput[],
+          hash: registry.hash,
+        },
+      });
+      implemented = true;
+      served = indexImplementations(result.implementations);
+      logger.info(`implemented ${registry.implementations.length} function(s) on agent ${result.id}`);
+    }
+  } catch (error) {
+    throw new AgentStoppedError(
+      "ARKITEKT_AGENT_REGISTRATION",
+      `could not register the agent's functions at ${graphqlUrl}: ${error instanceof Error ? error.message : String(error)}`,
+      "check that the platform runs at this url and that the token is valid (it needs client_app and client_release claims)",
+      undefined,
+      { cause: error },
+    );
+  } finally {
+    await gql.close();
+  }
+
+  const socket = new AgentSocket({ ...options, agiUrl, registry });
+  await socket.start();
+  const handle: AgentHandle = {
+    get agentId() {
+      return socket.agentId ?? "";
+    },
+    sessionId: socket.sessionId,
+    ready: Promise.resolve(),
+    closed: socket.closed,
+    get connected() {
+      return socket.connected;
+    },
+    implemented,
+    implementations: served,
+    close: () => socket.close(),
+  };
+  return handle;
+}
+
+function indexImplementations(
+  list: ReadonlyArray<{ id: string; interface: string; action: { id: string; hash: string } }>,
+): Record<string, ServedImplementation> {
+  const out: Record<string, ServedImplementation> = {};
+  for (const impl of list) {
+    out[impl.interface] = {
+      interface: impl.interface,
+      implementationId: impl.id,
+      actionHash: impl.action.hash,
+      actionId: impl.action.id,
+    };
+  }
+  return out;
+}

@@ -1,0 +1,10 @@
+/** The agent: serve the app's registered functions on the platform. */
+export { connect, platformEndpoints } from "./connect.js";
+export type { AgentHandle, ConnectOptions, ServedImplementation } from "./connect.js";
+export { AgentSocket, PROCESS_SESSION_ID } from "./agent.js";
+export type { AgentSocketOptions, AgentStop, ReconnectOptions } from "./agent.js";
+export { AgentStoppedError } from "./errors.js";
+export type { AgentStopCode } from "./errors.js";
+export type { RuntimeLogger } from "./logger.js";
+export { silentRuntimeLogger } from "./logger.js";
+export { TaskAbortedError } from "./task-run.js";

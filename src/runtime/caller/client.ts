@@ -1,0 +1,379 @@
+/**
+ * The caller: assign a task on the platform and follow it to its end through one shared
+ * `mytasks` subscription (no polling). `call` resolves with the last yield, `iterate` streams
+ * every yield; both reject with `TaskFailedError` when the task does not complete. A call made
+ * inside a running task carries that task as `parent`. Protocol: spec/definitions-and-values.md
+ * "The caller (reference)".
+ */
+import { randomUUID } from "node:crypto";
+import { currentContext, type LogLevel } from "../context.js";
+import { silentRuntimeLogger, type RuntimeLogger } from "../agent/logger.js";
+import { AssignError, TaskFailedError, type TaskFailureKind } from "./errors.js";
+import type { AssignTarget, CallerPlatform } from "./platform.js";
+import { TaskEventRouter, type TaskEventData, type TaskWatch } from "./router.js";
+
+/** What to call: an action hash, or an object naming it. */
+export type CallTarget =
+  | string
+  | { actionHash: string }
+  | { action: string }
+  | { app: string; key: string; version?: string }
+  | { implementation: string }
+  | { agent: string; interface: string };
+
+/** Converts between the caller's values and the wire (typed stubs supply these). */
+export interface CallAdapter<A, R> {
+  /** The caller's args -> wire args keyed by port (structures shrunk, dates to ISO ...). */
+  encodeArgs(args: A): Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** One wire `returns` object -> the caller's value (structures expanded ...). */
+  decodeReturns(returns: Record<string, unknown>): Promise<R> | R;
+}
+
+export interface CallOptions<A = Record<string, unknown>, R = Record<string, unknown>> {
+  /** Progress reports of the remote function (percent 0..100, optional message). */
+  onProgress?(progress: number | undefined, message: string | undefined): void;
+  /** Log lines of the remote function. */
+  onLog?(message: string, level: LogLevel): void;
+  /** Every task event as it arrives (QUEUED, DISCONNECTED, PAUSED ...). */
+  onEvent?(event: TaskEventData): void;
+  /** The task id, as soon as the platform assigned it. */
+  onAssigned?(taskId: string): void;
+  /** Aborting cancels the remote task (then interrupts it when it does not stop in `cancelGraceMs`). */
+  signal?: AbortSignal;
+  /** Milliseconds until the task is cancelled and the call rejects with kind TIMEOUT. */
+  timeout?: number;
+  /** After cancelling, wait this long for CANCELLED before interrupting. Default 5000. */
+  cancelGraceMs?: number;
+  /** The assignment's reference (default a uuid). */
+  reference?: string;
+  /** Parent task id; default the task this code runs in (if any). `null` forces a root task. */
+  parent?: string | null;
+  /** Typed conversion of args and returns; without it args go as given and returns come as wire objects. */
+  adapter?: CallAdapter<A, R>;
+  /** Reject with kind DISCONNECTED when the platform reports the agent lost (the task may still be re-run). Default true. */
+  failOnDisconnect?: boolean;
+}
+
+export interface ArkitektClientOptions {
+  logger?: RuntimeLogger;
+}
+
+/** How long the first call waits for the subscription socket before assigning anyway. */
+const SUBSCRIBE_WAIT_MS = 3_000;
+
+/** A task being followed; `done` settles when it ends. */
+interface Followed {
+  taskId: string | undefined;
+  done: Promise<void>;
+}
+
+export class ArkitektClient {
+  readonly #platform: CallerPlatform;
+  readonly #router = new TaskEventRouter();
+  readonly #logger: RuntimeLogger;
+  readonly #actionIds = new Map<string, Promise<string>>();
+  #subscription: Promise<void> | undefined;
+  #subscriptionAbort = new AbortController();
+  /** True once the current subscription delivered a payload: it is surely registered on the server. */
+  #confirmed = false;
+  #closed = false;
+
+  constructor(platform: CallerPlatform, options: ArkitektClientOptions = {}) {
+    this.#platform = platform;
+    this.#logger = options.logger ?? silentRuntimeLogger;
+  }
+
+  /** Calls a remote action and resolves with its (last) returns. */
+  async call<A = Record<string, unknown>, R = Record<string, unknown>>(
+    target: CallTarget,
+    args: A,
+    options: CallOptions<A, R> = {},
+  ): Promise<R> {
+    let last: { value: R } | undefined;
+    const followed = await this.#follow(target, args, options, async (value) => {
+      last = { value };
+    });
+    await followed.done;
+    if (!last) {
+      // A function without returns yields `{}`; a generator may yield nothing.
+      const adapter = options.adapter;
+      return (adapter ? await adapter.decodeReturns({}) : {}) as R;
+    }
+    return last.value;
+  }
+
+  /** Calls a remote generator and streams its yields in order; breaking out cancels the task. */
+  iterate<A = Record<string, unknown>, R = Record<string, unknown>>(
+    target: CallTarget,
+    args: A,
+    options: CallOptions<A, R> = {},
+  ): AsyncIterable<R> {
+    const client = this;
+    return {
+      [Symbol.asyncIterator](): AsyncIterator<R> {
+        const queue: R[] = [];
+        let wake: (() => void) | undefined;
+        let ended = false;
+        let failure: unknown;
+        const stop = new AbortController();
+        const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+        const started = client
+          .#follow(target, args, { ...options, signal }, async (value) => {
+            queue.push(value);
+            wake?.();
+          })
+          .then((followed) => followed.done)
+          .then(
+            () => {
+              ended = true;
+              wake?.();
+            },
+            (error: unknown) => {
+              failure = error;
+              ended = true;
+              wake?.();
+            },
+          );
+        return {
+          async next(): Promise<IteratorResult<R>> {
+            for (;;) {
+              if (queue.length > 0) return { done: false, value: queue.shift()! };
+              if (ended) {
+                if (failure !== undefined && !stop.signal.aborted) throw failure;
+                return { done: true, value: undefined };
+              }
+              await new Promise<void>((resolve) => (wake = resolve));
+              wake = undefined;
+            }
+          },
+          async return(): Promise<IteratorResult<R>> {
+            if (!ended) {
+              stop.abort(new Error("the caller stopped iterating"));
+              await started.catch(() => undefined);
+            }
+            return { done: true, value: undefined };
+          },
+        };
+      },
+    };
+  }
+
+  /** Stops the shared subscription and closes the platform's sockets. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#subscriptionAbort.abort();
+    await this.#platform.close();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  async #follow<A, R>(
+    target: CallTarget,
+    args: A,
+    options: CallOptions<A, R>,
+    onValue: (value: R) => Promise<void>,
+  ): Promise<Followed> {
+    if (this.#closed) throw new AssignError(describeTarget(target), "the client is closed");
+    options.signal?.throwIfAborted();
+    await this.#ensureSubscription();
+    const label = describeTarget(target);
+    const wireArgs = options.adapter ? await options.adapter.encodeArgs(args) : (args as Record<string, unknown>);
+    const reference = options.reference ?? randomUUID();
+    const parent = options.parent !== undefined ? options.parent : (currentContext()?.taskId ?? null);
+    const failOnDisconnect = options.failOnDisconnect ?? true;
+
+    let settle!: { resolve: () => void; reject: (error: unknown) => void };
+    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    const followed: Followed = { taskId: undefined, done };
+    let finished = false;
+    let chain: Promise<void> = Promise.resolve();
+    let stopping: TaskFailureKind | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let escalation: NodeJS.Timeout | undefined;
+
+    const finish = (error?: unknown) => {
+      if (finished) return;
+      finished = true;
+      this.#router.unwatch(watch);
+      if (timer) clearTimeout(timer);
+      if (escalation) clearTimeout(escalation);
+      options.signal?.removeEventListener("abort", onAbort);
+      if (error === undefined) settle.resolve();
+      else settle.reject(error);
+    };
+    const failWith = (kind: TaskFailureKind, message: string) =>
+      finish(new TaskFailedError(followed.taskId ?? "?", kind, message, label));
+
+    const handle = async (event: TaskEventData) => {
+      if (finished) return;
+      options.onEvent?.(event);
+      switch (event.kind) {
+        case "YIELD": {
+          const returns = event.returns ?? {};
+          const value = options.adapter ? await options.adapter.decodeReturns(returns) : (returns as R);
+          await onValue(value);
+          return;
+        }
+        case "PROGRESS":
+          options.onProgress?.(event.progress ?? undefined, event.message ?? undefined);
+          return;
+        case "LOG":
+          options.onLog?.(event.message ?? "", (event.level as LogLevel | null | undefined) ?? "INFO");
+          return;
+        case "COMPLETED":
+          return finish();
+        case "FAILED":
+        case "CRITICAL":
+          return failWith(event.kind, event.message ?? "");
+        case "CANCELLED":
+          return failWith(stopping === "TIMEOUT" ? "TIMEOUT" : "CANCELLED", event.message ?? "");
+        case "INTERRUPTED":
+          return failWith(stopping === "TIMEOUT" ? "TIMEOUT" : stopping === "CANCELLED" ? "CANCELLED" : "INTERRUPTED", event.message ?? "");
+        case "DISCONNECTED":
+          if (failOnDisconnect) return failWith("DISCONNECTED", event.message ?? "the agent disconnected; the task's fate is unknown");
+          return;
+        default:
+          return;
+      }
+    };
+    const watch: TaskWatch = this.#router.watch(reference, (event) => {
+      chain = chain.then(() => handle(event)).catch((error: unknown) => finish(error));
+    });
+
+    const stop = (kind: TaskFailureKind) => {
+      if (finished || stopping) return;
+      stopping = kind;
+      const taskId = followed.taskId;
+      if (taskId === undefined) return; // cancelled once the assign answers
+      void this.#platform.cancel(taskId).catch((error: unknown) => {
+        this.#logger.debug(`cancel of task ${taskId} failed: ${describeError(error)}`);
+      });
+      escalation = setTimeout(() => {
+        if (finished) return;
+        void this.#platform.interrupt(taskId).catch(() => undefined);
+        escalation = setTimeout(() => failWith(kind, "the task did not confirm the cancel"), options.cancelGraceMs ?? 5_000);
+      }, options.cancelGraceMs ?? 5_000);
+    };
+    const onAbort = () => stop("CANCELLED");
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.timeout !== undefined) timer = setTimeout(() => stop("TIMEOUT"), options.timeout);
+
+    let assignTarget: AssignTarget;
+    try {
+      assignTarget = await this.#resolve(target);
+      const task = await this.#platform.assign({ ...assignTarget, args: wireArgs, reference, parent });
+      followed.taskId = task.id;
+    } catch (error) {
+      finish(error);
+      this.#router.unwatch(watch);
+      throw error instanceof AssignError ? error : new AssignError(label, describeError(error), { cause: error });
+    }
+    options.onAssigned?.(followed.taskId);
+    this.#router.bind(watch, followed.taskId);
+    if (stopping) {
+      const kind = stopping;
+      stopping = undefined;
+      stop(kind);
+    }
+    if (!this.#confirmed) void this.#catchUp(watch);
+    return followed;
+  }
+
+  async #resolve(target: CallTarget): Promise<AssignTarget> {
+    if (typeof target === "string") return { actionHash: target };
+    if ("actionHash" in target) return { actionHash: target.actionHash };
+    if ("action" in target) return { action: target.action };
+    if ("implementation" in target) return { implementation: target.implementation };
+    if ("agent" in target) return { agent: target.agent, interface: target.interface };
+    const cacheKey = `${target.app}\u0000${target.key}\u0000${target.version ?? ""}`;
+    let id = this.#actionIds.get(cacheKey);
+    if (!id) {
+      id = this.#platform.findAction(target);
+      this.#actionIds.set(cacheKey, id);
+      id.catch(() => this.#actionIds.delete(cacheKey));
+    }
+    return { action: await id };
+  }
+
+  #ensureSubscription(): Promise<void> {
+    if (!this.#subscription) {
+      let ready!: () => void;
+      const opened = new Promise<void>((resolve) => (ready = resolve));
+      // Do not wait for ever on a platform whose socket does not come up: the catch-up query after
+      // the assign finds what the subscription missed.
+      const fallback = setTimeout(ready, SUBSCRIBE_WAIT_MS);
+      fallback.unref?.();
+      this.#subscription = opened.finally(() => clearTimeout(fallback));
+      void this.#subscribeLoop(ready);
+    }
+    return this.#subscription;
+  }
+
+  async #subscribeLoop(ready: () => void): Promise<void> {
+    const signal = this.#subscriptionAbort.signal;
+    let attempt = 0;
+    let first = true;
+    while (!signal.aborted) {
+      this.#confirmed = false;
+      try {
+        const stream = this.#platform.watchMyTasks(signal, () => {
+          if (first) {
+            first = false;
+            ready();
+          } else {
+            // Reconnected: fetch what happened while the stream was down.
+            void this.#catchUpAll();
+          }
+        });
+        for await (const change of stream) {
+          attempt = 0;
+          if (!this.#confirmed) {
+            this.#confirmed = true;
+            void this.#catchUpAll();
+          }
+          this.#router.dispatch(change);
+        }
+      } catch (error) {
+        if (signal.aborted) break;
+        this.#logger.warn(`task subscription failed (${describeError(error)}); resubscribing`);
+      }
+      if (first) {
+        first = false;
+        ready();
+      }
+      if (signal.aborted) break;
+      const delay = Math.min(5_000, 100 * 2 ** attempt++) * (0.5 + Math.random() / 2);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  async #catchUpAll(): Promise<void> {
+    await Promise.all(this.#router.boundWatches().map((watch) => this.#catchUp(watch)));
+  }
+
+  /** Fetches a task's events and delivers those not seen yet (after a reconnect, or before the stream is confirmed). */
+  async #catchUp(watch: TaskWatch): Promise<void> {
+    const taskId = watch.taskId;
+    if (taskId === undefined) return;
+    try {
+      const events = await this.#platform.taskEvents(taskId);
+      // Replay everything: the router skips events it already delivered.
+      this.#router.replay(watch, events);
+    } catch (error) {
+      this.#logger.debug(`catch-up of task ${taskId} failed: ${describeError(error)}`);
+    }
+  }
+}
+
+function describeTarget(target: CallTarget): string {
+  if (typeof target === "string") return `action ${target.slice(0, 12)}`;
+  if ("actionHash" in target) return `action ${target.actionHash.slice(0, 12)}`;
+  if ("action" in target) return `action id ${target.action}`;
+  if ("implementation" in target) return `implementation ${target.implementation}`;
+  if ("agent" in target) return `${target.interface} on agent ${target.agent}`;
+  return `${target.app}/${target.key}${target.version ? `@${target.version}` : ""}`;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

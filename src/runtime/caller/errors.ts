@@ -1,0 +1,44 @@
+/** How a remote task ended when it did not complete. */
+export type TaskFailureKind =
+  /** Args or returns did not fit their ports (the agent's FAILED). */
+  | "FAILED"
+  /** The remote function threw, or the agent lost the task (the agent's or the platform's CRITICAL). */
+  | "CRITICAL"
+  /** The task was cancelled (by this caller's signal or by someone else). */
+  | "CANCELLED"
+  /** The task was interrupted. */
+  | "INTERRUPTED"
+  /** The agent disconnected and the platform cannot tell the task's fate. */
+  | "DISCONNECTED"
+  /** The caller's `timeout` passed; the task was cancelled. */
+  | "TIMEOUT";
+
+/** Thrown by `call` and `iterate` when the remote task ends without completing. */
+export class TaskFailedError extends Error {
+  override readonly name = "TaskFailedError";
+  readonly code = "ARKITEKT_TASK_FAILED";
+  constructor(
+    /** The platform's task id. */
+    readonly taskId: string,
+    readonly kind: TaskFailureKind,
+    /** The remote message (the agent's error text), when there is one. */
+    readonly remoteMessage: string,
+    /** What was called (hash, app/key, implementation), for the message. */
+    readonly target: string,
+  ) {
+    super(`task ${taskId} (${target}) ended ${kind}${remoteMessage ? `: ${remoteMessage}` : ""}`);
+  }
+}
+
+/** Thrown when a call cannot be made at all (no such action, no live agent, args refused by the platform). */
+export class AssignError extends Error {
+  override readonly name = "AssignError";
+  readonly code = "ARKITEKT_ASSIGN_FAILED";
+  constructor(
+    readonly target: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`could not assign ${target}: ${message}`, options);
+  }
+}
