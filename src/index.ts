@@ -102,3 +102,29 @@ export * as generatedSupport from "./runtime/structures/support.js";
 // Runtime: agent and caller (owned by the runtime engineer). Add `connect`, `createClient`,
 // `call`, `iterate` and their option/handle types below this line.
 // ---------------------------------------------------------------------------------------------
+export {
+  connect,
+  AgentStoppedError,
+  createClient,
+  ArkitektClient,
+  TaskFailedError,
+  AssignError,
+  call,
+  iterate,
+  closeDefaultClient,
+} from "./runtime/index.js";
+export type {
+  AgentHandle,
+  ConnectOptions,
+  ServedImplementation,
+  AgentStop,
+  AgentStopCode,
+  ReconnectOptions,
+  RuntimeLogger,
+  ClientOptions,
+  CallOptions,
+  CallAdapter,
+  CallTarget,
+  TaskFailureKind,
+  TaskEventData,
+} from "./runtime/index.js";

@@ -1,0 +1,9 @@
+/**
+ * The runtime's public surface: the agent (serve), the caller (call), the task context.
+ * `src/index.ts` re-exports what users need from here.
+ */
+export * from "./agent/index.js";
+export * from "./caller/index.js";
+export { context, currentContext, runWithContext } from "./context.js";
+export type { TaskContext, LogLevel } from "./context.js";
+export { call, iterate, defaultClient, closeDefaultClient } from "./caller/default-client.js";
