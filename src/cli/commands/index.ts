@@ -1,4 +1,5 @@
 /** Every CLI command, in the order `--help` lists them. Each module exports a `Command` factory. */
 import type { Command } from "commander";
+import { genCommand } from "./gen.js";
 
-export const commands: Array<() => Command> = [];
+export const commands: Array<() => Command> = [genCommand];

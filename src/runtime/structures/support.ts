@@ -250,8 +250,12 @@ export interface EntrySpec {
   returnCodecs: readonly Codec[];
 }
 
-/** Builds the `RegistryEntry` the agent runs: parseArgs -> expandArgs -> fn -> shrinkReturns. */
-export function defineEntry(spec: EntrySpec): RegistryEntry {
+/**
+ * Builds the `RegistryEntry` the agent runs: parseArgs -> expandArgs -> fn -> shrinkReturns.
+ * `Check` is the generated compile-time signature check: a tuple of `Same<...>` results, which
+ * must all be `true` (tsc fails at the call otherwise).
+ */
+export function defineEntry<Check extends readonly true[] = []>(spec: EntrySpec & { readonly check?: Check }): RegistryEntry {
   const { implementation, fn, args, argCodecs, returnCodecs } = spec;
   return {
     interface: implementation.interface,

@@ -1,0 +1,85 @@
+/**
+ * `arkitekt-next gen`: writes `generated/` for the project in the current directory (its
+ * registered functions, its GraphQL operations, typed stubs of remote actions).
+ */
+import { Command } from "commander";
+import { ReportedError } from "../errors.js";
+import type { GenerateResult, Logger } from "../../codegen/index.js";
+
+export interface GenCommandOptions {
+  check?: boolean;
+  watch?: boolean;
+  cwd?: string;
+  refreshActions?: boolean;
+  verbose?: boolean;
+}
+
+function cliLogger(verbose: boolean): Logger {
+  const colour = process.stderr.isTTY && !process.env.NO_COLOR;
+  const paint = (code: number, text: string): string => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
+  return {
+    debug: (m) => {
+      if (verbose) process.stderr.write(`${paint(90, "gen")} ${m}\n`);
+    },
+    info: (m) => process.stdout.write(`${paint(36, "gen")} ${m}\n`),
+    warn: (m) => process.stderr.write(`${paint(33, "gen warning")} ${m}\n`),
+    error: (m) => process.stderr.write(`${m}\n`),
+  };
+}
+
+/** Runs gen and returns its result; throws ReportedError (exit 1) when it failed. */
+export async function runGen(options: GenCommandOptions, logger: Logger = cliLogger(options.verbose ?? false)): Promise<GenerateResult> {
+  // Loaded lazily: `arkitekt-next --help` must not pay for the generator.
+  const { generate } = await import("../../codegen/index.js");
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  if (options.watch) process.once("SIGINT", stop);
+  try {
+    const result = await generate({
+      cwd: options.cwd ?? process.cwd(),
+      check: options.check ?? false,
+      watch: options.watch ?? false,
+      refreshActions: options.refreshActions ?? false,
+      logger,
+      signal: controller.signal,
+    });
+    if (!result.ok && !options.watch) throw new ReportedError(1);
+    return result;
+  } finally {
+    process.off("SIGINT", stop);
+  }
+}
+
+export function genCommand(): Command {
+  return new Command("gen")
+    .description("generate definitions, validators and typed clients into generated/")
+    .option("--check", "compare instead of writing; exit 1 and list the files that are stale (for CI)")
+    .option("--watch", "keep running and regenerate when sources change (re-reads only changed files)")
+    .option("--cwd <dir>", "the project directory (default: the current directory)")
+    .option("--refresh-actions", "fetch remote action definitions again instead of using the cached ones")
+    .option("--verbose", "print timings of each stage")
+    .addHelpText(
+      "after",
+      `
+What runs is read from arkitekt.json in the project directory, if present:
+  { "functions": { "tsconfig": "tsconfig.json", "out": "generated" } | false,
+    "graphql": "codegen.yml" | false,
+    "actions": { ... } }
+Without it: functions when tsconfig.json exists, GraphQL when codegen.yml exists.
+
+Functions: every register(fn, options?) call imported from arkitekt-next is read with the
+TypeScript compiler and written to
+  generated/definitions.json   the ImplementationInput array for implementAgent
+  generated/registry.ts        validators, adapters and signature checks (import { registry })
+Problems (unsupported types, non-literal defaults, ...) are listed all at once with file:line:col
+and a hint; then nothing is written and gen exits 1.
+
+Examples:
+  $ arkitekt-next gen
+  $ arkitekt-next gen --check      # in CI: fails when generated/ is stale
+  $ arkitekt-next gen --watch`,
+    )
+    .action(async (opts: GenCommandOptions) => {
+      await runGen(opts);
+    });
+}

@@ -1,0 +1,110 @@
+/**
+ * Project configuration for `arkitekt-next gen`: an optional `arkitekt.json` at the project root.
+ *
+ * ```json
+ * { "identifier": "com.example.app", "version": "0.1.0",
+ *   "functions": { "tsconfig": "tsconfig.json", "out": "generated" },   // or false
+ *   "graphql": "codegen.yml",                                           // or false
+ *   "actions": { ... } }                                                // remote stubs, passed through
+ * ```
+ *
+ * Defaults: functions run when `tsconfig.json` exists (and `functions` is not false); graphql runs
+ * when `codegen.yml` exists (and `graphql` is not false). Options flow: file -> `ProjectConfig`
+ * (filled) -> stages.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+
+export const CONFIG_FILE = "arkitekt.json";
+
+/** A problem with the project configuration; shown as a user error (message + hint). */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly code = "ARK_CONFIG";
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+const configFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  identifier: z.string().optional(),
+  version: z.string().optional(),
+  functions: z
+    .union([
+      z.literal(false),
+      z.strictObject({ tsconfig: z.string().optional(), out: z.string().optional() }),
+    ])
+    .optional(),
+  graphql: z.union([z.literal(false), z.string()]).optional(),
+  actions: z.unknown().optional(),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+export interface ProjectConfig {
+  cwd: string;
+  identifier?: string;
+  version?: string;
+  /** Null when the functions stage does not run. */
+  functions: { tsconfig: string; out: string } | null;
+  /** The codegen config path (relative to cwd), or null when the GraphQL stage does not run. */
+  graphql: string | null;
+  /** The `actions` section as written, for the remote-stubs stage; undefined when absent. */
+  actions: unknown;
+  /** Whether `arkitekt.json` exists. */
+  fromFile: boolean;
+}
+
+export function loadProjectConfig(cwd: string): ProjectConfig {
+  const path = join(cwd, CONFIG_FILE);
+  let file: ConfigFile = {};
+  const fromFile = existsSync(path);
+  if (fromFile) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path, "utf8"));
+    } catch (error) {
+      throw new ConfigError(`${CONFIG_FILE} is not valid JSON: ${(error as Error).message}`, `fix ${path}`);
+    }
+    const parsed = configFileSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const where = issue.path.join(".") || "(root)";
+      const detail = issue.code === "unrecognized_keys" ? `unknown key "${issue.keys.join('", "')}"` : issue.message;
+      throw new ConfigError(
+        `${CONFIG_FILE}: ${where}: ${detail}`,
+        'allowed keys: identifier, version, functions (false or {"tsconfig", "out"}), graphql (false or a codegen config path), actions',
+      );
+    }
+    file = parsed.data;
+  }
+
+  let functions: ProjectConfig["functions"] = null;
+  if (file.functions !== false) {
+    const tsconfig = file.functions?.tsconfig ?? "tsconfig.json";
+    const out = (file.functions?.out ?? "generated").replace(/\\/g, "/").replace(/\/+$/, "");
+    if (existsSync(join(cwd, tsconfig))) functions = { tsconfig, out };
+    else if (file.functions?.tsconfig) {
+      throw new ConfigError(`${CONFIG_FILE}: functions.tsconfig "${tsconfig}" does not exist`, `create it or fix the path (relative to ${cwd})`);
+    }
+  }
+
+  let graphql: string | null = null;
+  if (file.graphql !== false) {
+    const configPath = file.graphql ?? "codegen.yml";
+    if (existsSync(join(cwd, configPath))) graphql = configPath;
+    else if (file.graphql) {
+      throw new ConfigError(`${CONFIG_FILE}: graphql config "${configPath}" does not exist`, `create it or set "graphql": false`);
+    }
+  }
+
+  const config: ProjectConfig = { cwd, functions, graphql, actions: file.actions, fromFile };
+  if (file.identifier !== undefined) config.identifier = file.identifier;
+  if (file.version !== undefined) config.version = file.version;
+  return config;
+}
