@@ -18,6 +18,7 @@ import { parseCodegenConfig, type CodegenTarget, type PluginEntry } from "./conf
 import { loadDocuments, loadSchema, validateDocuments, type LoadedDocument, type LoadedSchema } from "./load.js";
 import { createClientPlugin, type ClientViewModel } from "./plugin.js";
 import { scalarMappings, usedCustomScalars } from "./scalars.js";
+import { graphqlModule } from "./graphql-module.js";
 
 export interface GenerateGraphqlOptions {
   /** The project directory; paths in the config are relative to it. */
@@ -96,7 +97,7 @@ async function generateTarget(
   context: { configFile: string; templates: Templates; logger: Logger },
 ): Promise<{ file?: GeneratedFile; diagnostics: Diagnostic[] }> {
   const { configFile, templates, logger } = context;
-  const graphql = await import("graphql");
+  const graphql = graphqlModule();
   const diagnostics = await validateDocuments(schema.schemaAst, documents);
   if (diagnostics.length > 0) return { diagnostics };
 

@@ -9,6 +9,7 @@ import type { DocumentNode, GraphQLError, GraphQLSchema } from "graphql";
 import type { Diagnostic } from "../types.js";
 import type { SchemaSource } from "./config.js";
 import { expandGlobs } from "./glob.js";
+import { graphqlModule } from "./graphql-module.js";
 
 export interface LoadedSchema {
   schemaAst: GraphQLSchema;
@@ -75,7 +76,7 @@ async function introspect(
   fetchImpl: typeof fetch,
   timeoutMs: number,
 ): Promise<Loaded<GraphQLSchema>> {
-  const { getIntrospectionQuery, buildClientSchema } = await import("graphql");
+  const { getIntrospectionQuery, buildClientSchema } = graphqlModule();
   const token = source.token ?? env.ARKITEKT_TOKEN;
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json", ...source.headers };
   if (token && !Object.keys(headers).some((key) => key.toLowerCase() === "authorization")) {
@@ -140,7 +141,7 @@ export async function loadSchema(sources: readonly SchemaSource[], options: Load
   const diagnostics: Diagnostic[] = [];
   const filePatterns = sources.filter((s): s is Extract<SchemaSource, { kind: "file" }> => s.kind === "file").map((s) => s.pattern);
   const urls = sources.filter((s): s is Extract<SchemaSource, { kind: "url" }> => s.kind === "url");
-  const graphql = await import("graphql");
+  const graphql = graphqlModule();
 
   const sdlDefinitions: DocumentNode["definitions"][number][] = [];
   const files = await expandGlobs(filePatterns, cwd);
@@ -191,7 +192,7 @@ export async function loadSchema(sources: readonly SchemaSource[], options: Load
 
 /** Reads and parses the documents matched by the patterns. Syntax errors become diagnostics. */
 export async function loadDocuments(patterns: readonly string[], cwd: string): Promise<Loaded<LoadedDocument[]>> {
-  const graphql = await import("graphql");
+  const graphql = graphqlModule();
   const diagnostics: Diagnostic[] = [];
   const documents: LoadedDocument[] = [];
   const files = await expandGlobs(patterns, cwd);
@@ -220,7 +221,7 @@ export async function loadDocuments(patterns: readonly string[], cwd: string): P
  * graphql-js's specified rules, except that a fragment unused by this target is fine.
  */
 export async function validateDocuments(schema: GraphQLSchema, documents: readonly LoadedDocument[]): Promise<Diagnostic[]> {
-  const graphql = await import("graphql");
+  const graphql = graphqlModule();
   const rules = graphql.specifiedRules.filter((rule) => rule !== graphql.NoUnusedFragmentsRule);
   const combined: DocumentNode = { kind: graphql.Kind.DOCUMENT, definitions: documents.flatMap((d) => d.document.definitions) };
   const byFile = new Map(documents.map((d) => [d.location, d.lines]));

@@ -12,6 +12,7 @@
 import type { PluginFunction, Types } from "@graphql-codegen/plugin-helpers";
 import type { FieldNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
 import type { ScalarMapping } from "./scalars.js";
+import { graphqlModule } from "./graphql-module.js";
 
 /** Config our plugin reads (besides the shared graphql-codegen naming options). */
 export interface ArkitektPluginConfig {
@@ -97,7 +98,7 @@ export async function buildViewModel(
   documents: readonly Types.DocumentFile[],
   config: ArkitektPluginConfig,
 ): Promise<ClientViewModel> {
-  const graphql = await import("graphql");
+  const graphql = graphqlModule();
   const { convertFactory } = await import("@graphql-codegen/visitor-plugin-common");
   const convert = convertFactory({ namingConvention: config.namingConvention as never });
   const operations: OperationDefinitionNode[] = [];

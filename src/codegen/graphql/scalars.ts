@@ -5,6 +5,7 @@
  * documents use and nobody mapped is an error, not a silent `unknown`.
  */
 import type { DocumentNode, GraphQLNamedType, GraphQLSchema } from "graphql";
+import { graphqlModule } from "./graphql-module.js";
 
 export interface ScalarMapping {
   input: string;
@@ -53,7 +54,7 @@ export function scalarMappings(configScalars: unknown): Record<string, ScalarMap
 
 /** Custom scalars reachable from the documents: selected leaf fields and variable types (through input objects). */
 export async function usedCustomScalars(schema: GraphQLSchema, document: DocumentNode): Promise<Map<string, { file: string; line: number; column: number }>> {
-  const graphql = await import("graphql");
+  const graphql = graphqlModule();
   const used = new Map<string, { file: string; line: number; column: number }>();
   const seenInputs = new Set<string>();
   const note = (type: GraphQLNamedType | undefined | null, node: { loc?: { start: number; source: { name: string } & Parameters<typeof graphql.getLocation>[0] } | undefined }): void => {
