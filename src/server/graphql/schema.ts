@@ -1,0 +1,658 @@
+/**
+ * The executable schema: the platform SDL subset (sdl.ts) with our resolvers attached. Every root
+ * field needs an authenticated identity and is scoped to its organisation.
+ */
+import {
+  GraphQLError,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  buildASTSchema,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from "graphql";
+import type { Port } from "../../definition/model.js";
+import type { Identity } from "../auth.js";
+import type { HubEvent } from "../hub.js";
+import { Platform, PlatformError, definitionOf, type ControlKind } from "../platform.js";
+import type { ActionRow, AgentRow, ImplementationRow, TaskEventRow, TaskRow } from "../store/store.js";
+import { loadPlatformDocument, subsetSdl } from "./sdl.js";
+
+export interface GraphqlContext {
+  /** Null when the request carried no valid token; every root field then refuses. */
+  identity: Identity | null;
+  platform: Platform;
+  signal?: AbortSignal;
+}
+
+export const IMPLEMENTED = {
+  Query: [
+    "agents",
+    "agent",
+    "actions",
+    "action",
+    "implementations",
+    "implementation",
+    "implementationAt",
+    "myImplementationAt",
+    "tasks",
+    "task",
+    "myTasks",
+    "event",
+  ],
+  Mutation: [
+    "ensureAgent",
+    "implementAgent",
+    "createImplementation",
+    "deleteImplementation",
+    "assign",
+    "cancel",
+    "interrupt",
+    "pause",
+    "resume",
+    "ack",
+    "collect",
+    "bounce",
+    "kick",
+    "block",
+    "unblock",
+    "deleteAgent",
+    "updateAgent",
+  ],
+  Subscription: ["mytasks", "tasks", "agents", "childTasks", "agentTasks"],
+} as const;
+
+type Args = Record<string, unknown>;
+type Resolver = (parent: unknown, args: Args, ctx: GraphqlContext & { me: Identity }) => unknown;
+
+const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const json = (text: string | null): unknown => (text === null ? null : (JSON.parse(text) as unknown));
+const isDesc = (value: unknown): boolean => typeof value === "string" && value.startsWith("DESC");
+
+interface Pagination {
+  offset?: number | null;
+  limit?: number | null;
+}
+function paginate<T>(items: T[], pagination: unknown): T[] {
+  const p = (pagination ?? {}) as Pagination;
+  const offset = Math.max(0, p.offset ?? 0);
+  const limit = p.limit === null || p.limit === undefined ? undefined : Math.max(0, p.limit);
+  return limit === undefined ? items.slice(offset) : items.slice(offset, offset + limit);
+}
+
+function strLookup(value: string, lookup: unknown): boolean {
+  if (lookup === null || lookup === undefined) return true;
+  const l = lookup as Record<string, unknown>;
+  const v = value;
+  const lv = v.toLowerCase();
+  if (typeof l.exact === "string" && v !== l.exact) return false;
+  if (typeof l.iExact === "string" && lv !== l.iExact.toLowerCase()) return false;
+  if (typeof l.contains === "string" && !v.includes(l.contains)) return false;
+  if (typeof l.iContains === "string" && !lv.includes(l.iContains.toLowerCase())) return false;
+  if (Array.isArray(l.inList) && !l.inList.includes(v)) return false;
+  if (typeof l.startsWith === "string" && !v.startsWith(l.startsWith)) return false;
+  if (typeof l.iStartsWith === "string" && !lv.startsWith(l.iStartsWith.toLowerCase())) return false;
+  if (typeof l.endsWith === "string" && !v.endsWith(l.endsWith)) return false;
+  if (typeof l.iEndsWith === "string" && !lv.endsWith(l.iEndsWith.toLowerCase())) return false;
+  return true;
+}
+
+const idList = (value: unknown): Set<number> | null => (Array.isArray(value) ? new Set(value.map((v) => Number(v))) : null);
+
+function taskChange(platform: Platform, task: TaskRow): Record<string, unknown> {
+  void platform;
+  return {
+    id: String(task.id),
+    reference: task.reference,
+    isDone: task.is_done === 1,
+    latestEventKind: task.latest_event_kind,
+    latestInstructKind: task.latest_instruct_kind,
+    statusMessage: task.status_message,
+    action: String(task.action_id),
+    implementation: task.implementation_id === null ? null : String(task.implementation_id),
+    agent: task.agent_id === null ? null : String(task.agent_id),
+    root: task.root_id === null ? null : String(task.root_id),
+    parent: task.parent_id === null ? null : String(task.parent_id),
+    createdAt: iso(task.created_at),
+    updatedAt: iso(task.updated_at),
+    finishedAt: iso(task.finished_at),
+  };
+}
+
+function eventChange(event: TaskEventRow): Record<string, unknown> {
+  return {
+    id: String(event.id),
+    task: String(event.task_id),
+    kind: event.kind,
+    message: event.message,
+    progress: event.progress,
+    returns: json(event.returns),
+    createdAt: iso(event.created_at),
+  };
+}
+
+function agentChange(platform: Platform, agent: AgentRow): Record<string, unknown> {
+  return {
+    id: String(agent.id),
+    name: agent.name,
+    kind: agent.kind,
+    latestEvent: platform.isLive(agent) ? "CONNECT" : "DISCONNECT",
+    connected: agent.connected === 1,
+    blocked: agent.blocked === 1,
+    lastSeen: iso(agent.last_seen),
+    client: agent.client_id,
+    user: agent.user_sub,
+    organization: agent.org,
+    app: agent.app ?? "",
+    release: agent.release ?? "",
+  };
+}
+
+/** SQL-backed task listing with the TaskFilter fields the platform knows. */
+function listTasks(platform: Platform, org: string, filters: unknown, ordering: unknown, pagination: unknown, extra?: { where: string; params: unknown[] }): TaskRow[] {
+  const f = (filters ?? {}) as Record<string, unknown>;
+  const where: string[] = ["org = ?"];
+  const params: unknown[] = [org];
+  if (extra) {
+    where.push(extra.where);
+    params.push(...extra.params);
+  }
+  const eq = (column: string, value: unknown) => {
+    if (value === null || value === undefined) return;
+    where.push(`${column} = ?`);
+    params.push(typeof value === "string" && /^\d+$/.test(value) && column.endsWith("_id") ? Number(value) : value);
+  };
+  if (Array.isArray(f.ids)) {
+    where.push(`id IN (${f.ids.map(() => "?").join(",") || "NULL"})`);
+    params.push(...f.ids.map(Number));
+  }
+  eq("agent_id", f.agent);
+  eq("action_id", f.action);
+  eq("implementation_id", f.implementation);
+  eq("caller_id", f.caller);
+  eq("parent_id", f.parent);
+  eq("root_id", f.root);
+  eq("args_hash", f.argsHash);
+  eq("reference", f.reference);
+  if (typeof f.isDone === "boolean") eq("is_done", f.isDone ? 1 : 0);
+  if (typeof f.rootIsnull === "boolean") where.push(f.rootIsnull ? "root_id IS NULL" : "root_id IS NOT NULL");
+  if (Array.isArray(f.state) && f.state.length > 0) {
+    where.push(`latest_event_kind IN (${f.state.map(() => "?").join(",")})`);
+    params.push(...f.state);
+  }
+  if (typeof f.createdBefore === "string") {
+    where.push("created_at < ?");
+    params.push(Date.parse(f.createdBefore));
+  }
+  if (typeof f.createdAfter === "string") {
+    where.push("created_at > ?");
+    params.push(Date.parse(f.createdAfter));
+  }
+  const orders = Array.isArray(ordering) ? (ordering as Array<Record<string, unknown>>) : [];
+  const orderBy: string[] = [];
+  for (const o of orders) {
+    if (o.createdAt) orderBy.push(`id ${isDesc(o.createdAt) ? "DESC" : "ASC"}`);
+    if (o.finishedAt || o.startedAt) orderBy.push(`finished_at ${isDesc(o.finishedAt ?? o.startedAt) ? "DESC" : "ASC"}`);
+  }
+  if (orderBy.length === 0) orderBy.push("id DESC");
+  const p = (pagination ?? {}) as Pagination;
+  const limit = p.limit === null || p.limit === undefined ? -1 : Math.max(0, p.limit);
+  const offset = Math.max(0, p.offset ?? 0);
+  return platform.store.query<TaskRow>(
+    `SELECT * FROM task WHERE ${where.join(" AND ")} ORDER BY ${orderBy.join(", ")} LIMIT ? OFFSET ?`,
+    [...params, limit, offset],
+  );
+}
+
+function filterImplementations(platform: Platform, rows: ImplementationRow[], filters: unknown): ImplementationRow[] {
+  const f = (filters ?? {}) as Record<string, unknown>;
+  const ids = idList(f.ids);
+  return rows.filter((impl) => {
+    if (ids && !ids.has(impl.id)) return false;
+    if (!strLookup(impl.interface, f.interface)) return false;
+    const action = platform.store.action(impl.action_id);
+    if (typeof f.actionHash === "string" && action?.hash !== f.actionHash) return false;
+    if (f.action) {
+      const af = f.action as Record<string, unknown>;
+      const aids = idList(af.ids);
+      if (aids && !aids.has(impl.action_id)) return false;
+      if (typeof af.kind === "string" && action?.kind !== af.kind) return false;
+      if (typeof af.search === "string" && !(action?.name ?? "").toLowerCase().includes(af.search.toLowerCase())) return false;
+      if (typeof af.name === "string" && action?.name !== af.name) return false;
+    }
+    const agent = platform.store.agent(impl.agent_id);
+    if (f.agent) {
+      const gf = f.agent as Record<string, unknown>;
+      const gids = idList(gf.ids);
+      if (gids && !gids.has(impl.agent_id)) return false;
+      if (typeof gf.clientId === "string" && agent?.client_id !== gf.clientId) return false;
+    }
+    if (typeof f.active === "boolean" && (agent !== undefined && platform.isLive(agent)) !== f.active) return false;
+    if (typeof f.search === "string" && !impl.interface.toLowerCase().includes(f.search.toLowerCase())) return false;
+    return true;
+  });
+}
+
+function filterActions(rows: ActionRow[], filters: unknown): ActionRow[] {
+  const f = (filters ?? {}) as Record<string, unknown>;
+  const ids = idList(f.ids);
+  return rows.filter((a) => {
+    if (ids && !ids.has(a.id)) return false;
+    if (!strLookup(a.name, f.name)) return false;
+    if (typeof f.search === "string" && !`${a.name} ${a.key} ${a.description ?? ""}`.toLowerCase().includes(f.search.toLowerCase())) return false;
+    if (typeof f.kind === "string" && a.kind !== f.kind) return false;
+    if (typeof f.stateful === "boolean" && (a.stateful === 1) !== f.stateful) return false;
+    if (typeof f.appIdentifier === "string" && a.app !== f.appIdentifier) return false;
+    if (typeof f.inCollection === "string" && !((definitionOf(a).collections ?? []) as string[]).includes(f.inCollection)) return false;
+    return true;
+  });
+}
+
+function filterAgents(platform: Platform, rows: AgentRow[], filters: unknown): AgentRow[] {
+  const f = (filters ?? {}) as Record<string, unknown>;
+  const ids = idList(f.ids);
+  return rows.filter((a) => {
+    if (ids && !ids.has(a.id)) return false;
+    if (typeof f.clientId === "string" && a.client_id !== f.clientId) return false;
+    if (typeof f.search === "string" && !a.name.toLowerCase().includes(f.search.toLowerCase())) return false;
+    if (typeof f.pinned === "boolean" && (a.pinned === 1) !== f.pinned) return false;
+    if (typeof f.appIdentifier === "string" && a.app !== f.appIdentifier) return false;
+    if (typeof f.user === "string" && a.user_sub !== f.user) return false;
+    if (Array.isArray(f.hasImplementations)) {
+      const ifaces = new Set(platform.store.implementationsOfAgent(a.id).map((i) => i.interface));
+      if (!(f.hasImplementations as string[]).every((i) => ifaces.has(i))) return false;
+    }
+    return true;
+  });
+}
+
+function choiceValue(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function buildResolvers(): Record<string, Record<string, Resolver>> {
+  const agentOf = (ctx: { platform: Platform }, id: number | null) => (id === null ? null : (ctx.platform.store.agent(id) ?? null));
+  const control = (kind: ControlKind): Resolver => (_p, args, ctx) => {
+    const input = args.input as { task: string; step?: boolean };
+    return ctx.platform.control(ctx.me, input.task, kind, { step: input.step ?? false });
+  };
+  return {
+    Query: {
+      agents: (_p, a, ctx) =>
+        paginate(
+          filterAgents(ctx.platform, ctx.platform.store.agentsOfOrg(ctx.me.org), a.filters).sort((x, y) =>
+            Array.isArray(a.ordering) && a.ordering.some((o: Record<string, unknown>) => isDesc(o.lastSeen)) ? (y.last_seen ?? 0) - (x.last_seen ?? 0) : x.id - y.id,
+          ),
+          a.pagination,
+        ),
+      agent: (_p, a, ctx) => {
+        if (a.id) return ctx.platform.agentInOrg(ctx.me, a.id as string);
+        if (typeof a.app === "string") {
+          const found = ctx.platform.store
+            .agentsOfOrg(ctx.me.org)
+            .find((g) => g.app === a.app && (a.version == null || g.release === a.version));
+          if (found) return found;
+          throw new PlatformError(`No agent of app "${a.app}" in organisation "${ctx.me.org}"`, "NOT_FOUND");
+        }
+        throw new PlatformError("agent(...) needs an id or an app");
+      },
+      actions: (_p, a, ctx) => {
+        const rows = filterActions(ctx.platform.store.actionsOfOrg(ctx.me.org), a.filters);
+        const desc = Array.isArray(a.ordering) && a.ordering.some((o: Record<string, unknown>) => isDesc(o.definedAt));
+        rows.sort((x, y) => (desc ? y.defined_at - x.defined_at || y.id - x.id : x.id - y.id));
+        return paginate(rows, a.pagination);
+      },
+      action: (_p, a, ctx) => {
+        const store = ctx.platform.store;
+        const inOrg = (row: ActionRow | undefined, what: string): ActionRow => {
+          if (!row || row.org !== ctx.me.org) throw new PlatformError(`No action found for ${what} in organisation "${ctx.me.org}"`, "NOT_FOUND");
+          return row;
+        };
+        if (a.task) return inOrg(store.action(ctx.platform.taskInOrg(ctx.me, a.task as string).action_id), `task ${String(a.task)}`);
+        if (a.implementation) {
+          const impl = store.implementation(Number(a.implementation));
+          return inOrg(impl ? store.action(impl.action_id) : undefined, `implementation ${String(a.implementation)}`);
+        }
+        if (typeof a.hash === "string") return inOrg(store.actionsByHash(ctx.me.org, a.hash)[0], `hash ${a.hash}`);
+        if (a.matching) {
+          const m = a.matching as Record<string, unknown>;
+          if (typeof m.hash === "string") return inOrg(store.actionsByHash(ctx.me.org, m.hash)[0], `hash ${m.hash}`);
+          const found = store
+            .actionsOfOrg(ctx.me.org)
+            .find((x) => (m.key == null || x.key === m.key) && (m.app == null || x.app === m.app) && (m.version == null || x.version === m.version) && (m.name == null || x.name === m.name));
+          return inOrg(found, "the demand");
+        }
+        if (a.agent && typeof a.interface === "string") {
+          const agent = ctx.platform.agentInOrg(ctx.me, a.agent as string);
+          const impl = store.implementationByInterface(agent.id, a.interface);
+          return inOrg(impl ? store.action(impl.action_id) : undefined, `agent ${agent.id} interface "${a.interface}"`);
+        }
+        if (a.id) return inOrg(store.action(Number(a.id)), `id ${String(a.id)}`);
+        throw new PlatformError("action(...) needs one of id, task, implementation, hash, matching, agent + interface");
+      },
+      implementations: (_p, a, ctx) => paginate(filterImplementations(ctx.platform, ctx.platform.store.implementationsOfOrg(ctx.me.org), a.filters), a.pagination),
+      implementation: (_p, a, ctx) => {
+        const impl = ctx.platform.store.implementation(Number(a.id));
+        const agent = impl ? ctx.platform.store.agent(impl.agent_id) : undefined;
+        if (!impl || !agent || agent.org !== ctx.me.org) throw new PlatformError(`Implementation ${String(a.id)} not found in organisation "${ctx.me.org}"`, "NOT_FOUND");
+        return impl;
+      },
+      implementationAt: (_p, a, ctx) => {
+        const agent = ctx.platform.agentInOrg(ctx.me, a.agent as string);
+        const rows = ctx.platform.store.implementationsOfAgent(agent.id);
+        const impl =
+          typeof a.interface === "string"
+            ? rows.find((i) => i.interface === a.interface)
+            : typeof a.actionHash === "string"
+              ? rows.find((i) => ctx.platform.store.action(i.action_id)?.hash === a.actionHash)
+              : undefined;
+        if (!impl) throw new PlatformError(`Agent ${agent.id} has no matching implementation`, "NOT_FOUND");
+        return impl;
+      },
+      myImplementationAt: (_p, a, ctx) => {
+        const agent = ctx.platform.store.agentByIdentity(ctx.me);
+        if (!agent) throw new PlatformError("You have no agent: call ensureAgent first", "NOT_FOUND");
+        const rows = ctx.platform.store.implementationsOfAgent(agent.id);
+        const impl = typeof a.interface === "string" ? rows.find((i) => i.interface === a.interface) : rows.find((i) => String(i.action_id) === String(a.actionId));
+        if (!impl) throw new PlatformError(`Your agent ${agent.id} has no matching implementation`, "NOT_FOUND");
+        return impl;
+      },
+      tasks: (_p, a, ctx) => listTasks(ctx.platform, ctx.me.org, a.filters, a.ordering, a.pagination),
+      myTasks: (_p, _a, ctx) => {
+        const caller = ctx.platform.store.ensureCaller(ctx.me);
+        return listTasks(ctx.platform, ctx.me.org, {}, [], {}, { where: "caller_id = ?", params: [caller.id] });
+      },
+      task: (_p, a, ctx) => ctx.platform.taskInOrg(ctx.me, a.id as string),
+      event: (_p, a, ctx) => {
+        const event = ctx.platform.store.event(Number(a.id));
+        const task = event ? ctx.platform.store.task(event.task_id) : undefined;
+        if (!event || !task || task.org !== ctx.me.org) throw new PlatformError(`Event ${String(a.id)} not found`, "NOT_FOUND");
+        return event;
+      },
+    },
+    Mutation: {
+      ensureAgent: (_p, a, ctx) => ctx.platform.ensureAgent(ctx.me, (a.input ?? {}) as { name?: string }),
+      implementAgent: (_p, a, ctx) => ctx.platform.implementAgent(ctx.me, (a.input ?? {}) as Parameters<Platform["implementAgent"]>[1]),
+      createImplementation: (_p, a, ctx) =>
+        ctx.platform.createImplementation(ctx.me, (a.input as { implementation: Parameters<Platform["createImplementation"]>[1] }).implementation),
+      deleteImplementation: (_p, a, ctx) => {
+        const id = Number((a.input as { implementation: string }).implementation);
+        const impl = ctx.platform.store.implementation(id);
+        const agent = impl ? ctx.platform.store.agent(impl.agent_id) : undefined;
+        if (!impl || !agent || agent.org !== ctx.me.org) throw new PlatformError(`Implementation ${id} not found`, "NOT_FOUND");
+        ctx.platform.store.deleteImplementation(id);
+        return String(id);
+      },
+      assign: (_p, a, ctx) => ctx.platform.assign(ctx.me, a.input as Parameters<Platform["assign"]>[1]),
+      cancel: control("CANCEL"),
+      interrupt: control("INTERRUPT"),
+      pause: control("PAUSE"),
+      resume: control("RESUME"),
+      ack: (_p, a, ctx) => ctx.platform.taskInOrg(ctx.me, (a.input as { task: string }).task),
+      collect: (_p, a) => (a.input as { drawers: string[] }).drawers,
+      bounce: (_p, a, ctx) => ctx.platform.bounce(ctx.me, (a.input as { agent: string }).agent),
+      kick: (_p, a, ctx) => {
+        const input = a.input as { agent: string; reason?: string | null };
+        return ctx.platform.kick(ctx.me, input.agent, input.reason);
+      },
+      block: (_p, a, ctx) => {
+        const input = a.input as { agent: string; reason?: string | null };
+        return ctx.platform.setBlocked(ctx.me, input.agent, true, input.reason);
+      },
+      unblock: (_p, a, ctx) => ctx.platform.setBlocked(ctx.me, (a.input as { agent: string }).agent, false),
+      deleteAgent: (_p, a, ctx) => ctx.platform.deleteAgent(ctx.me, (a.input as { id: string }).id),
+      updateAgent: (_p, a, ctx) => {
+        const input = a.input as { id: string; name?: string | null };
+        const agent = ctx.platform.agentInOrg(ctx.me, input.id);
+        return input.name ? ctx.platform.renameAgent(ctx.me, input.id, input.name) : agent;
+      },
+    },
+    Agent: {
+      id: (p) => String((p as AgentRow).id),
+      hash: (p) => (p as AgentRow).hash ?? "",
+      client: (p) => {
+        const a = p as AgentRow;
+        return { id: a.client_id, name: a.client_id, clientId: a.client_id, release: { id: `${a.app}@${a.release}`, version: a.release ?? "", app: { id: a.app ?? "", identifier: a.app ?? "" } }, device: null };
+      },
+      user: (p) => ({ id: (p as AgentRow).user_sub, sub: (p as AgentRow).user_sub }),
+      organization: (p) => ({ slug: (p as AgentRow).org }),
+      lastSeen: (p) => iso((p as AgentRow).last_seen),
+      connected: (p) => (p as AgentRow).connected === 1,
+      active: (p, _a, ctx) => ctx.platform.isLive(p as AgentRow),
+      blocked: (p) => (p as AgentRow).blocked === 1,
+      pinned: (p) => (p as AgentRow).pinned === 1,
+      hookUrl: (p) => (p as AgentRow).hook_url,
+      hookUrlSecret: () => null,
+      app: (p) => ({ id: (p as AgentRow).app ?? "", identifier: (p as AgentRow).app ?? "" }),
+      release: (p) => {
+        const a = p as AgentRow;
+        return { id: `${a.app}@${a.release}`, version: a.release ?? "", app: { id: a.app ?? "", identifier: a.app ?? "" } };
+      },
+      device: () => null,
+      memoryShelve: () => null,
+      implementations: (p, a, ctx) => paginate(filterImplementations(ctx.platform, ctx.platform.store.implementationsOfAgent((p as AgentRow).id), a.filters), a.pagination),
+      implementation: (p, a, ctx) => ctx.platform.store.implementationByInterface((p as AgentRow).id, a.interface as string) ?? null,
+      tasks: (p, a, ctx) => listTasks(ctx.platform, (p as AgentRow).org, a.filters, a.ordering, a.pagination, { where: "agent_id = ?", params: [(p as AgentRow).id] }),
+    },
+    Action: {
+      id: (p) => String((p as ActionRow).id),
+      app: (p) => ({ id: (p as ActionRow).app, identifier: (p as ActionRow).app }),
+      stateful: (p) => (p as ActionRow).stateful === 1,
+      pure: (p) => (p as ActionRow).pure === 1,
+      idempotent: (p) => (p as ActionRow).idempotent === 1,
+      isDev: (p) => (p as ActionRow).is_dev === 1,
+      definedAt: (p) => iso((p as ActionRow).defined_at),
+      collections: (p) => ((definitionOf(p as ActionRow).collections ?? []) as string[]).map((name) => ({ id: name, name })),
+      scope: () => "GLOBAL",
+      logo: () => null,
+      interfaces: () => [],
+      organization: (p) => ({ slug: (p as ActionRow).org }),
+      args: (p) => definitionOf(p as ActionRow).args ?? [],
+      returns: (p) => definitionOf(p as ActionRow).returns ?? [],
+      portGroups: (p) => definitionOf(p as ActionRow).portGroups ?? [],
+      pinned: () => false,
+      implementations: (p, a, ctx) => paginate(filterImplementations(ctx.platform, ctx.platform.store.implementationsOfAction((p as ActionRow).id), a.filters), a.pagination),
+      tasks: (p, a, ctx) => listTasks(ctx.platform, (p as ActionRow).org, a.filters, a.ordering, a.pagination, { where: "action_id = ?", params: [(p as ActionRow).id] }),
+      latestTask: (p, _a, ctx) => listTasks(ctx.platform, (p as ActionRow).org, {}, [], { limit: 1 }, { where: "action_id = ?", params: [(p as ActionRow).id] })[0] ?? null,
+      runs: (p, _a, ctx) => listTasks(ctx.platform, (p as ActionRow).org, {}, [], {}, { where: "action_id = ?", params: [(p as ActionRow).id] }),
+    },
+    ArgPort: {
+      default: (p) => (p as Port).default ?? null,
+    },
+    ReturnPort: {
+      default: (p) => (p as Port).default ?? null,
+    },
+    Choice: {
+      value: (p) => choiceValue((p as { value: unknown }).value),
+      label: (p) => String((p as { label?: unknown }).label ?? choiceValue((p as { value: unknown }).value)),
+    },
+    Implementation: {
+      id: (p) => String((p as ImplementationRow).id),
+      agent: (p, _a, ctx) => ctx.platform.store.agent((p as ImplementationRow).agent_id),
+      action: (p, _a, ctx) => ctx.platform.store.action((p as ImplementationRow).action_id),
+      params: (p) => json((p as ImplementationRow).params) ?? {},
+      higherOrderConfig: () => ({}),
+      needsToken: (p) => (p as ImplementationRow).needs_token === 1,
+      name: (p, _a, ctx) => `${(p as ImplementationRow).interface}@${ctx.platform.store.agent((p as ImplementationRow).agent_id)?.name ?? "?"}`,
+      pinned: () => false,
+      myLatestTask: () => null,
+      higherOrderFor: () => null,
+      provenanceAudience: () => null,
+    },
+    Task: {
+      id: (p) => String((p as TaskRow).id),
+      isDone: (p) => (p as TaskRow).is_done === 1,
+      args: (p) => json((p as TaskRow).args),
+      argsHash: (p) => (p as TaskRow).args_hash,
+      dependencies: () => ({}),
+      resolution: () => null,
+      root: (p, _a, ctx) => ((p as TaskRow).root_id === null ? null : ctx.platform.store.task((p as TaskRow).root_id!)),
+      parent: (p, _a, ctx) => ((p as TaskRow).parent_id === null ? null : ctx.platform.store.task((p as TaskRow).parent_id!)),
+      action: (p, _a, ctx) => ctx.platform.store.action((p as TaskRow).action_id),
+      capture: (p) => (p as TaskRow).capture === 1,
+      ephemeral: (p) => (p as TaskRow).ephemeral === 1,
+      implementation: (p, _a, ctx) => ((p as TaskRow).implementation_id === null ? null : (ctx.platform.store.implementation((p as TaskRow).implementation_id!) ?? null)),
+      latestEventKind: (p) => (p as TaskRow).latest_event_kind,
+      latestInstructKind: (p) => (p as TaskRow).latest_instruct_kind,
+      caller: (p, _a, ctx) => {
+        const c = ctx.platform.store.caller((p as TaskRow).caller_id);
+        if (!c) return null;
+        return {
+          id: String(c.id),
+          client: { id: c.client_id, name: c.client_id, clientId: c.client_id, release: null, device: null },
+          user: { id: c.user_sub, sub: c.user_sub },
+          organization: { slug: c.org },
+        };
+      },
+      createdAt: (p) => iso((p as TaskRow).created_at),
+      updatedAt: (p) => iso((p as TaskRow).updated_at),
+      finishedAt: (p) => iso((p as TaskRow).finished_at),
+      actedOn: () => [],
+      children: (p, a, ctx) => listTasks(ctx.platform, (p as TaskRow).org, a.filters, a.ordering, a.pagination, { where: "parent_id = ?", params: [(p as TaskRow).id] }),
+      agent: (p, _a, ctx) => agentOf(ctx, (p as TaskRow).agent_id),
+      events: (p, a, ctx) => {
+        const f = (a.filters ?? {}) as { ids?: string[]; kind?: string[] };
+        const ids = idList(f.ids);
+        let rows = ctx.platform.store.eventsOfTask((p as TaskRow).id).filter((e) => (!ids || ids.has(e.id)) && (!f.kind || f.kind.includes(e.kind)));
+        if (Array.isArray(a.ordering) && a.ordering.some((o: Record<string, unknown>) => isDesc(o.createdAt))) rows = rows.reverse();
+        return paginate(rows, a.pagination);
+      },
+      dependency: () => null,
+      dependencyMethod: () => null,
+      resolvedDependencies: () => [],
+      instructs: () => [],
+      arg: (p, a) => {
+        const args = json((p as TaskRow).args) as Record<string, unknown>;
+        return args[a.key as string] ?? null;
+      },
+    },
+    TaskEvent: {
+      id: (p) => String((p as TaskEventRow).id),
+      name: (p) => (p as TaskEventRow).kind,
+      returns: (p) => json((p as TaskEventRow).returns),
+      task: (p, _a, ctx) => ctx.platform.store.task((p as TaskEventRow).task_id),
+      createdAt: (p) => iso((p as TaskEventRow).created_at),
+      delegatedTo: () => null,
+      reference: (p, _a, ctx) => ctx.platform.store.task((p as TaskEventRow).task_id)?.reference ?? "",
+    },
+  };
+}
+
+type Subscriber = (args: Args, ctx: GraphqlContext & { me: Identity }) => (event: HubEvent) => unknown;
+
+function buildSubscriptions(): Record<string, Subscriber> {
+  return {
+    mytasks: (_a, ctx) => (e) => {
+      if ((e.type === "taskCreate" || e.type === "taskEvent") && ctx.platform.callerKeyOfTask(e.task) === ctx.me.key) {
+        return e.type === "taskCreate" ? { create: taskChange(ctx.platform, e.task), event: null } : { create: null, event: eventChange(e.event) };
+      }
+      return undefined;
+    },
+    tasks: (_a, ctx) => (e) => {
+      if ((e.type === "taskCreate" || e.type === "taskEvent") && e.task.org === ctx.me.org) {
+        return e.type === "taskCreate" ? { create: taskChange(ctx.platform, e.task), event: null } : { create: null, event: eventChange(e.event) };
+      }
+      return undefined;
+    },
+    childTasks: (a, ctx) => {
+      const parent = ctx.platform.taskInOrg(ctx.me, a.id as string);
+      return (e) => {
+        if ((e.type === "taskCreate" || e.type === "taskUpdate") && (e.task.parent_id === parent.id || e.task.root_id === parent.id)) {
+          return e.type === "taskCreate" ? { create: taskChange(ctx.platform, e.task), update: null } : { create: null, update: taskChange(ctx.platform, e.task) };
+        }
+        return undefined;
+      };
+    },
+    agentTasks: (a, ctx) => {
+      const agent = ctx.platform.agentInOrg(ctx.me, a.agent as string);
+      return (e) => {
+        if ((e.type === "taskCreate" || e.type === "taskUpdate") && e.task.agent_id === agent.id) {
+          return e.type === "taskCreate" ? { create: e.task, update: null } : { create: null, update: e.task };
+        }
+        return undefined;
+      };
+    },
+    agents: (_a, ctx) => (e) => {
+      if (e.type !== "agentCreate" && e.type !== "agentUpdate" && e.type !== "agentDelete") return undefined;
+      if (e.agent.org !== ctx.me.org) return undefined;
+      if (e.type === "agentDelete") return { create: null, update: null, delete: String(e.agent.id) };
+      const change = agentChange(ctx.platform, e.agent);
+      return e.type === "agentCreate" ? { create: change, update: null, delete: null } : { create: null, update: change, delete: null };
+    },
+  };
+}
+
+/** Turns our errors into GraphQL errors the client sees (yoga masks anything else). */
+function toGraphqlError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  if (error instanceof PlatformError) return new GraphQLError(error.message, { extensions: { code: error.code } });
+  throw error;
+}
+
+function requireIdentity(ctx: GraphqlContext): Identity {
+  if (!ctx.identity) {
+    throw new GraphQLError("Authentication required: send a valid token (Authorization: Bearer <token>, or connection_init {token})", {
+      extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
+    });
+  }
+  return ctx.identity;
+}
+
+function emptyFor(type: unknown): unknown {
+  if (isNonNullType(type)) return isListType(type.ofType) ? [] : undefined;
+  return isListType(type) ? [] : null;
+}
+
+/** Builds the executable schema. */
+export function buildServerSchema(): GraphQLSchema {
+  const schema = buildASTSchema(subsetSdl(loadPlatformDocument(), IMPLEMENTED), { assumeValidSDL: true });
+  const resolvers = buildResolvers();
+  const subscriptions = buildSubscriptions();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith("__")) continue;
+    const isRoot = type.name === "Query" || type.name === "Mutation";
+    const map = resolvers[type.name] ?? {};
+    for (const field of Object.values(type.getFields())) {
+      const custom = map[field.name];
+      if (type.name === "Subscription") {
+        const make = subscriptions[field.name]!;
+        field.subscribe = ((_p: unknown, args: Args, ctx: GraphqlContext) => {
+          const me = requireIdentity(ctx);
+          try {
+            const select = make(args, { ...ctx, me });
+            return ctx.platform.hub.subscribe(select, ctx.signal);
+          } catch (error) {
+            throw toGraphqlError(error);
+          }
+        }) as GraphQLFieldResolver<unknown, GraphqlContext>;
+        field.resolve = (payload: unknown) => payload;
+        continue;
+      }
+      if (custom) {
+        field.resolve = ((parent: unknown, args: Args, ctx: GraphqlContext) => {
+          const me = isRoot ? requireIdentity(ctx) : (ctx.identity as Identity);
+          try {
+            return custom(parent, args, { ...ctx, me });
+          } catch (error) {
+            throw toGraphqlError(error);
+          }
+        }) as GraphQLFieldResolver<unknown, GraphqlContext>;
+      } else if (isRoot) {
+        throw new Error(`no resolver for ${type.name}.${field.name}`);
+      } else {
+        const name = field.name;
+        const empty = emptyFor(field.type);
+        field.resolve = (parent: unknown) => {
+          const value = (parent as Record<string, unknown> | null)?.[name];
+          return value === undefined || value === null ? (empty ?? value ?? null) : value;
+        };
+      }
+    }
+  }
+  return schema;
+}
+
+export { GraphQLList, GraphQLNonNull, GraphQLObjectType };

@@ -1,0 +1,120 @@
+/**
+ * Versioned schema migrations of the server's SQLite file. `PRAGMA user_version` holds the number
+ * of migrations applied; each runs once, in order, inside a transaction. Append, never edit.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* 1: initial schema */ `
+  CREATE TABLE agent (
+    id INTEGER PRIMARY KEY,
+    org TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    user_sub TEXT NOT NULL,
+    iss TEXT NOT NULL,
+    username TEXT,
+    app TEXT,
+    release TEXT,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'WEBSOCKET',
+    hash TEXT,
+    hook_url TEXT,
+    connected INTEGER NOT NULL DEFAULT 0,
+    last_seen INTEGER,
+    blocked INTEGER NOT NULL DEFAULT 0,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    lease_epoch INTEGER NOT NULL DEFAULT 0,
+    active_connection_id TEXT,
+    active_session_id TEXT,
+    created_at INTEGER NOT NULL,
+    UNIQUE (org, client_id, user_sub, iss)
+  );
+  CREATE TABLE action (
+    id INTEGER PRIMARY KEY,
+    org TEXT NOT NULL,
+    app TEXT NOT NULL,
+    key TEXT NOT NULL,
+    version TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    description TEXT,
+    stateful INTEGER NOT NULL DEFAULT 0,
+    pure INTEGER NOT NULL DEFAULT 0,
+    idempotent INTEGER NOT NULL DEFAULT 0,
+    is_dev INTEGER NOT NULL DEFAULT 0,
+    definition TEXT NOT NULL,
+    defined_at INTEGER NOT NULL,
+    UNIQUE (org, app, key, version)
+  );
+  CREATE INDEX action_hash ON action (org, hash);
+  CREATE TABLE implementation (
+    id INTEGER PRIMARY KEY,
+    agent_id INTEGER NOT NULL REFERENCES agent (id) ON DELETE CASCADE,
+    action_id INTEGER NOT NULL REFERENCES action (id),
+    interface TEXT NOT NULL,
+    params TEXT,
+    effect TEXT NOT NULL DEFAULT 'NONE',
+    needs_token INTEGER NOT NULL DEFAULT 1,
+    dependencies TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    UNIQUE (agent_id, interface)
+  );
+  CREATE INDEX implementation_action ON implementation (action_id);
+  CREATE TABLE caller (
+    id INTEGER PRIMARY KEY,
+    org TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    user_sub TEXT NOT NULL,
+    iss TEXT NOT NULL,
+    UNIQUE (org, client_id, user_sub, iss)
+  );
+  CREATE TABLE task (
+    id INTEGER PRIMARY KEY,
+    org TEXT NOT NULL,
+    action_id INTEGER NOT NULL REFERENCES action (id),
+    implementation_id INTEGER REFERENCES implementation (id) ON DELETE SET NULL,
+    agent_id INTEGER REFERENCES agent (id) ON DELETE SET NULL,
+    caller_id INTEGER NOT NULL REFERENCES caller (id),
+    reference TEXT NOT NULL,
+    args TEXT NOT NULL,
+    args_hash TEXT NOT NULL,
+    parent_id INTEGER REFERENCES task (id),
+    root_id INTEGER REFERENCES task (id),
+    is_done INTEGER NOT NULL DEFAULT 0,
+    latest_event_kind TEXT NOT NULL DEFAULT 'STARTED',
+    latest_instruct_kind TEXT NOT NULL DEFAULT 'ASSIGN',
+    status_message TEXT,
+    capture INTEGER NOT NULL DEFAULT 0,
+    ephemeral INTEGER NOT NULL DEFAULT 0,
+    step INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    finished_at INTEGER
+  );
+  CREATE INDEX task_agent_open ON task (agent_id, is_done);
+  CREATE INDEX task_caller_reference ON task (caller_id, reference);
+  CREATE INDEX task_parent ON task (parent_id);
+  CREATE INDEX task_root ON task (root_id);
+  CREATE INDEX task_org ON task (org, id);
+  CREATE TABLE task_event (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id INTEGER NOT NULL REFERENCES task (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    message TEXT,
+    progress INTEGER,
+    returns TEXT,
+    level TEXT NOT NULL DEFAULT 'INFO',
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX task_event_task ON task_event (task_id, id);
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent_id INTEGER NOT NULL REFERENCES agent (id) ON DELETE CASCADE,
+    task_id INTEGER REFERENCES task (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX outbox_agent ON outbox (agent_id, id);
+  CREATE INDEX outbox_task ON outbox (task_id, kind);
+  `,
+];

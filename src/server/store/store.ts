@@ -1,0 +1,433 @@
+/**
+ * The server's persistent state: one SQLite file (WAL), opened with better-sqlite3. Every method is
+ * synchronous and commits before it returns, so a SIGKILL loses nothing that was acknowledged.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { MIGRATIONS } from "./migrations.js";
+
+export const STORE_FILE = "rekuest.sqlite3";
+
+export interface AgentRow {
+  id: number;
+  org: string;
+  client_id: string;
+  user_sub: string;
+  iss: string;
+  username: string | null;
+  app: string | null;
+  release: string | null;
+  name: string;
+  kind: string;
+  hash: string | null;
+  hook_url: string | null;
+  connected: number;
+  last_seen: number | null;
+  blocked: number;
+  pinned: number;
+  lease_epoch: number;
+  active_connection_id: string | null;
+  active_session_id: string | null;
+  created_at: number;
+}
+
+export interface ActionRow {
+  id: number;
+  org: string;
+  app: string;
+  key: string;
+  version: string;
+  hash: string;
+  name: string;
+  kind: string;
+  description: string | null;
+  stateful: number;
+  pure: number;
+  idempotent: number;
+  is_dev: number;
+  /** JSON of the DefinitionInput as received. */
+  definition: string;
+  defined_at: number;
+}
+
+export interface ImplementationRow {
+  id: number;
+  agent_id: number;
+  action_id: number;
+  interface: string;
+  params: string | null;
+  effect: string;
+  needs_token: number;
+  dependencies: string;
+  created_at: number;
+}
+
+export interface CallerRow {
+  id: number;
+  org: string;
+  client_id: string;
+  user_sub: string;
+  iss: string;
+}
+
+export interface TaskRow {
+  id: number;
+  org: string;
+  action_id: number;
+  implementation_id: number | null;
+  agent_id: number | null;
+  caller_id: number;
+  reference: string;
+  args: string;
+  args_hash: string;
+  parent_id: number | null;
+  root_id: number | null;
+  is_done: number;
+  latest_event_kind: string;
+  latest_instruct_kind: string;
+  status_message: string | null;
+  capture: number;
+  ephemeral: number;
+  step: number;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface TaskEventRow {
+  id: number;
+  task_id: number;
+  kind: string;
+  message: string | null;
+  progress: number | null;
+  returns: string | null;
+  level: string;
+  created_at: number;
+}
+
+export interface OutboxRow {
+  id: number;
+  agent_id: number;
+  task_id: number | null;
+  kind: string;
+  payload: string;
+  created_at: number;
+}
+
+export interface IdentityKey {
+  org: string;
+  clientId: string;
+  sub: string;
+  iss: string;
+}
+
+export type NewTask = Omit<TaskRow, "id" | "is_done" | "latest_event_kind" | "latest_instruct_kind" | "status_message" | "updated_at" | "finished_at">;
+
+export class Store {
+  readonly db: Database.Database;
+  readonly path: string;
+  private readonly s;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.path = join(dataDir, STORE_FILE);
+    this.db = new Database(this.path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("busy_timeout = 5000");
+    this.migrate();
+    const db = this.db;
+    this.s = {
+      agentById: db.prepare<[number], AgentRow>("SELECT * FROM agent WHERE id = ?"),
+      agentByIdentity: db.prepare<[string, string, string, string], AgentRow>(
+        "SELECT * FROM agent WHERE org = ? AND client_id = ? AND user_sub = ? AND iss = ?",
+      ),
+      agentsByOrg: db.prepare<[string], AgentRow>("SELECT * FROM agent WHERE org = ? ORDER BY id"),
+      insertAgent: db.prepare(
+        `INSERT INTO agent (org, client_id, user_sub, iss, username, app, release, name, kind, hook_url, created_at)
+         VALUES (@org, @client_id, @user_sub, @iss, @username, @app, @release, @name, @kind, @hook_url, @created_at)`,
+      ),
+      callerByIdentity: db.prepare<[string, string, string, string], CallerRow>(
+        "SELECT * FROM caller WHERE org = ? AND client_id = ? AND user_sub = ? AND iss = ?",
+      ),
+      callerById: db.prepare<[number], CallerRow>("SELECT * FROM caller WHERE id = ?"),
+      insertCaller: db.prepare("INSERT INTO caller (org, client_id, user_sub, iss) VALUES (?, ?, ?, ?)"),
+      actionById: db.prepare<[number], ActionRow>("SELECT * FROM action WHERE id = ?"),
+      actionByKey: db.prepare<[string, string, string, string], ActionRow>(
+        "SELECT * FROM action WHERE org = ? AND app = ? AND key = ? AND version = ?",
+      ),
+      actionsByHash: db.prepare<[string, string], ActionRow>("SELECT * FROM action WHERE org = ? AND hash = ? ORDER BY id"),
+      actionsByOrg: db.prepare<[string], ActionRow>("SELECT * FROM action WHERE org = ? ORDER BY id"),
+      insertAction: db.prepare(
+        `INSERT INTO action (org, app, key, version, hash, name, kind, description, stateful, pure, idempotent, is_dev, definition, defined_at)
+         VALUES (@org, @app, @key, @version, @hash, @name, @kind, @description, @stateful, @pure, @idempotent, @is_dev, @definition, @defined_at)`,
+      ),
+      updateAction: db.prepare(
+        `UPDATE action SET hash = @hash, name = @name, kind = @kind, description = @description, stateful = @stateful,
+         pure = @pure, idempotent = @idempotent, is_dev = @is_dev, definition = @definition WHERE id = @id`,
+      ),
+      implementationById: db.prepare<[number], ImplementationRow>("SELECT * FROM implementation WHERE id = ?"),
+      implementationByInterface: db.prepare<[number, string], ImplementationRow>(
+        "SELECT * FROM implementation WHERE agent_id = ? AND interface = ?",
+      ),
+      implementationsByAgent: db.prepare<[number], ImplementationRow>("SELECT * FROM implementation WHERE agent_id = ? ORDER BY id"),
+      implementationsByAction: db.prepare<[number], ImplementationRow>("SELECT * FROM implementation WHERE action_id = ? ORDER BY id"),
+      implementationsByOrg: db.prepare<[string], ImplementationRow>(
+        "SELECT i.* FROM implementation i JOIN agent a ON a.id = i.agent_id WHERE a.org = ? ORDER BY i.id",
+      ),
+      insertImplementation: db.prepare(
+        `INSERT INTO implementation (agent_id, action_id, interface, params, effect, needs_token, dependencies, created_at)
+         VALUES (@agent_id, @action_id, @interface, @params, @effect, @needs_token, @dependencies, @created_at)`,
+      ),
+      updateImplementation: db.prepare(
+        `UPDATE implementation SET action_id = @action_id, params = @params, effect = @effect, needs_token = @needs_token,
+         dependencies = @dependencies WHERE id = @id`,
+      ),
+      deleteImplementation: db.prepare("DELETE FROM implementation WHERE id = ?"),
+      taskById: db.prepare<[number], TaskRow>("SELECT * FROM task WHERE id = ?"),
+      taskByCallerReference: db.prepare<[number, string], TaskRow>(
+        "SELECT * FROM task WHERE caller_id = ? AND reference = ? ORDER BY id LIMIT 1",
+      ),
+      insertTask: db.prepare(
+        `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, args, args_hash, parent_id, root_id,
+           capture, ephemeral, step, created_at, updated_at)
+         VALUES (@org, @action_id, @implementation_id, @agent_id, @caller_id, @reference, @args, @args_hash, @parent_id, @root_id,
+           @capture, @ephemeral, @step, @created_at, @created_at)`,
+      ),
+      openTasksOfAgent: db.prepare<[number], TaskRow>("SELECT * FROM task WHERE agent_id = ? AND is_done = 0 ORDER BY id"),
+      inflightTasksOfAgent: db.prepare<[number], TaskRow>(
+        `SELECT * FROM task t WHERE t.agent_id = ? AND t.is_done = 0
+         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = t.id AND o.kind = 'ASSIGN') ORDER BY t.id`,
+      ),
+      agentsWithInflight: db.prepare<[], { agent_id: number }>(
+        `SELECT DISTINCT t.agent_id AS agent_id FROM task t WHERE t.is_done = 0 AND t.agent_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = t.id AND o.kind = 'ASSIGN')`,
+      ),
+      openDescendants: db.prepare<[number], TaskRow>("SELECT * FROM task WHERE root_id = ? AND is_done = 0 ORDER BY id"),
+      setTaskEvent: db.prepare("UPDATE task SET latest_event_kind = ?, updated_at = ? WHERE id = ?"),
+      setTaskDone: db.prepare(
+        "UPDATE task SET latest_event_kind = ?, is_done = 1, status_message = ?, updated_at = ?, finished_at = ? WHERE id = ? AND is_done = 0",
+      ),
+      setTaskInstruct: db.prepare("UPDATE task SET latest_instruct_kind = ?, updated_at = ? WHERE id = ?"),
+      setTaskStatus: db.prepare("UPDATE task SET status_message = ?, updated_at = ? WHERE id = ?"),
+      insertEvent: db.prepare(
+        "INSERT INTO task_event (task_id, kind, message, progress, returns, level, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ),
+      eventById: db.prepare<[number], TaskEventRow>("SELECT * FROM task_event WHERE id = ?"),
+      eventsOfTask: db.prepare<[number], TaskEventRow>("SELECT * FROM task_event WHERE task_id = ? ORDER BY id"),
+      countEventKind: db.prepare<[number, string], { n: number }>("SELECT COUNT(*) AS n FROM task_event WHERE task_id = ? AND kind = ?"),
+      insertOutbox: db.prepare("INSERT INTO outbox (agent_id, task_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)"),
+      outboxOfAgent: db.prepare<[number], OutboxRow>("SELECT * FROM outbox WHERE agent_id = ? ORDER BY id"),
+      outboxOfAgentAfter: db.prepare<[number, number], OutboxRow>("SELECT * FROM outbox WHERE agent_id = ? AND id > ? ORDER BY id"),
+      deleteOutbox: db.prepare("DELETE FROM outbox WHERE id = ?"),
+      deleteOutboxOfTaskKind: db.prepare("DELETE FROM outbox WHERE task_id = ? AND kind = ?"),
+      deleteOutboxOfTask: db.prepare("DELETE FROM outbox WHERE task_id = ?"),
+      hasOutboxOfTaskKind: db.prepare<[number, string], { one: number }>("SELECT 1 AS one FROM outbox WHERE task_id = ? AND kind = ? LIMIT 1"),
+    };
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma("user_version", { simple: true }) as number;
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[version]!);
+        this.db.pragma(`user_version = ${version + 1}`);
+      })();
+    }
+  }
+
+  /** Runs `fn` in one transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    try {
+      this.db.pragma("wal_checkpoint(TRUNCATE)");
+    } finally {
+      this.db.close();
+    }
+  }
+
+  // agents ------------------------------------------------------------------------------------
+
+  agent(id: number): AgentRow | undefined {
+    return this.s.agentById.get(id);
+  }
+  agentByIdentity(k: IdentityKey): AgentRow | undefined {
+    return this.s.agentByIdentity.get(k.org, k.clientId, k.sub, k.iss);
+  }
+  agentsOfOrg(org: string): AgentRow[] {
+    return this.s.agentsByOrg.all(org);
+  }
+  createAgent(row: Pick<AgentRow, "org" | "client_id" | "user_sub" | "iss" | "username" | "app" | "release" | "name" | "kind" | "hook_url">): AgentRow {
+    const info = this.s.insertAgent.run({ ...row, created_at: Date.now() });
+    return this.agent(Number(info.lastInsertRowid))!;
+  }
+  /** Updates the given columns of one agent. Column names come from our code only. */
+  updateAgent(id: number, fields: Partial<Omit<AgentRow, "id">>): void {
+    const keys = Object.keys(fields);
+    if (keys.length === 0) return;
+    const sql = `UPDATE agent SET ${keys.map((k) => `${k} = @${k}`).join(", ")} WHERE id = @id`;
+    this.db.prepare(sql).run({ ...fields, id });
+  }
+  /** Compare-and-set renewal: returns false when the lease epoch moved on (fenced). */
+  renewLease(id: number, epoch: number, now: number): boolean {
+    return this.db.prepare("UPDATE agent SET last_seen = ? WHERE id = ? AND lease_epoch = ?").run(now, id, epoch).changes === 1;
+  }
+  deleteAgent(id: number): void {
+    this.db.prepare("UPDATE task SET agent_id = NULL WHERE agent_id = ?").run(id);
+    this.db.prepare("DELETE FROM agent WHERE id = ?").run(id);
+  }
+  /** At start: every agent offline, epoch bumped, last_seen now. Returns agents with in-flight work. */
+  resetAgentsAfterRestart(now: number): number[] {
+    return this.transaction(() => {
+      this.db.prepare("UPDATE agent SET connected = 0, lease_epoch = lease_epoch + 1, last_seen = ?, active_connection_id = NULL").run(now);
+      return this.s.agentsWithInflight.all().map((r) => r.agent_id);
+    });
+  }
+  staleConnectedAgents(before: number): AgentRow[] {
+    return this.db
+      .prepare<[number], AgentRow>("SELECT * FROM agent WHERE connected = 1 AND kind = 'WEBSOCKET' AND (last_seen IS NULL OR last_seen <= ?)")
+      .all(before);
+  }
+
+  // callers -----------------------------------------------------------------------------------
+
+  caller(id: number): CallerRow | undefined {
+    return this.s.callerById.get(id);
+  }
+  ensureCaller(k: IdentityKey): CallerRow {
+    const found = this.s.callerByIdentity.get(k.org, k.clientId, k.sub, k.iss);
+    if (found) return found;
+    const info = this.s.insertCaller.run(k.org, k.clientId, k.sub, k.iss);
+    return this.caller(Number(info.lastInsertRowid))!;
+  }
+
+  // actions and implementations -----------------------------------------------------------------
+
+  action(id: number): ActionRow | undefined {
+    return this.s.actionById.get(id);
+  }
+  actionByKey(org: string, app: string, key: string, version: string): ActionRow | undefined {
+    return this.s.actionByKey.get(org, app, key, version);
+  }
+  actionsByHash(org: string, hash: string): ActionRow[] {
+    return this.s.actionsByHash.all(org, hash);
+  }
+  actionsOfOrg(org: string): ActionRow[] {
+    return this.s.actionsByOrg.all(org);
+  }
+  insertAction(row: Omit<ActionRow, "id">): ActionRow {
+    const info = this.s.insertAction.run(row);
+    return this.action(Number(info.lastInsertRowid))!;
+  }
+  updateAction(row: Omit<ActionRow, "org" | "app" | "key" | "version" | "defined_at">): void {
+    this.s.updateAction.run(row);
+  }
+  implementation(id: number): ImplementationRow | undefined {
+    return this.s.implementationById.get(id);
+  }
+  implementationByInterface(agentId: number, iface: string): ImplementationRow | undefined {
+    return this.s.implementationByInterface.get(agentId, iface);
+  }
+  implementationsOfAgent(agentId: number): ImplementationRow[] {
+    return this.s.implementationsByAgent.all(agentId);
+  }
+  implementationsOfAction(actionId: number): ImplementationRow[] {
+    return this.s.implementationsByAction.all(actionId);
+  }
+  implementationsOfOrg(org: string): ImplementationRow[] {
+    return this.s.implementationsByOrg.all(org);
+  }
+  insertImplementation(row: Omit<ImplementationRow, "id">): ImplementationRow {
+    const info = this.s.insertImplementation.run(row);
+    return this.implementation(Number(info.lastInsertRowid))!;
+  }
+  updateImplementation(row: Pick<ImplementationRow, "id" | "action_id" | "params" | "effect" | "needs_token" | "dependencies">): void {
+    this.s.updateImplementation.run(row);
+  }
+  deleteImplementation(id: number): void {
+    this.s.deleteImplementation.run(id);
+  }
+
+  // tasks and events ----------------------------------------------------------------------------
+
+  task(id: number): TaskRow | undefined {
+    return this.s.taskById.get(id);
+  }
+  taskByCallerReference(callerId: number, reference: string): TaskRow | undefined {
+    return this.s.taskByCallerReference.get(callerId, reference);
+  }
+  insertTask(row: NewTask): TaskRow {
+    const info = this.s.insertTask.run(row);
+    return this.task(Number(info.lastInsertRowid))!;
+  }
+  openTasksOfAgent(agentId: number): TaskRow[] {
+    return this.s.openTasksOfAgent.all(agentId);
+  }
+  /** Not-done tasks of the agent whose ASSIGN was answered (no ASSIGN waiting in the outbox). */
+  inflightTasksOfAgent(agentId: number): TaskRow[] {
+    return this.s.inflightTasksOfAgent.all(agentId);
+  }
+  openDescendants(rootId: number): TaskRow[] {
+    return this.s.openDescendants.all(rootId);
+  }
+  setTaskLatestEvent(taskId: number, kind: string, now: number): void {
+    this.s.setTaskEvent.run(kind, now, taskId);
+  }
+  /** Marks the task terminal; false when it already was (dedup). */
+  setTaskDone(taskId: number, kind: string, statusMessage: string | null, now: number): boolean {
+    return this.s.setTaskDone.run(kind, statusMessage, now, now, taskId).changes === 1;
+  }
+  setTaskInstruct(taskId: number, kind: string, now: number): void {
+    this.s.setTaskInstruct.run(kind, now, taskId);
+  }
+  setTaskStatus(taskId: number, message: string | null, now: number): void {
+    this.s.setTaskStatus.run(message, now, taskId);
+  }
+  insertEvent(taskId: number, kind: string, message: string | null, progress: number | null, returns: string | null, level: string, now: number): TaskEventRow {
+    const info = this.s.insertEvent.run(taskId, kind, message, progress, returns, level, now);
+    return { id: Number(info.lastInsertRowid), task_id: taskId, kind, message, progress, returns, level, created_at: now };
+  }
+  event(id: number): TaskEventRow | undefined {
+    return this.s.eventById.get(id);
+  }
+  eventsOfTask(taskId: number): TaskEventRow[] {
+    return this.s.eventsOfTask.all(taskId);
+  }
+  countEvents(taskId: number, kind: string): number {
+    return this.s.countEventKind.get(taskId, kind)?.n ?? 0;
+  }
+  /** Runs a read-only SQL query built by our code (filters of list queries). */
+  query<T>(sql: string, params: unknown[]): T[] {
+    return this.db.prepare(sql).all(...params) as T[];
+  }
+
+  // outbox --------------------------------------------------------------------------------------
+
+  enqueue(agentId: number, taskId: number | null, kind: string, payload: string, now: number): OutboxRow {
+    const info = this.s.insertOutbox.run(agentId, taskId, kind, payload, now);
+    return { id: Number(info.lastInsertRowid), agent_id: agentId, task_id: taskId, kind, payload, created_at: now };
+  }
+  outboxOf(agentId: number): OutboxRow[] {
+    return this.s.outboxOfAgent.all(agentId);
+  }
+  outboxOfAfter(agentId: number, afterId: number): OutboxRow[] {
+    return this.s.outboxOfAgentAfter.all(agentId, afterId);
+  }
+  deleteOutbox(id: number): void {
+    this.s.deleteOutbox.run(id);
+  }
+  /** Removes the task's entries of one kind; returns how many there were. */
+  deleteOutboxOfTask(taskId: number, kind?: string): number {
+    return kind === undefined ? this.s.deleteOutboxOfTask.run(taskId).changes : this.s.deleteOutboxOfTaskKind.run(taskId, kind).changes;
+  }
+  hasOutbox(taskId: number, kind: string): boolean {
+    return this.s.hasOutboxOfTaskKind.get(taskId, kind) !== undefined;
+  }
+}
