@@ -112,6 +112,7 @@ export class FunctionExtractor {
         functions.push(fn);
       }
     }
+    diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
     return { functions, diagnostics };
   }
 
@@ -619,7 +620,8 @@ class FileScan {
     const optional = param.questionToken !== undefined || param.initializer !== undefined;
     if (optional) node.port.nullable = true;
     if (param.questionToken && !node.hasUndefined) node.hasUndefined = true;
-    if (param.initializer) node.port.default = this.defaultValue(param.initializer, node);
+    const init = param.initializer;
+    if (init && !(ts.isIdentifier(init) && init.text === "undefined")) node.port.default = this.defaultValue(init, node);
     node.port = orderPort({
       ...node.port,
       label: overrides[key]?.label ?? key,
