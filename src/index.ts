@@ -112,6 +112,9 @@ export {
   call,
   iterate,
   closeDefaultClient,
+  codecAdapter,
+  StructureReference,
+  referenceStructure,
 } from "./runtime/index.js";
 export type {
   AgentHandle,
@@ -127,4 +130,5 @@ export type {
   CallTarget,
   TaskFailureKind,
   TaskEventData,
+  CodecAdapterSpec,
 } from "./runtime/index.js";

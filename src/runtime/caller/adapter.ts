@@ -37,3 +37,28 @@ export function codecAdapter<A extends Record<string, unknown>, R>(spec: CodecAd
     },
   };
 }
+
+/**
+ * A remote structure this app has no class for: it keeps the reference. Typed stubs return it for
+ * STRUCTURE ports whose identifier is not mapped to a class in `arkitekt.json`; pass it (or any
+ * object with `shrink()`) back as an arg.
+ */
+export class StructureReference {
+  constructor(
+    readonly identifier: string,
+    readonly reference: string,
+  ) {}
+  shrink(): string {
+    return this.reference;
+  }
+}
+
+/** The codec class of an unmapped structure identifier: expands a reference into a `StructureReference`. */
+export function referenceStructure(identifier: string): { readonly identifier: string; expand(ref: string): StructureReference } {
+  return class extends StructureReference {
+    static readonly identifier = identifier;
+    static expand(ref: string): StructureReference {
+      return new StructureReference(identifier, String(ref));
+    }
+  };
+}

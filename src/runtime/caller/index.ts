@@ -41,5 +41,5 @@ export function createClient(options: ClientOptions): ArkitektClient {
   });
   return new ArkitektClient(platform, options.logger ? { logger: options.logger } : {});
 }
-export { codecAdapter } from "./adapter.js";
+export { codecAdapter, StructureReference, referenceStructure } from "./adapter.js";
 export type { CodecAdapterSpec } from "./adapter.js";

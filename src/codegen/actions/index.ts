@@ -1,0 +1,414 @@
+/**
+ * Typed stubs of remote actions (`arkitekt-next gen`, stage "actions").
+ *
+ * `arkitekt.json`:
+ * ```json
+ * "actions": {
+ *   "select": [{ "app": "com.lab.math" }, { "app": "com.lab.imaging", "key": "blur" }, { "collection": "stats" }],
+ *   "snapshot": "generated/actions.json",        // default
+ *   "out": "generated/actions.ts",               // default
+ *   "structures": { "@mikro/image": { "from": "./src/image.js", "import": "Image" } },
+ *   "url": "http://127.0.0.1:8080"                // else ARKITEKT_URL or .arkitekt/dev/dev-token.json
+ * }
+ * ```
+ * With `refresh` (`gen --refresh-actions`) the selected actions are fetched through the generated
+ * GraphQL client and written to the snapshot; the stubs are always rendered from the snapshot,
+ * offline, so `gen --check` needs no platform. The token comes from `ARKITEKT_TOKEN` or the dev
+ * server's token file, never from the config.
+ */
+import { readFile } from "node:fs/promises";
+import { join, posix, relative } from "node:path";
+import { z } from "zod";
+import { action as actionQuery, actions as actionsQuery } from "../../../generated/api/rekuest.js";
+import type { Port } from "../../definition/model.js";
+import { createGraphQLClient } from "../../runtime/transport/index.js";
+import { formatTypeScript } from "../emit/format.js";
+import { literal, propertyName, renderTsType } from "../emit/ports.js";
+import type { Diagnostic, GeneratedFile, Logger, StageResult } from "../types.js";
+
+const selectorSchema = z.union([
+  z.strictObject({ app: z.string().min(1), key: z.string().min(1).optional(), version: z.string().min(1).optional() }),
+  z.strictObject({ collection: z.string().min(1) }),
+  z.strictObject({ hash: z.string().min(1) }),
+]);
+
+const configSchema = z.strictObject({
+  select: z.array(selectorSchema).min(1),
+  snapshot: z.string().default("generated/actions.json"),
+  out: z.string().default("generated/actions.ts"),
+  structures: z.record(z.string(), z.strictObject({ from: z.string(), import: z.string() })).default({}),
+  url: z.string().optional(),
+  /** The module the stubs import the runtime from. Default "arkitekt-next". */
+  runtime: z.string().default("arkitekt-next"),
+});
+
+export type ActionsConfig = z.output<typeof configSchema>;
+export type ActionSelector = z.output<typeof selectorSchema>;
+
+/** One remote action as the snapshot keeps it. */
+export interface RemoteAction {
+  app: string | null;
+  key: string;
+  version: string;
+  hash: string;
+  name: string;
+  kind: "FUNCTION" | "GENERATOR";
+  description: string | null;
+  args: Port[];
+  returns: Port[];
+}
+
+export interface ActionsSnapshot {
+  /** The selection the snapshot was fetched for (a changed selection needs a refresh). */
+  select: ActionSelector[];
+  actions: RemoteAction[];
+}
+
+export interface GenerateActionsOptions {
+  cwd: string;
+  config: unknown;
+  refresh: boolean;
+  logger: Logger;
+  /** Token and url for the refresh; default ARKITEKT_TOKEN / ARKITEKT_URL, then `.arkitekt/dev/dev-token.json`. */
+  token?: string;
+  url?: string;
+}
+
+const CONFIG_FILE = "arkitekt.json";
+
+function diagnostic(message: string, hint: string, code: string, file = CONFIG_FILE): Diagnostic {
+  return { file, line: 0, column: 0, message, hint, code };
+}
+
+export async function generateActions(options: GenerateActionsOptions): Promise<StageResult> {
+  const parsed = configSchema.safeParse(options.config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = ["actions", ...issue.path.map(String)].join(".");
+    return {
+      files: [],
+      diagnostics: [
+        diagnostic(
+          `${where}: ${issue.code === "unrecognized_keys" ? `unknown key "${issue.keys.join('", "')}"` : issue.message}`,
+          'write "actions": { "select": [{ "app": "<app>" } | { "app", "key" } | { "collection": "<name>" } | { "hash": "<action hash>" }], "snapshot"?, "out"?, "structures"?, "url"?, "runtime"? }',
+          "ARK_ACTIONS_CONFIG",
+        ),
+      ],
+    };
+  }
+  const config = parsed.data;
+  const files: GeneratedFile[] = [];
+  let snapshot: ActionsSnapshot;
+  if (options.refresh) {
+    try {
+      snapshot = await fetchSnapshot(options, config);
+    } catch (error) {
+      return {
+        files: [],
+        diagnostics: [
+          diagnostic(
+            `could not fetch the selected actions: ${error instanceof Error ? error.message : String(error)}`,
+            "start the platform (arkitekt-next server) or set ARKITEKT_URL and ARKITEKT_TOKEN; without --refresh-actions gen renders from the committed snapshot",
+            "ARK_ACTIONS_FETCH",
+          ),
+        ],
+      };
+    }
+    files.push({ path: normalize(config.snapshot), content: `${JSON.stringify(snapshot, null, 2)}\n` });
+    options.logger.info(`fetched ${snapshot.actions.length} remote action(s) into ${config.snapshot}`);
+  } else {
+    const text = await readFile(join(options.cwd, config.snapshot), "utf8").catch(() => undefined);
+    if (text === undefined) {
+      return {
+        files: [],
+        diagnostics: [
+          diagnostic(
+            `the actions snapshot ${config.snapshot} does not exist`,
+            "run `arkitekt-next gen --refresh-actions` once with the platform running, then commit the snapshot",
+            "ARK_ACTIONS_NO_SNAPSHOT",
+            config.snapshot,
+          ),
+        ],
+      };
+    }
+    try {
+      snapshot = JSON.parse(text) as ActionsSnapshot;
+    } catch (error) {
+      return {
+        files: [],
+        diagnostics: [diagnostic(`${config.snapshot} is not JSON: ${(error as Error).message}`, "refresh it with `arkitekt-next gen --refresh-actions`", "ARK_ACTIONS_SNAPSHOT", config.snapshot)],
+      };
+    }
+    if (JSON.stringify(snapshot.select) !== JSON.stringify(config.select)) {
+      return {
+        files: [],
+        diagnostics: [
+          diagnostic(
+            `actions.select changed since ${config.snapshot} was fetched`,
+            "run `arkitekt-next gen --refresh-actions` to fetch the new selection",
+            "ARK_ACTIONS_STALE_SNAPSHOT",
+          ),
+        ],
+      };
+    }
+  }
+  const rendered = renderActions(snapshot, config, options.cwd);
+  if (rendered.diagnostics.length > 0) return { files: [], diagnostics: rendered.diagnostics };
+  files.push({ path: normalize(config.out), content: await formatTypeScript(rendered.source) });
+  return { files, diagnostics: [] };
+}
+
+function normalize(path: string): string {
+  return posix.normalize(path.replace(/\\/g, "/")).replace(/^\.\//, "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// fetching
+
+async function endpoint(options: GenerateActionsOptions, config: ActionsConfig): Promise<{ url: string; token: string }> {
+  let url = options.url ?? process.env.ARKITEKT_URL ?? config.url;
+  let token = options.token ?? process.env.ARKITEKT_TOKEN;
+  if (!url || !token) {
+    const devFile = join(options.cwd, ".arkitekt", "dev", "dev-token.json");
+    const dev = await readFile(devFile, "utf8").then((t) => JSON.parse(t) as { url?: string; token?: string }).catch(() => undefined);
+    url ??= dev?.url;
+    token ??= dev?.token;
+  }
+  if (!url) throw new Error("no platform url: set ARKITEKT_URL or actions.url");
+  if (!token) throw new Error("no token: set ARKITEKT_TOKEN");
+  return { url: url.replace(/\/+$/, ""), token };
+}
+
+async function fetchSnapshot(options: GenerateActionsOptions, config: ActionsConfig): Promise<ActionsSnapshot> {
+  const { url, token } = await endpoint(options, config);
+  const client = createGraphQLClient({ url: `${url}/graphql`, token });
+  try {
+    const found = new Map<string, RemoteAction>();
+    for (const selector of config.select) {
+      let candidates: Array<{ id: string; key: string; version: string; app: string | null }>;
+      if ("hash" in selector) {
+        const full = await actionQuery(client, { hash: selector.hash });
+        candidates = [{ id: full.id, key: full.key, version: full.version, app: null }];
+      } else if ("collection" in selector) {
+        const list = await actionsQuery(client, { filters: { inCollection: selector.collection } });
+        candidates = list.map((a) => ({ id: a.id, key: a.key, version: a.version, app: null }));
+      } else {
+        const list = await actionsQuery(client, { filters: { appIdentifier: selector.app } });
+        candidates = list
+          .filter((a) => (selector.key === undefined || a.key === selector.key) && (selector.version === undefined || a.version === selector.version))
+          .map((a) => ({ id: a.id, key: a.key, version: a.version, app: selector.app }));
+      }
+      if (candidates.length === 0) throw new Error(`nothing matches ${JSON.stringify(selector)}`);
+      for (const candidate of candidates) {
+        const full = await actionQuery(client, { id: candidate.id });
+        found.set(full.hash, {
+          app: candidate.app,
+          key: full.key,
+          version: full.version,
+          hash: full.hash,
+          name: full.name,
+          kind: full.kind,
+          description: full.description ?? null,
+          args: full.args.map((p) => toPort(p as unknown as RawPort)),
+          returns: full.returns.map((p) => toPort(p as unknown as RawPort)),
+        });
+      }
+    }
+    const actions = [...found.values()].sort((a, b) => compare(`${a.app ?? ""}/${a.key}/${a.version}/${a.hash}`, `${b.app ?? ""}/${b.key}/${b.version}/${b.hash}`));
+    return { select: config.select, actions };
+  } finally {
+    await client.close();
+  }
+}
+
+interface RawPort {
+  key: string;
+  kind: Port["kind"];
+  label?: string | null;
+  description?: string | null;
+  identifier?: string | null;
+  nullable: boolean;
+  default?: unknown;
+  choices?: Array<{ label: string; value: unknown; description?: string | null }> | null;
+  children?: RawPort[] | null;
+}
+
+/** A port as the platform returns it -> the Port model (null fields dropped, so the snapshot stays small). */
+function toPort(raw: RawPort): Port {
+  const port: Port = { key: raw.key, kind: raw.kind, nullable: raw.nullable };
+  if (raw.label) port.label = raw.label;
+  if (raw.description) port.description = raw.description;
+  if (raw.identifier) port.identifier = raw.identifier;
+  if (raw.default !== undefined && raw.default !== null) port.default = raw.default as Port["default"];
+  if (raw.choices && raw.choices.length > 0) {
+    port.choices = raw.choices.map((c) => ({ label: c.label, value: c.value as string, ...(c.description ? { description: c.description } : {}) }));
+  }
+  if (raw.children && raw.children.length > 0) port.children = raw.children.map(toPort);
+  return port;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// rendering
+
+const SUPPORTED = new Set<Port["kind"]>(["INT", "FLOAT", "STRING", "BOOL", "DATE", "ENUM", "LIST", "DICT", "MODEL", "STRUCTURE", "UNION"]);
+
+function camel(text: string): string {
+  const words = text.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const joined = words.map((w, i) => (i === 0 ? w.charAt(0).toLowerCase() + w.slice(1) : w.charAt(0).toUpperCase() + w.slice(1))).join("");
+  return /^[0-9]/.test(joined) ? `_${joined}` : joined || "action";
+}
+
+function pascal(text: string): string {
+  const c = camel(text);
+  return c.charAt(0).toUpperCase() + c.slice(1);
+}
+
+function firstUnsupported(ports: readonly Port[]): Port | undefined {
+  for (const port of ports) {
+    if (!SUPPORTED.has(port.kind)) return port;
+    const inner = firstUnsupported(port.children ?? []);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+export function renderActions(snapshot: ActionsSnapshot, config: ActionsConfig, cwd: string): { source: string; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const outDir = posix.dirname(normalize(config.out));
+  const structureClasses = new Map<string, string>();
+  const imports: string[] = [];
+  for (const [identifier, target] of Object.entries(config.structures).sort(([a], [b]) => compare(a, b))) {
+    const from = target.from.startsWith(".") ? relativeImport(outDir, target.from, cwd) : target.from;
+    imports.push(`import { ${target.import} } from ${JSON.stringify(from)};`);
+    structureClasses.set(identifier, target.import);
+  }
+  const references = new Map<string, string>();
+  const referenceConst = (identifier: string) => {
+    let name = references.get(identifier);
+    if (!name) {
+      name = `structure_${camel(identifier)}`;
+      references.set(identifier, name);
+    }
+    return name;
+  };
+
+  const codec = (port: Port): string => {
+    const children = port.children ?? [];
+    const nullable = port.nullable ? ", nullable: true" : "";
+    switch (port.kind) {
+      case "LIST":
+      case "DICT":
+        return `{ kind: "${port.kind}", child: ${codec(children[0]!)}${nullable} }`;
+      case "MODEL":
+        return `{ kind: "MODEL", identifier: ${literal(port.identifier ?? port.key)}, fields: [${children.map((c) => `[${literal(c.key)}, ${codec(c)}]`).join(", ")}]${nullable} }`;
+      case "STRUCTURE": {
+        const identifier = port.identifier ?? "";
+        const cls = structureClasses.get(identifier) ?? referenceConst(identifier);
+        return `{ kind: "STRUCTURE", identifier: ${literal(identifier)}, cls: ${cls}${nullable} }`;
+      }
+      case "UNION":
+        return `{ kind: "UNION", children: [${children.map(codec).join(", ")}]${nullable} }`;
+      case "ENUM":
+        return `{ kind: "ENUM", choices: ${literal((port.choices ?? []).map((c) => String(c.value)))}${nullable} }`;
+      default:
+        return `{ kind: "${port.kind}"${nullable} }`;
+    }
+  };
+  const argType = (port: Port) =>
+    renderTsType(port, { structure: (p) => structureClasses.get(p.identifier ?? "") ?? "Structure" });
+  const returnType = (port: Port) =>
+    renderTsType(port, { structure: (p) => structureClasses.get(p.identifier ?? "") ?? "StructureReference" });
+
+  const used = new Map<string, RemoteAction>();
+  const blocks: string[] = [];
+  const members: string[] = [];
+  for (const action of snapshot.actions) {
+    const bad = firstUnsupported([...action.args, ...action.returns]);
+    if (bad) {
+      diagnostics.push(
+        diagnostic(
+          `remote action ${action.app ?? ""}/${action.key} has a ${bad.kind} port (${bad.key}), which typed stubs do not support`,
+          "remove it from actions.select, or call it untyped with client.call(hash, args)",
+          "ARK_ACTIONS_UNSUPPORTED_PORT",
+        ),
+      );
+      continue;
+    }
+    let name = camel(action.key);
+    if (used.has(name)) name = camel(`${action.app ?? "action"} ${action.key} ${action.version}`);
+    if (used.has(name)) {
+      diagnostics.push(diagnostic(`two selected actions would both be called ${name}`, "narrow actions.select", "ARK_ACTIONS_NAME_CLASH"));
+      continue;
+    }
+    used.set(name, action);
+    const type = pascal(name);
+    const argsFields = action.args.map((p) => `${docComment(p.description ?? p.label)}${propertyName(p.key)}${p.nullable || p.default !== undefined ? "?" : ""}: ${argType(p)};`);
+    const returns =
+      action.returns.length === 0 ? "void" : action.returns.length === 1 ? returnType(action.returns[0]!) : `[${action.returns.map(returnType).join(", ")}]`;
+    blocks.push(
+      [
+        `/** Args of \`${name}\` (${action.app ? `${action.app}/` : ""}${action.key}@${action.version}). */`,
+        `export interface ${type}Args {`,
+        ...argsFields.map((f) => `  ${f}`),
+        `}`,
+        `/** ${action.kind === "GENERATOR" ? "One yield" : "The result"} of \`${name}\`. */`,
+        `export type ${type}Returns = ${returns};`,
+        `const ${name}Adapter = codecAdapter<${type}Args & Record<string, unknown>, ${type}Returns>({`,
+        `  args: [${action.args.map((p) => `[${literal(p.key)}, ${codec(p)}]`).join(", ")}],`,
+        `  returns: [${action.returns.map(codec).join(", ")}],`,
+        `});`,
+      ].join("\n"),
+    );
+    const doc = docComment(
+      [action.name, action.description && action.description !== "No Description" ? action.description : "", `Action ${action.hash}`].filter(Boolean).join("\n\n"),
+    );
+    const method = action.kind === "GENERATOR" ? "iterate" : "call";
+    const result = action.kind === "GENERATOR" ? `AsyncIterable<${type}Returns>` : `Promise<${type}Returns>`;
+    members.push(
+      `${doc}${name}: (args: ${type}Args, options: CallOptions<${type}Args & Record<string, unknown>, ${type}Returns> = {}): ${result} =>\n` +
+        `  client.${method}(${literal(action.hash)}, args as ${type}Args & Record<string, unknown>, { ...options, adapter: ${name}Adapter }),`,
+    );
+  }
+  const runtimeImports = ["codecAdapter", "type ArkitektClient", "type CallOptions"];
+  if (references.size > 0) runtimeImports.push("referenceStructure", "type StructureReference");
+  const source = [
+    `// Generated by \`arkitekt-next gen\` from ${normalize(config.snapshot)}. Do not edit: run \`arkitekt-next gen --refresh-actions\` to refetch the actions.`,
+    ``,
+    `import { ${runtimeImports.join(", ")} } from ${JSON.stringify(config.runtime)};`,
+    ...imports,
+    ``,
+    `/** Any object that can be shrunk to a structure reference. */`,
+    `export interface Structure { shrink(): string | Promise<string> }`,
+    ...[...references].map(([identifier, name]) => `const ${name} = referenceStructure(${literal(identifier)});`),
+    ``,
+    blocks.join("\n\n"),
+    ``,
+    `/** Typed calls of the selected remote actions over \`client\`: \`const actions = createActions(client); await actions.add({ a: 1 })\`. */`,
+    `export function createActions(client: ArkitektClient) {`,
+    `  return {`,
+    ...members.map((m) => m.replace(/^/gm, "    ")),
+    `  };`,
+    `}`,
+    ``,
+    `export type Actions = ReturnType<typeof createActions>;`,
+    ``,
+  ].join("\n");
+  return { source, diagnostics };
+}
+
+function docComment(text: string | null | undefined): string {
+  if (!text) return "";
+  const lines = text.replace(/\*\//g, "*\\/").split("\n");
+  return `/**\n${lines.map((l) => ` *${l ? ` ${l}` : ""}`).join("\n")}\n */\n`;
+}
+
+function relativeImport(outDir: string, from: string, cwd: string): string {
+  void cwd;
+  const rel = relative(join("/", outDir), join("/", from)).split("\\").join("/");
+  return rel.startsWith(".") ? rel : `./${rel}`;
+}
+
