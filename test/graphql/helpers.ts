@@ -146,12 +146,12 @@ export async function startFixtureServer(): Promise<FixtureServer> {
       },
     },
   });
-  const yoga = createYoga<{ req: unknown }, Context>({
+  const yoga = createYoga({
     schema,
     graphqlEndpoint: "/graphql",
     logging: false,
     maskedErrors: false,
-    context: ({ request }) => {
+    context: ({ request }): Context => {
       const header = request.headers.get("authorization");
       authorizations.push(header);
       return { token: header?.startsWith("Bearer ") ? header.slice(7) : undefined };

@@ -166,6 +166,13 @@ async function generateTarget(
       diagnostics: [{ file: configFile, line: 0, column: 0, message: `graphql-codegen failed for ${target.output}: ${(error as Error).message.split("\n")[0]}`, hint: "check the plugin config of this output", code: "ARK_GRAPHQL_CODEGEN" }],
     };
   }
+  // The one runtime-free import of typed-document-node's output: declare the (structural) interface
+  // locally, so a generated file needs no package but the one that provides the client types.
+  output = output.replace(
+    /^import (type )?\{ DocumentTypeDecoration \} from ['"]@graphql-typed-document-node\/core['"];?$/m,
+    "/** Structurally the same as `DocumentTypeDecoration` of @graphql-typed-document-node/core. */\n" +
+      "export interface DocumentTypeDecoration<TResult, TVariables> {\n  __apiType?: (variables: TVariables) => TResult;\n}",
+  );
   const header = templates.header({
     config: configFile,
     output: target.output,
