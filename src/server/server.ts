@@ -5,7 +5,8 @@
 import { accessSync, constants as fsConstants, mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { printSchema, specifiedRules, validate, type GraphQLSchema } from "graphql";
+import type { GraphQLSchema } from "graphql";
+import { graphql } from "./graphql/graphql-module.js";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga } from "graphql-yoga";
 import { WebSocketServer } from "ws";
@@ -17,6 +18,8 @@ import { buildServerSchema, type GraphqlContext } from "./graphql/schema.js";
 import { ServerStartError, compileOptions, type ServerOptions, type TokenClaims } from "./options.js";
 import { Platform } from "./platform.js";
 import { Store } from "./store/store.js";
+
+const { printSchema, specifiedRules, validate } = graphql;
 
 export interface ServerHandle {
   /** http base, e.g. `http://127.0.0.1:53211` */

@@ -4,22 +4,14 @@
  * over graphql's own parse/validate/execute/subscribe.
  */
 import type { WebSocket } from "ws";
-import {
-  GraphQLError,
-  execute,
-  getOperationAST,
-  parse,
-  subscribe,
-  validate,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLSchema,
-  type ValidationRule,
-} from "graphql";
+import type { DocumentNode, ExecutionResult, GraphQLSchema, ValidationRule } from "graphql";
+import { graphql } from "./graphql-module.js";
 import type { Identity } from "../auth.js";
 import type { Logger } from "../logger.js";
 import type { Platform } from "../platform.js";
 import type { GraphqlContext } from "./schema.js";
+
+const { GraphQLError, execute, getOperationAST, parse, subscribe, validate } = graphql;
 
 export const LEGACY_PROTOCOL = "graphql-ws";
 

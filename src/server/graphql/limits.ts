@@ -1,5 +1,8 @@
 /** GraphQL operation limits: a maximum selection depth (fragments followed). */
-import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from "graphql";
+import type { ASTVisitor, FragmentDefinitionNode, SelectionSetNode, ValidationContext } from "graphql";
+import { graphql } from "./graphql-module.js";
+
+const { GraphQLError, Kind } = graphql;
 
 export function depthLimitRule(maxDepth: number): (context: ValidationContext) => ASTVisitor {
   return (context) => {

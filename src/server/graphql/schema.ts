@@ -2,24 +2,16 @@
  * The executable schema: the platform SDL subset (sdl.ts) with our resolvers attached. Every root
  * field needs an authenticated identity and is scoped to its organisation.
  */
-import {
-  GraphQLError,
-  GraphQLList,
-  GraphQLNonNull,
-  GraphQLObjectType,
-  buildASTSchema,
-  isListType,
-  isNonNullType,
-  isObjectType,
-  type GraphQLFieldResolver,
-  type GraphQLSchema,
-} from "graphql";
+import type { GraphQLError as GraphQLErrorType, GraphQLFieldResolver, GraphQLSchema } from "graphql";
+import { graphql } from "./graphql-module.js";
 import type { Port } from "../../definition/model.js";
 import type { Identity } from "../auth.js";
 import type { HubEvent } from "../hub.js";
 import { Platform, PlatformError, definitionOf, type ControlKind } from "../platform.js";
 import type { ActionRow, AgentRow, ImplementationRow, TaskEventRow, TaskRow } from "../store/store.js";
 import { loadPlatformDocument, subsetSdl } from "./sdl.js";
+
+const { GraphQLError, buildASTSchema, isListType, isNonNullType, isObjectType } = graphql;
 
 export interface GraphqlContext {
   /** Null when the request carried no valid token; every root field then refuses. */
@@ -586,7 +578,7 @@ function buildSubscriptions(): Record<string, Subscriber> {
 }
 
 /** Turns our errors into GraphQL errors the client sees (yoga masks anything else). */
-function toGraphqlError(error: unknown): GraphQLError {
+function toGraphqlError(error: unknown): GraphQLErrorType {
   if (error instanceof GraphQLError) return error;
   if (error instanceof PlatformError) return new GraphQLError(error.message, { extensions: { code: error.code } });
   throw error;
@@ -655,4 +647,3 @@ export function buildServerSchema(): GraphQLSchema {
   return schema;
 }
 
-export { GraphQLList, GraphQLNonNull, GraphQLObjectType };

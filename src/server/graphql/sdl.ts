@@ -6,15 +6,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  Kind,
-  parse,
-  type DefinitionNode,
-  type DocumentNode,
-  type FieldDefinitionNode,
-  type InputValueDefinitionNode,
-  type TypeNode,
-} from "graphql";
+import type { DefinitionNode, DocumentNode, FieldDefinitionNode, InputValueDefinitionNode, TypeNode } from "graphql";
+import { graphql } from "./graphql-module.js";
+
+const { Kind, parse } = graphql;
 
 /** Finds `schemas/rekuest.graphql` of this package, from src/ (tsx) or dist/src/ (built). */
 export function platformSdlPath(): string {
