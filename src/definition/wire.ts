@@ -57,6 +57,13 @@ export function validatePortValue(port: Port, value: unknown, path: string = por
     return fail(path, missing ? `missing value (the port is not nullable and has no default)` : `null is not allowed (the port is not nullable)`);
   }
   const children = port.children ?? [];
+  const choices = port.choices ?? [];
+  if (choices.length > 0 && port.kind !== "ENUM" && port.kind !== "LIST" && port.kind !== "DICT" && (typeof value !== "object" || value === null)) {
+    // choices restrict scalar ports too (a STRING with choices is a closed set)
+    if (!choices.some((c) => c.value === value)) {
+      return fail(path, `${describe(value)} is not one of the choices ${choices.map((c) => JSON.stringify(c.value)).join(", ")}`);
+    }
+  }
   switch (port.kind) {
     case "INT":
       return typeof value === "number" && Number.isInteger(value) ? { ok: true } : fail(path, `expected an integer, got ${describe(value)}`);

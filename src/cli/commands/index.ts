@@ -1,5 +1,6 @@
 /** Every CLI command, in the order `--help` lists them. Each module exports a `Command` factory. */
 import type { Command } from "commander";
 import { genCommand } from "./gen.js";
+import { serverCommand } from "./server.js";
 
-export const commands: Array<() => Command> = [genCommand];
+export const commands: Array<() => Command> = [genCommand, serverCommand];

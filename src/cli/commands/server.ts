@@ -1,0 +1,141 @@
+/**
+ * `arkitekt-next server`: the embedded dev platform in the foreground. A thin shell around
+ * `startServer` (arkitekt-next/server): parses flags, prints the URLs and a token, and shuts down
+ * gracefully on SIGINT/SIGTERM.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { UserError } from "../errors.js";
+import type { Logger, ServerHandle, TokenClaims } from "../../server/index.js";
+
+export interface ServerCommandOptions {
+  host: string;
+  port: number;
+  data: string;
+  tokens?: string;
+  heartbeatInterval?: number;
+  heartbeatTimeout?: number;
+  staleAfter?: number;
+  grace?: number;
+  verbose?: boolean;
+}
+
+function consoleLogger(verbose: boolean): Logger {
+  const colour = process.stderr.isTTY && !process.env.NO_COLOR;
+  const paint = (code: number, text: string): string => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
+  return {
+    debug: (m) => {
+      if (verbose) process.stderr.write(`${paint(90, "server")} ${m}\n`);
+    },
+    info: (m) => process.stderr.write(`${paint(36, "server")} ${m}\n`),
+    warn: (m) => process.stderr.write(`${paint(33, "server warning")} ${m}\n`),
+    error: (m) => process.stderr.write(`${paint(31, "server error")} ${m}\n`),
+  };
+}
+
+/** Reads and checks a tokens file: a JSON object mapping token strings to claims objects. */
+export function readTokensFile(file: string): Record<string, TokenClaims> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UserError(`cannot read the tokens file ${path}: ${(error as Error).message}`, "pass --tokens with an existing JSON file");
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`the tokens file ${path} is not JSON: ${(error as Error).message}`, 'write {"<token>": {"sub": "1", "client_id": "my-client", "active_org": "lab"}}');
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
+    throw new UserError(`the tokens file ${path} must be a non-empty JSON object mapping tokens to claims`, 'write {"<token>": {"sub": "1", "client_id": "my-client", "active_org": "lab"}}');
+  }
+  for (const [token, claims] of Object.entries(parsed)) {
+    if (claims === null || typeof claims !== "object" || Array.isArray(claims)) {
+      throw new UserError(`the tokens file ${path}: the claims of token "${token}" must be an object`, "give each token an object of claims (sub, client_id, active_org, client_app, client_release, ...)");
+    }
+    for (const key of ["sub", "client_id", "preferred_username", "active_org", "org", "client_app", "client_release", "iss", "scope"]) {
+      const value = (claims as Record<string, unknown>)[key];
+      if (value !== undefined && typeof value !== "string") {
+        throw new UserError(`the tokens file ${path}: claim "${key}" of token "${token}" must be a string`, "quote the value");
+      }
+    }
+  }
+  return parsed as Record<string, TokenClaims>;
+}
+
+/** Starts the server with the CLI's options; returns the handle (the command keeps it running). */
+export async function runServer(options: ServerCommandOptions, logger: Logger = consoleLogger(options.verbose ?? false)): Promise<ServerHandle> {
+  const { startServer, ServerStartError } = await import("../../server/index.js");
+  const tokens = options.tokens ? readTokensFile(options.tokens) : undefined;
+  try {
+    return await startServer({
+      host: options.host,
+      port: options.port,
+      dataDir: resolve(options.data),
+      ...(tokens ? { tokens } : {}),
+      ...(options.heartbeatInterval !== undefined ? { heartbeatIntervalMs: options.heartbeatInterval } : {}),
+      ...(options.heartbeatTimeout !== undefined ? { heartbeatTimeoutMs: options.heartbeatTimeout } : {}),
+      ...(options.staleAfter !== undefined ? { staleAfterMs: options.staleAfter } : {}),
+      ...(options.grace !== undefined ? { graceMs: options.grace } : {}),
+      logger,
+    });
+  } catch (error) {
+    if (error instanceof ServerStartError) throw new UserError(error.message, error.hint);
+    throw error;
+  }
+}
+
+function milliseconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || !/^\d+(\.\d+)?$/.test(value.trim())) throw new InvalidArgumentError("expected a number of milliseconds >= 0");
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port 0..65535 (0 = any free port)");
+  return n;
+}
+
+export function serverCommand(): Command {
+  return new Command("server")
+    .description("run the embedded dev platform (GraphQL, agent socket, SQLite store) in the foreground")
+    .option("--host <host>", "interface to bind", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0 = any free port)", port, 8080)
+    .option("--data <dir>", "folder for the SQLite store and dev-token.json", ".arkitekt/dev")
+    .option("--tokens <file>", "JSON file mapping static tokens to claims (default: a dev identity is created)")
+    .option("--heartbeat-interval <ms>", "how often agents get a HEARTBEAT (default 10000)", milliseconds)
+    .option("--heartbeat-timeout <ms>", "how long an agent has to answer a HEARTBEAT (default 5000)", milliseconds)
+    .option("--stale-after <ms>", "an agent silent this long is not live (default 30000)", milliseconds)
+    .option("--grace <ms>", "how long in-flight tasks wait for a disconnected agent (default 30000)", milliseconds)
+    .option("--verbose", "log every connection and task transition")
+    .action(async (options: ServerCommandOptions) => {
+      const handle = await runServer(options);
+      const out = process.stdout;
+      out.write(`arkitekt-next dev platform\n`);
+      out.write(`  GraphQL       ${handle.graphqlUrl}\n`);
+      out.write(`  Subscriptions ${handle.graphqlWsUrl}\n`);
+      out.write(`  Agent socket  ${handle.agiUrl}\n`);
+      out.write(`  UI            ${handle.url}/\n`);
+      if (handle.devToken) {
+        out.write(`  Token         ${handle.devToken}\n`);
+        out.write(`  (also in ${resolve(options.data, "dev-token.json")})\n`);
+      } else {
+        out.write(`  Tokens        from ${resolve(options.tokens ?? "")}\n`);
+      }
+      out.write(`Press Ctrl+C to stop.\n`);
+      await new Promise<void>((done) => {
+        const stop = (signal: NodeJS.Signals): void => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          process.stderr.write(`\n${signal}: shutting down\n`);
+          void handle.close().then(done, done);
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
+    });
+}
