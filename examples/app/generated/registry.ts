@@ -3,9 +3,10 @@
 import { generatedSupport as support, type Registry } from "arkitekt-next";
 import { entries as entries0 } from "./registry/src/filters.js";
 import { entries as entries1 } from "./registry/src/labels.js";
+import { entries as entries2 } from "./registry/src/notes.js";
 
 /** Every registered function of this app, keyed by interface: pass it to `connect({ registry })`. */
 export const registry: Registry = support.defineRegistry(
-  "c9dc8c87ab5ecdacef3268f7cd5185982c446e3e74209199fdd541c21621d8df",
-  [...entries0, ...entries1],
+  "ae0457ac987fd3d88af56b93ac20733fbf8eef4aee9735388c83b7f6c9acfef4",
+  [...entries0, ...entries1, ...entries2],
 );

@@ -21,7 +21,14 @@ export interface EmitOptions {
   command?: string;
 }
 
-const RESERVED = new Set(["support", "z", "Int", "Implementation", "entries", "registry"]);
+const RESERVED = new Set([
+  "support", "z", "Int", "RegistryEntry", "Registry", "entries", "registry",
+  // JavaScript reserved words cannot be import bindings.
+  "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",
+  "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null",
+  "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
+  "let", "static", "implements", "interface", "package", "private", "protected", "public", "await",
+]);
 
 /** Allocates local names for imports, unique within one generated module. */
 class Imports {
