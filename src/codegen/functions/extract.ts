@@ -746,7 +746,9 @@ class FileScan {
     } else {
       const children = groups.map((group, i) => {
         const groupNode = memberNodes.find((n) => group.types.includes(this.checker.getTypeFromTypeNode(n)));
-        return this.mapGroup(group, groupNode, groupNode ?? at, String(i), ctx, isReturn);
+        const child = this.mapGroup(group, groupNode, groupNode ?? at, String(i), ctx, isReturn);
+        child.port = orderPort(child.port);
+        return child;
       });
       node = {
         port: { key, kind: "UNION", nullable: false, children: children.map((c) => c.port) },

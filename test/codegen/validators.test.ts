@@ -1,0 +1,143 @@
+/**
+ * The generated validators and adapters of the example app, run for real: good wire args pass
+ * (defaults applied), bad ones are refused with a PortValueError naming the port; expand/shrink
+ * turn references into structures, enum names into members, ISO strings into dates, and back.
+ */
+import { describe, expect, it } from "vitest";
+import { registry } from "../../examples/app/generated/registry.js";
+import { Image } from "../../examples/app/src/image.js";
+import { ThresholdMode } from "../../examples/app/src/filters.js";
+import { z } from "zod";
+import { renderArgsZod } from "../../src/codegen/emit/ports.js";
+import type { Port } from "../../src/definition/model.js";
+import { parseArgs } from "../../src/runtime/structures/support.js";
+
+const entry = (iface: string) => {
+  const found = registry.entries[iface];
+  if (!found) throw new Error(`no entry ${iface}`);
+  return found;
+};
+
+/** The port a parse failure names (PortValueError from the package build the example links to). */
+function refusedPort(fn: () => unknown): { port: string; message: string } {
+  try {
+    fn();
+  } catch (error) {
+    const e = error as { name?: string; port?: string; message: string };
+    expect(e.name).toBe("PortValueError");
+    return { port: e.port ?? "", message: e.message };
+  }
+  throw new Error("expected the args to be refused");
+}
+
+const imageRef = (id: string) => ({ __identifier: "@example/image", object: id });
+
+describe("generated validators", () => {
+  it("accepts good args and applies defaults", () => {
+    expect(entry("threshold").parseArgs({ image: imageRef("img-1") })).toEqual({ image: imageRef("img-1"), level: 0.5, mode: "Above" });
+    expect(entry("threshold").parseArgs({ image: imageRef("img-1"), level: null, mode: "Below" })).toEqual({ image: imageRef("img-1"), level: 0.5, mode: "Below" });
+    expect(entry("gradient").parseArgs({})).toEqual({ width: 8, height: 8 });
+    expect(entry("average").parseArgs({ images: [imageRef("a"), imageRef("b")] })).toEqual({ images: [imageRef("a"), imageRef("b")], weights: null });
+  });
+
+  it("refuses a value of the wrong type, naming the port", () => {
+    expect(refusedPort(() => entry("threshold").parseArgs({ image: imageRef("i"), level: "high" })).port).toBe("level");
+  });
+  it("refuses a non-integer for an INT port", () => {
+    const refused = refusedPort(() => entry("gradient").parseArgs({ width: 1.5 }));
+    expect(refused.port).toBe("width");
+    expect(refused.message).toMatch(/^port "width": .*int/i);
+  });
+  it("refuses a value that is not a choice of an ENUM port", () => {
+    expect(refusedPort(() => entry("threshold").parseArgs({ image: imageRef("i"), mode: "Sideways" })).port).toBe("mode");
+    expect(refusedPort(() => entry("label_images").parseArgs({ names: {}, action: "explode" })).port).toBe("action");
+  });
+  it("refuses unknown keys", () => {
+    const refused = refusedPort(() => entry("gradient").parseArgs({ width: 2, colour: "red" }));
+    expect(refused).toEqual({ port: "colour", message: 'port "colour": is not a port of this action (unknown key)' });
+  });
+  it("refuses a missing non-nullable port", () => {
+    expect(refusedPort(() => entry("measure").parseArgs({})).port).toBe("image");
+  });
+  it("refuses a structure of another identifier, and bad items inside lists", () => {
+    expect(refusedPort(() => entry("measure").parseArgs({ image: { __identifier: "@other/thing", object: "x" } })).port).toBe("image.__identifier");
+    expect(refusedPort(() => entry("average").parseArgs({ images: [imageRef("a"), { object: "b" }] })).port).toMatch(/^images\[1\]/);
+  });
+  it("checks UNION as {__use, __value} and DATE as ISO strings", () => {
+    const ok = entry("annotate").parseArgs({ image: imageRef("i"), label: { __use: 1, __value: 3 }, takenAt: "2024-05-01T10:00:00" });
+    expect(ok).toMatchObject({ label: { __use: 1, __value: 3 }, takenAt: "2024-05-01T10:00:00", tags: [] });
+    expect(refusedPort(() => entry("annotate").parseArgs({ image: imageRef("i"), label: { __use: 1, __value: 3.5 } })).port).toMatch(/^label/);
+    expect(refusedPort(() => entry("annotate").parseArgs({ image: imageRef("i"), label: "plain" })).port).toMatch(/^label/);
+    expect(refusedPort(() => entry("annotate").parseArgs({ image: imageRef("i"), label: { __use: 0, __value: "a" }, takenAt: "yesterday" })).port).toBe("takenAt");
+  });
+  it("refuses args that are not an object", () => {
+    expect(refusedPort(() => entry("gradient").parseArgs([1, 2])).port).toBe("(args)");
+  });
+});
+
+describe("generated adapters", () => {
+  it("expands structure references (concurrently over lists) and enum names into members", async () => {
+    const a = Image.create(2, 2, () => 0.2);
+    const b = Image.create(2, 2, () => 0.8);
+    const parsed = entry("threshold").parseArgs({ image: imageRef(a.id), mode: "Below" });
+    const args = await entry("threshold").expandArgs(parsed);
+    expect(args).toEqual([a, 0.5, ThresholdMode.Below]);
+    expect(args[0]).toBe(a);
+    const listArgs = await entry("average").expandArgs(entry("average").parseArgs({ images: [imageRef(a.id), imageRef(b.id)] }));
+    expect(listArgs[0]).toEqual([a, b]);
+  });
+  it("reports a reference that cannot be expanded, naming the port", async () => {
+    const parsed = entry("average").parseArgs({ images: [imageRef("missing")] });
+    await expect(entry("average").expandArgs(parsed)).rejects.toMatchObject({ name: "PortValueError", port: "images[0]" });
+  });
+  it("reads dates without an offset as UTC and unions by their member", async () => {
+    const img = Image.create(1, 1, () => 1);
+    const args = await entry("annotate").expandArgs(
+      entry("annotate").parseArgs({ image: imageRef(img.id), label: { __use: 1, __value: 7 }, takenAt: "2024-05-01T10:00:00" }),
+    );
+    expect(args[1]).toBe(7);
+    expect((args[2] as Date).toISOString()).toBe("2024-05-01T10:00:00.000Z");
+  });
+  it("shrinks returns: structures to references, models with __identifier, dates to ISO, unions to {__use, __value}", async () => {
+    const img = Image.create(1, 1, () => 1);
+    const returns = await entry("annotate").shrinkReturns({ image: img, takenAt: new Date("2024-05-01T10:00:00Z"), label: 4, tags: ["x"] });
+    expect(returns).toEqual({
+      return0: {
+        image: { __identifier: "@example/image", object: img.id },
+        takenAt: "2024-05-01T10:00:00.000Z",
+        label: { __use: 1, __value: 4 },
+        tags: ["x"],
+        __identifier: "note",
+      },
+    });
+  });
+  it("shrinks tuples to return0..n and refuses returns that do not fit", async () => {
+    expect(await entry("label_images").shrinkReturns([["a"], 1])).toEqual({ return0: ["a"], return1: 1 });
+    await expect(entry("label_images").shrinkReturns([["a"], "many"])).rejects.toMatchObject({ port: "return1" });
+    await expect(entry("measure").shrinkReturns({ min: 0, max: 1, mean: 0.5, count: 2.5 })).rejects.toMatchObject({ port: "return0.count" });
+  });
+  it("runs a whole call: parse, expand, call, shrink", async () => {
+    const e = entry("gradient");
+    const args = await e.expandArgs(e.parseArgs({ width: 3, height: 2 }));
+    const result = await (e.fn as (...a: unknown[]) => unknown)(...args);
+    const returns = await e.shrinkReturns(result);
+    expect(returns.return0).toMatchObject({ __identifier: "@example/image" });
+  });
+});
+
+describe("port -> zod renderer", () => {
+  const schemaOf = (ports: Port[]) => new Function("z", `return ${renderArgsZod(ports)};`)(z) as z.ZodType;
+  it("accepts MODEL objects with or without __identifier, and refuses unknown fields", () => {
+    const schema = schemaOf([
+      { key: "s", kind: "MODEL", identifier: "settings", nullable: false, children: [{ key: "sigma", kind: "FLOAT", nullable: false }, { key: "n", kind: "INT", nullable: true, default: 3 }] },
+    ]);
+    expect(parseArgs(schema, { s: { sigma: 1 } })).toEqual({ s: { sigma: 1, n: 3 } });
+    expect(parseArgs(schema, { s: { sigma: 1, __identifier: "settings" } })).toMatchObject({ s: { sigma: 1 } });
+    expect(() => parseArgs(schema, { s: { sigma: 1, extra: 2 } })).toThrow('port "s.extra": is not a port of this action (unknown key)');
+  });
+  it("checks DICT values", () => {
+    const schema = schemaOf([{ key: "d", kind: "DICT", nullable: false, children: [{ key: "...", kind: "INT", nullable: false }] }]);
+    expect(parseArgs(schema, { d: { a: 1 } })).toEqual({ d: { a: 1 } });
+    expect(() => parseArgs(schema, { d: { a: "x" } })).toThrow(/^port "d\.a":/);
+  });
+});
