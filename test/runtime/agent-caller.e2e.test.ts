@@ -8,12 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type AgentHandle } from "../../src/runtime/agent/index.js";
 import { codecAdapter, createClient, AssignError, TaskFailedError, type ArkitektClient, type TaskEventData } from "../../src/runtime/caller/index.js";
 import { calls, Color, Image, registry, roundtripCodecs } from "../fixtures/runtime/registry.js";
-import { startRuntimeServer, type RuntimeServer } from "../fixtures/runtime/harness.js";
+import { startRuntimeServer, waitFor, type RuntimeServer } from "../fixtures/runtime/harness.js";
+import { taskEvents } from "../../generated/api/rekuest.js";
+import { createGraphQLClient, type GraphQLClient } from "../../src/runtime/transport/index.js";
 import { AGENT_TOKEN, CALLER_TOKEN } from "../fixtures/runtime/tokens.js";
 
 let server: RuntimeServer;
 let agent: AgentHandle;
 let client: ArkitektClient;
+let gql: GraphQLClient;
 const hash = (iface: string) => {
   const served = agent.implementations[iface];
   if (!served) throw new Error(`agent does not serve ${iface}`);
@@ -24,10 +27,12 @@ beforeAll(async () => {
   server = await startRuntimeServer();
   agent = await connect({ url: server.url, token: AGENT_TOKEN, registry, reconnect: { initialDelayMs: 50 } });
   client = createClient({ url: server.url, token: CALLER_TOKEN });
+  gql = createGraphQLClient({ url: server.handle.graphqlUrl, token: CALLER_TOKEN });
 });
 
 afterAll(async () => {
   await client?.close();
+  await gql?.close();
   await agent?.close();
   await server?.close();
 });
@@ -172,12 +177,28 @@ describe("agent + caller end to end", () => {
   });
 
   it("breaking out of iterate cancels the remote generator", async () => {
-    const events: string[] = [];
     let got = 0;
-    for await (const _ of client.iterate(hash("count_up"), { n: 100000 }, { onEvent: (e) => events.push(e.kind) })) {
-      if (++got === 2) break;
+    const before = calls.ticker ?? 0;
+    let taskId: string | undefined;
+    for await (const _ of client.iterate(hash("ticker"), { n: 100000, ms: 5 }, { onAssigned: (id) => (taskId = id) })) {
+      if (++got === 3) break;
     }
-    expect(got).toBe(2);
+    expect(got).toBe(3);
+    expect(calls.ticker).toBe(before + 1);
+    // The agent confirms the cancel: the task ends CANCELLED on the platform.
+    const events2 = await waitFor("the task to end CANCELLED", async () => {
+      const task = await taskEvents(gql, { task: taskId! });
+      return task.isDone ? task.events.map((e) => e.kind) : undefined;
+    });
+    expect(events2).toContain("CANCELLED");
+    expect(events2).not.toContain("COMPLETED");
+  });
+
+  it("a generator that never awaits does not starve the agent (heartbeats, other calls)", async () => {
+    let n = 0;
+    for await (const _ of client.iterate(hash("count_up"), { n: 2000 })) n++;
+    expect(n).toBe(2000);
+    await expect(client.call(hash("add"), { a: 2 })).resolves.toEqual({ return0: 4 });
   });
 
   it("many calls in parallel each get their own result", async () => {

@@ -116,6 +116,9 @@ export class TaskRun {
             return this.#finishAfterStop();
           }
           this.#emit({ type: "YIELD", task, returns: shrunk });
+          // A generator that never awaits I/O would starve the event loop (no socket writes, no
+          // heartbeat answers, no CANCEL): give the loop a turn between yields.
+          await new Promise<void>((resolve) => setImmediate(resolve));
         }
       } else {
         const value = await result;

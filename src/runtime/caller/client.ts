@@ -264,8 +264,8 @@ export class ArkitektClient {
       const task = await this.#platform.assign({ ...assignTarget, args: wireArgs, reference, parent });
       followed.taskId = task.id;
     } catch (error) {
+      done.catch(() => undefined); // nobody awaits `done` when the assign itself failed
       finish(error);
-      this.#router.unwatch(watch);
       throw error instanceof AssignError ? error : new AssignError(label, describeError(error), { cause: error });
     }
     options.onAssigned?.(followed.taskId);
