@@ -47,8 +47,8 @@ const entry_annotate = support.defineEntry<
           description: "Free text, or a numbered label",
           nullable: false,
           children: [
-            { key: "0", nullable: false, kind: "STRING" },
-            { key: "1", nullable: false, kind: "INT" },
+            { key: "0", kind: "STRING", nullable: false },
+            { key: "1", kind: "INT", nullable: false },
           ],
         },
         {
@@ -97,8 +97,8 @@ const entry_annotate = support.defineEntry<
               description: "Free text, or a numbered label",
               nullable: false,
               children: [
-                { key: "0", nullable: false, kind: "STRING" },
-                { key: "1", nullable: false, kind: "INT" },
+                { key: "0", kind: "STRING", nullable: false },
+                { key: "1", kind: "INT", nullable: false },
               ],
             },
             {
