@@ -21,7 +21,7 @@ if (!args.includes("--no-build")) {
   // tsc emits even when other parts of the tree have type errors; we only need our stage's JS.
   spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", path.join(root, "tsconfig.build.json")], { cwd: root, stdio: "ignore" });
 }
-if (!existsSync(path.join(root, "dist/src/codegen/graphql/index.js"))) throw new Error("dist/src/codegen/graphql/index.js missing: run npm run build");
+if (!existsSync(path.join(root, "dist/src/cli/index.js")) || !existsSync(path.join(root, "dist/src/codegen/graphql/index.js"))) throw new Error("dist/src/codegen/graphql/index.js missing: run npm run build");
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ark-bench-codegen-"));
 function stockConfig(name, plugins) {
@@ -45,6 +45,7 @@ function stockConfig(name, plugins) {
 const stockBin = path.join(root, "node_modules/@graphql-codegen/cli/esm/bin.js");
 const variants = [
   { name: "ours", label: "ours: generateGraphql (typescript-operations + typed-document-node + function layer + prettier)", argv: [path.join(root, "bench/codegen/ours.mjs"), path.join(tmp, "ours")] },
+  { name: "cli", label: "ours via the CLI: `arkitekt-next gen --check` at the package root (generates, compares)", argv: [path.join(root, "bin/arkitekt-next.js"), "gen", "--check"] },
   { name: "stock3", label: "stock CLI: typescript + typescript-operations + typed-document-node", argv: [stockBin, "--config", stockConfig("stock3", ["typescript", "typescript-operations", "typed-document-node"]), "--silent"] },
   { name: "stock2", label: "stock CLI: typescript-operations + typed-document-node (the plugins ours runs)", argv: [stockBin, "--config", stockConfig("stock2", ["typescript-operations", "typed-document-node"]), "--silent"] },
 ];
@@ -84,6 +85,13 @@ const lines = [
   "| --- | ---: | ---: | ---: | ---: | ---: |",
   ...summary.map((s) => `| ${s.label} | ${s.medianMs.toFixed(0)} | ${s.minMs.toFixed(0)}–${s.maxMs.toFixed(0)} | ${(ours.medianMs / s.medianMs).toFixed(2)}× | ${s.medianRssMb.toFixed(0)} | ${s.peakRssMb.toFixed(0)} |`),
 ];
+const byName = Object.fromEntries(summary.map((s) => [s.name, s]));
+lines.push(
+  "",
+  `Ratios of medians: generateGraphql / stock 3-plugin CLI = ${(byName.ours.medianMs / byName.stock3.medianMs).toFixed(2)}×, ` +
+    `generateGraphql / stock 2-plugin CLI = ${(byName.ours.medianMs / byName.stock2.medianMs).toFixed(2)}×, ` +
+    `\`arkitekt-next gen --check\` / stock 3-plugin CLI = ${(byName.cli.medianMs / byName.stock3.medianMs).toFixed(2)}×.`,
+);
 const oursSize = readFileSync(path.join(tmp, "ours/generated/api/rekuest.ts"), "utf8").length;
 const stockSize = readFileSync(path.join(tmp, "stock2/rekuest.ts"), "utf8").length;
 const cpus = os.cpus();

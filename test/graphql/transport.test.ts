@@ -154,9 +154,16 @@ describe("generated subscriptions over graphql-ws", () => {
     expect((error as Error).message).toMatch(/^Ticks: subscription socket ws:\/\/127\.0\.0\.1:\d+\/graphql closed: 4403 Forbidden/);
   });
 
-  it("reconnects after the socket drops and resubscribes", async () => {
+  it("reconnects after the socket drops, resubscribes and reports the reconnect", async () => {
+    const connects: boolean[] = [];
+    const local = createGraphQLClient({
+      url: server.url,
+      token: TOKEN,
+      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+      onConnected: ({ reconnected }) => connects.push(reconnected),
+    });
     const before = server.started.length;
-    const iterator = ticks(client, { count: 1000, intervalMs: 20 });
+    const iterator = ticks(local, { count: 1000, intervalMs: 20 });
     const first = await iterator.next();
     expect(first.done).toBe(false);
     server.dropSockets();
@@ -164,7 +171,9 @@ describe("generated subscriptions over graphql-ws", () => {
     await waitFor(() => server.started.length >= before + 2, "a second subscription after the reconnect");
     const after = await iterator.next();
     expect(after.done).toBe(false);
+    expect(connects).toEqual([false, true]);
     await iterator.return?.();
+    await local.close();
   });
 
   it("ends open subscriptions when the client closes", async () => {

@@ -64,6 +64,11 @@ export interface GraphQLClientOptions {
   /** Headers sent with every HTTP request. */
   headers?: Record<string, string>;
   reconnect?: ReconnectOptions;
+  /**
+   * Called after every acknowledged subscription socket connection, the first and each reconnect
+   * (`reconnected` true), so a caller can catch up on what it missed while disconnected.
+   */
+  onConnected?: (info: { reconnected: boolean }) => void;
   logger?: TransportLogger;
 }
 
@@ -123,6 +128,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
   const initialDelay = options.reconnect?.initialDelayMs ?? 250;
   const maxDelay = options.reconnect?.maxDelayMs ?? 10_000;
   let wsClient: Promise<WsClient> | undefined;
+  let connections = 0;
   let closed = false;
   const active = new Set<() => void>();
 
@@ -200,7 +206,12 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
           await new Promise((resolve) => setTimeout(resolve, delay));
         },
         on: {
-          connected: () => logger?.debug(`graphql-ws: connected to ${wsUrl}`),
+          connected: () => {
+            logger?.debug(`graphql-ws: connected to ${wsUrl}`);
+            const reconnected = connections > 0;
+            connections++;
+            options.onConnected?.({ reconnected });
+          },
           closed: (event) => {
             if (isCloseLike(event) && event.code !== 1000) logger?.debug(`graphql-ws: closed ${event.code} ${event.reason ?? ""}`.trimEnd());
           },
