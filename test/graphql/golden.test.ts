@@ -76,3 +76,23 @@ describe("the generated clients compile under --strict", () => {
     expect(errors.join("\n")).toMatch(/wrong\.ts:4:.*Type 'number' is not assignable to type 'string'/);
   });
 });
+
+describe("the package's rekuest documents", () => {
+  it("validate against the embedded server's schema, so generated calls run against it", async () => {
+    const { buildServerSchema } = await import("../../src/server/graphql/schema.js");
+    const { loadDocuments, validateDocuments } = await import("../../src/codegen/graphql/load.js");
+    const documents = await loadDocuments(["graphql/rekuest/*.graphql"], root);
+    expect(documents.diagnostics).toEqual([]);
+    const diagnostics = await validateDocuments(buildServerSchema(), documents.value ?? []);
+    expect(diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.message}`)).toEqual([]);
+  });
+
+  it("avoid the fields the platform's HEAD server removed", async () => {
+    const { readdir } = await import("node:fs/promises");
+    const dir = path.join(root, "graphql/rekuest");
+    const text = (await Promise.all((await readdir(dir)).map((f) => readFile(path.join(dir, f), "utf8")))).join("\n");
+    for (const removed of [/\blogo\b/, /\binterfaces\b/, /\bstatus\b/, /\bstartedAt\b/, /\bdynamic\b/, /\bpackage\b/]) {
+      expect(text).not.toMatch(removed);
+    }
+  });
+});

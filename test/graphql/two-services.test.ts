@@ -122,5 +122,21 @@ describe("a user app with two services", () => {
       ].join("\n"),
     );
     expect(typecheck([usage])).toEqual([]);
+
+    // The same project through the `gen` orchestrator: up to date, then stale after a document changes.
+    const { generate } = await import("../../src/codegen/index.js");
+    await writeFile(path.join(cwd, "arkitekt.json"), '{ "functions": false }\n');
+    process.env.DATA_TOKEN = "data-secret";
+    try {
+      expect((await generate({ cwd, check: true })).ok).toBe(true);
+      await writeFile(path.join(cwd, "graphql/mikro/images.graphql"), "query Images { images { id } }\n");
+      const stale = await generate({ cwd, check: true });
+      expect(stale.ok).toBe(false);
+      expect(stale.stale).toEqual([{ path: "generated/api/mikro.ts", reason: "differs" }]);
+      const written = await generate({ cwd });
+      expect(written.written).toEqual(["generated/api/mikro.ts"]);
+    } finally {
+      delete process.env.DATA_TOKEN;
+    }
   });
 });
