@@ -368,9 +368,14 @@ export function renderActions(snapshot: ActionsSnapshot, config: ActionsConfig, 
     );
     const method = action.kind === "GENERATOR" ? "iterate" : "call";
     const result = action.kind === "GENERATOR" ? `AsyncIterable<${type}Returns>` : `Promise<${type}Returns>`;
+    // By app + key + version when the app is known: a hash names a definition, and two apps can
+    // carry the same one (the platform would route to either).
+    const target = action.app
+      ? `{ app: ${literal(action.app)}, key: ${literal(action.key)}, version: ${literal(action.version)} }`
+      : literal(action.hash);
     members.push(
       `${doc}${name}: (args: ${type}Args, options: CallOptions<${type}Args & Record<string, unknown>, ${type}Returns> = {}): ${result} =>\n` +
-        `  client.${method}(${literal(action.hash)}, args as ${type}Args & Record<string, unknown>, { ...options, adapter: ${name}Adapter }),`,
+        `  client.${method}(${target}, args as ${type}Args & Record<string, unknown>, { ...options, adapter: ${name}Adapter }),`,
     );
   }
   const runtimeImports = ["codecAdapter", "type ArkitektClient", "type CallOptions"];
