@@ -135,6 +135,42 @@ describe("scenario 23: reclaim within grace", () => {
   });
 });
 
+describe("scenario 23 (timers): the grace window", () => {
+  const graceMs = 400;
+  const server = useTestServer({ graceMs });
+
+  async function drop(s: TestServer): Promise<{ fixture: AgentFixture; task: string; droppedAt: number }> {
+    const fixture = await setupAgent(s, T1, [ADD]);
+    const { socket } = await s.connectAgent(T1, { session_id: "S1" });
+    const { task } = await startTask(s, socket, T2, implOf(fixture, "add").id, { a: 1, b: 2 });
+    await socket.terminate();
+    const droppedAt = Date.now();
+    await waitDisconnected(s, fixture.agentId);
+    return { fixture, task: task.id, droppedAt };
+  }
+
+  it("marks the task DISCONNECTED only once the grace window has passed without a reconnect", async () => {
+    const s = server();
+    const { task, droppedAt } = await drop(s);
+    const early = await getTask(s, T2, task);
+    if (Date.now() - droppedAt < graceMs - 100) expect(early.latestEventKind).toBe("STARTED");
+    const late = await pollUntil(() => getTask(s, T2, task), (t) => t.latestEventKind === "DISCONNECTED", { what: "DISCONNECTED after the grace window" });
+    expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(graceMs - 50);
+    expect(late.isDone).toBe(false);
+  });
+
+  it("cancels the grace timer when the agent reclaims with the same session, so no DISCONNECTED follows later", async () => {
+    const s = server();
+    const { task } = await drop(s);
+    const { init, socket } = await s.connectAgent(T1, { session_id: "S1" });
+    expect(inquiryTasks(init)).toEqual([task]);
+    await socket.expectNoFrame("ASSIGN", graceMs + 300); // outlive the original grace deadline
+    const after = await getTask(s, T2, task);
+    expect(kinds(after)).not.toContain("DISCONNECTED");
+    expect(after.latestEventKind).toBe("STARTED");
+  });
+});
+
 describe("scenario 24: offline queue", () => {
   const server = useTestServer({ graceMs: 5000 });
 

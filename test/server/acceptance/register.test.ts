@@ -158,6 +158,8 @@ describe("scenario 7: force takeover", () => {
 
     const agent = await getAgent(s, T1, fixture.agentId);
     expect(agent.connected).toBe(true);
+    // With grace 0 a wrongly cascading close of the displaced S1 would write DISCONNECTED at once; give it a moment.
+    await s2.expectNoFrame("ASSIGN", 100);
     const after = await getTask(s, T2, task.id);
     expect(kinds(after)).not.toContain("DISCONNECTED");
     expect(after.latestEventKind).toBe("STARTED");
