@@ -15,6 +15,12 @@
 // subscription on `break`, `return()` or when `options.signal` aborts. Failures throw
 // GraphQLRequestError (operation name, message, path, extensions).
 
+import type {
+  GraphQLClient,
+  RequestOptions,
+  SubscribeOptions,
+} from "../../src/runtime/transport/index.js";
+
 /** Internal type. DO NOT USE DIRECTLY. */
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
@@ -24,11 +30,6 @@ export type Incremental<T> =
 export interface DocumentTypeDecoration<TResult, TVariables> {
   __apiType?: (variables: TVariables) => TResult;
 }
-import type {
-  GraphQLClient,
-  RequestOptions,
-  SubscribeOptions,
-} from "../../src/runtime/transport/index.js";
 /** A JSON-serializable argument entry for a multi-agent action trigger. */
 export type ActionArgumentInput = {
   /** The argument property name. */

@@ -190,7 +190,11 @@ async function generateTarget(
     schema: describeSchema(target),
     documents: target.documents.join(", ") || "(none)",
   });
-  const content = await formatTypeScript(`${header}\n${output}`);
+  // graphql-codegen sorts comment blocks before imports; put the imports right under the header.
+  const outputLines = output.split("\n");
+  const imports = outputLines.filter((line) => /^import .* from ["'][^"']+["'];?$/.test(line));
+  const body = outputLines.filter((line) => !imports.includes(line)).join("\n");
+  const content = await formatTypeScript(`${header}\n${imports.join("\n")}\n\n${body}`);
   lap("format");
   return { file: { path: target.output, content }, diagnostics: [] };
 }
