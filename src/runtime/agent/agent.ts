@@ -180,7 +180,7 @@ export class AgentSocket {
         }
       }
     }
-    if (this.#live && this.outbox.size > 0) await withTimeout(this.outbox.drained(), 2_000);
+    if (this.#live && this.outbox.size > 0) await withTimeout(this.outbox.drained(), Math.min(2_000, this.options.closeTimeoutMs));
     if (this.outbox.size > 0) {
       log.warn(`agent closing with ${this.outbox.size} unacknowledged terminal report(s); the server decides their tasks' fate`);
     }
