@@ -93,3 +93,25 @@ describe("server binding", () => {
     }
   });
 });
+
+describe("GraphQL limits", () => {
+  const server = useTestServer({ maxGraphqlDepth: 8, maxGraphqlBytes: 8 * 1024 });
+
+  it("refuses an operation nested deeper than the depth limit with an error that says so, and serves a shallow one", async () => {
+    const s = server();
+    const deep = `query Deep { tasks { ${"parent { ".repeat(12)}id${" }".repeat(12)} } }`;
+    const result = await s.request(T1, deep);
+    expect(result.errors?.map((e) => e.message).join(" ")).toMatch(/deep|depth/i);
+    expect(result.data ?? null).toBeNull();
+    expect((await s.request(T1, "query Shallow { tasks { parent { id } } }")).errors).toBeUndefined();
+  });
+
+  it("refuses a request body over the size limit and keeps serving", async () => {
+    const s = server();
+    const padding = "#".repeat(16 * 1024);
+    const result = await s.request(T1, `query Big { agents { id } }\n${padding}`);
+    expect(result.status === 413 || (result.errors?.length ?? 0) > 0, JSON.stringify(result).slice(0, 300)).toBe(true);
+    expect(result.data ?? null).toBeNull();
+    expect((await fetch(`${s.url}/ht`)).status).toBe(200);
+  });
+});
