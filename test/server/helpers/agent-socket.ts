@@ -199,7 +199,7 @@ export class AgentSocket {
     const buffered = this.buffer.filter((f) => matches(match, f));
     const unexpected = [...new Set([...buffered, ...arrived])];
     if (unexpected.length > 0) {
-      throw new Error(`expected no ${describe(match)}, got: ${summary(unexpected)}`);
+      throw new Error(`expected no ${describe(match).replace(/^(a|any) /, "")} within ${windowMs} ms, got: ${summary(unexpected)}`);
     }
   }
 
