@@ -1,68 +1,13 @@
 /**
  * The agent against a scripted platform on a real WebSocket: exact frames for the cases the
  * embedded server rarely produces on its own (a re-delivered ASSIGN, an inquiry about an unknown
- * task, a lost EVENT_ACK, each close code). The frames the script sends are the platform's
- * (wire-protocol.md §2.3); the agent's answers are parsed with the shared protocol schemas.
+ * task, a lost EVENT_ACK, each close code).
  */
-import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
-import { WebSocketServer, type WebSocket } from "ws";
-import { parseFromAgent, type FromAgentMessage } from "../../src/protocol/index.js";
 import { AgentSocket } from "../../src/runtime/agent/agent.js";
 import { calls, registry } from "../fixtures/runtime/registry.js";
 import { waitFor } from "../fixtures/runtime/harness.js";
-
-/** One connection as the script sees it: frames from the agent, parsed. */
-class Peer {
-  readonly frames: FromAgentMessage[] = [];
-  constructor(readonly ws: WebSocket) {
-    ws.on("message", (data) => {
-      const parsed = parseFromAgent(data.toString());
-      if (!parsed.ok) throw new Error(`agent sent a frame outside the protocol: ${parsed.error.message}`);
-      this.frames.push(parsed.message);
-    });
-  }
-  send(frame: Record<string, unknown>): void {
-    this.ws.send(JSON.stringify({ id: `srv-${Math.random().toString(36).slice(2)}`, ...frame }));
-  }
-  of(type: string, task?: string): FromAgentMessage[] {
-    return this.frames.filter((f) => f.type === type && (task === undefined || (f as { task?: string }).task === task));
-  }
-  async next(type: string, task?: string): Promise<FromAgentMessage> {
-    return waitFor(`${type}${task ? ` for ${task}` : ""}`, () => this.of(type, task)[0], 5000);
-  }
-}
-
-class ScriptedPlatform {
-  readonly peers: Peer[] = [];
-  private constructor(readonly wss: WebSocketServer) {
-    wss.on("connection", (ws) => this.peers.push(new Peer(ws)));
-  }
-  static async start(): Promise<ScriptedPlatform> {
-    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-    await once(wss, "listening");
-    return new ScriptedPlatform(wss);
-  }
-  get url(): string {
-    const address = this.wss.address();
-    if (typeof address === "string") throw new Error("unexpected address");
-    return `ws://127.0.0.1:${address.port}/agi`;
-  }
-  #accepted = 0;
-  /** The next connection (in order of arrival): waits for its REGISTER and answers INIT. */
-  async accept(inquiries: string[] = [], at?: number): Promise<Peer> {
-    const index = at ?? this.#accepted;
-    this.#accepted = index + 1;
-    const peer = await waitFor(`connection #${index + 1}`, () => this.peers[index], 5000);
-    await peer.next("REGISTER");
-    peer.send({ type: "INIT", agent: "42", inquiries: inquiries.map((task) => ({ task })) });
-    return peer;
-  }
-  async close(): Promise<void> {
-    for (const client of this.wss.clients) client.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-  }
-}
+import { ScriptedPlatform } from "../fixtures/runtime/scripted-platform.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
