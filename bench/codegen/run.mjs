@@ -53,15 +53,19 @@ const variants = [
 function runOnce(variant) {
   const rssFile = path.join(tmp, "rss.txt");
   const command = hasTime ? "/usr/bin/time" : process.execPath;
-  const commandArgs = hasTime ? ["-f", "%M", "-o", rssFile, process.execPath, ...variant.argv] : variant.argv;
+  const commandArgs = hasTime ? ["-f", "%M %U %S", "-o", rssFile, process.execPath, ...variant.argv] : variant.argv;
   const started = process.hrtime.bigint();
   const child = spawnSync(command, commandArgs, { cwd: root, encoding: "utf8" });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (child.status !== 0) throw new Error(`${variant.name} failed (${child.status}): ${child.stderr}`);
   let rssKb = NaN;
-  if (hasTime) rssKb = Number(readFileSync(rssFile, "utf8").trim().split("\n").pop());
-  else rssKb = Number(/maxrss (\d+)/.exec(child.stderr)?.[1] ?? NaN);
-  return { ms, rssKb };
+  let cpuMs = NaN;
+  if (hasTime) {
+    const [rss, user, sys] = (readFileSync(rssFile, "utf8").trim().split("\n").pop() ?? "").split(" ").map(Number);
+    rssKb = rss;
+    cpuMs = (user + sys) * 1000;
+  } else rssKb = Number(/maxrss (\d+)/.exec(child.stderr)?.[1] ?? NaN);
+  return { ms, rssKb, cpuMs };
 }
 
 const median = (values) => {
@@ -77,20 +81,21 @@ for (let i = 0; i < runs; i++) for (const variant of variants) samples[variant.n
 
 const summary = variants.map((v) => {
   const s = samples[v.name];
-  return { ...v, medianMs: median(s.map((x) => x.ms)), minMs: Math.min(...s.map((x) => x.ms)), maxMs: Math.max(...s.map((x) => x.ms)), medianRssMb: median(s.map((x) => x.rssKb)) / 1024, peakRssMb: Math.max(...s.map((x) => x.rssKb)) / 1024 };
+  return { ...v, medianMs: median(s.map((x) => x.ms)), minMs: Math.min(...s.map((x) => x.ms)), medianCpuMs: median(s.map((x) => x.cpuMs)), maxMs: Math.max(...s.map((x) => x.ms)), medianRssMb: median(s.map((x) => x.rssKb)) / 1024, peakRssMb: Math.max(...s.map((x) => x.rssKb)) / 1024 };
 });
 const ours = summary[0];
 const lines = [
-  "| run | median ms | min–max ms | ratio ours/this | median peak RSS MB | max peak RSS MB |",
-  "| --- | ---: | ---: | ---: | ---: | ---: |",
-  ...summary.map((s) => `| ${s.label} | ${s.medianMs.toFixed(0)} | ${s.minMs.toFixed(0)}–${s.maxMs.toFixed(0)} | ${(ours.medianMs / s.medianMs).toFixed(2)}× | ${s.medianRssMb.toFixed(0)} | ${s.peakRssMb.toFixed(0)} |`),
+  "| run | median wall ms | min–max wall ms | ratio ours/this (median wall) | median CPU ms (user+sys) | ratio ours/this (CPU) | median peak RSS MB | max peak RSS MB |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...summary.map((s) => `| ${s.label} | ${s.medianMs.toFixed(0)} | ${s.minMs.toFixed(0)}–${s.maxMs.toFixed(0)} | ${(ours.medianMs / s.medianMs).toFixed(2)}× | ${s.medianCpuMs.toFixed(0)} | ${(ours.medianCpuMs / s.medianCpuMs).toFixed(2)}× | ${s.medianRssMb.toFixed(0)} | ${s.peakRssMb.toFixed(0)} |`),
 ];
 const byName = Object.fromEntries(summary.map((s) => [s.name, s]));
 lines.push(
   "",
   `Ratios of medians: generateGraphql / stock 3-plugin CLI = ${(byName.ours.medianMs / byName.stock3.medianMs).toFixed(2)}×, ` +
     `generateGraphql / stock 2-plugin CLI = ${(byName.ours.medianMs / byName.stock2.medianMs).toFixed(2)}×, ` +
-    `\`arkitekt-next gen --check\` / stock 3-plugin CLI = ${(byName.cli.medianMs / byName.stock3.medianMs).toFixed(2)}×.`,
+    `\`arkitekt-next gen --check\` / stock 3-plugin CLI = ${(byName.cli.medianMs / byName.stock3.medianMs).toFixed(2)}×; ` +
+    `by CPU time: generateGraphql / stock 3-plugin = ${(byName.ours.medianCpuMs / byName.stock3.medianCpuMs).toFixed(2)}×, \`gen --check\` / stock 3-plugin = ${(byName.cli.medianCpuMs / byName.stock3.medianCpuMs).toFixed(2)}×.`,
 );
 const oursSize = readFileSync(path.join(tmp, "ours/generated/api/rekuest.ts"), "utf8").length;
 const stockSize = readFileSync(path.join(tmp, "stock2/rekuest.ts"), "utf8").length;
@@ -112,7 +117,8 @@ if (args.includes("--write")) {
       "Each run is a fresh `node` process timed from spawn to exit. \"ours\" is `generateGraphql` at the package root",
       "(the GraphQL stage of `arkitekt-next gen` for a GraphQL-only project) and also renders the function layer and",
       "formats the file with prettier; the stock runs call the graphql-codegen CLI binary directly (no npx start-up).",
-      "The baseline is measured in the same session, alternating with ours.",
+      "The baseline is measured in the same session, alternating with ours. The machine is shared (see the load",
+      "average below), so wall times scatter; CPU time (user+sys of the process) is the steadier comparison.",
       "",
       ...lines,
       "",

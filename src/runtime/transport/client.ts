@@ -282,7 +282,12 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
                   return;
                 }
                 if (result.data === undefined || result.data === null) return;
-                queue.push(operation.select ? operation.select(result.data) : (result.data as unknown as TResult));
+                try {
+                  queue.push(operation.select ? operation.select(result.data) : (result.data as unknown as TResult));
+                } catch (error) {
+                  fail(new GraphQLTransportError(operationName, `unexpected payload: ${describeCause(error)}`, undefined, { cause: error }));
+                  return;
+                }
                 settle();
               },
               error: (error: unknown) => {
