@@ -270,3 +270,51 @@ export async function startTask(
   await executor.reportAcked("STARTED", task.id);
   return { task, assign: frame };
 }
+
+/** An action with one port of each structured kind (wire formats of definitions-and-values.md). */
+export const INSPECT: ImplementationInput = {
+  interface: "inspect",
+  effect: "NONE",
+  definition: definition(
+    "inspect",
+    "Inspect",
+    [
+      { key: "values", kind: "LIST", nullable: false, children: [{ key: "item", kind: "INT", nullable: false }] },
+      { key: "table", kind: "DICT", nullable: false, children: [{ key: "value", kind: "FLOAT", nullable: false }] },
+      {
+        key: "either",
+        kind: "UNION",
+        nullable: false,
+        children: [
+          { key: "number", kind: "INT", nullable: false },
+          { key: "text", kind: "STRING", nullable: false },
+        ],
+      },
+      {
+        key: "point",
+        kind: "MODEL",
+        identifier: "point",
+        nullable: false,
+        children: [
+          { key: "x", kind: "FLOAT", nullable: false },
+          { key: "y", kind: "FLOAT", nullable: false },
+        ],
+      },
+      { key: "image", kind: "STRUCTURE", identifier: "@mikro/image", nullable: false },
+      { key: "when", kind: "DATE", nullable: false },
+      { key: "flag", kind: "BOOL", nullable: false },
+    ],
+    [],
+  ),
+};
+
+/** Args that fit INSPECT's ports. */
+export const INSPECT_ARGS = {
+  values: [1, 2, 3],
+  table: { a: 1.5, b: 2 },
+  either: { __use: 1, __value: "text" },
+  point: { __identifier: "point", x: 1, y: 2.5 },
+  image: { __identifier: "@mikro/image", object: "img-1" },
+  when: "2024-01-01T12:00:00Z",
+  flag: true,
+} as const;
