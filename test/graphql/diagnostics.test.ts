@@ -84,8 +84,10 @@ describe("bad input to the GraphQL stage", () => {
     );
   });
 
-  it("asks for a token when the schema URL answers 401", async () => {
-    const server = createServer((_req, res) => {
+  it("asks for a token when the schema URL answers 401, and sends ARKITEKT_TOKEN when set", async () => {
+    const seen: Array<string | undefined> = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
       res.writeHead(401, "Unauthorized").end("{}");
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -96,6 +98,8 @@ describe("bad input to the GraphQL stage", () => {
       expect(result.diagnostics.map((d) => [d.message, d.hint])).toEqual([
         [`could not load the schema from http://127.0.0.1:${port}/graphql: HTTP 401 Unauthorized`, "set ARKITEKT_TOKEN (or `token:` on the schema entry) to a valid token"],
       ]);
+      await generateGraphql({ cwd, configPath: "codegen.yml", env: { ARKITEKT_TOKEN: "from-env" } });
+      expect(seen).toEqual([undefined, "Bearer from-env"]);
     } finally {
       server.close();
     }
