@@ -15,7 +15,8 @@ const DIST_CLI = fileURLToPath(new URL("../../../dist/src/cli/index.js", import.
 
 export interface CliServerOptions {
   dataDir: string;
-  tokensFile: string;
+  /** Absent: the server makes a dev identity and prints its token. */
+  tokensFile?: string;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   staleAfterMs: number;
@@ -72,8 +73,6 @@ export class CliServer {
       "0",
       "--data",
       options.dataDir,
-      "--tokens",
-      options.tokensFile,
       "--heartbeat-interval",
       String(options.heartbeatIntervalMs),
       "--heartbeat-timeout",
@@ -82,6 +81,7 @@ export class CliServer {
       String(options.staleAfterMs),
       "--grace",
       String(options.graceMs),
+      ...(options.tokensFile === undefined ? [] : ["--tokens", options.tokensFile]),
     ];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     const server = new CliServer(child);
@@ -121,10 +121,35 @@ export class CliServer {
     }
   }
 
+  /** Sends `signal` and resolves with how the process exited (rejects after `timeoutMs`). */
+  async stop(signal: NodeJS.Signals, timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (!this.exitInfo) this.child.kill(signal);
+    return within(this.exited, timeoutMs, `the server to exit after ${signal}`);
+  }
+
   /** SIGKILL: no shutdown hook runs, nothing is flushed beyond what was committed. */
   async kill(): Promise<void> {
     if (this.exitInfo) return;
     this.child.kill("SIGKILL");
     await this.exited;
   }
+}
+
+/** Runs the CLI with `args` to completion (for start-up failures); resolves with its exit code and output. */
+export async function runCli(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  if (!existsSync(DIST_CLI)) throw new Error(`the CLI is not built (${DIST_CLI} is missing): run \`npm run build\``);
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const code = await within(
+    new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c))),
+    timeoutMs,
+    `arkitekt-next ${args.join(" ")} to exit`,
+  ).catch((error: unknown) => {
+    child.kill("SIGKILL");
+    throw error;
+  });
+  return { code, stdout, stderr };
 }
