@@ -54,6 +54,24 @@ describe("golden output of the GraphQL stage", () => {
   });
 });
 
+describe("plugin selection", () => {
+  it("writes only the stock types when the config lists only the stock plugins", async () => {
+    const { tempProject } = await import("./helpers.js");
+    const cwd = await tempProject({
+      "codegen.yml": `schema: ${JSON.stringify(path.join(smallFixture, "schema.graphql"))}\ndocuments: q.graphql\ngenerates:\n  types.ts:\n    plugins: [typescript, typescript-operations]\n`,
+      "q.graphql": "query Whoami { whoami agents { kind } }\n",
+    });
+    const result = await generateGraphql({ cwd, configPath: "codegen.yml" });
+    expect(result.diagnostics).toEqual([]);
+    const content = result.files[0]!.content;
+    expect(content).toContain("export type WhoamiQuery = { whoami: string; agents: Array<{ kind: AgentKind }> };");
+    expect(content).not.toContain("Call style");
+    expect(content).not.toContain("export async function");
+    // typescript next to typescript-operations is skipped: each type is declared once
+    expect(content.match(/export type AgentKind =/g)).toHaveLength(1);
+  });
+});
+
 describe("the generated clients compile under --strict", () => {
   it("type-checks generated/api/rekuest.ts with the transport", () => {
     expect(typecheck([path.join(root, "generated/api/rekuest.ts")])).toEqual([]);

@@ -33,7 +33,7 @@ export interface GenerateGraphqlOptions {
 }
 
 interface Templates {
-  header: (context: Record<string, string>) => string;
+  header: (context: Record<string, string | boolean>) => string;
   client: (view: ClientViewModel) => string;
 }
 
@@ -145,11 +145,14 @@ async function generateTarget(
       scalarsConfig[type.name] = { input: `Scalars["${type.name}"]["input"]`, output: `Scalars["${type.name}"]["output"]` };
     }
   }
+  const functions = plugins.some((p) => p.name === "arkitekt-next");
   const config: Record<string, unknown> = {
     dedupeOperationSuffix: true,
     useTypeImports: true,
-    ...target.config,
     documentMode: "string",
+    ...target.config,
+    // the function layer sends the operation text as is
+    ...(functions ? { documentMode: "string" } : {}),
     scalars: scalarsConfig,
     arkitektScalars: mappings,
   };
@@ -189,6 +192,7 @@ async function generateTarget(
     output: target.output,
     schema: describeSchema(target),
     documents: target.documents.join(", ") || "(none)",
+    functions,
   });
   // graphql-codegen sorts comment blocks before imports; put the imports right under the header.
   const outputLines = output.split("\n");
