@@ -105,6 +105,18 @@ describe("bad input to the GraphQL stage", () => {
     }
   });
 
+  it("reads a schema saved as an introspection JSON file", async () => {
+    const { buildSchema, introspectionFromSchema } = await import("graphql");
+    const json = JSON.stringify({ data: introspectionFromSchema(buildSchema(smallSchema)) });
+    const cwd = await project({ "schema.json": json, "documents/a.graphql": "query Whoami { whoami }\n" }, "schema: schema.json\ndocuments: documents/*.graphql\ngenerates:\n  out.ts: {}\n");
+    const result = await generateGraphql({ cwd, configPath: "codegen.yml" });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.files[0]!.content).toMatch(/export async function whoami\(/);
+    const broken = await project({ "schema.json": "{}", "documents/a.graphql": "query Whoami { whoami }\n" }, "schema: schema.json\ndocuments: documents/*.graphql\ngenerates:\n  out.ts: {}\n");
+    const failed = await generateGraphql({ cwd: broken, configPath: "codegen.yml" });
+    expect(failed.diagnostics.map((d) => [d.file, d.code])).toEqual([["schema.json", "ARK_SCHEMA_INVALID"]]);
+  });
+
   it("names a missing config file and a missing schema file", async () => {
     const cwd = await tempProject({ "documents/a.graphql": "query Whoami { whoami }\n" });
     const missing = await generateGraphql({ cwd, configPath: "codegen.yml" });

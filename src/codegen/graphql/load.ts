@@ -156,6 +156,18 @@ export async function loadSchema(sources: readonly SchemaSource[], options: Load
       diagnostics.push({ file: configFile, line: 0, column: 0, message: `schema file ${file} does not exist`, hint: "check the `schema:` path in the codegen config", code: "ARK_SCHEMA_MISSING" });
       continue;
     }
+    if (file.endsWith(".json")) {
+      // a saved introspection result ({ data: { __schema } } or { __schema })
+      try {
+        const json = JSON.parse(text) as { data?: unknown; __schema?: unknown };
+        const introspection = (json.__schema ? json : json.data) as Parameters<typeof graphql.buildClientSchema>[0];
+        const printed = graphql.printSchema(graphql.buildClientSchema(introspection));
+        sdlDefinitions.push(...graphql.parse(printed, { noLocation: true }).definitions);
+      } catch (error) {
+        diagnostics.push({ file, line: 0, column: 0, message: `not an introspection result: ${(error as Error).message}`, hint: "save the schema as SDL (.graphql) or as the JSON of an introspection query", code: "ARK_SCHEMA_INVALID" });
+      }
+      continue;
+    }
     try {
       sdlDefinitions.push(...graphql.parse(new graphql.Source(text, file), { noLocation: true }).definitions);
     } catch (error) {
