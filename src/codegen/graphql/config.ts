@@ -174,7 +174,7 @@ export async function parseCodegenConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ config?: CodegenConfig; diagnostics: Diagnostic[] }> {
   const { parseDocument } = await import("yaml");
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const diagnostics = doc.errors.map((error) => {
       const pos = error.linePos?.[0];
@@ -182,7 +182,7 @@ export async function parseCodegenConfig(
         file,
         line: pos?.line ?? 0,
         column: pos?.col ?? 0,
-        message: `invalid YAML: ${error.message.split("\n")[0]}`,
+        message: `invalid YAML: ${(error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}`,
         hint: "fix the YAML syntax of the codegen config",
         code: "ARK_CODEGEN_CONFIG",
       } satisfies Diagnostic;
