@@ -93,6 +93,8 @@ export class Generator {
   readonly config: ProjectConfig;
   private functionsStage: FunctionsStage | undefined;
   private readonly logger: Logger;
+  /** What this generator last wrote or read per path, so unchanged files are not re-read each run. */
+  private readonly onDisk = new Map<string, string>();
 
   constructor(
     readonly cwd: string,
@@ -195,7 +197,9 @@ export class Generator {
     const extra = await this.extraFiles(files);
     const changed: GeneratedFile[] = [];
     for (const file of files) {
+      if (this.onDisk.get(file.path) === file.content) continue;
       const current = await readFile(join(this.cwd, file.path), "utf8").catch(() => undefined);
+      if (current !== undefined) this.onDisk.set(file.path, current);
       if (current === file.content) continue;
       changed.push(file);
       if (check) result.stale.push({ path: file.path, reason: current === undefined ? "missing" : "differs" });
@@ -205,7 +209,11 @@ export class Generator {
       result.ok = result.stale.length === 0;
     } else {
       await writeAll(this.cwd, changed);
-      for (const path of extra) await rm(join(this.cwd, path), { force: true });
+      for (const file of changed) this.onDisk.set(file.path, file.content);
+      for (const path of extra) {
+        await rm(join(this.cwd, path), { force: true });
+        this.onDisk.delete(path);
+      }
       result.written = changed.map((f) => f.path);
       result.removed = extra;
     }

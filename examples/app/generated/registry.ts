@@ -6,7 +6,8 @@ import { entries as entries1 } from "./registry/src/labels.js";
 import { entries as entries2 } from "./registry/src/notes.js";
 
 /** Every registered function of this app, keyed by interface: pass it to `connect({ registry })`. */
-export const registry: Registry = support.defineRegistry(
-  "ae0457ac987fd3d88af56b93ac20733fbf8eef4aee9735388c83b7f6c9acfef4",
-  [...entries0, ...entries1, ...entries2],
-);
+export const registry: Registry = support.defineRegistry("ae0457ac987fd3d88af56b93ac20733fbf8eef4aee9735388c83b7f6c9acfef4", [
+  ...entries0,
+  ...entries1,
+  ...entries2,
+]);

@@ -10,7 +10,7 @@ let prettier: Promise<Prettier> | undefined;
 const cache = new Map<string, string>();
 const CACHE_LIMIT = 5000;
 
-export const PRETTIER_OPTIONS = { parser: "typescript", printWidth: 100, trailingComma: "all" } as const;
+export const PRETTIER_OPTIONS = { parser: "babel-ts", printWidth: 100, trailingComma: "all" } as const;
 
 export async function formatTypeScript(source: string): Promise<string> {
   const hit = cache.get(source);
@@ -22,9 +22,26 @@ export async function formatTypeScript(source: string): Promise<string> {
   return formatted;
 }
 
-/** Formats the `.ts` files of a list; other files pass through. */
-export async function formatFiles(files: readonly GeneratedFile[]): Promise<GeneratedFile[]> {
-  return Promise.all(
-    files.map(async (file) => (file.path.endsWith(".ts") ? { path: file.path, content: await formatTypeScript(file.content) } : file)),
-  );
+/** Replaces each placeholder by its text, indenting continuation lines to the placeholder's line. */
+export function applySplices(content: string, splices: Record<string, string> | undefined): string {
+  if (!splices) return content;
+  let out = content;
+  for (const [placeholder, text] of Object.entries(splices)) {
+    const at = out.indexOf(placeholder);
+    if (at < 0) throw new Error(`internal: placeholder ${placeholder} vanished while formatting`);
+    const lineStart = out.lastIndexOf("\n", at) + 1;
+    const indent = /^[ \t]*/.exec(out.slice(lineStart, at))![0];
+    out = out.slice(0, at) + text.replace(/\n/g, `\n${indent}`) + out.slice(at + placeholder.length);
+  }
+  return out;
+}
+
+/** Formats the `.ts` files of a list (then applies their splices); other files pass through. */
+export async function formatFiles(files: ReadonlyArray<GeneratedFile & { splices?: Record<string, string> }>): Promise<GeneratedFile[]> {
+  const out: GeneratedFile[] = [];
+  for (const file of files) {
+    const content = file.path.endsWith(".ts") ? await formatTypeScript(file.content) : file.content;
+    out.push({ path: file.path, content: applySplices(content, file.splices) });
+  }
+  return out;
 }

@@ -7,7 +7,8 @@
  */
 import { dirname, relative, sep } from "node:path";
 import type { Implementation } from "../../definition/model.js";
-import { hashDefinitions } from "../../definition/hash.js";
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../../definition/hash.js";
 import type { ExtractedFunction, PortNode, TypeRef } from "../functions/model.js";
 import type { GeneratedFile } from "../types.js";
 import { literal, propertyName, renderArgsZod } from "./ports.js";
@@ -161,8 +162,19 @@ function entryName(iface: string): string {
   return `entry_${iface.replace(/[^\w$]/g, "_")}`;
 }
 
+/**
+ * A generated file before formatting. Prettier formats `content`; then each placeholder in
+ * `splices` is replaced by its text (already formatted JSON, indented to the placeholder's
+ * column). Data that prettier would only re-indent (the manifest entries, the hash) never goes
+ * through it: that keeps formatting of large projects fast.
+ */
+export interface PendingFile extends GeneratedFile {
+  splices?: Record<string, string>;
+}
+
 /** One module per source file holding `register()` calls. */
-export function renderRegistryModule(functions: readonly ExtractedFunction[], moduleFile: string, options: EmitOptions): string {
+export function renderRegistryModule(functions: readonly ExtractedFunction[], moduleFile: string, options: EmitOptions): PendingFile {
+  const splices: Record<string, string> = {};
   const imports = new Imports(dirname(moduleFile));
   const blocks: string[] = [];
   for (const fn of functions) {
@@ -174,6 +186,8 @@ export function renderRegistryModule(functions: readonly ExtractedFunction[], mo
     else result = tsTypeOf(fn.returns[0]!, imports);
     const resultHelper = fn.generator ? "Yielded" : "Returned";
     const impl: Implementation = fn.implementation;
+    const placeholder = `__ARKITEKT_IMPLEMENTATION_${blocks.length}__`;
+    splices[placeholder] = JSON.stringify(impl, null, 2);
     blocks.push(
       [
         `/** ${impl.definition.name} (\`${impl.interface}\`). */`,
@@ -182,7 +196,8 @@ export function renderRegistryModule(functions: readonly ExtractedFunction[], mo
         `  support.Same<Parameters<typeof ${local}>, [${params.join(", ")}]>,`,
         `  support.Same<support.${resultHelper}<typeof ${local}>, ${result}>,`,
         `]>({`,
-        `  implementation: ${JSON.stringify(impl)},`,
+        `  // The manifest entry, exactly as in definitions.json.`,
+        `  implementation: ${placeholder},`,
         `  fn: ${local},`,
         `  args: ${renderArgsZod(impl.definition.args)},`,
         `  argCodecs: [${fn.args.map((a) => `[${literal(a.node.port.key)}, ${codecOf(a.node, imports)}]`).join(", ")}],`,
@@ -192,7 +207,7 @@ export function renderRegistryModule(functions: readonly ExtractedFunction[], mo
     );
   }
   const usesInt = blocks.some((b) => /\bInt\b/.test(b));
-  return [
+  const content = [
     header(options),
     `import { generatedSupport as support${usesInt ? ", type Int" : ""}, type RegistryEntry } from "arkitekt-next";`,
     imports.render(),
@@ -204,6 +219,7 @@ export function renderRegistryModule(functions: readonly ExtractedFunction[], mo
     `export const entries: RegistryEntry[] = [${functions.map((f) => entryName(f.implementation.interface)).join(", ")}];`,
     "",
   ].join("\n");
+  return { path: "", content, splices };
 }
 
 /** Groups functions by the file that registers them, in a stable order. */
@@ -224,41 +240,61 @@ export function registryModulePath(sourceFile: string, options: EmitOptions): st
 }
 
 /** The root `registry.ts`: imports every module's entries and exports `registry`. */
-export function renderRegistryIndex(modules: readonly string[], implementations: readonly Implementation[], options: EmitOptions): string {
+export function renderRegistryIndex(modules: readonly string[], hash: string, options: EmitOptions): PendingFile {
   const lines = modules.map((m, i) => `import { entries as entries${i} } from ${JSON.stringify(`./${m.slice(options.out.length + 1).replace(/\.ts$/, ".js")}`)};`);
-  return [
+  const content = [
     header(options),
     `import { generatedSupport as support, type Registry } from "arkitekt-next";`,
     ...lines,
     "",
     "/** Every registered function of this app, keyed by interface: pass it to `connect({ registry })`. */",
-    `export const registry: Registry = support.defineRegistry(${literal(hashDefinitions(implementations))}, [${modules.map((_, i) => `...entries${i}`).join(", ")}]);`,
+    `export const registry: Registry = support.defineRegistry(__ARKITEKT_HASH__, [${modules.map((_, i) => `...entries${i}`).join(", ")}]);`,
     "",
   ].join("\n");
+  return { path: `${options.out}/registry.ts`, content, splices: { __ARKITEKT_HASH__: literal(hash) } };
 }
 
 /** Renders every registry file (unformatted). */
-export function emitRegistry(functions: readonly ExtractedFunction[], options: EmitOptions): GeneratedFile[] {
-  const files: GeneratedFile[] = [];
+export function emitRegistry(functions: readonly ExtractedFunction[], options: EmitOptions): PendingFile[] {
+  const files: PendingFile[] = [];
   const groups = groupByFile(functions);
   const ordered = [...groups.values()].flat();
   for (const [source, fns] of groups) {
     const path = registryModulePath(source, options);
-    files.push({ path, content: renderRegistryModule(fns, `${options.cwd}/${path}`, options) });
+    files.push({ ...renderRegistryModule(fns, `${options.cwd}/${path}`, options), path });
   }
-  files.push({
-    path: `${options.out}/registry.ts`,
-    content: renderRegistryIndex(
-      files.map((f) => f.path),
-      ordered.map((f) => f.implementation),
-      options,
-    ),
-  });
+  files.push(renderRegistryIndex(files.map((f) => f.path), hashImplementations(ordered.map((f) => f.implementation)), options));
   return files;
+}
+
+const canonicalCache = new WeakMap<Implementation, string>();
+const prettyCache = new WeakMap<Implementation, string>();
+
+/** `hashDefinitions(implementations)`, with each entry's canonical JSON cached between runs. */
+export function hashImplementations(implementations: readonly Implementation[]): string {
+  const parts = implementations.map((impl) => {
+    let text = canonicalCache.get(impl);
+    if (text === undefined) {
+      text = canonicalJson(impl);
+      canonicalCache.set(impl, text);
+    }
+    return text;
+  });
+  return createHash("sha256").update(`[${parts.join(",")}]`).digest("hex");
 }
 
 /** `definitions.json`: the ImplementationInput array, in the registry's order. */
 export function emitDefinitions(functions: readonly ExtractedFunction[], options: EmitOptions): GeneratedFile {
   const ordered = [...groupByFile(functions).values()].flat().map((f) => f.implementation);
-  return { path: `${options.out}/definitions.json`, content: `${JSON.stringify(ordered, null, 2)}\n` };
+  if (ordered.length === 0) return { path: `${options.out}/definitions.json`, content: "[]\n" };
+  // Same bytes as JSON.stringify(ordered, null, 2), built from per-entry pieces cached between runs.
+  const parts = ordered.map((impl) => {
+    let text = prettyCache.get(impl);
+    if (text === undefined) {
+      text = `  ${JSON.stringify(impl, null, 2).replace(/\n/g, "\n  ")}`;
+      prettyCache.set(impl, text);
+    }
+    return text;
+  });
+  return { path: `${options.out}/definitions.json`, content: `[\n${parts.join(",\n")}\n]\n` };
 }

@@ -27,6 +27,11 @@ export interface ExtractorOptions {
 export interface ExtractResult {
   functions: ExtractedFunction[];
   diagnostics: Diagnostic[];
+  /**
+   * Functions per registering file, in file order. A file's array is the same object between
+   * runs while neither it nor anything it depends on changed (emitters cache on that identity).
+   */
+  byFile: Array<{ file: string; functions: readonly ExtractedFunction[] }>;
 }
 
 interface FileResult {
@@ -52,7 +57,7 @@ export class FunctionExtractor {
     this.cwd = resolve(options.cwd);
     this.outDir = resolve(this.cwd, options.outDir);
     const tsConfigFilePath = resolve(this.cwd, options.tsconfig);
-    this.project = new Project({ tsConfigFilePath, skipLoadingLibFiles: false });
+    this.project = new Project({ tsConfigFilePath, skipFileDependencyResolution: true });
   }
 
   /** Tells the extractor that these files changed on disk (added, edited or deleted). */
@@ -79,6 +84,7 @@ export class FunctionExtractor {
     const functions: ExtractedFunction[] = [];
     const diagnostics: Diagnostic[] = [];
     const seen = new Map<string, { fn: ExtractedFunction; file: FileResult }>();
+    const byFile: ExtractResult["byFile"] = [];
     const files = program
       .getSourceFiles()
       .filter((sf) => this.isProjectFile(sf, program))
@@ -90,6 +96,7 @@ export class FunctionExtractor {
         this.cache.set(sf.fileName, result);
       }
       diagnostics.push(...result.diagnostics);
+      if (result.functions.length > 0) byFile.push({ file: resolve(sf.fileName), functions: result.functions });
       for (const fn of result.functions) {
         const iface = fn.implementation.interface;
         const first = seen.get(iface);
@@ -113,7 +120,7 @@ export class FunctionExtractor {
       }
     }
     diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
-    return { functions, diagnostics };
+    return { functions, diagnostics, byFile };
   }
 
   private isProjectFile(sf: ts.SourceFile, program: ts.Program): boolean {

@@ -3,9 +3,10 @@
  * emit definitions.json and the registry. Keep one `FunctionsStage` alive for `--watch`: it holds
  * the ts-morph Project and re-reads only changed files.
  */
-import { emitDefinitions, emitRegistry } from "../emit/registry.js";
+import { emitDefinitions, hashImplementations, registryModulePath, renderRegistryIndex, renderRegistryModule } from "../emit/registry.js";
 import { formatFiles } from "../emit/format.js";
-import type { Logger, StageResult } from "../types.js";
+import type { GeneratedFile, Logger, StageResult } from "../types.js";
+import type { ExtractedFunction } from "./model.js";
 import { silentLogger } from "../types.js";
 import { FunctionExtractor } from "./extract.js";
 
@@ -28,6 +29,8 @@ export class FunctionsStage {
   readonly extractor: FunctionExtractor;
   private readonly out: string;
   private readonly logger: Logger;
+  /** Formatted registry module per registering file, reused while its functions are unchanged. */
+  private modules = new Map<string, { functions: readonly ExtractedFunction[]; file: GeneratedFile }>();
 
   constructor(private readonly options: FunctionsStageOptions) {
     this.out = (options.out ?? "generated").replace(/\\/g, "/").replace(/\/+$/, "");
@@ -42,12 +45,38 @@ export class FunctionsStage {
 
   async run(): Promise<StageResult & { functionCount: number }> {
     const started = performance.now();
-    const { functions, diagnostics } = this.extractor.extract();
-    this.logger.debug(`functions: extracted ${functions.length} in ${Math.round(performance.now() - started)} ms`);
+    const { functions, diagnostics, byFile } = this.extractor.extract();
+    const extracted = performance.now();
+    this.logger.debug(`functions: extracted ${functions.length} in ${Math.round(extracted - started)} ms`);
     if (diagnostics.length > 0) return { files: [], diagnostics, functionCount: functions.length };
-    const emitOptions = { cwd: this.extractor.projectDir, out: this.out, command: this.options.command ?? "arkitekt-next gen" };
-    const files = await formatFiles([...emitRegistry(functions, emitOptions), emitDefinitions(functions, emitOptions)]);
-    this.logger.debug(`functions: emitted ${files.length} files in ${Math.round(performance.now() - started)} ms`);
+    const options = { cwd: this.extractor.projectDir, out: this.out, command: this.options.command ?? "arkitekt-next gen" };
+    const modules = new Map<string, { functions: readonly ExtractedFunction[]; file: GeneratedFile }>();
+    let rendered = 0;
+    for (const { file, functions: fns } of byFile) {
+      const cached = this.modules.get(file);
+      if (cached && cached.functions === fns) {
+        modules.set(file, cached);
+        continue;
+      }
+      const path = registryModulePath(file, options);
+      const [formatted] = await formatFiles([{ ...renderRegistryModule(fns, `${options.cwd}/${path}`, options), path }]);
+      modules.set(file, { functions: fns, file: formatted! });
+      rendered++;
+    }
+    this.modules = modules;
+    const moduleFiles = [...modules.values()].map((m) => m.file);
+    const ordered = [...modules.values()].flatMap((m) => m.functions);
+    const [index] = await formatFiles([
+      renderRegistryIndex(
+        moduleFiles.map((f) => f.path),
+        hashImplementations(ordered.map((f) => f.implementation)),
+        options,
+      ),
+    ]);
+    const files = [...moduleFiles, index!, emitDefinitions(ordered, options)];
+    this.logger.debug(
+      `functions: rendered ${rendered} of ${moduleFiles.length} registry modules in ${Math.round(performance.now() - extracted)} ms`,
+    );
     return { files, diagnostics, functionCount: functions.length };
   }
 }

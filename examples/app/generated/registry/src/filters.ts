@@ -22,52 +22,53 @@ const entry_gradient = support.defineEntry<
     support.Same<support.Returned<typeof gradient>, Image>,
   ]
 >({
+  // The manifest entry, exactly as in definitions.json.
   implementation: {
-    interface: "gradient",
-    definition: {
-      key: "gradient",
-      version: "1",
-      name: "Gradient",
-      kind: "FUNCTION",
-      description: "Make a test image.\n\nFills a width x height image with a diagonal gradient.",
-      collections: [],
-      stateful: false,
-      pure: false,
-      idempotent: false,
-      isDev: false,
-      portGroups: [],
-      args: [
+    "interface": "gradient",
+    "definition": {
+      "key": "gradient",
+      "version": "1",
+      "name": "Gradient",
+      "kind": "FUNCTION",
+      "description": "Make a test image.\n\nFills a width x height image with a diagonal gradient.",
+      "collections": [],
+      "stateful": false,
+      "pure": false,
+      "idempotent": false,
+      "isDev": false,
+      "portGroups": [],
+      "args": [
         {
-          key: "width",
-          label: "width",
-          kind: "INT",
-          description: "Width in pixels",
-          nullable: true,
-          default: 8,
+          "key": "width",
+          "label": "width",
+          "kind": "INT",
+          "description": "Width in pixels",
+          "nullable": true,
+          "default": 8
         },
         {
-          key: "height",
-          label: "height",
-          kind: "INT",
-          description: "Height in pixels",
-          nullable: true,
-          default: 8,
-        },
+          "key": "height",
+          "label": "height",
+          "kind": "INT",
+          "description": "Height in pixels",
+          "nullable": true,
+          "default": 8
+        }
       ],
-      returns: [
+      "returns": [
         {
-          key: "return0",
-          kind: "STRUCTURE",
-          description: "The new image",
-          identifier: "@example/image",
-          nullable: false,
-        },
+          "key": "return0",
+          "kind": "STRUCTURE",
+          "description": "The new image",
+          "identifier": "@example/image",
+          "nullable": false
+        }
       ],
-      isTestFor: [],
+      "isTestFor": []
     },
-    effect: "NONE",
-    needsToken: true,
-    dependencies: [],
+    "effect": "NONE",
+    "needsToken": true,
+    "dependencies": []
   },
   fn: gradient,
   args: z.strictObject({
@@ -98,59 +99,75 @@ const entry_threshold = support.defineEntry<
     support.Same<support.Returned<typeof threshold>, Image>,
   ]
 >({
+  // The manifest entry, exactly as in definitions.json.
   implementation: {
-    interface: "threshold",
-    definition: {
-      key: "threshold",
-      version: "1",
-      name: "Threshold",
-      kind: "FUNCTION",
-      description: "Threshold an image.",
-      collections: ["segmentation"],
-      stateful: false,
-      pure: true,
-      idempotent: true,
-      isDev: false,
-      portGroups: [],
-      args: [
-        {
-          key: "image",
-          label: "image",
-          kind: "STRUCTURE",
-          description: "The image to threshold",
-          identifier: "@example/image",
-          nullable: false,
-        },
-        {
-          key: "level",
-          label: "level",
-          kind: "FLOAT",
-          description: "The cut-off between 0 and 1",
-          nullable: true,
-          default: 0.5,
-        },
-        {
-          key: "mode",
-          label: "mode",
-          kind: "ENUM",
-          description: "Which side of the level becomes white",
-          identifier: "src.filters.thresholdmode",
-          nullable: true,
-          default: "Above",
-          choices: [
-            { label: "Above", value: "Above", description: "Pixels above the level become white." },
-            { label: "Below", value: "Below", description: "Pixels below the level become white." },
-          ],
-        },
+    "interface": "threshold",
+    "definition": {
+      "key": "threshold",
+      "version": "1",
+      "name": "Threshold",
+      "kind": "FUNCTION",
+      "description": "Threshold an image.",
+      "collections": [
+        "segmentation"
       ],
-      returns: [
-        { key: "return0", kind: "STRUCTURE", identifier: "@example/image", nullable: false },
+      "stateful": false,
+      "pure": true,
+      "idempotent": true,
+      "isDev": false,
+      "portGroups": [],
+      "args": [
+        {
+          "key": "image",
+          "label": "image",
+          "kind": "STRUCTURE",
+          "description": "The image to threshold",
+          "identifier": "@example/image",
+          "nullable": false
+        },
+        {
+          "key": "level",
+          "label": "level",
+          "kind": "FLOAT",
+          "description": "The cut-off between 0 and 1",
+          "nullable": true,
+          "default": 0.5
+        },
+        {
+          "key": "mode",
+          "label": "mode",
+          "kind": "ENUM",
+          "description": "Which side of the level becomes white",
+          "identifier": "src.filters.thresholdmode",
+          "nullable": true,
+          "default": "Above",
+          "choices": [
+            {
+              "label": "Above",
+              "value": "Above",
+              "description": "Pixels above the level become white."
+            },
+            {
+              "label": "Below",
+              "value": "Below",
+              "description": "Pixels below the level become white."
+            }
+          ]
+        }
       ],
-      isTestFor: [],
+      "returns": [
+        {
+          "key": "return0",
+          "kind": "STRUCTURE",
+          "identifier": "@example/image",
+          "nullable": false
+        }
+      ],
+      "isTestFor": []
     },
-    effect: "NONE",
-    needsToken: true,
-    dependencies: [],
+    "effect": "NONE",
+    "needsToken": true,
+    "dependencies": []
   },
   fn: threshold,
   args: z.strictObject({
@@ -183,73 +200,74 @@ const entry_measure = support.defineEntry<
     support.Same<support.Returned<typeof measure>, ImageStats>,
   ]
 >({
+  // The manifest entry, exactly as in definitions.json.
   implementation: {
-    interface: "measure",
-    definition: {
-      key: "measure",
-      version: "1",
-      name: "Measure",
-      kind: "FUNCTION",
-      description: "Compute statistics of an image.",
-      collections: [],
-      stateful: false,
-      pure: false,
-      idempotent: false,
-      isDev: false,
-      portGroups: [],
-      args: [
+    "interface": "measure",
+    "definition": {
+      "key": "measure",
+      "version": "1",
+      "name": "Measure",
+      "kind": "FUNCTION",
+      "description": "Compute statistics of an image.",
+      "collections": [],
+      "stateful": false,
+      "pure": false,
+      "idempotent": false,
+      "isDev": false,
+      "portGroups": [],
+      "args": [
         {
-          key: "image",
-          label: "image",
-          kind: "STRUCTURE",
-          description: "The image to measure",
-          identifier: "@example/image",
-          nullable: false,
-        },
+          "key": "image",
+          "label": "image",
+          "kind": "STRUCTURE",
+          "description": "The image to measure",
+          "identifier": "@example/image",
+          "nullable": false
+        }
       ],
-      returns: [
+      "returns": [
         {
-          key: "return0",
-          kind: "MODEL",
-          identifier: "image_stats",
-          nullable: false,
-          children: [
+          "key": "return0",
+          "kind": "MODEL",
+          "identifier": "image_stats",
+          "nullable": false,
+          "children": [
             {
-              key: "min",
-              label: "min",
-              kind: "FLOAT",
-              description: "Smallest pixel value",
-              nullable: false,
+              "key": "min",
+              "label": "min",
+              "kind": "FLOAT",
+              "description": "Smallest pixel value",
+              "nullable": false
             },
             {
-              key: "max",
-              label: "max",
-              kind: "FLOAT",
-              description: "Largest pixel value",
-              nullable: false,
+              "key": "max",
+              "label": "max",
+              "kind": "FLOAT",
+              "description": "Largest pixel value",
+              "nullable": false
             },
             {
-              key: "mean",
-              label: "mean",
-              kind: "FLOAT",
-              description: "Mean pixel value",
-              nullable: false,
+              "key": "mean",
+              "label": "mean",
+              "kind": "FLOAT",
+              "description": "Mean pixel value",
+              "nullable": false
             },
             {
-              key: "count",
-              label: "count",
-              kind: "INT",
-              description: "Number of pixels",
-              nullable: false,
-            },
-          ],
-        },
+              "key": "count",
+              "label": "count",
+              "kind": "INT",
+              "description": "Number of pixels",
+              "nullable": false
+            }
+          ]
+        }
       ],
-      isTestFor: [],
+      "isTestFor": []
     },
-    effect: "NONE",
-    needsToken: true,
-    dependencies: [],
+    "effect": "NONE",
+    "needsToken": true,
+    "dependencies": []
   },
   fn: measure,
   args: z.strictObject({
@@ -284,48 +302,65 @@ const entry_average = support.defineEntry<
     support.Same<support.Returned<typeof average>, Image>,
   ]
 >({
+  // The manifest entry, exactly as in definitions.json.
   implementation: {
-    interface: "average",
-    definition: {
-      key: "average",
-      version: "1",
-      name: "Average",
-      kind: "FUNCTION",
-      description: "Average several images pixel by pixel.",
-      collections: [],
-      stateful: false,
-      pure: false,
-      idempotent: false,
-      isDev: false,
-      portGroups: [],
-      args: [
+    "interface": "average",
+    "definition": {
+      "key": "average",
+      "version": "1",
+      "name": "Average",
+      "kind": "FUNCTION",
+      "description": "Average several images pixel by pixel.",
+      "collections": [],
+      "stateful": false,
+      "pure": false,
+      "idempotent": false,
+      "isDev": false,
+      "portGroups": [],
+      "args": [
         {
-          key: "images",
-          label: "images",
-          kind: "LIST",
-          description: "Images of the same size",
-          nullable: false,
-          children: [
-            { key: "...", kind: "STRUCTURE", identifier: "@example/image", nullable: false },
-          ],
+          "key": "images",
+          "label": "images",
+          "kind": "LIST",
+          "description": "Images of the same size",
+          "nullable": false,
+          "children": [
+            {
+              "key": "...",
+              "kind": "STRUCTURE",
+              "identifier": "@example/image",
+              "nullable": false
+            }
+          ]
         },
         {
-          key: "weights",
-          label: "weights",
-          kind: "LIST",
-          description: "One weight per image; equal weights when omitted",
-          nullable: true,
-          children: [{ key: "...", kind: "FLOAT", nullable: false }],
-        },
+          "key": "weights",
+          "label": "weights",
+          "kind": "LIST",
+          "description": "One weight per image; equal weights when omitted",
+          "nullable": true,
+          "children": [
+            {
+              "key": "...",
+              "kind": "FLOAT",
+              "nullable": false
+            }
+          ]
+        }
       ],
-      returns: [
-        { key: "return0", kind: "STRUCTURE", identifier: "@example/image", nullable: false },
+      "returns": [
+        {
+          "key": "return0",
+          "kind": "STRUCTURE",
+          "identifier": "@example/image",
+          "nullable": false
+        }
       ],
-      isTestFor: [],
+      "isTestFor": []
     },
-    effect: "NONE",
-    needsToken: true,
-    dependencies: [],
+    "effect": "NONE",
+    "needsToken": true,
+    "dependencies": []
   },
   fn: average,
   args: z.strictObject({
@@ -358,47 +393,52 @@ const entry_tile = support.defineEntry<
     support.Same<support.Yielded<typeof tile>, Image>,
   ]
 >({
+  // The manifest entry, exactly as in definitions.json.
   implementation: {
-    interface: "tile",
-    definition: {
-      key: "tile",
-      version: "1",
-      name: "Tile",
-      kind: "GENERATOR",
-      description:
-        "Cut an image into tiles.\n\nYields one tile after the other and reports progress.",
-      collections: [],
-      stateful: false,
-      pure: false,
-      idempotent: false,
-      isDev: false,
-      portGroups: [],
-      args: [
+    "interface": "tile",
+    "definition": {
+      "key": "tile",
+      "version": "1",
+      "name": "Tile",
+      "kind": "GENERATOR",
+      "description": "Cut an image into tiles.\n\nYields one tile after the other and reports progress.",
+      "collections": [],
+      "stateful": false,
+      "pure": false,
+      "idempotent": false,
+      "isDev": false,
+      "portGroups": [],
+      "args": [
         {
-          key: "image",
-          label: "image",
-          kind: "STRUCTURE",
-          description: "The image to cut",
-          identifier: "@example/image",
-          nullable: false,
+          "key": "image",
+          "label": "image",
+          "kind": "STRUCTURE",
+          "description": "The image to cut",
+          "identifier": "@example/image",
+          "nullable": false
         },
         {
-          key: "size",
-          label: "size",
-          kind: "INT",
-          description: "Edge length of a tile in pixels",
-          nullable: true,
-          default: 4,
-        },
+          "key": "size",
+          "label": "size",
+          "kind": "INT",
+          "description": "Edge length of a tile in pixels",
+          "nullable": true,
+          "default": 4
+        }
       ],
-      returns: [
-        { key: "return0", kind: "STRUCTURE", identifier: "@example/image", nullable: false },
+      "returns": [
+        {
+          "key": "return0",
+          "kind": "STRUCTURE",
+          "identifier": "@example/image",
+          "nullable": false
+        }
       ],
-      isTestFor: [],
+      "isTestFor": []
     },
-    effect: "NONE",
-    needsToken: true,
-    dependencies: [],
+    "effect": "NONE",
+    "needsToken": true,
+    "dependencies": []
   },
   fn: tile,
   args: z.strictObject({

@@ -16,72 +16,94 @@ const entry_label_images = support.defineEntry<
     support.Same<support.Returned<typeof labelImages>, [string[], number]>,
   ]
 >({
+  // The manifest entry, exactly as in definitions.json.
   implementation: {
-    interface: "label_images",
-    definition: {
-      key: "labelImages",
-      version: "1",
-      name: "Label Images",
-      kind: "FUNCTION",
-      description: "Label images by name.\n\nReturns the labels and how many there were.",
-      collections: [],
-      stateful: false,
-      pure: false,
-      idempotent: false,
-      isDev: false,
-      portGroups: [],
-      args: [
+    "interface": "label_images",
+    "definition": {
+      "key": "labelImages",
+      "version": "1",
+      "name": "Label Images",
+      "kind": "FUNCTION",
+      "description": "Label images by name.\n\nReturns the labels and how many there were.",
+      "collections": [],
+      "stateful": false,
+      "pure": false,
+      "idempotent": false,
+      "isDev": false,
+      "portGroups": [],
+      "args": [
         {
-          key: "names",
-          label: "names",
-          kind: "DICT",
-          description: "Image names keyed by id",
-          nullable: false,
-          children: [{ key: "...", kind: "STRING", nullable: false }],
+          "key": "names",
+          "label": "names",
+          "kind": "DICT",
+          "description": "Image names keyed by id",
+          "nullable": false,
+          "children": [
+            {
+              "key": "...",
+              "kind": "STRING",
+              "nullable": false
+            }
+          ]
         },
         {
-          key: "prefix",
-          label: "prefix",
-          kind: "STRING",
-          description: "Put before each label",
-          nullable: true,
-          default: "img",
+          "key": "prefix",
+          "label": "prefix",
+          "kind": "STRING",
+          "description": "Put before each label",
+          "nullable": true,
+          "default": "img"
         },
         {
-          key: "action",
-          label: "action",
-          kind: "ENUM",
-          description: "What to do with each region",
-          identifier: "literal.keep_drop_merge",
-          nullable: true,
-          default: "keep",
-          choices: [
-            { label: "keep", value: "keep" },
-            { label: "drop", value: "drop" },
-            { label: "merge", value: "merge" },
-          ],
-        },
+          "key": "action",
+          "label": "action",
+          "kind": "ENUM",
+          "description": "What to do with each region",
+          "identifier": "literal.keep_drop_merge",
+          "nullable": true,
+          "default": "keep",
+          "choices": [
+            {
+              "label": "keep",
+              "value": "keep"
+            },
+            {
+              "label": "drop",
+              "value": "drop"
+            },
+            {
+              "label": "merge",
+              "value": "merge"
+            }
+          ]
+        }
       ],
-      returns: [
+      "returns": [
         {
-          key: "return0",
-          kind: "LIST",
-          nullable: false,
-          children: [{ key: "...", kind: "STRING", nullable: false }],
+          "key": "return0",
+          "kind": "LIST",
+          "nullable": false,
+          "children": [
+            {
+              "key": "...",
+              "kind": "STRING",
+              "nullable": false
+            }
+          ]
         },
         {
-          key: "return1",
-          label: "count",
-          kind: "FLOAT",
-          description: "How many labels",
-          nullable: false,
-        },
+          "key": "return1",
+          "label": "count",
+          "kind": "FLOAT",
+          "description": "How many labels",
+          "nullable": false
+        }
       ],
-      isTestFor: [],
+      "isTestFor": []
     },
-    effect: "NONE",
-    needsToken: true,
-    dependencies: [],
+    "effect": "NONE",
+    "needsToken": true,
+    "dependencies": []
   },
   fn: labelImages,
   args: z.strictObject({

@@ -17,105 +17,134 @@ const entry_annotate = support.defineEntry<
     support.Same<support.Returned<typeof annotate>, Note>,
   ]
 >({
+  // The manifest entry, exactly as in definitions.json.
   implementation: {
-    interface: "annotate",
-    definition: {
-      key: "annotate",
-      version: "1",
-      name: "Annotate",
-      kind: "FUNCTION",
-      description: "Attach a note to an image.",
-      collections: [],
-      stateful: false,
-      pure: false,
-      idempotent: false,
-      isDev: false,
-      portGroups: [],
-      args: [
+    "interface": "annotate",
+    "definition": {
+      "key": "annotate",
+      "version": "1",
+      "name": "Annotate",
+      "kind": "FUNCTION",
+      "description": "Attach a note to an image.",
+      "collections": [],
+      "stateful": false,
+      "pure": false,
+      "idempotent": false,
+      "isDev": false,
+      "portGroups": [],
+      "args": [
         {
-          key: "image",
-          label: "image",
-          kind: "STRUCTURE",
-          description: "The image the note is about",
-          identifier: "@example/image",
-          nullable: false,
+          "key": "image",
+          "label": "image",
+          "kind": "STRUCTURE",
+          "description": "The image the note is about",
+          "identifier": "@example/image",
+          "nullable": false
         },
         {
-          key: "label",
-          label: "label",
-          kind: "UNION",
-          description: "Free text, or a numbered label",
-          nullable: false,
-          children: [
-            { key: "0", kind: "STRING", nullable: false },
-            { key: "1", kind: "INT", nullable: false },
-          ],
+          "key": "label",
+          "label": "label",
+          "kind": "UNION",
+          "description": "Free text, or a numbered label",
+          "nullable": false,
+          "children": [
+            {
+              "key": "0",
+              "kind": "STRING",
+              "nullable": false
+            },
+            {
+              "key": "1",
+              "kind": "INT",
+              "nullable": false
+            }
+          ]
         },
         {
-          key: "takenAt",
-          label: "takenAt",
-          kind: "DATE",
-          description: "When the note was taken; now when omitted",
-          nullable: true,
-          default: null,
+          "key": "takenAt",
+          "label": "takenAt",
+          "kind": "DATE",
+          "description": "When the note was taken; now when omitted",
+          "nullable": true,
+          "default": null
         },
         {
-          key: "tags",
-          label: "tags",
-          kind: "LIST",
-          description: "Keywords",
-          nullable: true,
-          default: [],
-          children: [{ key: "...", kind: "STRING", nullable: false }],
-        },
+          "key": "tags",
+          "label": "tags",
+          "kind": "LIST",
+          "description": "Keywords",
+          "nullable": true,
+          "default": [],
+          "children": [
+            {
+              "key": "...",
+              "kind": "STRING",
+              "nullable": false
+            }
+          ]
+        }
       ],
-      returns: [
+      "returns": [
         {
-          key: "return0",
-          kind: "MODEL",
-          identifier: "note",
-          nullable: false,
-          children: [
+          "key": "return0",
+          "kind": "MODEL",
+          "identifier": "note",
+          "nullable": false,
+          "children": [
             {
-              key: "image",
-              label: "image",
-              kind: "STRUCTURE",
-              identifier: "@example/image",
-              nullable: false,
+              "key": "image",
+              "label": "image",
+              "kind": "STRUCTURE",
+              "identifier": "@example/image",
+              "nullable": false
             },
             {
-              key: "takenAt",
-              label: "takenAt",
-              kind: "DATE",
-              description: "When the note was taken (UTC)",
-              nullable: false,
+              "key": "takenAt",
+              "label": "takenAt",
+              "kind": "DATE",
+              "description": "When the note was taken (UTC)",
+              "nullable": false
             },
             {
-              key: "label",
-              label: "label",
-              kind: "UNION",
-              description: "Free text, or a numbered label",
-              nullable: false,
-              children: [
-                { key: "0", kind: "STRING", nullable: false },
-                { key: "1", kind: "INT", nullable: false },
-              ],
+              "key": "label",
+              "label": "label",
+              "kind": "UNION",
+              "description": "Free text, or a numbered label",
+              "nullable": false,
+              "children": [
+                {
+                  "key": "0",
+                  "kind": "STRING",
+                  "nullable": false
+                },
+                {
+                  "key": "1",
+                  "kind": "INT",
+                  "nullable": false
+                }
+              ]
             },
             {
-              key: "tags",
-              label: "tags",
-              kind: "LIST",
-              nullable: false,
-              children: [{ key: "...", kind: "STRING", nullable: false }],
-            },
-          ],
-        },
+              "key": "tags",
+              "label": "tags",
+              "kind": "LIST",
+              "nullable": false,
+              "children": [
+                {
+                  "key": "...",
+                  "kind": "STRING",
+                  "nullable": false
+                }
+              ]
+            }
+          ]
+        }
       ],
-      isTestFor: [],
+      "isTestFor": []
     },
-    effect: "NONE",
-    needsToken: true,
-    dependencies: [],
+    "effect": "NONE",
+    "needsToken": true,
+    "dependencies": []
   },
   fn: annotate,
   args: z.strictObject({
