@@ -69,6 +69,32 @@ describe("graceful shutdown", () => {
   }
 });
 
+describe("logging", () => {
+  it("logs through the injected logger at debug: a line for the agent's connection and for each task transition", async () => {
+    const lines: Array<{ level: string; message: string }> = [];
+    const record = (level: string) => (message: string) => {
+      lines.push({ level, message });
+    };
+    const s = await startTestServer({ logger: { debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") } });
+    try {
+      const lab = await setupAgent(s, T1, [ADD]);
+      const { socket } = await s.connectAgent(T1);
+      const { task } = await startTask(s, socket, T2, implOf(lab, "add").id, { a: 1, b: 2 });
+      await socket.reportAcked("COMPLETED", task.id);
+      await socket.close();
+
+      const debug = lines.filter((l) => l.level === "debug").map((l) => l.message);
+      expect(debug.some((m) => m.includes(`agent ${lab.agentId}`) && /connect/i.test(m)), debug.join("\n")).toBe(true);
+      const aboutTask = new RegExp(`\\btask ${task.id}\\b`);
+      expect(debug.some((m) => aboutTask.test(m) && /assign/i.test(m)), debug.join("\n")).toBe(true);
+      expect(debug.some((m) => aboutTask.test(m) && /COMPLETED/.test(m)), debug.join("\n")).toBe(true);
+      expect(lines.filter((l) => l.level === "error")).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("dev identity", () => {
   it("creates a dev identity without a token map, returns its token and writes dev-token.json readable by the owner only", async () => {
     const handle = await startServer({ dataDir: dir, port: 0 });

@@ -107,6 +107,29 @@ describe("scenario 27: restart loses nothing", () => {
     expect(await b2.next()).toMatchObject({ type: "ASSIGN", task: z.id, interface: "ping" });
   });
 
+  it("keeps a report acknowledged with EVENT_ACK even when the server is killed right after sending the ack", async () => {
+    const first = await start(60_000);
+    const lab = await setupAgent(first, T1, [ADD]);
+    const a = await agentSocket(first);
+    await a.register(T1, { session_id: "S1" });
+    const started = await assign(first, T2, { implementation: implOf(lab, "add").id, args: { a: 1, b: 2 } });
+    const completed = await assign(first, T2, { implementation: implOf(lab, "add").id, args: { a: 3, b: 4 } });
+    await a.next((f) => f.type === "ASSIGN" && f.task === completed.id);
+    await a.reportAcked("STARTED", completed.id);
+    a.report("YIELD", completed.id, { returns: { return0: 7 } });
+    await a.reportAcked("COMPLETED", completed.id);
+    await a.next((f) => f.type === "ASSIGN" && f.task === started.id);
+    await a.reportAcked("STARTED", started.id);
+    await first.kill(); // at once: no other traffic after the last EVENT_ACK
+
+    const second = await start(60_000);
+    const startedAfter = await getTask(second, T2, started.id);
+    expect(kinds(startedAfter)).toEqual(["STARTED"]);
+    const completedAfter = await getTask(second, T2, completed.id);
+    expect(completedAfter).toMatchObject({ isDone: true, latestEventKind: "COMPLETED" });
+    expect(kinds(completedAfter)).toEqual(["STARTED", "YIELD", "COMPLETED"]);
+  });
+
   it("gives tasks that were in flight when the server was killed their disconnect fate on restart (grace 0)", async () => {
     const first = await start(0);
     const lab = await setupAgent(first, T1, [ADD, MOVE_STAGE, REFRESH]);

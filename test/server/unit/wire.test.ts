@@ -73,10 +73,11 @@ describe("validateWireArgs", () => {
     expect(problem([model], { p: { y: 2 } })).toMatchObject({ port: "p.x" });
   });
 
-  it("accepts STRUCTURE references as {__identifier, object} or a plain string", () => {
+  it("accepts STRUCTURE references only as {__identifier, object}", () => {
     const s = port("img", "STRUCTURE", { identifier: "@mikro/image" });
     expect(problem([s], { img: { __identifier: "@mikro/image", object: "42" } })).toBeNull();
-    expect(problem([s], { img: "42" })).toBeNull();
+    expect(problem([s], { img: "42" })).toMatchObject({ port: "img" });
+    expect(problem([s], { img: { object: "42", extra: 1 } })).toMatchObject({ port: "img" });
     expect(problem([s], { img: 42 })).toMatchObject({ port: "img" });
   });
 
