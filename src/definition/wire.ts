@@ -122,10 +122,17 @@ export function validatePortValue(port: Port, value: unknown, path: string = por
       if (!isPlainObject(value)) return fail(path, `expected an object (model), got ${describe(value)}`);
       return validateFields(children, value, path, new Set(["__identifier"]));
     }
-    case "STRUCTURE":
-    case "MEMORY_STRUCTURE": {
-      if (typeof value === "string") return { ok: true };
-      if (isPlainObject(value) && typeof value.object === "string") return { ok: true };
+    case "MEMORY_STRUCTURE":
+      return typeof value === "string" || (isPlainObject(value) && typeof value.object === "string")
+        ? { ok: true }
+        : fail(path, `expected a memory structure reference, got ${describe(value)}`);
+    case "STRUCTURE": {
+      if (isPlainObject(value) && typeof value.object === "string") {
+        for (const key of Object.keys(value)) {
+          if (key !== "object" && key !== "__identifier") return fail(path, `unknown key ${JSON.stringify(key)} in a structure reference`);
+        }
+        return { ok: true };
+      }
       return fail(path, `expected a structure reference {"__identifier": ..., "object": "<reference>"}, got ${describe(value)}`);
     }
     case "INTERFACE":

@@ -56,9 +56,9 @@ class AgentConnection implements AgentLink {
     ws.on("error", (error) => this.deps.log.debug(`agent socket ${this.connectionId} error: ${error.message}`));
   }
 
-  send(message: Record<string, unknown>): void {
+  send(message: Record<string, unknown> | string): void {
     if (this.state === "closed" || this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(JSON.stringify(message));
+    this.ws.send(typeof message === "string" ? message : JSON.stringify(message));
   }
 
   close(code: number, reason: string): void {
@@ -73,6 +73,13 @@ class AgentConnection implements AgentLink {
       this.ws.terminate();
     }
     if (wasRegistered) this.deps.platform.disconnected(this);
+  }
+
+  /** Runs `fn` (if this socket is still registered) once the store committed what was written so far. */
+  private afterCommit(fn: () => void): void {
+    this.deps.platform.store.afterCommit(() => {
+      if (this.state === "registered") fn();
+    });
   }
 
   private protocolError(error: string, extra: { event?: string | null; task?: string | null } = {}): void {
@@ -130,10 +137,13 @@ class AgentConnection implements AgentLink {
     this.agentId = claim.agent.id;
     this.epoch = claim.epoch;
     this.state = "registered";
-    this.send({ type: "INIT", id: randomUUID(), agent: String(claim.agent.id), inquiries: claim.inquiries });
-    this.deps.log.debug(`agent ${claim.agent.id} connected from ${this.remote} (${claim.inquiries.length} inquiries)`);
-    this.deps.platform.attach(this);
-    this.startHeartbeat();
+    // INIT (and the outbox behind it) goes out once the claim is durable
+    this.afterCommit(() => {
+      this.send({ type: "INIT", id: randomUUID(), agent: String(claim.agent.id), inquiries: claim.inquiries });
+      this.deps.log.debug(`agent ${claim.agent.id} connected from ${this.remote} (${claim.inquiries.length} inquiries)`);
+      this.deps.platform.attach(this);
+      this.startHeartbeat();
+    });
   }
 
   private onMessage(message: FromAgentMessage): void {
@@ -167,7 +177,9 @@ class AgentConnection implements AgentLink {
             ephemeral: message.ephemeral ?? null,
             step: message.step ?? null,
           });
-          this.send({ type: "ASSIGN_RESPONSE", id: randomUUID(), request: message.id, reference: message.reference, task: String(task.id), created, error: null });
+          this.afterCommit(() =>
+            this.send({ type: "ASSIGN_RESPONSE", id: randomUUID(), request: message.id, reference: message.reference, task: String(task.id), created, error: null }),
+          );
         } catch (error) {
           if (!(error instanceof PlatformError)) throw error;
           this.send({ type: "ASSIGN_RESPONSE", id: randomUUID(), request: message.id, reference: message.reference, task: null, created: false, error: error.message });
@@ -184,7 +196,7 @@ class AgentConnection implements AgentLink {
             step: message.type === "RESUME_REQUEST" ? message.step : false,
             autoInterruptSeconds: message.type === "CANCEL_REQUEST" ? (message.auto_interrupt ?? null) : null,
           });
-          this.send({ type: "CONTROL_RESPONSE", id: randomUUID(), request: message.id, task: message.task, accepted: true, error: null });
+          this.afterCommit(() => this.send({ type: "CONTROL_RESPONSE", id: randomUUID(), request: message.id, task: message.task, accepted: true, error: null }));
         } catch (error) {
           if (!(error instanceof PlatformError)) throw error;
           this.send({ type: "CONTROL_RESPONSE", id: randomUUID(), request: message.id, task: message.task, accepted: false, error: error.message });
@@ -208,7 +220,10 @@ class AgentConnection implements AgentLink {
         this.protocolError(result.error, { event: message.id, task: report.task });
         return;
       }
-      if (result.ack) this.send({ type: "EVENT_ACK", id: randomUUID(), event: message.id, task: report.task, seq: report.seq ?? null });
+      if (result.ack) {
+        const ack = JSON.stringify({ type: "EVENT_ACK", id: randomUUID(), event: message.id, task: report.task, seq: report.seq ?? null });
+        this.afterCommit(() => this.send(ack));
+      }
     }
   }
 

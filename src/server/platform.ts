@@ -11,7 +11,7 @@ import { validateWireArgs } from "../definition/wire.js";
 import { CloseCode, LOG_LEVELS, TERMINAL_EVENT_KINDS, type TaskEventKind } from "../protocol/index.js";
 import type { Identity } from "./auth.js";
 import { identityKey } from "./auth.js";
-import { Hub } from "./hub.js";
+import { Hub, type HubEvent } from "./hub.js";
 import type { Logger } from "./logger.js";
 import type { CompiledOptions } from "./options.js";
 import type { ActionRow, AgentRow, ImplementationRow, Store, TaskEventRow, TaskRow } from "./store/store.js";
@@ -33,8 +33,8 @@ export interface AgentLink {
   readonly agentId: number;
   readonly identity: Identity;
   readonly epoch: number;
-  /** Serializes and sends one message. */
-  send(message: Record<string, unknown>): void;
+  /** Sends one message: an object is serialized, a string is sent as it is (already JSON). */
+  send(message: Record<string, unknown> | string): void;
   close(code: number, reason: string): void;
   /** Highest outbox id already sent on this connection. */
   lastOutboxId: number;
@@ -125,7 +125,14 @@ export class Platform {
     readonly store: Store,
     readonly options: CompiledOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    store.setCommitErrorHandler((error) => this.log.error(`store commit failed, the last batch of writes was rolled back: ${error.message}`));
+  }
+
+  /** Publishes to subscriptions once the writes behind the event are committed. */
+  private publish(event: HubEvent): void {
+    this.store.afterCommit(() => this.hub.publish(event));
+  }
 
   // lifecycle -------------------------------------------------------------------------------------
 
@@ -180,7 +187,7 @@ export class Platform {
       hook_url: input.hookUrl ?? null,
     });
     this.log.debug(`agent ${agent.id} created for ${identity.clientId}@${identity.org}`);
-    this.hub.publish({ type: "agentCreate", agent });
+    this.publish({ type: "agentCreate", agent });
     return agent;
   }
 
@@ -219,7 +226,7 @@ export class Platform {
       for (const old of this.store.implementationsOfAgent(agent.id)) if (!keep.has(old.id)) this.store.deleteImplementation(old.id);
       return this.store.agent(agent.id)!;
     });
-    this.hub.publish({ type: "agentUpdate", agent });
+    this.publish({ type: "agentUpdate", agent });
     return agent;
   }
 
@@ -326,7 +333,7 @@ export class Platform {
       }
     }
     const updated = this.store.agent(agent.id)!;
-    this.hub.publish({ type: "agentUpdate", agent: updated });
+    this.publish({ type: "agentUpdate", agent: updated });
     return updated;
   }
 
@@ -346,7 +353,7 @@ export class Platform {
     const agent = this.agentInOrg(identity, agentId);
     this.links.get(agent.id)?.close(CloseCode.Replaced, "agent deleted");
     this.store.deleteAgent(agent.id);
-    this.hub.publish({ type: "agentDelete", agent });
+    this.publish({ type: "agentDelete", agent });
     return String(agent.id);
   }
 
@@ -354,7 +361,7 @@ export class Platform {
     const agent = this.agentInOrg(identity, agentId);
     this.store.updateAgent(agent.id, { name });
     const updated = this.store.agent(agent.id)!;
-    this.hub.publish({ type: "agentUpdate", agent: updated });
+    this.publish({ type: "agentUpdate", agent: updated });
     return updated;
   }
 
@@ -412,7 +419,7 @@ export class Platform {
       this.detach(previous);
       previous.close(CloseCode.Replaced, "replaced by another connection");
     }
-    this.hub.publish({ type: "agentUpdate", agent: result.agent });
+    this.publish({ type: "agentUpdate", agent: result.agent });
     return result;
   }
 
@@ -443,7 +450,7 @@ export class Platform {
     if (!agent || agent.active_connection_id !== link.connectionId) return;
     this.store.updateAgent(agent.id, { connected: 0, last_seen: Date.now() });
     this.log.debug(`agent ${agent.id} disconnected (connection ${link.connectionId})`);
-    this.hub.publish({ type: "agentUpdate", agent: this.store.agent(agent.id)! });
+    this.publish({ type: "agentUpdate", agent: this.store.agent(agent.id)! });
     this.armGrace(agent.id);
   }
 
@@ -486,7 +493,7 @@ export class Platform {
         this.detach(link);
         link.close(CloseCode.Replaced, "lease revoked: agent went stale");
       }
-      this.hub.publish({ type: "agentUpdate", agent: this.store.agent(agent.id)! });
+      this.publish({ type: "agentUpdate", agent: this.store.agent(agent.id)! });
       this.store.transaction(() => this.failInflight(agent.id, "agent stale"));
     }
   }
@@ -513,13 +520,25 @@ export class Platform {
 
   // outbox --------------------------------------------------------------------------------------------
 
-  /** Sends every outbox entry the agent's current link has not seen yet, in order. */
+  private readonly flushQueued = new Set<number>();
+
+  /** Delivers the agent's new outbox entries once what was written so far is committed. */
   flush(agentId: number): void {
+    if (this.flushQueued.has(agentId)) return;
+    this.flushQueued.add(agentId);
+    this.store.afterCommit(() => {
+      this.flushQueued.delete(agentId);
+      this.flushNow(agentId);
+    });
+  }
+
+  /** Sends every outbox entry the agent's current link has not seen yet, in order. */
+  private flushNow(agentId: number): void {
     const link = this.links.get(agentId);
     if (!link) return;
     for (const entry of this.store.outboxOfAfter(agentId, link.lastOutboxId)) {
       link.lastOutboxId = entry.id;
-      link.send(JSON.parse(entry.payload) as Record<string, unknown>);
+      link.send(entry.payload);
       if (entry.task_id === null || !["ASSIGN", "CANCEL", "INTERRUPT", "PAUSE", "RESUME"].includes(entry.kind)) {
         this.store.deleteOutbox(entry.id);
       }
@@ -646,7 +665,7 @@ export class Platform {
       return task;
     });
     this.log.debug(`task ${task.id} assigned to agent ${impl.agent_id} (${impl.interface})`);
-    this.hub.publish({ type: "taskCreate", task });
+    this.publish({ type: "taskCreate", task });
     this.flush(impl.agent_id);
     return task;
   }
@@ -746,7 +765,7 @@ export class Platform {
       if (kind === "RESUME") message.step = step;
       this.store.enqueue(agentId, task.id, kind, JSON.stringify(message), now);
     });
-    this.hub.publish({ type: "taskUpdate", task: this.store.task(task.id)! });
+    this.publish({ type: "taskUpdate", task: this.store.task(task.id)! });
     this.flush(agentId);
   }
 
@@ -762,7 +781,7 @@ export class Platform {
     }
     const updated = this.store.task(task.id)!;
     this.recordEvent(updated, kind, { message }, now);
-    this.hub.publish({ type: "taskUpdate", task: updated });
+    this.publish({ type: "taskUpdate", task: updated });
     this.log.debug(`task ${task.id} -> ${kind}`);
     return true;
   }
@@ -790,9 +809,12 @@ export class Platform {
         mirror.level = event.level;
       } else if (kind === "FAILED" || kind === "CRITICAL") mirror.error = event.message;
       else if (kind === "DISCONNECTED" || kind === "QUEUED") mirror.message = event.message;
-      for (const link of links) link.send(mirror);
+      const text = JSON.stringify(mirror);
+      this.store.afterCommit(() => {
+        for (const link of links) link.send(text);
+      });
     }
-    this.hub.publish({ type: "taskEvent", task, event });
+    this.publish({ type: "taskEvent", task, event });
     return event;
   }
 
@@ -855,7 +877,7 @@ export class Platform {
       }
     });
     if (type === "STARTED" || type === "PAUSED" || type === "RESUMED") {
-      this.hub.publish({ type: "taskUpdate", task: this.store.task(task.id)! });
+      this.publish({ type: "taskUpdate", task: this.store.task(task.id)! });
     }
     return { ok: true, ack };
   }

@@ -13,13 +13,14 @@ import { WebSocketServer } from "ws";
 import { AgentSocketServer } from "./agent-socket.js";
 import { TokenAuthority, ensureDevToken, tokenFromHeader, writeDevToken, type Identity } from "./auth.js";
 import { serveLegacyGraphqlWs, LEGACY_PROTOCOL } from "./graphql/legacy-ws.js";
+import { createDocumentCache } from "./graphql/document-cache.js";
 import { depthLimitRule } from "./graphql/limits.js";
 import { buildServerSchema, type GraphqlContext } from "./graphql/schema.js";
 import { ServerStartError, compileOptions, type ServerOptions, type TokenClaims } from "./options.js";
 import { Platform } from "./platform.js";
 import { Store } from "./store/store.js";
 
-const { printSchema, specifiedRules, validate } = graphql;
+const { printSchema, specifiedRules } = graphql;
 
 export interface ServerHandle {
   /** http base, e.g. `http://127.0.0.1:53211` */
@@ -109,6 +110,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const depthRule = depthLimitRule(options.maxGraphqlDepth);
   const rules = [...specifiedRules, depthRule];
   const sdl = printSchema(schema);
+  const documents = createDocumentCache(rules);
 
   const contextFor = (identity: Identity | null, signal?: AbortSignal): GraphqlContext => ({ identity, platform, ...(signal ? { signal } : {}) });
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }, GraphqlContext>({
@@ -143,7 +145,8 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const gqlWsServer = useServer<Record<string, unknown> | undefined, { identity: Identity }>(
     {
       schema,
-      validate: (s, document) => validate(s, document, rules),
+      parse: (source) => documents.parse(source),
+      validate: (s, document) => [...documents.validate(s, document)],
       onConnect: (ctx) => {
         const identity = authenticatePayload(ctx.connectionParams);
         if (!identity) return false;
@@ -155,7 +158,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     gqlWss,
   );
 
-  legacyWss.on("connection", (ws) => serveLegacyGraphqlWs(ws, { schema, rules, platform, authenticate: authenticatePayload, log }));
+  legacyWss.on("connection", (ws) => serveLegacyGraphqlWs(ws, { schema, documents, platform, authenticate: authenticatePayload, log }));
   agiWss.on("connection", (ws, req) => agentSockets.accept(ws, req.socket.remoteAddress ?? "?"));
 
   const http = createServer((req, res) => {

@@ -4,20 +4,21 @@
  * over graphql's own parse/validate/execute/subscribe.
  */
 import type { WebSocket } from "ws";
-import type { DocumentNode, ExecutionResult, GraphQLSchema, ValidationRule } from "graphql";
+import type { DocumentNode, ExecutionResult, GraphQLSchema } from "graphql";
 import { graphql } from "./graphql-module.js";
 import type { Identity } from "../auth.js";
 import type { Logger } from "../logger.js";
 import type { Platform } from "../platform.js";
+import type { DocumentCache } from "./document-cache.js";
 import type { GraphqlContext } from "./schema.js";
 
-const { GraphQLError, execute, getOperationAST, parse, subscribe, validate } = graphql;
+const { GraphQLError, execute, getOperationAST, subscribe } = graphql;
 
 export const LEGACY_PROTOCOL = "graphql-ws";
 
 interface LegacyOptions {
   schema: GraphQLSchema;
-  rules: readonly ValidationRule[];
+  documents: DocumentCache;
   platform: Platform;
   authenticate(payload: unknown): Identity | null;
   log: Logger;
@@ -89,13 +90,13 @@ export function serveLegacyGraphqlWs(ws: WebSocket, options: LegacyOptions): voi
     operations.set(id, controller);
     let document: DocumentNode;
     try {
-      document = parse(payload?.query ?? "");
+      document = options.documents.parse(payload?.query ?? "");
     } catch (error) {
       send({ type: "error", id, payload: { message: (error as Error).message } });
       operations.delete(id);
       return;
     }
-    const errors = validate(options.schema, document, options.rules);
+    const errors = options.documents.validate(options.schema, document);
     if (errors.length > 0) {
       send({ type: "data", id, payload: { errors: errors.map((e) => e.toJSON()) } });
       send({ type: "complete", id });

@@ -627,7 +627,9 @@ export function buildServerSchema(): GraphQLSchema {
         field.resolve = ((parent: unknown, args: Args, ctx: GraphqlContext) => {
           const me = isRoot ? requireIdentity(ctx) : (ctx.identity as Identity);
           try {
-            return custom(parent, args, { ...ctx, me });
+            const result = custom(parent, args, { ...ctx, me });
+            // a mutation answers only once its writes are durable
+            return type.name === "Mutation" ? ctx.platform.store.committed().then(() => result) : result;
           } catch (error) {
             throw toGraphqlError(error);
           }

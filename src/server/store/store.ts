@@ -133,10 +133,13 @@ export class Store {
     mkdirSync(dataDir, { recursive: true });
     this.path = join(dataDir, STORE_FILE);
     this.db = new Database(this.path);
+    // Only this process uses the file: exclusive locking saves the shared-memory lock calls of
+    // every WAL transaction, and a second server on the same folder fails fast instead of sharing.
+    this.db.pragma("busy_timeout = 200");
+    this.db.pragma("locking_mode = EXCLUSIVE");
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
-    this.db.pragma("busy_timeout = 5000");
     this.migrate();
     const db = this.db;
     this.s = {
@@ -238,14 +241,77 @@ export class Store {
     }
   }
 
-  /** Runs `fn` in one transaction (nested calls join the outer one). */
+  /**
+   * Runs `fn` atomically: inside the open batch it is a savepoint (rolled back alone if `fn`
+   * throws), so a failed operation never leaves half its writes.
+   */
   transaction<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
+    this.batch();
     return this.db.transaction(fn)();
+  }
+
+  // group commit ------------------------------------------------------------------------------
+  //
+  // Writes join one open transaction that commits on the next turn of the event loop
+  // (setImmediate), so a burst of reports costs one commit. Anything that tells the outside world
+  // that a write happened (EVENT_ACK, responses, mirrors, deliveries) runs through `afterCommit`,
+  // so nothing is acknowledged before it is durable.
+
+  private pending: Array<() => void> = [];
+  private commitScheduled = false;
+  private onCommitError: (error: Error) => void = () => undefined;
+
+  /** Where a failed group commit is reported (the batch is rolled back and its callbacks dropped). */
+  setCommitErrorHandler(handler: (error: Error) => void): void {
+    this.onCommitError = handler;
+  }
+
+  /** Opens the group transaction if none is open. */
+  batch(): void {
+    if (this.db.inTransaction) return;
+    this.db.exec("BEGIN");
+    if (!this.commitScheduled) {
+      this.commitScheduled = true;
+      setImmediate(() => this.commit());
+    }
+  }
+
+  /** Commits the open group transaction now and runs the callbacks that waited for it. */
+  commit(): void {
+    this.commitScheduled = false;
+    const callbacks = this.pending;
+    this.pending = [];
+    if (this.db.open && this.db.inTransaction) {
+      try {
+        this.db.exec("COMMIT");
+      } catch (error) {
+        try {
+          if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        } catch {
+          // nothing more to undo
+        }
+        this.onCommitError(error as Error);
+        return;
+      }
+    }
+    for (const callback of callbacks) callback();
+  }
+
+  /** Runs `callback` once everything written so far is committed (at once when nothing is pending). */
+  afterCommit(callback: () => void): void {
+    if (this.db.inTransaction) this.pending.push(callback);
+    else callback();
+  }
+
+  /** Resolves once everything written so far is committed. */
+  committed(): Promise<void> {
+    if (!this.db.inTransaction) return Promise.resolve();
+    return new Promise((resolve) => this.pending.push(resolve));
   }
 
   close(): void {
     if (!this.db.open) return;
+    this.commit();
     try {
       this.db.pragma("wal_checkpoint(TRUNCATE)");
     } finally {
@@ -265,6 +331,7 @@ export class Store {
     return this.s.agentsByOrg.all(org);
   }
   createAgent(row: Pick<AgentRow, "org" | "client_id" | "user_sub" | "iss" | "username" | "app" | "release" | "name" | "kind" | "hook_url">): AgentRow {
+    this.batch();
     const info = this.s.insertAgent.run({ ...row, created_at: Date.now() });
     return this.agent(Number(info.lastInsertRowid))!;
   }
@@ -273,19 +340,24 @@ export class Store {
     const keys = Object.keys(fields);
     if (keys.length === 0) return;
     const sql = `UPDATE agent SET ${keys.map((k) => `${k} = @${k}`).join(", ")} WHERE id = @id`;
+    this.batch();
     this.db.prepare(sql).run({ ...fields, id });
   }
   /** Compare-and-set renewal: returns false when the lease epoch moved on (fenced). */
   renewLease(id: number, epoch: number, now: number): boolean {
+    this.batch();
     return this.db.prepare("UPDATE agent SET last_seen = ? WHERE id = ? AND lease_epoch = ?").run(now, id, epoch).changes === 1;
   }
   deleteAgent(id: number): void {
+    this.batch();
     this.db.prepare("UPDATE task SET agent_id = NULL WHERE agent_id = ?").run(id);
+    this.batch();
     this.db.prepare("DELETE FROM agent WHERE id = ?").run(id);
   }
   /** At start: every agent offline, epoch bumped, last_seen now. Returns agents with in-flight work. */
   resetAgentsAfterRestart(now: number): number[] {
     return this.transaction(() => {
+      this.batch();
       this.db.prepare("UPDATE agent SET connected = 0, lease_epoch = lease_epoch + 1, last_seen = ?, active_connection_id = NULL").run(now);
       return this.s.agentsWithInflight.all().map((r) => r.agent_id);
     });
@@ -304,6 +376,7 @@ export class Store {
   ensureCaller(k: IdentityKey): CallerRow {
     const found = this.s.callerByIdentity.get(k.org, k.clientId, k.sub, k.iss);
     if (found) return found;
+    this.batch();
     const info = this.s.insertCaller.run(k.org, k.clientId, k.sub, k.iss);
     return this.caller(Number(info.lastInsertRowid))!;
   }
@@ -323,10 +396,12 @@ export class Store {
     return this.s.actionsByOrg.all(org);
   }
   insertAction(row: Omit<ActionRow, "id">): ActionRow {
+    this.batch();
     const info = this.s.insertAction.run(row);
     return this.action(Number(info.lastInsertRowid))!;
   }
   updateAction(row: Omit<ActionRow, "org" | "app" | "key" | "version" | "defined_at">): void {
+    this.batch();
     this.s.updateAction.run(row);
   }
   implementation(id: number): ImplementationRow | undefined {
@@ -345,13 +420,16 @@ export class Store {
     return this.s.implementationsByOrg.all(org);
   }
   insertImplementation(row: Omit<ImplementationRow, "id">): ImplementationRow {
+    this.batch();
     const info = this.s.insertImplementation.run(row);
     return this.implementation(Number(info.lastInsertRowid))!;
   }
   updateImplementation(row: Pick<ImplementationRow, "id" | "action_id" | "params" | "effect" | "needs_token" | "dependencies">): void {
+    this.batch();
     this.s.updateImplementation.run(row);
   }
   deleteImplementation(id: number): void {
+    this.batch();
     this.s.deleteImplementation.run(id);
   }
 
@@ -364,6 +442,7 @@ export class Store {
     return this.s.taskByCallerReference.get(callerId, reference);
   }
   insertTask(row: NewTask): TaskRow {
+    this.batch();
     const info = this.s.insertTask.run(row);
     return this.task(Number(info.lastInsertRowid))!;
   }
@@ -378,19 +457,24 @@ export class Store {
     return this.s.openDescendants.all(rootId);
   }
   setTaskLatestEvent(taskId: number, kind: string, now: number): void {
+    this.batch();
     this.s.setTaskEvent.run(kind, now, taskId);
   }
   /** Marks the task terminal; false when it already was (dedup). */
   setTaskDone(taskId: number, kind: string, statusMessage: string | null, now: number): boolean {
+    this.batch();
     return this.s.setTaskDone.run(kind, statusMessage, now, now, taskId).changes === 1;
   }
   setTaskInstruct(taskId: number, kind: string, now: number): void {
+    this.batch();
     this.s.setTaskInstruct.run(kind, now, taskId);
   }
   setTaskStatus(taskId: number, message: string | null, now: number): void {
+    this.batch();
     this.s.setTaskStatus.run(message, now, taskId);
   }
   insertEvent(taskId: number, kind: string, message: string | null, progress: number | null, returns: string | null, level: string, now: number): TaskEventRow {
+    this.batch();
     const info = this.s.insertEvent.run(taskId, kind, message, progress, returns, level, now);
     return { id: Number(info.lastInsertRowid), task_id: taskId, kind, message, progress, returns, level, created_at: now };
   }
@@ -411,6 +495,7 @@ export class Store {
   // outbox --------------------------------------------------------------------------------------
 
   enqueue(agentId: number, taskId: number | null, kind: string, payload: string, now: number): OutboxRow {
+    this.batch();
     const info = this.s.insertOutbox.run(agentId, taskId, kind, payload, now);
     return { id: Number(info.lastInsertRowid), agent_id: agentId, task_id: taskId, kind, payload, created_at: now };
   }
@@ -421,10 +506,12 @@ export class Store {
     return this.s.outboxOfAgentAfter.all(agentId, afterId);
   }
   deleteOutbox(id: number): void {
+    this.batch();
     this.s.deleteOutbox.run(id);
   }
   /** Removes the task's entries of one kind; returns how many there were. */
   deleteOutboxOfTask(taskId: number, kind?: string): number {
+    this.batch();
     return kind === undefined ? this.s.deleteOutboxOfTask.run(taskId).changes : this.s.deleteOutboxOfTaskKind.run(taskId, kind).changes;
   }
   hasOutbox(taskId: number, kind: string): boolean {

@@ -1,0 +1,322 @@
+/**
+ * Benchmark of the embedded server (issue 5). The server runs in a child process; this process runs
+ * a minimal raw agent (plain ws: ASSIGN -> YIELD + COMPLETED) and a caller using the generated
+ * client (`generated/api/rekuest.ts`), over HTTP (the runtime transport) and over the already open
+ * graphql-ws socket. Durability on: every report is committed to SQLite (WAL) before it is acked.
+ *
+ *   node --import tsx bench/server/run.ts [--quick]
+ *
+ * Prints a markdown table; RESULTS.md holds a recorded run.
+ */
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { createClient as createWsClient } from "graphql-ws";
+import WebSocket from "ws";
+import { assign, ensureAgent, implementAgent, watchMyTasks } from "../../generated/api/rekuest.js";
+import { createGraphQLClient, type GraphQLClient, type GraphQLOperation } from "../../src/runtime/transport/index.js";
+
+const quick = process.argv.includes("--quick");
+const TOKENS = {
+  "bench-agent": { sub: "agent", client_id: "bench-agent", active_org: "bench", client_app: "bench-agent", client_release: "1.0.0" },
+  "bench-caller": { sub: "caller", client_id: "bench-caller", active_org: "bench", client_app: "bench-caller", client_release: "1.0.0" },
+};
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
+
+// ------------------------------------------------------------------------------------------------ server
+
+const dataDir = mkdtempSync(join(tmpdir(), "arkitekt-bench-server-"));
+const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), "--import", "tsx", "bench/server/serve.ts", dataDir, JSON.stringify(TOKENS)], { stdio: ["ignore", "pipe", "inherit"] });
+const { url, echo } = await new Promise<{ url: string; echo: string }>((resolve, reject) => {
+  createInterface({ input: child.stdout! }).once("line", (line) => resolve(JSON.parse(line) as { url: string; echo: string }));
+  child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
+});
+const rssMb = () => {
+  const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+};
+
+// ------------------------------------------------------------------------------------------------ floor: ws echo
+
+async function openWs(target: string): Promise<WebSocket> {
+  const ws = new WebSocket(target);
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  return ws;
+}
+
+async function echoBaseline(): Promise<{ p50: number; p99: number; perSecond: number }> {
+  const ws = await openWs(echo);
+  const rounds = quick ? 2000 : 10000;
+  const times: number[] = [];
+  for (let i = 0; i < rounds + 500; i++) {
+    const t0 = performance.now();
+    ws.send('{"type":"PING","n":1}');
+    await new Promise((resolve) => ws.once("message", resolve));
+    if (i >= 500) times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const total = quick ? 50_000 : 200_000;
+  let received = 0;
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    ws.on("message", () => {
+      if (++received === total) resolve();
+    });
+    const burst = () => {
+      for (let i = 0; i < 1000; i++) ws.send('{"type":"PING","n":1}');
+      if (received + 1000 < total && ws.bufferedAmount < 1 << 20) setImmediate(burst);
+      else if (received < total) setImmediate(burst);
+    };
+    let sent = 0;
+    const pump = () => {
+      while (sent < total && sent - received < 4096) {
+        ws.send('{"type":"PING","n":1}');
+        sent++;
+      }
+      if (sent < total) setImmediate(pump);
+    };
+    void burst;
+    pump();
+  });
+  const perSecond = total / ((performance.now() - t0) / 1000);
+  ws.close();
+  return { p50: percentile(times, 50), p99: percentile(times, 99), perSecond };
+}
+
+// ------------------------------------------------------------------------------------------------ raw agent
+
+async function startRawAgent(): Promise<WebSocket> {
+  const ws = await openWs(`${url.replace("http", "ws")}/agi`);
+  let seq = 0;
+  ws.on("message", (data) => {
+    const text = data.toString();
+    // cheap dispatch on the type prefix: this agent must not be the bottleneck
+    if (text.startsWith('{"type":"ASSIGN"')) {
+      const m = JSON.parse(text) as { task: string; args: { x: number } };
+      ws.send(`{"type":"YIELD","id":"y${++seq}","task":"${m.task}","seq":${seq},"returns":{"return0":${m.args.x}}}`);
+      ws.send(`{"type":"COMPLETED","id":"c${++seq}","task":"${m.task}","seq":${seq}}`);
+    } else if (text.startsWith('{"type":"HEARTBEAT"')) {
+      ws.send('{"type":"HEARTBEAT_ANSWER"}');
+    }
+  });
+  const init = new Promise((resolve) => ws.once("message", resolve));
+  ws.send(JSON.stringify({ type: "REGISTER", token: "bench-agent", force: true }));
+  await init;
+  return ws;
+}
+
+// ------------------------------------------------------------------------------------------------ callers
+
+/** The generated client's interface over the graphql-ws socket: queries and mutations included. */
+function wsGraphqlClient(target: string, token: string): GraphQLClient & { dispose(): void } {
+  const client = createWsClient({ url: target, webSocketImpl: WebSocket, connectionParams: { token }, lazy: false, retryAttempts: 0 });
+  return {
+    url: target,
+    request<TData, TVariables, TResult>(operation: GraphQLOperation<TData, TVariables, TResult>): Promise<TResult> {
+      return new Promise((resolve, reject) => {
+        let result: { data?: unknown; errors?: unknown } | undefined;
+        client.subscribe(
+          { query: operation.document.toString(), operationName: operation.operationName, variables: (operation.variables ?? {}) as Record<string, unknown> },
+          {
+            next: (value) => (result = value as typeof result),
+            error: reject,
+            complete: () => {
+              if (!result || result.errors) reject(new Error(JSON.stringify(result?.errors)));
+              else resolve((operation.select ? operation.select(result.data as TData) : result.data) as TResult);
+            },
+          },
+        );
+      });
+    },
+    subscribe() {
+      throw new Error("not used");
+    },
+    async close() {
+      await client.dispose();
+    },
+    dispose() {
+      void client.dispose();
+    },
+  };
+}
+
+/** Follows `mytasks` and resolves each task's promise on COMPLETED with its last YIELD. */
+class ResultRouter {
+  private readonly done = new Map<string, unknown>();
+  private readonly waiters = new Map<string, (value: unknown) => void>();
+  private readonly lastYield = new Map<string, unknown>();
+  private readonly abort = new AbortController();
+  ready: Promise<void>;
+
+  constructor(client: GraphQLClient) {
+    let markReady!: () => void;
+    this.ready = new Promise((resolve) => (markReady = resolve));
+    void (async () => {
+      const iterator = watchMyTasks(client, {}, { signal: this.abort.signal });
+      setTimeout(markReady, 200);
+      for await (const change of iterator) {
+        const event = change.event;
+        if (!event) continue;
+        if (event.kind === "YIELD") this.lastYield.set(event.task, event.returns);
+        else if (event.kind === "COMPLETED") {
+          const value = this.lastYield.get(event.task);
+          this.lastYield.delete(event.task);
+          const waiter = this.waiters.get(event.task);
+          if (waiter) {
+            this.waiters.delete(event.task);
+            waiter(value);
+          } else this.done.set(event.task, value);
+        }
+      }
+    })();
+  }
+
+  wait(task: string): Promise<unknown> {
+    if (this.done.has(task)) {
+      const value = this.done.get(task);
+      this.done.delete(task);
+      return Promise.resolve(value);
+    }
+    return new Promise((resolve) => this.waiters.set(task, resolve));
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+}
+
+async function callOnce(client: GraphQLClient, router: ResultRouter, implementation: string, x: number): Promise<void> {
+  const task = await assign(client, { input: { implementation, args: { x }, reference: randomUUID() } });
+  const returns = (await router.wait(task.id)) as { return0: number };
+  if (returns.return0 !== x) throw new Error(`wrong result ${JSON.stringify(returns)} for ${x}`);
+}
+
+async function latency(client: GraphQLClient, router: ResultRouter, implementation: string): Promise<{ p50: number; p99: number }> {
+  const warm = quick ? 200 : 500;
+  const rounds = quick ? 1000 : 3000;
+  const times: number[] = [];
+  for (let i = 0; i < warm + rounds; i++) {
+    const t0 = performance.now();
+    await callOnce(client, router, implementation, i);
+    if (i >= warm) times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+/** CPU time (ms) used so far by the server process. */
+function serverCpuMs(): number {
+  const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+const cpuNotes: string[] = [];
+
+async function throughput(client: GraphQLClient, router: ResultRouter, implementation: string, concurrency: number, total: number, label = ""): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  const serverCpu0 = serverCpuMs();
+  const selfCpu0 = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const x = next++;
+        await callOnce(client, router, implementation, x);
+      }
+    }),
+  );
+  const wall = performance.now() - t0;
+  const self = process.cpuUsage(selfCpu0);
+  if (label) {
+    cpuNotes.push(
+      `| ${label}: CPU per task, server / bench process (raw agent + caller) | ${us((serverCpuMs() - serverCpu0) / total)} / ${us((self.user + self.system) / 1000 / total)} |`,
+    );
+  }
+  return total / (wall / 1000);
+}
+
+// ------------------------------------------------------------------------------------------------ run
+
+const http = createGraphQLClient({ url: `${url}/graphql`, token: "bench-caller" });
+const agentHttp = createGraphQLClient({ url: `${url}/graphql`, token: "bench-agent" });
+await ensureAgent(agentHttp, { input: { name: "bench" } });
+const implemented = await implementAgent(agentHttp, {
+  input: {
+    implementations: [
+      {
+        interface: "echo",
+        definition: {
+          key: "echo",
+          version: "1",
+          name: "Echo",
+          kind: "FUNCTION",
+          args: [{ key: "x", kind: "INT", nullable: false }],
+          returns: [{ key: "return0", kind: "INT", nullable: false }],
+          collections: [],
+          isTestFor: [],
+          portGroups: [],
+        },
+      },
+    ],
+  },
+});
+const implementation = implemented.implementations[0]!.id;
+const agent = await startRawAgent();
+
+const floor = await echoBaseline();
+const rssStart = rssMb();
+
+const httpRouter = new ResultRouter(http);
+await httpRouter.ready;
+const latHttp = await latency(http, httpRouter, implementation);
+
+const ws = wsGraphqlClient(`${url.replace("http", "ws")}/graphql`, "bench-caller");
+const wsRouter = new ResultRouter(http);
+await wsRouter.ready;
+httpRouter.stop();
+const latWs = await latency(ws, wsRouter, implementation);
+
+const concurrency = 64;
+const perPhase = quick ? 5000 : 20000;
+const tputHttp = await throughput(http, wsRouter, implementation, concurrency, perPhase, "HTTP assign");
+const tputWs = await throughput(ws, wsRouter, implementation, concurrency, perPhase, "graphql-ws assign");
+
+// fill up to 100,000 stored tasks, then read the server's RSS
+const target = quick ? 20_000 : 100_000;
+const soFar = (quick ? 1200 : 3500) * 2 + perPhase * 2;
+if (soFar < target) await throughput(ws, wsRouter, implementation, concurrency, target - soFar);
+const stored = target;
+await new Promise((resolve) => setTimeout(resolve, 1000));
+const rssEnd = rssMb();
+
+wsRouter.stop();
+ws.dispose();
+agent.close();
+await http.close();
+await agentHttp.close();
+child.kill("SIGTERM");
+await new Promise((resolve) => child.once("exit", resolve));
+rmSync(dataDir, { recursive: true, force: true });
+
+const lines = [
+  `| measurement | result |`,
+  `| --- | --- |`,
+  `| floor: plain ws echo round trip, p50 / p99 | ${us(floor.p50)} / ${us(floor.p99)} |`,
+  `| floor: plain ws echo, pipelined round trips/s | ${floor.perSecond.toFixed(0)} |`,
+  `| assign → result, 1 caller, HTTP assign + graphql-ws mytasks, p50 / p99 | ${us(latHttp.p50)} / ${us(latHttp.p99)} |`,
+  `| assign → result, 1 caller, assign over the open graphql-ws socket, p50 / p99 | ${us(latWs.p50)} / ${us(latWs.p99)} |`,
+  `| completed tasks/s, 64 concurrent callers, HTTP assign | ${tputHttp.toFixed(0)} |`,
+  `| completed tasks/s, 64 concurrent callers, assign over graphql-ws | ${tputWs.toFixed(0)} |`,
+  `| server RSS at start (after warm-up) | ${rssStart.toFixed(0)} MB |`,
+  `| server RSS after ${stored.toLocaleString("en")} stored tasks | ${rssEnd.toFixed(0)} MB |`,
+];
+process.stdout.write(`${[...lines, ...cpuNotes].join("\n")}\n`);
