@@ -18,15 +18,21 @@ export function propertyName(key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
 }
 
+export interface ZodOptions {
+  /** A variable holding this port's base schema (without nullability), to reference instead of inlining. */
+  named?: (port: Port) => string | undefined;
+}
+
 /** The zod schema source of a port's wire value, nullability and default included. */
-export function renderZod(port: Port): string {
-  const base = renderZodBase(port);
+export function renderZod(port: Port, options: ZodOptions = {}): string {
+  const base = options.named?.(port) ?? renderZodBase(port, options);
   if (!port.nullable) return base;
   const fallback = port.default === undefined ? "null" : literal(port.default);
   return `${base}.nullish().transform((v) => v ?? ${fallback})`;
 }
 
-function renderZodBase(port: Port): string {
+/** The schema of a port's value without its nullability. */
+export function renderZodBase(port: Port, options: ZodOptions = {}): string {
   const children = port.children ?? [];
   switch (port.kind) {
     case "INT":
@@ -45,19 +51,19 @@ function renderZodBase(port: Port): string {
       return `z.union([${values.map((v) => `z.literal(${literal(v)})`).join(", ")}])`;
     }
     case "LIST":
-      return `z.array(${renderZod(children[0]!)})`;
+      return `z.array(${renderZod(children[0]!, options)})`;
     case "DICT":
-      return `z.record(z.string(), ${renderZod(children[0]!)})`;
+      return `z.record(z.string(), ${renderZod(children[0]!, options)})`;
     case "MODEL":
       return `z.strictObject({ ${children
-        .map((c) => `${propertyName(c.key)}: ${renderZod(c)}`)
+        .map((c) => `${propertyName(c.key)}: ${renderZod(c, options)}`)
         .concat("__identifier: z.string().optional()")
         .join(", ")} })`;
     case "STRUCTURE":
       return `z.strictObject({ __identifier: z.literal(${literal(port.identifier ?? "")}), object: z.union([z.string(), z.number()]) })`;
     case "UNION":
       return `z.discriminatedUnion("__use", [${children
-        .map((c, i) => `z.strictObject({ __use: z.literal(${i}), __value: ${renderZod(c)} })`)
+        .map((c, i) => `z.strictObject({ __use: z.literal(${i}), __value: ${renderZod(c, options)} })`)
         .join(", ")}])`;
     default:
       // MEMORY_STRUCTURE, INTERFACE, QUANTITY: not produced by the generator; accept JSON.
@@ -66,8 +72,8 @@ function renderZodBase(port: Port): string {
 }
 
 /** The zod source of an action's whole args object (unknown keys refused). */
-export function renderArgsZod(args: readonly Port[]): string {
-  return `z.strictObject({ ${args.map((p) => `${propertyName(p.key)}: ${renderZod(p)}`).join(", ")} })`;
+export function renderArgsZod(args: readonly Port[], options: ZodOptions = {}): string {
+  return `z.strictObject({ ${args.map((p) => `${propertyName(p.key)}: ${renderZod(p, options)}`).join(", ")} })`;
 }
 
 export interface TsTypeOptions {

@@ -11,7 +11,8 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../../definition/hash.js";
 import type { ExtractedFunction, PortNode, TypeRef } from "../functions/model.js";
 import type { GeneratedFile } from "../types.js";
-import { literal, propertyName, renderArgsZod } from "./ports.js";
+import type { Port } from "../../definition/model.js";
+import { literal, propertyName, renderZod, renderZodBase } from "./ports.js";
 
 export interface EmitOptions {
   /** Project directory (absolute). */
@@ -124,34 +125,118 @@ function tsTypeOf(node: PortNode, imports: Imports): string {
   return base;
 }
 
-/** The codec literal of a port (see runtime/structures/support.ts). */
-function codecOf(node: PortNode, imports: Imports): string {
+/**
+ * Schemas and codecs of named types (structures, enums, interfaces), declared once per module and
+ * referenced by every port of that type.
+ */
+class Hoisted {
+  private readonly pending: Array<{ variable: string; text: string }> = [];
+  private readonly used = new Set<string>();
+  private readonly byKey = new Map<string, string>();
+  private readonly byPort = new Map<Port, string>();
+
+  constructor(readonly imports: Imports) {}
+
+  /** The hoisted name for a port of a named type (declaring it on first use), or undefined. */
+  name(node: PortNode): string | undefined {
+    if (node.ts.form !== "ref") return undefined;
+    const cached = this.byPort.get(node.port);
+    if (cached) return cached;
+    const local = this.imports.name(node.ts.ref, node.enumRef !== undefined || node.structureRef !== undefined);
+    const key = `${node.ts.ref.file}#${node.ts.ref.name}#${JSON.stringify(node.port.choices ?? null)}`;
+    let name = this.byKey.get(key);
+    if (!name) {
+      name = local;
+      for (let i = 2; [...this.byKey.values()].includes(name); i++) name = `${local}_${i}`;
+      // Children first, so that their declarations come before this one.
+      const schema = renderZodBase(node.port, { named: (p) => this.nameOfPort(p, node) });
+      const codec = baseCodec(node, this);
+      this.byKey.set(key, name);
+      this.pending.push(
+        { variable: `schema_${name}`, text: `const schema_${name} = ${schema};` },
+        { variable: `codec_${name}`, text: `const codec_${name}: support.Codec = ${codec};` },
+      );
+    }
+    this.byPort.set(node.port, name);
+    return name;
+  }
+
+  /** Resolves a descendant port of `root` to its hoisted schema variable. */
+  private nameOfPort(port: Port, root: PortNode): string | undefined {
+    const node = findNode(root, port);
+    if (!node || node === root) return undefined;
+    const name = this.name(node);
+    return name ? this.use(`schema_${name}`) : undefined;
+  }
+
+  use(variable: string): string {
+    this.used.add(variable);
+    return variable;
+  }
+
+  /** The declarations that are referenced, in dependency order. */
+  get declarations(): string[] {
+    return this.pending.filter((d) => this.used.has(d.variable)).map((d) => d.text);
+  }
+
+  schemaOf(root: PortNode): (port: Port) => string | undefined {
+    return (port) => {
+      const node = findNode(root, port);
+      const name = node ? this.name(node) : undefined;
+      return name ? this.use(`schema_${name}`) : undefined;
+    };
+  }
+}
+
+function findNode(root: PortNode, port: Port): PortNode | undefined {
+  if (root.port === port) return root;
+  for (const child of root.children) {
+    const found = findNode(child, port);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The codec of a port without its nullability flags. */
+function baseCodec(node: PortNode, hoisted: Hoisted): string {
   const { port } = node;
   const parts: string[] = [`kind: ${literal(port.kind)}`];
   switch (port.kind) {
     case "ENUM":
       parts.push(`choices: ${literal((port.choices ?? []).map((c) => c.value))}`);
-      if (node.enumRef) parts.push(`members: ${imports.name(node.enumRef, true)}`);
+      if (node.enumRef) parts.push(`members: ${hoisted.imports.name(node.enumRef, true)}`);
       break;
     case "LIST":
     case "DICT":
-      parts.push(`child: ${codecOf(node.children[0]!, imports)}`);
+      parts.push(`child: ${codecOf(node.children[0]!, hoisted)}`);
       break;
     case "MODEL":
       parts.push(`identifier: ${literal(port.identifier ?? "")}`);
-      parts.push(`fields: [${node.children.map((c) => `[${literal(c.port.key)}, ${codecOf(c, imports)}]`).join(", ")}]`);
+      parts.push(`fields: [${node.children.map((c) => `[${literal(c.port.key)}, ${codecOf(c, hoisted)}]`).join(", ")}]`);
       break;
     case "STRUCTURE":
       parts.push(`identifier: ${literal(port.identifier ?? "")}`);
-      parts.push(`cls: ${imports.name(node.structureRef!, true)}`);
+      parts.push(`cls: ${hoisted.imports.name(node.structureRef!, true)}`);
       break;
     case "UNION":
-      parts.push(`children: [${node.children.map((c) => codecOf(c, imports)).join(", ")}]`);
+      parts.push(`children: [${node.children.map((c) => codecOf(c, hoisted)).join(", ")}]`);
       break;
   }
-  if (port.nullable) parts.push("nullable: true");
-  if (node.hasUndefined && !node.hasNull && port.default === undefined) parts.push("nullAsUndefined: true");
   return `{ ${parts.join(", ")} }`;
+}
+
+/** The codec literal of a port (see runtime/structures/support.ts). */
+function codecOf(node: PortNode, hoisted: Hoisted): string {
+  const flags: string[] = [];
+  if (node.port.nullable) flags.push("nullable: true");
+  if (node.hasUndefined && !node.hasNull && node.port.default === undefined) flags.push("nullAsUndefined: true");
+  const name = hoisted.name(node);
+  if (name) {
+    const variable = hoisted.use(`codec_${name}`);
+    return flags.length ? `{ ...${variable}, ${flags.join(", ")} }` : variable;
+  }
+  const base = baseCodec(node, hoisted);
+  return flags.length ? `${base.slice(0, -2)}, ${flags.join(", ")} }` : base;
 }
 
 function header(options: EmitOptions): string {
@@ -176,6 +261,7 @@ export interface PendingFile extends GeneratedFile {
 export function renderRegistryModule(functions: readonly ExtractedFunction[], moduleFile: string, options: EmitOptions): PendingFile {
   const splices: Record<string, string> = {};
   const imports = new Imports(dirname(moduleFile));
+  const hoisted = new Hoisted(imports);
   const blocks: string[] = [];
   for (const fn of functions) {
     const local = imports.name(fn.fn, true);
@@ -199,9 +285,9 @@ export function renderRegistryModule(functions: readonly ExtractedFunction[], mo
         `  // The manifest entry, exactly as in definitions.json.`,
         `  implementation: ${placeholder},`,
         `  fn: ${local},`,
-        `  args: ${renderArgsZod(impl.definition.args)},`,
-        `  argCodecs: [${fn.args.map((a) => `[${literal(a.node.port.key)}, ${codecOf(a.node, imports)}]`).join(", ")}],`,
-        `  returnCodecs: [${fn.returns.map((r) => codecOf(r, imports)).join(", ")}],`,
+        `  args: z.strictObject({ ${fn.args.map((a) => `${propertyName(a.node.port.key)}: ${renderZod(a.node.port, { named: hoisted.schemaOf(a.node) })}`).join(", ")} }),`,
+        `  argCodecs: [${fn.args.map((a) => `[${literal(a.node.port.key)}, ${codecOf(a.node, hoisted)}]`).join(", ")}],`,
+        `  returnCodecs: [${fn.returns.map((r) => codecOf(r, hoisted)).join(", ")}],`,
         `});`,
       ].join("\n"),
     );
@@ -214,6 +300,7 @@ export function renderRegistryModule(functions: readonly ExtractedFunction[], mo
     "",
     "const { z } = support;",
     "",
+    ...(hoisted.declarations.length > 0 ? ["// Named types of this file's ports: wire schema and codec, declared once.", ...hoisted.declarations, ""] : []),
     blocks.join("\n\n"),
     "",
     `export const entries: RegistryEntry[] = [${functions.map((f) => entryName(f.implementation.interface)).join(", ")}];`,

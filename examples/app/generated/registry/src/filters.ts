@@ -14,6 +14,29 @@ import { Image } from "../../../src/image.js";
 
 const { z } = support;
 
+// Named types of this file's ports: wire schema and codec, declared once.
+const schema_Image = z.strictObject({
+  __identifier: z.literal("@example/image"),
+  object: z.union([z.string(), z.number()]),
+});
+const codec_Image: support.Codec = { kind: "STRUCTURE", identifier: "@example/image", cls: Image };
+const schema_ThresholdMode = z.enum(["Above", "Below"]);
+const codec_ThresholdMode: support.Codec = {
+  kind: "ENUM",
+  choices: ["Above", "Below"],
+  members: ThresholdMode,
+};
+const codec_ImageStats: support.Codec = {
+  kind: "MODEL",
+  identifier: "image_stats",
+  fields: [
+    ["min", { kind: "FLOAT" }],
+    ["max", { kind: "FLOAT" }],
+    ["mean", { kind: "FLOAT" }],
+    ["count", { kind: "INT" }],
+  ],
+};
+
 /** Gradient (`gradient`). */
 // tsc fails here when the function's signature changed since the last `arkitekt-next gen`: run it again.
 const entry_gradient = support.defineEntry<
@@ -85,7 +108,7 @@ const entry_gradient = support.defineEntry<
     ["width", { kind: "INT", nullable: true }],
     ["height", { kind: "INT", nullable: true }],
   ],
-  returnCodecs: [{ kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+  returnCodecs: [codec_Image],
 });
 
 /** Threshold (`threshold`). */
@@ -171,25 +194,19 @@ const entry_threshold = support.defineEntry<
   },
   fn: threshold,
   args: z.strictObject({
-    image: z.strictObject({
-      __identifier: z.literal("@example/image"),
-      object: z.union([z.string(), z.number()]),
-    }),
+    image: schema_Image,
     level: z
       .number()
       .nullish()
       .transform((v) => v ?? 0.5),
-    mode: z
-      .enum(["Above", "Below"])
-      .nullish()
-      .transform((v) => v ?? "Above"),
+    mode: schema_ThresholdMode.nullish().transform((v) => v ?? "Above"),
   }),
   argCodecs: [
-    ["image", { kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+    ["image", codec_Image],
     ["level", { kind: "FLOAT", nullable: true }],
-    ["mode", { kind: "ENUM", choices: ["Above", "Below"], members: ThresholdMode, nullable: true }],
+    ["mode", { ...codec_ThresholdMode, nullable: true }],
   ],
-  returnCodecs: [{ kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+  returnCodecs: [codec_Image],
 });
 
 /** Measure (`measure`). */
@@ -270,25 +287,9 @@ const entry_measure = support.defineEntry<
     "dependencies": []
   },
   fn: measure,
-  args: z.strictObject({
-    image: z.strictObject({
-      __identifier: z.literal("@example/image"),
-      object: z.union([z.string(), z.number()]),
-    }),
-  }),
-  argCodecs: [["image", { kind: "STRUCTURE", identifier: "@example/image", cls: Image }]],
-  returnCodecs: [
-    {
-      kind: "MODEL",
-      identifier: "image_stats",
-      fields: [
-        ["min", { kind: "FLOAT" }],
-        ["max", { kind: "FLOAT" }],
-        ["mean", { kind: "FLOAT" }],
-        ["count", { kind: "INT" }],
-      ],
-    },
-  ],
+  args: z.strictObject({ image: schema_Image }),
+  argCodecs: [["image", codec_Image]],
+  returnCodecs: [codec_ImageStats],
 });
 
 /** Average (`average`). */
@@ -364,25 +365,17 @@ const entry_average = support.defineEntry<
   },
   fn: average,
   args: z.strictObject({
-    images: z.array(
-      z.strictObject({
-        __identifier: z.literal("@example/image"),
-        object: z.union([z.string(), z.number()]),
-      }),
-    ),
+    images: z.array(schema_Image),
     weights: z
       .array(z.number())
       .nullish()
       .transform((v) => v ?? null),
   }),
   argCodecs: [
-    [
-      "images",
-      { kind: "LIST", child: { kind: "STRUCTURE", identifier: "@example/image", cls: Image } },
-    ],
+    ["images", { kind: "LIST", child: codec_Image }],
     ["weights", { kind: "LIST", child: { kind: "FLOAT" }, nullable: true }],
   ],
-  returnCodecs: [{ kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+  returnCodecs: [codec_Image],
 });
 
 /** Tile (`tile`). */
@@ -442,20 +435,17 @@ const entry_tile = support.defineEntry<
   },
   fn: tile,
   args: z.strictObject({
-    image: z.strictObject({
-      __identifier: z.literal("@example/image"),
-      object: z.union([z.string(), z.number()]),
-    }),
+    image: schema_Image,
     size: z
       .int()
       .nullish()
       .transform((v) => v ?? 4),
   }),
   argCodecs: [
-    ["image", { kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+    ["image", codec_Image],
     ["size", { kind: "INT", nullable: true }],
   ],
-  returnCodecs: [{ kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+  returnCodecs: [codec_Image],
 });
 
 export const entries: RegistryEntry[] = [

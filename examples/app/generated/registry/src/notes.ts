@@ -6,6 +6,23 @@ import { type Note, annotate } from "../../../src/notes.js";
 
 const { z } = support;
 
+// Named types of this file's ports: wire schema and codec, declared once.
+const schema_Image = z.strictObject({
+  __identifier: z.literal("@example/image"),
+  object: z.union([z.string(), z.number()]),
+});
+const codec_Image: support.Codec = { kind: "STRUCTURE", identifier: "@example/image", cls: Image };
+const codec_Note: support.Codec = {
+  kind: "MODEL",
+  identifier: "note",
+  fields: [
+    ["image", codec_Image],
+    ["takenAt", { kind: "DATE" }],
+    ["label", { kind: "UNION", children: [{ kind: "STRING" }, { kind: "INT" }] }],
+    ["tags", { kind: "LIST", child: { kind: "STRING" } }],
+  ],
+};
+
 /** Annotate (`annotate`). */
 // tsc fails here when the function's signature changed since the last `arkitekt-next gen`: run it again.
 const entry_annotate = support.defineEntry<
@@ -148,10 +165,7 @@ const entry_annotate = support.defineEntry<
   },
   fn: annotate,
   args: z.strictObject({
-    image: z.strictObject({
-      __identifier: z.literal("@example/image"),
-      object: z.union([z.string(), z.number()]),
-    }),
+    image: schema_Image,
     label: z.discriminatedUnion("__use", [
       z.strictObject({ __use: z.literal(0), __value: z.string() }),
       z.strictObject({ __use: z.literal(1), __value: z.int() }),
@@ -166,23 +180,12 @@ const entry_annotate = support.defineEntry<
       .transform((v) => v ?? []),
   }),
   argCodecs: [
-    ["image", { kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+    ["image", codec_Image],
     ["label", { kind: "UNION", children: [{ kind: "STRING" }, { kind: "INT" }] }],
     ["takenAt", { kind: "DATE", nullable: true }],
     ["tags", { kind: "LIST", child: { kind: "STRING" }, nullable: true }],
   ],
-  returnCodecs: [
-    {
-      kind: "MODEL",
-      identifier: "note",
-      fields: [
-        ["image", { kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
-        ["takenAt", { kind: "DATE" }],
-        ["label", { kind: "UNION", children: [{ kind: "STRING" }, { kind: "INT" }] }],
-        ["tags", { kind: "LIST", child: { kind: "STRING" } }],
-      ],
-    },
-  ],
+  returnCodecs: [codec_Note],
 });
 
 export const entries: RegistryEntry[] = [entry_annotate];
