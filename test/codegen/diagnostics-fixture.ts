@@ -26,5 +26,11 @@ export const b6 = register(function twoBad(a: any, b: unknown): void {});
 register(hidden);
 export const b7 = register(function optionsBad(a: number): void {}, { colour: "red" });
 const b8 = register(function notExported(a: number): void {});
+export interface Tree { value: number; children: Tree[] }
+export const c1 = register(function tupleArg(pair: [number, string]): void {});
+export const c2 = register(function recursive(tree: Tree): void {});
+export const c3 = register(async function nestedPromise(): Promise<Promise<number>> { return Promise.resolve(1); });
+export const c4 = register(function labelled(a: number): void {}, { ports: { b: { label: "B" } } });
+export const c5 = register(42);
 `,
 };

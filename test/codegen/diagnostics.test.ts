@@ -59,8 +59,18 @@ describe("diagnostics", () => {
     expectOne("src/bad.ts:20:71", "ARK_OPTIONS", 'unknown register() option "colour"', /known options: interface, key/));
   it("reports a registered function that is not exported", () =>
     expectOne("src/bad.ts:21:12", "ARK_NOT_EXPORTED", "the registered function is not exported, so generated/registry.ts cannot import it", /export const name/));
+  it("reports recursive types where the cycle closes", () =>
+    expectOne("src/bad.ts:22:50", "ARK_RECURSIVE_TYPE", 'parameter "tree.children" of "recursive" has the recursive type "Tree"', /break the cycle/));
+  it("reports tuple parameters", () =>
+    expectOne("src/bad.ts:23:52", "ARK_TUPLE", 'parameter "pair" of "tupleArg" has the tuple type "[number, string]"', /separate parameters/));
+  it("reports a Promise of a Promise as return type", () =>
+    expectOne("src/bad.ts:25:68", "ARK_NESTED_PROMISE", 'the return type "Promise<Promise<number>>" of "nestedPromise" is a Promise of a Promise', /Promise<T>/));
+  it("reports port overrides for ports that do not exist", () =>
+    expectOne("src/bad.ts:26:67", "ARK_OPTIONS", 'option "ports" names "b", which is not a port of "labelled"', /return0/));
+  it("reports register() of something that is not a function", () =>
+    expectOne("src/bad.ts:27:28", "ARK_NOT_A_FUNCTION", 'register() needs a function declaration, function expression or arrow function; got "42" of type "42"', /pass the function itself/));
   it("reports them all at once, in file order, and keeps the good functions out of the way", () => {
-    expect(x.diagnostics).toHaveLength(18);
+    expect(x.diagnostics).toHaveLength(23);
     const places = x.diagnostics.map((d) => [d.file, d.line, d.column] as const);
     const sorted = [...places].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2]));
     expect(places).toEqual(sorted);
@@ -88,6 +98,6 @@ describe("diagnostics", () => {
     expect(result.written).toEqual([]);
     expect(existsSync(join(dir, "generated"))).toBe(false);
     expect(errors.join("\n")).toContain("src/bad.ts:4:47 - error ARK_ANY");
-    expect(errors.join("\n")).toContain("18 problems found; nothing was written.");
+    expect(errors.join("\n")).toContain("23 problems found; nothing was written.");
   });
 });

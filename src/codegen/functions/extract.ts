@@ -374,6 +374,16 @@ class FileScan {
       failed = true;
     }
     if (failed) return;
+    const known = new Set([...args.map((a) => a.node.port.key), ...returns.map((r) => r.port.key)]);
+    const strange = Object.keys(portOptions).filter((key) => !known.has(key));
+    if (strange.length > 0) {
+      this.report(
+        call.arguments[1] ?? call,
+        "ARK_OPTIONS",
+        `option "ports" names ${strange.map((k) => `"${k}"`).join(", ")}, which ${strange.length === 1 ? "is not a port" : "are not ports"} of "${fnName}"`,
+        `ports are keyed by parameter name or return0, return1, ...: ${[...known].join(", ") || "(none)"}`,
+      );
+    }
 
     const hasDoc = doc.description !== null || doc.params.size > 0 || doc.returns !== null;
     const definition: Definition = {
@@ -682,10 +692,11 @@ class FileScan {
       type = args[0]!;
       typeNode = typeNode && ts.isTypeReferenceNode(typeNode) ? typeNode.typeArguments?.[0] : undefined;
     } else if (this.isGlobal(type, "Promise")) {
+      const whole = this.written(type, typeNode);
       type = this.checker.getTypeArguments(type as ts.TypeReference)[0]!;
       typeNode = typeNode && ts.isTypeReferenceNode(typeNode) ? typeNode.typeArguments?.[0] : undefined;
       if (this.isGlobal(type, "Promise")) {
-        this.report(typeNode ?? at, "ARK_NESTED_PROMISE", `a Promise of a Promise cannot be returned: "${this.written(type, typeNode)}"`, "return Promise<T> with T a port type");
+        this.report(typeNode ?? at, "ARK_NESTED_PROMISE", `the return type "${whole}" of "${ctx.fn}" is a Promise of a Promise`, "return Promise<T> with T a port type");
       }
     }
     if (type.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)) return { returns: [], tupleReturn: false };
