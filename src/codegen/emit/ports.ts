@@ -90,7 +90,7 @@ export interface TsTypeOptions {
 export function renderTsType(port: Port, options: TsTypeOptions = {}, path: readonly string[] = [port.key]): string {
   const resolved = options.resolve?.(port, path);
   const base = resolved ?? renderTsBase(port, options, path);
-  return port.nullable ? `${parenthesize(base)} | null` : base;
+  return port.nullable ? `${base} | null` : base;
 }
 
 function parenthesize(type: string): string {
