@@ -18,10 +18,11 @@ import { AgentSocket, type AgentSocketOptions, type AgentStop } from "./agent.js
 import { AgentStoppedError } from "./errors.js";
 import { silentRuntimeLogger, type RuntimeLogger } from "./logger.js";
 
-export interface ConnectOptions extends Omit<AgentSocketOptions, "agiUrl" | "registry"> {
-  /** The platform's http base, e.g. `http://127.0.0.1:8080`; `/graphql` and `/agi` derive from it. */
-  url: string;
-  token: string;
+export interface ConnectOptions extends Omit<AgentSocketOptions, "agiUrl" | "registry" | "token"> {
+  /** The platform's http base, e.g. `http://127.0.0.1:8080`; `/graphql` and `/agi` derive from it. Default: env ARKITEKT_URL. */
+  url?: string;
+  /** Default: env ARKITEKT_TOKEN. */
+  token?: string;
   /** The object exported by the app's `generated/registry.ts`. */
   registry: Registry;
   /** The agent's name on the platform (only used when the agent is created). Default: the token's client. */
@@ -71,11 +72,20 @@ export function platformEndpoints(url: string): { graphqlUrl: string; agiUrl: st
 
 export async function connect(options: ConnectOptions): Promise<AgentHandle> {
   const logger: RuntimeLogger = options.logger ?? silentRuntimeLogger;
-  const endpoints = platformEndpoints(options.url);
+  const url = options.url ?? process.env.ARKITEKT_URL;
+  const token = options.token ?? process.env.ARKITEKT_TOKEN;
+  if (!url || !token) {
+    throw new AgentStoppedError(
+      "ARKITEKT_AGENT_REGISTRATION",
+      `connect() needs a platform ${!url ? "url" : "token"}`,
+      "pass { url, token }, or set ARKITEKT_URL and ARKITEKT_TOKEN (the dev server writes both to .arkitekt/dev/dev-token.json)",
+    );
+  }
+  const endpoints = platformEndpoints(url);
   const graphqlUrl = options.graphqlUrl ?? endpoints.graphqlUrl;
   const agiUrl = options.agiUrl ?? endpoints.agiUrl;
   const registry = options.registry;
-  const gql = createGraphQLClient({ url: graphqlUrl, token: options.token, logger });
+  const gql = createGraphQLClient({ url: graphqlUrl, token, logger });
 
   let implemented = false;
   let served: Record<string, ServedImplementation>;
@@ -111,7 +121,7 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
     await gql.close();
   }
 
-  const socket = new AgentSocket({ ...options, agiUrl, registry });
+  const socket = new AgentSocket({ ...options, token, agiUrl, registry });
   await socket.start();
   const handle: AgentHandle = {
     get agentId() {

@@ -77,6 +77,8 @@ export class ArkitektClient {
   /** True once the current subscription delivered a payload: it is surely registered on the server. */
   #confirmed = false;
   #closed = false;
+  /** Fails every call still waiting (used by `close()`). */
+  readonly #waiting = new Set<(error: unknown) => void>();
 
   constructor(platform: CallerPlatform, options: ArkitektClientOptions = {}) {
     this.#platform = platform;
@@ -162,6 +164,7 @@ export class ArkitektClient {
   async close(): Promise<void> {
     this.#closed = true;
     this.#subscriptionAbort.abort();
+    for (const fail of [...this.#waiting]) fail(new AssignError("(pending call)", "the client was closed while the call was waiting for its task"));
     await this.#platform.close();
   }
 
@@ -194,6 +197,7 @@ export class ArkitektClient {
     const finish = (error?: unknown) => {
       if (finished) return;
       finished = true;
+      this.#waiting.delete(finish);
       this.#router.unwatch(watch);
       if (timer) clearTimeout(timer);
       if (escalation) clearTimeout(escalation);
@@ -236,6 +240,7 @@ export class ArkitektClient {
           return;
       }
     };
+    this.#waiting.add(finish);
     const watch: TaskWatch = this.#router.watch(reference, (event) => {
       chain = chain.then(() => handle(event)).catch((error: unknown) => finish(error));
     });
