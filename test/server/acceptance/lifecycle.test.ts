@@ -46,7 +46,7 @@ describe("graceful shutdown", () => {
     it(`shuts the CLI server down on ${signal}: agent sockets close 1001 and the process exits 0${restart ? ", and a restart finds the data" : ""}`, async () => {
       const tokensFile = join(dir, "tokens.json");
       await writeFile(tokensFile, JSON.stringify(TOKENS));
-      const options = { dataDir: join(dir, "data"), tokensFile, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 400, staleAfterMs: 1500, graceMs: 60_000 };
+      const options = { dataDir: join(dir, "data"), tokensFile, heartbeatIntervalMs: 300, heartbeatTimeoutMs: 1000, staleAfterMs: 3000, graceMs: 60_000 };
       const first = await CliServer.start(options);
       let second: CliServer | undefined;
       try {

@@ -33,9 +33,9 @@ describe("scenario 27: restart loses nothing", () => {
     const options: CliServerOptions = {
       dataDir: join(dir, "data"),
       tokensFile: join(dir, "tokens.json"),
-      heartbeatIntervalMs: 200,
-      heartbeatTimeoutMs: 400,
-      staleAfterMs: 1500,
+      heartbeatIntervalMs: 300,
+      heartbeatTimeoutMs: 1000,
+      staleAfterMs: 3000,
       graceMs,
     };
     const server = await CliServer.start(options);

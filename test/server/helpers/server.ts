@@ -15,9 +15,10 @@ import { TOKENS } from "./tokens.js";
 
 /** Timing used unless a test overrides it: fast heartbeats (answered by AgentSocket), grace 0 as in the reference tests. */
 export const TEST_TIMING = {
-  heartbeatIntervalMs: 200,
-  heartbeatTimeoutMs: 400,
-  staleAfterMs: 1500,
+  heartbeatIntervalMs: 300,
+  // generous next to the interval so a loaded CI machine does not miss an (automatic) answer
+  heartbeatTimeoutMs: 1000,
+  staleAfterMs: 3000,
   graceMs: 0,
 } as const;
 
