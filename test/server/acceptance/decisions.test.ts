@@ -4,6 +4,7 @@
  * Task.root of children, and the agent admin mutations (kick, bounce, block of a connected agent).
  */
 import { describe, expect, it } from "vitest";
+import { notMirror } from "../helpers/agent-socket.js";
 import { ADD, PING, assign, control, getAgent, getTask, implOf, kinds, setupAgent, startTask } from "../helpers/fixture.js";
 import { useTestServer, type TestServer } from "../helpers/server.js";
 import { SUBSCRIPTION_PROTOCOLS } from "../helpers/subscriptions.js";
@@ -34,7 +35,7 @@ describe("decision: cancel before delivery", () => {
     await waitDisconnected(s, fixture.agentId);
     const again = await s.openAgent();
     again.sendRegister(T1, { session_id: "S1" });
-    expect(await again.next()).toMatchObject({ type: "INIT", inquiries: [] });
+    expect(await again.next(notMirror)).toMatchObject({ type: "INIT", inquiries: [] });
     await again.expectNoFrame((f) => f.task === task.id, 200);
   });
 });
@@ -57,8 +58,8 @@ describe("decision: an unanswered ASSIGN is not in flight", () => {
 
     const again = await s.openAgent();
     again.sendRegister(T1, { session_id: "S1" });
-    expect(await again.next()).toMatchObject({ type: "INIT", inquiries: [] });
-    expect(await again.next()).toMatchObject({ type: "ASSIGN", task: task.id, args: { a: 1, b: 2 } });
+    expect(await again.next(notMirror)).toMatchObject({ type: "INIT", inquiries: [] });
+    expect(await again.next(notMirror)).toMatchObject({ type: "ASSIGN", task: task.id, args: { a: 1, b: 2 } });
   });
 
   it("drops the ASSIGN from the outbox once any report on the task answers it", async () => {
@@ -74,7 +75,7 @@ describe("decision: an unanswered ASSIGN is not in flight", () => {
 
     const again = await s.openAgent();
     again.sendRegister(T1, { session_id: "S1" });
-    const init = await again.next();
+    const init = await again.next(notMirror);
     expect(init.type).toBe("INIT");
     // grace 0 and effect NONE: the answered task was in flight and is now DISCONNECTED, listed as an inquiry.
     expect((init.inquiries as Array<{ task: string }>).map((i) => i.task)).toEqual([task.id]);

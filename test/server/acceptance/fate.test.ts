@@ -4,7 +4,7 @@
  * window by session, and control messages queued for an offline executor.
  */
 import { describe, expect, it } from "vitest";
-import type { AgentSocket, Frame } from "../helpers/agent-socket.js";
+import { notMirror, type AgentSocket, type Frame } from "../helpers/agent-socket.js";
 import { ADD, MOVE_STAGE, REFRESH, control, getAgent, getTask, implOf, kinds, setupAgent, startTask, type AgentFixture } from "../helpers/fixture.js";
 import { useTestServer, type TestServer } from "../helpers/server.js";
 import { T1, T2 } from "../helpers/tokens.js";
@@ -59,8 +59,8 @@ describe("scenario 22: disconnect fate with grace 0", () => {
   async function reRegister(s: TestServer, session: string | undefined): Promise<{ socket: AgentSocket; init: Frame; second: Frame }> {
     const socket = await s.openAgent();
     socket.sendRegister(T1, session === undefined ? {} : { session_id: session });
-    const init = await socket.next();
-    const second = await socket.next();
+    const init = await socket.next(notMirror);
+    const second = await socket.next(notMirror);
     return { socket, init, second };
   }
 
@@ -188,8 +188,8 @@ describe("scenario 24: offline queue", () => {
 
     const again = await s.openAgent();
     again.sendRegister(T1, { session_id: "S1" });
-    const init = await again.next();
+    const init = await again.next(notMirror);
     expect(init).toMatchObject({ type: "INIT", agent: fixture.agentId });
-    expect(await again.next()).toMatchObject({ type: "CANCEL", task: task.id });
+    expect(await again.next(notMirror)).toMatchObject({ type: "CANCEL", task: task.id });
   });
 });

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AgentSocket } from "../helpers/agent-socket.js";
+import { notMirror, AgentSocket } from "../helpers/agent-socket.js";
 import { CliServer, type CliServerOptions } from "../helpers/cli-server.js";
 import { ADD, MOVE_STAGE, PING, REFRESH, assign, control, getAgent, getTask, implOf, kinds, setupAgent, startTask } from "../helpers/fixture.js";
 import { TOKENS, T1, T2 } from "../helpers/tokens.js";
@@ -92,19 +92,19 @@ describe("scenario 27: restart loses nothing", () => {
     // A comes back with its session inside the (re-armed) grace window: X is an inquiry, then CANCEL follows INIT.
     const a2 = await agentSocket(second);
     a2.sendRegister(T1, { session_id: "SA" });
-    const initA = await a2.next();
+    const initA = await a2.next(notMirror);
     expect(initA).toMatchObject({ type: "INIT", agent: lab.agentId });
     expect((initA.inquiries as Array<{ task: string }>).map((i) => i.task)).toEqual([x.id]);
-    expect(await a2.next()).toMatchObject({ type: "CANCEL", task: x.id });
+    expect(await a2.next(notMirror)).toMatchObject({ type: "CANCEL", task: x.id });
     await a2.reportAcked("CANCELLED", x.id);
     expect(await getTask(second, T2, x.id)).toMatchObject({ isDone: true, latestEventKind: "CANCELLED" });
 
     // B comes back: Z is not an inquiry (its ASSIGN is pending) and its ASSIGN is delivered after INIT.
     const b2 = await agentSocket(second);
     b2.sendRegister(T2, { session_id: "SB" });
-    const initB = await b2.next();
+    const initB = await b2.next(notMirror);
     expect(initB).toMatchObject({ type: "INIT", agent: other.agentId, inquiries: [] });
-    expect(await b2.next()).toMatchObject({ type: "ASSIGN", task: z.id, interface: "ping" });
+    expect(await b2.next(notMirror)).toMatchObject({ type: "ASSIGN", task: z.id, interface: "ping" });
   });
 
   it("keeps a report acknowledged with EVENT_ACK even when the server is killed right after sending the ack", async () => {
@@ -153,9 +153,9 @@ describe("scenario 27: restart loses nothing", () => {
 
     const a2 = await agentSocket(second);
     a2.sendRegister(T1, { session_id: "S1" });
-    const init = await a2.next();
+    const init = await a2.next(notMirror);
     expect(init).toMatchObject({ type: "INIT", agent: lab.agentId });
     expect((init.inquiries as Array<{ task: string }>).map((i) => i.task)).toEqual([none]);
-    expect(await a2.next()).toMatchObject({ type: "ASSIGN", task: idempotent, interface: "refresh" });
+    expect(await a2.next(notMirror)).toMatchObject({ type: "ASSIGN", task: idempotent, interface: "refresh" });
   });
 });

@@ -45,6 +45,12 @@ interface Waiter {
 
 const DEFAULT_TIMEOUT_MS = 3000;
 
+/**
+ * Matches every frame except caller mirrors (`*_EVENT`), which reach any socket of the caller's identity at
+ * any time; use it to assert the order of the messages addressed to the agent (INIT, then ASSIGN ...).
+ */
+export const notMirror = (frame: Frame): boolean => !frame.type.endsWith("_EVENT");
+
 function matches(match: FrameMatch, frame: Frame): boolean {
   if (match === undefined) return true;
   if (typeof match === "string") return frame.type === match;
