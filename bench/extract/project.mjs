@@ -1,5 +1,5 @@
 // Synthetic projects for bench/extract: n registered functions, 10 per file.
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,13 +18,16 @@ export function makeProject(n) {
     "tsconfig.json",
     JSON.stringify({
       compilerOptions: {
-        target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, noEmit: true,
+        target: "ES2022", lib: ["ES2023"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, noEmit: true,
         types: ["node"], typeRoots: [join(REPO, "node_modules/@types")],
-        paths: { "arkitekt-next": [join(REPO, "src/index.ts")] },
       },
       include: ["src/**/*.ts", "generated/**/*.ts"],
     }),
   );
+  // Installed as a user's app has it: node_modules/arkitekt-next (the built package: dist/ typings).
+  mkdirSync(join(dir, "node_modules"), { recursive: true });
+  symlinkSync(REPO, join(dir, "node_modules/arkitekt-next"), "dir");
+  write("package.json", JSON.stringify({ name: "bench-app", private: true, type: "module" }));
   write(
     "src/shared.ts",
     `import type { Int, Structure } from "arkitekt-next";
