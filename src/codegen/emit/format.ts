@@ -3,14 +3,20 @@
  * ignored so that output is byte-stable everywhere). Results are cached by source text, so an
  * incremental run only formats modules whose content changed.
  */
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import type { GeneratedFile } from "../types.js";
+import { PRETTIER_OPTIONS } from "./format-options.js";
+
+export { PRETTIER_OPTIONS };
 
 type Prettier = typeof import("prettier");
 let prettier: Promise<Prettier> | undefined;
 const cache = new Map<string, string>();
 const CACHE_LIMIT = 5000;
 
-export const PRETTIER_OPTIONS = { parser: "babel-ts", printWidth: 100, trailingComma: "all" } as const;
 
 export async function formatTypeScript(source: string): Promise<string> {
   const hit = cache.get(source);
@@ -44,4 +50,48 @@ export async function formatFiles(files: ReadonlyArray<GeneratedFile & { splices
     out.push({ path: file.path, content: applySplices(content, file.splices) });
   }
   return out;
+}
+
+/** Below this many uncached sources, formatting stays on the main thread (a worker costs a prettier load). */
+const PARALLEL_THRESHOLD = 16;
+
+/**
+ * Formats many sources: cached ones from the cache, the rest split over worker threads when there
+ * are enough of them (each worker loads prettier once), else on this thread. Same output either way.
+ */
+export async function formatMany(sources: readonly string[]): Promise<string[]> {
+  const results: Array<string | undefined> = sources.map((s) => cache.get(s));
+  const todo = sources.map((s, i) => ({ s, i })).filter(({ i }) => results[i] === undefined);
+  const workerUrl = new URL("./format-worker.js", import.meta.url);
+  const workers = Math.min(2, Math.max(1, availableParallelism()));
+  if (todo.length >= PARALLEL_THRESHOLD && workers > 1 && existsSync(fileURLToPath(workerUrl))) {
+    const chunks = Array.from({ length: workers }, (_, w) => todo.filter((_, k) => k % workers === w));
+    const formatted = await Promise.all(chunks.map((chunk) => formatInWorker(workerUrl, chunk.map((c) => c.s))));
+    chunks.forEach((chunk, w) =>
+      chunk.forEach(({ s, i }, k) => {
+        const out = formatted[w]![k]!;
+        cache.set(s, out);
+        results[i] = out;
+      }),
+    );
+  } else {
+    for (const { s, i } of todo) results[i] = await formatTypeScript(s);
+  }
+  return results as string[];
+}
+
+function formatInWorker(url: URL, sources: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(url, { execArgv: [] });
+    worker.once("message", (message: { results?: string[]; error?: string }) => {
+      void worker.terminate();
+      if (message.error !== undefined) reject(new Error(`formatting generated code failed: ${message.error}`));
+      else resolve(message.results!);
+    });
+    worker.once("error", (error) => {
+      void worker.terminate();
+      reject(error);
+    });
+    worker.postMessage({ id: 0, sources });
+  });
 }

@@ -723,10 +723,21 @@ class FileScan {
     return { returns: [node], tupleReturn: false };
   }
 
+  private readonly libFiles = new Map<ts.SourceFile, boolean>();
+
+  /** Whether `type` is the global (lib) type `name`, e.g. Date or Promise. */
   private isGlobal(type: ts.Type, name: string): boolean {
     const symbol = type.getSymbol();
     if (!symbol || symbol.name !== name) return false;
-    return (symbol.declarations ?? []).some((d) => this.program.isSourceFileDefaultLibrary(d.getSourceFile()));
+    return (symbol.declarations ?? []).some((d) => {
+      const sf = d.getSourceFile();
+      let lib = this.libFiles.get(sf);
+      if (lib === undefined) {
+        lib = this.program.isSourceFileDefaultLibrary(sf);
+        this.libFiles.set(sf, lib);
+      }
+      return lib;
+    });
   }
 
   private written(type: ts.Type, node: ts.TypeNode | undefined): string {

@@ -4,7 +4,7 @@
  * the ts-morph Project and re-reads only changed files.
  */
 import { emitDefinitions, hashImplementations, registryModulePath, renderRegistryIndex, renderRegistryModule } from "../emit/registry.js";
-import { formatFiles } from "../emit/format.js";
+import { applySplices, formatFiles, formatMany } from "../emit/format.js";
 import type { GeneratedFile, Logger, StageResult } from "../types.js";
 import type { ExtractedFunction } from "./model.js";
 import { silentLogger } from "../types.js";
@@ -51,7 +51,7 @@ export class FunctionsStage {
     if (diagnostics.length > 0) return { files: [], diagnostics, functionCount: functions.length };
     const options = { cwd: this.extractor.projectDir, out: this.out, command: this.options.command ?? "arkitekt-next gen" };
     const modules = new Map<string, { functions: readonly ExtractedFunction[]; file: GeneratedFile }>();
-    let rendered = 0;
+    const pending: Array<{ file: string; functions: readonly ExtractedFunction[]; path: string; content: string; splices?: Record<string, string> }> = [];
     for (const { file, functions: fns } of byFile) {
       const cached = this.modules.get(file);
       if (cached && cached.functions === fns) {
@@ -59,10 +59,14 @@ export class FunctionsStage {
         continue;
       }
       const path = registryModulePath(file, options);
-      const [formatted] = await formatFiles([{ ...renderRegistryModule(fns, `${options.cwd}/${path}`, options), path }]);
-      modules.set(file, { functions: fns, file: formatted! });
-      rendered++;
+      modules.set(file, { functions: fns, file: { path, content: "" } });
+      pending.push({ ...renderRegistryModule(fns, `${options.cwd}/${path}`, options), file, functions: fns, path });
     }
+    const formatted = await formatMany(pending.map((p) => p.content));
+    pending.forEach((p, i) => {
+      modules.set(p.file, { functions: p.functions, file: { path: p.path, content: applySplices(formatted[i]!, p.splices) } });
+    });
+    const rendered = pending.length;
     this.modules = modules;
     const moduleFiles = [...modules.values()].map((m) => m.file);
     const ordered = [...modules.values()].flatMap((m) => m.functions);
