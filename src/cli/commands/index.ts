@@ -2,5 +2,7 @@
 import type { Command } from "commander";
 import { genCommand } from "./gen.js";
 import { serverCommand } from "./server.js";
+import { runCommand } from "./run.js";
+import { callCommand } from "./call.js";
 
-export const commands: Array<() => Command> = [genCommand, serverCommand];
+export const commands: Array<() => Command> = [genCommand, runCommand, callCommand, serverCommand];

@@ -1,0 +1,162 @@
+/**
+ * `arkitekt-next run dev`: the whole loop for the app in the current directory. Generates
+ * `generated/`, finds a platform (flags, environment, a running dev server) or starts the embedded
+ * one in-process, loads the app's `generated/registry.ts` and serves it with an agent until
+ * Ctrl+C.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Command, InvalidArgumentError } from "commander";
+import { UserError } from "../errors.js";
+import { cliLogger, type CliLogger } from "../logger.js";
+import { DEFAULT_DATA_DIR, findEndpoint, type Endpoint } from "../endpoint.js";
+import { runGen } from "./gen.js";
+import type { AgentHandle, Registry } from "../../index.js";
+
+export interface RunDevOptions {
+  cwd?: string;
+  url?: string;
+  token?: string;
+  gen?: boolean;
+  data?: string;
+  port?: number;
+  force?: boolean;
+  verbose?: boolean;
+}
+
+export interface RunningApp {
+  endpoint: Endpoint;
+  agent: AgentHandle;
+  /** Stops the agent, then the embedded server if this command started it. */
+  stop(): Promise<void>;
+}
+
+/** Starts the app's agent (and the embedded server when needed); resolves once it serves. */
+export async function runDev(options: RunDevOptions, logger: CliLogger): Promise<RunningApp> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const { loadProjectConfig } = await import("../../codegen/config.js");
+  const config = loadProjectConfig(cwd);
+  if (!config.functions) {
+    throw new UserError(
+      `${cwd} registers no functions: it has no tsconfig.json, or arkitekt.json says "functions": false`,
+      "run `arkitekt-next run dev` in an app that calls register(); see examples/app",
+    );
+  }
+  if (options.gen !== false) await runGen({ cwd, verbose: options.verbose ?? false });
+
+  const registry = await loadRegistry(join(cwd, config.functions.out, "registry.ts"));
+  const dataDir = resolve(cwd, options.data ?? DEFAULT_DATA_DIR);
+  let endpoint = await findEndpoint({ url: options.url, token: options.token }, dataDir);
+  let server: { close(): Promise<void> } | undefined;
+  if (!endpoint) {
+    const { startServer } = await import("../../server/index.js");
+    const started = await startServer({ port: options.port ?? 0, dataDir, logger: quiet(logger) });
+    server = started;
+    endpoint = { url: started.url, token: started.devToken ?? "", source: "dev server" };
+    logger.info(`started the embedded dev platform at ${started.url} (data in ${dataDir})`);
+  } else {
+    logger.info(`using the platform at ${endpoint.url} (from the ${endpoint.source})`);
+  }
+
+  const { connect } = await import("../../index.js");
+  const name = config.identifier ? `${config.identifier}:${config.version ?? "0.0.0"}` : undefined;
+  let agent: AgentHandle;
+  try {
+    agent = await connect({
+      url: endpoint.url,
+      token: endpoint.token,
+      registry,
+      ...(name ? { name } : {}),
+      ...(options.force ? { force: true } : {}),
+      logger: quiet(logger),
+    });
+  } catch (error) {
+    await server?.close();
+    throw error;
+  }
+  return {
+    endpoint,
+    agent,
+    async stop() {
+      await agent.close();
+      await server?.close();
+    },
+  };
+}
+
+/** Loads a TypeScript registry through tsx, so an app needs no build step while developing. */
+async function loadRegistry(file: string): Promise<Registry> {
+  if (!existsSync(file)) {
+    throw new UserError(`no generated registry at ${file}`, "run `arkitekt-next gen` first (or drop --no-gen)");
+  }
+  // A process-wide loader (not tsImport's private namespace): the app's `import "arkitekt-next"`
+  // must resolve to the same module instances as this CLI's, or `context()` would not see the task.
+  const { register } = await import("tsx/esm/api");
+  register();
+  const mod = (await import(pathToFileURL(file).href)) as { registry?: Registry };
+  if (!mod.registry || typeof mod.registry !== "object" || !("entries" in mod.registry)) {
+    throw new UserError(`${file} does not export a registry`, "run `arkitekt-next gen` again: the file was edited or is stale");
+  }
+  return mod.registry;
+}
+
+/** Library logs go to debug, except warnings and errors. */
+function quiet(logger: CliLogger): CliLogger {
+  return { ...logger, info: logger.debug };
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("a port is an integer from 0 to 65535");
+  return port;
+}
+
+export function runCommand(): Command {
+  const run = new Command("run").description("run an app's agent against a platform");
+  run
+    .command("dev")
+    .description("generate, start the embedded dev platform if none is running, and serve this app's functions")
+    .option("--cwd <dir>", "the app directory (default: the current directory)")
+    .option("--url <url>", "the platform's http base (default: ARKITEKT_URL, else a running or new embedded dev server)")
+    .option("--token <token>", "the token (default: ARKITEKT_TOKEN, else the dev server's)")
+    .option("--no-gen", "do not run `gen` first")
+    .option("--data <dir>", "the embedded server's data dir", DEFAULT_DATA_DIR)
+    .option("--port <port>", "port of the embedded server when this command starts one (0 = free)", parsePort)
+    .option("--force", "take over the agent when another process serves it")
+    .option("--verbose", "print debug logs")
+    .addHelpText(
+      "after",
+      `
+Where the platform comes from, first hit wins: --url/--token, ARKITEKT_URL/ARKITEKT_TOKEN, a dev
+server whose <data>/dev-token.json answers, else an embedded dev server started here (stopped on exit).
+
+Examples:
+  $ arkitekt-next run dev
+  $ ARKITEKT_URL=http://127.0.0.1:8080 ARKITEKT_TOKEN=... arkitekt-next run dev --no-gen`,
+    )
+    .action(async (options: RunDevOptions) => {
+      const logger = cliLogger("run", options.verbose ?? false);
+      const app = await runDev(options, logger);
+      const served = Object.values(app.agent.implementations);
+      process.stdout.write(`serving ${served.length} function(s) as agent ${app.agent.agentId} on ${app.endpoint.url}\n`);
+      for (const impl of served) process.stdout.write(`  ${impl.interface.padEnd(24)} action ${impl.actionHash.slice(0, 12)}\n`);
+      if (app.endpoint.source === "dev server") {
+        process.stdout.write(`token: ${app.endpoint.token}\nPress Ctrl+C to stop.\n`);
+      }
+      await new Promise<void>((resolveStop) => {
+        const stop = (signal: string): void => {
+          logger.info(`${signal}: stopping`);
+          resolveStop();
+        };
+        process.once("SIGINT", () => stop("SIGINT"));
+        process.once("SIGTERM", () => stop("SIGTERM"));
+        void app.agent.closed.then((stopped) => {
+          if (stopped.error) logger.error(stopped.error.message);
+          resolveStop();
+        });
+      });
+      await app.stop();
+    });
+  return run;
+}
