@@ -4,13 +4,13 @@
  * client (`generated/api/rekuest.ts`), over HTTP (the runtime transport) and over the already open
  * graphql-ws socket. Durability on: every report is committed to SQLite (WAL) before it is acked.
  *
- *   node --import tsx bench/server/run.ts [--quick]
+ *   npm run build && node --import tsx bench/server/run.ts [--quick]
  *
  * Prints a markdown table; RESULTS.md holds a recorded run.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -33,11 +33,33 @@ const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
 // ------------------------------------------------------------------------------------------------ server
 
 const dataDir = mkdtempSync(join(tmpdir(), "arkitekt-bench-server-"));
-const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), "--import", "tsx", "bench/server/serve.ts", dataDir, JSON.stringify(TOKENS)], { stdio: ["ignore", "pipe", "inherit"] });
-const { url, echo } = await new Promise<{ url: string; echo: string }>((resolve, reject) => {
-  createInterface({ input: child.stdout! }).once("line", (line) => resolve(JSON.parse(line) as { url: string; echo: string }));
+const tokensFile = join(dataDir, "tokens.json");
+writeFileSync(tokensFile, JSON.stringify(TOKENS));
+// the server as users run it: the built CLI (`npm run build` first), in its own process
+const child = spawn(
+  process.execPath,
+  [...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), "bin/arkitekt-next.js", "server", "--port", "0", "--data", join(dataDir, "store"), "--tokens", tokensFile],
+  { stdio: ["ignore", "pipe", "inherit"] },
+);
+const url = await new Promise<string>((resolve, reject) => {
+  const lines = createInterface({ input: child.stdout! });
+  lines.on("line", (line) => {
+    const match = /GraphQL\s+(http:\/\/[^/\s]+)\/graphql/.exec(line);
+    if (match) resolve(match[1]!);
+  });
   child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
 });
+// the floor: a plain ws echo server, also in its own process
+const echoChild = spawn(
+  process.execPath,
+  [
+    "--input-type=module",
+    "-e",
+    `import { WebSocketServer } from "ws"; const s = new WebSocketServer({ host: "127.0.0.1", port: 0 }); s.on("connection", (ws) => ws.on("message", (d, b) => ws.send(d, { binary: b }))); s.on("listening", () => console.log(s.address().port));`,
+  ],
+  { stdio: ["ignore", "pipe", "inherit"] },
+);
+const echo = await new Promise<string>((resolve) => createInterface({ input: echoChild.stdout! }).once("line", (line) => resolve(`ws://127.0.0.1:${line.trim()}`)));
 const rssMb = () => {
   const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
@@ -304,6 +326,7 @@ agent.close();
 await http.close();
 await agentHttp.close();
 child.kill("SIGTERM");
+echoChild.kill("SIGTERM");
 await new Promise((resolve) => child.once("exit", resolve));
 rmSync(dataDir, { recursive: true, force: true });
 

@@ -11,6 +11,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import { AgentSocketServer } from "./agent-socket.js";
+import { coalesceWrites } from "./cork.js";
 import { TokenAuthority, ensureDevToken, tokenFromHeader, writeDevToken, type Identity } from "./auth.js";
 import { serveLegacyGraphqlWs, LEGACY_PROTOCOL } from "./graphql/legacy-ws.js";
 import { createDocumentCache } from "./graphql/document-cache.js";
@@ -99,7 +100,9 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   } catch (error) {
     throw new ServerStartError(
       `cannot open the store in ${options.dataDir}: ${(error as Error).message}`,
-      "check that the folder is writable and not used by another server version",
+      /locked|busy/i.test((error as Error).message)
+        ? "another arkitekt-next server is using this data folder: stop it, or pass another --data"
+        : "check that the folder is writable and holds a store of this arkitekt-next version",
       "ARKITEKT_SERVER_STORE",
     );
   }
@@ -142,6 +145,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     return auth.authenticate(token) ?? null;
   };
 
+  for (const wss of [agiWss, gqlWss, legacyWss]) wss.on("connection", (ws) => coalesceWrites(ws));
   const gqlWsServer = useServer<Record<string, unknown> | undefined, { identity: Identity }>(
     {
       schema,
