@@ -2,7 +2,7 @@
  * Benchmark of the runtime (issue 6): one call's round trip and throughput through the full
  * runtime (caller with typed adapter -> platform -> agent with validators and adapters -> back),
  * against the raw protocol in the same run and on the same server (a plain ws agent answering
- * ASSIGN with YIELD + COMPLETED, and a caller made of the generated `assign` + one `mytasks`
+ * ASSIGN with STARTED + YIELD + COMPLETED, and a caller made of the generated `assign` + one `mytasks`
  * subscription); then the per-call cost of validation + adapters alone, for small args and for a
  * list of 10,000 elements.
  *
@@ -105,6 +105,8 @@ async function rawAgent(): Promise<{ implementation: string; close(): void }> {
       if (frame.type === "INIT") resolve();
       else if (frame.type === "HEARTBEAT") ws.send('{"type":"HEARTBEAT_ANSWER"}');
       else if (frame.type === "ASSIGN") {
+        // The same frames a compliant agent sends (and our runtime does): STARTED, YIELD, COMPLETED.
+        ws.send(JSON.stringify({ type: "STARTED", id: randomUUID(), seq: ++seq, task: frame.task }));
         ws.send(JSON.stringify({ type: "YIELD", id: randomUUID(), seq: ++seq, task: frame.task, returns: { return0: frame.args.a + frame.args.b } }));
         ws.send(JSON.stringify({ type: "COMPLETED", id: randomUUID(), seq: ++seq, task: frame.task }));
       }
@@ -174,15 +176,11 @@ async function measure(call: (i: number) => Promise<unknown>) {
   return { ...stats(times), perSecond };
 }
 
-process.stderr.write("server up\n");
 const raw = await rawAgent();
-process.stderr.write("raw agent up\n");
 const rawClient = await rawCaller();
-process.stderr.write("raw caller up\n");
 const check = await rawClient.call(raw.implementation, { a: 2, b: 3 });
 if ((check as { return0: number }).return0 !== 5) throw new Error(`raw path broken: ${JSON.stringify(check)}`);
 
-process.stderr.write("raw ok\n");
 const agent = await connect({ url, token: "rt-agent", registry, force: true });
 const client = createClient({ url, token: "bench-caller" });
 const adapter = codecAdapter<{ a: number; b: number }, number>({ args: [["a", intCodec], ["b", intCodec]], returns: [intCodec] });
@@ -192,13 +190,19 @@ if ((await client.call({ implementation: rtImpl }, { a: 2, b: 3 }, { adapter }))
 // Alternate the two paths so drift (SQLite WAL growth, JIT) affects both alike.
 const rawRuns: Array<Awaited<ReturnType<typeof measure>>> = [];
 const rtRuns: Array<Awaited<ReturnType<typeof measure>>> = [];
+const agentOnlyRuns: Array<Awaited<ReturnType<typeof measure>>> = [];
+const callerOnlyRuns: Array<Awaited<ReturnType<typeof measure>>> = [];
 for (let round = 0; round < (quick ? 1 : 2); round++) {
   rawRuns.push(await measure((i) => rawClient.call(raw.implementation, { a: i, b: 1 })));
   rtRuns.push(await measure((i) => client.call({ implementation: rtImpl }, { a: i, b: 1 }, { adapter })));
+  agentOnlyRuns.push(await measure((i) => rawClient.call(rtImpl, { a: i, b: 1 })));
+  callerOnlyRuns.push(await measure((i) => client.call({ implementation: raw.implementation }, { a: i, b: 1 }, { adapter })));
 }
 const best = (runs: typeof rawRuns) => runs.reduce((a, b) => (b.p50 < a.p50 ? b : a));
 const rawBest = best(rawRuns);
 const rtBest = best(rtRuns);
+const agentOnly = best(agentOnlyRuns);
+const callerOnly = best(callerOnlyRuns);
 
 await client.close();
 await agent.close();
@@ -230,8 +234,10 @@ process.stdout.write(
     "",
     "| path | p50 | p99 | mean | calls/s |",
     "| --- | --- | --- | --- | --- |",
-    `| raw protocol (plain ws agent, generated assign + mytasks) | ${ms(rawBest.p50)} | ${ms(rawBest.p99)} | ${ms(rawBest.mean)} | ${rawBest.perSecond.toFixed(0)} |`,
+    `| raw protocol (plain ws agent: STARTED, YIELD, COMPLETED; generated assign + mytasks) | ${ms(rawBest.p50)} | ${ms(rawBest.p99)} | ${ms(rawBest.mean)} | ${rawBest.perSecond.toFixed(0)} |`,
     `| full runtime (connect + createClient.call with typed adapter) | ${ms(rtBest.p50)} | ${ms(rtBest.p99)} | ${ms(rtBest.mean)} | ${rtBest.perSecond.toFixed(0)} |`,
+    `| runtime agent, raw caller | ${ms(agentOnly.p50)} | ${ms(agentOnly.p99)} | ${ms(agentOnly.mean)} | ${agentOnly.perSecond.toFixed(0)} |`,
+    `| raw agent, runtime caller | ${ms(callerOnly.p50)} | ${ms(callerOnly.p99)} | ${ms(callerOnly.mean)} | ${callerOnly.perSecond.toFixed(0)} |`,
     "",
     `Runtime overhead at p50: ${overhead.toFixed(1)} % (target ≤ 20 %); throughput ratio ${(rtBest.perSecond / rawBest.perSecond).toFixed(2)}×.`,
     "",

@@ -326,7 +326,9 @@ export class ArkitektClient {
             first = false;
             ready();
           } else {
-            // Reconnected: fetch what happened while the stream was down.
+            // Reconnected: fetch what happened while the stream was down, and again once the
+            // resubscribed stream delivers (events between now and its registration).
+            this.#confirmed = false;
             void this.#catchUpAll();
           }
         });
