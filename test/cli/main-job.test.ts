@@ -1,0 +1,26 @@
+// `npm start` is the README's first command: it must run the whole loop and exit 0.
+import { spawnSync } from "node:child_process";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "..", "..");
+
+describe("npm start (scripts/main-job.mjs)", () => {
+  it("generates, serves the example app, calls every function and exits 0", () => {
+    const result = spawnSync(process.execPath, [join(root, "scripts", "main-job.mjs")], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1" },
+      timeout: 180_000,
+    });
+    expect(result.stderr).not.toContain("main job failed");
+    expect(result.status).toBe(0);
+    const out = result.stdout;
+    expect(out).toMatch(/functions\s+\["gradient","threshold","measure","average","tile","label_images","annotate"\]/);
+    expect(out).toMatch(/measure\(thresholded\)\s+\{"min":0,"max":1,/);
+    expect(out).toMatch(/tile\(image, 3\) yields\s+4/);
+    expect(out).toMatch(/tile progress\s+\[25,50,75,100\]/);
+    expect(out).toMatch(/measure\(missing image\)\s+"FAILED: .*no image with id no-such-image/);
+    expect(out).toContain("main job done");
+  });
+});

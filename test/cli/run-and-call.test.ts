@@ -1,0 +1,139 @@
+// The CLI as a user runs it: `run dev` serves the example app against an embedded platform it starts
+// itself, `call` finds that platform through the dev token file and calls the app's functions.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "..", "..");
+const bin = join(root, "bin", "arkitekt-next.js");
+const app = join(root, "examples", "app");
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1", ...env },
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("every command has --help", () => {
+  for (const command of [[], ["gen"], ["run"], ["run", "dev"], ["call"], ["server"]]) {
+    it(`prints usage for \`${["arkitekt-next", ...command].join(" ")} --help\``, () => {
+      const result = cli([...command, "--help"]);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/^Usage: arkitekt-next/);
+    });
+  }
+});
+
+describe("run dev and call against the embedded platform", () => {
+  let dataDir: string;
+  let child: ChildProcess;
+  let output = "";
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "arkitekt-cli-"));
+    child = spawn(process.execPath, [bin, "run", "dev", "--cwd", app, "--no-gen", "--data", dataDir], {
+      env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise<void>((resolveReady, reject) => {
+      const timer = setTimeout(() => reject(new Error(`run dev did not start serving:\n${output}`)), 50_000);
+      const poll = setInterval(() => {
+        if (/Press Ctrl\+C to stop/.test(output)) {
+          clearInterval(poll);
+          clearTimeout(timer);
+          resolveReady();
+        }
+      }, 50);
+      child.once("exit", (code) => {
+        clearInterval(poll);
+        clearTimeout(timer);
+        reject(new Error(`run dev exited with ${code}:\n${output}`));
+      });
+    });
+  });
+
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("lists every function of the example app it serves", () => {
+    for (const name of ["gradient", "threshold", "measure", "average", "tile", "label_images", "annotate"]) {
+      expect(output).toContain(`  ${name} `);
+    }
+    expect(output).toMatch(/started the embedded dev platform at http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it("calls a function by app/key with key=value args and prints its returns", () => {
+    const result = cli(["call", "--data", dataDir, "arkitekt-next-dev/gradient", "width=3", "height=2"]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const returns = JSON.parse(result.stdout) as { return0: { __identifier: string; object: string } };
+    expect(returns.return0.__identifier).toBe("@example/image");
+    expect(returns.return0.object).toMatch(/^img-\d+$/);
+  });
+
+  it("streams a generator's yields and its progress with --stream", () => {
+    const made = JSON.parse(cli(["call", "--data", dataDir, "arkitekt-next-dev/gradient", '{"width": 4, "height": 4}']).stdout) as {
+      return0: unknown;
+    };
+    const result = cli(["call", "--data", dataDir, "arkitekt-next-dev/tile", `image=${JSON.stringify(made.return0)}`, "size=2", "--stream"]);
+    expect(result.status).toBe(0);
+    const yields = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { return0: { __identifier: string } });
+    expect(yields).toHaveLength(4);
+    expect(yields.every((y) => y.return0.__identifier === "@example/image")).toBe(true);
+    expect(result.stderr).toContain("progress 100% tile 4 of 4");
+  });
+
+  it("refuses bad args naming the port, exit 1, no stack", () => {
+    const result = cli(["call", "--data", dataDir, "arkitekt-next-dev/gradient", "width=wide"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('port "width"');
+    expect(result.stderr).toContain("hint:");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("reports a failed task with the remote message", () => {
+    const result = cli(["call", "--data", dataDir, "arkitekt-next-dev/measure", 'image={"__identifier":"@example/image","object":"missing"}']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("no image with id missing");
+  });
+});
+
+describe("call without a platform", () => {
+  it("says where a platform comes from", () => {
+    const empty = mkdtempSync(join(tmpdir(), "arkitekt-cli-none-"));
+    try {
+      const result = cli(["call", "--cwd", empty, "app/add", "a=1"]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("error: no platform to call");
+      expect(result.stderr).toContain("hint: start one with `arkitekt-next run dev`");
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("names the missing half when only a URL is given", () => {
+    const result = cli(["call", "app/add"], { ARKITEKT_URL: "http://127.0.0.1:9" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("a URL was given but a token is missing");
+  });
+
+  it("refuses an action name it cannot read", () => {
+    const result = cli(["call", "not-an-action"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('cannot tell which action "not-an-action" names');
+  });
+});
