@@ -16,6 +16,7 @@ import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { AgentSocket } from "../../src/runtime/agent/agent.js";
+import { connect } from "../../src/runtime/agent/index.js";
 import { createClient, TaskFailedError } from "../../src/runtime/caller/index.js";
 import { implementAgent, ensureAgent } from "../../generated/api/rekuest.js";
 import { createGraphQLClient } from "../../src/runtime/transport/index.js";
@@ -119,6 +120,20 @@ describe("Python client interop", () => {
     peer.send(pythonAssign("32", "roundtrip", { ...pythonArgs, image: "img-1" }));
     const failed = await peer.next("FAILED", "32");
     expect((failed as { error: string }).error).toMatch(/port "image"/);
+  });
+
+  it("a Python caller's args pass our platform's port check and reach our agent's function intact", async () => {
+    const server = await startRuntimeServer();
+    cleanups.push(() => server.close());
+    const agent = await connect({ url: server.url, token: OTHER_TOKEN, registry });
+    cleanups.push(() => agent.close());
+    const client = createClient({ url: server.url, token: CALLER_TOKEN });
+    cleanups.push(() => client.close());
+    // The args travel verbatim (no adapter): exactly what postman.py put into `assign(args: ...)`.
+    const returns = await client.call(agent.implementations.roundtrip!.actionHash, pythonArgs);
+    expect(returns.return3).toBe("2024-05-06T07:08:09.123Z");
+    expect(returns.return4).toBe("Green");
+    expect(returns.return10).toEqual(pythonArgs.images);
   });
 
   it("our caller follows a task served by a Python-shaped agent (legacy REGISTER with mode, Progress 0 when queued)", async () => {
