@@ -105,6 +105,20 @@ function normalizeLevel(level: unknown): string {
   return (LOG_LEVELS as readonly string[]).includes(text) ? text : "INFO";
 }
 
+/** Args deeper than this are refused before anything walks them recursively. */
+const MAX_ARGS_DEPTH = 64;
+
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current as object)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Ports as stored: the definition's `args`/`returns` JSON. */
 export function definitionOf(action: ActionRow): DefinitionInputLike {
   return JSON.parse(action.definition) as DefinitionInputLike;
@@ -636,6 +650,9 @@ export class Platform {
       throw new PlatformError("You need to provide either action, actionHash, implementation, or agent + interface to assign a task");
     }
     const args = input.args ?? {};
+    if (nestedDeeperThan(args, MAX_ARGS_DEPTH)) {
+      throw new PlatformError(`Invalid args for action "${action.key}": nested deeper than ${MAX_ARGS_DEPTH} levels`, "INVALID_ARGS");
+    }
     const verdict = validateWireArgs(this.portsOf(action), args);
     if (!verdict.ok) throw new PlatformError(`Invalid args for action "${action.key}": ${verdict.message}`, "INVALID_ARGS");
 
@@ -771,6 +788,7 @@ export class Platform {
 
   /** Ends a task (terminal kind); false when it was already done. Publishes. */
   private finish(task: TaskRow, kind: TaskEventKind, message: string | null, now: number): boolean {
+    if (task.is_done) return false;
     const changed = this.store.setTaskDone(task.id, kind, message, now);
     if (!changed) return false;
     this.store.deleteOutboxOfTask(task.id);
@@ -779,10 +797,9 @@ export class Platform {
       clearTimeout(timer);
       this.autoInterruptTimers.delete(task.id);
     }
-    const updated = this.store.task(task.id)!;
+    const updated: TaskRow = { ...task, latest_event_kind: kind, is_done: 1, status_message: message, updated_at: now, finished_at: now };
     this.recordEvent(updated, kind, { message }, now);
     this.publish({ type: "taskUpdate", task: updated });
-    this.log.debug(`task ${task.id} -> ${kind}`);
     return true;
   }
 
@@ -796,6 +813,7 @@ export class Platform {
     const returns = fields.returns === undefined || fields.returns === null ? null : JSON.stringify(fields.returns);
     const progress = typeof fields.progress === "number" ? Math.round(fields.progress) : null;
     const event = this.store.insertEvent(task.id, kind, fields.message ?? null, progress, returns, fields.level ?? "INFO", now);
+    if (kind !== "LOG" && kind !== "PROGRESS" && kind !== "YIELD") this.log.debug(`task ${task.id} -> ${kind}${event.message ? ` (${event.message})` : ""}`);
     const key = this.callerKey(task.caller_id);
     const links = key === undefined ? undefined : this.linksByIdentity.get(key);
     if (links && links.size > 0) {
@@ -876,8 +894,8 @@ export class Platform {
           break;
       }
     });
-    if (type === "STARTED" || type === "PAUSED" || type === "RESUMED") {
-      this.publish({ type: "taskUpdate", task: this.store.task(task.id)! });
+    if ((type === "STARTED" || type === "PAUSED" || type === "RESUMED") && !task.is_done) {
+      this.publish({ type: "taskUpdate", task: { ...task, latest_event_kind: type, updated_at: now } });
     }
     return { ok: true, ack };
   }

@@ -349,6 +349,7 @@ export class Store {
     return this.db.prepare("UPDATE agent SET last_seen = ? WHERE id = ? AND lease_epoch = ?").run(now, id, epoch).changes === 1;
   }
   deleteAgent(id: number): void {
+    this.implementationCache.clear();
     this.batch();
     this.db.prepare("UPDATE task SET agent_id = NULL WHERE agent_id = ?").run(id);
     this.batch();
@@ -383,8 +384,17 @@ export class Store {
 
   // actions and implementations -----------------------------------------------------------------
 
+  // Actions and implementations change only through register calls: reads are cached.
+  private readonly actionCache = new Map<number, ActionRow>();
+  private readonly implementationCache = new Map<number, ImplementationRow>();
+
   action(id: number): ActionRow | undefined {
-    return this.s.actionById.get(id);
+    let row = this.actionCache.get(id);
+    if (!row) {
+      row = this.s.actionById.get(id);
+      if (row) this.actionCache.set(id, row);
+    }
+    return row;
   }
   actionByKey(org: string, app: string, key: string, version: string): ActionRow | undefined {
     return this.s.actionByKey.get(org, app, key, version);
@@ -402,10 +412,16 @@ export class Store {
   }
   updateAction(row: Omit<ActionRow, "org" | "app" | "key" | "version" | "defined_at">): void {
     this.batch();
+    this.actionCache.delete(row.id);
     this.s.updateAction.run(row);
   }
   implementation(id: number): ImplementationRow | undefined {
-    return this.s.implementationById.get(id);
+    let row = this.implementationCache.get(id);
+    if (!row) {
+      row = this.s.implementationById.get(id);
+      if (row) this.implementationCache.set(id, row);
+    }
+    return row;
   }
   implementationByInterface(agentId: number, iface: string): ImplementationRow | undefined {
     return this.s.implementationByInterface.get(agentId, iface);
@@ -426,10 +442,12 @@ export class Store {
   }
   updateImplementation(row: Pick<ImplementationRow, "id" | "action_id" | "params" | "effect" | "needs_token" | "dependencies">): void {
     this.batch();
+    this.implementationCache.delete(row.id);
     this.s.updateImplementation.run(row);
   }
   deleteImplementation(id: number): void {
     this.batch();
+    this.implementationCache.delete(id);
     this.s.deleteImplementation.run(id);
   }
 
@@ -444,7 +462,17 @@ export class Store {
   insertTask(row: NewTask): TaskRow {
     this.batch();
     const info = this.s.insertTask.run(row);
-    return this.task(Number(info.lastInsertRowid))!;
+    // the row as stored, without reading it back
+    return {
+      ...row,
+      id: Number(info.lastInsertRowid),
+      is_done: 0,
+      latest_event_kind: "STARTED",
+      latest_instruct_kind: "ASSIGN",
+      status_message: null,
+      updated_at: row.created_at,
+      finished_at: null,
+    };
   }
   openTasksOfAgent(agentId: number): TaskRow[] {
     return this.s.openTasksOfAgent.all(agentId);
