@@ -271,7 +271,10 @@ export async function startTask(
   return { task, assign: frame };
 }
 
-/** An action with one port of each structured kind (wire formats of definitions-and-values.md). */
+/**
+ * An action with one port of each structured kind (wire formats of definitions-and-values.md). Port keys are
+ * words an error message would not contain by chance, so "the error names the port" is a real check.
+ */
 export const INSPECT: ImplementationInput = {
   interface: "inspect",
   effect: "NONE",
@@ -279,8 +282,8 @@ export const INSPECT: ImplementationInput = {
     "inspect",
     "Inspect",
     [
-      { key: "values", kind: "LIST", nullable: false, children: [{ key: "item", kind: "INT", nullable: false }] },
-      { key: "table", kind: "DICT", nullable: false, children: [{ key: "value", kind: "FLOAT", nullable: false }] },
+      { key: "samples", kind: "LIST", nullable: false, children: [{ key: "item", kind: "INT", nullable: false }] },
+      { key: "weights", kind: "DICT", nullable: false, children: [{ key: "value", kind: "FLOAT", nullable: false }] },
       {
         key: "either",
         kind: "UNION",
@@ -291,7 +294,7 @@ export const INSPECT: ImplementationInput = {
         ],
       },
       {
-        key: "point",
+        key: "origin",
         kind: "MODEL",
         identifier: "point",
         nullable: false,
@@ -301,8 +304,8 @@ export const INSPECT: ImplementationInput = {
         ],
       },
       { key: "image", kind: "STRUCTURE", identifier: "@mikro/image", nullable: false },
-      { key: "when", kind: "DATE", nullable: false },
-      { key: "flag", kind: "BOOL", nullable: false },
+      { key: "taken_at", kind: "DATE", nullable: false },
+      { key: "enabled", kind: "BOOL", nullable: false },
     ],
     [],
   ),
@@ -310,11 +313,11 @@ export const INSPECT: ImplementationInput = {
 
 /** Args that fit INSPECT's ports. */
 export const INSPECT_ARGS = {
-  values: [1, 2, 3],
-  table: { a: 1.5, b: 2 },
+  samples: [1, 2, 3],
+  weights: { a: 1.5, b: 2 },
   either: { __use: 1, __value: "text" },
-  point: { __identifier: "point", x: 1, y: 2.5 },
+  origin: { __identifier: "point", x: 1, y: 2.5 },
   image: { __identifier: "@mikro/image", object: "img-1" },
-  when: "2024-01-01T12:00:00Z",
-  flag: true,
+  taken_at: "2024-01-01T12:00:00Z",
+  enabled: true,
 } as const;

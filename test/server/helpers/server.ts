@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { startServer, type ServerHandle, type ServerOptions } from "../../../src/server/index.js";
 import { AgentSocket, type AgentSocketOptions, type Frame, type RegisterOptions } from "./agent-socket.js";
 import { graphqlData, graphqlErrors, graphqlRequest, type GraphQLResponse, type Variables } from "./graphql.js";
@@ -118,6 +118,26 @@ export function useTestServer(options: TestServerOptions = {}): () => TestServer
   });
   return () => {
     if (!current) throw new Error("no test server is running (useTestServer starts one per test)");
+    return current;
+  };
+}
+
+/**
+ * Like `useTestServer`, but one server for every test of the enclosing describe (beforeAll / afterAll):
+ * only for tests that leave no state the others could see (e.g. refused operations).
+ */
+export function useSharedTestServer(options: TestServerOptions = {}): () => TestServer {
+  let current: TestServer | undefined;
+  beforeAll(async () => {
+    current = await startTestServer(options);
+  });
+  afterAll(async () => {
+    const server = current;
+    current = undefined;
+    await server?.close();
+  });
+  return () => {
+    if (!current) throw new Error("no shared test server is running (useSharedTestServer starts one per describe)");
     return current;
   };
 }
