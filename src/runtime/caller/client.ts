@@ -165,7 +165,9 @@ export class ArkitektClient {
     this.#closed = true;
     this.#subscriptionAbort.abort();
     for (const fail of [...this.#waiting]) fail(new AssignError("(pending call)", "the client was closed while the call was waiting for its task"));
-    await this.#platform.close();
+    await this.#platform.close().catch((error: unknown) => {
+      this.#logger.debug(`closing the platform connection: ${describeError(error)}`);
+    });
   }
 
   // -------------------------------------------------------------------------------------------
