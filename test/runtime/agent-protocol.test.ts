@@ -179,6 +179,12 @@ describe("agent protocol against a scripted platform", () => {
     expect(second.frames[0]).toMatchObject({ type: "REGISTER", session_id: "session-1" });
   });
 
+  it("a socket silent for idleTimeoutMs is presumed dead and replaced (same session)", async () => {
+    const { platform } = await setup({ idleTimeoutMs: 200 });
+    const second = await platform.accept();
+    expect(second.frames[0]).toMatchObject({ type: "REGISTER", session_id: "session-1" });
+  });
+
   it("4004 on the first connect stops with a message that suggests force", async () => {
     const platform = await ScriptedPlatform.start();
     cleanups.push(() => platform.close());
