@@ -27,15 +27,71 @@ export function codecAdapter<A extends Record<string, unknown>, R>(spec: CodecAd
         if (!known.has(key)) throw new PortValueError(key, "is not a port of this action (unknown key)");
       }
       const present = spec.args.filter(([key]) => args[key] !== undefined);
-      const values = await Promise.all(present.map(([key, codec]) => shrinkValue(codec, args[key], key)));
+      const values = await Promise.all(present.map(([key, codec]) => shrinkPort(codec, args[key], key)));
       return Object.fromEntries(present.map(([key], i) => [key, values[i]]));
     },
     async decodeReturns(returns) {
       if (spec.returns.length === 0) return undefined as R;
-      const values = await Promise.all(spec.returns.map((codec, i) => expandValue(codec, returns[`return${i}`], `return${i}`)));
+      const values = await Promise.all(spec.returns.map((codec, i) => expandPort(codec, returns[`return${i}`], `return${i}`)));
       return (spec.returns.length === 1 ? values[0] : values) as R;
     },
   };
+}
+
+// Fast paths for the common heavy case, scalars and lists/dicts of scalars: checked in one
+// synchronous loop instead of one promise per element; everything else (structures, dates, enums,
+// models, unions) goes through the shared codec walkers.
+
+const SCALAR_CHECKS: Partial<Record<Codec["kind"], [(value: unknown) => boolean, string]>> = {
+  INT: [(v) => Number.isInteger(v), "an integer"],
+  FLOAT: [(v) => typeof v === "number" && Number.isFinite(v), "a finite number"],
+  STRING: [(v) => typeof v === "string", "a string"],
+  BOOL: [(v) => typeof v === "boolean", "a boolean"],
+};
+
+function scalarCheck(codec: Codec): [(value: unknown) => boolean, string] | undefined {
+  const check = SCALAR_CHECKS[codec.kind];
+  if (!check || !codec.nullable) return check;
+  return [(v) => v === null || v === undefined || check[0](v), `${check[1]} or null`];
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function shrinkPort(codec: Codec, value: unknown, path: string): Promise<unknown> | unknown {
+  if (value === null || value === undefined) return shrinkValue(codec, value, path);
+  const own = scalarCheck(codec);
+  if (own) {
+    if (!own[0](value)) throw new PortValueError(path, `expected ${own[1]}, got ${describeValue(value)}`);
+    return value;
+  }
+  if ((codec.kind === "LIST" || codec.kind === "DICT") && scalarCheck(codec.child)) {
+    const [check, expected] = scalarCheck(codec.child)!;
+    if (codec.kind === "LIST" && Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (!check(item)) throw new PortValueError(`${path}[${i}]`, `expected ${expected}, got ${describeValue(item)}`);
+      }
+      return value.map((item: unknown) => (item === undefined ? null : item));
+    }
+    if (codec.kind === "DICT" && value !== null && typeof value === "object" && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype) {
+      for (const [key, item] of Object.entries(value)) {
+        if (!check(item)) throw new PortValueError(`${path}.${key}`, `expected ${expected}, got ${describeValue(item)}`);
+      }
+      return value;
+    }
+  }
+  return shrinkValue(codec, value, path);
+}
+
+function expandPort(codec: Codec, value: unknown, path: string): Promise<unknown> | unknown {
+  if (value === null || value === undefined) return expandValue(codec, value, path);
+  if (SCALAR_CHECKS[codec.kind]) return value;
+  if ((codec.kind === "LIST" || codec.kind === "DICT") && SCALAR_CHECKS[codec.child.kind] && !codec.child.nullAsUndefined) return value;
+  return expandValue(codec, value, path);
 }
 
 /**
