@@ -14,6 +14,9 @@ export type HubEvent =
 
 type Listener = (event: HubEvent) => void;
 
+/** Events a subscriber may leave unread before its subscription is ended. */
+export const MAX_BUFFERED = 100_000;
+
 export class Hub {
   private readonly listeners = new Set<Listener>();
 
@@ -44,7 +47,12 @@ export class Hub {
         const w = wake;
         wake = null;
         w({ value, done: false });
-      } else buffer.push(value);
+      } else {
+        buffer.push(value);
+        // a subscriber that stopped reading must not hold the server's memory: end it; the client
+        // sees the subscription complete and catches up through task.events after resubscribing
+        if (buffer.length > MAX_BUFFERED) finish();
+      }
     };
     this.listeners.add(listener);
     const finish = (): IteratorResult<T> => {
