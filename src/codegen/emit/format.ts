@@ -52,46 +52,59 @@ export async function formatFiles(files: ReadonlyArray<GeneratedFile & { splices
   return out;
 }
 
-/** Below this many uncached sources, formatting stays on the main thread (a worker costs a prettier load). */
-const PARALLEL_THRESHOLD = 16;
-
 /**
- * Formats many sources: cached ones from the cache, the rest split over worker threads when there
- * are enough of them (each worker loads prettier once), else on this thread. Same output either way.
+ * Prettier on worker threads, for cold runs of large projects: created before extraction starts
+ * (each worker loads prettier meanwhile), fed module by module as files are extracted, so
+ * formatting overlaps with reading the project. Output is the same as `formatTypeScript`.
  */
-export async function formatMany(sources: readonly string[]): Promise<string[]> {
-  const results: Array<string | undefined> = sources.map((s) => cache.get(s));
-  const todo = sources.map((s, i) => ({ s, i })).filter(({ i }) => results[i] === undefined);
-  const workerUrl = new URL("./format-worker.js", import.meta.url);
-  const workers = Math.min(2, Math.max(1, availableParallelism()));
-  if (todo.length >= PARALLEL_THRESHOLD && workers > 1 && existsSync(fileURLToPath(workerUrl))) {
-    const chunks = Array.from({ length: workers }, (_, w) => todo.filter((_, k) => k % workers === w));
-    const formatted = await Promise.all(chunks.map((chunk) => formatInWorker(workerUrl, chunk.map((c) => c.s))));
-    chunks.forEach((chunk, w) =>
-      chunk.forEach(({ s, i }, k) => {
-        const out = formatted[w]![k]!;
-        cache.set(s, out);
-        results[i] = out;
-      }),
-    );
-  } else {
-    for (const { s, i } of todo) results[i] = await formatTypeScript(s);
-  }
-  return results as string[];
-}
+export class FormatPool {
+  private readonly workers: Worker[] = [];
+  private readonly waiting = new Map<number, { source: string; resolve: (text: string) => void; reject: (error: Error) => void }>();
+  private next = 0;
 
-function formatInWorker(url: URL, sources: string[]): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(url, { execArgv: [] });
-    worker.once("message", (message: { results?: string[]; error?: string }) => {
-      void worker.terminate();
-      if (message.error !== undefined) reject(new Error(`formatting generated code failed: ${message.error}`));
-      else resolve(message.results!);
+  /**
+   * A pool, or undefined when workers are unavailable (sources run from TypeScript, one CPU, or
+   * `ARKITEKT_GEN_WORKERS=0`/`1`).
+   */
+  static create(size = Number(process.env.ARKITEKT_GEN_WORKERS ?? Math.min(2, availableParallelism()))): FormatPool | undefined {
+    const url = new URL("./format-worker.js", import.meta.url);
+    if (size < 2 || url.protocol !== "file:" || !existsSync(fileURLToPath(url))) return undefined;
+    return new FormatPool(url, size);
+  }
+
+  private constructor(url: URL, size: number) {
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(url, { execArgv: [] });
+      worker.unref();
+      worker.on("message", (message: { id: number; result?: string; error?: string }) => {
+        const job = this.waiting.get(message.id);
+        if (!job) return;
+        this.waiting.delete(message.id);
+        if (message.error !== undefined) job.reject(new Error(`formatting generated code failed: ${message.error}`));
+        else {
+          cache.set(job.source, message.result!);
+          job.resolve(message.result!);
+        }
+      });
+      worker.on("error", (error) => {
+        for (const job of this.waiting.values()) job.reject(error);
+        this.waiting.clear();
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  format(source: string): Promise<string> {
+    const hit = cache.get(source);
+    if (hit !== undefined) return Promise.resolve(hit);
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { source, resolve, reject });
+      this.workers[id % this.workers.length]!.postMessage({ id, source });
     });
-    worker.once("error", (error) => {
-      void worker.terminate();
-      reject(error);
-    });
-    worker.postMessage({ id: 0, sources });
-  });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
 }

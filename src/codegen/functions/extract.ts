@@ -77,8 +77,11 @@ export class FunctionExtractor {
     }
   }
 
-  /** Scans the project and returns every registered function, or the diagnostics. */
-  extract(): ExtractResult {
+  /**
+   * Scans the project and returns every registered function, or the diagnostics. `onFile` is
+   * called for each file with functions as soon as it is done (emitters start early with it).
+   */
+  extract(onFile?: (file: string, functions: readonly ExtractedFunction[]) => void): ExtractResult {
     const program = this.project.getProgram().compilerObject;
     const checker = program.getTypeChecker();
     const functions: ExtractedFunction[] = [];
@@ -96,7 +99,10 @@ export class FunctionExtractor {
         this.cache.set(sf.fileName, result);
       }
       diagnostics.push(...result.diagnostics);
-      if (result.functions.length > 0) byFile.push({ file: resolve(sf.fileName), functions: result.functions });
+      if (result.functions.length > 0) {
+        byFile.push({ file: resolve(sf.fileName), functions: result.functions });
+        onFile?.(resolve(sf.fileName), result.functions);
+      }
       for (const fn of result.functions) {
         const iface = fn.implementation.interface;
         const first = seen.get(iface);

@@ -3,12 +3,22 @@
  * emit definitions.json and the registry. Keep one `FunctionsStage` alive for `--watch`: it holds
  * the ts-morph Project and re-reads only changed files.
  */
-import { emitDefinitions, hashImplementations, registryModulePath, renderRegistryIndex, renderRegistryModule } from "../emit/registry.js";
-import { applySplices, formatFiles, formatMany } from "../emit/format.js";
+import {
+  emitDefinitions,
+  hashImplementations,
+  registryModulePath,
+  renderRegistryIndex,
+  renderRegistryModule,
+  type PendingFile,
+} from "../emit/registry.js";
+import { FormatPool, applySplices, formatFiles, formatTypeScript } from "../emit/format.js";
 import type { GeneratedFile, Logger, StageResult } from "../types.js";
 import type { ExtractedFunction } from "./model.js";
 import { silentLogger } from "../types.js";
 import { FunctionExtractor } from "./extract.js";
+
+/** Projects with at least this many source files format on worker threads in a cold run. */
+const POOL_THRESHOLD = 16;
 
 export { FunctionExtractor, type ExtractResult, type ExtractorOptions } from "./extract.js";
 export type { ExtractedFunction, PortNode, TsForm, TypeRef, ExtractedArg } from "./model.js";
@@ -45,28 +55,55 @@ export class FunctionsStage {
 
   async run(): Promise<StageResult & { functionCount: number }> {
     const started = performance.now();
-    const { functions, diagnostics, byFile } = this.extractor.extract();
+    const options = { cwd: this.extractor.projectDir, out: this.out, command: this.options.command ?? "arkitekt-next gen" };
+    // A cold run of a large project formats on worker threads, overlapping with extraction.
+    const pool =
+      this.modules.size === 0 && this.extractor.project.getSourceFiles().length >= POOL_THRESHOLD ? FormatPool.create() : undefined;
+    const early = new Map<string, { functions: readonly ExtractedFunction[]; path: string; pending: PendingFile; formatted: Promise<string> }>();
+    const render = (file: string, fns: readonly ExtractedFunction[]) => {
+      const path = registryModulePath(file, options);
+      const pending = renderRegistryModule(fns, `${options.cwd}/${path}`, options);
+      const formatted = pool ? pool.format(pending.content) : formatTypeScript(pending.content);
+      formatted.catch(() => undefined); // awaited below; a failure surfaces there
+      early.set(file, { functions: fns, path, pending, formatted });
+    };
+    let extraction: ReturnType<FunctionExtractor["extract"]>;
+    try {
+      extraction = this.extractor.extract(
+        pool
+          ? (file, fns) => {
+              if (this.modules.get(file)?.functions !== fns) render(file, fns);
+            }
+          : undefined,
+      );
+    } catch (error) {
+      await pool?.close();
+      throw error;
+    }
+    const { functions, diagnostics, byFile } = extraction;
     const extracted = performance.now();
     this.logger.debug(`functions: extracted ${functions.length} in ${Math.round(extracted - started)} ms`);
-    if (diagnostics.length > 0) return { files: [], diagnostics, functionCount: functions.length };
-    const options = { cwd: this.extractor.projectDir, out: this.out, command: this.options.command ?? "arkitekt-next gen" };
-    const modules = new Map<string, { functions: readonly ExtractedFunction[]; file: GeneratedFile }>();
-    const pending: Array<{ file: string; functions: readonly ExtractedFunction[]; path: string; content: string; splices?: Record<string, string> }> = [];
-    for (const { file, functions: fns } of byFile) {
-      const cached = this.modules.get(file);
-      if (cached && cached.functions === fns) {
-        modules.set(file, cached);
-        continue;
-      }
-      const path = registryModulePath(file, options);
-      modules.set(file, { functions: fns, file: { path, content: "" } });
-      pending.push({ ...renderRegistryModule(fns, `${options.cwd}/${path}`, options), file, functions: fns, path });
+    if (diagnostics.length > 0) {
+      await pool?.close();
+      return { files: [], diagnostics, functionCount: functions.length };
     }
-    const formatted = await formatMany(pending.map((p) => p.content));
-    pending.forEach((p, i) => {
-      modules.set(p.file, { functions: p.functions, file: { path: p.path, content: applySplices(formatted[i]!, p.splices) } });
-    });
-    const rendered = pending.length;
+    const modules = new Map<string, { functions: readonly ExtractedFunction[]; file: GeneratedFile }>();
+    let rendered = 0;
+    try {
+      for (const { file, functions: fns } of byFile) {
+        const cached = this.modules.get(file);
+        if (cached && cached.functions === fns) {
+          modules.set(file, cached);
+          continue;
+        }
+        if (early.get(file)?.functions !== fns) render(file, fns);
+        const job = early.get(file)!;
+        modules.set(file, { functions: fns, file: { path: job.path, content: applySplices(await job.formatted, job.pending.splices) } });
+        rendered++;
+      }
+    } finally {
+      await pool?.close();
+    }
     this.modules = modules;
     const moduleFiles = [...modules.values()].map((m) => m.file);
     const ordered = [...modules.values()].flatMap((m) => m.functions);
