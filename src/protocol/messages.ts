@@ -116,7 +116,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const id = z.string().default(() => randomUUID());
 const taskId = z.string();
-const seq = z.number().int().optional();
+// Released Python agents (v2.1.2) send `"seq": null` on every report (pydantic model_dump_json).
+const seq = z.number().int().nullable().optional();
 /** A JSON object keyed by port key (`args`, `returns`). */
 const portValues = z.record(z.string(), z.unknown());
 

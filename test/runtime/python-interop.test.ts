@@ -175,9 +175,8 @@ describe("Python client interop", () => {
     })();
     const assignFrame = await waitFor("ASSIGN", () => inbox.find((f) => f.type === "ASSIGN"));
     const task = assignFrame.task as string;
-    // model_dump_json() also writes `"seq": null`, which src/protocol refuses today (PROGRESS.seq:
-    // expected number, received null -> close 3003): reported to the protocol owner; sent without it here.
-    const event = (frame: Record<string, unknown>) => ws.send(JSON.stringify({ id: randomUUID(), ...frame }));
+    // model_dump_json() writes every field, `"seq": null` included (regression: it used to close 3003).
+    const event = (frame: Record<string, unknown>) => ws.send(JSON.stringify({ id: randomUUID(), seq: null, ...frame }));
     // actors/functional.py: Progress(progress=0) when queued, then one Yield per item, then Completed.
     event({ type: "PROGRESS", task, progress: 0, message: null });
     event({ type: "YIELD", task, returns: { return0: "a" } });

@@ -24,6 +24,14 @@ describe("parseFromAgent", () => {
     expect(result.ok).toBe(true);
   });
 
+  it("accepts the null seq that released Python agents send on every report", () => {
+    for (const type of ["STARTED", "PROGRESS", "YIELD", "COMPLETED"]) {
+      const result = parseFromAgent({ type, task: "1", seq: null });
+      expect(result.ok, type).toBe(true);
+    }
+    expect(parseFromAgent({ type: "COMPLETED", task: "1", seq: "7" }).ok).toBe(false);
+  });
+
   it("refuses an unknown REGISTER field and names it", () => {
     const result = parseFromAgent({ type: "REGISTER", token: "t", colour: "red" });
     expect(result.ok).toBe(false);
