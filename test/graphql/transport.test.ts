@@ -184,4 +184,13 @@ describe("generated subscriptions over graphql-ws", () => {
     await local.close();
     expect(await pending).toEqual({ value: undefined, done: true });
   });
+
+  it("closes without error while the subscription socket is still connecting", async () => {
+    const local = createGraphQLClient({ url: server.url, token: TOKEN });
+    const iterator = ticks(local, { count: 1000, intervalMs: 5 });
+    const first = iterator.next();
+    await iterator.return?.();
+    await expect(local.close()).resolves.toBeUndefined();
+    expect(await first).toEqual({ value: undefined, done: true });
+  });
 });

@@ -341,7 +341,14 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
       for (const finish of [...active]) finish();
       const pending = wsClient;
       wsClient = undefined;
-      if (pending) await (await pending.catch(() => undefined))?.dispose();
+      const ws = pending ? await pending.catch(() => undefined) : undefined;
+      try {
+        await ws?.dispose();
+      } catch (error) {
+        // graphql-ws rejects dispose() with its own 1000 close when the socket never connected:
+        // closing is done either way, so that is not the caller's problem.
+        logger?.debug(`graphql-ws: dispose: ${isCloseLike(error) ? `${error.code} ${error.reason ?? ""}` : String(error)}`);
+      }
     },
   };
 }
