@@ -132,3 +132,18 @@ export type {
   TaskEventData,
   CodecAdapterSpec,
 } from "./runtime/index.js";
+
+// ---------------------------------------------------------------------------------------------
+// GraphQL transport: what users' generated clients (`generated/api/*.ts`) import from here.
+// ---------------------------------------------------------------------------------------------
+export { createGraphQLClient, GraphQLRequestError, GraphQLTransportError } from "./runtime/transport/index.js";
+export type {
+  GraphQLClient,
+  GraphQLClientOptions,
+  GraphQLOperation,
+  GraphQLErrorEntry,
+  ReconnectOptions as GraphQLReconnectOptions,
+  RequestOptions,
+  SubscribeOptions,
+  TransportLogger,
+} from "./runtime/transport/index.js";

@@ -53,6 +53,30 @@ export const project = register(function project(volume: Volume, axis: Axis = Ax
   return new Volume(volume.id + ":" + axis + slices.join(","));
 });
 `,
+  // The app also calls the platform through its own generated GraphQL client, which imports the
+  // transport from the installed package ("arkitekt-next", the default clientImport).
+  "codegen.yml": `schema: node_modules/arkitekt-next/schemas/rekuest.graphql
+documents: graphql/*.graphql
+generates:
+  generated/api/rekuest.ts:
+    plugins: [typescript-operations, typed-document-node, arkitekt-next]
+`,
+  "graphql/agents.graphql": `query MyAgents {
+  agents {
+    id
+    name
+    connected
+  }
+}
+`,
+  "src/platform.ts": `import { createGraphQLClient } from "arkitekt-next";
+import { myAgents } from "../generated/api/rekuest.js";
+
+export async function agentNames(url: string, token: string): Promise<string[]> {
+  const agents = await myAgents(createGraphQLClient({ url, token }));
+  return agents.map((agent) => agent.name);
+}
+`,
   "run.ts": `import { registry } from "./generated/registry.js";
 const entry = registry.entries["project"]!;
 const args = await entry.expandArgs(entry.parseArgs({ volume: { __identifier: "@user/volume", object: "v1" }, axis: "Y" }));
@@ -84,6 +108,7 @@ describe("a user app with arkitekt-next installed", () => {
     expect(gen.status).toBe(0);
     expect(gen.stdout).toContain("wrote generated/registry.ts");
     expect(existsSync(join(app, "generated/definitions.json"))).toBe(true);
+    expect(gen.stdout).toContain("wrote generated/api/rekuest.ts");
 
     const tsc = spawnSync(process.execPath, [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(app, "tsconfig.json")], { encoding: "utf8" });
     expect(`${tsc.stdout}${tsc.stderr}`).toBe("");
