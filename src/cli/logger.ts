@@ -9,15 +9,26 @@ export interface CliLogger {
   error(message: string): void;
 }
 
-export function cliLogger(prefix: string, verbose = false, out: NodeJS.WriteStream = process.stderr): CliLogger {
-  const colour = Boolean(out.isTTY) && !process.env.NO_COLOR;
-  const paint = (code: number, text: string): string => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
+export interface CliLoggerOptions {
+  /** Print debug lines. */
+  verbose?: boolean;
+  /** Where info lines go (default stderr, so stdout stays for results). */
+  info?: NodeJS.WriteStream;
+  /** Write error messages as they are, without the prefix (for pre-formatted diagnostics). */
+  plainErrors?: boolean;
+}
+
+export function cliLogger(prefix: string, options: CliLoggerOptions = {}): CliLogger {
+  const err = process.stderr;
+  const infoOut = options.info ?? err;
+  const paint = (out: NodeJS.WriteStream, code: number, text: string): string =>
+    out.isTTY && !process.env.NO_COLOR ? `\u001b[${code}m${text}\u001b[0m` : text;
   return {
     debug: (m) => {
-      if (verbose) out.write(`${paint(90, prefix)} ${m}\n`);
+      if (options.verbose) err.write(`${paint(err, 90, prefix)} ${m}\n`);
     },
-    info: (m) => out.write(`${paint(36, prefix)} ${m}\n`),
-    warn: (m) => out.write(`${paint(33, `${prefix} warning`)} ${m}\n`),
-    error: (m) => out.write(`${paint(31, `${prefix} error`)} ${m}\n`),
+    info: (m) => infoOut.write(`${paint(infoOut, 36, prefix)} ${m}\n`),
+    warn: (m) => err.write(`${paint(err, 33, `${prefix} warning`)} ${m}\n`),
+    error: (m) => err.write(options.plainErrors ? `${m}\n` : `${paint(err, 31, `${prefix} error`)} ${m}\n`),
   };
 }

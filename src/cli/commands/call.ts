@@ -100,7 +100,7 @@ Examples:
           "start one with `arkitekt-next run dev` (or `arkitekt-next server`) in this directory, or pass --url and --token",
         );
       }
-      const logger = cliLogger("call", options.verbose ?? false);
+      const logger = cliLogger("call", { verbose: options.verbose ?? false });
       const { createClient, TaskFailedError, AssignError } = await import("../../index.js");
       const client = createClient({ url: endpoint.url, token: endpoint.token });
       const callOptions = {

@@ -4,6 +4,7 @@
  */
 import { Command } from "commander";
 import { ReportedError } from "../errors.js";
+import { cliLogger } from "../logger.js";
 import type { GenerateResult, Logger } from "../../codegen/index.js";
 
 export interface GenCommandOptions {
@@ -14,21 +15,8 @@ export interface GenCommandOptions {
   verbose?: boolean;
 }
 
-function cliLogger(verbose: boolean): Logger {
-  const colour = process.stderr.isTTY && !process.env.NO_COLOR;
-  const paint = (code: number, text: string): string => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
-  return {
-    debug: (m) => {
-      if (verbose) process.stderr.write(`${paint(90, "gen")} ${m}\n`);
-    },
-    info: (m) => process.stdout.write(`${paint(36, "gen")} ${m}\n`),
-    warn: (m) => process.stderr.write(`${paint(33, "gen warning")} ${m}\n`),
-    error: (m) => process.stderr.write(`${m}\n`),
-  };
-}
-
 /** Runs gen and returns its result; throws ReportedError (exit 1) when it failed. */
-export async function runGen(options: GenCommandOptions, logger: Logger = cliLogger(options.verbose ?? false)): Promise<GenerateResult> {
+export async function runGen(options: GenCommandOptions, logger: Logger = cliLogger("gen", { verbose: options.verbose ?? false, info: process.stdout, plainErrors: true })): Promise<GenerateResult> {
   // Loaded lazily: `arkitekt-next --help` must not pay for the generator.
   const { generate } = await import("../../codegen/index.js");
   const controller = new AbortController();

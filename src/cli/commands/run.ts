@@ -136,7 +136,7 @@ Examples:
   $ ARKITEKT_URL=http://127.0.0.1:8080 ARKITEKT_TOKEN=... arkitekt-next run dev --no-gen`,
     )
     .action(async (options: RunDevOptions) => {
-      const logger = cliLogger("run", options.verbose ?? false);
+      const logger = cliLogger("run", { verbose: options.verbose ?? false });
       const app = await runDev(options, logger);
       const served = Object.values(app.agent.implementations);
       process.stdout.write(`serving ${served.length} function(s) as agent ${app.agent.agentId} on ${app.endpoint.url}\n`);

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { UserError } from "../errors.js";
+import { cliLogger } from "../logger.js";
 import type { Logger, ServerHandle, TokenClaims } from "../../server/index.js";
 
 export interface ServerCommandOptions {
@@ -19,19 +20,6 @@ export interface ServerCommandOptions {
   staleAfter?: number;
   grace?: number;
   verbose?: boolean;
-}
-
-function consoleLogger(verbose: boolean): Logger {
-  const colour = process.stderr.isTTY && !process.env.NO_COLOR;
-  const paint = (code: number, text: string): string => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
-  return {
-    debug: (m) => {
-      if (verbose) process.stderr.write(`${paint(90, "server")} ${m}\n`);
-    },
-    info: (m) => process.stderr.write(`${paint(36, "server")} ${m}\n`),
-    warn: (m) => process.stderr.write(`${paint(33, "server warning")} ${m}\n`),
-    error: (m) => process.stderr.write(`${paint(31, "server error")} ${m}\n`),
-  };
 }
 
 /** Reads and checks a tokens file: a JSON object mapping token strings to claims objects. */
@@ -67,7 +55,7 @@ export function readTokensFile(file: string): Record<string, TokenClaims> {
 }
 
 /** Starts the server with the CLI's options; returns the handle (the command keeps it running). */
-export async function runServer(options: ServerCommandOptions, logger: Logger = consoleLogger(options.verbose ?? false)): Promise<ServerHandle> {
+export async function runServer(options: ServerCommandOptions, logger: Logger = cliLogger("server", { verbose: options.verbose ?? false })): Promise<ServerHandle> {
   const { startServer, ServerStartError } = await import("../../server/index.js");
   const tokens = options.tokens ? readTokensFile(options.tokens) : undefined;
   try {
