@@ -87,7 +87,8 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
   return false;
 }
 
-function valueDepthExceeds(value: unknown, limit: number): boolean {
+/** True when `value` nests objects/arrays deeper than `limit` (iterative: safe on hostile input). */
+export function valueDepthExceeds(value: unknown, limit: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [current, depth] = stack.pop()!;

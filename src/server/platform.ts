@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { canonicalJson, hashDefinitions } from "../definition/hash.js";
 import type { Port } from "../definition/model.js";
 import { validateWireArgs } from "../definition/wire.js";
-import { CloseCode, LOG_LEVELS, TERMINAL_EVENT_KINDS, type TaskEventKind } from "../protocol/index.js";
+import { CloseCode, LOG_LEVELS, TERMINAL_EVENT_KINDS, valueDepthExceeds, type TaskEventKind } from "../protocol/index.js";
 import type { Identity } from "./auth.js";
 import { identityKey } from "./auth.js";
 import { Hub, type HubEvent } from "./hub.js";
@@ -108,17 +108,6 @@ function normalizeLevel(level: unknown): string {
 /** Args deeper than this are refused before anything walks them recursively. */
 const MAX_ARGS_DEPTH = 64;
 
-function nestedDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (current === null || typeof current !== "object") continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(current as object)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
 /** Ports as stored: the definition's `args`/`returns` JSON. */
 export function definitionOf(action: ActionRow): DefinitionInputLike {
   return JSON.parse(action.definition) as DefinitionInputLike;
@@ -185,10 +174,9 @@ export class Platform {
     return agent;
   }
 
-  ensureAgent(identity: Identity, input: { name?: string | null; kind?: string | null; hookUrl?: string | null }): AgentRow {
-    const existing = this.store.agentByIdentity(identity);
-    if (existing) return existing;
-    const agent = this.store.createAgent({
+  /** A new agent row for the identity (client, user, org), with its app and release. */
+  private createAgentFor(identity: Identity, name: string, kind: string, hookUrl: string | null): AgentRow {
+    return this.store.createAgent({
       org: identity.org,
       client_id: identity.clientId,
       user_sub: identity.sub,
@@ -196,10 +184,16 @@ export class Platform {
       username: identity.username,
       app: identity.app,
       release: identity.release,
-      name: input.name ?? identity.clientId,
-      kind: input.kind ?? "WEBSOCKET",
-      hook_url: input.hookUrl ?? null,
+      name,
+      kind,
+      hook_url: hookUrl,
     });
+  }
+
+  ensureAgent(identity: Identity, input: { name?: string | null; kind?: string | null; hookUrl?: string | null }): AgentRow {
+    const existing = this.store.agentByIdentity(identity);
+    if (existing) return existing;
+    const agent = this.createAgentFor(identity, input.name ?? identity.clientId, input.kind ?? "WEBSOCKET", input.hookUrl ?? null);
     this.log.debug(`agent ${agent.id} created for ${identity.clientId}@${identity.org}`);
     this.publish({ type: "agentCreate", agent });
     return agent;
@@ -221,18 +215,7 @@ export class Platform {
     const agent = this.store.transaction(() => {
       let agent = this.store.agentByIdentity(identity);
       if (!agent) {
-        agent = this.store.createAgent({
-          org: identity.org,
-          client_id: identity.clientId,
-          user_sub: identity.sub,
-          iss: identity.iss,
-          username: identity.username,
-          app: identity.app,
-          release: identity.release,
-          name: input.name ?? identity.clientId,
-          kind: "WEBSOCKET",
-          hook_url: null,
-        });
+        agent = this.createAgentFor(identity, input.name ?? identity.clientId, "WEBSOCKET", null);
       }
       this.store.updateAgent(agent.id, { name: input.name ?? identity.clientId, hash: input.hash ?? randomUUID(), app: identity.app, release: identity.release });
       const keep = new Set<number>();
@@ -650,7 +633,7 @@ export class Platform {
       throw new PlatformError("You need to provide either action, actionHash, implementation, or agent + interface to assign a task");
     }
     const args = input.args ?? {};
-    if (nestedDeeperThan(args, MAX_ARGS_DEPTH)) {
+    if (valueDepthExceeds(args, MAX_ARGS_DEPTH)) {
       throw new PlatformError(`Invalid args for action "${action.key}": nested deeper than ${MAX_ARGS_DEPTH} levels`, "INVALID_ARGS");
     }
     const verdict = validateWireArgs(this.portsOf(action), args);
