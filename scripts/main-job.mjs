@@ -3,7 +3,8 @@
 //   2. compile the example app with tsc, as a user's build would;
 //   3. start the embedded dev platform in-process (temporary SQLite file, free port);
 //   4. serve the example app's functions with an agent;
-//   5. call each function through the caller (a structure round-tripped, a generator streamed);
+//   5. call each function through the app's typed stubs (a structure round-tripped, a generator
+//      streamed, a failure reported);
 //   6. print the results and exit 0 (1 on any failure).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -50,48 +51,10 @@ async function main() {
     show("agent", agent.agentId);
     show("functions", Object.keys(agent.implementations));
 
-    step("call each function through the caller");
+    step("call each function through typed stubs (examples/app/src/demo.ts)");
     client = createClient({ url: server.url, token: server.devToken });
-    const hash = (iface) => {
-      const served = agent.implementations[iface];
-      if (!served) throw new Error(`the agent does not serve ${iface}`);
-      return served.actionHash;
-    };
-    const ret = (returns) => returns.return0;
-
-    const image = ret(await client.call(hash("gradient"), { width: 6, height: 4 }));
-    show("gradient(6, 4)", image);
-
-    const binary = ret(await client.call(hash("threshold"), { image, level: 0.5, mode: "Below" }));
-    show("threshold(image, 0.5, Below)", binary);
-
-    const stats = ret(await client.call(hash("measure"), { image: binary }));
-    show("measure(thresholded)", stats);
-
-    const mean = ret(await client.call(hash("average"), { images: [image, binary], weights: null }));
-    show("average([image, thresholded])", mean);
-
-    const progress = [];
-    const tiles = [];
-    for await (const returns of client.iterate(hash("tile"), { image, size: 3 }, { onProgress: (p) => progress.push(p) })) {
-      tiles.push(ret(returns));
-    }
-    show("tile(image, 3) yields", tiles.length);
-    show("tile progress", progress);
-
-    const labels = await client.call(hash("label_images"), { names: { a: "cells", b: "nuclei" }, prefix: "lab" });
-    show("label_images(...)", labels);
-
-    const note = ret(await client.call(hash("annotate"), { image, label: { __use: 1, __value: 7 }, tags: ["demo"] }));
-    show("annotate(image, 7)", note);
-
-    try {
-      await client.call(hash("measure"), { image: { __identifier: "@example/image", object: "no-such-image" } });
-      throw new Error("measure of a missing image should have failed");
-    } catch (error) {
-      if (error?.name !== "TaskFailedError") throw error;
-      show("measure(missing image)", `${error.kind}: ${error.message}`);
-    }
+    const { demo } = await import(pathToFileURL(join(app, "dist", "src", "demo.js")).href);
+    await demo(client, show);
   } finally {
     await client?.close();
     await agent?.close();

@@ -64,7 +64,7 @@ interface GraphqlModule {
   generateGraphql(options: { cwd: string; configPath: string; logger: Logger }): Promise<StageResult>;
 }
 interface ActionsModule {
-  generateActions(options: { cwd: string; config: unknown; refresh: boolean; logger: Logger }): Promise<StageResult>;
+  generateActions(options: { cwd: string; config: unknown; refresh: boolean; check: boolean; logger: Logger }): Promise<StageResult>;
 }
 type FunctionsModule = typeof import("./functions/index.js");
 
@@ -123,7 +123,7 @@ export class Generator {
   }
 
   /** Runs every stage; nothing touches the disk. */
-  async produce(): Promise<{ files: GeneratedFile[]; diagnostics: Diagnostic[]; functionCount: number }> {
+  async produce(check = false): Promise<{ files: GeneratedFile[]; diagnostics: Diagnostic[]; functionCount: number }> {
     const files: GeneratedFile[] = [];
     const diagnostics: Diagnostic[] = [];
     let functionCount = 0;
@@ -154,6 +154,7 @@ export class Generator {
         cwd: this.cwd,
         config: this.config.actions,
         refresh: this.options.refreshActions ?? false,
+        check,
         logger: this.logger,
       });
       files.push(...result.files);
@@ -178,7 +179,7 @@ export class Generator {
   /** Runs the stages, then writes (all or nothing) or compares. */
   async run(check = false): Promise<GenerateResult> {
     const started = performance.now();
-    const { files, diagnostics, functionCount } = await this.produce();
+    const { files, diagnostics, functionCount } = await this.produce(check);
     const result: GenerateResult = {
       ok: diagnostics.length === 0,
       diagnostics,

@@ -70,10 +70,23 @@ describe("typed remote stubs", () => {
     const changed = await generateActions({ cwd: STUBS_CWD, config: { ...STUB_CONFIGS.agent, select: [{ app: "elsewhere" }] }, refresh: false, logger: silentLogger });
     expect(changed.diagnostics[0]?.code).toBe("ARK_ACTIONS_STALE_SNAPSHOT");
     expect(changed.diagnostics[0]?.hint).toContain("--refresh-actions");
-    const missing = await generateActions({ cwd: STUBS_CWD, config: { ...STUB_CONFIGS.agent, snapshot: "stubs/none.json" }, refresh: false, logger: silentLogger });
+    const missing = await generateActions({ cwd: STUBS_CWD, config: { ...STUB_CONFIGS.agent, snapshot: "stubs/none.json" }, refresh: false, check: true, logger: silentLogger });
     expect(missing.diagnostics[0]?.code).toBe("ARK_ACTIONS_NO_SNAPSHOT");
     const bad = await generateActions({ cwd: STUBS_CWD, config: { select: [] }, refresh: false, logger: silentLogger });
     expect(bad.diagnostics[0]?.code).toBe("ARK_ACTIONS_CONFIG");
+  });
+
+  it("outside --check, a missing snapshot skips the stubs with a warning, so the app can still be generated and served", async () => {
+    const warnings: string[] = [];
+    const result = await generateActions({
+      cwd: STUBS_CWD,
+      config: { ...STUB_CONFIGS.agent, snapshot: "stubs/none.json" },
+      refresh: false,
+      logger: { ...silentLogger, warn: (m: string) => warnings.push(m) },
+    });
+    expect(result).toEqual({ files: [], diagnostics: [] });
+    expect(warnings[0]).toContain("no actions snapshot at stubs/none.json");
+    expect(warnings[0]).toContain("--refresh-actions");
   });
 
   it("two agents of different identities call each other through the stubs; child tasks carry their parent", async () => {

@@ -16,7 +16,7 @@ export function labelImages(
   prefix: string | null = "img",
   action: RegionAction = "keep",
 ): [string[], number] {
-  const labels = Object.entries(names).map(([id, name]) => `${prefix ?? ""}${action}:${id}:${name}`);
+  const labels = Object.entries(names).map(([id, name]) => `${prefix ?? ""}-${id} ${name} [${action}]`);
   return [labels, labels.length];
 }
 

@@ -69,6 +69,12 @@ export interface GenerateActionsOptions {
   config: unknown;
   refresh: boolean;
   logger: Logger;
+  /**
+   * `gen --check`: a missing snapshot is then an error. Otherwise it is a warning and the stubs are
+   * skipped, so an app whose own actions are not on the platform yet can still generate and serve
+   * (`run dev`), then `gen --refresh-actions`.
+   */
+  check?: boolean;
   /** Token and url for the refresh; default ARKITEKT_TOKEN / ARKITEKT_URL, then `.arkitekt/dev/dev-token.json`. */
   token?: string;
   url?: string;
@@ -118,6 +124,12 @@ export async function generateActions(options: GenerateActionsOptions): Promise<
     options.logger.info(`fetched ${snapshot.actions.length} remote action(s) into ${config.snapshot}`);
   } else {
     const text = await readFile(join(options.cwd, config.snapshot), "utf8").catch(() => undefined);
+    if (text === undefined && !options.check) {
+      options.logger.warn(
+        `no actions snapshot at ${config.snapshot}: typed stubs skipped; run \`arkitekt-next gen --refresh-actions\` with the platform running, then commit the snapshot`,
+      );
+      return { files: [], diagnostics: [] };
+    }
     if (text === undefined) {
       return {
         files: [],
