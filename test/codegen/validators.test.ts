@@ -141,3 +141,66 @@ describe("port -> zod renderer", () => {
     expect(() => parseArgs(schema, { d: { a: "x" } })).toThrow(/^port "d\.a":/);
   });
 });
+
+// (Appended: imports are hoisted, so this one works here too.)
+import * as support from "../../src/runtime/structures/support.js";
+
+describe("codec fast path (plain scalars and lists/dicts of them convert without a promise per element)", () => {
+  const { defineEntry, expandValue, shrinkValue } = support;
+  const floats: support.Codec = { kind: "LIST", child: { kind: "FLOAT" } };
+  const grid: support.Codec = { kind: "LIST", child: { kind: "LIST", child: { kind: "INT" } } };
+  const counts: support.Codec = { kind: "DICT", child: { kind: "INT", nullable: true } };
+  const port = (key: string): Port => ({ key, kind: "LIST", nullable: false, children: [{ key: "0", kind: "FLOAT", nullable: false }] });
+  const listEntry = defineEntry({
+    implementation: {
+      interface: "echo",
+      definition: {
+        key: "echo", version: "1", name: "echo", kind: "FUNCTION", description: "echo", collections: [], stateful: false,
+        pure: true, idempotent: true, isDev: false, portGroups: [], args: [port("xs")], returns: [port("return0"), port("return1")], isTestFor: [],
+      },
+      effect: "NONE", needsToken: false, dependencies: [],
+    },
+    fn: ((xs: number[]) => [xs, xs]) as (...args: never[]) => unknown,
+    args: z.strictObject({ xs: z.array(z.number()) }),
+    argCodecs: [["xs", floats]],
+    returnCodecs: [floats, floats],
+  });
+  const xs = Array.from({ length: 10_000 }, (_, i) => i / 3);
+
+  it("round-trips a 10,000-element list through expandArgs and shrinkReturns with the same values", async () => {
+    const args = await listEntry.expandArgs(listEntry.parseArgs({ xs }));
+    expect(args).toHaveLength(1);
+    expect(args[0]).toEqual(xs);
+    expect(args[0]).not.toBe(xs); // a fresh array, as the general walker gives
+    const returns = await listEntry.shrinkReturns((listEntry.fn as (a: number[]) => unknown)(args[0] as number[]));
+    expect(returns).toEqual({ return0: xs, return1: xs });
+    expect(JSON.stringify(returns.return0)).toBe(JSON.stringify(xs));
+    // Through the example app's generated entry too (weights?: number[] | null next to structures).
+    const img = Image.create(1, 1, () => 0.5);
+    const expanded = await entry("average").expandArgs(entry("average").parseArgs({ images: [imageRef(img.id)], weights: xs }));
+    expect(expanded).toEqual([[img], xs]);
+  });
+
+  it("still names the element that does not fit, and the first one by position when several fail", async () => {
+    const bad = xs.slice();
+    bad[7_321] = Number.NaN;
+    await expect(listEntry.shrinkReturns([xs, bad])).rejects.toMatchObject({ name: "PortValueError", port: "return1[7321]" });
+    await expect(listEntry.shrinkReturns([xs, bad])).rejects.toThrow('port "return1[7321]": expected a finite number, got number null');
+    const worse = bad.slice();
+    (worse as unknown[])[12] = "12";
+    await expect(listEntry.shrinkReturns([worse, bad])).rejects.toMatchObject({ port: "return0[12]" });
+    // A shallower failure wins over a deeper one, as with one promise per element.
+    await expect(shrinkValue(grid, [[1, 2.5], 3], "g")).rejects.toMatchObject({ port: "g[1]" });
+    await expect(shrinkValue(grid, [[1], [2, 2.5]], "g")).rejects.toMatchObject({ port: "g[1][1]" });
+    await expect(shrinkValue(counts, { a: 1, b: null, c: "x" }, "d")).rejects.toMatchObject({ port: "d.c" });
+    // Structures inside a list still expand, and a bad one is named by its index.
+    await expect(entry("average").expandArgs(entry("average").parseArgs({ images: [imageRef(Image.create(1, 1, () => 0).id), imageRef("missing")], weights: xs }))).rejects.toMatchObject({ port: "images[1]" });
+  });
+
+  it("converts nulls and dicts like the general walker", async () => {
+    expect(await shrinkValue(counts, { a: 1, b: null }, "d")).toEqual({ a: 1, b: null });
+    expect(await expandValue({ kind: "LIST", child: { kind: "INT", nullable: true, nullAsUndefined: true } }, [1, null], "l")).toEqual([1, undefined]);
+    expect(await expandValue(counts, { a: 1, b: null }, "d")).toEqual({ a: 1, b: null });
+    await expect(shrinkValue(floats, null, "l")).rejects.toThrow('port "l": is not nullable, but the function gave null');
+  });
+});

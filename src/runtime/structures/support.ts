@@ -91,8 +91,146 @@ export function parseDate(text: string): Date {
   return new Date(hasZone ? text : `${text}Z`);
 }
 
+// ------------------------------------------------------------------------------------------------ fast path
+//
+// Most ports are plain: scalars (INT, FLOAT, STRING, BOOL) and lists/dicts of them. Their values
+// need no async work (no STRUCTURE) and no mapping (no ENUM, DATE, UNION, MODEL), so they convert
+// in one synchronous loop instead of one promise per element. Whether a codec is plain is decided
+// once per codec object (defineEntry asks at definition time; the answer is cached).
+//
+// The fast path never reports errors itself: when a value does not fit (or is unusual, e.g. a
+// sparse array) it gives up with FAIL and the caller reruns the general walker on that value, from
+// the same synchronous point. Plain conversions are pure, so the rerun has no side effects, and
+// errors (message, port path, and which one wins when several ports fail at once) stay exactly
+// those of the general walker.
+
+const FAIL: unique symbol = Symbol("fast path gave up");
+type Fast<T> = T | typeof FAIL;
+
+const plainCache = new WeakMap<Codec, boolean>();
+
+/** Whether the codec's tree is only plain scalars and lists/dicts of them (cached per codec). */
+function isPlain(codec: Codec): boolean {
+  let plain = plainCache.get(codec);
+  if (plain === undefined) {
+    switch (codec.kind) {
+      case "INT":
+      case "FLOAT":
+      case "STRING":
+      case "BOOL":
+        plain = true;
+        break;
+      case "LIST":
+      case "DICT":
+        plain = isPlain(codec.child);
+        break;
+      default:
+        plain = false;
+    }
+    plainCache.set(codec, plain);
+  }
+  return plain;
+}
+
+/** expandValue for a plain codec, synchronously; FAIL when the general walker must decide. */
+function expandPlain(codec: Codec, value: unknown): Fast<unknown> {
+  if (value === null || value === undefined) return codec.nullAsUndefined ? undefined : null;
+  switch (codec.kind) {
+    case "LIST": {
+      if (!Array.isArray(value)) return FAIL;
+      const child = codec.child;
+      const n = value.length;
+      const out = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) {
+        const item: unknown = value[i];
+        if (item === undefined && !(i in value)) return FAIL; // a hole: Array#map skips it
+        const v = expandPlain(child, item);
+        if (v === FAIL) return FAIL;
+        out[i] = v;
+      }
+      return out;
+    }
+    case "DICT": {
+      const entries = Object.entries(value as Record<string, unknown>);
+      const child = codec.child;
+      for (const entry of entries) {
+        const v = expandPlain(child, entry[1]);
+        if (v === FAIL) return FAIL;
+        entry[1] = v;
+      }
+      return Object.fromEntries(entries);
+    }
+    default:
+      return value;
+  }
+}
+
+/** shrinkValue for a plain codec, synchronously; FAIL when the value does not fit (or is unusual). */
+function shrinkPlain(codec: Codec, value: unknown): Fast<JsonValue> {
+  if (value === null || value === undefined) return codec.nullable ? null : FAIL;
+  switch (codec.kind) {
+    case "INT":
+      return Number.isInteger(value) ? (value as number) : FAIL;
+    case "FLOAT":
+      return typeof value === "number" && Number.isFinite(value) ? value : FAIL;
+    case "STRING":
+      return typeof value === "string" ? value : FAIL;
+    case "BOOL":
+      return typeof value === "boolean" ? value : FAIL;
+    case "LIST": {
+      if (!Array.isArray(value)) return FAIL;
+      const child = codec.child;
+      const n = value.length;
+      const out = new Array<JsonValue>(n);
+      for (let i = 0; i < n; i++) {
+        const item: unknown = value[i];
+        if (item === undefined && !(i in value)) return FAIL; // a hole: Array#map skips it
+        const v = shrinkPlain(child, item);
+        if (v === FAIL) return FAIL;
+        out[i] = v;
+      }
+      return out;
+    }
+    case "DICT": {
+      if (!isPlainObject(value)) return FAIL;
+      const entries: Array<[string, unknown]> = Object.entries(value);
+      const child = codec.child;
+      for (const entry of entries) {
+        const v = shrinkPlain(child, entry[1]);
+        if (v === FAIL) return FAIL;
+        entry[1] = v;
+      }
+      return Object.fromEntries(entries) as JsonValue;
+    }
+    default:
+      return FAIL;
+  }
+}
+
+/** Runs a fast converter; anything it throws (a throwing getter, say) is left to the general walker. */
+function tryFast<T>(convert: (codec: Codec, value: unknown) => Fast<T>, codec: Codec, value: unknown): Fast<T> {
+  try {
+    return convert(codec, value);
+  } catch {
+    return FAIL;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ walkers
+
 /** Wire value (already validated) -> the value the function takes. */
-export async function expandValue(codec: Codec, value: unknown, path: string): Promise<unknown> {
+export function expandValue(codec: Codec, value: unknown, path: string): Promise<unknown> {
+  if (isPlain(codec)) {
+    const fast = tryFast(expandPlain, codec, value);
+    if (fast !== FAIL) return Promise.resolve(fast);
+  }
+  // Not `async` and no await before this: the general walker's promise (and so the moment it
+  // settles, which decides the error reported when several ports fail) is exactly as before.
+  return expandGeneral(codec, value, path);
+}
+
+/** The general walker: structures are expanded concurrently; children go through expandValue. */
+async function expandGeneral(codec: Codec, value: unknown, path: string): Promise<unknown> {
   if (value === null || value === undefined) return codec.nullAsUndefined ? undefined : null;
   switch (codec.kind) {
     case "INT":
@@ -173,7 +311,16 @@ export function matches(codec: Codec, value: unknown): boolean {
 }
 
 /** Function value -> wire value; throws PortValueError when the value does not fit the port. */
-export async function shrinkValue(codec: Codec, value: unknown, path: string): Promise<JsonValue> {
+export function shrinkValue(codec: Codec, value: unknown, path: string): Promise<JsonValue> {
+  if (isPlain(codec)) {
+    const fast = tryFast(shrinkPlain, codec, value);
+    if (fast !== FAIL) return Promise.resolve(fast);
+  }
+  return shrinkGeneral(codec, value, path);
+}
+
+/** The general walker: structures are shrunk concurrently; children go through shrinkValue. */
+async function shrinkGeneral(codec: Codec, value: unknown, path: string): Promise<JsonValue> {
   if (value === null || value === undefined) {
     if (codec.nullable) return null;
     throw new PortValueError(path, `is not nullable, but the function gave ${String(value)}`);
@@ -257,18 +404,51 @@ export interface EntrySpec {
  */
 export function defineEntry<Check extends readonly true[] = []>(spec: EntrySpec & { readonly check?: Check }): RegistryEntry {
   const { implementation, fn, args, argCodecs, returnCodecs } = spec;
+  // Decided once here: when every port is plain, a call converts synchronously (see isPlain).
+  const argsPlain = argCodecs.every(([, codec]) => isPlain(codec));
+  const returnsPlain = returnCodecs.every((codec) => isPlain(codec));
+  const expandAll = (parsed: Record<string, unknown>): Promise<unknown[]> =>
+    Promise.all(argCodecs.map(([key, codec]) => expandValue(codec, parsed[key], key)));
   return {
     interface: implementation.interface,
     implementation,
     fn,
     parseArgs: (wire) => parseArgs(args, wire),
-    expandArgs: (parsed) =>
-      Promise.all(argCodecs.map(([key, codec]) => expandValue(codec, parsed[key], key))),
+    expandArgs(parsed) {
+      if (argsPlain) {
+        const out = new Array<unknown>(argCodecs.length);
+        let i = 0;
+        for (; i < argCodecs.length; i++) {
+          const [key, codec] = argCodecs[i]!;
+          const v = tryFast(expandPlain, codec, parsed[key]);
+          if (v === FAIL) break;
+          out[i] = v;
+        }
+        if (i === argCodecs.length) return Promise.resolve(out);
+      }
+      return expandAll(parsed);
+    },
     async shrinkReturns(value) {
       if (returnCodecs.length === 0) return {};
-      if (returnCodecs.length === 1) return { return0: await shrinkValue(returnCodecs[0]!, value, "return0") };
+      if (returnCodecs.length === 1) {
+        if (returnsPlain) {
+          const fast = tryFast(shrinkPlain, returnCodecs[0]!, value);
+          if (fast !== FAIL) return { return0: fast };
+        }
+        return { return0: await shrinkGeneral(returnCodecs[0]!, value, "return0") };
+      }
       if (!Array.isArray(value) || value.length !== returnCodecs.length) {
         throw new PortValueError("returns", `expected a tuple of ${returnCodecs.length} values, got ${describe(value)}`);
+      }
+      if (returnsPlain) {
+        const out: Record<string, JsonValue> = {};
+        let i = 0;
+        for (; i < returnCodecs.length; i++) {
+          const v = tryFast(shrinkPlain, returnCodecs[i]!, value[i]);
+          if (v === FAIL) break;
+          out[`return${i}`] = v;
+        }
+        if (i === returnCodecs.length) return out;
       }
       const values = await Promise.all(returnCodecs.map((codec, i) => shrinkValue(codec, value[i], `return${i}`)));
       return Object.fromEntries(values.map((v, i) => [`return${i}`, v]));
