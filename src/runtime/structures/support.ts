@@ -111,6 +111,8 @@ const plainCache = new WeakMap<Codec, boolean>();
 
 /** Whether the codec's tree is only plain scalars and lists/dicts of them (cached per codec). */
 function isPlain(codec: Codec): boolean {
+  // A malformed codec is the general walker's to report (as a rejection, never a synchronous throw).
+  if (typeof codec !== "object" || codec === null) return false;
   let plain = plainCache.get(codec);
   if (plain === undefined) {
     switch (codec.kind) {
