@@ -11,6 +11,7 @@ import { z } from "zod";
 import { renderArgsZod } from "../../src/codegen/emit/ports.js";
 import type { Port } from "../../src/definition/model.js";
 import { parseArgs } from "../../src/runtime/structures/support.js";
+import * as support from "../../src/runtime/structures/support.js";
 
 const entry = (iface: string) => {
   const found = registry.entries[iface];
@@ -143,7 +144,6 @@ describe("port -> zod renderer", () => {
 });
 
 // (Appended: imports are hoisted, so this one works here too.)
-import * as support from "../../src/runtime/structures/support.js";
 
 describe("codec fast path (plain scalars and lists/dicts of them convert without a promise per element)", () => {
   const { defineEntry, expandValue, shrinkValue } = support;
