@@ -143,8 +143,6 @@ describe("port -> zod renderer", () => {
   });
 });
 
-// (Appended: imports are hoisted, so this one works here too.)
-
 describe("codec fast path (plain scalars and lists/dicts of them convert without a promise per element)", () => {
   const { defineEntry, expandValue, shrinkValue } = support;
   const floats: support.Codec = { kind: "LIST", child: { kind: "FLOAT" } };
