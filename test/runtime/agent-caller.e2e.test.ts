@@ -176,6 +176,16 @@ describe("agent + caller end to end", () => {
     expect(error.kind).toBe("TIMEOUT");
   });
 
+  it("a timeout rejects on time even when the function ignores the cancel (regression: it waited out the cancel grace)", async () => {
+    const started = performance.now();
+    const error = (await client.call(hash("stubborn"), { ms: 3_000 }, { timeout: 200, cancelGraceMs: 5_000 }).catch((e: unknown) => e)) as TaskFailedError;
+    expect(error).toBeInstanceOf(TaskFailedError);
+    expect(error.kind).toBe("TIMEOUT");
+    expect(error.message).toContain("no result within 200 ms");
+    // Well below the 5 s grace and the 3 s function: the wait ended at the timeout, not at either.
+    expect(performance.now() - started).toBeLessThan(2_500);
+  });
+
   it("breaking out of iterate cancels the remote generator", async () => {
     let got = 0;
     const before = calls.ticker ?? 0;

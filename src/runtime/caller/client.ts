@@ -40,7 +40,7 @@ export interface CallOptions<A = Record<string, unknown>, R = Record<string, unk
   onAssigned?(taskId: string): void;
   /** Aborting cancels the remote task (then interrupts it when it does not stop in `cancelGraceMs`). */
   signal?: AbortSignal;
-  /** Milliseconds until the task is cancelled and the call rejects with kind TIMEOUT. */
+  /** Milliseconds until the call rejects with kind TIMEOUT (at once; the task is cancelled, then interrupted after `cancelGraceMs`). */
   timeout?: number;
   /** After cancelling, wait this long for CANCELLED before interrupting. Default 5000. */
   cancelGraceMs?: number;
@@ -255,6 +255,14 @@ export class ArkitektClient {
       void this.#platform.cancel(taskId).catch((error: unknown) => {
         this.#logger.debug(`cancel of task ${taskId} failed: ${describeError(error)}`);
       });
+      if (kind === "TIMEOUT") {
+        // A timeout bounds the caller's wait: reject now, and escalate to interrupt in the background
+        // should the function ignore the cancel (a finished task just refuses the interrupt).
+        const interrupt = setTimeout(() => void this.#platform.interrupt(taskId).catch(() => undefined), options.cancelGraceMs ?? 5_000);
+        interrupt.unref?.();
+        failWith("TIMEOUT", `no result within ${options.timeout} ms: the task was cancelled`);
+        return;
+      }
       escalation = setTimeout(() => {
         if (finished) return;
         void this.#platform.interrupt(taskId).catch(() => undefined);
