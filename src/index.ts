@@ -109,6 +109,7 @@ export {
   ArkitektClient,
   TaskFailedError,
   AssignError,
+  PlatformLostError,
   call,
   iterate,
   closeDefaultClient,

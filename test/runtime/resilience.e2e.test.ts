@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { taskEvents } from "../../generated/api/rekuest.js";
 import { connect, type AgentHandle } from "../../src/runtime/agent/index.js";
-import { createClient, TaskFailedError, type ArkitektClient, type TaskEventData } from "../../src/runtime/caller/index.js";
+import { createClient, PlatformLostError, TaskFailedError, type ArkitektClient, type TaskEventData } from "../../src/runtime/caller/index.js";
 import { createGraphQLClient } from "../../src/runtime/transport/index.js";
 import { FAST_TIMING, sleep, spawnFixture, startRuntimeServer, waitFor, type ChildHandle, type RuntimeServer } from "../fixtures/runtime/harness.js";
 import { TcpProxy } from "../fixtures/runtime/proxy.js";
@@ -165,3 +165,30 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+describe("losing the platform", () => {
+  it("a waiting call rejects with PlatformLostError when the platform stays away (regression: it waited for ever)", async () => {
+    const server = await startRuntimeServer();
+    let serverClosed = false;
+    cleanups.push(() => (serverClosed ? Promise.resolve() : server.close()));
+    const agent = await connect({ url: server.url, token: AGENT_TOKEN, registry, closeTimeoutMs: 200, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    cleanups.push(() => agent.close());
+    const client = createClient({ url: server.url, token: CALLER_TOKEN, platformLostMs: 300 });
+    cleanups.push(() => client.close());
+
+    let assigned!: () => void;
+    const isAssigned = new Promise<void>((resolve) => (assigned = resolve));
+    const pending = client
+      .call(agent.implementations.slow!.actionHash, { ms: 60_000 }, { onAssigned: () => assigned() })
+      .catch((e: unknown) => e);
+    await isAssigned;
+    await server.close();
+    serverClosed = true;
+
+    const error = (await pending) as PlatformLostError;
+    expect(error).toBeInstanceOf(PlatformLostError);
+    expect(error.code).toBe("ARKITEKT_PLATFORM_LOST");
+    expect(error.taskId).toMatch(/^\d+$/);
+    expect(error.message).toContain(`task ${error.taskId}`);
+  });
+});

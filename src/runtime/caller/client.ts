@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { currentContext, type LogLevel } from "../context.js";
 import { silentRuntimeLogger, type RuntimeLogger } from "../agent/logger.js";
-import { AssignError, TaskFailedError, type TaskFailureKind } from "./errors.js";
+import { AssignError, PlatformLostError, TaskFailedError, type TaskFailureKind } from "./errors.js";
 import type { AssignTarget, CallerPlatform } from "./platform.js";
 import { TaskEventRouter, type TaskEventData, type TaskWatch } from "./router.js";
 
@@ -56,6 +56,11 @@ export interface CallOptions<A = Record<string, unknown>, R = Record<string, unk
 
 export interface ArkitektClientOptions {
   logger?: RuntimeLogger;
+  /**
+   * When the subscription socket stays down this long while calls wait, they reject with
+   * `PlatformLostError` instead of waiting for ever (the transport keeps reconnecting). Default 30000.
+   */
+  platformLostMs?: number;
 }
 
 /** How long the first call waits for the subscription socket before assigning anyway. */
@@ -77,12 +82,32 @@ export class ArkitektClient {
   /** True once the current subscription delivered a payload: it is surely registered on the server. */
   #confirmed = false;
   #closed = false;
-  /** Fails every call still waiting (used by `close()`). */
-  readonly #waiting = new Set<(error: unknown) => void>();
+  /** Fails every call still waiting (used by `close()` and when the platform is lost). */
+  readonly #waiting = new Map<(error: unknown) => void, () => PlatformLostError>();
+  readonly #platformLostMs: number;
+  /** Armed while the subscription socket is down. */
+  #lostTimer: NodeJS.Timeout | undefined;
 
   constructor(platform: CallerPlatform, options: ArkitektClientOptions = {}) {
     this.#platform = platform;
     this.#logger = options.logger ?? silentRuntimeLogger;
+    this.#platformLostMs = options.platformLostMs ?? 30_000;
+  }
+
+  /** The subscription socket closed: unless it comes back in time, waiting calls are failed. */
+  #socketDown(): void {
+    if (this.#lostTimer || this.#closed) return;
+    this.#lostTimer = setTimeout(() => {
+      this.#lostTimer = undefined;
+      this.#logger.warn(`the platform was unreachable for ${this.#platformLostMs} ms; failing ${this.#waiting.size} waiting call(s)`);
+      for (const [fail, error] of [...this.#waiting]) fail(error());
+    }, this.#platformLostMs);
+    this.#lostTimer.unref?.();
+  }
+
+  #socketUp(): void {
+    clearTimeout(this.#lostTimer);
+    this.#lostTimer = undefined;
   }
 
   /** Calls a remote action and resolves with its (last) returns. */
@@ -164,7 +189,8 @@ export class ArkitektClient {
   async close(): Promise<void> {
     this.#closed = true;
     this.#subscriptionAbort.abort();
-    for (const fail of [...this.#waiting]) fail(new AssignError("(pending call)", "the client was closed while the call was waiting for its task"));
+    this.#socketUp();
+    for (const fail of [...this.#waiting.keys()]) fail(new AssignError("(pending call)", "the client was closed while the call was waiting for its task"));
     await this.#platform.close().catch((error: unknown) => {
       this.#logger.debug(`closing the platform connection: ${describeError(error)}`);
     });
@@ -242,7 +268,7 @@ export class ArkitektClient {
           return;
       }
     };
-    this.#waiting.add(finish);
+    this.#waiting.set(finish, () => new PlatformLostError(label, followed.taskId, this.#platformLostMs));
     const watch: TaskWatch = this.#router.watch(reference, (event) => {
       chain = chain.then(() => handle(event)).catch((error: unknown) => finish(error));
     });
@@ -332,6 +358,7 @@ export class ArkitektClient {
       this.#confirmed = false;
       try {
         const stream = this.#platform.watchMyTasks(signal, () => {
+          this.#socketUp();
           if (first) {
             first = false;
             ready();
@@ -341,7 +368,7 @@ export class ArkitektClient {
             this.#confirmed = false;
             void this.#catchUpAll();
           }
-        });
+        }, () => this.#socketDown());
         for await (const change of stream) {
           attempt = 0;
           if (!this.#confirmed) {

@@ -42,3 +42,19 @@ export class AssignError extends Error {
     super(`could not assign ${target}: ${message}`, options);
   }
 }
+
+/** Thrown by waiting calls when the platform stayed unreachable for `platformLostMs`: the task may still run there. */
+export class PlatformLostError extends Error {
+  override readonly name = "PlatformLostError";
+  readonly code = "ARKITEKT_PLATFORM_LOST";
+  readonly hint = "check that the platform is running; the task may still complete there (look it up by its task id)";
+  constructor(
+    readonly target: string,
+    readonly taskId: string | undefined,
+    readonly downForMs: number,
+  ) {
+    super(
+      `lost the platform while waiting for ${taskId ? `task ${taskId} (${target})` : target}: no connection for ${Math.round(downForMs / 1000)} s`,
+    );
+  }
+}

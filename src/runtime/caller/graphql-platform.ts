@@ -25,6 +25,7 @@ export interface GraphQLPlatformOptions {
 /** The caller's platform over GraphQL: HTTP for mutations and queries, one graphql-ws socket for `mytasks`. */
 export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform {
   const openListeners = new Set<() => void>();
+  const closeListeners = new Set<() => void>();
   // The transport reconnects and resubscribes on its own; a WebSocket that reports each open lets
   // the caller catch up on what it missed meanwhile.
   class ObservedWebSocket extends WebSocket {
@@ -34,6 +35,9 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
         if (typeof event.data === "string" && event.data.includes('"connection_ack"')) {
           for (const listener of openListeners) listener();
         }
+      });
+      this.addEventListener("close", () => {
+        for (const listener of closeListeners) listener();
       });
     }
   }
@@ -79,8 +83,9 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
       }
       return action.id;
     },
-    async *watchMyTasks(signal, onSocketOpen) {
+    async *watchMyTasks(signal, onSocketOpen, onSocketClosed) {
       openListeners.add(onSocketOpen);
+      if (onSocketClosed) closeListeners.add(onSocketClosed);
       try {
         for await (const change of watchMyTasks(gql, {}, { signal })) {
           yield {
@@ -99,6 +104,7 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
         }
       } finally {
         openListeners.delete(onSocketOpen);
+        if (onSocketClosed) closeListeners.delete(onSocketClosed);
       }
     },
     close: () => gql.close(),

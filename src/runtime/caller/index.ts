@@ -14,7 +14,7 @@ import { graphqlPlatform } from "./graphql-platform.js";
 
 export { ArkitektClient } from "./client.js";
 export type { CallAdapter, CallOptions, CallTarget, ArkitektClientOptions } from "./client.js";
-export { AssignError, TaskFailedError } from "./errors.js";
+export { AssignError, PlatformLostError, TaskFailedError } from "./errors.js";
 export type { TaskFailureKind } from "./errors.js";
 export type { CallerPlatform, AssignTarget, AssignRequest } from "./platform.js";
 export { graphqlPlatform } from "./graphql-platform.js";
@@ -29,6 +29,8 @@ export interface ClientOptions {
   /** Override the derived GraphQL endpoint. */
   graphqlUrl?: string;
   logger?: RuntimeLogger;
+  /** See `ArkitektClientOptions.platformLostMs` (default 30000). */
+  platformLostMs?: number;
 }
 
 /** A caller over the platform's GraphQL API. Close it when done (it holds one subscription socket). */
@@ -39,7 +41,10 @@ export function createClient(options: ClientOptions): ArkitektClient {
     token: options.token,
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  return new ArkitektClient(platform, options.logger ? { logger: options.logger } : {});
+  return new ArkitektClient(platform, {
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.platformLostMs !== undefined ? { platformLostMs: options.platformLostMs } : {}),
+  });
 }
 export { codecAdapter, StructureReference, referenceStructure } from "./adapter.js";
 export type { CodecAdapterSpec } from "./adapter.js";

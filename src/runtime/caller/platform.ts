@@ -31,7 +31,7 @@ export interface CallerPlatform {
    * The `mytasks` subscription. `onSocketOpen` is called each time its socket is (re)established,
    * so the caller can catch up on events missed while it was down.
    */
-  watchMyTasks(signal: AbortSignal, onSocketOpen: () => void): AsyncIterable<TaskChangeData>;
+  watchMyTasks(signal: AbortSignal, onSocketOpen: () => void, onSocketClosed?: () => void): AsyncIterable<TaskChangeData>;
   /** Ends subscriptions and sockets. */
   close(): Promise<void>;
 }
