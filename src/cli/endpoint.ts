@@ -29,7 +29,14 @@ export async function findEndpoint(flags: EndpointFlags, dataDir: string): Promi
   const url = flags.url ?? process.env.ARKITEKT_URL;
   const token = flags.token ?? process.env.ARKITEKT_TOKEN;
   if (url && token) {
-    return { url, token, source: flags.url || flags.token ? "flags" : "environment" };
+    const source = flags.url || flags.token ? "flags" : "environment";
+    if (!/^https?:\/\/[^/]/i.test(url)) {
+      throw new UserError(
+        `the platform URL ${JSON.stringify(url)} (from the ${source}) is not an http(s) URL`,
+        "give the platform's http base, e.g. http://127.0.0.1:8080 (GraphQL and the agent socket derive from it)",
+      );
+    }
+    return { url, token, source };
   }
   if (url || token) {
     const missing = url ? "a token" : "a URL";

@@ -2,7 +2,8 @@
  * Assembles the embedded platform: one node http server; ws upgrades routed by path
  * (`/agi` agent socket; `/graphql` graphql-transport-ws or legacy graphql-ws by subprotocol).
  */
-import { accessSync, constants as fsConstants, mkdirSync } from "node:fs";
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { GraphQLSchema } from "graphql";
@@ -72,6 +73,9 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   try {
     mkdirSync(options.dataDir, { recursive: true });
     accessSync(options.dataDir, fsConstants.W_OK);
+    // The store and the dev token must never be committed by accident.
+    const ignore = join(options.dataDir, ".gitignore");
+    if (!existsSync(ignore)) writeFileSync(ignore, "# written by arkitekt-next server: its store and dev token stay out of git\n*\n");
   } catch (error) {
     throw new ServerStartError(
       `data folder ${options.dataDir} is not writable: ${(error as Error).message}`,

@@ -1,7 +1,7 @@
 // The CLI as a user runs it: `run dev` serves the example app against an embedded platform it starts
 // itself, `call` finds that platform through the dev token file and calls the app's functions.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -70,7 +70,7 @@ describe("run dev and call against the embedded platform", () => {
   });
 
   it("lists every function of the example app it serves", () => {
-    for (const name of ["gradient", "threshold", "measure", "average", "tile", "label_images", "annotate"]) {
+    for (const name of ["gradient", "threshold", "measure", "average", "tile", "labelImages", "annotate"]) {
       expect(output).toContain(`  ${name} `);
     }
     expect(output).toMatch(/started the embedded dev platform at http:\/\/127\.0\.0\.1:\d+/);
@@ -83,6 +83,31 @@ describe("run dev and call against the embedded platform", () => {
     const returns = JSON.parse(result.stdout) as { return0: { __identifier: string; object: string } };
     expect(returns.return0.__identifier).toBe("@example/image");
     expect(returns.return0.object).toMatch(/^img-\d+$/);
+  });
+
+  it("calls a function by the key and by the hash prefix that run dev lists", () => {
+    const byKey = cli(["call", "--data", dataDir, "gradient", "width=2", "height=2"]);
+    expect(byKey.stderr).toBe("");
+    expect(JSON.parse(byKey.stdout).return0.__identifier).toBe("@example/image");
+    const prefix = /^ {2}gradient +([0-9a-f]{12})$/m.exec(output)?.[1];
+    expect(prefix).toBeDefined();
+    const byHash = cli(["call", "--data", dataDir, prefix!, "width=2"]);
+    expect(byHash.stderr).toBe("");
+    expect(JSON.parse(byHash.stdout).return0.__identifier).toBe("@example/image");
+  });
+
+  it("lists the known keys when the key names no action", () => {
+    const result = cli(["call", "--data", dataDir, "blur", "a=1"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('error: the platform knows no action with the key "blur"');
+    expect(result.stderr).toContain("hint: known keys: annotate, average, gradient, labelImages, measure, threshold, tile");
+  });
+
+  it("says the function threw, with its message and place, when the task ends CRITICAL", () => {
+    const result = cli(["call", "--data", dataDir, "average", '{"images": []}']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/ended CRITICAL: Error: average needs at least one image \(at .*src\/filters\.ts:\d+:\d+\)/);
+    expect(result.stderr).toContain("hint: the function threw");
   });
 
   it("streams a generator's yields and its progress with --stream", () => {
@@ -131,9 +156,59 @@ describe("call without a platform", () => {
     expect(result.stderr).toContain("a URL was given but a token is missing");
   });
 
-  it("refuses an action name it cannot read", () => {
-    const result = cli(["call", "not-an-action"]);
+  it("refuses a platform URL that is not http(s) as a user error, not a crash", () => {
+    const result = cli(["call", "gradient", "--url", "notaurl", "--token", "t"]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('cannot tell which action "not-an-action" names');
+    expect(result.stderr).toContain('error: the platform URL "notaurl" (from the flags) is not an http(s) URL');
+    expect(result.stderr).not.toContain("internal error");
+  });
+
+  it("refuses an action name it cannot read", () => {
+    const result = cli(["call", "not an action"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('cannot tell which action "not an action" names');
+  });
+});
+
+describe("gen and run dev on a broken project", () => {
+  it("gen fails for a directory that does not exist", () => {
+    const result = cli(["gen", "--cwd", "/nonexistent/app"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("error: the project directory /nonexistent/app does not exist");
+  });
+
+  it("gen --check fails when there is nothing to generate", () => {
+    const empty = mkdtempSync(join(tmpdir(), "arkitekt-cli-empty-"));
+    try {
+      const result = cli(["gen", "--check", "--cwd", empty]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("nothing to generate");
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("run dev names the place in the user's code when loading the app throws", () => {
+    const dir = mkdtempSync(join(tmpdir(), "arkitekt-cli-throws-"));
+    try {
+      mkdirSync(join(dir, "src"));
+      mkdirSync(join(dir, "node_modules"));
+      symlinkSync(root, join(dir, "node_modules", "arkitekt-next"), "dir");
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "throws", type: "module", private: true }));
+      writeFileSync(
+        join(dir, "tsconfig.json"),
+        JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, types: [] }, include: ["src"] }),
+      );
+      writeFileSync(
+        join(dir, "src", "fns.ts"),
+        'import { register } from "arkitekt-next";\n\nthrow new Error("boom");\n\nexport const hello = register(function hello(name: string): string {\n  return name;\n});\n',
+      );
+      const result = cli(["run", "dev", "--cwd", dir, "--data", join(dir, ".arkitekt", "dev")]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("error: loading the app failed at src/fns.ts:3:7: boom");
+      expect(result.stderr).not.toContain("internal error");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

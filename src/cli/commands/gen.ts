@@ -3,7 +3,9 @@
  * registered functions, its GraphQL operations, typed stubs of remote actions).
  */
 import { Command } from "commander";
-import { ReportedError } from "../errors.js";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { ReportedError, UserError } from "../errors.js";
 import { cliLogger } from "../logger.js";
 import type { GenerateResult, Logger } from "../../codegen/index.js";
 
@@ -18,13 +20,15 @@ export interface GenCommandOptions {
 /** Runs gen and returns its result; throws ReportedError (exit 1) when it failed. */
 export async function runGen(options: GenCommandOptions, logger: Logger = cliLogger("gen", { verbose: options.verbose ?? false, info: process.stdout, plainErrors: true })): Promise<GenerateResult> {
   // Loaded lazily: `arkitekt-next --help` must not pay for the generator.
+  const cwd = resolve(options.cwd ?? process.cwd());
+  if (!existsSync(cwd)) throw new UserError(`the project directory ${cwd} does not exist`, "pass --cwd with your app's directory (the one with tsconfig.json or codegen.yml)");
   const { generate } = await import("../../codegen/index.js");
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   if (options.watch) process.once("SIGINT", stop);
   try {
     const result = await generate({
-      cwd: options.cwd ?? process.cwd(),
+      cwd,
       check: options.check ?? false,
       watch: options.watch ?? false,
       refreshActions: options.refreshActions ?? false,
@@ -32,6 +36,8 @@ export async function runGen(options: GenCommandOptions, logger: Logger = cliLog
       signal: controller.signal,
     });
     if (!result.ok && !options.watch) throw new ReportedError(1);
+    // Nothing to generate was already reported; in CI (`--check`) that must fail, not pass silently.
+    if (result.stages.length === 0) throw new ReportedError(1);
     return result;
   } finally {
     process.off("SIGINT", stop);

@@ -5,9 +5,10 @@
  * Ctrl+C.
  */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
+import { parsePort } from "../options.js";
 import { UserError } from "../errors.js";
 import { cliLogger, type CliLogger } from "../logger.js";
 import { DEFAULT_DATA_DIR, findEndpoint, type Endpoint } from "../endpoint.js";
@@ -28,6 +29,7 @@ export interface RunDevOptions {
 export interface RunningApp {
   endpoint: Endpoint;
   agent: AgentHandle;
+  registry: Registry;
   /** Stops the agent, then the embedded server if this command started it. */
   stop(): Promise<void>;
 }
@@ -40,7 +42,7 @@ export async function runDev(options: RunDevOptions, logger: CliLogger): Promise
   if (!config.functions) {
     throw new UserError(
       `${cwd} registers no functions: it has no tsconfig.json, or arkitekt.json says "functions": false`,
-      "run `arkitekt-next run dev` in an app that calls register(); see examples/app",
+      "run `arkitekt-next run dev` in an app whose tsconfig.json includes files that call register() (see the README)",
     );
   }
   if (options.gen !== false) await runGen({ cwd, verbose: options.verbose ?? false });
@@ -78,6 +80,7 @@ export async function runDev(options: RunDevOptions, logger: CliLogger): Promise
   return {
     endpoint,
     agent,
+    registry,
     async stop() {
       await agent.close();
       await server?.close();
@@ -94,22 +97,35 @@ async function loadRegistry(file: string): Promise<Registry> {
   // must resolve to the same module instances as this CLI's, or `context()` would not see the task.
   const { register } = await import("tsx/esm/api");
   register();
-  const mod = (await import(pathToFileURL(file).href)) as { registry?: Registry };
+  let mod: { registry?: Registry };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { registry?: Registry };
+  } catch (error) {
+    throw new UserError(`loading the app failed${userFrame(error, dirname(dirname(file)))}: ${describe(error)}`, "fix the error in your code; `arkitekt-next run dev` loads every file that registers functions");
+  }
   if (!mod.registry || typeof mod.registry !== "object" || !("entries" in mod.registry)) {
     throw new UserError(`${file} does not export a registry`, "run `arkitekt-next gen` again: the file was edited or is stale");
   }
   return mod.registry;
 }
 
+/** " at src/x.ts:3:7" for the first stack frame inside the app (not node_modules), or "". */
+function userFrame(error: unknown, appDir: string): string {
+  const stack = error instanceof Error ? (error.stack ?? "") : "";
+  for (const match of stack.matchAll(/\(?((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)\)?/g)) {
+    const path = match[1]!.replace(/^file:\/\//, "");
+    if (path.startsWith(appDir) && !path.includes("/node_modules/")) return ` at ${relative(appDir, path)}:${match[2]}:${match[3]}`;
+  }
+  return "";
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}` : String(error);
+}
+
 /** Library logs go to debug, except warnings and errors. */
 function quiet(logger: CliLogger): CliLogger {
   return { ...logger, info: logger.debug };
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("a port is an integer from 0 to 65535");
-  return port;
 }
 
 export function runCommand(): Command {
@@ -140,7 +156,11 @@ Examples:
       const app = await runDev(options, logger);
       const served = Object.values(app.agent.implementations);
       process.stdout.write(`serving ${served.length} function(s) as agent ${app.agent.agentId} on ${app.endpoint.url}\n`);
-      for (const impl of served) process.stdout.write(`  ${impl.interface.padEnd(24)} action ${impl.actionHash.slice(0, 12)}\n`);
+      for (const impl of served) {
+        const key = app.registry.entries[impl.interface]?.implementation.definition.key ?? impl.interface;
+        process.stdout.write(`  ${key.padEnd(24)} ${impl.actionHash.slice(0, 12)}\n`);
+      }
+      process.stdout.write(`call one with: arkitekt-next call <key or hash> key=value ...\n`);
       if (app.endpoint.source === "dev server") {
         process.stdout.write(`token: ${app.endpoint.token}\nPress Ctrl+C to stop.\n`);
       }

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
+import { parseMilliseconds, parsePort } from "../options.js";
 import { UserError } from "../errors.js";
 import { cliLogger } from "../logger.js";
 import type { Logger, ServerHandle, TokenClaims } from "../../server/index.js";
@@ -58,6 +59,11 @@ export function readTokensFile(file: string): Record<string, TokenClaims> {
 export async function runServer(options: ServerCommandOptions, logger: Logger = cliLogger("server", { verbose: options.verbose ?? false })): Promise<ServerHandle> {
   const { startServer, ServerStartError } = await import("../../server/index.js");
   const tokens = options.tokens ? readTokensFile(options.tokens) : undefined;
+  if (!/^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/.test(options.host)) {
+    logger.warn(
+      `binding ${options.host}: the platform (and, without --tokens, its dev token) is reachable from other machines; use --tokens with real secrets, or keep the default 127.0.0.1`,
+    );
+  }
   try {
     return await startServer({
       host: options.host,
@@ -76,29 +82,17 @@ export async function runServer(options: ServerCommandOptions, logger: Logger = 
   }
 }
 
-function milliseconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || !/^\d+(\.\d+)?$/.test(value.trim())) throw new InvalidArgumentError("expected a number of milliseconds >= 0");
-  return n;
-}
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port 0..65535 (0 = any free port)");
-  return n;
-}
-
 export function serverCommand(): Command {
   return new Command("server")
     .description("run the embedded dev platform (GraphQL, agent socket, SQLite store) in the foreground")
     .option("--host <host>", "interface to bind", "127.0.0.1")
-    .option("--port <port>", "port to listen on (0 = any free port)", port, 8080)
+    .option("--port <port>", "port to listen on (0 = any free port)", parsePort, 8080)
     .option("--data <dir>", "folder for the SQLite store and dev-token.json", ".arkitekt/dev")
     .option("--tokens <file>", "JSON file mapping static tokens to claims (default: a dev identity is created)")
-    .option("--heartbeat-interval <ms>", "how often agents get a HEARTBEAT (default 10000)", milliseconds)
-    .option("--heartbeat-timeout <ms>", "how long an agent has to answer a HEARTBEAT (default 5000)", milliseconds)
-    .option("--stale-after <ms>", "an agent silent this long is not live (default 30000)", milliseconds)
-    .option("--grace <ms>", "how long in-flight tasks wait for a disconnected agent (default 30000)", milliseconds)
+    .option("--heartbeat-interval <ms>", "how often agents get a HEARTBEAT (default 10000)", parseMilliseconds)
+    .option("--heartbeat-timeout <ms>", "how long an agent has to answer a HEARTBEAT (default 5000)", parseMilliseconds)
+    .option("--stale-after <ms>", "an agent silent this long is not live (default 30000)", parseMilliseconds)
+    .option("--grace <ms>", "how long in-flight tasks wait for a disconnected agent (default 30000)", parseMilliseconds)
     .option("--verbose", "log every connection and task transition")
     .action(async (options: ServerCommandOptions) => {
       const handle = await runServer(options);
