@@ -542,11 +542,6 @@ export class Platform {
     }
   }
 
-  private enqueueAndFlush(agentId: number, taskId: number | null, kind: string, message: Record<string, unknown>): void {
-    this.store.enqueue(agentId, taskId, kind, JSON.stringify(message), Date.now());
-    this.flush(agentId);
-  }
-
   // tasks ----------------------------------------------------------------------------------------------
 
   private callerKey(callerId: number): string | undefined {

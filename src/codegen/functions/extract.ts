@@ -334,10 +334,6 @@ class FileScan {
     throw new Failed(message);
   }
 
-  private reportSoft(node: ts.Node, code: string, message: string, hint: string): void {
-    this.diagnostics.push(makeDiagnostic(node, this.cwd, code, message, hint));
-  }
-
   private registerCall(call: ts.CallExpression): void {
     try {
       this.registerCallUnsafe(call);
@@ -866,13 +862,13 @@ class FileScan {
         );
       }
       case "enum":
-        return this.mapEnum(group.enumSymbol!, group.types, typeNode ?? at, key, ctx);
+        return this.mapEnum(group.enumSymbol!, group.types, typeNode ?? at, key);
       case "single":
         return this.mapSingle(group.types[0]!, typeNode, at, key, ctx, isReturn);
     }
   }
 
-  private mapEnum(enumSymbol: ts.Symbol, present: ts.Type[], at: ts.Node, key: string, ctx: MapContext): PortNode {
+  private mapEnum(enumSymbol: ts.Symbol, present: ts.Type[], at: ts.Node, key: string): PortNode {
     const decl = enumSymbol.declarations?.find(ts.isEnumDeclaration);
     if (!decl) this.report(at, "ARK_UNSUPPORTED_TYPE", `cannot find the declaration of enum ${enumSymbol.name}`, "declare the enum in this project");
     this.dep(decl);
