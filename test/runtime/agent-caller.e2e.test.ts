@@ -130,6 +130,8 @@ describe("agent + caller end to end", () => {
     const before = calls.strict_int ?? 0;
     const refused = await client.call(hash("strict_int"), { x: "seven" }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(AssignError);
+    // The platform's own words, without the GraphQL operation prefix ("Assign at assign: ...").
+    expect((refused as AssignError).message).toMatch(/^could not assign action [0-9a-f]{12}: Invalid args for action "strict_int": port "x": /);
     const beforeRoundtrip = calls.roundtrip ?? 0;
     const adapter = codecAdapter({ args: roundtripCodecs, returns: [] });
     const wire = await adapter.encodeArgs({

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { currentContext, type LogLevel } from "../context.js";
+import { GraphQLRequestError } from "../transport/errors.js";
 import { silentRuntimeLogger, type RuntimeLogger } from "../agent/logger.js";
 import { AssignError, PlatformLostError, TaskFailedError, type TaskFailureKind } from "./errors.js";
 import type { AssignTarget, CallerPlatform } from "./platform.js";
@@ -418,6 +419,8 @@ function describeTarget(target: CallTarget): string {
   return `${target.app}/${target.key}${target.version ? `@${target.version}` : ""}`;
 }
 
+/** The platform's own words for a GraphQL error (no operation prefix); otherwise the message. */
 function describeError(error: unknown): string {
+  if (error instanceof GraphQLRequestError) return error.remoteMessage;
   return error instanceof Error ? error.message : String(error);
 }
