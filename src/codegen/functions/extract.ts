@@ -7,6 +7,7 @@
  * per-file results that depended on them are recomputed, the rest come from a cache. The walk
  * itself uses the compiler API directly (ts-morph's wrappers cost too much on large projects).
  */
+import type { RegisterOptions } from "../../index.js";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { Project, ts } from "ts-morph";
@@ -1092,20 +1093,8 @@ interface UnionGroup {
   enumSymbol?: ts.Symbol;
 }
 
-interface ParsedOptions {
-  interface?: string;
-  key?: string;
-  name?: string;
-  description?: string;
-  version?: string;
-  collections?: string[];
-  stateful?: boolean;
-  pure?: boolean;
-  idempotent?: boolean;
-  effect?: EffectClass;
-  needsToken?: boolean;
-  ports?: Record<string, { label?: string; description?: string }>;
-}
+/** The options of a `register()` call, read statically: the public `RegisterOptions`. */
+type ParsedOptions = RegisterOptions;
 
 const NOT_LITERAL = Symbol("not a literal");
 interface EnumMemberValue {
