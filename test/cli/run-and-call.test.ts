@@ -122,6 +122,13 @@ describe("run dev and call against the embedded platform", () => {
     expect(result.stderr).toContain("progress 100% tile 4 of 4");
   });
 
+  it("a second run dev of the same app says once that another process serves it", () => {
+    const result = cli(["run", "dev", "--cwd", app, "--no-gen", "--data", dataDir]);
+    expect(result.status).toBe(1);
+    expect(result.stderr.match(/another process is connected as this agent/g)).toHaveLength(1);
+    expect(result.stderr).toContain("hint: stop the other process, or pass force: true (CLI: --force)");
+  });
+
   it("refuses bad args naming the port, exit 1, no stack", () => {
     const result = cli(["call", "--data", dataDir, "arkitekt-next-dev/gradient", "width=wide"]);
     expect(result.status).toBe(1);

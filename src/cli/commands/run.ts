@@ -64,6 +64,10 @@ export async function runDev(options: RunDevOptions, logger: CliLogger): Promise
   const { connect } = await import("../../index.js");
   const name = config.identifier ? `${config.identifier}:${config.version ?? "0.0.0"}` : undefined;
   let agent: AgentHandle;
+  // Until the agent serves, a failure is thrown and reported once by the CLI: the library's own
+  // error lines about it would only repeat it.
+  let serving = false;
+  const agentLogger: CliLogger = { ...quiet(logger), error: (m) => (serving ? logger.error(m) : logger.debug(m)) };
   try {
     agent = await connect({
       url: endpoint.url,
@@ -71,8 +75,9 @@ export async function runDev(options: RunDevOptions, logger: CliLogger): Promise
       registry,
       ...(name ? { name } : {}),
       ...(options.force ? { force: true } : {}),
-      logger: quiet(logger),
+      logger: agentLogger,
     });
+    serving = true;
   } catch (error) {
     await server?.close();
     throw error;
