@@ -171,7 +171,7 @@ Examples:
       }
       await new Promise<void>((resolveStop) => {
         const stop = (signal: string): void => {
-          logger.info(`${signal}: stopping`);
+          logger.info(`${signal}: stopping; in-flight tasks finish or are reported first`);
           resolveStop();
         };
         process.once("SIGINT", () => stop("SIGINT"));
