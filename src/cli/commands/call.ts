@@ -109,7 +109,7 @@ export function callCommand(): Command {
     .option("--token <token>", "the token (default: ARKITEKT_TOKEN, else the dev server's)")
     .option("--cwd <dir>", "the project directory whose dev server to use (default: the current directory)")
     .option("--data <dir>", "the dev server's data dir, relative to --cwd", DEFAULT_DATA_DIR)
-    .option("--timeout <ms>", "cancel the task after this many milliseconds", parsePositiveMilliseconds)
+    .option("--timeout <ms>", "give up after this many milliseconds (the task is cancelled)", parsePositiveMilliseconds)
     .option("--stream", "print every yield as it arrives (for generators)")
     .option("--verbose", "print task events as they arrive")
     .addHelpText(
@@ -153,6 +153,7 @@ numbers: name='"5"').`,
         cancelGraceMs: 2_000,
         ...(options.timeout ? { timeout: options.timeout } : {}),
         onAssigned: (taskId: string) => logger.debug(`task ${taskId} assigned`),
+        onEvent: (event: { kind: string; message?: string | null }) => logger.debug(`event ${event.kind}${event.message ? ` ${event.message}` : ""}`),
         onProgress: (p: number | undefined, m: string | undefined) => logger.info(`progress ${p ?? "?"}%${m ? ` ${m}` : ""}`),
         onLog: (m: string, level: string) => logger.info(`log ${level} ${m}`),
       };
