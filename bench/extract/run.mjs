@@ -122,7 +122,7 @@ const lines = [
   "",
   `Command: \`npm run build && node bench/extract/run.mjs --sizes ${SIZES.join(",")} --runs ${RUNS} --edits ${EDITS}\``,
   "",
-  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}. Load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(1)).join(" / ")}: the machine was shared with other jobs, so wall times are inflated; CPU time is the steadier figure.`,
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}. Load average at start ${loadStart}, at end ${loadavg().map((l) => l.toFixed(1)).join(" / ")} (other jobs on this 2-core machine inflate wall times; CPU time is the steadier figure).`,
   "",
   `Each project has ${PER_FILE} functions per file; each function takes a structure, an interface (MODEL with an enum field), an Int with a default, a list and a nullable enum, and returns a tuple of a structure and a dict.`,
   "",
