@@ -3,7 +3,6 @@
  * mutations and queries, one graphql-ws socket for the `mytasks` subscription.
  */
 
-import WebSocket from "ws";
 import {
   actions as actionsQuery,
   assign as assignMutation,
@@ -26,25 +25,17 @@ export interface GraphQLPlatformOptions {
 export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform {
   const openListeners = new Set<() => void>();
   const closeListeners = new Set<() => void>();
-  // The transport reconnects and resubscribes on its own; a WebSocket that reports each open lets
-  // the caller catch up on what it missed meanwhile.
-  class ObservedWebSocket extends WebSocket {
-    constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols);
-      this.addEventListener("message", (event) => {
-        if (typeof event.data === "string" && event.data.includes('"connection_ack"')) {
-          for (const listener of openListeners) listener();
-        }
-      });
-      this.addEventListener("close", () => {
-        for (const listener of closeListeners) listener();
-      });
-    }
-  }
   const gql = createGraphQLClient({
     url: options.graphqlUrl,
     token: options.token,
-    webSocketImpl: ObservedWebSocket,
+    // The transport reconnects and resubscribes on its own; its connection events let the caller
+    // catch up on what it missed meanwhile, and notice a platform that stays away.
+    onConnected: () => {
+      for (const listener of openListeners) listener();
+    },
+    onClosed: () => {
+      for (const listener of closeListeners) listener();
+    },
     reconnect: { attempts: 1_000_000, initialDelayMs: 100, maxDelayMs: 5_000 },
     ...(options.logger ? { logger: options.logger } : {}),
   });

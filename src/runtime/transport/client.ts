@@ -69,6 +69,8 @@ export interface GraphQLClientOptions {
    * (`reconnected` true), so a caller can catch up on what it missed while disconnected.
    */
   onConnected?: (info: { reconnected: boolean }) => void;
+  /** Called whenever the subscription socket closes or a connection attempt fails (it reconnects on its own). */
+  onClosed?: (info: { code: number | undefined }) => void;
   logger?: TransportLogger;
 }
 
@@ -214,6 +216,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
           },
           closed: (event) => {
             if (isCloseLike(event) && event.code !== 1000) logger?.debug(`graphql-ws: closed ${event.code} ${event.reason ?? ""}`.trimEnd());
+            options.onClosed?.({ code: isCloseLike(event) ? event.code : undefined });
           },
         },
       });
