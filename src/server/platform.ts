@@ -5,10 +5,10 @@
  * talks back to agents through the small `AgentLink` interface.
  */
 import { randomUUID } from "node:crypto";
-import { canonicalJson, hashDefinitions } from "../definition/hash.js";
+import { hashDefinitions } from "../definition/hash.js";
 import type { Port } from "../definition/model.js";
 import { validateWireArgs } from "../definition/wire.js";
-import { CloseCode, LOG_LEVELS, TERMINAL_EVENT_KINDS, valueDepthExceeds, type TaskEventKind } from "../protocol/index.js";
+import { CloseCode, LOG_LEVELS, mirrorTypeOf, valueDepthExceeds, type TaskEventKind } from "../protocol/index.js";
 import type { Identity } from "./auth.js";
 import { identityKey } from "./auth.js";
 import { Hub, type HubEvent } from "./hub.js";
@@ -105,8 +105,6 @@ function normalizeLevel(level: unknown): string {
   return (LOG_LEVELS as readonly string[]).includes(text) ? text : "INFO";
 }
 
-/** Args deeper than this are refused before anything walks them recursively. */
-const MAX_ARGS_DEPTH = 64;
 
 /** Ports as stored: the definition's `args`/`returns` JSON. */
 export function definitionOf(action: ActionRow): DefinitionInputLike {
@@ -628,8 +626,9 @@ export class Platform {
       throw new PlatformError("You need to provide either action, actionHash, implementation, or agent + interface to assign a task");
     }
     const args = input.args ?? {};
-    if (valueDepthExceeds(args, MAX_ARGS_DEPTH)) {
-      throw new PlatformError(`Invalid args for action "${action.key}": nested deeper than ${MAX_ARGS_DEPTH} levels`, "INVALID_ARGS");
+    // Args deeper than the frame limit are refused before anything walks them recursively.
+    if (valueDepthExceeds(args, this.options.maxJsonDepth)) {
+      throw new PlatformError(`Invalid args for action "${action.key}": nested deeper than ${this.options.maxJsonDepth} levels`, "INVALID_ARGS");
     }
     const verdict = validateWireArgs(this.portsOf(action), args);
     if (!verdict.ok) throw new PlatformError(`Invalid args for action "${action.key}": ${verdict.message}`, "INVALID_ARGS");
@@ -795,7 +794,7 @@ export class Platform {
     const key = this.callerKey(task.caller_id);
     const links = key === undefined ? undefined : this.linksByIdentity.get(key);
     if (links && links.size > 0) {
-      const mirror: Record<string, unknown> = { type: `${kind}_EVENT`, id: `e${event.id}`, task: String(task.id), event: String(event.id), seq: event.id };
+      const mirror: Record<string, unknown> = { type: mirrorTypeOf(kind as TaskEventKind), id: `e${event.id}`, task: String(task.id), event: String(event.id), seq: event.id };
       if (kind === "PROGRESS") {
         mirror.progress = progress;
         mirror.message = event.message;
@@ -876,14 +875,5 @@ export class Platform {
       this.publish({ type: "taskUpdate", task: { ...task, latest_event_kind: type, updated_at: now } });
     }
     return { ok: true, ack };
-  }
-
-  /** Gives a canonical JSON text (for args hashes and comparisons). */
-  static canonical(value: unknown): string {
-    return canonicalJson(value);
-  }
-
-  static isTerminal(kind: string): boolean {
-    return TERMINAL_EVENT_KINDS.has(kind as TaskEventKind);
   }
 }

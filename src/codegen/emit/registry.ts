@@ -341,19 +341,6 @@ export function renderRegistryIndex(modules: readonly string[], hash: string, op
   return { path: `${options.out}/registry.ts`, content, splices: { __ARKITEKT_HASH__: literal(hash) } };
 }
 
-/** Renders every registry file (unformatted). */
-export function emitRegistry(functions: readonly ExtractedFunction[], options: EmitOptions): PendingFile[] {
-  const files: PendingFile[] = [];
-  const groups = groupByFile(functions);
-  const ordered = [...groups.values()].flat();
-  for (const [source, fns] of groups) {
-    const path = registryModulePath(source, options);
-    files.push({ ...renderRegistryModule(fns, `${options.cwd}/${path}`, options), path });
-  }
-  files.push(renderRegistryIndex(files.map((f) => f.path), hashImplementations(ordered.map((f) => f.implementation)), options));
-  return files;
-}
-
 const canonicalCache = new WeakMap<Implementation, string>();
 const prettyCache = new WeakMap<Implementation, string>();
 

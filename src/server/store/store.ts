@@ -1,6 +1,8 @@
 /**
  * The server's persistent state: one SQLite file (WAL), opened with better-sqlite3. Every method is
- * synchronous and commits before it returns, so a SIGKILL loses nothing that was acknowledged.
+ * synchronous; writes join one group transaction per event-loop turn (`batch`), committed before
+ * anything that depends on them (acks, responses, mirrors, deliveries) is sent, so a SIGKILL loses
+ * nothing that was acknowledged.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -214,13 +216,11 @@ export class Store {
         "UPDATE task SET latest_event_kind = ?, is_done = 1, status_message = ?, updated_at = ?, finished_at = ? WHERE id = ? AND is_done = 0",
       ),
       setTaskInstruct: db.prepare("UPDATE task SET latest_instruct_kind = ?, updated_at = ? WHERE id = ?"),
-      setTaskStatus: db.prepare("UPDATE task SET status_message = ?, updated_at = ? WHERE id = ?"),
       insertEvent: db.prepare(
         "INSERT INTO task_event (task_id, kind, message, progress, returns, level, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ),
       eventById: db.prepare<[number], TaskEventRow>("SELECT * FROM task_event WHERE id = ?"),
       eventsOfTask: db.prepare<[number], TaskEventRow>("SELECT * FROM task_event WHERE task_id = ? ORDER BY id"),
-      countEventKind: db.prepare<[number, string], { n: number }>("SELECT COUNT(*) AS n FROM task_event WHERE task_id = ? AND kind = ?"),
       insertOutbox: db.prepare("INSERT INTO outbox (agent_id, task_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)"),
       outboxOfAgent: db.prepare<[number], OutboxRow>("SELECT * FROM outbox WHERE agent_id = ? ORDER BY id"),
       outboxOfAgentAfter: db.prepare<[number, number], OutboxRow>("SELECT * FROM outbox WHERE agent_id = ? AND id > ? ORDER BY id"),
@@ -497,10 +497,6 @@ export class Store {
     this.batch();
     this.s.setTaskInstruct.run(kind, now, taskId);
   }
-  setTaskStatus(taskId: number, message: string | null, now: number): void {
-    this.batch();
-    this.s.setTaskStatus.run(message, now, taskId);
-  }
   insertEvent(taskId: number, kind: string, message: string | null, progress: number | null, returns: string | null, level: string, now: number): TaskEventRow {
     this.batch();
     const info = this.s.insertEvent.run(taskId, kind, message, progress, returns, level, now);
@@ -511,9 +507,6 @@ export class Store {
   }
   eventsOfTask(taskId: number): TaskEventRow[] {
     return this.s.eventsOfTask.all(taskId);
-  }
-  countEvents(taskId: number, kind: string): number {
-    return this.s.countEventKind.get(taskId, kind)?.n ?? 0;
   }
   /** Runs a read-only SQL query built by our code (filters of list queries). */
   query<T>(sql: string, params: unknown[]): T[] {
