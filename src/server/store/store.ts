@@ -259,6 +259,7 @@ export class Store {
 
   private pending: Array<() => void> = [];
   private commitScheduled = false;
+  private readonly statements = new Map<string, Database.Statement>();
   private onCommitError: (error: Error) => void = () => undefined;
 
   /** Where a failed group commit is reported (the batch is rolled back and its callbacks dropped). */
@@ -341,12 +342,12 @@ export class Store {
     if (keys.length === 0) return;
     const sql = `UPDATE agent SET ${keys.map((k) => `${k} = @${k}`).join(", ")} WHERE id = @id`;
     this.batch();
-    this.db.prepare(sql).run({ ...fields, id });
+    this.prepared(sql).run({ ...fields, id });
   }
   /** Compare-and-set renewal: returns false when the lease epoch moved on (fenced). */
   renewLease(id: number, epoch: number, now: number): boolean {
     this.batch();
-    return this.db.prepare("UPDATE agent SET last_seen = ? WHERE id = ? AND lease_epoch = ?").run(now, id, epoch).changes === 1;
+    return this.prepared("UPDATE agent SET last_seen = ? WHERE id = ? AND lease_epoch = ?").run(now, id, epoch).changes === 1;
   }
   deleteAgent(id: number): void {
     this.implementationCache.clear();
@@ -364,9 +365,7 @@ export class Store {
     });
   }
   staleConnectedAgents(before: number): AgentRow[] {
-    return this.db
-      .prepare<[number], AgentRow>("SELECT * FROM agent WHERE connected = 1 AND kind = 'WEBSOCKET' AND (last_seen IS NULL OR last_seen <= ?)")
-      .all(before);
+    return this.prepared("SELECT * FROM agent WHERE connected = 1 AND kind = 'WEBSOCKET' AND (last_seen IS NULL OR last_seen <= ?)").all(before) as AgentRow[];
   }
 
   // callers -----------------------------------------------------------------------------------
@@ -510,7 +509,18 @@ export class Store {
   }
   /** Runs a read-only SQL query built by our code (filters of list queries). */
   query<T>(sql: string, params: unknown[]): T[] {
-    return this.db.prepare(sql).all(...params) as T[];
+    return this.prepared(sql).all(...params) as T[];
+  }
+
+  /** A prepared statement per SQL text, kept for the store's life: heartbeats and list queries repeat the same few. */
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= 500) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   // outbox --------------------------------------------------------------------------------------
