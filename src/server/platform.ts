@@ -481,13 +481,11 @@ export class Platform {
     if (this.closed || this.options.staleAfterMs <= 0) return;
     const now = Date.now();
     for (const agent of this.store.staleConnectedAgents(now - this.options.staleAfterMs)) {
-      this.store.updateAgent(agent.id, { connected: 0, lease_epoch: agent.lease_epoch + 1 });
+      // Clearing the active connection makes the link's own close a no-op in `disconnected()`: the
+      // reaper is the one place that publishes this update and settles the in-flight work, at once.
+      this.store.updateAgent(agent.id, { connected: 0, lease_epoch: agent.lease_epoch + 1, active_connection_id: null });
       this.log.debug(`agent ${agent.id} is stale: lease revoked`);
-      const link = this.links.get(agent.id);
-      if (link) {
-        this.detach(link);
-        link.close(CloseCode.Replaced, "lease revoked: agent went stale");
-      }
+      this.links.get(agent.id)?.close(CloseCode.Replaced, "lease revoked: agent went stale");
       this.publish({ type: "agentUpdate", agent: this.store.agent(agent.id)! });
       this.store.transaction(() => this.failInflight(agent.id, "agent stale"));
     }
