@@ -19,7 +19,7 @@ import {
   type ToAgentMessage,
 } from "../../protocol/index.js";
 import type { Registry } from "../registry.js";
-import { backoffDelay, compileBackoff, type BackoffOptions, type CompiledBackoff } from "./backoff.js";
+import { backoffDelay, compileBackoff, sleep, type BackoffOptions, type CompiledBackoff } from "../backoff.js";
 import { AgentStoppedError } from "./errors.js";
 import { silentRuntimeLogger, type RuntimeLogger } from "./logger.js";
 import { ReportOutbox } from "./outbox.js";
@@ -526,19 +526,6 @@ function deferred<T>(): Deferred<T> {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Resolves true when `ms` passed before `promise` settled. */

@@ -6,6 +6,7 @@
  * "The caller (reference)".
  */
 import { randomUUID } from "node:crypto";
+import { backoffDelay, compileBackoff, sleep } from "../backoff.js";
 import { currentContext, type LogLevel } from "../context.js";
 import { GraphQLRequestError } from "../transport/errors.js";
 import { silentRuntimeLogger, type RuntimeLogger } from "../agent/logger.js";
@@ -63,6 +64,9 @@ export interface ArkitektClientOptions {
    */
   platformLostMs?: number;
 }
+
+/** Resubscribing after the task subscription failed: 100 ms doubling to 5 s, half of it jittered. */
+const SUBSCRIBE_BACKOFF = compileBackoff({ initialDelayMs: 100, maxDelayMs: 5_000 });
 
 /** How long the first call waits for the subscription socket before assigning anyway. */
 const SUBSCRIBE_WAIT_MS = 3_000;
@@ -387,8 +391,7 @@ export class ArkitektClient {
         ready();
       }
       if (signal.aborted) break;
-      const delay = Math.min(5_000, 100 * 2 ** attempt++) * (0.5 + Math.random() / 2);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await sleep(backoffDelay(attempt++, SUBSCRIBE_BACKOFF), signal);
     }
   }
 

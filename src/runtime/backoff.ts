@@ -1,6 +1,7 @@
 /**
  * Reconnect delays: exponential backoff with jitter, so that many agents dropped by one server
- * restart do not all come back in the same millisecond.
+ * restart do not all come back in the same millisecond. Used by the agent socket and the caller's
+ * task subscription.
  */
 
 export interface BackoffOptions {
@@ -46,4 +47,18 @@ export function backoffDelay(attempt: number, backoff: CompiledBackoff, random: 
   const capped = Math.min(backoff.maxDelayMs, exponential);
   const fixed = capped * (1 - backoff.jitter);
   return Math.round(fixed + capped * backoff.jitter * random());
+}
+
+/** Waits `ms`, or less when `signal` aborts (never rejects), so a closing client does not linger. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
