@@ -50,10 +50,9 @@ export function parseTarget(text: string): TargetName {
 /** Turns a key or hash prefix into an action hash, using the platform's action list. */
 async function resolveTarget(name: TargetName, url: string, token: string): Promise<CallTarget> {
   if (name.kind === "target") return name.target;
-  const [{ actions }, { createGraphQLClient }, { platformEndpoints }] = await Promise.all([
+  const [{ actions }, { createGraphQLClient, platformEndpoints }] = await Promise.all([
     import("../../../generated/api/rekuest.js"),
     import("../../runtime/transport/index.js"),
-    import("../../runtime/agent/connect.js"),
   ]);
   const gql = createGraphQLClient({ url: platformEndpoints(url).graphqlUrl, token });
   let list: Awaited<ReturnType<typeof actions>>;

@@ -12,7 +12,7 @@ import {
   implementAgent,
   type ImplementationInput,
 } from "../../../generated/api/rekuest.js";
-import { createGraphQLClient } from "../transport/index.js";
+import { createGraphQLClient, platformEndpoints } from "../transport/index.js";
 import type { Registry } from "../registry.js";
 import { AgentSocket, type AgentSocketOptions, type AgentStop } from "./agent.js";
 import { AgentStoppedError } from "./errors.js";
@@ -61,14 +61,6 @@ export interface AgentHandle {
   close(): Promise<void>;
 }
 
-/** The GraphQL and agent-socket endpoints of a platform http base. */
-export function platformEndpoints(url: string): { graphqlUrl: string; agiUrl: string } {
-  const base = url.replace(/\/+$/, "");
-  if (!/^https?:\/\//i.test(base)) {
-    throw new TypeError(`url must be the platform's http(s) base, e.g. http://127.0.0.1:8080 (got ${JSON.stringify(url)})`);
-  }
-  return { graphqlUrl: `${base}/graphql`, agiUrl: `${base.replace(/^http/i, "ws")}/agi` };
-}
 
 export async function connect(options: ConnectOptions): Promise<AgentHandle> {
   const logger: RuntimeLogger = options.logger ?? silentRuntimeLogger;

@@ -1,5 +1,6 @@
 /** The agent: serve the app's registered functions on the platform. */
-export { connect, platformEndpoints } from "./connect.js";
+export { connect } from "./connect.js";
+export { platformEndpoints } from "../transport/index.js";
 export type { AgentHandle, ConnectOptions, ServedImplementation } from "./connect.js";
 export { AgentSocket, PROCESS_SESSION_ID } from "./agent.js";
 export type { AgentSocketOptions, AgentStop, ReconnectOptions } from "./agent.js";

@@ -7,7 +7,7 @@
  *
  * Typed calls come from generated stubs (`generated/actions.ts`), which pass a `CallAdapter`.
  */
-import { platformEndpoints } from "../agent/connect.js";
+import { platformEndpoints } from "../transport/index.js";
 import type { RuntimeLogger } from "../agent/logger.js";
 import { ArkitektClient } from "./client.js";
 import { graphqlPlatform } from "./graphql-platform.js";

@@ -117,6 +117,15 @@ function toWsUrl(url: string): string {
   return url.replace(/^http(s?):\/\//i, (_m, s: string) => `ws${s}://`);
 }
 
+/** The GraphQL and agent-socket endpoints of a platform http base (used by the agent, the caller and the CLI). */
+export function platformEndpoints(url: string): { graphqlUrl: string; agiUrl: string } {
+  const base = url.replace(/\/+$/, "");
+  if (!/^https?:\/\//i.test(base)) {
+    throw new TypeError(`url must be the platform's http(s) base, e.g. http://127.0.0.1:8080 (got ${JSON.stringify(url)})`);
+  }
+  return { graphqlUrl: `${base}/graphql`, agiUrl: `${toWsUrl(base)}/agi` };
+}
+
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
 }

@@ -1,5 +1,5 @@
 /** GraphQL transport used by generated clients (`generated/api/*.ts`): HTTP for queries and mutations, graphql-ws for subscriptions. */
-export { createGraphQLClient } from "./client.js";
+export { createGraphQLClient, platformEndpoints } from "./client.js";
 export type {
   GraphQLClient,
   GraphQLClientOptions,
