@@ -1,0 +1,104 @@
+/**
+ * The boundaries of DESIGN.md ("Boundaries that keep the house light"), checked on every import of
+ * every file under src/: static imports, re-exports and dynamic `import()` with a literal specifier.
+ */
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Node, Project, SyntaxKind, type SourceFile } from "ts-morph";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const src = join(root, "src");
+
+/** The top-level area of a file under src/: `definition`, `runtime`, ..., or `index.ts` for the root barrel. */
+function areaOf(file: string): string {
+  return relative(src, file).split(sep)[0]!;
+}
+
+interface Import {
+  from: string;
+  specifier: string;
+  /** The area the specifier resolves to, or null for a package or `node:` import. */
+  area: string | null;
+  line: number;
+}
+
+function importsOf(file: SourceFile): Import[] {
+  const found: Import[] = [];
+  const add = (specifier: string, node: Node): void => {
+    const local = specifier.startsWith(".");
+    const target = local ? resolve(dirname(file.getFilePath()), specifier) : null;
+    const area = target !== null && target.startsWith(src + sep) ? areaOf(target) : local ? "(outside src)" : null;
+    found.push({ from: relative(root, file.getFilePath()), specifier, area, line: node.getStartLineNumber() });
+  };
+  for (const decl of file.getImportDeclarations()) add(decl.getModuleSpecifierValue(), decl);
+  for (const decl of file.getExportDeclarations()) {
+    const specifier = decl.getModuleSpecifierValue();
+    if (specifier !== undefined) add(specifier, decl);
+  }
+  for (const call of file.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    if (call.getExpression().getKind() !== SyntaxKind.ImportKeyword) continue;
+    const arg = call.getArguments()[0];
+    if (arg && Node.isStringLiteral(arg)) add(arg.getLiteralValue(), call);
+  }
+  return found;
+}
+
+const project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
+project.addSourceFilesAtPaths([join(src, "**/*.ts"), `!${join(src, "**/*.test.ts")}`]);
+const files = project.getSourceFiles();
+const imports = files.flatMap(importsOf);
+
+/** Imports from `areas` into any area outside `allowed`; printed as `file:line -> specifier`. */
+function violations(areas: string[], allowed: (area: string) => boolean): string[] {
+  return imports
+    .filter((i) => areas.includes(areaOf(join(root, i.from))) && i.area !== null && !allowed(i.area))
+    .map((i) => `${i.from}:${i.line} -> ${i.specifier}`);
+}
+
+describe("architecture (DESIGN.md boundaries)", () => {
+  it("finds the source files and their imports", () => {
+    expect(files.length).toBeGreaterThan(40);
+    expect(imports.some((i) => i.area === "definition")).toBe(true);
+  });
+
+  it("definition/ imports nothing else of ours", () => {
+    expect(violations(["definition"], (a) => a === "definition")).toEqual([]);
+  });
+
+  it("protocol/ imports nothing else of ours", () => {
+    expect(violations(["protocol"], (a) => a === "protocol")).toEqual([]);
+  });
+
+  it("shared/ (the cross-cutting kit) imports nothing else of ours", () => {
+    expect(violations(["shared"], (a) => a === "shared")).toEqual([]);
+  });
+
+  it("the runtime and the root barrel never import codegen/, server/ or cli/", () => {
+    expect(violations(["runtime", "index.ts"], (a) => !["codegen", "server", "cli"].includes(a))).toEqual([]);
+  });
+
+  it("the server never imports the runtime, codegen/ or cli/", () => {
+    expect(violations(["server"], (a) => !["runtime", "codegen", "cli", "index.ts"].includes(a))).toEqual([]);
+  });
+
+  it("codegen/ never imports the server or cli/", () => {
+    expect(violations(["codegen"], (a) => !["server", "cli"].includes(a))).toEqual([]);
+  });
+
+  it("nothing imports cli/ but cli/ itself", () => {
+    expect(violations(["definition", "protocol", "shared", "runtime", "index.ts", "server", "codegen"], (a) => a !== "cli")).toEqual([]);
+  });
+
+  it("only cli/ exits the process", () => {
+    const exits = files
+      .filter((f) => areaOf(f.getFilePath()) !== "cli")
+      .flatMap((f) =>
+        f
+          .getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)
+          .filter((p) => p.getExpression().getText() === "process" && ["exit", "exitCode", "abort", "reallyExit"].includes(p.getName()))
+          .map((p) => `${relative(root, f.getFilePath())}:${p.getStartLineNumber()} process.${p.getName()}`),
+      );
+    expect(exits).toEqual([]);
+  });
+});
