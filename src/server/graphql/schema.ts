@@ -10,6 +10,7 @@ import type { HubEvent } from "../hub.js";
 import { Platform, PlatformError, definitionOf, type ControlKind } from "../platform.js";
 import type { ActionRow, AgentRow, ImplementationRow, TaskEventRow, TaskRow } from "../store/store.js";
 import { PageError, isPaged, pageOf, type Page } from "./pages.js";
+import { asCreated, readMyTasksReplay, replayThenLive } from "./replay.js";
 import { loadPlatformDocument, subsetSdl } from "./sdl.js";
 
 const { GraphQLError, buildASTSchema, isListType, isNonNullType, isObjectType } = graphql;
@@ -560,16 +561,55 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
   };
 }
 
-type Subscriber = (args: Args, ctx: GraphqlContext & { me: Identity }) => (event: HubEvent) => unknown;
+/** A subscription that first replays stored payloads: `select` maps live events, `replay` reads the store. */
+interface Replaying {
+  select: (event: HubEvent) => unknown;
+  /** Read once the live listener is in place: the payloads to send first, and which live payloads they already carried. */
+  replay: () => { items: unknown[]; replayed: (payload: unknown) => boolean };
+}
 
-function buildSubscriptions(): Record<string, Subscriber> {
+type Subscriber = (args: Args, ctx: GraphqlContext & { me: Identity }) => ((event: HubEvent) => unknown) | Replaying;
+
+interface TaskChangePayload {
+  create: { id: string } | null;
+  event: { id: string } | null;
+}
+
+/** `mytasks`: the subscriber's tasks and events, after a replay of the last `replayWindowMs` (issue 10 #8). */
+function myTasksSubscription(ctx: GraphqlContext & { me: Identity }): Replaying {
   return {
-    mytasks: (_a, ctx) => (e) => {
+    select: (e) => {
       if ((e.type === "taskCreate" || e.type === "taskEvent") && ctx.platform.callerKeyOfTask(e.task) === ctx.me.key) {
         return e.type === "taskCreate" ? { create: taskChange(ctx.platform, e.task), event: null } : { create: null, event: eventChange(e.event) };
       }
       return undefined;
     },
+    replay: () => {
+      const { tasks, events } = readMyTasksReplay(ctx.platform.store, ctx.me, ctx.platform.options);
+      const taskIds = new Set(tasks.map((t) => String(t.id)));
+      const eventIds = new Set(events.map((e) => String(e.id)));
+      // in time order; a task's create before its events
+      const timed = [
+        ...tasks.map((t) => ({ at: t.created_at, order: 0, id: t.id, payload: { create: taskChange(ctx.platform, asCreated(t)), event: null } })),
+        ...events.map((e) => ({ at: e.created_at, order: 1, id: e.id, payload: { create: null, event: eventChange(e) } })),
+      ].sort((a, b) => a.at - b.at || a.order - b.order || a.id - b.id);
+      return {
+        items: timed.map((t) => t.payload),
+        // a replayed payload arrives live at most once (when it was still being committed): skip it then
+        replayed: (payload) => {
+          const p = payload as TaskChangePayload;
+          if (p.create) return taskIds.delete(p.create.id);
+          if (p.event) return eventIds.delete(p.event.id);
+          return false;
+        },
+      };
+    },
+  };
+}
+
+function buildSubscriptions(): Record<string, Subscriber> {
+  return {
+    mytasks: (_a, ctx) => myTasksSubscription(ctx),
     tasks: (_a, ctx) => (e) => {
       if ((e.type === "taskCreate" || e.type === "taskEvent") && e.task.org === ctx.me.org) {
         return e.type === "taskCreate" ? { create: taskChange(ctx.platform, e.task), event: null } : { create: null, event: eventChange(e.event) };
@@ -642,8 +682,14 @@ export function buildServerSchema(): GraphQLSchema {
         field.subscribe = ((_p: unknown, args: Args, ctx: GraphqlContext) => {
           const me = requireIdentity(ctx);
           try {
-            const select = make(args, { ...ctx, me });
-            return ctx.platform.hub.subscribe(select, ctx.signal);
+            const made = make(args, { ...ctx, me });
+            if (typeof made === "function") return ctx.platform.hub.subscribe(made, ctx.signal);
+            // listen first, then read the store once the pending writes are committed: no gap at the seam
+            const live = ctx.platform.hub.subscribe(made.select, ctx.signal);
+            return replayThenLive<unknown>(
+              ctx.platform.store.committed().then(() => made.replay()),
+              live,
+            );
           } catch (error) {
             throw toGraphqlError(error);
           }
