@@ -34,7 +34,7 @@ export function isPaged(field: { args: readonly { name: string }[] }, name: stri
 }
 
 /** The default page of a list field (`Type.field`). */
-export function defaultPageOf(field: string, limits: PageLimits): number {
+function defaultPageOf(field: string, limits: PageLimits): number {
   return WHOLE_BY_DEFAULT.has(field) ? limits.maxPageSize : limits.defaultPageSize;
 }
 
@@ -59,11 +59,6 @@ export function pageOf(field: string, pagination: unknown, limits: PageLimits): 
     throw new PageError(`pagination.limit ${p.limit} on ${field} is over the maximum page size ${limits.maxPageSize}: ask for pages of at most ${limits.maxPageSize} and step pagination.offset`);
   }
   return { offset, limit: p.limit };
-}
-
-/** `items[offset .. offset+limit)` of an in-memory list. */
-export function slicePage<T>(items: readonly T[], page: Page): T[] {
-  return items.slice(page.offset, page.offset + page.limit);
 }
 
 export interface CostLimits extends PageLimits {
