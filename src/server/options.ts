@@ -52,6 +52,17 @@ export interface ServerOptions {
   maxGraphqlBytes?: number;
   /** Leveled logger; silent by default. */
   logger?: Logger;
+  // GraphQL read limits and the mytasks replay (issue 9 #13, issue 10 #8) ---------------------
+  /** Items a list field returns when its `pagination.limit` is absent. Default 100 (`Agent.implementations` and `Task.events`: `maxPageSize`). */
+  defaultPageSize?: number;
+  /** Largest `pagination.limit` a list field accepts; larger is refused. Default 1000. */
+  maxPageSize?: number;
+  /** Largest cost of one operation: every field counts once per item of each list around it (a list counts its page size). Default 200000. */
+  maxQueryCost?: number;
+  /** A new `mytasks` subscription first replays the subscriber's tasks and events of this many last milliseconds; 0 turns replay off. Default 10000. */
+  replayWindowMs?: number;
+  /** At most this many events are replayed to a new `mytasks` subscription (the newest). Default 10000. */
+  maxReplayEvents?: number;
 }
 
 export interface CompiledOptions {
@@ -68,6 +79,11 @@ export interface CompiledOptions {
   maxGraphqlDepth: number;
   maxGraphqlBytes: number;
   logger: Logger;
+  defaultPageSize: number;
+  maxPageSize: number;
+  maxQueryCost: number;
+  replayWindowMs: number;
+  maxReplayEvents: number;
 }
 
 export const DEFAULTS = {
@@ -81,6 +97,11 @@ export const DEFAULTS = {
   maxJsonDepth: 64,
   maxGraphqlDepth: 15,
   maxGraphqlBytes: 16 * 1024 * 1024,
+  defaultPageSize: 100,
+  maxPageSize: 1000,
+  maxQueryCost: 200_000,
+  replayWindowMs: 10_000,
+  maxReplayEvents: 10_000,
 } as const;
 
 /** Thrown for options that cannot work; `hint` says what to do. */
@@ -125,5 +146,30 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     maxGraphqlDepth: options.maxGraphqlDepth ?? DEFAULTS.maxGraphqlDepth,
     maxGraphqlBytes: options.maxGraphqlBytes ?? DEFAULTS.maxGraphqlBytes,
     logger: options.logger ?? silentLogger,
+    ...compileReadLimits(options),
+  };
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ServerStartError(`${name} must be a positive integer, got ${String(value)}`, `pass ${name} >= 1`, "ARKITEKT_SERVER_BAD_OPTION");
+  }
+  return value;
+}
+
+/** The GraphQL read limits and the mytasks replay window, checked. */
+function compileReadLimits(options: ServerOptions): Pick<CompiledOptions, "defaultPageSize" | "maxPageSize" | "maxQueryCost" | "replayWindowMs" | "maxReplayEvents"> {
+  const maxPageSize = positiveInteger("maxPageSize", options.maxPageSize, DEFAULTS.maxPageSize);
+  const defaultPageSize = positiveInteger("defaultPageSize", options.defaultPageSize, Math.min(DEFAULTS.defaultPageSize, maxPageSize));
+  if (defaultPageSize > maxPageSize) {
+    throw new ServerStartError(`defaultPageSize ${defaultPageSize} is over maxPageSize ${maxPageSize}`, "pass defaultPageSize <= maxPageSize", "ARKITEKT_SERVER_BAD_OPTION");
+  }
+  return {
+    defaultPageSize,
+    maxPageSize,
+    maxQueryCost: positiveInteger("maxQueryCost", options.maxQueryCost, DEFAULTS.maxQueryCost),
+    replayWindowMs: nonNegative("replayWindowMs", options.replayWindowMs, DEFAULTS.replayWindowMs),
+    maxReplayEvents: positiveInteger("maxReplayEvents", options.maxReplayEvents, DEFAULTS.maxReplayEvents),
   };
 }

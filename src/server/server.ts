@@ -17,6 +17,7 @@ import { TokenAuthority, ensureDevToken, tokenFromHeader, writeDevToken, type Id
 import { serveLegacyGraphqlWs, LEGACY_PROTOCOL } from "./graphql/legacy-ws.js";
 import { createDocumentCache } from "./graphql/document-cache.js";
 import { depthLimitRule } from "./graphql/limits.js";
+import { queryCostRule } from "./graphql/pages.js";
 import { buildServerSchema, type GraphqlContext } from "./graphql/schema.js";
 import { ServerStartError, compileOptions, type ServerOptions, type TokenClaims } from "./options.js";
 import { Platform } from "./platform.js";
@@ -115,7 +116,8 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
 
   const schema = serverSchema();
   const depthRule = depthLimitRule(options.maxGraphqlDepth);
-  const rules = [...specifiedRules, depthRule];
+  const costRule = queryCostRule(options);
+  const rules = [...specifiedRules, depthRule, costRule];
   const sdl = printSchema(schema);
   const documents = createDocumentCache(rules);
 
@@ -132,6 +134,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
       {
         onValidate({ addValidationRule }: { addValidationRule: (rule: typeof depthRule) => void }) {
           addValidationRule(depthRule);
+          addValidationRule(costRule);
         },
       },
     ],

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command } from "commander";
-import { parsePort } from "../options.js";
+import { parseMilliseconds, parsePort } from "../options.js";
 import { UserError } from "../errors.js";
 import { cliLogger, type CliLogger } from "../logger.js";
 import { DEFAULT_DATA_DIR, findEndpoint, type Endpoint } from "../endpoint.js";
@@ -23,6 +23,8 @@ export interface RunDevOptions {
   data?: string;
   port?: number;
   force?: boolean;
+  /** `--replay-window <ms>` for the embedded server this command starts (server option `replayWindowMs`). */
+  replayWindow?: number;
   verbose?: boolean;
 }
 
@@ -53,7 +55,12 @@ export async function runDev(options: RunDevOptions, logger: CliLogger): Promise
   let server: { close(): Promise<void> } | undefined;
   if (!endpoint) {
     const { startServer } = await import("../../server/index.js");
-    const started = await startServer({ port: options.port ?? 0, dataDir, logger: quiet(logger) });
+    const started = await startServer({
+      port: options.port ?? 0,
+      dataDir,
+      logger: quiet(logger),
+      ...(options.replayWindow !== undefined ? { replayWindowMs: options.replayWindow } : {}),
+    });
     server = started;
     endpoint = { url: started.url, token: started.devToken ?? "", source: "dev server" };
     logger.info(`started the embedded dev platform at ${started.url} (data in ${dataDir})`);
@@ -145,6 +152,7 @@ export function runCommand(): Command {
     .option("--data <dir>", "the embedded server's data dir", DEFAULT_DATA_DIR)
     .option("--port <port>", "port of the embedded server when this command starts one (0 = free)", parsePort)
     .option("--force", "take over the agent when another process serves it")
+    .option("--replay-window <ms>", "the embedded server's mytasks replay: a new subscription first gets the subscriber's tasks and events of this many last ms (default 10000, 0 = off)", parseMilliseconds)
     .option("--verbose", "print debug logs")
     .addHelpText(
       "after",

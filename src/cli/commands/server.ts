@@ -20,6 +20,8 @@ export interface ServerCommandOptions {
   heartbeatTimeout?: number;
   staleAfter?: number;
   grace?: number;
+  /** `--replay-window <ms>`: what a new `mytasks` subscription replays (server option `replayWindowMs`). */
+  replayWindow?: number;
   verbose?: boolean;
 }
 
@@ -74,6 +76,7 @@ export async function runServer(options: ServerCommandOptions, logger: Logger = 
       ...(options.heartbeatTimeout !== undefined ? { heartbeatTimeoutMs: options.heartbeatTimeout } : {}),
       ...(options.staleAfter !== undefined ? { staleAfterMs: options.staleAfter } : {}),
       ...(options.grace !== undefined ? { graceMs: options.grace } : {}),
+      ...(options.replayWindow !== undefined ? { replayWindowMs: options.replayWindow } : {}),
       logger,
     });
   } catch (error) {
@@ -93,6 +96,7 @@ export function serverCommand(): Command {
     .option("--heartbeat-timeout <ms>", "how long an agent has to answer a HEARTBEAT (default 5000)", parseMilliseconds)
     .option("--stale-after <ms>", "an agent silent this long is not live (default 30000)", parseMilliseconds)
     .option("--grace <ms>", "how long in-flight tasks wait for a disconnected agent (default 30000)", parseMilliseconds)
+    .option("--replay-window <ms>", "a new mytasks subscription first replays the subscriber's tasks and events of this many last ms (default 10000, 0 = off)", parseMilliseconds)
     .option("--verbose", "log every connection and task transition")
     .action(async (options: ServerCommandOptions) => {
       const handle = await runServer(options);

@@ -9,6 +9,8 @@ import type { Identity } from "../auth.js";
 import type { HubEvent } from "../hub.js";
 import { Platform, PlatformError, definitionOf, type ControlKind } from "../platform.js";
 import type { ActionRow, AgentRow, ImplementationRow, TaskEventRow, TaskRow } from "../store/store.js";
+import { PageError, isPaged, pageOf, type Page } from "./pages.js";
+import { asCreated, readMyTasksReplay, replayThenLive } from "./replay.js";
 import { loadPlatformDocument, subsetSdl } from "./sdl.js";
 
 const { GraphQLError, buildASTSchema, isListType, isNonNullType, isObjectType } = graphql;
@@ -92,7 +94,16 @@ function strLookup(value: string, lookup: unknown): boolean {
   return true;
 }
 
-const idList = (value: unknown): Set<number> | null => (Array.isArray(value) ? new Set(value.map((v) => Number(v))) : null);
+/** A row id as the platform writes them: decimal digits only ("0x1", " 1", "1e0", "+1" are no ids). */
+function parseId(value: unknown): number | null {
+  if (typeof value !== "string" && typeof value !== "number") return null;
+  const text = String(value);
+  return /^\d{1,15}$/.test(text) ? Number(text) : null;
+}
+
+/** An `ids` filter as a set of row ids; values that are no ids match nothing. */
+const idList = (value: unknown): Set<number> | null =>
+  Array.isArray(value) ? new Set(value.map(parseId).filter((id): id is number => id !== null)) : null;
 
 function taskChange(platform: Platform, task: TaskRow): Record<string, unknown> {
   void platform;
@@ -154,12 +165,19 @@ function listTasks(platform: Platform, org: string, filters: unknown, ordering: 
   }
   const eq = (column: string, value: unknown) => {
     if (value === null || value === undefined) return;
-    where.push(`${column} = ?`);
-    params.push(typeof value === "string" && /^\d+$/.test(value) && column.endsWith("_id") ? Number(value) : value);
+    const id = column.endsWith("_id") ? parseId(value) : value;
+    // a value that is no id matches nothing (SQLite would compare " 1" to 1 as equal)
+    if (id === null) where.push("0 = 1");
+    else {
+      where.push(`${column} = ?`);
+      params.push(id);
+    }
   };
-  if (Array.isArray(f.ids)) {
-    where.push(`id IN (${f.ids.map(() => "?").join(",") || "NULL"})`);
-    params.push(...f.ids.map(Number));
+  // lists travel as one JSON parameter: any length stays within SQLite's variable limit
+  const ids = idList(f.ids);
+  if (ids) {
+    where.push("id IN (SELECT value FROM json_each(?))");
+    params.push(JSON.stringify([...ids]));
   }
   eq("agent_id", f.agent);
   eq("action_id", f.action);
@@ -172,8 +190,8 @@ function listTasks(platform: Platform, org: string, filters: unknown, ordering: 
   if (typeof f.isDone === "boolean") eq("is_done", f.isDone ? 1 : 0);
   if (typeof f.rootIsnull === "boolean") where.push(f.rootIsnull ? "root_id IS NULL" : "root_id IS NOT NULL");
   if (Array.isArray(f.state) && f.state.length > 0) {
-    where.push(`latest_event_kind IN (${f.state.map(() => "?").join(",")})`);
-    params.push(...f.state);
+    where.push("latest_event_kind IN (SELECT value FROM json_each(?))");
+    params.push(JSON.stringify(f.state));
   }
   if (typeof f.createdBefore === "string") {
     where.push("created_at < ?");
@@ -305,7 +323,8 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
         };
         if (a.task) return inOrg(store.action(ctx.platform.taskInOrg(ctx.me, a.task as string).action_id), `task ${String(a.task)}`);
         if (a.implementation) {
-          const impl = store.implementation(Number(a.implementation));
+          const implId = parseId(a.implementation);
+          const impl = implId === null ? undefined : store.implementation(implId);
           return inOrg(impl ? store.action(impl.action_id) : undefined, `implementation ${String(a.implementation)}`);
         }
         if (typeof a.hash === "string") return inOrg(store.actionsByHash(ctx.me.org, a.hash)[0], `hash ${a.hash}`);
@@ -322,12 +341,16 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
           const impl = store.implementationByInterface(agent.id, a.interface);
           return inOrg(impl ? store.action(impl.action_id) : undefined, `agent ${agent.id} interface "${a.interface}"`);
         }
-        if (a.id) return inOrg(store.action(Number(a.id)), `id ${String(a.id)}`);
+        if (a.id !== null && a.id !== undefined) {
+          const id = parseId(a.id);
+          return inOrg(id === null ? undefined : store.action(id), `id ${JSON.stringify(a.id)}`);
+        }
         throw new PlatformError("action(...) needs one of id, task, implementation, hash, matching, agent + interface");
       },
       implementations: (_p, a, ctx) => paginate(filterImplementations(ctx.platform, ctx.platform.store.implementationsOfOrg(ctx.me.org), a.filters), a.pagination),
       implementation: (_p, a, ctx) => {
-        const impl = ctx.platform.store.implementation(Number(a.id));
+        const id = parseId(a.id);
+        const impl = id === null ? undefined : ctx.platform.store.implementation(id);
         const agent = impl ? ctx.platform.store.agent(impl.agent_id) : undefined;
         if (!impl || !agent || agent.org !== ctx.me.org) throw new PlatformError(`Implementation ${String(a.id)} not found in organisation "${ctx.me.org}"`, "NOT_FOUND");
         return impl;
@@ -353,13 +376,14 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
         return impl;
       },
       tasks: (_p, a, ctx) => listTasks(ctx.platform, ctx.me.org, a.filters, a.ordering, a.pagination),
-      myTasks: (_p, _a, ctx) => {
+      myTasks: (_p, a, ctx) => {
         const caller = ctx.platform.store.ensureCaller(ctx.me);
-        return listTasks(ctx.platform, ctx.me.org, {}, [], {}, { where: "caller_id = ?", params: [caller.id] });
+        return listTasks(ctx.platform, ctx.me.org, {}, [], a.pagination, { where: "caller_id = ?", params: [caller.id] });
       },
       task: (_p, a, ctx) => ctx.platform.taskInOrg(ctx.me, a.id as string),
       event: (_p, a, ctx) => {
-        const event = ctx.platform.store.event(Number(a.id));
+        const id = parseId(a.id);
+        const event = id === null ? undefined : ctx.platform.store.event(id);
         const task = event ? ctx.platform.store.task(event.task_id) : undefined;
         if (!event || !task || task.org !== ctx.me.org) throw new PlatformError(`Event ${String(a.id)} not found`, "NOT_FOUND");
         return event;
@@ -371,10 +395,11 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
       createImplementation: (_p, a, ctx) =>
         ctx.platform.createImplementation(ctx.me, (a.input as { implementation: Parameters<Platform["createImplementation"]>[1] }).implementation),
       deleteImplementation: (_p, a, ctx) => {
-        const id = Number((a.input as { implementation: string }).implementation);
-        const impl = ctx.platform.store.implementation(id);
+        const raw = (a.input as { implementation: string }).implementation;
+        const id = parseId(raw);
+        const impl = id === null ? undefined : ctx.platform.store.implementation(id);
         const agent = impl ? ctx.platform.store.agent(impl.agent_id) : undefined;
-        if (!impl || !agent || agent.org !== ctx.me.org) throw new PlatformError(`Implementation ${id} not found`, "NOT_FOUND");
+        if (id === null || !impl || !agent || agent.org !== ctx.me.org) throw new PlatformError(`Implementation ${String(raw)} not found`, "NOT_FOUND");
         ctx.platform.store.deleteImplementation(id);
         return String(id);
       },
@@ -449,7 +474,7 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
       implementations: (p, a, ctx) => paginate(filterImplementations(ctx.platform, ctx.platform.store.implementationsOfAction((p as ActionRow).id), a.filters), a.pagination),
       tasks: (p, a, ctx) => listTasks(ctx.platform, (p as ActionRow).org, a.filters, a.ordering, a.pagination, { where: "action_id = ?", params: [(p as ActionRow).id] }),
       latestTask: (p, _a, ctx) => listTasks(ctx.platform, (p as ActionRow).org, {}, [], { limit: 1 }, { where: "action_id = ?", params: [(p as ActionRow).id] })[0] ?? null,
-      runs: (p, _a, ctx) => listTasks(ctx.platform, (p as ActionRow).org, {}, [], {}, { where: "action_id = ?", params: [(p as ActionRow).id] }),
+      runs: (p, a, ctx) => listTasks(ctx.platform, (p as ActionRow).org, {}, [], a.pagination, { where: "action_id = ?", params: [(p as ActionRow).id] }),
     },
     ArgPort: {
       default: (p) => (p as Port).default ?? null,
@@ -506,19 +531,22 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
       children: (p, a, ctx) => listTasks(ctx.platform, (p as TaskRow).org, a.filters, a.ordering, a.pagination, { where: "parent_id = ?", params: [(p as TaskRow).id] }),
       agent: (p, _a, ctx) => agentOf(ctx, (p as TaskRow).agent_id),
       events: (p, a, ctx) => {
-        const f = (a.filters ?? {}) as { ids?: string[]; kind?: string[] };
+        const f = (a.filters ?? {}) as { ids?: string[] | null; kind?: string[] | null };
         const ids = idList(f.ids);
-        let rows = ctx.platform.store.eventsOfTask((p as TaskRow).id).filter((e) => (!ids || ids.has(e.id)) && (!f.kind || f.kind.includes(e.kind)));
-        if (Array.isArray(a.ordering) && a.ordering.some((o: Record<string, unknown>) => isDesc(o.createdAt))) rows = rows.reverse();
-        return paginate(rows, a.pagination);
+        const newestFirst = Array.isArray(a.ordering) && a.ordering.some((o: Record<string, unknown>) => isDesc(o.createdAt));
+        const page = a.pagination as Page;
+        return ctx.platform.store.eventsOfTaskPage((p as TaskRow).id, { ids: ids ? [...ids] : null, kinds: f.kind ?? null }, newestFirst, page.limit, page.offset);
       },
       dependency: () => null,
       dependencyMethod: () => null,
       resolvedDependencies: () => [],
       instructs: () => [],
       arg: (p, a) => {
-        const args = json((p as TaskRow).args) as Record<string, unknown>;
-        return args[a.key as string] ?? null;
+        // own keys only: "__proto__", "constructor" or "toString" are no args
+        const args = json((p as TaskRow).args);
+        const key = a.key as string;
+        if (args === null || typeof args !== "object" || Array.isArray(args) || !Object.hasOwn(args, key)) return null;
+        return (args as Record<string, unknown>)[key] ?? null;
       },
     },
     TaskEvent: {
@@ -533,16 +561,55 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
   };
 }
 
-type Subscriber = (args: Args, ctx: GraphqlContext & { me: Identity }) => (event: HubEvent) => unknown;
+/** A subscription that first replays stored payloads: `select` maps live events, `replay` reads the store. */
+interface Replaying {
+  select: (event: HubEvent) => unknown;
+  /** Read once the live listener is in place: the payloads to send first, and which live payloads they already carried. */
+  replay: () => { items: unknown[]; replayed: (payload: unknown) => boolean };
+}
 
-function buildSubscriptions(): Record<string, Subscriber> {
+type Subscriber = (args: Args, ctx: GraphqlContext & { me: Identity }) => ((event: HubEvent) => unknown) | Replaying;
+
+interface TaskChangePayload {
+  create: { id: string } | null;
+  event: { id: string } | null;
+}
+
+/** `mytasks`: the subscriber's tasks and events, after a replay of the last `replayWindowMs` (issue 10 #8). */
+function myTasksSubscription(ctx: GraphqlContext & { me: Identity }): Replaying {
   return {
-    mytasks: (_a, ctx) => (e) => {
+    select: (e) => {
       if ((e.type === "taskCreate" || e.type === "taskEvent") && ctx.platform.callerKeyOfTask(e.task) === ctx.me.key) {
         return e.type === "taskCreate" ? { create: taskChange(ctx.platform, e.task), event: null } : { create: null, event: eventChange(e.event) };
       }
       return undefined;
     },
+    replay: () => {
+      const { tasks, events } = readMyTasksReplay(ctx.platform.store, ctx.me, ctx.platform.options);
+      const taskIds = new Set(tasks.map((t) => String(t.id)));
+      const eventIds = new Set(events.map((e) => String(e.id)));
+      // in time order; a task's create before its events
+      const timed = [
+        ...tasks.map((t) => ({ at: t.created_at, order: 0, id: t.id, payload: { create: taskChange(ctx.platform, asCreated(t)), event: null } })),
+        ...events.map((e) => ({ at: e.created_at, order: 1, id: e.id, payload: { create: null, event: eventChange(e) } })),
+      ].sort((a, b) => a.at - b.at || a.order - b.order || a.id - b.id);
+      return {
+        items: timed.map((t) => t.payload),
+        // a replayed payload arrives live at most once (when it was still being committed): skip it then
+        replayed: (payload) => {
+          const p = payload as TaskChangePayload;
+          if (p.create) return taskIds.delete(p.create.id);
+          if (p.event) return eventIds.delete(p.event.id);
+          return false;
+        },
+      };
+    },
+  };
+}
+
+function buildSubscriptions(): Record<string, Subscriber> {
+  return {
+    mytasks: (_a, ctx) => myTasksSubscription(ctx),
     tasks: (_a, ctx) => (e) => {
       if ((e.type === "taskCreate" || e.type === "taskEvent") && e.task.org === ctx.me.org) {
         return e.type === "taskCreate" ? { create: taskChange(ctx.platform, e.task), event: null } : { create: null, event: eventChange(e.event) };
@@ -581,6 +648,7 @@ function buildSubscriptions(): Record<string, Subscriber> {
 function toGraphqlError(error: unknown): GraphQLErrorType {
   if (error instanceof GraphQLError) return error;
   if (error instanceof PlatformError) return new GraphQLError(error.message, { extensions: { code: error.code } });
+  if (error instanceof PageError) return new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT" } });
   throw error;
 }
 
@@ -614,8 +682,14 @@ export function buildServerSchema(): GraphQLSchema {
         field.subscribe = ((_p: unknown, args: Args, ctx: GraphqlContext) => {
           const me = requireIdentity(ctx);
           try {
-            const select = make(args, { ...ctx, me });
-            return ctx.platform.hub.subscribe(select, ctx.signal);
+            const made = make(args, { ...ctx, me });
+            if (typeof made === "function") return ctx.platform.hub.subscribe(made, ctx.signal);
+            // listen first, then read the store once the pending writes are committed: no gap at the seam
+            const live = ctx.platform.hub.subscribe(made.select, ctx.signal);
+            return replayThenLive<unknown>(
+              ctx.platform.store.committed().then(() => made.replay()),
+              live,
+            );
           } catch (error) {
             throw toGraphqlError(error);
           }
@@ -624,10 +698,14 @@ export function buildServerSchema(): GraphQLSchema {
         continue;
       }
       if (custom) {
+        const listName = `${type.name}.${field.name}`;
+        const paged = isPaged(field, listName);
         field.resolve = ((parent: unknown, args: Args, ctx: GraphqlContext) => {
           const me = isRoot ? requireIdentity(ctx) : (ctx.identity as Identity);
           try {
-            const result = custom(parent, args, { ...ctx, me });
+            // every paged list gets a checked page (`pagination.limit`, else its default; over the maximum is refused)
+            const pagedArgs = paged ? { ...args, pagination: pageOf(listName, args.pagination, ctx.platform.options) } : args;
+            const result = custom(parent, pagedArgs, { ...ctx, me });
             // a mutation answers only once its writes are durable
             return type.name === "Mutation" ? ctx.platform.store.committed().then(() => result) : result;
           } catch (error) {

@@ -507,6 +507,50 @@ export class Store {
   eventsOfTask(taskId: number): TaskEventRow[] {
     return this.s.eventsOfTask.all(taskId);
   }
+  /**
+   * One page of a task's events, filtered in SQL (ids and kinds travel as one JSON parameter each,
+   * so a filter of any length stays within SQLite's variable limit).
+   */
+  eventsOfTaskPage(taskId: number, filter: { ids?: readonly number[] | null; kinds?: readonly string[] | null }, newestFirst: boolean, limit: number, offset: number): TaskEventRow[] {
+    const where = ["task_id = ?"];
+    const params: unknown[] = [taskId];
+    if (filter.ids) {
+      where.push("id IN (SELECT value FROM json_each(?))");
+      params.push(JSON.stringify(filter.ids));
+    }
+    if (filter.kinds) {
+      where.push("kind IN (SELECT value FROM json_each(?))");
+      params.push(JSON.stringify(filter.kinds));
+    }
+    const sql = `SELECT * FROM task_event WHERE ${where.join(" AND ")} ORDER BY id ${newestFirst ? "DESC" : "ASC"} LIMIT ? OFFSET ?`;
+    return this.prepared(sql).all(...params, limit, offset) as TaskEventRow[];
+  }
+  /** The caller row of an identity, without creating it (read paths). */
+  findCaller(k: IdentityKey): CallerRow | undefined {
+    return this.s.callerByIdentity.get(k.org, k.clientId, k.sub, k.iss);
+  }
+  /**
+   * Task events written at or after `since`, newest first, each with its task's caller. The scan walks
+   * the primary key backwards and stops at the first older event, so it costs the recent events only.
+   */
+  *recentEvents(since: number): Generator<TaskEventRow & { caller_id: number }> {
+    const rows = this.prepared(
+      "SELECT e.*, t.caller_id AS caller_id FROM task_event e CROSS JOIN task t ON t.id = e.task_id ORDER BY e.id DESC",
+    ).iterate() as IterableIterator<TaskEventRow & { caller_id: number }>;
+    for (const row of rows) {
+      if (row.created_at < since) return;
+      yield row;
+    }
+  }
+  /** Tasks created at or after `since`, newest first (same backwards scan as `recentEvents`). */
+  *recentTasks(since: number): Generator<TaskRow> {
+    const rows = this.prepared("SELECT * FROM task ORDER BY id DESC").iterate() as IterableIterator<TaskRow>;
+    for (const row of rows) {
+      if (row.created_at < since) return;
+      yield row;
+    }
+  }
+
   /** Runs a read-only SQL query built by our code (filters of list queries). */
   query<T>(sql: string, params: unknown[]): T[] {
     return this.prepared(sql).all(...params) as T[];
