@@ -13,16 +13,26 @@ import {
   type ImplementationInput,
 } from "../../../generated/api/rekuest.js";
 import { createGraphQLClient, platformEndpoints } from "../transport/index.js";
+import { resolvePlatformConfig } from "../config.js";
 import type { Registry } from "../registry.js";
 import { AgentSocket, type AgentSocketOptions, type AgentStop } from "./agent.js";
 import { AgentStoppedError } from "./errors.js";
 import { silentRuntimeLogger, type RuntimeLogger } from "./logger.js";
 
 export interface ConnectOptions extends Omit<AgentSocketOptions, "agiUrl" | "registry" | "token"> {
-  /** The platform's http base, e.g. `http://127.0.0.1:8080`; `/graphql` and `/agi` derive from it. Default: env ARKITEKT_URL. */
+  /**
+   * The platform's http base, e.g. `http://127.0.0.1:8080`; `/graphql` and `/agi` derive from it.
+   * Default: env ARKITEKT_URL, else the dev server's token file (see `devTokenFile`).
+   */
   url?: string;
-  /** Default: env ARKITEKT_TOKEN. */
+  /** Default: env ARKITEKT_TOKEN, else the dev server's token file. */
   token?: string;
+  /**
+   * The dev server's `dev-token.json`, read when neither the options nor the environment give a
+   * token (it supplies both or neither). Default `.arkitekt/dev/dev-token.json` under the working
+   * directory; `false` never reads one.
+   */
+  devTokenFile?: string | false;
   /** The object exported by the app's `generated/registry.ts`. */
   registry: Registry;
   /** The agent's name on the platform (only used when the agent is created). Default: the token's client. */
@@ -64,15 +74,12 @@ export interface AgentHandle {
 
 export async function connect(options: ConnectOptions): Promise<AgentHandle> {
   const logger: RuntimeLogger = options.logger ?? silentRuntimeLogger;
-  const url = options.url ?? process.env.ARKITEKT_URL;
-  const token = options.token ?? process.env.ARKITEKT_TOKEN;
-  if (!url || !token) {
-    throw new AgentStoppedError(
-      "ARKITEKT_AGENT_REGISTRATION",
-      `connect() needs a platform ${!url ? "url" : "token"}`,
-      "pass { url, token }, or set ARKITEKT_URL and ARKITEKT_TOKEN (the dev server writes both to .arkitekt/dev/dev-token.json)",
-    );
-  }
+  // Missing, partial or malformed: PlatformConfigError, naming what is missing and where each piece came from.
+  const { url, token } = await resolvePlatformConfig({
+    url: options.url,
+    token: options.token,
+    ...(options.devTokenFile !== undefined ? { devTokenFile: options.devTokenFile } : {}),
+  });
   const endpoints = platformEndpoints(url);
   const graphqlUrl = options.graphqlUrl ?? endpoints.graphqlUrl;
   const agiUrl = options.agiUrl ?? endpoints.agiUrl;
