@@ -47,9 +47,12 @@ export function parseTarget(text: string): TargetName {
   );
 }
 
-/** Turns a key or hash prefix into an action hash, using the platform's action list. */
+/**
+ * Turns a key or hash prefix into an action hash, using the platform's action list. Any other
+ * target is checked by one small query, so a wrong URL or token fails here at once (the call itself
+ * would first wait for its subscription socket) as a user error naming it.
+ */
 async function resolveTarget(name: TargetName, endpoint: Endpoint): Promise<CallTarget> {
-  if (name.kind === "target") return name.target;
   const [{ actions }, { createGraphQLClient, platformEndpoints }] = await Promise.all([
     import("../../../generated/api/rekuest.js"),
     import("../../runtime/transport/index.js"),
@@ -57,12 +60,13 @@ async function resolveTarget(name: TargetName, endpoint: Endpoint): Promise<Call
   const gql = createGraphQLClient({ url: platformEndpoints(endpoint.url).graphqlUrl, token: endpoint.token });
   let list: Awaited<ReturnType<typeof actions>>;
   try {
-    list = await actions(gql, {});
+    list = await actions(gql, name.kind === "target" ? { pagination: { limit: 1 } } : {});
   } catch (error) {
     throw platformUserError(error, endpoint) ?? error;
   } finally {
     await gql.close();
   }
+  if (name.kind === "target") return name.target;
   const matches =
     name.kind === "key" ? list.filter((a) => a.key === name.key) : list.filter((a) => (a.hash as string).startsWith(name.prefix));
   const what = name.kind === "key" ? `the key "${name.key}"` : `a hash starting with ${name.prefix}`;
