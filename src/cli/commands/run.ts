@@ -155,8 +155,9 @@ export function runCommand(): Command {
     .addHelpText(
       "after",
       `
-Where the platform comes from, first hit wins: --url/--token, ARKITEKT_URL/ARKITEKT_TOKEN, a dev
-server whose <data>/dev-token.json answers, else an embedded dev server started here (stopped on exit).
+Where the platform comes from: --url/--token, else ARKITEKT_URL/ARKITEKT_TOKEN, field by field; with
+neither, a dev server whose <data>/dev-token.json answers (the file gives both or neither), else an
+embedded dev server started here (stopped on exit). A URL without a token (or the reverse) is an error.
 
 Examples:
   $ arkitekt-next run dev

@@ -13,7 +13,7 @@ import {
   type ImplementationInput,
 } from "../../../generated/api/rekuest.js";
 import { createGraphQLClient, platformEndpoints } from "../transport/index.js";
-import { resolvePlatformConfig } from "../config.js";
+import { describePlatformSources, explainPlatformFailure, resolvePlatformConfig } from "../config.js";
 import type { Registry } from "../registry.js";
 import { AgentSocket, type AgentSocketOptions, type AgentStop } from "./agent.js";
 import { AgentStoppedError } from "./errors.js";
@@ -75,11 +75,12 @@ export interface AgentHandle {
 export async function connect(options: ConnectOptions): Promise<AgentHandle> {
   const logger: RuntimeLogger = options.logger ?? silentRuntimeLogger;
   // Missing, partial or malformed: PlatformConfigError, naming what is missing and where each piece came from.
-  const { url, token } = await resolvePlatformConfig({
+  const platform = await resolvePlatformConfig({
     url: options.url,
     token: options.token,
     ...(options.devTokenFile !== undefined ? { devTokenFile: options.devTokenFile } : {}),
   });
+  const { url, token } = platform;
   const endpoints = platformEndpoints(url);
   const graphqlUrl = options.graphqlUrl ?? endpoints.graphqlUrl;
   const agiUrl = options.agiUrl ?? endpoints.agiUrl;
@@ -111,8 +112,9 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
   } catch (error) {
     throw new AgentStoppedError(
       "ARKITEKT_AGENT_REGISTRATION",
-      `could not register the agent's functions at ${graphqlUrl}: ${error instanceof Error ? error.message : String(error)}`,
-      "check that the platform runs at this url and that the token is valid (it needs client_app and client_release claims)",
+      `could not register the agent's functions at ${graphqlUrl} (${describePlatformSources(platform)}): ${error instanceof Error ? error.message : String(error)}`,
+      explainPlatformFailure(error, platform)?.hint ??
+        "check that the platform runs at this url and that the token is valid (it needs client_app and client_release claims)",
       undefined,
       { cause: error },
     );
