@@ -154,4 +154,19 @@ describe("issue 10 #6: run dev and gen with a wrong URL or token", () => {
     expect(partial.status).toBe(1);
     expect(partial.stderr).toContain(`cannot refresh the actions: the platform URL ${server.url} (from ARKITEKT_URL) has no token`);
   });
+
+  it("gen with a codegen.yml schema URL that refuses names the URL", async () => {
+    const project = join(dir, "schema-project");
+    mkdirSync(project);
+    mkdirSync(join(project, "graphql"));
+    writeFileSync(join(project, "graphql", "q.graphql"), "query Q { __typename }\n");
+    writeFileSync(
+      join(project, "codegen.yml"),
+      `schema: ${refusedUrl}/graphql\ndocuments: graphql/*.graphql\ngenerates:\n  generated/api/q.ts:\n    plugins: [typescript-operations, typed-document-node, arkitekt-next]\n`,
+    );
+    const result = await cli(["gen", "--cwd", project]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).not.toContain("internal error");
+    expect(result.stderr).toContain(`could not load the schema from ${refusedUrl}/graphql: ECONNREFUSED`);
+  });
 });
