@@ -134,6 +134,10 @@ export type {
   CodecAdapterSpec,
 } from "./runtime/index.js";
 
+// Where the platform URL and token come from (options, ARKITEKT_URL / ARKITEKT_TOKEN, the dev-token file).
+export { PlatformConfigError, resolvePlatformConfig } from "./runtime/config.js";
+export type { PlatformConfig, PlatformConfigInput, PlatformConfigProblem, TokenSource } from "./runtime/config.js";
+
 // ---------------------------------------------------------------------------------------------
 // GraphQL transport: what users' generated clients (`generated/api/*.ts`) import from here.
 // ---------------------------------------------------------------------------------------------

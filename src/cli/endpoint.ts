@@ -1,63 +1,71 @@
 /**
- * Where a platform URL and token come from (DESIGN.md, "Seams"), first hit wins:
- *   1. explicit flags (--url, --token);
- *   2. the environment (ARKITEKT_URL, ARKITEKT_TOKEN);
- *   3. a running embedded dev server's `<dataDir>/dev-token.json` (`{url, token}`), if it answers `GET /ht`.
- * `run dev` starts the embedded server itself when none of these gives an endpoint.
+ * The CLI's side of "where the URL and token come from" (src/runtime/config.ts has the rules):
+ * flags, then ARKITEKT_URL / ARKITEKT_TOKEN field by field, then the dev server's
+ * `<dataDir>/dev-token.json` (both or neither). `run dev` starts the embedded server itself when
+ * nothing names a platform, or when only a dev-token file does and its server no longer answers.
+ *
+ * Failures to reach the platform, or a refused token, are user errors naming the URL or token and
+ * where it came from (`platformUserError`).
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "./errors.js";
+import {
+  DEFAULT_DEV_DATA_DIR,
+  DEV_TOKEN_FILE,
+  PlatformConfigError,
+  explainPlatformFailure,
+  findPlatformConfig,
+  resolvePlatformConfig,
+  type PlatformConfig,
+} from "../runtime/config.js";
 
-export interface Endpoint {
-  url: string;
-  token: string;
-  /** Where it came from, for the log line. */
-  source: "flags" | "environment" | "dev server";
-}
+export type Endpoint = PlatformConfig<string> & { token: string };
 
 export interface EndpointFlags {
-  url?: string;
-  token?: string;
+  url?: string | undefined;
+  token?: string | undefined;
 }
 
 /** The default data dir of the embedded server, relative to the project directory. */
-export const DEFAULT_DATA_DIR = join(".arkitekt", "dev");
+export const DEFAULT_DATA_DIR = DEFAULT_DEV_DATA_DIR;
 
-/** Resolves an endpoint, or undefined when nothing names one (and no dev server runs). */
-export async function findEndpoint(flags: EndpointFlags, dataDir: string): Promise<Endpoint | undefined> {
-  const url = flags.url ?? process.env.ARKITEKT_URL;
-  const token = flags.token ?? process.env.ARKITEKT_TOKEN;
-  if (url && token) {
-    const source = flags.url || flags.token ? "flags" : "environment";
-    if (!/^https?:\/\/[^/]/i.test(url)) {
-      throw new UserError(
-        `the platform URL ${JSON.stringify(url)} (from the ${source}) is not an http(s) URL`,
-        "give the platform's http base, e.g. http://127.0.0.1:8080 (GraphQL and the agent socket derive from it)",
-      );
-    }
-    return { url, token, source };
-  }
-  if (url || token) {
-    const missing = url ? "a token" : "a URL";
-    throw new UserError(
-      `${url ? "a URL" : "a token"} was given but ${missing} is missing`,
-      url ? "pass --token or set ARKITEKT_TOKEN" : "pass --url or set ARKITEKT_URL (the platform's http base, e.g. http://127.0.0.1:8080)",
-    );
-  }
-  const dev = readDevToken(dataDir);
-  if (dev && (await answers(dev.url))) return { ...dev, source: "dev server" };
-  return undefined;
+function input(flags: EndpointFlags, dataDir: string) {
+  return { url: flags.url, token: flags.token, explicit: "flag" as const, devTokenFile: join(dataDir, DEV_TOKEN_FILE) };
 }
 
-function readDevToken(dataDir: string): { url: string; token: string } | undefined {
+/**
+ * For `run dev`: the endpoint the flags, the environment or a *running* dev server give, or
+ * undefined when none does (then `run dev` starts one). Partial configuration throws.
+ */
+export async function findEndpoint(flags: EndpointFlags, dataDir: string): Promise<Endpoint | undefined> {
+  const found = (await asUserError(findPlatformConfig(input(flags, dataDir)))) as Endpoint | undefined;
+  if (!found) return undefined;
+  // Only the dev-token file named this platform: a stopped dev server leaves its file behind.
+  if (found.devTokenFile && found.urlFrom === found.devTokenFile && !(await answers(found.url))) return undefined;
+  return found;
+}
+
+/** For `call`: the endpoint, or a user error saying every place that was looked at. */
+export async function requireEndpoint(flags: EndpointFlags, dataDir: string): Promise<Endpoint> {
+  return (await asUserError(resolvePlatformConfig(input(flags, dataDir)))) as Endpoint;
+}
+
+async function asUserError<T>(promise: Promise<T>): Promise<T> {
   try {
-    const parsed = JSON.parse(readFileSync(join(dataDir, "dev-token.json"), "utf8")) as { url?: unknown; token?: unknown };
-    if (typeof parsed.url === "string" && typeof parsed.token === "string") return { url: parsed.url, token: parsed.token };
-  } catch {
-    // no dev server has run here, or its file is unreadable: not an endpoint
+    return await promise;
+  } catch (error) {
+    if (error instanceof PlatformConfigError) throw new UserError(error.message, error.hint);
+    throw error;
   }
-  return undefined;
+}
+
+/**
+ * A user error when `error` is a failure of the endpoint's URL or token (unreachable, refused
+ * token, not a platform); undefined for anything else.
+ */
+export function platformUserError(error: unknown, endpoint: Endpoint): UserError | undefined {
+  const failure = explainPlatformFailure(error, endpoint);
+  return failure ? new UserError(failure.message, failure.hint) : undefined;
 }
 
 async function answers(url: string): Promise<boolean> {

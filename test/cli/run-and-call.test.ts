@@ -150,8 +150,8 @@ describe("call without a platform", () => {
     try {
       const result = cli(["call", "--cwd", empty, "app/add", "a=1"]);
       expect(result.status).toBe(1);
-      expect(result.stderr).toContain("error: no platform to call");
-      expect(result.stderr).toContain("hint: start one with `arkitekt-next run dev`");
+      expect(result.stderr).toContain("error: no platform URL and token: no --url/--token, no ARKITEKT_URL/ARKITEKT_TOKEN, no dev-token file at");
+      expect(result.stderr).toContain("or start a dev server here (`arkitekt-next run dev`");
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
@@ -160,13 +160,13 @@ describe("call without a platform", () => {
   it("names the missing half when only a URL is given", () => {
     const result = cli(["call", "app/add"], { ARKITEKT_URL: "http://127.0.0.1:9" });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("a URL was given but a token is missing");
+    expect(result.stderr).toContain("error: the platform URL http://127.0.0.1:9 (from ARKITEKT_URL) has no token");
   });
 
   it("refuses a platform URL that is not http(s) as a user error, not a crash", () => {
     const result = cli(["call", "gradient", "--url", "notaurl", "--token", "t"]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('error: the platform URL "notaurl" (from the flags) is not an http(s) URL');
+    expect(result.stderr).toContain('error: the platform URL "notaurl" (from the --url flag) is not an http(s) URL');
     expect(result.stderr).not.toContain("internal error");
   });
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { connect, platformEndpoints, AgentStoppedError } from "../../src/runtime/agent/index.js";
 import { createClient, AssignError } from "../../src/runtime/caller/index.js";
+import { PlatformConfigError } from "../../src/runtime/config.js";
 import { registry } from "../fixtures/runtime/registry.js";
 
 describe("connect options", () => {
@@ -16,9 +17,9 @@ describe("connect options", () => {
     delete process.env.ARKITEKT_URL;
     delete process.env.ARKITEKT_TOKEN;
     try {
-      const error = await connect({ registry }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(AgentStoppedError);
-      expect((error as AgentStoppedError).hint).toContain("ARKITEKT_URL");
+      const error = await connect({ registry, devTokenFile: false }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlatformConfigError);
+      expect((error as PlatformConfigError).hint).toContain("ARKITEKT_URL");
     } finally {
       if (saved.url !== undefined) process.env.ARKITEKT_URL = saved.url;
       if (saved.token !== undefined) process.env.ARKITEKT_TOKEN = saved.token;

@@ -10,7 +10,7 @@ import { Command } from "commander";
 import { parsePositiveMilliseconds } from "../options.js";
 import { UserError } from "../errors.js";
 import { cliLogger } from "../logger.js";
-import { DEFAULT_DATA_DIR, findEndpoint } from "../endpoint.js";
+import { DEFAULT_DATA_DIR, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
 import type { CallTarget } from "../../index.js";
 
 export interface CallCommandOptions {
@@ -47,20 +47,26 @@ export function parseTarget(text: string): TargetName {
   );
 }
 
-/** Turns a key or hash prefix into an action hash, using the platform's action list. */
-async function resolveTarget(name: TargetName, url: string, token: string): Promise<CallTarget> {
-  if (name.kind === "target") return name.target;
+/**
+ * Turns a key or hash prefix into an action hash, using the platform's action list. Any other
+ * target is checked by one small query, so a wrong URL or token fails here at once (the call itself
+ * would first wait for its subscription socket) as a user error naming it.
+ */
+async function resolveTarget(name: TargetName, endpoint: Endpoint): Promise<CallTarget> {
   const [{ actions }, { createGraphQLClient, platformEndpoints }] = await Promise.all([
     import("../../../generated/api/rekuest.js"),
     import("../../runtime/transport/index.js"),
   ]);
-  const gql = createGraphQLClient({ url: platformEndpoints(url).graphqlUrl, token });
+  const gql = createGraphQLClient({ url: platformEndpoints(endpoint.url).graphqlUrl, token: endpoint.token });
   let list: Awaited<ReturnType<typeof actions>>;
   try {
-    list = await actions(gql, {});
+    list = await actions(gql, name.kind === "target" ? { pagination: { limit: 1 } } : {});
+  } catch (error) {
+    throw platformUserError(error, endpoint) ?? error;
   } finally {
     await gql.close();
   }
+  if (name.kind === "target") return name.target;
   const matches =
     name.kind === "key" ? list.filter((a) => a.key === name.key) : list.filter((a) => (a.hash as string).startsWith(name.prefix));
   const what = name.kind === "key" ? `the key "${name.key}"` : `a hash starting with ${name.prefix}`;
@@ -104,8 +110,8 @@ export function callCommand(): Command {
     .description("call an action on the platform and print its returns")
     .argument("<action>", "action key or hash prefix (as `run dev` lists them), app/key[@version], or implementation:<id>")
     .argument("[args...]", "a JSON object, or key=value pairs (values read as JSON)")
-    .option("--url <url>", "the platform's http base (default: ARKITEKT_URL, else a running dev server)")
-    .option("--token <token>", "the token (default: ARKITEKT_TOKEN, else the dev server's)")
+    .option("--url <url>", "the platform's http base (default: ARKITEKT_URL, else the dev server's <data>/dev-token.json)")
+    .option("--token <token>", "the token (default: ARKITEKT_TOKEN, else the dev server's, for its own URL only)")
     .option("--cwd <dir>", "the project directory whose dev server to use (default: the current directory)")
     .option("--data <dir>", "the dev server's data dir, relative to --cwd", DEFAULT_DATA_DIR)
     .option("--timeout <ms>", "give up after this many milliseconds (the task is cancelled)", parsePositiveMilliseconds)
@@ -128,14 +134,8 @@ numbers: name='"5"').`,
       const name = parseTarget(action);
       const args = parseArgs(argParts);
       const dataDir = resolve(options.cwd ?? process.cwd(), options.data);
-      const endpoint = await findEndpoint({ url: options.url, token: options.token }, dataDir);
-      if (!endpoint) {
-        throw new UserError(
-          "no platform to call: no --url/--token, no ARKITEKT_URL/ARKITEKT_TOKEN, and no dev server running here",
-          "start one with `arkitekt-next run dev` (or `arkitekt-next server`) in this directory, or pass --url and --token",
-        );
-      }
-      const target = await resolveTarget(name, endpoint.url, endpoint.token);
+      const endpoint = await requireEndpoint({ url: options.url, token: options.token }, dataDir);
+      const target = await resolveTarget(name, endpoint);
       const logger = cliLogger("call", { verbose: options.verbose ?? false });
       const { createClient, TaskFailedError, AssignError, PlatformLostError } = await import("../../index.js");
       const client = createClient({ url: endpoint.url, token: endpoint.token, platformLostMs: 15_000 });
@@ -166,6 +166,8 @@ numbers: name='"5"').`,
           process.stdout.write(`${JSON.stringify(returns, null, 2)}\n`);
         }
       } catch (error) {
+        const failure = platformUserError(error, endpoint);
+        if (failure) throw failure;
         if (error instanceof TaskFailedError) throw new UserError(error.message, FAILURE_HINTS[error.kind], error.kind === "CANCELLED" ? 130 : 1);
         if (error instanceof AssignError) {
           throw new UserError(

@@ -11,7 +11,8 @@ import { Command } from "commander";
 import { parseMilliseconds, parsePort } from "../options.js";
 import { UserError } from "../errors.js";
 import { cliLogger, type CliLogger } from "../logger.js";
-import { DEFAULT_DATA_DIR, findEndpoint, type Endpoint } from "../endpoint.js";
+import { DEFAULT_DATA_DIR, findEndpoint, platformUserError, type Endpoint } from "../endpoint.js";
+import { describePlatformSources } from "../../runtime/config.js";
 import { runGen } from "./gen.js";
 import type { AgentHandle, Registry } from "../../index.js";
 
@@ -30,6 +31,8 @@ export interface RunDevOptions {
 
 export interface RunningApp {
   endpoint: Endpoint;
+  /** True when this command started the embedded server, or uses a dev server found through its dev-token file. */
+  devServer: boolean;
   agent: AgentHandle;
   registry: Registry;
   /** Stops the agent, then the embedded server if this command started it. */
@@ -62,11 +65,13 @@ export async function runDev(options: RunDevOptions, logger: CliLogger): Promise
       ...(options.replayWindow !== undefined ? { replayWindowMs: options.replayWindow } : {}),
     });
     server = started;
-    endpoint = { url: started.url, token: started.devToken ?? "", source: "dev server" };
+    const file = join(dataDir, "dev-token.json");
+    endpoint = { url: started.url, token: started.devToken ?? "", urlFrom: file, tokenFrom: file, devTokenFile: file };
     logger.info(`started the embedded dev platform at ${started.url} (data in ${dataDir})`);
   } else {
-    logger.info(`using the platform at ${endpoint.url} (from the ${endpoint.source})`);
+    logger.info(`using the platform at ${endpoint.url} (${describePlatformSources(endpoint)})`);
   }
+  const devServer = server !== undefined || endpoint.devTokenFile !== undefined;
 
   const { connect } = await import("../../index.js");
   const name = config.identifier ? `${config.identifier}:${config.version ?? "0.0.0"}` : undefined;
@@ -87,10 +92,11 @@ export async function runDev(options: RunDevOptions, logger: CliLogger): Promise
     serving = true;
   } catch (error) {
     await server?.close();
-    throw error;
+    throw platformUserError(error, endpoint) ?? error;
   }
   return {
     endpoint,
+    devServer,
     agent,
     registry,
     async stop() {
@@ -157,8 +163,9 @@ export function runCommand(): Command {
     .addHelpText(
       "after",
       `
-Where the platform comes from, first hit wins: --url/--token, ARKITEKT_URL/ARKITEKT_TOKEN, a dev
-server whose <data>/dev-token.json answers, else an embedded dev server started here (stopped on exit).
+Where the platform comes from: --url/--token, else ARKITEKT_URL/ARKITEKT_TOKEN, field by field; with
+neither, a dev server whose <data>/dev-token.json answers (the file gives both or neither), else an
+embedded dev server started here (stopped on exit). A URL without a token (or the reverse) is an error.
 
 Examples:
   $ arkitekt-next run dev
@@ -174,7 +181,7 @@ Examples:
         process.stdout.write(`  ${key.padEnd(24)} ${impl.actionHash.slice(0, 12)}\n`);
       }
       process.stdout.write(`call one with: arkitekt-next call <key or hash> key=value ...\n`);
-      if (app.endpoint.source === "dev server") {
+      if (app.devServer) {
         process.stdout.write(`token: ${app.endpoint.token}\nPress Ctrl+C to stop.\n`);
       }
       await new Promise<void>((resolveStop) => {

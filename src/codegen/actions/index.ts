@@ -8,20 +8,30 @@
  *   "snapshot": "generated/actions.json",        // default
  *   "out": "generated/actions.ts",               // default
  *   "structures": { "@mikro/image": { "from": "./src/image.js", "import": "Image" } },
- *   "url": "http://127.0.0.1:8080"                // else ARKITEKT_URL or .arkitekt/dev/dev-token.json
+ *   "url": "http://127.0.0.1:8080"                // below ARKITEKT_URL; else .arkitekt/dev/dev-token.json
  * }
  * ```
  * With `refresh` (`gen --refresh-actions`) the selected actions are fetched through the generated
  * GraphQL client and written to the snapshot; the stubs are always rendered from the snapshot,
- * offline, so `gen --check` needs no platform. The token comes from `ARKITEKT_TOKEN` or the dev
- * server's token file, never from the config.
+ * offline, so `gen --check` needs no platform. URL and token are resolved by src/runtime/config.ts:
+ * ARKITEKT_URL, then `actions.url`; ARKITEKT_TOKEN; else the dev server's token file (both or
+ * neither). The token never comes from the config.
  */
 import { readFile } from "node:fs/promises";
 import { join, posix, relative } from "node:path";
 import { z } from "zod";
 import { action as actionQuery, actions as actionsQuery } from "../../../generated/api/rekuest.js";
 import type { Port } from "../../definition/model.js";
-import { createGraphQLClient } from "../../runtime/transport/index.js";
+import { createGraphQLClient, platformEndpoints } from "../../runtime/transport/index.js";
+import {
+  DEFAULT_DEV_DATA_DIR,
+  DEV_TOKEN_FILE,
+  PlatformConfigError,
+  describePlatformSources,
+  explainPlatformFailure,
+  resolvePlatformConfig,
+  type PlatformConfig,
+} from "../../runtime/config.js";
 import { formatTypeScript } from "../emit/format.js";
 import { literal, propertyName, renderTsType } from "../emit/ports.js";
 import type { Diagnostic, GeneratedFile, Logger, StageResult } from "../types.js";
@@ -106,14 +116,25 @@ export async function generateActions(options: GenerateActionsOptions): Promise<
   const files: GeneratedFile[] = [];
   let snapshot: ActionsSnapshot;
   if (options.refresh) {
+    let platform: PlatformConfig;
     try {
-      snapshot = await fetchSnapshot(options, config);
+      platform = await endpoint(options, config);
     } catch (error) {
+      if (!(error instanceof PlatformConfigError)) throw error;
+      return { files: [], diagnostics: [diagnostic(`cannot refresh the actions: ${error.message}`, error.hint, "ARK_ACTIONS_PLATFORM")] };
+    }
+    try {
+      snapshot = await fetchSnapshot(platform, config);
+    } catch (error) {
+      const failure = explainPlatformFailure(error, platform);
+      if (failure) {
+        return { files: [], diagnostics: [diagnostic(`cannot refresh the actions: ${failure.message}`, failure.hint, "ARK_ACTIONS_PLATFORM")] };
+      }
       return {
         files: [],
         diagnostics: [
           diagnostic(
-            `could not fetch the selected actions: ${error instanceof Error ? error.message : String(error)}`,
+            `could not fetch the selected actions from ${platform.url}: ${error instanceof Error ? error.message : String(error)}`,
             "start the platform (arkitekt-next server) or set ARKITEKT_URL and ARKITEKT_TOKEN; without --refresh-actions gen renders from the committed snapshot",
             "ARK_ACTIONS_FETCH",
           ),
@@ -121,7 +142,7 @@ export async function generateActions(options: GenerateActionsOptions): Promise<
       };
     }
     files.push({ path: normalize(config.snapshot), content: `${JSON.stringify(snapshot, null, 2)}\n` });
-    options.logger.info(`fetched ${snapshot.actions.length} remote action(s) into ${config.snapshot}`);
+    options.logger.info(`fetched ${snapshot.actions.length} remote action(s) into ${config.snapshot} from ${platform.url} (${describePlatformSources(platform)})`);
   } else {
     const text = await readFile(join(options.cwd, config.snapshot), "utf8").catch(() => undefined);
     if (text === undefined && !options.check) {
@@ -177,23 +198,18 @@ function normalize(path: string): string {
 // ---------------------------------------------------------------------------------------------
 // fetching
 
-async function endpoint(options: GenerateActionsOptions, config: ActionsConfig): Promise<{ url: string; token: string }> {
-  let url = options.url ?? process.env.ARKITEKT_URL ?? config.url;
-  let token = options.token ?? process.env.ARKITEKT_TOKEN;
-  if (!url || !token) {
-    const devFile = join(options.cwd, ".arkitekt", "dev", "dev-token.json");
-    const dev = await readFile(devFile, "utf8").then((t) => JSON.parse(t) as { url?: string; token?: string }).catch(() => undefined);
-    url ??= dev?.url;
-    token ??= dev?.token;
-  }
-  if (!url) throw new Error("no platform url: set ARKITEKT_URL or actions.url");
-  if (!token) throw new Error("no token: set ARKITEKT_TOKEN");
-  return { url: url.replace(/\/+$/, ""), token };
+/** The platform to refresh from (src/runtime/config.ts); throws `PlatformConfigError`. */
+async function endpoint(options: GenerateActionsOptions, config: ActionsConfig): Promise<PlatformConfig> {
+  return resolvePlatformConfig({
+    url: options.url,
+    token: options.token,
+    ...(config.url !== undefined ? { configUrl: { url: config.url, from: `actions.url in ${CONFIG_FILE}` } } : {}),
+    devTokenFile: join(options.cwd, DEFAULT_DEV_DATA_DIR, DEV_TOKEN_FILE),
+  });
 }
 
-async function fetchSnapshot(options: GenerateActionsOptions, config: ActionsConfig): Promise<ActionsSnapshot> {
-  const { url, token } = await endpoint(options, config);
-  const client = createGraphQLClient({ url: `${url}/graphql`, token });
+async function fetchSnapshot(platform: PlatformConfig, config: ActionsConfig): Promise<ActionsSnapshot> {
+  const client = createGraphQLClient({ url: platformEndpoints(platform.url).graphqlUrl, token: platform.token });
   try {
     const found = new Map<string, RemoteAction>();
     for (const selector of config.select) {

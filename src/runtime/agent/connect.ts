@@ -13,16 +13,26 @@ import {
   type ImplementationInput,
 } from "../../../generated/api/rekuest.js";
 import { createGraphQLClient, platformEndpoints } from "../transport/index.js";
+import { describePlatformSources, explainPlatformFailure, resolvePlatformConfig } from "../config.js";
 import type { Registry } from "../registry.js";
 import { AgentSocket, type AgentSocketOptions, type AgentStop } from "./agent.js";
 import { AgentStoppedError } from "./errors.js";
 import { silentRuntimeLogger, type RuntimeLogger } from "./logger.js";
 
 export interface ConnectOptions extends Omit<AgentSocketOptions, "agiUrl" | "registry" | "token"> {
-  /** The platform's http base, e.g. `http://127.0.0.1:8080`; `/graphql` and `/agi` derive from it. Default: env ARKITEKT_URL. */
+  /**
+   * The platform's http base, e.g. `http://127.0.0.1:8080`; `/graphql` and `/agi` derive from it.
+   * Default: env ARKITEKT_URL, else the dev server's token file (see `devTokenFile`).
+   */
   url?: string;
-  /** Default: env ARKITEKT_TOKEN. */
+  /** Default: env ARKITEKT_TOKEN, else the dev server's token file. */
   token?: string;
+  /**
+   * The dev server's `dev-token.json`, read when neither the options nor the environment give a
+   * token (it supplies both or neither). Default `.arkitekt/dev/dev-token.json` under the working
+   * directory; `false` never reads one.
+   */
+  devTokenFile?: string | false;
   /** The object exported by the app's `generated/registry.ts`. */
   registry: Registry;
   /** The agent's name on the platform (only used when the agent is created). Default: the token's client. */
@@ -64,15 +74,13 @@ export interface AgentHandle {
 
 export async function connect(options: ConnectOptions): Promise<AgentHandle> {
   const logger: RuntimeLogger = options.logger ?? silentRuntimeLogger;
-  const url = options.url ?? process.env.ARKITEKT_URL;
-  const token = options.token ?? process.env.ARKITEKT_TOKEN;
-  if (!url || !token) {
-    throw new AgentStoppedError(
-      "ARKITEKT_AGENT_REGISTRATION",
-      `connect() needs a platform ${!url ? "url" : "token"}`,
-      "pass { url, token }, or set ARKITEKT_URL and ARKITEKT_TOKEN (the dev server writes both to .arkitekt/dev/dev-token.json)",
-    );
-  }
+  // Missing, partial or malformed: PlatformConfigError, naming what is missing and where each piece came from.
+  const platform = await resolvePlatformConfig({
+    url: options.url,
+    token: options.token,
+    ...(options.devTokenFile !== undefined ? { devTokenFile: options.devTokenFile } : {}),
+  });
+  const { url, token } = platform;
   const endpoints = platformEndpoints(url);
   const graphqlUrl = options.graphqlUrl ?? endpoints.graphqlUrl;
   const agiUrl = options.agiUrl ?? endpoints.agiUrl;
@@ -104,8 +112,9 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
   } catch (error) {
     throw new AgentStoppedError(
       "ARKITEKT_AGENT_REGISTRATION",
-      `could not register the agent's functions at ${graphqlUrl}: ${error instanceof Error ? error.message : String(error)}`,
-      "check that the platform runs at this url and that the token is valid (it needs client_app and client_release claims)",
+      `could not register the agent's functions at ${graphqlUrl} (${describePlatformSources(platform)}): ${error instanceof Error ? error.message : String(error)}`,
+      explainPlatformFailure(error, platform)?.hint ??
+        "check that the platform runs at this url and that the token is valid (it needs client_app and client_release claims)",
       undefined,
       { cause: error },
     );

@@ -1,24 +1,19 @@
 /**
- * `call` / `iterate` without building a client first: they use one shared client made from
- * `ARKITEKT_URL` and `ARKITEKT_TOKEN` (DESIGN.md, "Where a URL and token come from"), unless an
- * explicit `client` is passed.
+ * `call` / `iterate` without building a client first: they use one shared `createClient()`, whose
+ * URL and token come from `ARKITEKT_URL` / `ARKITEKT_TOKEN`, else the dev server's token file
+ * (src/runtime/config.ts), unless an explicit `client` is passed.
  */
 import type { ArkitektClient, CallOptions, CallTarget } from "./client.js";
 import { createClient } from "./index.js";
 
 let shared: ArkitektClient | undefined;
 
-/** The shared client from the environment; throws naming the missing variable. */
+/**
+ * The shared client (made on first use). A missing or partial configuration rejects the first
+ * call with `PlatformConfigError`, naming what is missing and where each piece came from.
+ */
 export function defaultClient(): ArkitektClient {
-  if (shared) return shared;
-  const url = process.env.ARKITEKT_URL;
-  const token = process.env.ARKITEKT_TOKEN;
-  if (!url || !token) {
-    throw new Error(
-      `call() without a client needs ${!url ? "ARKITEKT_URL" : "ARKITEKT_TOKEN"} in the environment: set ARKITEKT_URL and ARKITEKT_TOKEN, or pass { client: createClient({ url, token }) }`,
-    );
-  }
-  shared = createClient({ url, token });
+  shared ??= createClient();
   return shared;
 }
 

@@ -9,8 +9,10 @@
  */
 import { platformEndpoints } from "../transport/index.js";
 import type { RuntimeLogger } from "../agent/logger.js";
+import { resolvePlatformConfig, resolvePlatformConfigNow, type PlatformConfig, type PlatformConfigInput, type TokenSource } from "../config.js";
 import { ArkitektClient } from "./client.js";
 import { graphqlPlatform } from "./graphql-platform.js";
+import { lazyClient } from "./lazy-client.js";
 
 export { ArkitektClient } from "./client.js";
 export type { CallAdapter, CallOptions, CallTarget, ArkitektClientOptions } from "./client.js";
@@ -22,10 +24,19 @@ export { TaskEventRouter } from "./router.js";
 export type { TaskEventData, TaskChangeData, TaskWatch } from "./router.js";
 
 export interface ClientOptions {
-  /** The platform's http base, e.g. `http://127.0.0.1:8080` (GraphQL at `/graphql`). */
-  url: string;
-  /** Bearer token; a function is asked per request and per reconnect. */
-  token: string | (() => string | Promise<string>);
+  /**
+   * The platform's http base, e.g. `http://127.0.0.1:8080` (GraphQL at `/graphql`). Default: env
+   * ARKITEKT_URL, else the dev server's token file (see `devTokenFile`).
+   */
+  url?: string;
+  /** Bearer token; a function is asked per request and per reconnect. Default: env ARKITEKT_TOKEN, else the dev server's token file. */
+  token?: TokenSource;
+  /**
+   * The dev server's `dev-token.json`, read (under Node) when neither the options nor the
+   * environment give a token. Default `.arkitekt/dev/dev-token.json` under the working directory;
+   * `false` never reads one.
+   */
+  devTokenFile?: string | false;
   /** Override the derived GraphQL endpoint. */
   graphqlUrl?: string;
   logger?: RuntimeLogger;
@@ -33,18 +44,33 @@ export interface ClientOptions {
   platformLostMs?: number;
 }
 
-/** A caller over the platform's GraphQL API. Close it when done (it holds one subscription socket). */
-export function createClient(options: ClientOptions): ArkitektClient {
-  const graphqlUrl = options.graphqlUrl ?? platformEndpoints(options.url).graphqlUrl;
-  const platform = graphqlPlatform({
-    graphqlUrl,
+/**
+ * A caller over the platform's GraphQL API. Close it when done (it holds one subscription socket).
+ *
+ * The URL and token come from the options, else ARKITEKT_URL / ARKITEKT_TOKEN (field by field),
+ * else the dev server's token file (both or neither): src/runtime/config.ts. When the file has to
+ * be read, that happens on the first call, which then rejects with `PlatformConfigError` if the
+ * configuration is missing or partial; a malformed URL throws here.
+ */
+export function createClient(options: ClientOptions = {}): ArkitektClient {
+  const input: PlatformConfigInput<TokenSource> = {
+    url: options.url,
     token: options.token,
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
-  return new ArkitektClient(platform, {
+    ...(options.devTokenFile !== undefined ? { devTokenFile: options.devTokenFile } : {}),
+  };
+  const clientOptions = {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.platformLostMs !== undefined ? { platformLostMs: options.platformLostMs } : {}),
-  });
+  };
+  const platformOf = (config: PlatformConfig<TokenSource>) =>
+    graphqlPlatform({
+      graphqlUrl: options.graphqlUrl ?? platformEndpoints(config.url).graphqlUrl,
+      token: config.token,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  const now = resolvePlatformConfigNow(input);
+  if (now) return new ArkitektClient(platformOf(now), clientOptions);
+  return lazyClient(async () => platformOf(await resolvePlatformConfig(input)), clientOptions);
 }
 export { codecAdapter, StructureReference, referenceStructure } from "./adapter.js";
 export type { CodecAdapterSpec } from "./adapter.js";
