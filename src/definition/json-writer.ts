@@ -26,20 +26,28 @@ export function writeValue(port: Port, value: unknown): string {
  * `JSON.stringify` does.
  */
 export function writeReturns(ports: readonly Port[], values: Readonly<Record<string, unknown>>): string {
-  if (!ports.some(hasFloat)) return plain(values);
-  const byKey = new Map(ports.map((port) => [port.key, port]));
-  return writeObject(values, (key) => byKey.get(key));
+  let byKey = portsByKey.get(ports);
+  if (byKey === undefined) {
+    byKey = ports.some(hasFloat) ? new Map(ports.map((port) => [port.key, port])) : null;
+    portsByKey.set(ports, byKey);
+  }
+  if (byKey === null) return plain(values);
+  const map = byKey;
+  return writeObject(values, (key) => map.get(key));
 }
 
 /** The float text of a number: `2` -> `2.0`, `-0` -> `-0.0`; `2.5`, `1e+21` unchanged; non-finite -> `null` (as JSON.stringify). */
 export function writeFloat(value: number): string {
-  if (!Number.isFinite(value)) return "null";
-  if (Object.is(value, -0)) return "-0.0";
-  const text = String(value);
-  return Number.isInteger(value) && !/[.eE]/.test(text) ? `${text}.0` : text;
+  if (!Number.isInteger(value)) return Number.isFinite(value) ? String(value) : "null";
+  if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0";
+  // Whole numbers below 1e21 print without an exponent; from 1e21 on, String() writes `1e+21`, already a float text.
+  return value < 1e21 && value > -1e21 ? `${value}.0` : String(value);
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** Return ports by key, or null when no FLOAT is among them (cached per ports array). */
+const portsByKey = new WeakMap<readonly Port[], Map<string, Port> | null>();
 
 /** Whether a FLOAT is anywhere in the port's tree (cached per port object). */
 const floatInside = new WeakMap<Port, boolean>();
@@ -80,16 +88,7 @@ function write(port: Port | undefined, value: unknown): string {
     case "LIST": {
       if (!Array.isArray(value)) return plain(value);
       const child = port.children?.[0];
-      if (child?.kind === "FLOAT") {
-        // The common heavy case (a long list of floats): one pass, no recursion per element.
-        let out = "[";
-        for (let i = 0; i < value.length; i++) {
-          const item: unknown = value[i];
-          if (i > 0) out += ",";
-          out += typeof item === "number" ? writeFloat(item) : plain(item ?? null);
-        }
-        return `${out}]`;
-      }
+      if (child?.kind === "FLOAT") return writeFloatList(value);
       return `[${value.map((item: unknown) => write(child, item ?? null)).join(",")}]`;
     }
     case "DICT": {
@@ -108,6 +107,29 @@ function write(port: Port | undefined, value: unknown): string {
     default:
       return plain(value);
   }
+}
+
+/**
+ * The common heavy case, a long list of floats: written by JSON.stringify (native, fast) when no
+ * element is a whole number, else element by element.
+ */
+function writeFloatList(value: readonly unknown[]): string {
+  let whole = false;
+  for (const item of value) {
+    if (typeof item === "number") {
+      if (Number.isInteger(item)) whole = true;
+    } else if (item !== null && item !== undefined) {
+      whole = true; // not a plain list of numbers: the element-wise path handles anything
+      break;
+    }
+  }
+  if (!whole) return JSON.stringify(value);
+  const parts = new Array<string>(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    parts[i] = typeof item === "number" ? writeFloat(item) : plain(item ?? null);
+  }
+  return `[${parts.join(",")}]`;
 }
 
 function writeObject(value: Readonly<Record<string, unknown>>, portOf: (key: string) => Port | undefined): string {

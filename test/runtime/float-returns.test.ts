@@ -34,6 +34,8 @@ describe("issue 10 #3: the port-aware JSON writer keeps the float form of whole 
 
   it("keeps .0 inside LIST, DICT, MODEL and UNION, and in nested containers", () => {
     expect(writeValue(list, [1, 2.5, 3])).toBe("[1.0,2.5,3.0]");
+    expect(writeValue(list, [0.5, -0.25, 1e-7])).toBe(JSON.stringify([0.5, -0.25, 1e-7]));
+    expect(writeValue(port("l", "LIST", { children: [float("...", { nullable: true })] }), [1, null, 0.5])).toBe("[1.0,null,0.5]");
     expect(writeValue(dict, { a: 3, b: 0.5 })).toBe('{"a":3.0,"b":0.5}');
     expect(writeValue(model, { x: 1, n: 2, __identifier: "point" })).toBe('{"x":1.0,"n":2,"__identifier":"point"}');
     expect(writeValue(union, { __use: 1, __value: 4 })).toBe('{"__use":1,"__value":4.0}');
