@@ -6,8 +6,8 @@
  * Life of a connection: open -> REGISTER {token, force, session_id} -> INIT {agent, inquiries} ->
  * answer inquiries -> send the reports made while disconnected and resend the held ones (an
  * unacknowledged STARTED, yields until their task's end is acknowledged, unacknowledged terminal
- * reports; outbox.ts), merged in `seq` order -> serve. When the socket closes, the close code decides: reconnect with backoff (same
- * session id) or stop with an `AgentStoppedError`.
+ * reports; outbox.ts), merged in `seq` order -> serve. When the socket closes, the close code
+ * decides: reconnect with backoff (same session id) or stop with an `AgentStoppedError`.
  */
 import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
