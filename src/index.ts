@@ -67,6 +67,12 @@ export function register<F extends (...args: never[]) => unknown>(fn: F, options
  * Implement it with a class that has `static identifier` (e.g. "@mikro/image") and
  * `static expand(ref)`; the generated adapters call `expand` on incoming references and `shrink`
  * on outgoing objects.
+ *
+ * A reference must mean the same thing in every process it travels to: `expand` must resolve a
+ * reference from anywhere the reference goes (the agent that shrank it, a caller in another
+ * process, a later run), so `shrink` puts the object where those processes can read it. An
+ * in-memory map is not enough; `LocalStructureStore` (the app's `.arkitekt/` folder) serves
+ * processes on one machine until the platform's media store does.
  */
 export interface Structure<Ref = string> {
   /** Turns this object into the reference that travels on the wire. */
@@ -116,6 +122,8 @@ export {
   codecAdapter,
   StructureReference,
   referenceStructure,
+  LocalStructureStore,
+  StructureNotFoundError,
 } from "./runtime/index.js";
 export type {
   AgentHandle,
@@ -132,6 +140,7 @@ export type {
   TaskFailureKind,
   TaskEventData,
   CodecAdapterSpec,
+  LocalStructureStoreOptions,
 } from "./runtime/index.js";
 
 // Where the platform URL and token come from (options, ARKITEKT_URL / ARKITEKT_TOKEN, the dev-token file).

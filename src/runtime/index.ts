@@ -7,3 +7,5 @@ export * from "./caller/index.js";
 export { context, currentContext, runWithContext } from "./context.js";
 export type { TaskContext, LogLevel } from "./context.js";
 export { call, iterate, defaultClient, closeDefaultClient } from "./caller/default-client.js";
+export { LocalStructureStore, StructureNotFoundError } from "./structures/local-store.js";
+export type { LocalStructureStoreOptions } from "./structures/local-store.js";

@@ -82,7 +82,7 @@ describe("run dev and call against the embedded platform", () => {
     expect(result.status).toBe(0);
     const returns = JSON.parse(result.stdout) as { return0: { __identifier: string; object: string } };
     expect(returns.return0.__identifier).toBe("@example/image");
-    expect(returns.return0.object).toMatch(/^img-\d+$/);
+    expect(returns.return0.object).toMatch(/^img-[0-9a-f-]{36}$/);
   });
 
   it("calls a function by the key and by the hash prefix that run dev lists", () => {
@@ -140,7 +140,7 @@ describe("run dev and call against the embedded platform", () => {
   it("reports a failed task with the remote message", () => {
     const result = cli(["call", "--data", dataDir, "arkitekt-next-dev/measure", 'image={"__identifier":"@example/image","object":"missing"}']);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("no image with id missing");
+    expect(result.stderr).toContain(`no structure "missing" in the local store`);
   });
 });
 

@@ -143,8 +143,8 @@ describe("backoff and outbox", () => {
 
   it("outbox holds until release, by task, in order, and signals drain", async () => {
     const box = new ReportOutbox();
-    box.hold({ id: "m1", task: "a", frame: { type: "COMPLETED" } });
-    box.hold({ id: "m2", task: "b", frame: { type: "FAILED" } });
+    box.hold({ id: "m1", task: "a", type: "COMPLETED", seq: 1, text: "{}", sentOn: 0 });
+    box.hold({ id: "m2", task: "b", type: "FAILED", seq: 2, text: "{}", sentOn: 0 });
     expect(box.pending().map((r) => r.id)).toEqual(["m1", "m2"]);
     expect(box.forTask("b")?.id).toBe("m2");
     const drained = box.drained();

@@ -4,9 +4,10 @@
  * spec/definitions-and-values.md.
  *
  * Life of a connection: open -> REGISTER {token, force, session_id} -> INIT {agent, inquiries} ->
- * answer inquiries -> flush reports made while disconnected -> resend unacknowledged terminal
- * reports -> serve. When the socket closes, the close code decides: reconnect with backoff (same
- * session id) or stop with an `AgentStoppedError`.
+ * answer inquiries -> send the reports made while disconnected and resend the held ones (an
+ * unacknowledged STARTED, yields until their task's end is acknowledged, unacknowledged terminal
+ * reports; outbox.ts), merged in `seq` order -> serve. When the socket closes, the close code
+ * decides: reconnect with backoff (same session id) or stop with an `AgentStoppedError`.
  */
 import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
@@ -22,8 +23,8 @@ import type { Registry } from "../registry.js";
 import { backoffDelay, compileBackoff, sleep, type BackoffOptions, type CompiledBackoff } from "../backoff.js";
 import { AgentStoppedError } from "./errors.js";
 import { silentRuntimeLogger, type RuntimeLogger } from "./logger.js";
-import { ReportOutbox } from "./outbox.js";
-import { isTerminal, type ReportBody } from "./reports.js";
+import { ReportOutbox, type HeldReport } from "./outbox.js";
+import { encodeReport, isAcknowledged, isTerminal, TERMINAL_KINDS, type ReportBody } from "./reports.js";
 import { TaskRun } from "./task-run.js";
 
 /** One session id per process: a reconnect of this process is recognised as the same session. */
@@ -48,6 +49,12 @@ export interface AgentSocketOptions {
   idleTimeoutMs?: number;
   /** `close()` waits this long for running tasks before stopping them as CRITICAL. Default 10000. */
   closeTimeoutMs?: number;
+  /**
+   * A task's yields are kept (to resend them with its terminal report) until that report is
+   * acknowledged, up to this many bytes of frame text for all tasks together; beyond it the oldest
+   * yields already sent are dropped, with a warning. Default 64 MiB.
+   */
+  maxHeldYieldBytes?: number;
 }
 
 export interface ReconnectOptions extends BackoffOptions {
@@ -77,12 +84,17 @@ interface Compiled {
   staleWindowMs: number;
   idleTimeoutMs: number;
   closeTimeoutMs: number;
+  maxHeldYieldBytes: number;
 }
 
 function compile(options: AgentSocketOptions): Compiled {
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`concurrency must be a positive integer, got ${String(options.concurrency)}`);
+  }
+  const maxHeldYieldBytes = options.maxHeldYieldBytes ?? 64 * 1024 * 1024;
+  if (!(maxHeldYieldBytes >= 0)) {
+    throw new RangeError(`maxHeldYieldBytes must be a number of bytes >= 0, got ${String(options.maxHeldYieldBytes)}`);
   }
   return {
     agiUrl: options.agiUrl,
@@ -97,6 +109,7 @@ function compile(options: AgentSocketOptions): Compiled {
     staleWindowMs: options.reconnect?.staleWindowMs ?? 35_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 45_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+    maxHeldYieldBytes,
   };
 }
 
@@ -107,16 +120,28 @@ const PENDING_LIMIT = 100_000;
 
 type SessionEnd = { code: number; reason: string; initialized: boolean };
 
+/** A frame waiting for (or written to) the socket; held reports carry their outbox entry. */
+interface Outgoing {
+  readonly text: string;
+  /** A report (kept for the next connection when the socket closed), not a heartbeat answer. */
+  readonly report: boolean;
+  /** The report's seq (0 for a heartbeat answer). */
+  readonly seq: number;
+  readonly held?: HeldReport | undefined;
+}
+
 export class AgentSocket {
   readonly options: Compiled;
   /** The platform's agent id, known after the first INIT. */
   agentId: string | undefined;
-  readonly outbox = new ReportOutbox();
+  readonly outbox: ReportOutbox;
   readonly #tasks = new Map<string, TaskRun>();
   readonly #queue: TaskRun[] = [];
   #running = 0;
   #seq = 0;
-  #pending: Array<Record<string, unknown>> = [];
+  /** Counts INITs: which connection a held report was last written to. */
+  #connection = 0;
+  #pending: Outgoing[] = [];
   #ws: WebSocket | undefined;
   #live = false;
   #stopped = false;
@@ -129,6 +154,7 @@ export class AgentSocket {
 
   constructor(options: AgentSocketOptions) {
     this.options = compile(options);
+    this.outbox = new ReportOutbox({ maxHeldYieldBytes: this.options.maxHeldYieldBytes });
     this.#firstInit = deferred();
     this.#closed = deferred();
     this.#firstInit.promise.catch(() => undefined);
@@ -336,6 +362,7 @@ export class AgentSocket {
       log.warn(`the platform now names this agent ${init.agent} (was ${this.agentId})`);
     }
     this.agentId = init.agent;
+    this.#connection++;
     this.#live = true;
     log.info(`agent ${init.agent} registered (session ${this.options.sessionId}, ${init.inquiries.length} inquiries)`);
     for (const { task } of init.inquiries) {
@@ -353,10 +380,18 @@ export class AgentSocket {
       }
       // done: its terminal report is in the outbox, resent below.
     }
-    const pending = this.#pending;
+    // Reports made while disconnected and held reports the server may have lost, in the order they were made.
+    const outgoing = new Map<string, Outgoing>();
+    for (const out of this.#pending) outgoing.set(out.held?.id ?? `pending-${out.seq}`, out);
     this.#pending = [];
-    for (const frame of pending) this.#send(ws, frame);
-    for (const held of this.outbox.pending()) this.#send(ws, held.frame);
+    for (const held of this.outbox.all()) {
+      if (!outgoing.has(held.id)) outgoing.set(held.id, { text: held.text, report: true, seq: held.seq, held });
+    }
+    for (const out of [...outgoing.values()].sort((a, b) => a.seq - b.seq)) {
+      // Already written on this connection (an answer to an inquiry above).
+      if (out.held && out.held.sentOn === this.#connection) continue;
+      this.#write(ws, out);
+    }
     if (!this.#everInitialized) {
       this.#everInitialized = true;
       this.#firstInit.resolve();
@@ -367,7 +402,7 @@ export class AgentSocket {
     const log = this.options.logger;
     switch (message.type) {
       case "HEARTBEAT":
-        this.#send(ws, { type: "HEARTBEAT_ANSWER", id: randomUUID() });
+        this.#write(ws, { text: JSON.stringify({ type: "HEARTBEAT_ANSWER", id: randomUUID() }), report: false, seq: 0 });
         return;
       case "ASSIGN":
         this.#onAssign(message);
@@ -421,8 +456,17 @@ export class AgentSocket {
   #onAssign(message: AssignMessage): void {
     const existing = this.#tasks.get(message.task);
     if (existing) {
-      const held = this.outbox.forTask(message.task);
-      if (held && this.#ws && this.#live) this.#send(this.#ws, held.frame);
+      // The server delivers an ASSIGN again only when it stored no answer to it (a server killed
+      // before its commit). The held reports of the task went out after INIT already; send what
+      // this connection has not seen, and the terminal report again as the spec asks.
+      const ws = this.#ws;
+      if (ws && this.#live) {
+        const started = this.outbox.startedOf(message.task);
+        if (started && started.sentOn !== this.#connection) this.#write(ws, { text: started.text, report: true, seq: started.seq, held: started });
+        this.#resendYields(ws, message.task);
+        const held = this.outbox.forTask(message.task);
+        if (held) this.#write(ws, { text: held.text, report: true, seq: held.seq, held });
+      }
       this.options.logger.debug(`ignored a second ASSIGN for task ${message.task} (${existing.state})`);
       return;
     }
@@ -461,35 +505,70 @@ export class AgentSocket {
     if (this.#tasks.size <= FINISHED_MEMORY) return;
     for (const [id, run] of this.#tasks) {
       if (this.#tasks.size <= FINISHED_MEMORY) break;
-      if (run.state === "done" && !this.outbox.forTask(id)) this.#tasks.delete(id);
+      if (run.state === "done" && !this.outbox.holds(id)) this.#tasks.delete(id);
     }
   }
 
-  /** Adds id and seq; terminal reports go to the outbox; sent now when live, else after the next INIT. */
+  /**
+   * Adds id and seq and encodes the frame (YIELD returns on the action's return ports). STARTED,
+   * YIELD and terminal reports go to the outbox; a terminal report goes out after its task's held
+   * yields that this connection has not seen. Sent now when live, else after the next INIT.
+   */
   #report(body: ReportBody): void {
-    const frame: Record<string, unknown> = { ...body, id: randomUUID(), seq: ++this.#seq };
+    const id = randomUUID();
+    const seq = ++this.#seq;
+    const ports = body.type === "YIELD" ? this.#tasks.get(body.task)?.entry?.implementation.definition.returns : undefined;
+    const text = encodeReport(body, id, seq, ports);
+    let held: HeldReport | undefined;
+    if (body.type === "YIELD" || isAcknowledged(body.type)) {
+      held = { id, task: body.task, type: body.type as HeldReport["type"], seq, text, sentOn: 0 };
+      const dropped = this.outbox.hold(held);
+      if (dropped.length > 0) {
+        this.options.logger.warn(
+          `dropped ${dropped.length} held yield(s) over maxHeldYieldBytes (${this.options.maxHeldYieldBytes}); a server that loses them before it stores the task's end cannot get them back`,
+        );
+      }
+    }
+    const ws = this.#ws;
+    const live = ws !== undefined && this.#live;
     if (isTerminal(body)) {
-      this.outbox.hold({ id: frame.id as string, task: body.task, frame });
-      if (this.#ws && this.#live) this.#send(this.#ws, frame);
+      // Held in the outbox: sent after the next INIT when not live.
+      if (live) {
+        this.#resendYields(ws, body.task);
+        this.#write(ws, { text, report: true, seq, held });
+      }
       return;
     }
-    if (this.#ws && this.#live) {
-      this.#send(this.#ws, frame);
+    if (live) {
+      this.#write(ws, { text, report: true, seq, held });
       return;
     }
+    this.#enqueue({ text, report: true, seq, held });
+  }
+
+  /** Sends the task's held yields that were not written on the current connection, oldest first. */
+  #resendYields(ws: WebSocket, task: string): void {
+    for (const held of this.outbox.yieldsOf(task)) {
+      if (held.sentOn !== this.#connection) this.#write(ws, { text: held.text, report: true, seq: held.seq, held });
+    }
+  }
+
+  #enqueue(out: Outgoing): void {
     if (this.#pending.length >= PENDING_LIMIT) {
       this.#pending.shift();
       this.options.logger.warn(`dropped the oldest report held while disconnected (over ${PENDING_LIMIT})`);
     }
-    this.#pending.push(frame);
+    this.#pending.push(out);
   }
 
-  #send(ws: WebSocket, frame: Record<string, unknown>): void {
+  /** Writes a frame; on a socket that is no longer open, a report waits for the next INIT (terminal ones wait in the outbox). */
+  #write(ws: WebSocket, out: Outgoing): void {
     if (ws.readyState !== WebSocket.OPEN) {
-      if (!isTerminal(frame as ReportBody) && frame.type !== "HEARTBEAT_ANSWER") this.#pending.push(frame);
+      if (out.report && !(out.held && TERMINAL_KINDS.has(out.held.type))) this.#enqueue(out);
       return;
     }
-    ws.send(JSON.stringify(frame));
+    ws.send(out.text);
+    if (out.held) out.held.sentOn = this.#connection;
   }
 
   #abandonAll(): void {

@@ -1,0 +1,87 @@
+// Issue 10 #2: a structure reference means the same thing in every process it travels to. The
+// example app's demo (a caller with typed stubs, in its own process) against `run dev` (the agent,
+// in another): the references the agent returns expand in the caller, and the caller's objects go
+// back to the agent as references it expands, through the app's `.arkitekt/` store.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "..", "..");
+const bin = join(root, "bin", "arkitekt-next.js");
+const app = join(root, "examples", "app");
+
+describe("issue 10 #2: structures across processes", () => {
+  let dataDir: string;
+  let child: ChildProcess;
+  let output = "";
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "arkitekt-structures-"));
+    child = spawn(process.execPath, [bin, "run", "dev", "--cwd", app, "--no-gen", "--data", dataDir], {
+      env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise<void>((resolveReady, reject) => {
+      const timer = setTimeout(() => reject(new Error(`run dev did not start serving:\n${output}`)), 50_000);
+      const poll = setInterval(() => {
+        if (/Press Ctrl\+C to stop/.test(output)) {
+          clearInterval(poll);
+          clearTimeout(timer);
+          resolveReady();
+        }
+      }, 50);
+      child.once("exit", (code) => {
+        clearInterval(poll);
+        clearTimeout(timer);
+        reject(new Error(`run dev exited with ${code}:\n${output}`));
+      });
+    });
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("issue 10 #2: the example app's demo in its own process round-trips images through `run dev` in another", () => {
+    const { url, token } = JSON.parse(readFileSync(join(dataDir, "dev-token.json"), "utf8")) as { url: string; token: string };
+    const result = spawnSync(process.execPath, ["--import", "tsx", join(root, "test/fixtures/structures/demo-main.ts")], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, ARKITEKT_URL: url, ARKITEKT_TOKEN: token, NO_COLOR: "1" },
+      timeout: 60_000,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const printed = new Map(
+      result.stdout
+        .trim()
+        .split("\n")
+        .filter((line) => line.includes("\t"))
+        .map((line) => [line.slice(0, line.indexOf("\t")), JSON.parse(line.slice(line.indexOf("\t") + 1)) as unknown]),
+    );
+    // gradient: made and shrunk by the agent, expanded here with its pixels.
+    const image = printed.get("gradient(6, 4)") as { id: string; width: number; height: number; pixels: number[] };
+    expect(image).toMatchObject({ width: 6, height: 4 });
+    expect(image.id).toMatch(/^img-[0-9a-f-]{36}$/);
+    expect(image.pixels).toHaveLength(24);
+    expect(image.pixels[0]).toBe(0);
+    expect(image.pixels[23]).toBe(1);
+    // threshold(image): the caller's reference expanded by the agent, a new image back.
+    const binary = printed.get("threshold(image, 0.5, Below)") as { id: string; pixels: number[] };
+    expect(binary.id).not.toBe(image.id);
+    expect(new Set(binary.pixels)).toEqual(new Set([0, 1]));
+    expect(printed.get("measure(thresholded)")).toMatchObject({ min: 0, max: 1, count: 24 });
+    expect(printed.get("tile(image, 3) yields")).toBe(4);
+    expect((printed.get("annotate(image, 7)") as { image: { id: string } }).image.id).toBe(image.id);
+    expect(result.stdout).toContain("DEMO DONE");
+  });
+});
