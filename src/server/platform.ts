@@ -178,6 +178,7 @@ export class Platform {
   /** Closes the agent sockets whose reports were in a batch that could not be committed. */
   private readonly reportersInBatch = new Set<AgentLink>();
   private watchBatch(link: AgentLink): void {
+    this.store.batch();
     if (this.reportersInBatch.size === 0) {
       this.store.afterCommit(
         () => this.reportersInBatch.clear(),
@@ -975,7 +976,6 @@ export class Platform {
     const seq = typeof message.seq === "number" ? message.seq : null;
     // seq counts per agent process: the session (one per process) scopes it
     const session = seq === null ? null : (this.store.agent(link.agentId)?.active_session_id ?? null);
-    this.watchBatch(link);
     this.store.transaction(() => {
       this.store.deleteOutboxOfTask(task.id, "ASSIGN");
       switch (type) {
@@ -1025,6 +1025,7 @@ export class Platform {
           break;
       }
     });
+    this.watchBatch(link);
     if ((type === "STARTED" || type === "PAUSED" || type === "RESUMED") && !task.is_done) {
       this.publish({ type: "taskUpdate", task: { ...task, latest_event_kind: type, updated_at: now } });
     }

@@ -169,4 +169,53 @@ describe("issue 9 #6: a failed commit", () => {
     expect(link.sent.some((m) => m.includes('"ASSIGN"') && m.includes(`"task":"${second.id}"`))).toBe(true);
     platform.close();
   });
+
+  it("issue 9 #6: an agent whose reports were in the failed batch is closed 1011, so it reconnects and resends what it holds", async () => {
+    const store = freshStore();
+    const platform = new Platform(store, compileOptions({ dataDir: "unused" }), silentLogger);
+    const agent = agentFor(store, LAB);
+    const theAction = store.insertAction(action("lab", "add"));
+    const impl = store.insertImplementation({ agent_id: agent.id, action_id: theAction.id, interface: "add", params: null, effect: "NONE", needs_token: 1, dependencies: "[]", created_at: Date.now() });
+    const task = taskFor(store, LAB, theAction.id, agent.id, impl.id);
+    store.db.exec("CREATE TABLE IF NOT EXISTS poison (id INTEGER PRIMARY KEY, ref INTEGER REFERENCES agent (id) DEFERRABLE INITIALLY DEFERRED)");
+    await store.committed();
+    const link = fakeLink(agent.id, LAB);
+
+    expect(platform.report(link, { type: "YIELD", task: String(task.id), seq: 1, returns: { return0: 1 } })).toEqual({ ok: true, ack: false });
+    store.db.prepare("INSERT INTO poison (ref) VALUES (999999)").run();
+    await expect(store.committed()).rejects.toBeInstanceOf(StoreWriteError);
+    expect(link.closedWith).toBe(1011);
+    expect(store.eventsOfTask(task.id)).toEqual([]);
+
+    // a report in a later, healthy batch does not close anything
+    const healthy = fakeLink(agent.id, LAB);
+    platform.report(healthy, { type: "YIELD", task: String(task.id), seq: 1, returns: { return0: 1 } });
+    await store.committed();
+    expect(healthy.closedWith).toBeNull();
+    expect(store.eventsOfTask(task.id).map((e) => e.kind)).toEqual(["YIELD"]);
+    platform.close();
+  });
+});
+
+describe("issue 9 #10: tasks without an agent", () => {
+  it("issue 9 #10: cancel of a task whose agent is gone ends it; pause refuses with an error instead of reporting success", async () => {
+    const store = freshStore();
+    const platform = new Platform(store, compileOptions({ dataDir: "unused" }), silentLogger);
+    const agent = agentFor(store, LAB);
+    const theAction = store.insertAction(action("lab", "add"));
+    const first = taskFor(store, LAB, theAction.id, agent.id, null);
+    const second = taskFor(store, LAB, theAction.id, agent.id, null);
+    // what an older server left behind: the agent deleted under open tasks
+    store.deleteAgent(agent.id);
+    await store.committed();
+
+    expect(() => platform.control(LAB, String(first.id), "PAUSE")).toThrow(/no agent/);
+    const cancelled = platform.control(LAB, String(first.id), "CANCEL");
+    expect(cancelled.is_done).toBe(1);
+    expect(cancelled.latest_event_kind).toBe("CANCELLED");
+    const interrupted = platform.control(LAB, String(second.id), "INTERRUPT");
+    expect(interrupted.latest_event_kind).toBe("INTERRUPTED");
+    await store.committed();
+    platform.close();
+  });
 });
