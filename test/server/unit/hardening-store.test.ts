@@ -219,3 +219,29 @@ describe("issue 9 #10: tasks without an agent", () => {
     platform.close();
   });
 });
+
+describe("issue 9 #7: a stored bad number", () => {
+  it("issue 9 #7: a progress stored outside Int by an older server does not break reading the task's events", async () => {
+    const store = freshStore();
+    const platform = new Platform(store, compileOptions({ dataDir: "unused" }), silentLogger);
+    const schema = buildServerSchema();
+    const agent = agentFor(store, LAB);
+    const theAction = store.insertAction(action("lab", "add"));
+    const task = taskFor(store, LAB, theAction.id, agent.id, null);
+    store.insertEvent(task.id, "PROGRESS", "too far", 3e9, null, "INFO", Date.now());
+    store.insertEvent(task.id, "LOG", "still here", null, null, "INFO", Date.now());
+    await store.committed();
+    const result = await graphql.graphql({
+      schema,
+      source: "query T($id: ID!) { task(id: $id) { events { kind progress message } } }",
+      variableValues: { id: String(task.id) },
+      contextValue: { identity: LAB, platform },
+    });
+    expect(result.errors).toBeUndefined();
+    expect((result.data as { task: { events: unknown[] } }).task.events).toEqual([
+      { kind: "PROGRESS", progress: 100, message: "too far" },
+      { kind: "LOG", progress: null, message: "still here" },
+    ]);
+    platform.close();
+  });
+});
