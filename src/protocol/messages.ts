@@ -279,6 +279,10 @@ export const logSchema = msg("LOG", { task: taskId, seq, message: z.string(), le
 export const progressSchema = msg("PROGRESS", {
   task: taskId,
   seq,
+  /**
+   * A percentage. Any JSON number is accepted (released agents send what user code passed); the
+   * server rounds it and clamps it to 0..100 before storing, so it always fits GraphQL `Int`.
+   */
   progress: z.number().nullable().optional(),
   message: z.string().nullable().optional(),
 });
@@ -310,7 +314,10 @@ export const assignRequestSchema = msg("ASSIGN_REQUEST", {
 });
 export const cancelRequestSchema = msg("CANCEL_REQUEST", {
   task: taskId,
-  /** Seconds; when the task is not done by then, the server interrupts it. */
+  /**
+   * Seconds; when the task is not done by then, the server interrupts it. The server refuses more
+   * than 2147483 s (about 24.8 days, the longest timer it can hold) in CONTROL_RESPONSE.error.
+   */
   auto_interrupt: z.number().nonnegative().nullable().optional(),
 });
 export const interruptRequestSchema = msg("INTERRUPT_REQUEST", { task: taskId });

@@ -99,6 +99,36 @@ export function valueDepthExceeds(value: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * The path (keys and indexes) of the first object/array in `value` that lies deeper than `limit`,
+ * or null when none does. Iterative, so safe on hostile input; `value` itself is at depth 1.
+ */
+export function valueTooDeepAt(value: unknown, limit: number): Array<string | number> | null {
+  const stack: Array<[unknown, number, Array<string | number>]> = [[value, 1, []]];
+  while (stack.length > 0) {
+    const [current, depth, path] = stack.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    if (depth > limit) return path;
+    if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) stack.push([current[i], depth + 1, [...path, i]]);
+    } else {
+      const entries = Object.entries(current as object);
+      for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i]![1], depth + 1, [...path, entries[i]![0]]]);
+    }
+  }
+  return null;
+}
+
+/** `a.b[2].c` for a path of keys and indexes (the path names at most `max` segments, then `...`). */
+export function formatValuePath(path: ReadonlyArray<string | number>, max = 8): string {
+  let text = "";
+  for (const [i, segment] of path.entries()) {
+    if (i >= max) return `${text}...`;
+    text += typeof segment === "number" ? `[${segment}]` : /^[A-Za-z_$][\w$]*$/.test(segment) ? `${text === "" ? "" : "."}${segment}` : `[${JSON.stringify(segment)}]`;
+  }
+  return text;
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";

@@ -77,9 +77,13 @@ class AgentConnection implements AgentLink {
 
   /** Runs `fn` (if this socket is still registered) once the store committed what was written so far. */
   private afterCommit(fn: () => void): void {
-    this.deps.platform.store.afterCommit(() => {
-      if (this.state === "registered") fn();
-    });
+    this.deps.platform.store.afterCommit(
+      () => {
+        if (this.state === "registered") fn();
+      },
+      // what it answers was not stored (disk full): the agent reconnects and resends what it holds
+      () => this.close(1011, "the server could not store this: reconnect and resend"),
+    );
   }
 
   private protocolError(error: string, extra: { event?: string | null; task?: string | null } = {}): void {

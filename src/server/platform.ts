@@ -8,13 +8,13 @@ import { randomUUID } from "node:crypto";
 import { hashDefinitions } from "../definition/hash.js";
 import type { Port } from "../definition/model.js";
 import { validateWireArgs } from "../definition/wire.js";
-import { CloseCode, LOG_LEVELS, mirrorTypeOf, valueDepthExceeds, type TaskEventKind } from "../protocol/index.js";
+import { CloseCode, LOG_LEVELS, formatValuePath, mirrorTypeOf, valueTooDeepAt, type TaskEventKind } from "../protocol/index.js";
 import type { Identity } from "./auth.js";
 import { identityKey } from "./auth.js";
 import { Hub, type HubEvent } from "./hub.js";
 import type { Logger } from "./logger.js";
 import type { CompiledOptions } from "./options.js";
-import type { ActionRow, AgentRow, ImplementationRow, Store, TaskEventRow, TaskRow } from "./store/store.js";
+import type { ActionRow, AgentRow, ImplementationRow, Store, StoreWriteError, TaskEventRow, TaskRow } from "./store/store.js";
 
 /** A refused operation; `message` is what the client sees. */
 export class PlatformError extends Error {
@@ -99,6 +99,21 @@ function toId(value: string | number | null | undefined): number | null {
   return Number(text);
 }
 
+/** The longest auto_interrupt a timer can hold (setTimeout takes at most 2^31 - 1 ms, about 24.8 days). */
+export const MAX_AUTO_INTERRUPT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Room left in an ASSIGN frame for everything but args and reference (ids, hash, interface, user, org). */
+const ASSIGN_FRAME_OVERHEAD = 2048;
+
+/** Close code of an agent socket whose reports could not be stored: it reconnects and resends what it holds. */
+const STORE_FAILED_CLOSE = 1011;
+
+/** PROGRESS is a percentage (GraphQL `Int`): rounded and clamped to 0..100; anything else is no progress. */
+export function clampProgress(progress: unknown): number | null {
+  if (typeof progress !== "number" || !Number.isFinite(progress)) return null;
+  return Math.max(0, Math.min(100, Math.round(progress)));
+}
+
 function normalizeLevel(level: unknown): string {
   const text = typeof level === "string" ? level.toUpperCase() : "";
   if (text === "WARNING") return "WARN";
@@ -118,7 +133,7 @@ export class Platform {
   private readonly graceTimers = new Map<number, NodeJS.Timeout>();
   private readonly autoInterruptTimers = new Map<number, NodeJS.Timeout>();
   private readonly callerKeys = new Map<number, string>();
-  private readonly definitionCache = new Map<number, { hash: string; args: Port[] }>();
+  private readonly definitionCache = new Map<number, { hash: string; args: Port[]; returns: string[] }>();
   private reaper: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -128,6 +143,54 @@ export class Platform {
     private readonly log: Logger,
   ) {
     store.setCommitErrorHandler((error) => this.log.error(`store commit failed, the last batch of writes was rolled back: ${error.message}`));
+    // rows of a rolled-back write may come back under the same ids with other contents
+    store.onRollback(() => {
+      this.definitionCache.clear();
+      this.callerKeys.clear();
+    });
+  }
+
+  /**
+   * Refuses an input that would be hashed or stored when it nests deeper than `maxJsonDepth` or
+   * serializes to more than `maxFrameBytes` (the limits of assign args), before anything walks it
+   * recursively or writes it. `field` names it in the error.
+   */
+  private checkStoredInput(value: unknown, field: string): void {
+    if (value === undefined || value === null) return;
+    const limit = this.options.maxJsonDepth;
+    const deep = valueTooDeepAt(value, limit);
+    if (deep) {
+      const at = formatValuePath(deep, 12);
+      throw new PlatformError(
+        `${field}${at.startsWith("[") || at === "" ? "" : "."}${at} is nested deeper than ${limit} levels (the server's maxJsonDepth): flatten the value or raise the limit`,
+        "INPUT_TOO_DEEP",
+      );
+    }
+    const bytes = typeof value === "string" ? Buffer.byteLength(value) : Buffer.byteLength(JSON.stringify(value) ?? "");
+    if (bytes > this.options.maxFrameBytes) {
+      throw new PlatformError(
+        `${field} is ${bytes} bytes of JSON, more than the server's maxFrameBytes (${this.options.maxFrameBytes}): make it smaller or raise the limit`,
+        "INPUT_TOO_LARGE",
+      );
+    }
+  }
+
+  /** Closes the agent sockets whose reports were in a batch that could not be committed. */
+  private readonly reportersInBatch = new Set<AgentLink>();
+  private watchBatch(link: AgentLink): void {
+    this.store.batch();
+    if (this.reportersInBatch.size === 0) {
+      this.store.afterCommit(
+        () => this.reportersInBatch.clear(),
+        (error: StoreWriteError) => {
+          const links = [...this.reportersInBatch];
+          this.reportersInBatch.clear();
+          for (const l of links) l.close(STORE_FAILED_CLOSE, "the server could not store your reports: reconnect and resend them");
+          this.log.warn(`closed ${links.length} agent socket(s) whose reports were lost: ${error.message}`);
+        },
+      );
+    }
+    this.reportersInBatch.add(link);
   }
 
   /** Publishes to subscriptions once the writes behind the event are committed. */
@@ -189,6 +252,7 @@ export class Platform {
   }
 
   ensureAgent(identity: Identity, input: { name?: string | null; kind?: string | null; hookUrl?: string | null }): AgentRow {
+    this.checkStoredInput(input, "ensureAgent input");
     const existing = this.store.agentByIdentity(identity);
     if (existing) return existing;
     const agent = this.createAgentFor(identity, input.name ?? identity.clientId, input.kind ?? "WEBSOCKET", input.hookUrl ?? null);
@@ -202,6 +266,9 @@ export class Platform {
     input: { name?: string | null; hash?: string | null; implementations?: ImplementationInputLike[] | null },
   ): AgentRow {
     const impls = input.implementations ?? [];
+    this.checkStoredInput(input.name, "implementAgent name");
+    this.checkStoredInput(input.hash, "implementAgent hash");
+    impls.forEach((impl, i) => this.checkStoredInput(impl, `implementAgent: implementations[${i}]`));
     const seen = new Set<string>();
     for (const impl of impls) {
       const iface = impl.interface ?? impl.definition?.key;
@@ -226,6 +293,7 @@ export class Platform {
   }
 
   createImplementation(identity: Identity, impl: ImplementationInputLike): ImplementationRow {
+    this.checkStoredInput(impl, "createImplementation: implementation");
     this.checkDefinition(impl);
     return this.store.transaction(() => {
       const agent = this.store.agentByIdentity(identity);
@@ -344,15 +412,32 @@ export class Platform {
     return agent;
   }
 
+  /**
+   * Deletes the agent. Its open tasks end first, as for cancel before delivery: a task whose ASSIGN
+   * was never answered is CANCELLED, one it was running is CRITICAL (its outcome is unknown), so
+   * no task is left open without an executor.
+   */
   deleteAgent(identity: Identity, agentId: string): string {
     const agent = this.agentInOrg(identity, agentId);
+    const now = Date.now();
+    this.store.transaction(() => {
+      for (const task of this.store.openTasksOfAgent(agent.id)) {
+        if (this.store.hasOutbox(task.id, "ASSIGN")) {
+          this.store.setTaskInstruct(task.id, "CANCEL", now);
+          this.finish(this.store.task(task.id)!, "CANCELLED", `Agent ${agent.id} was deleted before it received this task`, now);
+        } else {
+          this.finish(this.store.task(task.id)!, "CRITICAL", `Agent ${agent.id} was deleted while running this task; its outcome is unknown`, now);
+        }
+      }
+      this.store.deleteAgent(agent.id);
+    });
     this.links.get(agent.id)?.close(CloseCode.Replaced, "agent deleted");
-    this.store.deleteAgent(agent.id);
     this.publish({ type: "agentDelete", agent });
     return String(agent.id);
   }
 
   renameAgent(identity: Identity, agentId: string, name: string): AgentRow {
+    this.checkStoredInput(name, "updateAgent name");
     const agent = this.agentInOrg(identity, agentId);
     this.store.updateAgent(agent.id, { name });
     const updated = this.store.agent(agent.id)!;
@@ -519,10 +604,14 @@ export class Platform {
   flush(agentId: number): void {
     if (this.flushQueued.has(agentId)) return;
     this.flushQueued.add(agentId);
-    this.store.afterCommit(() => {
-      this.flushQueued.delete(agentId);
-      this.flushNow(agentId);
-    });
+    this.store.afterCommit(
+      () => {
+        this.flushQueued.delete(agentId);
+        this.flushNow(agentId);
+      },
+      // the entries of a failed commit are gone; the flag must not outlive it, or the agent never hears again
+      () => this.flushQueued.delete(agentId),
+    );
   }
 
   /** Sends every outbox entry the agent's current link has not seen yet, in order. */
@@ -563,13 +652,35 @@ export class Platform {
     return task;
   }
 
-  private portsOf(action: ActionRow): Port[] {
+  private definitionOf(action: ActionRow): { hash: string; args: Port[]; returns: string[] } {
     let cached = this.definitionCache.get(action.id);
     if (!cached || cached.hash !== action.hash) {
-      cached = { hash: action.hash, args: definitionOf(action).args ?? [] };
+      const definition = definitionOf(action);
+      cached = { hash: action.hash, args: definition.args ?? [], returns: (definition.returns ?? []).map((p) => p.key) };
       this.definitionCache.set(action.id, cached);
     }
-    return cached.args;
+    return cached;
+  }
+
+  private portsOf(action: ActionRow): Port[] {
+    return this.definitionOf(action).args;
+  }
+
+  /**
+   * Why a COMPLETED cannot stand, or null when it can: a FUNCTION with return ports must have
+   * reported a YIELD first (its results). Without one the results were lost on the way (e.g. a
+   * server killed before they were committed) and the task must not end acknowledged without them.
+   */
+  private missingReturns(task: TaskRow): string | null {
+    const action = this.store.action(task.action_id);
+    if (!action || action.kind !== "FUNCTION") return null;
+    const returns = this.returnKeysOf(action);
+    if (returns.length === 0 || this.store.hasEventOfKind(task.id, "YIELD")) return null;
+    return `The agent reported COMPLETED but no YIELD with the returns (${returns.join(", ")}) arrived: the results were lost (was the server restarted before they were saved?); assign the task again`;
+  }
+
+  private returnKeysOf(action: ActionRow): string[] {
+    return this.definitionOf(action).returns;
   }
 
   private pickLive(action: ActionRow, now: number): ImplementationRow | undefined {
@@ -625,8 +736,18 @@ export class Platform {
     }
     const args = input.args ?? {};
     // Args deeper than the frame limit are refused before anything walks them recursively.
-    if (valueDepthExceeds(args, this.options.maxJsonDepth)) {
-      throw new PlatformError(`Invalid args for action "${action.key}": nested deeper than ${this.options.maxJsonDepth} levels`, "INVALID_ARGS");
+    const deep = valueTooDeepAt(args, this.options.maxJsonDepth);
+    if (deep) {
+      throw new PlatformError(`Invalid args for action "${action.key}": args${formatValuePath(deep, 12)} is nested deeper than ${this.options.maxJsonDepth} levels`, "INVALID_ARGS");
+    }
+    this.checkStoredInput(input.reference, "assign reference");
+    // they travel in one ASSIGN frame, which must fit the frame limit (with its other fields)
+    const frameBytes = Buffer.byteLength(JSON.stringify(args) ?? "") + Buffer.byteLength(input.reference ?? "") + ASSIGN_FRAME_OVERHEAD;
+    if (frameBytes > this.options.maxFrameBytes) {
+      throw new PlatformError(
+        `Invalid args for action "${action.key}": the ASSIGN frame would be about ${frameBytes} bytes, more than the server's maxFrameBytes (${this.options.maxFrameBytes}): pass large data by reference (a structure)`,
+        "INVALID_ARGS",
+      );
     }
     const verdict = validateWireArgs(this.portsOf(action), args);
     if (!verdict.ok) throw new PlatformError(`Invalid args for action "${action.key}": ${verdict.message}`, "INVALID_ARGS");
@@ -714,6 +835,16 @@ export class Platform {
       throw new PlatformError(`Task ${id} was not assigned by you: only its caller may ${kind.toLowerCase()} it`, "FORBIDDEN");
     }
     if (task.is_done) throw new PlatformError(`Task ${id} is already terminal (${task.latest_event_kind})`, "TERMINAL");
+    const autoInterrupt = options.autoInterruptSeconds;
+    if (autoInterrupt != null && (!Number.isFinite(autoInterrupt) || autoInterrupt < 0 || autoInterrupt > MAX_AUTO_INTERRUPT_SECONDS)) {
+      throw new PlatformError(
+        `auto_interrupt must be between 0 and ${MAX_AUTO_INTERRUPT_SECONDS} seconds (about 24.8 days), got ${autoInterrupt}: cancel without it and interrupt later`,
+        "BAD_REQUEST",
+      );
+    }
+    if (task.agent_id === null && (kind === "PAUSE" || kind === "RESUME")) {
+      throw new PlatformError(`Task ${id} has no agent any more (it was deleted): it cannot be ${kind === "PAUSE" ? "paused" : "resumed"}`, "NO_AGENT");
+    }
     this.applyControl(task, kind, options.step ?? false);
     if (kind === "INTERRUPT") {
       for (const child of this.store.openDescendants(task.id)) this.applyControl(child, "INTERRUPT", false);
@@ -737,9 +868,10 @@ export class Platform {
 
   private applyControl(task: TaskRow, kind: ControlKind, step: boolean): void {
     const now = Date.now();
-    if (task.agent_id === null) return;
     const agentId = task.agent_id;
-    const undelivered = this.store.hasOutbox(task.id, "ASSIGN");
+    // A task without an agent (deleted by an older server) can only be ended by the server itself.
+    const undelivered = agentId === null || this.store.hasOutbox(task.id, "ASSIGN");
+    if (agentId === null && kind !== "CANCEL" && kind !== "INTERRUPT") return;
     if (undelivered && (kind === "CANCEL" || kind === "INTERRUPT")) {
       // never answered: the server ends it itself and the agent never hears of it
       this.store.transaction(() => {
@@ -750,6 +882,7 @@ export class Platform {
       this.log.debug(`task ${task.id}: ${kind.toLowerCase()}led before delivery`);
       return;
     }
+    if (agentId === null) return;
     this.store.transaction(() => {
       this.store.setTaskInstruct(task.id, kind, now);
       this.recordEvent(this.store.task(task.id)!, CONTROL_EVENT[kind], {}, now);
@@ -782,12 +915,15 @@ export class Platform {
   private recordEvent(
     task: TaskRow,
     kind: TaskEventKind,
-    fields: { message?: string | null; progress?: number | null; returns?: unknown; level?: string },
+    fields: { message?: string | null; progress?: number | null; returns?: unknown; level?: string; seq?: number | null; session?: string | null },
     now: number,
   ): TaskEventRow {
     const returns = fields.returns === undefined || fields.returns === null ? null : JSON.stringify(fields.returns);
-    const progress = typeof fields.progress === "number" ? Math.round(fields.progress) : null;
-    const event = this.store.insertEvent(task.id, kind, fields.message ?? null, progress, returns, fields.level ?? "INFO", now);
+    const progress = clampProgress(fields.progress);
+    const event = this.store.insertEvent(task.id, kind, fields.message ?? null, progress, returns, fields.level ?? "INFO", now, {
+      seq: fields.seq ?? null,
+      session: fields.session ?? null,
+    });
     if (kind !== "LOG" && kind !== "PROGRESS" && kind !== "YIELD") this.log.debug(`task ${task.id} -> ${kind}${event.message ? ` (${event.message})` : ""}`);
     const key = this.callerKey(task.caller_id);
     const links = key === undefined ? undefined : this.linksByIdentity.get(key);
@@ -817,7 +953,16 @@ export class Platform {
    */
   report(
     link: AgentLink,
-    message: { type: string; task: string; message?: string | null; level?: string | null; progress?: number | null; returns?: unknown; error?: string | null },
+    message: {
+      type: string;
+      task: string;
+      seq?: number | null;
+      message?: string | null;
+      level?: string | null;
+      progress?: number | null;
+      returns?: unknown;
+      error?: string | null;
+    },
   ): { ok: true; ack: boolean } | { ok: false; error: string } {
     const taskId = toId(message.task);
     const task = taskId === null ? undefined : this.store.task(taskId);
@@ -828,6 +973,9 @@ export class Platform {
     const now = Date.now();
     const type = message.type;
     let ack = false;
+    const seq = typeof message.seq === "number" ? message.seq : null;
+    // seq counts per agent process: the session (one per process) scopes it
+    const session = seq === null ? null : (this.store.agent(link.agentId)?.active_session_id ?? null);
     this.store.transaction(() => {
       this.store.deleteOutboxOfTask(task.id, "ASSIGN");
       switch (type) {
@@ -845,9 +993,17 @@ export class Platform {
           this.recordEvent(task, "PROGRESS", { message: message.message ?? null, progress: message.progress ?? null }, now);
           break;
         case "YIELD":
-          this.recordEvent(task, "YIELD", { returns: message.returns ?? {} }, now);
+          // an agent resends the yields it holds with its unacknowledged terminal report: store each once
+          if (seq !== null && this.store.hasEventOfSeq(task.id, "YIELD", seq, session)) break;
+          this.recordEvent(task, "YIELD", { returns: message.returns ?? {}, seq, session }, now);
           break;
-        case "COMPLETED":
+        case "COMPLETED": {
+          ack = true;
+          const lost = task.is_done ? null : this.missingReturns(task);
+          if (lost) this.finish(task, "FAILED", lost, now);
+          else this.finish(task, type, null, now);
+          break;
+        }
         case "CANCELLED":
         case "INTERRUPTED":
           ack = true;
@@ -869,6 +1025,7 @@ export class Platform {
           break;
       }
     });
+    this.watchBatch(link);
     if ((type === "STARTED" || type === "PAUSED" || type === "RESUMED") && !task.is_done) {
       this.publish({ type: "taskUpdate", task: { ...task, latest_event_kind: type, updated_at: now } });
     }

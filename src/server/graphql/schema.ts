@@ -7,8 +7,8 @@ import { graphql } from "./graphql-module.js";
 import type { Port } from "../../definition/model.js";
 import type { Identity } from "../auth.js";
 import type { HubEvent } from "../hub.js";
-import { Platform, PlatformError, definitionOf, type ControlKind } from "../platform.js";
-import type { ActionRow, AgentRow, ImplementationRow, TaskEventRow, TaskRow } from "../store/store.js";
+import { Platform, PlatformError, clampProgress, definitionOf, type ControlKind } from "../platform.js";
+import { StoreWriteError, storeFailureOf, type ActionRow, type AgentRow, type ImplementationRow, type TaskEventRow, type TaskRow } from "../store/store.js";
 import { PageError, isPaged, pageOf, type Page } from "./pages.js";
 import { asCreated, readMyTasksReplay, replayThenLive } from "./replay.js";
 import { loadPlatformDocument, subsetSdl } from "./sdl.js";
@@ -131,7 +131,7 @@ function eventChange(event: TaskEventRow): Record<string, unknown> {
     task: String(event.task_id),
     kind: event.kind,
     message: event.message,
-    progress: event.progress,
+    progress: clampProgress(event.progress),
     returns: json(event.returns),
     createdAt: iso(event.created_at),
   };
@@ -283,8 +283,30 @@ function choiceValue(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+// Organisation scoping of nested fields: a parent row always belongs to the viewer's organisation
+// when it was reached through a root field, but every nested field checks again with the viewer's
+// organisation (never the parent's), so one wrong row can never open a path into another one.
+type ScopedCtx = { platform: Platform; me: Identity | null | undefined };
+const viewerOrg = (ctx: ScopedCtx): string | null => ctx.me?.org ?? null;
+function inViewerOrg<T extends { org: string }>(ctx: ScopedCtx, row: T | undefined | null): T | null {
+  return row && row.org === viewerOrg(ctx) ? row : null;
+}
+function implementationInViewerOrg(ctx: ScopedCtx, impl: ImplementationRow | undefined | null): ImplementationRow | null {
+  if (!impl) return null;
+  return inViewerOrg(ctx, ctx.platform.store.agent(impl.agent_id)) ? impl : null;
+}
+function required<T>(row: T | null, what: string, ctx: ScopedCtx): T {
+  if (row === null) throw new PlatformError(`${what} not found in organisation "${viewerOrg(ctx) ?? "?"}"`, "NOT_FOUND");
+  return row;
+}
+/** Tasks of the viewer's organisation only; nothing when the viewer has none. */
+function scopedTasks(ctx: ScopedCtx, filters: unknown, ordering: unknown, pagination: unknown, extra: { where: string; params: unknown[] }): TaskRow[] {
+  const org = viewerOrg(ctx);
+  return org === null ? [] : listTasks(ctx.platform, org, filters, ordering, pagination, extra);
+}
+
 function buildResolvers(): Record<string, Record<string, Resolver>> {
-  const agentOf = (ctx: { platform: Platform }, id: number | null) => (id === null ? null : (ctx.platform.store.agent(id) ?? null));
+  const agentOf = (ctx: ScopedCtx, id: number | null) => (id === null ? null : inViewerOrg(ctx, ctx.platform.store.agent(id)));
   const control = (kind: ControlKind): Resolver => (_p, args, ctx) => {
     const input = args.input as { task: string; step?: boolean };
     return ctx.platform.control(ctx.me, input.task, kind, { step: input.step ?? false });
@@ -450,9 +472,10 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
       },
       device: () => null,
       memoryShelve: () => null,
-      implementations: (p, a, ctx) => paginate(filterImplementations(ctx.platform, ctx.platform.store.implementationsOfAgent((p as AgentRow).id), a.filters), a.pagination),
-      implementation: (p, a, ctx) => ctx.platform.store.implementationByInterface((p as AgentRow).id, a.interface as string) ?? null,
-      tasks: (p, a, ctx) => listTasks(ctx.platform, (p as AgentRow).org, a.filters, a.ordering, a.pagination, { where: "agent_id = ?", params: [(p as AgentRow).id] }),
+      implementations: (p, a, ctx) =>
+        inViewerOrg(ctx, p as AgentRow) ? paginate(filterImplementations(ctx.platform, ctx.platform.store.implementationsOfAgent((p as AgentRow).id), a.filters), a.pagination) : [],
+      implementation: (p, a, ctx) => (inViewerOrg(ctx, p as AgentRow) ? (ctx.platform.store.implementationByInterface((p as AgentRow).id, a.interface as string) ?? null) : null),
+      tasks: (p, a, ctx) => scopedTasks(ctx, a.filters, a.ordering, a.pagination, { where: "agent_id = ?", params: [(p as AgentRow).id] }),
     },
     Action: {
       id: (p) => String((p as ActionRow).id),
@@ -471,10 +494,18 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
       returns: (p) => definitionOf(p as ActionRow).returns ?? [],
       portGroups: (p) => definitionOf(p as ActionRow).portGroups ?? [],
       pinned: () => false,
-      implementations: (p, a, ctx) => paginate(filterImplementations(ctx.platform, ctx.platform.store.implementationsOfAction((p as ActionRow).id), a.filters), a.pagination),
-      tasks: (p, a, ctx) => listTasks(ctx.platform, (p as ActionRow).org, a.filters, a.ordering, a.pagination, { where: "action_id = ?", params: [(p as ActionRow).id] }),
-      latestTask: (p, _a, ctx) => listTasks(ctx.platform, (p as ActionRow).org, {}, [], { limit: 1 }, { where: "action_id = ?", params: [(p as ActionRow).id] })[0] ?? null,
-      runs: (p, a, ctx) => listTasks(ctx.platform, (p as ActionRow).org, {}, [], a.pagination, { where: "action_id = ?", params: [(p as ActionRow).id] }),
+      implementations: (p, a, ctx) =>
+        paginate(
+          filterImplementations(
+            ctx.platform,
+            ctx.platform.store.implementationsOfAction((p as ActionRow).id).filter((impl) => implementationInViewerOrg(ctx, impl) !== null),
+            a.filters,
+          ),
+          a.pagination,
+        ),
+      tasks: (p, a, ctx) => scopedTasks(ctx, a.filters, a.ordering, a.pagination, { where: "action_id = ?", params: [(p as ActionRow).id] }),
+      latestTask: (p, _a, ctx) => scopedTasks(ctx, {}, [], { limit: 1 }, { where: "action_id = ?", params: [(p as ActionRow).id] })[0] ?? null,
+      runs: (p, a, ctx) => scopedTasks(ctx, {}, [], a.pagination, { where: "action_id = ?", params: [(p as ActionRow).id] }),
     },
     ArgPort: {
       default: (p) => (p as Port).default ?? null,
@@ -488,8 +519,8 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
     },
     Implementation: {
       id: (p) => String((p as ImplementationRow).id),
-      agent: (p, _a, ctx) => ctx.platform.store.agent((p as ImplementationRow).agent_id),
-      action: (p, _a, ctx) => ctx.platform.store.action((p as ImplementationRow).action_id),
+      agent: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.agent((p as ImplementationRow).agent_id)), `Agent of implementation ${(p as ImplementationRow).id}`, ctx),
+      action: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.action((p as ImplementationRow).action_id)), `Action of implementation ${(p as ImplementationRow).id}`, ctx),
       params: (p) => json((p as ImplementationRow).params) ?? {},
       higherOrderConfig: () => ({}),
       needsToken: (p) => (p as ImplementationRow).needs_token === 1,
@@ -506,16 +537,17 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
       argsHash: (p) => (p as TaskRow).args_hash,
       dependencies: () => ({}),
       resolution: () => null,
-      root: (p, _a, ctx) => ((p as TaskRow).root_id === null ? null : ctx.platform.store.task((p as TaskRow).root_id!)),
-      parent: (p, _a, ctx) => ((p as TaskRow).parent_id === null ? null : ctx.platform.store.task((p as TaskRow).parent_id!)),
-      action: (p, _a, ctx) => ctx.platform.store.action((p as TaskRow).action_id),
+      root: (p, _a, ctx) => ((p as TaskRow).root_id === null ? null : inViewerOrg(ctx, ctx.platform.store.task((p as TaskRow).root_id!))),
+      parent: (p, _a, ctx) => ((p as TaskRow).parent_id === null ? null : inViewerOrg(ctx, ctx.platform.store.task((p as TaskRow).parent_id!))),
+      action: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.action((p as TaskRow).action_id)), `Action of task ${(p as TaskRow).id}`, ctx),
       capture: (p) => (p as TaskRow).capture === 1,
       ephemeral: (p) => (p as TaskRow).ephemeral === 1,
-      implementation: (p, _a, ctx) => ((p as TaskRow).implementation_id === null ? null : (ctx.platform.store.implementation((p as TaskRow).implementation_id!) ?? null)),
+      implementation: (p, _a, ctx) =>
+        (p as TaskRow).implementation_id === null ? null : implementationInViewerOrg(ctx, ctx.platform.store.implementation((p as TaskRow).implementation_id!)),
       latestEventKind: (p) => (p as TaskRow).latest_event_kind,
       latestInstructKind: (p) => (p as TaskRow).latest_instruct_kind,
       caller: (p, _a, ctx) => {
-        const c = ctx.platform.store.caller((p as TaskRow).caller_id);
+        const c = inViewerOrg(ctx, ctx.platform.store.caller((p as TaskRow).caller_id));
         if (!c) return null;
         return {
           id: String(c.id),
@@ -528,11 +560,12 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
       updatedAt: (p) => iso((p as TaskRow).updated_at),
       finishedAt: (p) => iso((p as TaskRow).finished_at),
       actedOn: () => [],
-      children: (p, a, ctx) => listTasks(ctx.platform, (p as TaskRow).org, a.filters, a.ordering, a.pagination, { where: "parent_id = ?", params: [(p as TaskRow).id] }),
+      children: (p, a, ctx) => scopedTasks(ctx, a.filters, a.ordering, a.pagination, { where: "parent_id = ?", params: [(p as TaskRow).id] }),
       agent: (p, _a, ctx) => agentOf(ctx, (p as TaskRow).agent_id),
       events: (p, a, ctx) => {
         const f = (a.filters ?? {}) as { ids?: string[] | null; kind?: string[] | null };
         const ids = idList(f.ids);
+        if (!inViewerOrg(ctx, p as TaskRow)) return [];
         const newestFirst = Array.isArray(a.ordering) && a.ordering.some((o: Record<string, unknown>) => isDesc(o.createdAt));
         const page = a.pagination as Page;
         return ctx.platform.store.eventsOfTaskPage((p as TaskRow).id, { ids: ids ? [...ids] : null, kinds: f.kind ?? null }, newestFirst, page.limit, page.offset);
@@ -553,10 +586,12 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
       id: (p) => String((p as TaskEventRow).id),
       name: (p) => (p as TaskEventRow).kind,
       returns: (p) => json((p as TaskEventRow).returns),
-      task: (p, _a, ctx) => ctx.platform.store.task((p as TaskEventRow).task_id),
+      // a percentage (Int): a value stored by an older server outside 0..100 must not break the whole list
+      progress: (p) => clampProgress((p as TaskEventRow).progress),
+      task: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.task((p as TaskEventRow).task_id)), `Task of event ${(p as TaskEventRow).id}`, ctx),
       createdAt: (p) => iso((p as TaskEventRow).created_at),
       delegatedTo: () => null,
-      reference: (p, _a, ctx) => ctx.platform.store.task((p as TaskEventRow).task_id)?.reference ?? "",
+      reference: (p, _a, ctx) => inViewerOrg(ctx, ctx.platform.store.task((p as TaskEventRow).task_id))?.reference ?? "",
     },
   };
 }
@@ -649,6 +684,9 @@ function toGraphqlError(error: unknown): GraphQLErrorType {
   if (error instanceof GraphQLError) return error;
   if (error instanceof PlatformError) return new GraphQLError(error.message, { extensions: { code: error.code } });
   if (error instanceof PageError) return new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT" } });
+  // disk full and other storage failures: say so instead of yoga's masked "Unexpected error."
+  const stored = error instanceof StoreWriteError ? error : storeFailureOf(error, "the server's data folder");
+  if (stored) return new GraphQLError(stored.message, { extensions: { code: stored.code } });
   throw error;
 }
 
@@ -707,7 +745,14 @@ export function buildServerSchema(): GraphQLSchema {
             const pagedArgs = paged ? { ...args, pagination: pageOf(listName, args.pagination, ctx.platform.options) } : args;
             const result = custom(parent, pagedArgs, { ...ctx, me });
             // a mutation answers only once its writes are durable
-            return type.name === "Mutation" ? ctx.platform.store.committed().then(() => result) : result;
+            return type.name === "Mutation"
+              ? ctx.platform.store.committed().then(
+                  () => result,
+                  (error: unknown) => {
+                    throw toGraphqlError(error);
+                  },
+                )
+              : result;
           } catch (error) {
             throw toGraphqlError(error);
           }

@@ -117,4 +117,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_agent ON outbox (agent_id, id);
   CREATE INDEX outbox_task ON outbox (task_id, kind);
   `,
+  /* 2: the seq (and session) of the report behind an event, so a resent YIELD is stored once */ `
+  ALTER TABLE task_event ADD COLUMN seq INTEGER;
+  ALTER TABLE task_event ADD COLUMN session TEXT;
+  `,
 ];

@@ -106,6 +106,40 @@ export interface TaskEventRow {
   returns: string | null;
   level: string;
   created_at: number;
+  /** The agent report's `seq`, when it carried one (YIELDs resent after a lost ack are recognised by it). */
+  seq?: number | null;
+  /** The reporting connection's session id, which scopes `seq`. */
+  session?: string | null;
+}
+
+/**
+ * A write the store could not make durable (disk full, I/O error, ...): everything of the batch it
+ * belonged to was rolled back. `message` says so and what to do; `cause` is SQLite's error.
+ */
+export class StoreWriteError extends Error {
+  override readonly name = "StoreWriteError";
+  readonly code = "STORE_UNAVAILABLE";
+  constructor(
+    readonly path: string,
+    cause: Error,
+  ) {
+    super(
+      `the server could not save this change to its store (${cause.message}); nothing of it was kept: ` +
+        `free disk space for ${path} (or fix its file system) and retry`,
+      { cause },
+    );
+  }
+}
+
+/** SQLite error codes that mean "the write cannot be made durable" rather than "the statement is wrong". */
+const STORAGE_FAILURE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|PROTOCOL|NOMEM|BUSY|LOCKED)/;
+
+/** The store's failure for `error` when it is one of the storage layer (else null). */
+export function storeFailureOf(error: unknown, path: string): StoreWriteError | null {
+  if (error instanceof StoreWriteError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof Error && typeof code === "string" && STORAGE_FAILURE.test(code)) return new StoreWriteError(path, error);
+  return null;
 }
 
 export interface OutboxRow {
@@ -217,8 +251,12 @@ export class Store {
       ),
       setTaskInstruct: db.prepare("UPDATE task SET latest_instruct_kind = ?, updated_at = ? WHERE id = ?"),
       insertEvent: db.prepare(
-        "INSERT INTO task_event (task_id, kind, message, progress, returns, level, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO task_event (task_id, kind, message, progress, returns, level, created_at, seq, session) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
+      hasEventOfSeq: db.prepare<[number, string, number, string | null], { one: number }>(
+        "SELECT 1 AS one FROM task_event WHERE task_id = ? AND kind = ? AND seq = ? AND session IS ? LIMIT 1",
+      ),
+      hasEventOfKind: db.prepare<[number, string], { one: number }>("SELECT 1 AS one FROM task_event WHERE task_id = ? AND kind = ? LIMIT 1"),
       eventById: db.prepare<[number], TaskEventRow>("SELECT * FROM task_event WHERE id = ?"),
       eventsOfTask: db.prepare<[number], TaskEventRow>("SELECT * FROM task_event WHERE task_id = ? ORDER BY id"),
       insertOutbox: db.prepare("INSERT INTO outbox (agent_id, task_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)"),
@@ -243,11 +281,19 @@ export class Store {
 
   /**
    * Runs `fn` atomically: inside the open batch it is a savepoint (rolled back alone if `fn`
-   * throws), so a failed operation never leaves half its writes.
+   * throws), so a failed operation never leaves half its writes. A rollback also empties the row
+   * caches, which may hold rows the savepoint just undid (SQLite reuses their ids).
    */
   transaction<T>(fn: () => T): T {
     this.batch();
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } catch (error) {
+      this.rolledBack();
+      // SQLite may have rolled back the whole batch on its own (disk full, I/O error)
+      if (this.batchOpen && !this.db.inTransaction) this.failBatch(storeFailureOf(error, this.path) ?? new StoreWriteError(this.path, error as Error));
+      throw storeFailureOf(error, this.path) ?? error;
+    }
   }
 
   // group commit ------------------------------------------------------------------------------
@@ -255,22 +301,42 @@ export class Store {
   // Writes join one open transaction that commits on the next turn of the event loop
   // (setImmediate), so a burst of reports costs one commit. Anything that tells the outside world
   // that a write happened (EVENT_ACK, responses, mirrors, deliveries) runs through `afterCommit`,
-  // so nothing is acknowledged before it is durable.
+  // so nothing is acknowledged before it is durable. When the commit fails (disk full), the batch
+  // is rolled back, every waiter hears of it (`committed()` rejects, `afterCommit`'s `onFailed`
+  // runs) and the next write opens a fresh batch: the server keeps serving once space returns.
 
-  private pending: Array<() => void> = [];
+  private pending: Array<{ done: () => void; failed?: ((error: StoreWriteError) => void) | undefined }> = [];
   private commitScheduled = false;
+  /** True from our BEGIN until its COMMIT or ROLLBACK (SQLite may end the transaction behind our back). */
+  private batchOpen = false;
   private readonly statements = new Map<string, Database.Statement>();
-  private onCommitError: (error: Error) => void = () => undefined;
+  private readonly rollbackListeners: Array<() => void> = [];
+  private onCommitError: (error: StoreWriteError) => void = () => undefined;
 
-  /** Where a failed group commit is reported (the batch is rolled back and its callbacks dropped). */
-  setCommitErrorHandler(handler: (error: Error) => void): void {
+  /** Where a failed group commit is reported (the batch is rolled back and its waiters rejected). */
+  setCommitErrorHandler(handler: (error: StoreWriteError) => void): void {
     this.onCommitError = handler;
+  }
+
+  /** Runs `listener` after any rollback, so caches of rows outside the store can forget them too. */
+  onRollback(listener: () => void): void {
+    this.rollbackListeners.push(listener);
+  }
+
+  private rolledBack(): void {
+    this.actionCache.clear();
+    this.implementationCache.clear();
+    for (const listener of this.rollbackListeners) listener();
   }
 
   /** Opens the group transaction if none is open. */
   batch(): void {
+    if (this.batchOpen && !this.db.inTransaction) {
+      this.failBatch(new StoreWriteError(this.path, new Error("SQLite rolled back the open transaction after a failed write")));
+    }
     if (this.db.inTransaction) return;
     this.db.exec("BEGIN");
+    this.batchOpen = true;
     if (!this.commitScheduled) {
       this.commitScheduled = true;
       setImmediate(() => this.commit());
@@ -280,34 +346,58 @@ export class Store {
   /** Commits the open group transaction now and runs the callbacks that waited for it. */
   commit(): void {
     this.commitScheduled = false;
-    const callbacks = this.pending;
-    this.pending = [];
-    if (this.db.open && this.db.inTransaction) {
+    if (this.batchOpen) {
+      if (!this.db.open || !this.db.inTransaction) {
+        this.failBatch(new StoreWriteError(this.path, new Error(this.db.open ? "SQLite rolled back the open transaction after a failed write" : "the store is closed")));
+        return;
+      }
       try {
         this.db.exec("COMMIT");
       } catch (error) {
-        try {
-          if (this.db.inTransaction) this.db.exec("ROLLBACK");
-        } catch {
-          // nothing more to undo
-        }
-        this.onCommitError(error as Error);
+        this.failBatch(storeFailureOf(error, this.path) ?? new StoreWriteError(this.path, error as Error));
         return;
       }
+      this.batchOpen = false;
     }
-    for (const callback of callbacks) callback();
+    const callbacks = this.pending;
+    this.pending = [];
+    for (const callback of callbacks) callback.done();
   }
 
-  /** Runs `callback` once everything written so far is committed (at once when nothing is pending). */
-  afterCommit(callback: () => void): void {
-    if (this.db.inTransaction) this.pending.push(callback);
+  /** Rolls the open batch back (if SQLite has not) and tells every waiter that it was lost. */
+  private failBatch(error: StoreWriteError): void {
+    try {
+      if (this.db.open && this.db.inTransaction) this.db.exec("ROLLBACK");
+    } catch {
+      // nothing more to undo
+    }
+    this.batchOpen = false;
+    this.rolledBack();
+    const callbacks = this.pending;
+    this.pending = [];
+    this.onCommitError(error);
+    for (const callback of callbacks) {
+      try {
+        callback.failed?.(error);
+      } catch (failure) {
+        this.onCommitError(new StoreWriteError(this.path, failure as Error));
+      }
+    }
+  }
+
+  /**
+   * Runs `callback` once everything written so far is committed (at once when nothing is pending);
+   * when that commit fails, runs `onFailed` instead.
+   */
+  afterCommit(callback: () => void, onFailed?: (error: StoreWriteError) => void): void {
+    if (this.batchOpen) this.pending.push({ done: callback, failed: onFailed });
     else callback();
   }
 
-  /** Resolves once everything written so far is committed. */
+  /** Resolves once everything written so far is committed; rejects with a StoreWriteError when that commit fails. */
   committed(): Promise<void> {
-    if (!this.db.inTransaction) return Promise.resolve();
-    return new Promise((resolve) => this.pending.push(resolve));
+    if (!this.batchOpen) return Promise.resolve();
+    return new Promise((resolve, reject) => this.pending.push({ done: resolve, failed: reject }));
   }
 
   close(): void {
@@ -496,10 +586,29 @@ export class Store {
     this.batch();
     this.s.setTaskInstruct.run(kind, now, taskId);
   }
-  insertEvent(taskId: number, kind: string, message: string | null, progress: number | null, returns: string | null, level: string, now: number): TaskEventRow {
+  insertEvent(
+    taskId: number,
+    kind: string,
+    message: string | null,
+    progress: number | null,
+    returns: string | null,
+    level: string,
+    now: number,
+    origin: { seq?: number | null; session?: string | null } = {},
+  ): TaskEventRow {
     this.batch();
-    const info = this.s.insertEvent.run(taskId, kind, message, progress, returns, level, now);
-    return { id: Number(info.lastInsertRowid), task_id: taskId, kind, message, progress, returns, level, created_at: now };
+    const seq = origin.seq ?? null;
+    const session = origin.session ?? null;
+    const info = this.s.insertEvent.run(taskId, kind, message, progress, returns, level, now, seq, session);
+    return { id: Number(info.lastInsertRowid), task_id: taskId, kind, message, progress, returns, level, created_at: now, seq, session };
+  }
+  /** True when the task already has an event of `kind` written from the report with this `seq` of this session. */
+  hasEventOfSeq(taskId: number, kind: string, seq: number, session: string | null): boolean {
+    return this.s.hasEventOfSeq.get(taskId, kind, seq, session) !== undefined;
+  }
+  /** True when the task has at least one event of `kind`. */
+  hasEventOfKind(taskId: number, kind: string): boolean {
+    return this.s.hasEventOfKind.get(taskId, kind) !== undefined;
   }
   event(id: number): TaskEventRow | undefined {
     return this.s.eventById.get(id);

@@ -54,6 +54,8 @@ describe("graceful shutdown", () => {
         const socket = await AgentSocket.open(first.agiUrl);
         await socket.register(T1);
         const { task } = await startTask(first, socket, T2, implOf(lab, "add").id, { a: 1, b: 2 });
+        // add has a return port: its result comes first (issue 9 #5: COMPLETED without a YIELD would end FAILED)
+        socket.report("YIELD", task.id, { returns: { return0: 3 } });
         await socket.reportAcked("COMPLETED", task.id);
 
         const exit = await first.stop(signal);

@@ -47,6 +47,8 @@ describe.each(SUBSCRIPTION_PROTOCOLS)("scenario 25: subscriptions over %s", (pro
 
     await executor.next("ASSIGN");
     await executor.reportAcked("STARTED", task.id);
+    // add has a return port: its result comes first (issue 9 #5: COMPLETED without a YIELD would end FAILED)
+    executor.report("YIELD", task.id, { returns: { return0: 3 } });
     await executor.reportAcked("COMPLETED", task.id);
     const completed = await mytasks.next((d) => d.mytasks?.event?.kind === "COMPLETED");
     expect(completed.mytasks?.event).toMatchObject({ task: task.id, kind: "COMPLETED" });

@@ -124,6 +124,8 @@ describe("scenario 13: completion plus ack plus dedup", () => {
     const { fixture, executor } = await executorOnline(s);
     const { task } = await startTask(s, executor, T2, implOf(fixture, "add").id, { a: 1, b: 2 });
 
+    // add has a return port: its result comes first (issue 9 #5: COMPLETED without a YIELD would end FAILED)
+    executor.send({ type: "YIELD", id: "m0", task: task.id, seq: 6, returns: { return0: 3 } });
     const completed = { type: "COMPLETED", id: "m1", task: task.id, seq: 7 };
     executor.send(completed);
     expect(await executor.next("EVENT_ACK")).toMatchObject({ type: "EVENT_ACK", event: "m1", task: task.id, seq: 7 });
