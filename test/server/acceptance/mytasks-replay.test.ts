@@ -98,6 +98,7 @@ describe.each(SUBSCRIPTION_PROTOCOLS)("issue 10 #8: mytasks replay over %s", (pr
     const second = await assign(s, T2, { implementation: agent.implementation, args: { a: 2, b: 2 }, reference: "second" });
     await agent.executor.next("ASSIGN");
     agent.executor.report("STARTED", second.id);
+    agent.executor.report("YIELD", second.id, { returns: { return0: 5 } });
     await agent.executor.reportAcked("COMPLETED", second.id);
     await stream.next((d) => d.mytasks.event?.kind === "COMPLETED" && d.mytasks.event.task === second.id);
     await stream.expectNothing(undefined, 150);
@@ -105,7 +106,7 @@ describe.each(SUBSCRIPTION_PROTOCOLS)("issue 10 #8: mytasks replay over %s", (pr
     const seen = received(stream);
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.filter((x) => x.startsWith("create:"))).toEqual([`create:${first.id}`, `create:${second.id}`]);
-    expect(seen.filter((x) => !x.startsWith("create:")).map((x) => x.split(":")[0])).toEqual(["STARTED", "YIELD", "COMPLETED", "STARTED", "COMPLETED"]);
+    expect(seen.filter((x) => !x.startsWith("create:")).map((x) => x.split(":")[0])).toEqual(["STARTED", "YIELD", "COMPLETED", "STARTED", "YIELD", "COMPLETED"]);
   });
 
   it("issue 10 #8: a subscription opened while events are being written gets every event exactly once, in order (no gap or duplicate at the seam)", async () => {
@@ -124,13 +125,14 @@ describe.each(SUBSCRIPTION_PROTOCOLS)("issue 10 #8: mytasks replay over %s", (pr
     }
     const stream = await subscribing;
     for (let i = 200; i < 300; i++) executor.report("LOG", task.id, { message: `log ${i}` });
+    executor.report("YIELD", task.id, { returns: { return0: 3 } });
     executor.report("COMPLETED", task.id);
     await stream.next((d) => d.mytasks.event?.kind === "COMPLETED", 5000);
 
     const stored = await s.gql<{ task: { events: Array<{ id: string }> } }>(T2, "query ($id: ID!) { task(id: $id) { events { id } } }", { id: task.id });
     const got = stream.received.map((r) => r.data?.mytasks.event?.id).filter((id): id is string => id !== undefined);
     expect(got).toEqual(stored.task.events.map((e) => e.id));
-    expect(got).toHaveLength(402);
+    expect(got).toHaveLength(403);
   });
 
   it("issue 10 #8: the replay holds only the subscriber's own tasks", async () => {
