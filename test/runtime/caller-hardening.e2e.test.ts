@@ -11,10 +11,13 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient, TaskFailedError, type ArkitektClient } from "../../src/runtime/caller/index.js";
-import { spawnFixture, startRuntimeServer, type ChildHandle, type RuntimeServer } from "../fixtures/runtime/harness.js";
+import { sleep, spawnFixture, startRuntimeServer, waitFor, type ChildHandle, type RuntimeServer } from "../fixtures/runtime/harness.js";
+import { AgentSocket } from "../server/helpers/agent-socket.js";
+import { implOf, setupAgent, type GraphQLTarget, type ImplementationInput } from "../server/helpers/fixture.js";
+import { graphqlData, graphqlErrors } from "../server/helpers/graphql.js";
 import { GraphQLProxy } from "../fixtures/runtime/graphql-proxy.js";
 import { createActions } from "../fixtures/runtime/stubs/agent-actions.js";
-import { AGENT_TOKEN, CALLER_TOKEN } from "../fixtures/runtime/tokens.js";
+import { AGENT_TOKEN, CALLER_TOKEN, OTHER_TOKEN } from "../fixtures/runtime/tokens.js";
 
 const FAIL = { app: "runtime-agent", key: "fail", version: "1" };
 const ADD = { app: "runtime-agent", key: "add", version: "1" };
@@ -48,7 +51,10 @@ afterAll(async () => {
   process.off("warning", onWarning);
 });
 
-afterEach(() => {
+const cleanups: Array<() => Promise<unknown>> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   const leaks = warnings.filter((w) => w.name === "MaxListenersExceededWarning");
   warnings.length = 0;
   const rejections = unhandled.splice(0);
@@ -104,4 +110,141 @@ describe("issue 10 #1: fast calls never crash the caller", () => {
     }
     await settle();
   }, 120_000);
+
+  it("issue 10 #1: about 20 calls through the CLI binary print the task's failure or returns, never a stack", async () => {
+    if (!existsSync(join(ROOT, "dist/src/cli/index.js"))) throw new Error("the CLI is not built: run `npm run build` first (npm test does)");
+    // Failures go through a proxy that holds the assign's answer, so they end before it arrives (the race of issue 10 #1).
+    const proxy = await GraphQLProxy.start(server.handle, { delayResponses: { Assign: 30 } });
+    cleanups.push(() => proxy.close());
+    const cli = (args: string[], url = server.url) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+        const child = spawn(process.execPath, [BIN, "call", ...args, "--url", url, "--token", CALLER_TOKEN], {
+          cwd: ROOT,
+          env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1" },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.once("exit", (code) => done({ code, stdout, stderr }));
+      });
+    const runs: Array<Promise<void>> = [];
+    for (let batch = 0; batch < 5; batch++) {
+      const round = [0, 1, 2, 3].map(async (i) => {
+        const n = batch * 4 + i;
+        if (n % 2 === 0) {
+          const { code, stdout, stderr } = await cli(["runtime-agent/fail@1", `message=cli ${n}`], proxy.url);
+          expect(stdout).toBe("");
+          expect(stderr).toMatch(/task \d+ \(runtime-agent\/fail@1\) ended CRITICAL: .*cli \d+/);
+          expect(stderr).not.toMatch(/^\s+at /m);
+          expect(stderr).not.toContain("task ?");
+          expect(code).toBe(1);
+        } else {
+          const { code, stdout, stderr } = await cli(["runtime-agent/add@1", `a=${n}`, "b=1"]);
+          expect({ code, stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/^\s+at /m) as unknown as string });
+          expect(JSON.parse(stdout)).toEqual({ return0: n + 1 });
+        }
+      });
+      runs.push(...round);
+      await Promise.all(round);
+    }
+    await Promise.all(runs);
+  }, 60_000);
+
+  it("issue 10 #1: a function that sleeps in small steps on its signal leaves no abort listeners behind (no MaxListenersExceededWarning)", async () => {
+    const actions = createActions(client);
+    const before = agent.stderr().length;
+    expect(await actions.slow({ ms: 400 })).toBe("slept 400");
+    expect(agent.stderr().slice(before)).not.toContain("MaxListenersExceededWarning");
+  });
 });
+
+/** `hold() -> STRING`: a function the emulated agent starts and never finishes. */
+const HOLD: ImplementationInput = {
+  interface: "hold",
+  effect: "NONE",
+  definition: { key: "hold", version: "1", name: "Hold", kind: "FUNCTION", collections: [], args: [], returns: [{ key: "return0", kind: "STRING", nullable: false }] },
+};
+
+const graphqlTarget = (): GraphQLTarget => ({
+  gql: (token, query, variables) => graphqlData(server.handle.graphqlUrl, token, query, variables),
+  gqlErrors: (token, query, variables) => graphqlErrors(server.handle.graphqlUrl, token, query, variables),
+});
+
+/**
+ * An agent as the released Python agent (rekuest-next 2.1.2) behaves here: it starts each ASSIGN,
+ * ignores CANCEL (its function is busy in synchronous code), and has no INTERRUPT handler, so an
+ * INTERRUPT ends its process (the socket drops). With `survive`, it answers INTERRUPTED instead
+ * (as our agent does), so one agent can see several interrupts.
+ */
+async function pythonLikeAgent(survive = false): Promise<{ implementation: string; socket: AgentSocket; assigned: string[]; interrupted: string[] }> {
+  const fixture = await setupAgent(graphqlTarget(), OTHER_TOKEN, [HOLD]);
+  const socket = await AgentSocket.open(server.handle.agiUrl);
+  cleanups.push(() => socket.terminate());
+  const assigned: string[] = [];
+  const interrupted: string[] = [];
+  socket.ws.on("message", (data) => {
+    const frame = JSON.parse(data.toString()) as { type: string; task?: string };
+    if (frame.type === "ASSIGN" && frame.task) {
+      assigned.push(frame.task);
+      socket.report("STARTED", frame.task);
+    }
+    if (frame.type === "INTERRUPT" && frame.task) {
+      interrupted.push(frame.task);
+      if (survive) socket.report("INTERRUPTED", frame.task);
+      else socket.ws.terminate();
+    }
+  });
+  await socket.register(OTHER_TOKEN, { force: true });
+  return { implementation: implOf(fixture, "hold").id, socket, assigned, interrupted };
+}
+
+describe("issue 10 #4: interrupt escalation is opt-in", () => {
+  it("issue 10 #4: by default neither a cancel nor a timeout interrupts the task, so an agent that exits on INTERRUPT survives", async () => {
+    const agent = await pythonLikeAgent();
+    const abort = new AbortController();
+    const cancelled = client.call({ implementation: agent.implementation }, {}, { signal: abort.signal, cancelWaitMs: 300 }).catch((e: unknown) => e);
+    await waitFor("the ASSIGN", () => agent.assigned.length === 1);
+    const cancelledAt = Date.now();
+    abort.abort();
+    const timedOut = await client.call({ implementation: agent.implementation }, {}, { timeout: 300 }).catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(TaskFailedError);
+    expect((timedOut as TaskFailedError).kind).toBe("TIMEOUT");
+    const cancelError = await cancelled;
+    expect(cancelError).toBeInstanceOf(TaskFailedError);
+    expect((cancelError as TaskFailedError).kind).toBe("CANCELLED");
+    expect((cancelError as TaskFailedError).message).toMatch(/^task \d+ .*did not confirm the cancel within 300 ms/);
+    // The old default escalated after 5 s: wait past it.
+    await sleep(5_500 - (Date.now() - cancelledAt));
+    expect(agent.interrupted).toEqual([]);
+    expect(agent.socket.isOpen).toBe(true);
+    expect(agent.assigned).toHaveLength(2);
+  }, 20_000);
+
+  it("issue 10 #4: interruptAfterMs escalates on the cancel path and on the timeout path", async () => {
+    const agent = await pythonLikeAgent(true);
+    const abort = new AbortController();
+    const cancelled = client
+      .call({ implementation: agent.implementation }, {}, { signal: abort.signal, interruptAfterMs: 200, cancelWaitMs: 2_000 })
+      .catch((e: unknown) => e);
+    await waitFor("the ASSIGN", () => agent.assigned.length === 1);
+    abort.abort();
+    await waitFor("the INTERRUPT after the cancel", () => agent.interrupted.length === 1);
+    const cancelError = await cancelled;
+    expect((cancelError as TaskFailedError).kind).toBe("CANCELLED"); // the INTERRUPTED of a cancelled call
+
+    const timedOut = await client.call({ implementation: agent.implementation }, {}, { timeout: 200, interruptAfterMs: 200 }).catch((e: unknown) => e);
+    expect((timedOut as TaskFailedError).kind).toBe("TIMEOUT");
+    await waitFor("the INTERRUPT after the timeout", () => agent.interrupted.length === 2);
+    expect(agent.interrupted).toEqual(agent.assigned);
+  }, 20_000);
+
+  it("issue 10 #4: the deprecated cancelGraceMs still opts in, as an alias of interruptAfterMs", async () => {
+    const agent = await pythonLikeAgent();
+    const timedOut = await client.call({ implementation: agent.implementation }, {}, { timeout: 200, cancelGraceMs: 100 }).catch((e: unknown) => e);
+    expect((timedOut as TaskFailedError).kind).toBe("TIMEOUT");
+    await waitFor("the INTERRUPT", () => agent.interrupted.length === 1);
+  }, 20_000);
+});
+
