@@ -15,7 +15,7 @@ import { sleep, spawnFixture, startRuntimeServer, waitFor, type ChildHandle, typ
 import { AgentSocket } from "../server/helpers/agent-socket.js";
 import { implOf, setupAgent, type GraphQLTarget, type ImplementationInput } from "../server/helpers/fixture.js";
 import { graphqlData, graphqlErrors } from "../server/helpers/graphql.js";
-import { GraphQLProxy } from "../fixtures/runtime/graphql-proxy.js";
+import { GraphQLProxy, type DownFrame } from "../fixtures/runtime/graphql-proxy.js";
 import { createActions } from "../fixtures/runtime/stubs/agent-actions.js";
 import { AGENT_TOKEN, CALLER_TOKEN, OTHER_TOKEN } from "../fixtures/runtime/tokens.js";
 
@@ -248,3 +248,175 @@ describe("issue 10 #4: interrupt escalation is opt-in", () => {
   }, 20_000);
 });
 
+/** A `next` frame's `mytasks` event, if it is one. */
+function eventOf(frame: DownFrame["frame"]): { id: string; task: string; kind: string } | undefined {
+  if (frame.type !== "next") return undefined;
+  const payload = frame.payload as { data?: { mytasks?: { event?: { id: string; task: string; kind: string } | null } } } | undefined;
+  return payload?.data?.mytasks?.event ?? undefined;
+}
+
+function recordingLogger() {
+  const lines: string[] = [];
+  const push = (m: string) => lines.push(m);
+  return { lines, logger: { debug: push, info: push, warn: push, error: push } };
+}
+
+describe("issue 10 #7: live LOG events carry their stored level", () => {
+  it("issue 10 #7: onLog and onEvent see the level the function logged with (DEBUG), not INFO", async () => {
+    const fresh = createClient({ url: server.url, token: CALLER_TOKEN });
+    cleanups.push(() => fresh.close());
+    const actions = createActions(fresh);
+    // A first call confirms the subscription, so later events come only from the live stream.
+    await actions.add({ a: 1 });
+    await actions.add({ a: 2 });
+    const logs: string[] = [];
+    const levels: Array<string | null | undefined> = [];
+    const values: number[] = [];
+    for await (const value of actions.countUp({ n: 4 }, { onLog: (m, level) => logs.push(`${level} ${m}`), onEvent: (e) => e.kind === "LOG" && levels.push(e.level) })) {
+      values.push(value);
+    }
+    expect(values).toEqual([0, 1, 2, 3]);
+    expect(logs).toEqual(["DEBUG yielding 0", "DEBUG yielding 1", "DEBUG yielding 2", "DEBUG yielding 3"]);
+    expect(levels).toEqual(["DEBUG", "DEBUG", "DEBUG", "DEBUG"]);
+  });
+});
+
+describe("issue 9 #5: no result is never turned into {}", () => {
+  it("issue 9 #5: a function with returns that COMPLETED without a YIELD rejects with RESULT_LOST naming the task", async () => {
+    // The platform lost the YIELD: it reaches the caller neither live nor in the task's stored events.
+    const dropYield = (body: unknown) => {
+      const task = (body as { data?: { task?: { events?: Array<{ kind: string }> } } }).data?.task;
+      if (task?.events) task.events = task.events.filter((event) => event.kind !== "YIELD");
+      return body;
+    };
+    const proxy = await GraphQLProxy.start(server.handle, {
+      down: ({ frame }) => (eventOf(frame)?.kind === "YIELD" ? [] : [frame]),
+      rewriteResponse: (request, body) => (request.operationName === "TaskEvents" ? dropYield(body) : body),
+    });
+    cleanups.push(() => proxy.close());
+    const lossy = createClient({ url: proxy.url, token: CALLER_TOKEN });
+    cleanups.push(() => lossy.close());
+    const viaStub = await createActions(lossy).add({ a: 1, b: 2 }).catch((e: unknown) => e);
+    const viaRaw = await lossy.call(ADD, { a: 1, b: 2 }).catch((e: unknown) => e);
+    for (const error of [viaStub, viaRaw]) {
+      expect(error).toBeInstanceOf(TaskFailedError);
+      expect((error as TaskFailedError).kind).toBe("RESULT_LOST");
+      expect((error as TaskFailedError).message).toMatch(/^task \d+ \(runtime-agent\/add@1\) ended RESULT_LOST: it completed without returning its return0/);
+    }
+  });
+
+  it("issue 9 #5: a YIELD the live stream missed is read from the task's stored events", async () => {
+    const proxy = await GraphQLProxy.start(server.handle, { down: ({ frame }) => (eventOf(frame)?.kind === "YIELD" ? [] : [frame]) });
+    cleanups.push(() => proxy.close());
+    const lossy = createClient({ url: proxy.url, token: CALLER_TOKEN });
+    cleanups.push(() => lossy.close());
+    expect(await createActions(lossy).add({ a: 40, b: 2 })).toBe(42);
+    expect(await lossy.call(ADD, { a: 1, b: 2 })).toEqual({ return0: 3 });
+  });
+});
+
+describe("issue 10 #8: events replayed to a new mytasks subscription are delivered once", () => {
+  it("issue 10 #8: after a reconnect, the replayed events of the last seconds reach the caller once, yields in order", async () => {
+    // Emulates the server's replay (wire-protocol.md, "mytasks catch-up"): a new WatchMyTasks
+    // subscription first gets every mytasks payload sent so far, under its own id.
+    const sent: Array<Record<string, unknown>> = [];
+    const mytasks = new Set<string>();
+    const proxy = await GraphQLProxy.start(server.handle, {
+      up: ({ socket, frame }) => {
+        const payload = frame.payload as { operationName?: string; query?: string } | undefined;
+        if (frame.type !== "subscribe" || !frame.id || !/mytasks/.test(payload?.query ?? "")) return [];
+        mytasks.add(`${socket}:${frame.id}`);
+        return sent.map((replayed) => ({ type: "next", id: frame.id, payload: replayed }));
+      },
+      down: ({ socket, frame }) => {
+        if (frame.type === "next" && frame.id && mytasks.has(`${socket}:${frame.id}`)) sent.push(frame.payload as Record<string, unknown>);
+        return [frame];
+      },
+    });
+    cleanups.push(() => proxy.close());
+    const replayed = createClient({ url: proxy.url, token: CALLER_TOKEN });
+    cleanups.push(() => replayed.close());
+    const events: string[] = [];
+    const values: number[] = [];
+    for await (const value of createActions(replayed).ticker({ n: 6, ms: 80 }, { onEvent: (e) => events.push(e.id) })) {
+      values.push(value);
+      if (value === 2) proxy.dropClients();
+    }
+    expect(proxy.sockets).toBeGreaterThanOrEqual(2);
+    expect(values).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(new Set(events).size).toBe(events.length);
+    // A second call after the replay: the first call's replayed events are not routed to it.
+    const again: number[] = [];
+    for await (const value of createActions(replayed).countUp({ n: 2 })) again.push(value);
+    expect(again).toEqual([0, 1]);
+  });
+});
+
+describe("issue 9 #7: the live stream survives a bad payload", () => {
+  /** A proxy that corrupts the mytasks payloads `corrupt` picks, and answers every full TaskEvents read with an error. */
+  async function corruptingClient(corrupt: (event: { id: string; task: string; kind: string }, id: string) => Record<string, unknown> | undefined) {
+    const { lines, logger } = recordingLogger();
+    const proxy = await GraphQLProxy.start(server.handle, {
+      down: ({ frame }) => {
+        const event = eventOf(frame);
+        const replaced = event && frame.id ? corrupt(event, frame.id) : undefined;
+        return [replaced ?? frame];
+      },
+      // The task's full event list cannot be serialised either (the bad stored value is in it).
+      rewriteResponse: (request, body) =>
+        request.operationName === "TaskEvents" && !request.variables.filters
+          ? { data: null, errors: [{ message: "Int cannot represent non 32-bit signed integer value: 3000000000", path: ["task", "events", 1, "progress"] }] }
+          : body,
+    });
+    cleanups.push(() => proxy.close());
+    const bad = createClient({ url: proxy.url, token: CALLER_TOKEN, logger });
+    cleanups.push(() => bad.close());
+    return { bad, lines };
+  }
+
+  it("issue 9 #7: a payload with GraphQL errors beside its data and one whose fields do not parse are skipped; the call finishes", async () => {
+    const corrupted: string[] = [];
+    const { bad, lines } = await corruptingClient((event, id) => {
+      if (event.kind === "PROGRESS" && !corrupted.includes("PROGRESS")) {
+        corrupted.push("PROGRESS");
+        // What the server sends for a stored progress of 3e9: the field nulled, an error beside it.
+        return {
+          type: "next",
+          id,
+          payload: {
+            data: { mytasks: { create: null, event: { ...event, progress: null } } },
+            errors: [{ message: "Int cannot represent non 32-bit signed integer value: 3000000000", path: ["mytasks", "event", "progress"] }],
+          },
+        };
+      }
+      if (event.kind === "LOG" && !corrupted.includes("LOG")) {
+        corrupted.push("LOG");
+        return { type: "next", id, payload: { data: { mytasks: { create: null, event: { ...event, id: null, kind: 42 } } } } };
+      }
+      return undefined;
+    });
+    const values: number[] = [];
+    for await (const value of createActions(bad).countUp({ n: 3 })) values.push(value);
+    expect(values).toEqual([0, 1, 2]);
+    expect(corrupted).toEqual(["PROGRESS", "LOG"]);
+    expect(lines.join("\n")).toMatch(/mytasks payload came with errors: .*3000000000/);
+    expect(lines.join("\n")).toMatch(/skipped part of a mytasks payload: its event .* does not fit TaskEventChange/);
+  });
+
+  it("issue 9 #7: a COMPLETED lost to an unreadable payload is read from the task's decisive events; the call finishes", async () => {
+    let corrupted = 0;
+    const { bad, lines } = await corruptingClient((event, id) => {
+      if (event.kind !== "COMPLETED") return undefined;
+      corrupted++;
+      // A non-null field failed: the whole event is null and nothing says which task it was.
+      return {
+        type: "next",
+        id,
+        payload: { data: { mytasks: { create: null, event: null } }, errors: [{ message: "Enum \"TaskEventKind\" cannot represent value", path: ["mytasks", "event", "kind"] }] },
+      };
+    });
+    expect(await bad.call(ADD, { a: 2, b: 3 })).toEqual({ return0: 5 });
+    expect(corrupted).toBe(1);
+    expect(lines.join("\n")).toMatch(/TaskEventKind/);
+  });
+});
