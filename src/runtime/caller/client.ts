@@ -113,6 +113,7 @@ export class ArkitektClient {
   readonly #logLevels: LogLevelLoader;
   /** Tasks a bad payload named before their call bound them: caught up on binding. */
   readonly #suspect = new Set<string>();
+  #catchUpAllQueued = false;
   #subscription: Promise<void> | undefined;
   #subscriptionAbort = new AbortController();
   /** True once the current subscription delivered a payload: it is surely registered on the server. */
@@ -504,7 +505,16 @@ export class ArkitektClient {
   /** One payload of the live stream could not be read (issue 9 #7): skip it, and read the affected tasks' stored events instead. */
   #onBadPayload(message: string, task: string | undefined): void {
     this.#logger.warn(`${message}; reading ${task ? `task ${task}'s` : "the followed tasks'"} events instead`);
-    if (task === undefined) return void this.#catchUpAll();
+    if (task === undefined) {
+      // Which task it was is unknown: read every followed task, once for all bad payloads of this turn.
+      if (this.#catchUpAllQueued) return;
+      this.#catchUpAllQueued = true;
+      setTimeout(() => {
+        this.#catchUpAllQueued = false;
+        void this.#catchUpAll();
+      }, 0);
+      return;
+    }
     const watch = this.#router.boundWatches().find((w) => w.taskId === task);
     if (watch) return void this.#catchUp(watch);
     // Not bound yet (the assign has not answered): catch up when it binds.

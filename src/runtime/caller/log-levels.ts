@@ -38,7 +38,7 @@ export class LogLevelLoader {
       else ids.set(eventId, [resolve]);
       if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.#flush());
+        setTimeout(() => this.#flush(), 0);
       }
     });
   }
