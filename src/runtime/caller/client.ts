@@ -538,7 +538,12 @@ export class ArkitektClient {
     try {
       events = await this.#platform.taskEvents(taskId);
     } catch (error) {
-      this.#logger.debug(`catch-up of task ${taskId} failed (${describeError(error)}); reading its ${DECISIVE_KINDS.join(", ")} events only`);
+      if (!(error instanceof GraphQLRequestError)) {
+        this.#logger.debug(`catch-up of task ${taskId} failed: ${describeError(error)}`);
+        return;
+      }
+      // The platform answered, but could not give the whole list.
+      this.#logger.warn(`could not read all events of task ${taskId} (${describeError(error)}); reading its ${DECISIVE_KINDS.join(", ")} events only`);
       try {
         events = await this.#platform.taskEvents(taskId, { kinds: DECISIVE_KINDS });
       } catch (again) {
