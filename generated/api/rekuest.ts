@@ -2706,6 +2706,7 @@ export type AssignMutation = {
       version: string;
       kind: ActionKind;
       description: string | null;
+      returns: Array<{ key: string }>;
     };
     implementation: { id: string; interface: string } | null;
     agent: { id: string; name: string } | null;
@@ -4849,6 +4850,11 @@ export const AssignDocument = new TypedDocumentString(`
     mutation Assign($input: AssignInput!) {
   assign(input: $input) {
     ...Task
+    action {
+      returns {
+        key
+      }
+    }
   }
 }
     fragment ActionSummary on Action {

@@ -19,6 +19,7 @@ export interface CallCommandOptions {
   data: string;
   cwd?: string;
   timeout?: number;
+  interruptAfter?: number;
   stream?: boolean;
   verbose?: boolean;
 }
@@ -115,6 +116,11 @@ export function callCommand(): Command {
     .option("--cwd <dir>", "the project directory whose dev server to use (default: the current directory)")
     .option("--data <dir>", "the dev server's data dir, relative to --cwd", DEFAULT_DATA_DIR)
     .option("--timeout <ms>", "give up after this many milliseconds (the task is cancelled)", parsePositiveMilliseconds)
+    .option(
+      "--interrupt-after <ms>",
+      "after Ctrl+C or --timeout cancelled the task, interrupt it when it has not stopped within this many milliseconds (off by default: agents without an INTERRUPT handler, like released Python agents, exit on one)",
+      parsePositiveMilliseconds,
+    )
     .option("--stream", "print every yield as it arrives (for generators)")
     .option("--verbose", "print task events as they arrive")
     .addHelpText(
@@ -139,7 +145,7 @@ numbers: name='"5"').`,
       const logger = cliLogger("call", { verbose: options.verbose ?? false });
       const { createClient, TaskFailedError, AssignError, PlatformLostError } = await import("../../index.js");
       const client = createClient({ url: endpoint.url, token: endpoint.token, platformLostMs: 15_000 });
-      // Ctrl+C cancels the remote task (then interrupts it if it does not stop) instead of leaving it running.
+      // Ctrl+C cancels the remote task (and interrupts it with --interrupt-after) instead of leaving it running.
       const abort = new AbortController();
       const onSigint = (): void => {
         if (abort.signal.aborted) process.exit(130);
@@ -149,8 +155,8 @@ numbers: name='"5"').`,
       process.on("SIGINT", onSigint);
       const callOptions = {
         signal: abort.signal,
-        cancelGraceMs: 2_000,
         ...(options.timeout ? { timeout: options.timeout } : {}),
+        ...(options.interruptAfter ? { interruptAfterMs: options.interruptAfter } : {}),
         onAssigned: (taskId: string) => logger.debug(`task ${taskId} assigned`),
         onEvent: (event: { kind: string; message?: string | null }) => logger.debug(`event ${event.kind}${event.message ? ` ${event.message}` : ""}`),
         onProgress: (p: number | undefined, m: string | undefined) => logger.info(`progress ${p ?? "?"}%${m ? ` ${m}` : ""}`),
@@ -194,4 +200,5 @@ const FAILURE_HINTS: Record<string, string> = {
   INTERRUPTED: "the task was interrupted",
   DISCONNECTED: "the agent serving the task disconnected; the platform may run it again when it comes back",
   TIMEOUT: "the task was cancelled after --timeout; raise it if the function needs longer",
+  RESULT_LOST: "the platform lost the task's result; call it again",
 };

@@ -11,7 +11,8 @@ import { currentContext, type LogLevel } from "../context.js";
 import { GraphQLRequestError } from "../transport/errors.js";
 import { silentRuntimeLogger, type RuntimeLogger } from "../agent/logger.js";
 import { AssignError, PlatformLostError, TaskFailedError, type TaskFailureKind } from "./errors.js";
-import type { AssignTarget, CallerPlatform } from "./platform.js";
+import { LogLevelLoader, toLogLevel } from "./log-levels.js";
+import type { AssignedTask, AssignTarget, CallerPlatform } from "./platform.js";
 import { TaskEventRouter, type TaskEventData, type TaskWatch } from "./router.js";
 
 /** What to call: an action hash, or an object naming it. */
@@ -40,12 +41,30 @@ export interface CallOptions<A = Record<string, unknown>, R = Record<string, unk
   onEvent?(event: TaskEventData): void;
   /** The task id, as soon as the platform assigned it. */
   onAssigned?(taskId: string): void;
-  /** Aborting cancels the remote task (then interrupts it when it does not stop in `cancelGraceMs`). */
+  /**
+   * Aborting cancels the remote task; the call rejects with kind CANCELLED once the task confirms,
+   * or after `cancelWaitMs`. It is not interrupted unless `interruptAfterMs` is set.
+   */
   signal?: AbortSignal;
-  /** Milliseconds until the call rejects with kind TIMEOUT (at once; the task is cancelled, then interrupted after `cancelGraceMs`). */
+  /** Milliseconds until the call rejects with kind TIMEOUT (at once; the task is cancelled, and interrupted only with `interruptAfterMs`). */
   timeout?: number;
-  /** After cancelling, wait this long for CANCELLED before interrupting. Default 5000. */
+  /**
+   * After cancelling (through `signal` or `timeout`), send `interrupt` when the task has not ended
+   * within this many milliseconds. Off by default: an agent without an INTERRUPT handler (the
+   * released Python agent, rekuest-next 2.1.2) exits on one. Opt in for agents that handle it (ours do).
+   */
+  interruptAfterMs?: number;
+  /**
+   * @deprecated Use `interruptAfterMs`. Setting it opts in to the interrupt escalation with this delay,
+   * as it did before escalation became opt-in; `interruptAfterMs` wins when both are set.
+   */
   cancelGraceMs?: number;
+  /**
+   * After an abort, how long the call waits for the task to confirm (CANCELLED, or any end) before it
+   * rejects with kind CANCELLED anyway (the task may still run). Counted from the interrupt when
+   * `interruptAfterMs` escalates. Default 5000.
+   */
+  cancelWaitMs?: number;
   /** The assignment's reference (default a uuid). */
   reference?: string;
   /** Parent task id; default the task this code runs in (if any). `null` forces a root task. */
@@ -71,7 +90,16 @@ const SUBSCRIBE_BACKOFF = compileBackoff({ initialDelayMs: 100, maxDelayMs: 5_00
 /** How long the first call waits for the subscription socket before assigning anyway. */
 const SUBSCRIBE_WAIT_MS = 3_000;
 
-/** A task being followed; `done` settles when it ends. */
+/** How many task ids named by bad payloads are remembered until their call binds. */
+const MAX_SUSPECT_TASKS = 1_000;
+
+/** Default of `CallOptions.cancelWaitMs`. */
+const CANCEL_WAIT_MS = 5_000;
+
+/** Events that decide a call's outcome: what a fallback read fetches when a task's full event list cannot be read. */
+const DECISIVE_KINDS = ["YIELD", "COMPLETED", "FAILED", "CRITICAL", "CANCELLED", "INTERRUPTED", "DISCONNECTED"] as const;
+
+/** A task being followed; `done` settles when it ends (already observed: await it to see a failure). */
 interface Followed {
   taskId: string | undefined;
   done: Promise<void>;
@@ -82,6 +110,10 @@ export class ArkitektClient {
   readonly #router = new TaskEventRouter();
   readonly #logger: RuntimeLogger;
   readonly #actionIds = new Map<string, Promise<string>>();
+  readonly #logLevels: LogLevelLoader;
+  /** Tasks a bad payload named before their call bound them: caught up on binding. */
+  readonly #suspect = new Set<string>();
+  #catchUpAllQueued = false;
   #subscription: Promise<void> | undefined;
   #subscriptionAbort = new AbortController();
   /** True once the current subscription delivered a payload: it is surely registered on the server. */
@@ -97,6 +129,10 @@ export class ArkitektClient {
     this.#platform = platform;
     this.#logger = options.logger ?? silentRuntimeLogger;
     this.#platformLostMs = options.platformLostMs ?? 30_000;
+    this.#logLevels = new LogLevelLoader(
+      (task, ids) => this.#platform.taskEvents(task, { ids }),
+      (task, error) => this.#logger.debug(`could not read the LOG levels of task ${task} (shown as INFO): ${describeError(error)}`),
+    );
   }
 
   /** The subscription socket closed: unless it comes back in time, waiting calls are failed. */
@@ -127,7 +163,8 @@ export class ArkitektClient {
     });
     await followed.done;
     if (!last) {
-      // A function without returns yields `{}`; a generator may yield nothing.
+      // A function without returns (its agent may not YIELD `{}`), or a generator that yielded
+      // nothing; a function with returns that did not YIELD was refused as RESULT_LOST.
       const adapter = options.adapter;
       return (adapter ? await adapter.decodeReturns({}) : {}) as R;
     }
@@ -217,11 +254,20 @@ export class ArkitektClient {
     const reference = options.reference ?? randomUUID();
     const parent = options.parent !== undefined ? options.parent : (currentContext()?.taskId ?? null);
     const failOnDisconnect = options.failOnDisconnect ?? true;
+    const interruptAfterMs = options.interruptAfterMs ?? options.cancelGraceMs;
+    const cancelWaitMs = options.cancelWaitMs ?? CANCEL_WAIT_MS;
 
     let settle!: { resolve: () => void; reject: (error: unknown) => void };
     const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    // `done` can settle before anyone awaits it: the task's events may arrive through `mytasks`
+    // before the assign answers (issue 10 #1). The caller awaits it right after `#follow` returns
+    // and still sees the rejection; this only keeps it from counting as unhandled meanwhile.
+    done.catch(() => undefined);
     const followed: Followed = { taskId: undefined, done };
+    let answerAssigned!: (task: AssignedTask | undefined) => void;
+    const assigned = new Promise<AssignedTask | undefined>((resolve) => (answerAssigned = resolve));
     let finished = false;
+    let yields = 0;
     let chain: Promise<void> = Promise.resolve();
     let stopping: TaskFailureKind | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -238,27 +284,59 @@ export class ArkitektClient {
       if (error === undefined) settle.resolve();
       else settle.reject(error);
     };
-    const failWith = (kind: TaskFailureKind, message: string) =>
-      finish(new TaskFailedError(followed.taskId ?? "?", kind, message, label));
+    // The router binds the task id from the subscription's `create` before the assign answers.
+    const taskIdOf = () => followed.taskId ?? watch.taskId ?? "?";
+    const failWith = (kind: TaskFailureKind, message: string) => finish(new TaskFailedError(taskIdOf(), kind, message, label));
 
-    const handle = async (event: TaskEventData) => {
+    const deliver = async (returns: Record<string, unknown>) => {
+      yields++;
+      const value = options.adapter ? await options.adapter.decodeReturns(returns) : (returns as R);
+      await onValue(value);
+    };
+    const completed = async () => {
+      const task = await assigned;
       if (finished) return;
+      const returns = task?.action?.kind === "FUNCTION" ? task.action.returns : [];
+      if (yields === 0 && returns.length > 0) {
+        // A function with returns must YIELD before COMPLETED (issue 9 #5). The live stream may have
+        // missed it: read the stored YIELD before calling the result lost.
+        const id = taskIdOf();
+        const stored = await this.#platform.taskEvents(id, { kinds: ["YIELD"] }).catch((error: unknown) => {
+          this.#logger.warn(`task ${id} completed without a YIELD and its stored events could not be read: ${describeError(error)}`);
+          return [];
+        });
+        if (finished) return;
+        const last = stored.filter((event) => event.kind === "YIELD").at(-1);
+        if (!last) {
+          return failWith(
+            "RESULT_LOST",
+            `it completed without returning its ${returns.join(", ")}: the result was lost between the agent and the platform; call it again`,
+          );
+        }
+        await deliver(last.returns ?? {});
+      }
+      finish();
+    };
+
+    const handle = async (event: TaskEventData, level: Promise<LogLevel> | undefined) => {
+      if (finished) return;
+      if (event.kind === "LOG") {
+        const stored = event.level ?? (level ? await level : undefined);
+        if (finished) return;
+        if (stored) event = { ...event, level: toLogLevel(stored) };
+      }
       options.onEvent?.(event);
       switch (event.kind) {
-        case "YIELD": {
-          const returns = event.returns ?? {};
-          const value = options.adapter ? await options.adapter.decodeReturns(returns) : (returns as R);
-          await onValue(value);
-          return;
-        }
+        case "YIELD":
+          return deliver(event.returns ?? {});
         case "PROGRESS":
           options.onProgress?.(event.progress ?? undefined, event.message ?? undefined);
           return;
         case "LOG":
-          options.onLog?.(event.message ?? "", (event.level as LogLevel | null | undefined) ?? "INFO");
+          options.onLog?.(event.message ?? "", toLogLevel(event.level));
           return;
         case "COMPLETED":
-          return finish();
+          return completed();
         case "FAILED":
         case "CRITICAL":
           return failWith(event.kind, event.message ?? "");
@@ -273,11 +351,18 @@ export class ArkitektClient {
           return;
       }
     };
-    this.#waiting.set(finish, () => new PlatformLostError(label, followed.taskId, this.#platformLostMs));
+    this.#waiting.set(finish, () => new PlatformLostError(label, followed.taskId ?? watch.taskId, this.#platformLostMs));
     const watch: TaskWatch = this.#router.watch(reference, (event) => {
-      chain = chain.then(() => handle(event)).catch((error: unknown) => finish(error));
+      // Ask for the stored level now, so the LOG events of one turn share one query (issue 10 #7).
+      const level = event.kind === "LOG" && !event.level && options.onLog ? this.#logLevels.load(event.task, event.id) : undefined;
+      chain = chain.then(() => handle(event, level)).catch((error: unknown) => finish(error));
     });
 
+    const interrupt = (taskId: string) => {
+      void this.#platform.interrupt(taskId).catch((error: unknown) => {
+        this.#logger.debug(`interrupt of task ${taskId} failed: ${describeError(error)}`);
+      });
+    };
     const stop = (kind: TaskFailureKind) => {
       if (finished || stopping) return;
       stopping = kind;
@@ -287,41 +372,52 @@ export class ArkitektClient {
         this.#logger.debug(`cancel of task ${taskId} failed: ${describeError(error)}`);
       });
       if (kind === "TIMEOUT") {
-        // A timeout bounds the caller's wait: reject now, and escalate to interrupt in the background
-        // should the function ignore the cancel (a finished task just refuses the interrupt).
-        const interrupt = setTimeout(() => void this.#platform.interrupt(taskId).catch(() => undefined), options.cancelGraceMs ?? 5_000);
-        interrupt.unref?.();
+        // A timeout bounds the caller's wait: reject now. Escalate to interrupt in the background
+        // only when asked to (a finished task just refuses the interrupt).
+        if (interruptAfterMs !== undefined) setTimeout(() => interrupt(taskId), interruptAfterMs).unref?.();
         failWith("TIMEOUT", `no result within ${options.timeout} ms: the task was cancelled`);
         return;
       }
+      const giveUp = () => {
+        escalation = setTimeout(
+          () => failWith(kind, `the task did not confirm the cancel within ${cancelWaitMs} ms; it may still be running`),
+          cancelWaitMs,
+        );
+      };
+      if (interruptAfterMs === undefined) return giveUp();
       escalation = setTimeout(() => {
         if (finished) return;
-        void this.#platform.interrupt(taskId).catch(() => undefined);
-        escalation = setTimeout(() => failWith(kind, "the task did not confirm the cancel"), options.cancelGraceMs ?? 5_000);
-      }, options.cancelGraceMs ?? 5_000);
+        interrupt(taskId);
+        giveUp();
+      }, interruptAfterMs);
     };
     const onAbort = () => stop("CANCELLED");
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.timeout !== undefined) timer = setTimeout(() => stop("TIMEOUT"), options.timeout);
 
-    let assignTarget: AssignTarget;
     try {
-      assignTarget = await this.#resolve(target);
+      const assignTarget = await this.#resolve(target);
       const task = await this.#platform.assign({ ...assignTarget, args: wireArgs, reference, parent });
       followed.taskId = task.id;
+      answerAssigned(task);
     } catch (error) {
-      done.catch(() => undefined); // nobody awaits `done` when the assign itself failed
+      answerAssigned(undefined);
       finish(error);
       throw error instanceof AssignError ? error : new AssignError(label, describeError(error), { cause: error });
     }
-    options.onAssigned?.(followed.taskId);
+    try {
+      options.onAssigned?.(followed.taskId);
+    } catch (error) {
+      finish(error);
+    }
+    if (finished) return followed; // ended before the assign answered (its events came through `mytasks`)
     this.#router.bind(watch, followed.taskId);
     if (stopping) {
       const kind = stopping;
       stopping = undefined;
       stop(kind);
     }
-    if (!this.#confirmed) void this.#catchUp(watch);
+    if (!this.#confirmed || this.#suspect.delete(followed.taskId)) void this.#catchUp(watch);
     return followed;
   }
 
@@ -362,25 +458,36 @@ export class ArkitektClient {
     while (!signal.aborted) {
       this.#confirmed = false;
       try {
-        const stream = this.#platform.watchMyTasks(signal, () => {
-          this.#socketUp();
-          if (first) {
-            first = false;
-            ready();
-          } else {
-            // Reconnected: fetch what happened while the stream was down, and again once the
-            // resubscribed stream delivers (events between now and its registration).
-            this.#confirmed = false;
-            void this.#catchUpAll();
-          }
-        }, () => this.#socketDown());
+        const stream = this.#platform.watchMyTasks(
+          signal,
+          () => {
+            this.#socketUp();
+            if (first) {
+              first = false;
+              ready();
+            } else {
+              // Reconnected: fetch what happened while the stream was down, and again once the
+              // resubscribed stream delivers (events between now and its registration).
+              this.#confirmed = false;
+              void this.#catchUpAll();
+            }
+          },
+          () => this.#socketDown(),
+          (message, task) => this.#onBadPayload(message, task),
+        );
+        // Resubscribed after a failure on a live socket: nothing else tells us what was missed.
+        if (attempt > 0) void this.#catchUpAll();
         for await (const change of stream) {
           attempt = 0;
           if (!this.#confirmed) {
             this.#confirmed = true;
             void this.#catchUpAll();
           }
-          this.#router.dispatch(change);
+          try {
+            this.#router.dispatch(change);
+          } catch (error) {
+            this.#logger.warn(`a mytasks payload could not be routed (${describeError(error)}); skipped it`);
+          }
         }
       } catch (error) {
         if (signal.aborted) break;
@@ -395,21 +502,57 @@ export class ArkitektClient {
     }
   }
 
+  /** One payload of the live stream could not be read (issue 9 #7): skip it, and read the affected tasks' stored events instead. */
+  #onBadPayload(message: string, task: string | undefined): void {
+    this.#logger.warn(`${message}; reading ${task ? `task ${task}'s` : "the followed tasks'"} events instead`);
+    if (task === undefined) {
+      // Which task it was is unknown: read every followed task, once for all bad payloads of this turn.
+      if (this.#catchUpAllQueued) return;
+      this.#catchUpAllQueued = true;
+      setTimeout(() => {
+        this.#catchUpAllQueued = false;
+        void this.#catchUpAll();
+      }, 0);
+      return;
+    }
+    const watch = this.#router.boundWatches().find((w) => w.taskId === task);
+    if (watch) return void this.#catchUp(watch);
+    // Not bound yet (the assign has not answered): catch up when it binds.
+    this.#suspect.add(task);
+    if (this.#suspect.size > MAX_SUSPECT_TASKS) this.#suspect.delete(this.#suspect.values().next().value!);
+  }
+
   async #catchUpAll(): Promise<void> {
     await Promise.all(this.#router.boundWatches().map((watch) => this.#catchUp(watch)));
   }
 
-  /** Fetches a task's events and delivers those not seen yet (after a reconnect, or before the stream is confirmed). */
+  /**
+   * Fetches a task's events and delivers those not seen yet (after a reconnect, before the stream is
+   * confirmed, or after a bad payload). When the full list cannot be read (one stored event the
+   * platform cannot serialise), it reads the events that decide the call's outcome instead.
+   */
   async #catchUp(watch: TaskWatch): Promise<void> {
     const taskId = watch.taskId;
     if (taskId === undefined) return;
+    let events: TaskEventData[];
     try {
-      const events = await this.#platform.taskEvents(taskId);
-      // Replay everything: the router skips events it already delivered.
-      this.#router.replay(watch, events);
+      events = await this.#platform.taskEvents(taskId);
     } catch (error) {
-      this.#logger.debug(`catch-up of task ${taskId} failed: ${describeError(error)}`);
+      if (!(error instanceof GraphQLRequestError)) {
+        this.#logger.debug(`catch-up of task ${taskId} failed: ${describeError(error)}`);
+        return;
+      }
+      // The platform answered, but could not give the whole list.
+      this.#logger.warn(`could not read all events of task ${taskId} (${describeError(error)}); reading its ${DECISIVE_KINDS.join(", ")} events only`);
+      try {
+        events = await this.#platform.taskEvents(taskId, { kinds: DECISIVE_KINDS });
+      } catch (again) {
+        this.#logger.warn(`could not read the events of task ${taskId}: ${describeError(again)}`);
+        return;
+      }
     }
+    // Replay everything: the router skips events it already delivered.
+    this.#router.replay(watch, events);
   }
 }
 

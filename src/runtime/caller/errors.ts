@@ -11,7 +11,12 @@ export type TaskFailureKind =
   /** The agent disconnected and the platform cannot tell the task's fate. */
   | "DISCONNECTED"
   /** The caller's `timeout` passed; the task was cancelled. */
-  | "TIMEOUT";
+  | "TIMEOUT"
+  /**
+   * The task of a function with returns COMPLETED without a YIELD, and its stored events hold none
+   * either: the result was lost between the agent and the platform (issue 9 #5). Never turned into `{}`.
+   */
+  | "RESULT_LOST";
 
 /** Thrown by `call` and `iterate` when the remote task ends without completing. */
 export class TaskFailedError extends Error {

@@ -10,9 +10,12 @@ import {
   interrupt as interruptMutation,
   taskEvents as taskEventsQuery,
   watchMyTasks,
+  type TaskEventFilter,
+  type TaskEventKind,
 } from "../../../generated/api/rekuest.js";
 import { createGraphQLClient, type TransportLogger } from "../transport/index.js";
 import type { CallerPlatform } from "./platform.js";
+import type { TaskChangeData } from "./router.js";
 
 export interface GraphQLPlatformOptions {
   /** GraphQL HTTP endpoint. */
@@ -43,7 +46,7 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
   return {
     async assign(input) {
       const task = await assignMutation(gql, { input });
-      return { id: task.id };
+      return { id: task.id, action: { kind: task.action.kind, returns: task.action.returns.map((port) => port.key) } };
     },
     async cancel(task) {
       await cancelMutation(gql, { task });
@@ -51,8 +54,11 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
     async interrupt(task) {
       await interruptMutation(gql, { task });
     },
-    async taskEvents(task) {
-      const result = await taskEventsQuery(gql, { task });
+    async taskEvents(task, select) {
+      const filters: TaskEventFilter = {};
+      if (select?.ids) filters.ids = [...select.ids];
+      if (select?.kinds) filters.kind = [...select.kinds] as TaskEventKind[];
+      const result = await taskEventsQuery(gql, { task, ...(select ? { filters } : {}) });
       return result.events.map((event) => ({
         id: event.id,
         task: result.id,
@@ -74,24 +80,16 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
       }
       return action.id;
     },
-    async *watchMyTasks(signal, onSocketOpen, onSocketClosed) {
+    async *watchMyTasks(signal, onSocketOpen, onSocketClosed, onProblem) {
       openListeners.add(onSocketOpen);
       if (onSocketClosed) closeListeners.add(onSocketClosed);
+      const report = onProblem ?? (() => undefined);
       try {
-        for await (const change of watchMyTasks(gql, {}, { signal })) {
-          yield {
-            create: change.create ? { id: change.create.id, reference: change.create.reference } : null,
-            event: change.event
-              ? {
-                  id: change.event.id,
-                  task: change.event.task,
-                  kind: change.event.kind,
-                  message: change.event.message,
-                  progress: change.event.progress,
-                  returns: change.event.returns as Record<string, unknown> | null,
-                }
-              : null,
-          };
+        const stream = watchMyTasks(gql, {}, { signal, onPartialErrors: (error) => report(`a mytasks payload came with errors: ${error.message}`, undefined) });
+        for await (const change of stream) {
+          const read = readChange(change);
+          if (read.problem) report(read.problem.message, read.problem.task);
+          if (read.change) yield read.change;
         }
       } finally {
         openListeners.delete(onSocketOpen);
@@ -100,4 +98,45 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
     },
     close: () => gql.close(),
   };
+}
+
+const isId = (value: unknown): value is string | number =>
+  (typeof value === "string" && value !== "") || (typeof value === "number" && Number.isSafeInteger(value));
+const optional = (value: unknown, type: "string" | "number") => value === undefined || value === null || typeof value === type;
+
+/**
+ * Checks one `mytasks` payload at run time (the generated types are a promise the server may break):
+ * a `create` or an `event` whose fields do not fit is left out and described, naming its task when
+ * the task id itself is readable.
+ */
+export function readChange(raw: unknown): { change?: TaskChangeData; problem?: { message: string; task: string | undefined } } {
+  if (typeof raw !== "object" || raw === null) return { problem: { message: `a mytasks payload is ${raw === null ? "null" : typeof raw}, not an object`, task: undefined } };
+  const { create, event } = raw as { create?: unknown; event?: unknown };
+  const change: TaskChangeData = { create: null, event: null };
+  const problems: string[] = [];
+  let task: string | undefined;
+  if (create !== undefined && create !== null) {
+    const c = create as { id?: unknown; reference?: unknown };
+    if (typeof create === "object" && isId(c.id) && optional(c.reference, "string")) {
+      change.create = { id: String(c.id), reference: (c.reference as string | null | undefined) ?? null };
+    } else problems.push(`its create ${JSON.stringify(create)?.slice(0, 200)} has no readable id and reference`);
+  }
+  if (event !== undefined && event !== null) {
+    const e = event as Record<string, unknown>;
+    if (typeof event === "object" && isId(e.task)) task = String(e.task);
+    const returnsOk = e.returns === undefined || e.returns === null || (typeof e.returns === "object" && !Array.isArray(e.returns));
+    const progressOk = e.progress === undefined || e.progress === null || (typeof e.progress === "number" && Number.isFinite(e.progress));
+    if (task !== undefined && isId(e.id) && typeof e.kind === "string" && optional(e.message, "string") && progressOk && returnsOk) {
+      change.event = {
+        id: String(e.id),
+        task,
+        kind: e.kind,
+        message: (e.message as string | null | undefined) ?? null,
+        progress: (e.progress as number | null | undefined) ?? null,
+        returns: (e.returns as Record<string, unknown> | null | undefined) ?? null,
+      };
+    } else problems.push(`its event ${JSON.stringify(event)?.slice(0, 200)} does not fit TaskEventChange (id, task, kind, message, progress, returns)`);
+  }
+  const problem = problems.length > 0 ? { message: `skipped part of a mytasks payload: ${problems.join("; ")}`, task } : undefined;
+  return { ...(change.create || change.event ? { change } : {}), ...(problem ? { problem } : {}) };
 }

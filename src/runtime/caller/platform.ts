@@ -18,20 +18,40 @@ export interface AssignRequest {
   parent: string | null;
 }
 
+/** The task `assign` created, with what the caller needs to know of its action. */
+export interface AssignedTask {
+  id: string;
+  /** The action's kind (`FUNCTION`, `GENERATOR`) and its return port keys, when the platform said. */
+  action?: { kind: string; returns: readonly string[] };
+}
+
+/** Which events of a task to read (all when absent). */
+export interface TaskEventSelection {
+  ids?: readonly string[];
+  kinds?: readonly string[];
+}
+
 export interface CallerPlatform {
   /** `assign` mutation; resolves with the created task. */
-  assign(input: AssignTarget & AssignRequest): Promise<{ id: string }>;
+  assign(input: AssignTarget & AssignRequest): Promise<AssignedTask>;
   cancel(task: string): Promise<void>;
   interrupt(task: string): Promise<void>;
-  /** Every event of a task, oldest first (catch-up after a reconnect). */
-  taskEvents(task: string): Promise<TaskEventData[]>;
+  /** The events of a task, oldest first (catch-up after a reconnect, stored LOG levels, a fallback read). */
+  taskEvents(task: string, select?: TaskEventSelection): Promise<TaskEventData[]>;
   /** The action id of app + key (+ version). */
   findAction(target: { app: string; key: string; version?: string }): Promise<string>;
   /**
    * The `mytasks` subscription. `onSocketOpen` is called each time its socket is (re)established,
-   * so the caller can catch up on events missed while it was down.
+   * so the caller can catch up on events missed while it was down. A payload that cannot be read
+   * (GraphQL errors beside its data, fields of the wrong type) is not yielded (or yielded without
+   * the broken part) and reported to `onProblem`, naming its task when it can; the stream goes on.
    */
-  watchMyTasks(signal: AbortSignal, onSocketOpen: () => void, onSocketClosed?: () => void): AsyncIterable<TaskChangeData>;
+  watchMyTasks(
+    signal: AbortSignal,
+    onSocketOpen: () => void,
+    onSocketClosed?: () => void,
+    onProblem?: (message: string, task: string | undefined) => void,
+  ): AsyncIterable<TaskChangeData>;
   /** Ends subscriptions and sockets. */
   close(): Promise<void>;
 }

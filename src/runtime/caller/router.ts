@@ -3,7 +3,9 @@
  * them, as the reference caller does: by task id once known, by reference before that (the
  * subscription's `create` carries both), and buffering events of tasks not yet bound (the
  * subscription can be faster than the `assign` mutation's answer). Events are deduplicated by id,
- * so a catch-up query after a reconnect can overlap the live stream safely.
+ * so a catch-up query after a reconnect, or the server's replay of recent events to a new
+ * `mytasks` subscription (wire-protocol.md, "mytasks catch-up"), can overlap the live stream
+ * safely; events of tasks whose call already ended are dropped, not buffered.
  */
 
 /** One task event as the subscription (`TaskEventChange`) or a catch-up query (`TaskEvent`) gives it. */
@@ -35,6 +37,8 @@ export interface TaskWatch {
 interface WatchState extends TaskWatch {
   deliver(event: TaskEventData): void;
   seen: Set<string>;
+  /** Set by `unwatch`: a late `bind` (the assign answered after the call ended) routes nothing to it. */
+  closed: boolean;
 }
 
 export interface RouterOptions {
@@ -42,23 +46,32 @@ export interface RouterOptions {
   maxBufferedTasks?: number;
   /** Drop buffered events older than this. Default 120000 ms. */
   bufferTtlMs?: number;
+  /**
+   * Remember this many task ids whose watch ended, and drop their events (a replayed or late event
+   * of a finished call must neither reach anyone nor crowd out a pending task's buffer). Default 10000.
+   */
+  maxEndedTasks?: number;
 }
 
 export class TaskEventRouter {
   readonly #byTask = new Map<string, WatchState>();
   readonly #byReference = new Map<string, WatchState>();
   readonly #buffer = new Map<string, { at: number; events: TaskEventData[] }>();
+  /** Task ids of ended watches, oldest first (a Set keeps insertion order). */
+  readonly #ended = new Set<string>();
   readonly #maxBufferedTasks: number;
   readonly #bufferTtlMs: number;
+  readonly #maxEndedTasks: number;
 
   constructor(options: RouterOptions = {}) {
     this.#maxBufferedTasks = options.maxBufferedTasks ?? 1000;
     this.#bufferTtlMs = options.bufferTtlMs ?? 120_000;
+    this.#maxEndedTasks = options.maxEndedTasks ?? 10_000;
   }
 
   /** Registers interest in the task that will be created with `reference` (call before assigning). */
   watch(reference: string, deliver: (event: TaskEventData) => void): TaskWatch {
-    const state: WatchState = { reference, taskId: undefined, lastEventId: 0, deliver, seen: new Set() };
+    const state: WatchState = { reference, taskId: undefined, lastEventId: 0, deliver, seen: new Set(), closed: false };
     this.#byReference.set(reference, state);
     return state;
   }
@@ -66,6 +79,10 @@ export class TaskEventRouter {
   /** The assign answered with the task id: route its events, buffered ones first. */
   bind(watch: TaskWatch, taskId: string): void {
     const state = watch as WatchState;
+    if (state.closed) {
+      this.#end(taskId);
+      return;
+    }
     if (state.taskId === taskId) return;
     state.taskId = taskId;
     this.#byTask.set(taskId, state);
@@ -78,8 +95,28 @@ export class TaskEventRouter {
 
   /** Stops routing to this watch. */
   unwatch(watch: TaskWatch): void {
+    const state = watch as WatchState;
+    state.closed = true;
     if (this.#byReference.get(watch.reference) === watch) this.#byReference.delete(watch.reference);
-    if (watch.taskId !== undefined && this.#byTask.get(watch.taskId) === watch) this.#byTask.delete(watch.taskId);
+    if (watch.taskId !== undefined) {
+      if (this.#byTask.get(watch.taskId) === watch) this.#byTask.delete(watch.taskId);
+      this.#end(watch.taskId);
+    }
+  }
+
+  /** Whether the call of this task ended here (its further events are dropped). */
+  hasEnded(taskId: string): boolean {
+    return this.#ended.has(taskId);
+  }
+
+  #end(taskId: string): void {
+    this.#buffer.delete(taskId);
+    this.#ended.delete(taskId);
+    this.#ended.add(taskId);
+    if (this.#ended.size > this.#maxEndedTasks) {
+      const oldest = this.#ended.values().next().value;
+      if (oldest !== undefined) this.#ended.delete(oldest);
+    }
   }
 
   /** Every watch with a known task id (for a catch-up after a reconnect). */
@@ -101,12 +138,14 @@ export class TaskEventRouter {
       this.#deliver(state, event);
       return;
     }
+    if (this.#ended.has(event.task)) return;
     this.#hold(event);
   }
 
   /** Delivers events fetched by a catch-up query for a bound watch (duplicates are skipped). */
   replay(watch: TaskWatch, events: readonly TaskEventData[]): void {
     const state = watch as WatchState;
+    if (state.closed) return;
     for (const event of events) this.#deliver(state, event);
   }
 
@@ -115,7 +154,7 @@ export class TaskEventRouter {
   }
 
   #deliver(state: WatchState, event: TaskEventData): void {
-    if (state.seen.has(event.id)) return;
+    if (state.closed || state.seen.has(event.id)) return;
     state.seen.add(event.id);
     const numeric = Number(event.id);
     if (Number.isFinite(numeric) && numeric > state.lastEventId) state.lastEventId = numeric;

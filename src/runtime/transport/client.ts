@@ -33,6 +33,13 @@ export interface RequestOptions {
 export interface SubscribeOptions {
   /** Aborting ends the iteration cleanly (the loop simply finishes) and completes the subscription on the server. */
   signal?: AbortSignal;
+  /**
+   * When set, a result with both `data` and `errors` (a field of one payload failed on the server,
+   * e.g. a stored value outside its GraphQL type) is delivered with the failed fields null, and its
+   * errors are passed here, instead of ending the subscription. Without it such a result fails the
+   * subscription.
+   */
+  onPartialErrors?: (error: GraphQLRequestError) => void;
 }
 
 export interface ReconnectOptions {
@@ -290,8 +297,13 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
               next: (result: ExecutionResult<TData>) => {
                 if (done) return;
                 if (result.errors && result.errors.length > 0) {
-                  fail(new GraphQLRequestError(operationName, result.errors as unknown as GraphQLErrorEntry[]));
-                  return;
+                  const error = new GraphQLRequestError(operationName, result.errors as unknown as GraphQLErrorEntry[]);
+                  const onPartial = subscribeOptions.onPartialErrors;
+                  if (!onPartial || result.data === undefined || result.data === null) {
+                    fail(error);
+                    return;
+                  }
+                  onPartial(error);
                 }
                 if (result.data === undefined || result.data === null) return;
                 try {
