@@ -20,6 +20,8 @@ export interface ServerCommandOptions {
   heartbeatTimeout?: number;
   staleAfter?: number;
   grace?: number;
+  /** Browser origins allowed besides the server's own (repeatable `--allow-origin`). */
+  allowOrigin?: string[];
   verbose?: boolean;
 }
 
@@ -74,6 +76,7 @@ export async function runServer(options: ServerCommandOptions, logger: Logger = 
       ...(options.heartbeatTimeout !== undefined ? { heartbeatTimeoutMs: options.heartbeatTimeout } : {}),
       ...(options.staleAfter !== undefined ? { staleAfterMs: options.staleAfter } : {}),
       ...(options.grace !== undefined ? { graceMs: options.grace } : {}),
+      ...(options.allowOrigin?.length ? { allowedOrigins: options.allowOrigin } : {}),
       logger,
     });
   } catch (error) {
@@ -93,6 +96,11 @@ export function serverCommand(): Command {
     .option("--heartbeat-timeout <ms>", "how long an agent has to answer a HEARTBEAT (default 5000)", parseMilliseconds)
     .option("--stale-after <ms>", "an agent silent this long is not live (default 30000)", parseMilliseconds)
     .option("--grace <ms>", "how long in-flight tasks wait for a disconnected agent (default 30000)", parseMilliseconds)
+    .option(
+      "--allow-origin <origin>",
+      "a browser origin (scheme://host:port) allowed to use the sockets and CORS besides the server's own; repeatable",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option("--verbose", "log every connection and task transition")
     .action(async (options: ServerCommandOptions) => {
       const handle = await runServer(options);
