@@ -10,6 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { runServer } from "../../../src/cli/commands/server.js";
 import { graphql } from "../../../src/server/graphql/graphql-module.js";
 import { createDocumentCache } from "../../../src/server/graphql/document-cache.js";
 import { startServer, type Logger, type ServerHandle } from "../../../src/server/index.js";
@@ -447,6 +448,22 @@ describe("issue 9 #14: pre-auth deadlines and the origin allow-list", () => {
     const allowed = await preflight("http://localhost:5173");
     expect(allowed.status).toBeLessThan(300);
     expect(allowed.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
+  });
+
+  it("issue 9 #14: the CLI's repeatable --allow-origin reaches the server's allow-list", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "arkitekt-origin-"));
+    const handle = await runServer(
+      { host: "127.0.0.1", port: 0, data: dataDir, allowOrigin: ["http://ui.example:3000", "http://other.example:4000"] },
+      { debug() {}, info() {}, warn() {}, error() {} },
+    );
+    try {
+      const token = handle.devToken!;
+      for (const origin of ["http://ui.example:3000", "http://other.example:4000"]) (await openLegacy(handle.graphqlWsUrl, token, { origin })).terminate();
+      await expect(RawSocket.open(handle.agiUrl, { origin: "http://third.example:5000" })).rejects.toThrow(/403/);
+    } finally {
+      await handle.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
