@@ -48,6 +48,7 @@ class AgentConnection implements AgentLink {
   private heartbeat: NodeJS.Timeout | null = null;
   private pendingAnswer: NodeJS.Timeout | null = null;
   private registerDeadline: NodeJS.Timeout | null = null;
+  private drainWaiting = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -78,6 +79,21 @@ class AgentConnection implements AgentLink {
   send(message: Record<string, unknown> | string): void {
     if (this.state === "closed" || this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+
+  backlogged(): boolean {
+    return this.ws.bufferedAmount > this.deps.options.maxBufferedBytes / 2;
+  }
+
+  whenDrained(fn: () => void): void {
+    // `_socket` is ws's handle on the TCP socket (ws 8); a backlog means a write returned false, so "drain" follows
+    const socket = (this.ws as unknown as { _socket?: import("node:net").Socket })._socket;
+    if (!socket || this.drainWaiting) return;
+    this.drainWaiting = true;
+    socket.once("drain", () => {
+      this.drainWaiting = false;
+      if (this.state === "registered") fn();
+    });
   }
 
   close(code: number, reason: string): void {

@@ -15,7 +15,7 @@ import { graphql } from "../../../src/server/graphql/graphql-module.js";
 import { createDocumentCache } from "../../../src/server/graphql/document-cache.js";
 import { startServer, type Logger, type ServerHandle } from "../../../src/server/index.js";
 import { AgentSocket } from "../helpers/agent-socket.js";
-import { ADD, PING, implOf, setupAgent, startTask } from "../helpers/fixture.js";
+import { ADD, PING, assign, implOf, setupAgent, startTask, type ImplementationInput } from "../helpers/fixture.js";
 import { RawSocket, openLegacy, openTransport } from "../helpers/raw-ws.js";
 import { startTestServer, useTestServer, type TestServer } from "../helpers/server.js";
 import { TOKENS, T1, T2 } from "../helpers/tokens.js";
@@ -268,6 +268,13 @@ describe("issue 9 #3 and #8: authentication before parsing, bounded documents", 
 // #4: backpressure
 
 const LOG_BYTES = 200 * 1024;
+
+/** `echo(text: STRING)`, for assigns with large args. */
+const ECHO: ImplementationInput = {
+  interface: "echo",
+  effect: "NONE",
+  definition: { key: "echo", version: "1", name: "Echo", kind: "FUNCTION", collections: [], args: [{ key: "text", kind: "STRING", nullable: false }], returns: [] },
+};
 const MYTASKS_LOGS = "subscription { mytasks { create { id } event { id kind message } } }";
 
 describe("issue 9 #4: a reader that stops reading is disconnected 1013", () => {
@@ -335,6 +342,22 @@ describe("issue 9 #4: a reader that stops reading is disconnected 1013", () => {
     const logs = await flood(s, 400);
     expect(logs).toBeLessThan(400);
     await expectSlowReaderClosed(reader, /agent socket/);
+  });
+
+  it("issue 9 #4: /agi: a large outbox is re-delivered as the agent reads it (paused at half the bound, resumed on drain), not in one burst closed 1013", async () => {
+    const s = server();
+    const lab = await setupAgent(s, T1, [ECHO]);
+    const { socket: first } = await s.connectAgent(T1);
+    const text = "y".repeat(100 * 1024);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await assign(s, T2, { implementation: implOf(lab, "echo").id, args: { text } })).id);
+    await first.next((f) => f.type === "ASSIGN" && f.task === ids.at(-1));
+    // none answered: every ASSIGN stays in the outbox and is delivered again, all at once, after the next REGISTER
+    await first.terminate();
+    const { socket: second } = await s.connectAgent(T1);
+    for (const id of ids) await second.next((f) => f.type === "ASSIGN" && f.task === id, 5000);
+    expect(second.isOpen).toBe(true);
+    expect(recorded.lines.filter((l) => /fell \d+ bytes behind/.test(l))).toEqual([]);
   });
 
   it("issue 9 #4: SSE is not served: a subscription over HTTP gets a GraphQL error pointing at the WebSocket", async () => {
