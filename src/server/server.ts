@@ -6,7 +6,8 @@ import { accessSync, constants as fsConstants, existsSync, mkdirSync, writeFileS
 import { join } from "node:path";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { DefinitionNode, GraphQLSchema } from "graphql";
+import type { DefinitionNode, ExecutionArgs, GraphQLError as GraphQLErrorType, GraphQLSchema } from "graphql";
+import type { Context, SubscribePayload } from "graphql-ws";
 import { graphql } from "./graphql/graphql-module.js";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin } from "graphql-yoga";
@@ -235,7 +236,33 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   for (const wss of [agiWss, gqlWss, legacyWss]) wss.on("connection", (ws) => coalesceWrites(ws));
   // before graphql-ws' own connection listener, so its sends are bounded from the first frame
   gqlWss.on("connection", (ws) => guardSends(ws, { maxBufferedBytes: options.maxBufferedBytes, log, label: "graphql-transport-ws socket" }));
-  const gqlWsServer = useServer<Record<string, unknown> | undefined, { identity?: Identity; leaveBudget?: () => void }>(
+  type TransportExtra = { identity?: Identity; leaveBudget?: () => void };
+  /**
+   * graphql-transport-ws admission: authenticated (graphql-ws refuses a subscribe before the ack), then
+   * capped, then parsed within the limits: a bad document is a GraphQL error on that operation, never a closed socket.
+   */
+  const admit = (ctx: Context<Record<string, unknown> | undefined, TransportExtra>, payload: SubscribePayload): ExecutionArgs | readonly GraphQLErrorType[] => {
+    const identity = ctx.extra.identity;
+    if (!identity) return [new GraphQLError("connection_init with a valid token is required first")];
+    const refusal = budget.refusal(identity.key, () => Object.keys(ctx.subscriptions).length);
+    if (refusal) return [refusal];
+    let document;
+    try {
+      document = documents.parse(payload.query);
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : new GraphQLError("the document could not be parsed")];
+    }
+    const errors = documents.validate(schema, document);
+    if (errors.length > 0) return [...errors];
+    return {
+      schema,
+      document,
+      operationName: payload.operationName ?? null,
+      variableValues: payload.variables ?? {},
+      contextValue: contextFor(identity),
+    };
+  };
+  const gqlWsServer = useServer<Record<string, unknown> | undefined, TransportExtra>(
     {
       schema,
       connectionInitWaitTimeout: options.authTimeoutMs > 0 ? options.authTimeoutMs : Infinity,
@@ -246,28 +273,14 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
         ctx.extra.leaveBudget = budget.join(identity.key, () => Object.keys(ctx.subscriptions).length);
         return true;
       },
-      // authenticated (graphql-ws refuses a subscribe before the ack), then capped, then parsed within the limits:
-      // a bad document is a GraphQL error on that operation, never a closed socket
-      onSubscribe: (ctx, _id, payload) => {
-        const identity = ctx.extra.identity;
-        if (!identity) return [new GraphQLError("connection_init with a valid token is required first")];
-        const refusal = budget.refusal(identity.key, () => Object.keys(ctx.subscriptions).length);
-        if (refusal) return [refusal];
-        let document;
+      onSubscribe: (ctx, id, payload) => {
         try {
-          document = documents.parse(payload.query);
+          return admit(ctx, payload);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError("the document could not be parsed")];
+          // graphql-ws closes the socket 4500 on a throw; say why in our log first
+          log.error(`graphql-transport-ws operation ${String(id)} failed: ${(error as Error)?.stack ?? String(error)}`);
+          throw error;
         }
-        const errors = documents.validate(schema, document);
-        if (errors.length > 0) return [...errors];
-        return {
-          schema,
-          document,
-          operationName: payload.operationName ?? null,
-          variableValues: payload.variables ?? {},
-          contextValue: contextFor(identity),
-        };
       },
       onClose: (ctx) => ctx.extra.leaveBudget?.(),
     },
