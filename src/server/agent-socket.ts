@@ -4,6 +4,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
+import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import {
   CloseCode,
@@ -87,7 +88,7 @@ class AgentConnection implements AgentLink {
 
   whenDrained(fn: () => void): void {
     // `_socket` is ws's handle on the TCP socket (ws 8); a backlog means a write returned false, so "drain" follows
-    const socket = (this.ws as unknown as { _socket?: import("node:net").Socket })._socket;
+    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
     if (!socket || this.drainWaiting) return;
     this.drainWaiting = true;
     socket.once("drain", () => {

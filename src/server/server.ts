@@ -11,7 +11,7 @@ import type { Context, SubscribePayload } from "graphql-ws";
 import { graphql } from "./graphql/graphql-module.js";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin } from "graphql-yoga";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import { AgentSocketServer } from "./agent-socket.js";
 import { coalesceWrites } from "./cork.js";
 import { TokenAuthority, ensureDevToken, tokenFromHeader, writeDevToken, type Identity } from "./auth.js";
@@ -103,7 +103,7 @@ function indexPage(urls: { graphqlUrl: string; graphqlWsUrl: string; agiUrl: str
 }
 
 /** Resolves once every socket has closed, or after `ms`. */
-function closedOrTimeout(sockets: readonly import("ws").WebSocket[], ms: number): Promise<void> {
+function closedOrTimeout(sockets: readonly WebSocket[], ms: number): Promise<void> {
   const open = sockets.filter((ws) => ws.readyState !== ws.CLOSED);
   if (open.length === 0) return Promise.resolve();
   return new Promise((resolve) => {
