@@ -2,7 +2,9 @@
  * The agent socket (`/agi`): REGISTER handshake, heartbeats, reports, requests. Every frame is
  * parsed with the shared protocol; the decisions live in the platform core.
  */
+import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
+import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import {
   CloseCode,
@@ -15,6 +17,7 @@ import type { Identity, TokenAuthority } from "./auth.js";
 import type { Logger } from "./logger.js";
 import type { CompiledOptions } from "./options.js";
 import { PlatformError, type AgentLink, type ControlKind, type Platform } from "./platform.js";
+import { guardSends } from "./socket-guard.js";
 
 /** Close reasons are limited to 123 bytes. */
 function reasonText(reason: string): string {
@@ -45,13 +48,31 @@ class AgentConnection implements AgentLink {
   private state: "pending" | "registered" | "closed" = "pending";
   private heartbeat: NodeJS.Timeout | null = null;
   private pendingAnswer: NodeJS.Timeout | null = null;
+  private registerDeadline: NodeJS.Timeout | null = null;
+  private drainWaiting = false;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly deps: AgentSocketDeps,
     private readonly remote: string,
   ) {
-    ws.on("message", (data, isBinary) => this.onFrame(data as Buffer, isBinary));
+    const { authTimeoutMs, maxBufferedBytes } = deps.options;
+    guardSends(ws, { maxBufferedBytes, log: deps.log, label: `agent socket ${this.connectionId}`, close: (code, reason) => this.close(code, reason) });
+    if (authTimeoutMs > 0) {
+      // a socket that never registers must not hold a connection forever
+      this.registerDeadline = setTimeout(() => {
+        if (this.state === "pending") this.close(CloseCode.AuthTimeout, `no REGISTER within ${authTimeoutMs} ms`);
+      }, authTimeoutMs);
+    }
+    ws.on("message", (data, isBinary) => {
+      try {
+        this.onFrame(data as Buffer, isBinary);
+      } catch (error) {
+        // a frame must never take the process down: this socket alone pays for it
+        this.deps.log.error(`agent socket ${this.connectionId}: handling a frame failed: ${(error as Error)?.stack ?? String(error)}`);
+        this.close(CloseCode.ProtocolError, "the frame could not be handled");
+      }
+    });
     ws.on("close", (code) => this.onClose(code));
     ws.on("error", (error) => this.deps.log.debug(`agent socket ${this.connectionId} error: ${error.message}`));
   }
@@ -59,6 +80,21 @@ class AgentConnection implements AgentLink {
   send(message: Record<string, unknown> | string): void {
     if (this.state === "closed" || this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+
+  backlogged(): boolean {
+    return this.ws.bufferedAmount > this.deps.options.maxBufferedBytes / 2;
+  }
+
+  whenDrained(fn: () => void): void {
+    // `_socket` is ws's handle on the TCP socket (ws 8); a backlog means a write returned false, so "drain" follows
+    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (!socket || this.drainWaiting) return;
+    this.drainWaiting = true;
+    socket.once("drain", () => {
+      this.drainWaiting = false;
+      if (this.state === "registered") fn();
+    });
   }
 
   close(code: number, reason: string): void {
@@ -94,6 +130,11 @@ class AgentConnection implements AgentLink {
     if (this.state === "closed") return;
     if (isBinary) {
       this.close(CloseCode.NotJson, "binary frames are not accepted: send JSON text");
+      return;
+    }
+    // the WebSocket layer skips its UTF-8 check (it would close 1007); the protocol says 3002
+    if (!isUtf8(data)) {
+      this.close(CloseCode.NotJson, "text frame is not valid UTF-8");
       return;
     }
     const parsed = parseFromAgent(data.toString("utf8"), { maxDepth: this.deps.options.maxJsonDepth });
@@ -137,6 +178,8 @@ class AgentConnection implements AgentLink {
       this.close(claim.code, claim.reason);
       return;
     }
+    if (this.registerDeadline) clearTimeout(this.registerDeadline);
+    this.registerDeadline = null;
     this.identity = identity;
     this.agentId = claim.agent.id;
     this.epoch = claim.epoch;
@@ -245,6 +288,8 @@ class AgentConnection implements AgentLink {
   }
 
   private stopHeartbeat(): void {
+    if (this.registerDeadline) clearTimeout(this.registerDeadline);
+    this.registerDeadline = null;
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.pendingAnswer) clearTimeout(this.pendingAnswer);
     this.heartbeat = null;
@@ -260,13 +305,13 @@ class AgentConnection implements AgentLink {
     if (wasRegistered) this.deps.platform.disconnected(this);
   }
 
-  /** Server shutdown: close without touching the store (the agent reclaims after restart). */
+  /** Server shutdown: close 1012 without touching the store (the agent reconnects and reclaims after restart). */
   shutdown(): void {
     if (this.state === "closed") return;
     this.state = "closed";
     this.stopHeartbeat();
     try {
-      this.ws.close(CloseCode.GoingAway, "server shutting down");
+      this.ws.close(CloseCode.ServiceRestart, "server restarting");
     } catch {
       this.ws.terminate();
     }

@@ -14,7 +14,12 @@ export type HubEvent =
 
 type Listener = (event: HubEvent) => void;
 
-/** Events a subscriber may leave unread before its subscription is ended. */
+/**
+ * Events a subscriber may leave unread before its subscription is ended. A backstop only: the
+ * WebSocket transports never wait for their peer (src/server/socket-guard.ts), so their subscribers
+ * read every event at once and a stalled peer is closed 1013 by the byte bound on its socket; SSE,
+ * where the HTTP response would make the reader wait, is not served.
+ */
 export const MAX_BUFFERED = 100_000;
 
 export class Hub {

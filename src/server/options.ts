@@ -48,8 +48,38 @@ export interface ServerOptions {
   maxJsonDepth?: number;
   /** Maximum depth of a GraphQL operation. Default 15. */
   maxGraphqlDepth?: number;
-  /** Largest accepted GraphQL HTTP body. Default 16 MiB. */
+  /** Largest accepted GraphQL HTTP body, counted on the bytes read (chunked bodies too); larger answers 413. Default 16 MiB. */
   maxGraphqlBytes?: number;
+  /** Largest GraphQL document (the query text), checked before parsing. Default 100 000 bytes. */
+  maxGraphqlDocumentBytes?: number;
+  /** Most tokens the GraphQL parser reads from one document (graphql's `maxTokens`). Default 10 000. */
+  maxGraphqlTokens?: number;
+  /** Deepest nesting of brackets (`{`, `(`, `[`) in a GraphQL document, checked before parsing. Default 64. */
+  maxGraphqlNesting?: number;
+  /** Bytes of query text the shared parse cache (HTTP and both WebSocket protocols) keeps. Default 8 MiB. */
+  documentCacheBytes?: number;
+  /**
+   * A socket whose unsent data exceeds this many bytes when the server sends another frame is closed
+   * 1013 (its reader fell behind), on `/agi` and both GraphQL subprotocols. Default 32 MiB.
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Time a new socket has to authenticate: REGISTER on `/agi`, `connection_init` on both GraphQL
+   * subprotocols; then it is closed 4408. Default 10000 ms.
+   */
+  authTimeoutMs?: number;
+  /** Interval of keep-alives on GraphQL sockets (`ka` frames and WebSocket pings; a ping unanswered for one interval drops the socket). Default 12000 ms. */
+  keepAliveMs?: number;
+  /** Operations (subscriptions and running queries) one GraphQL socket may have open at once. Default 100. */
+  maxSubscriptionsPerConnection?: number;
+  /** Operations one identity may have open at once over all its GraphQL sockets. Default 500. */
+  maxSubscriptionsPerIdentity?: number;
+  /**
+   * Browser origins (scheme://host:port) allowed to open WebSockets and make CORS requests, besides the
+   * server's own origin (its UI), which is always allowed. Requests without an `Origin` header (non-browser
+   * clients) are not affected. Default none.
+   */
+  allowedOrigins?: string[];
   /** Leveled logger; silent by default. */
   logger?: Logger;
   // GraphQL read limits and the mytasks replay (issue 9 #13, issue 10 #8) ---------------------
@@ -78,6 +108,16 @@ export interface CompiledOptions {
   maxJsonDepth: number;
   maxGraphqlDepth: number;
   maxGraphqlBytes: number;
+  maxGraphqlDocumentBytes: number;
+  maxGraphqlTokens: number;
+  maxGraphqlNesting: number;
+  documentCacheBytes: number;
+  maxBufferedBytes: number;
+  authTimeoutMs: number;
+  keepAliveMs: number;
+  maxSubscriptionsPerConnection: number;
+  maxSubscriptionsPerIdentity: number;
+  allowedOrigins: string[];
   logger: Logger;
   defaultPageSize: number;
   maxPageSize: number;
@@ -102,6 +142,15 @@ export const DEFAULTS = {
   maxQueryCost: 200_000,
   replayWindowMs: 10_000,
   maxReplayEvents: 10_000,
+  maxGraphqlDocumentBytes: 100_000,
+  maxGraphqlTokens: 10_000,
+  maxGraphqlNesting: 64,
+  documentCacheBytes: 8 * 1024 * 1024,
+  maxBufferedBytes: 32 * 1024 * 1024,
+  authTimeoutMs: 10_000,
+  keepAliveMs: 12_000,
+  maxSubscriptionsPerConnection: 100,
+  maxSubscriptionsPerIdentity: 500,
 } as const;
 
 /** Thrown for options that cannot work; `hint` says what to do. */
@@ -116,10 +165,32 @@ export class ServerStartError extends Error {
   }
 }
 
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ServerStartError(`${name} must be a positive integer, got ${String(value)}`, `pass ${name} >= 1 (or leave it out for the default ${fallback})`, "ARKITEKT_SERVER_BAD_OPTION");
+  }
+  return value;
+}
+
+/** `scheme://host[:port]` as browsers send it in `Origin` (no path, no trailing slash). */
+function normaliseOrigin(origin: string): string {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    throw new ServerStartError(`allowedOrigins: "${origin}" is not an origin`, "give origins as scheme://host:port, e.g. http://localhost:5173", "ARKITEKT_SERVER_BAD_OPTION");
+  }
+  if (origin === "*" || url.origin === "null") {
+    throw new ServerStartError(`allowedOrigins: "${origin}" is not an origin`, "list each origin (scheme://host:port); a wildcard is not accepted", "ARKITEKT_SERVER_BAD_OPTION");
+  }
+  return url.origin;
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number, unit = "milliseconds"): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < 0) {
-    throw new ServerStartError(`${name} must be a non-negative number of milliseconds, got ${String(value)}`, `pass ${name} >= 0`, "ARKITEKT_SERVER_BAD_OPTION");
+    throw new ServerStartError(`${name} must be a non-negative number of ${unit}, got ${String(value)}`, `pass ${name} >= 0`, "ARKITEKT_SERVER_BAD_OPTION");
   }
   return value;
 }
@@ -145,17 +216,19 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     maxJsonDepth: options.maxJsonDepth ?? DEFAULTS.maxJsonDepth,
     maxGraphqlDepth: options.maxGraphqlDepth ?? DEFAULTS.maxGraphqlDepth,
     maxGraphqlBytes: options.maxGraphqlBytes ?? DEFAULTS.maxGraphqlBytes,
+    maxGraphqlDocumentBytes: positiveInteger("maxGraphqlDocumentBytes", options.maxGraphqlDocumentBytes, DEFAULTS.maxGraphqlDocumentBytes),
+    maxGraphqlTokens: positiveInteger("maxGraphqlTokens", options.maxGraphqlTokens, DEFAULTS.maxGraphqlTokens),
+    maxGraphqlNesting: positiveInteger("maxGraphqlNesting", options.maxGraphqlNesting, DEFAULTS.maxGraphqlNesting),
+    documentCacheBytes: nonNegative("documentCacheBytes", options.documentCacheBytes, DEFAULTS.documentCacheBytes, "bytes"),
+    maxBufferedBytes: positiveInteger("maxBufferedBytes", options.maxBufferedBytes, DEFAULTS.maxBufferedBytes),
+    authTimeoutMs: nonNegative("authTimeoutMs", options.authTimeoutMs, DEFAULTS.authTimeoutMs),
+    keepAliveMs: nonNegative("keepAliveMs", options.keepAliveMs, DEFAULTS.keepAliveMs),
+    maxSubscriptionsPerConnection: positiveInteger("maxSubscriptionsPerConnection", options.maxSubscriptionsPerConnection, DEFAULTS.maxSubscriptionsPerConnection),
+    maxSubscriptionsPerIdentity: positiveInteger("maxSubscriptionsPerIdentity", options.maxSubscriptionsPerIdentity, DEFAULTS.maxSubscriptionsPerIdentity),
+    allowedOrigins: (options.allowedOrigins ?? []).map(normaliseOrigin),
     logger: options.logger ?? silentLogger,
     ...compileReadLimits(options),
   };
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new ServerStartError(`${name} must be a positive integer, got ${String(value)}`, `pass ${name} >= 1`, "ARKITEKT_SERVER_BAD_OPTION");
-  }
-  return value;
 }
 
 /** The GraphQL read limits and the mytasks replay window, checked. */

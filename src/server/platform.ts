@@ -38,6 +38,10 @@ export interface AgentLink {
   close(code: number, reason: string): void;
   /** Highest outbox id already sent on this connection. */
   lastOutboxId: number;
+  /** True while much is waiting unsent on the socket: the outbox pauses (see `whenDrained`). */
+  backlogged?(): boolean;
+  /** Calls `fn` once the socket has sent what was waiting. */
+  whenDrained?(fn: () => void): void;
 }
 
 export type ControlKind = "CANCEL" | "INTERRUPT" | "PAUSE" | "RESUME";
@@ -619,6 +623,11 @@ export class Platform {
     const link = this.links.get(agentId);
     if (!link) return;
     for (const entry of this.store.outboxOfAfter(agentId, link.lastOutboxId)) {
+      if (link.backlogged?.()) {
+        // a large outbox goes out as the reader takes it, not in one burst the slow-reader bound would punish
+        link.whenDrained?.(() => this.flush(agentId));
+        return;
+      }
       link.lastOutboxId = entry.id;
       link.send(entry.payload);
       if (entry.task_id === null || !["ASSIGN", "CANCEL", "INTERRUPT", "PAUSE", "RESUME"].includes(entry.kind)) {

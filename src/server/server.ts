@@ -6,24 +6,30 @@ import { accessSync, constants as fsConstants, existsSync, mkdirSync, writeFileS
 import { join } from "node:path";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { GraphQLSchema } from "graphql";
+import type { DefinitionNode, ExecutionArgs, GraphQLError as GraphQLErrorType, GraphQLSchema } from "graphql";
+import type { Context, SubscribePayload } from "graphql-ws";
 import { graphql } from "./graphql/graphql-module.js";
 import { useServer } from "graphql-ws/use/ws";
-import { createYoga } from "graphql-yoga";
-import { WebSocketServer } from "ws";
+import { createYoga, type Plugin } from "graphql-yoga";
+import { WebSocketServer, type WebSocket } from "ws";
 import { AgentSocketServer } from "./agent-socket.js";
 import { coalesceWrites } from "./cork.js";
 import { TokenAuthority, ensureDevToken, tokenFromHeader, writeDevToken, type Identity } from "./auth.js";
 import { serveLegacyGraphqlWs, LEGACY_PROTOCOL } from "./graphql/legacy-ws.js";
 import { createDocumentCache } from "./graphql/document-cache.js";
-import { depthLimitRule } from "./graphql/limits.js";
+import { OperationBudget, depthLimitRule } from "./graphql/limits.js";
 import { queryCostRule } from "./graphql/pages.js";
 import { buildServerSchema, type GraphqlContext } from "./graphql/schema.js";
 import { ServerStartError, compileOptions, type ServerOptions, type TokenClaims } from "./options.js";
 import { Platform } from "./platform.js";
+import { guardSends } from "./socket-guard.js";
 import { Store } from "./store/store.js";
+import { CloseCode } from "../protocol/index.js";
 
-const { printSchema, specifiedRules } = graphql;
+const { GraphQLError, Kind, printSchema, specifiedRules } = graphql;
+
+/** How long `close()` waits for sockets to take their 1012 close before dropping them. */
+const SHUTDOWN_CLOSE_WAIT_MS = 1_000;
 
 export interface ServerHandle {
   /** http base, e.g. `http://127.0.0.1:53211` */
@@ -34,7 +40,7 @@ export interface ServerHandle {
   port: number;
   /** The dev identity's token, when the server made one (no `tokens` option). */
   devToken?: string;
-  /** Closes every socket with 1001, stops timers and flushes the store. */
+  /** Closes every socket with 1012 (service restart, so clients reconnect), stops timers and flushes the store. */
   close(): Promise<void>;
 }
 
@@ -51,6 +57,36 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? raw : raw.slice(0, q);
 }
 
+/** Origins of the server itself (the UI it serves), under every name a loopback server is reached by. */
+function ownOrigins(host: string, port: number): string[] {
+  const names = new Set<string>([host.includes(":") ? `[${host}]` : host]);
+  if (["127.0.0.1", "localhost", "::1", "0.0.0.0", "::"].includes(host)) for (const name of ["127.0.0.1", "localhost", "[::1]"]) names.add(name);
+  return [...names].filter((n) => n !== "0.0.0.0" && n !== "[::]").map((n) => `http://${n}:${port}`);
+}
+
+/** Reads a request body, counting the bytes read (a chunked body has no length to check in advance). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too large"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off("data", onData);
+        req.off("end", onEnd);
+        chunks.length = 0;
+        resolve("too large");
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks, size));
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", reject);
+  });
+}
+
 function indexPage(urls: { graphqlUrl: string; graphqlWsUrl: string; agiUrl: string; url: string }): string {
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>arkitekt-next dev platform</title></head>
@@ -65,6 +101,25 @@ function indexPage(urls: { graphqlUrl: string; graphqlWsUrl: string; agiUrl: str
 <p>Every request needs a token (<code>Authorization: Bearer &lt;token&gt;</code>); the dev token is in <code>dev-token.json</code> in the data folder.</p>
 </body></html>
 `;
+}
+
+/** Resolves once every socket has closed, or after `ms`. */
+function closedOrTimeout(sockets: readonly WebSocket[], ms: number): Promise<void> {
+  const open = sockets.filter((ws) => ws.readyState !== ws.CLOSED);
+  if (open.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    let left = open.length;
+    const timer = setTimeout(resolve, ms);
+    for (const ws of open) {
+      ws.once("close", () => {
+        left -= 1;
+        if (left === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+  });
 }
 
 export async function startServer(input: ServerOptions): Promise<ServerHandle> {
@@ -119,7 +174,18 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const costRule = queryCostRule(options);
   const rules = [...specifiedRules, depthRule, costRule];
   const sdl = printSchema(schema);
-  const documents = createDocumentCache(rules);
+  // one parse cache for HTTP and both WebSocket protocols, bounded by bytes; only authenticated
+  // requests reach it, and documents are checked against the size, nesting and token limits first
+  const documents = createDocumentCache(rules, {
+    maxBytes: options.maxGraphqlDocumentBytes,
+    maxNesting: options.maxGraphqlNesting,
+    maxTokens: options.maxGraphqlTokens,
+    maxCacheBytes: options.documentCacheBytes,
+  });
+  const budget = new OperationBudget(options.maxSubscriptionsPerConnection, options.maxSubscriptionsPerIdentity);
+  // filled once the port is known: the server's own origins, and the configured ones
+  const allowedOrigins = new Set<string>(options.allowedOrigins);
+  const originAllowed = (origin: string | undefined): boolean => origin === undefined || allowedOrigins.has(origin);
 
   const contextFor = (identity: Identity | null, signal?: AbortSignal): GraphqlContext => ({ identity, platform, ...(signal ? { signal } : {}) });
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }, GraphqlContext>({
@@ -128,20 +194,37 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     graphiql: false,
     landingPage: false,
     logging: false,
+    // our shared cache instead (yoga's is bounded by entries, not bytes)
+    parserAndValidationCache: false,
+    // only origins that passed the allow-list reach yoga (see the http handler): answer them, never "*"
+    cors: (request) => {
+      const origin = request.headers.get("origin");
+      return origin ? { origin, credentials: true, methods: ["GET", "POST", "OPTIONS"], allowedHeaders: ["authorization", "x-authorization", "content-type", "accept"] } : false;
+    },
     context: ({ request }) =>
       contextFor(auth.authenticate(tokenFromHeader(request.headers.get("authorization") ?? request.headers.get("x-authorization"))) ?? null, request.signal),
     plugins: [
-      {
-        onValidate({ addValidationRule }: { addValidationRule: (rule: typeof depthRule) => void }) {
-          addValidationRule(depthRule);
-          addValidationRule(costRule);
+      ({
+        onParse({ params, setParsedDocument }) {
+          setParsedDocument(documents.parse(typeof params.source === "string" ? params.source : params.source.body));
         },
-      },
+        onValidate({ params, setResult }) {
+          const errors = documents.validate(params.schema, params.documentAST);
+          const subscription = params.documentAST.definitions.some((d: DefinitionNode) => d.kind === Kind.OPERATION_DEFINITION && d.operation === "subscription");
+          if (errors.length === 0 && subscription) {
+            // no subscriptions over HTTP (SSE): a stalled stream would buffer in the hub; WebSockets are bounded
+            setResult([new GraphQLError("subscriptions are served over WebSocket on /graphql (graphql-transport-ws or graphql-ws), not over HTTP")]);
+            return;
+          }
+          setResult([...errors]);
+        },
+      }) satisfies Plugin,
     ],
   });
 
   const agentSockets = new AgentSocketServer({ platform, auth, options, log });
-  const agiWss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
+  // UTF-8 is checked by the agent socket itself, so invalid text closes 3002 as the protocol says (ws would close 1007)
+  const agiWss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, skipUTF8Validation: true });
   const gqlWss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
   const legacyWss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, handleProtocols: () => LEGACY_PROTOCOL });
 
@@ -153,24 +236,120 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   };
 
   for (const wss of [agiWss, gqlWss, legacyWss]) wss.on("connection", (ws) => coalesceWrites(ws));
-  const gqlWsServer = useServer<Record<string, unknown> | undefined, { identity: Identity }>(
+  // before graphql-ws' own connection listener, so its sends are bounded from the first frame
+  gqlWss.on("connection", (ws) => guardSends(ws, { maxBufferedBytes: options.maxBufferedBytes, log, label: "graphql-transport-ws socket" }));
+  type TransportExtra = { identity?: Identity; leaveBudget?: () => void };
+  /**
+   * graphql-transport-ws admission: authenticated (graphql-ws refuses a subscribe before the ack), then
+   * capped, then parsed within the limits: a bad document is a GraphQL error on that operation, never a closed socket.
+   */
+  const admit = (ctx: Context<Record<string, unknown> | undefined, TransportExtra>, payload: SubscribePayload): ExecutionArgs | readonly GraphQLErrorType[] => {
+    const identity = ctx.extra.identity;
+    if (!identity) return [new GraphQLError("connection_init with a valid token is required first")];
+    const refusal = budget.refusal(identity.key, () => Object.keys(ctx.subscriptions).length);
+    if (refusal) return [refusal];
+    let document;
+    try {
+      document = documents.parse(payload.query);
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : new GraphQLError("the document could not be parsed")];
+    }
+    const errors = documents.validate(schema, document);
+    if (errors.length > 0) return [...errors];
+    return {
+      schema,
+      document,
+      operationName: payload.operationName ?? null,
+      variableValues: payload.variables ?? {},
+      contextValue: contextFor(identity),
+    };
+  };
+  const gqlWsServer = useServer<Record<string, unknown> | undefined, TransportExtra>(
     {
       schema,
-      parse: (source) => documents.parse(source),
-      validate: (s, document) => [...documents.validate(s, document)],
+      connectionInitWaitTimeout: options.authTimeoutMs > 0 ? options.authTimeoutMs : Infinity,
       onConnect: (ctx) => {
         const identity = authenticatePayload(ctx.connectionParams);
         if (!identity) return false;
         ctx.extra.identity = identity;
+        ctx.extra.leaveBudget = budget.join(identity.key, () => Object.keys(ctx.subscriptions).length);
         return true;
       },
-      context: (ctx) => contextFor(ctx.extra.identity ?? null),
+      onSubscribe: (ctx, id, payload) => {
+        try {
+          return admit(ctx, payload);
+        } catch (error) {
+          // graphql-ws closes the socket 4500 on a throw; say why in our log first
+          log.error(`graphql-transport-ws operation ${String(id)} failed: ${(error as Error)?.stack ?? String(error)}`);
+          throw error;
+        }
+      },
+      onClose: (ctx) => ctx.extra.leaveBudget?.(),
     },
     gqlWss,
+    options.keepAliveMs,
   );
 
-  legacyWss.on("connection", (ws) => serveLegacyGraphqlWs(ws, { schema, documents, platform, authenticate: authenticatePayload, log }));
+  legacyWss.on("connection", (ws) =>
+    serveLegacyGraphqlWs(ws, {
+      schema,
+      documents,
+      platform,
+      authenticate: authenticatePayload,
+      budget,
+      authTimeoutMs: options.authTimeoutMs,
+      keepAliveMs: options.keepAliveMs,
+      maxBufferedBytes: options.maxBufferedBytes,
+      log,
+    }),
+  );
   agiWss.on("connection", (ws, req) => agentSockets.accept(ws, req.socket.remoteAddress ?? "?"));
+
+  /** Answers with a GraphQL-shaped error and drops the rest of the body (reading at most the body limit). */
+  const refuse = (req: IncomingMessage, res: ServerResponse, status: number, message: string, code: string) => {
+    const origin = req.headers.origin;
+    const cors: Record<string, string> = origin && originAllowed(origin) ? { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", vary: "Origin" } : {};
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", connection: "close", ...cors }).end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+    let discarded = 0;
+    req.on("data", (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > options.maxGraphqlBytes) req.destroy();
+    });
+    req.resume();
+  };
+
+  /** `/graphql` over HTTP: origin, then token, then the body (counted as read), then yoga. */
+  const serveGraphql = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const origin = req.headers.origin;
+    if (!originAllowed(origin)) {
+      refuse(req, res, 403, `origin ${origin} is not allowed: add it to the server option allowedOrigins`, "FORBIDDEN_ORIGIN");
+      return;
+    }
+    if (req.url?.startsWith("/graphql/")) req.url = "/graphql" + req.url.slice("/graphql/".length);
+    if (req.method !== "OPTIONS") {
+      // authenticate before reading or parsing anything: no token, no work (and nothing cached)
+      const header = req.headers.authorization ?? req.headers["x-authorization"];
+      if (!auth.authenticate(tokenFromHeader(Array.isArray(header) ? header[0] : header))) {
+        refuse(req, res, 401, "Authentication required: send a valid token (Authorization: Bearer <token>)", "UNAUTHENTICATED");
+        return;
+      }
+    }
+    if (req.method !== "GET" && req.method !== "HEAD" && req.method !== "OPTIONS") {
+      const tooLarge = `request body over the ${options.maxGraphqlBytes}-byte limit (server option maxGraphqlBytes): pass large values by reference`;
+      if (Number(req.headers["content-length"] ?? 0) > options.maxGraphqlBytes) {
+        refuse(req, res, 413, tooLarge, "PAYLOAD_TOO_LARGE");
+        return;
+      }
+      const body = await readBody(req, options.maxGraphqlBytes);
+      if (body === "too large") {
+        refuse(req, res, 413, tooLarge, "PAYLOAD_TOO_LARGE");
+        return;
+      }
+      // yoga (whatwg-node) takes an already-read body from `req.body`
+      if (body.length > 0) (req as IncomingMessage & { body?: Buffer }).body = body;
+    }
+    await yoga.handle(req, res, { req, res });
+  };
 
   const http = createServer((req, res) => {
     const path = pathOf(req.url);
@@ -183,14 +362,11 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
       return;
     }
     if (path === "/graphql" || path === "/graphql/") {
-      const length = Number(req.headers["content-length"] ?? 0);
-      if (length > options.maxGraphqlBytes) {
-        res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ message: `request body over the ${options.maxGraphqlBytes}-byte limit` }] }));
-        req.resume();
-        return;
-      }
-      if (path === "/graphql/") req.url = "/graphql" + (req.url ?? "").slice("/graphql/".length);
-      void yoga.handle(req, res, { req, res });
+      void serveGraphql(req, res).catch((error: unknown) => {
+        log.error(`GraphQL over HTTP failed: ${(error as Error)?.stack ?? String(error)}`);
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ message: "Unexpected error." }] }));
+        else res.destroy();
+      });
       return;
     }
     if (path === "/" && (req.method === "GET" || req.method === "HEAD")) {
@@ -205,6 +381,12 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = pathOf(req.url);
     socket.on("error", () => socket.destroy());
+    if (!originAllowed(req.headers.origin)) {
+      // a web page of another origin must not reach the sockets of a developer's server
+      log.warn(`refused a WebSocket from origin ${req.headers.origin} (add it to the server option allowedOrigins to allow it)`);
+      socket.end("HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\norigin not allowed\n");
+      return;
+    }
     if (path === "/agi" || path === "/agi/") {
       agiWss.handleUpgrade(req, socket, head, (ws) => agiWss.emit("connection", ws, req));
       return;
@@ -248,6 +430,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const hostForUrl = options.host.includes(":") ? `[${options.host}]` : options.host === "0.0.0.0" ? "127.0.0.1" : options.host;
   const url = `http://${hostForUrl}:${port}`;
   const urls = { url, graphqlUrl: `${url}/graphql`, graphqlWsUrl: `ws://${hostForUrl}:${port}/graphql`, agiUrl: `ws://${hostForUrl}:${port}/agi` };
+  for (const origin of ownOrigins(options.host, port)) allowedOrigins.add(origin);
   if (devToken) writeDevToken(options.dataDir, url, devToken);
   log.info(`arkitekt-next dev platform listening on ${url}`);
 
@@ -255,8 +438,10 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       platform.close();
+      // 1012 (service restart) on every socket: clients reconnect; released Python agents give up on 1001
       agentSockets.shutdown();
-      for (const wss of [gqlWss, legacyWss]) for (const ws of wss.clients) ws.close(1001, "server shutting down");
+      for (const wss of [gqlWss, legacyWss]) for (const ws of wss.clients) ws.close(CloseCode.ServiceRestart, "server restarting");
+      await closedOrTimeout([agiWss, gqlWss, legacyWss].flatMap((wss) => [...wss.clients]), SHUTDOWN_CLOSE_WAIT_MS);
       await Promise.resolve(gqlWsServer.dispose()).catch(() => undefined);
       await new Promise<void>((resolve) => {
         http.close(() => resolve());

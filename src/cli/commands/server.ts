@@ -22,6 +22,8 @@ export interface ServerCommandOptions {
   grace?: number;
   /** `--replay-window <ms>`: what a new `mytasks` subscription replays (server option `replayWindowMs`). */
   replayWindow?: number;
+  /** Browser origins allowed besides the server's own (repeatable `--allow-origin`). */
+  allowOrigin?: string[];
   verbose?: boolean;
 }
 
@@ -77,6 +79,7 @@ export async function runServer(options: ServerCommandOptions, logger: Logger = 
       ...(options.staleAfter !== undefined ? { staleAfterMs: options.staleAfter } : {}),
       ...(options.grace !== undefined ? { graceMs: options.grace } : {}),
       ...(options.replayWindow !== undefined ? { replayWindowMs: options.replayWindow } : {}),
+      ...(options.allowOrigin?.length ? { allowedOrigins: options.allowOrigin } : {}),
       logger,
     });
   } catch (error) {
@@ -97,6 +100,11 @@ export function serverCommand(): Command {
     .option("--stale-after <ms>", "an agent silent this long is not live (default 30000)", parseMilliseconds)
     .option("--grace <ms>", "how long in-flight tasks wait for a disconnected agent (default 30000)", parseMilliseconds)
     .option("--replay-window <ms>", "a new mytasks subscription first replays the subscriber's tasks and events of this many last ms (default 10000, 0 = off)", parseMilliseconds)
+    .option(
+      "--allow-origin <origin>",
+      "a browser origin (scheme://host:port) allowed to use the sockets and CORS besides the server's own; repeatable",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option("--verbose", "log every connection and task transition")
     .action(async (options: ServerCommandOptions) => {
       const handle = await runServer(options);

@@ -278,6 +278,13 @@ export class AgentSocket {
           "check the token (is it valid, with client_app and client_release claims?) and that ensureAgent ran for it",
           code,
         );
+      case CloseCode.GoingAway:
+      case CloseCode.ServiceRestart:
+      case CloseCode.ReaderTooSlow:
+      case CloseCode.AuthTimeout:
+        // the server restarts (1012; older servers said 1001), we fell behind (1013) or were slow to REGISTER (4408):
+        // reconnect with backoff, the outbox and held reports carry over
+        return undefined;
       case CloseCode.MessageTooBig:
       case CloseCode.NotJson:
         return new AgentStoppedError(

@@ -96,7 +96,12 @@ export interface GraphQLClient {
   close(): Promise<void>;
 }
 
-/** Close codes after which reconnecting cannot help (graphql-ws: bad request, unauthorized, forbidden, subprotocol). */
+/**
+ * Close codes after which reconnecting cannot help (graphql-ws: bad request, unauthorized, forbidden, subprotocol).
+ * Everything else is retried with backoff, notably the embedded server's 1012 (shutdown or restart), 1013
+ * (this reader fell behind) and 4408 (no connection_init in time); graphql-ws itself gives up on 4500 and
+ * on 1002-1011.
+ */
 const FATAL_CLOSE_CODES = new Set([1002, 4400, 4401, 4403, 4406]);
 
 interface CloseLike {

@@ -1,5 +1,5 @@
 /**
- * Server lifecycle (issue 5, items 1, 5 and 8): graceful shutdown closes sockets with 1001 and keeps the
+ * Server lifecycle (issue 5, items 1, 5 and 8): graceful shutdown closes sockets with 1012 (issue 10 #5) and keeps the
  * store (in-process `close()` and the CLI on SIGTERM / SIGINT), a dev identity and its token when no token
  * map is given, and clear start-up errors (port in use, data dir not writable, bad tokens).
  */
@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 describe("graceful shutdown", () => {
-  it("closes registered agent sockets with 1001 when the in-process server is closed", async () => {
+  it("closes registered agent sockets with 1012 (service restart) when the in-process server is closed", async () => {
     const s = await startTestServer();
     let closed = false;
     try {
@@ -34,8 +34,8 @@ describe("graceful shutdown", () => {
       const unregistered = await s.openAgent();
       await s.handle.close();
       closed = true;
-      expect((await socket.closed()).code).toBe(1001);
-      expect((await unregistered.closed()).code).toBe(1001);
+      expect((await socket.closed()).code).toBe(1012);
+      expect((await unregistered.closed()).code).toBe(1012);
     } finally {
       if (!closed) await s.close();
     }
@@ -43,7 +43,7 @@ describe("graceful shutdown", () => {
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     const restart = signal === "SIGTERM"; // one restart check is enough; it costs a process start
-    it(`shuts the CLI server down on ${signal}: agent sockets close 1001 and the process exits 0${restart ? ", and a restart finds the data" : ""}`, async () => {
+    it(`shuts the CLI server down on ${signal}: agent sockets close 1012 and the process exits 0${restart ? ", and a restart finds the data" : ""}`, async () => {
       const tokensFile = join(dir, "tokens.json");
       await writeFile(tokensFile, JSON.stringify(TOKENS));
       const options = { dataDir: join(dir, "data"), tokensFile, heartbeatIntervalMs: 300, heartbeatTimeoutMs: 1000, staleAfterMs: 3000, graceMs: 60_000 };
@@ -59,7 +59,7 @@ describe("graceful shutdown", () => {
         await socket.reportAcked("COMPLETED", task.id);
 
         const exit = await first.stop(signal);
-        expect((await socket.closed()).code).toBe(1001);
+        expect((await socket.closed()).code).toBe(1012);
         expect(exit.code).toBe(0);
 
         if (restart) {
