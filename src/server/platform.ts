@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { hashDefinitions } from "../definition/hash.js";
 import type { Port } from "../definition/model.js";
-import { validateWireArgs } from "../definition/wire.js";
+import { checkArgs, formatProblems } from "../definition/values.js";
 import { CloseCode, LOG_LEVELS, mirrorTypeOf, valueDepthExceeds, type TaskEventKind } from "../protocol/index.js";
 import type { Identity } from "./auth.js";
 import { identityKey } from "./auth.js";
@@ -628,8 +628,8 @@ export class Platform {
     if (valueDepthExceeds(args, this.options.maxJsonDepth)) {
       throw new PlatformError(`Invalid args for action "${action.key}": nested deeper than ${this.options.maxJsonDepth} levels`, "INVALID_ARGS");
     }
-    const verdict = validateWireArgs(this.portsOf(action), args);
-    if (!verdict.ok) throw new PlatformError(`Invalid args for action "${action.key}": ${verdict.message}`, "INVALID_ARGS");
+    const verdict = checkArgs(this.portsOf(action), args);
+    if (!verdict.ok) throw new PlatformError(`Invalid args for action "${action.key}": ${formatProblems(verdict)}`, "INVALID_ARGS");
 
     let parent: TaskRow | undefined;
     if (input.parent) {
