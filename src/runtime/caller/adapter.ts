@@ -48,12 +48,12 @@ export function codecAdapter<A extends Record<string, unknown>, R>(spec: CodecAd
         return wire;
       }
       const { values, problems } = await toWireAll(later);
-      later.forEach(([, , key], i) => {
-        wire[key] = values[i];
-      });
-      // A port whose conversion failed is named once, by the conversion.
+      // A port whose conversion failed is named once, by the conversion (and left out of the check).
       const failed = new Set(problems.map((p) => p.path.replace(/[.[].*$/, "")));
-      assertAll(problems, checkPorts(failed.size > 0 ? argPorts.filter((p) => !failed.has(p.key)) : argPorts, wire, { missing: "allow" }));
+      later.forEach(([, , key], i) => {
+        if (!failed.has(key)) wire[key] = values[i];
+      });
+      assertAll(problems, checkPorts(argPorts, wire, { missing: "allow" }));
       return wire;
     },
     async decodeReturns(returns) {

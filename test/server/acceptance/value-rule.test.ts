@@ -72,6 +72,6 @@ describe("issue 9 #9: server-side arg validation is the agent's rule: a bad valu
     const result = await assignRaw(server(), implOf(two, "both").id, '{"n": 9007199254740993, "img": {"__identifier": "@other/thing", "object": "1"}}');
     const message = (result.errors ?? []).map((e) => e.message).join(" | ");
     expect(message).toContain('port "n": expected an integer between -(2^53 - 1) and 2^53 - 1, got the number 9007199254740992');
-    expect(message).toContain('port "img.__identifier": expected "@test/image", got the string "@other/thing"');
+    expect(message).toContain('port "img.__identifier": expected "@example/image", got the string "@other/thing"');
   });
 });
