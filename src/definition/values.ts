@@ -307,10 +307,13 @@ function walk(port: Port, value: unknown, w: Walk): void {
       const path = w.path;
       path.push(0);
       const top = path.length - 1;
+      // The common case, a list of plain numbers, is judged without a call per item.
+      const plain = !child.choices || child.choices.length === 0;
+      const floats = plain && child.kind === "FLOAT";
+      const ints = plain && child.kind === "INT";
       for (let i = 0; i < n; i++) {
         const item: unknown = value[i];
-        // The common case (a fitting scalar) without a call.
-        if (child.kind === "FLOAT" && !child.choices && typeof item === "number" && item - item === 0) continue;
+        if (floats ? typeof item === "number" && item - item === 0 : ints && Number.isSafeInteger(item)) continue;
         path[top] = i;
         walk(child, item, w);
       }

@@ -188,18 +188,12 @@ function expandPlain(codec: Codec, value: unknown): Fast<unknown> {
       if (!Array.isArray(value)) return FAIL;
       const child = codec.child;
       const n = value.length;
+      if (isPlainLeaf(child) && !child.nullAsUndefined) return copyLeaves(value);
       const out = new Array<unknown>(n);
-      if (!isPlainLeaf(child) || child.nullAsUndefined) {
-        for (let i = 0; i < n; i++) {
-          const v = expandPlain(child, value[i]);
-          if (v === FAIL) return FAIL;
-          out[i] = v;
-        }
-      } else {
-        for (let i = 0; i < n; i++) {
-          const item: unknown = value[i];
-          out[i] = item === undefined ? null : item;
-        }
+      for (let i = 0; i < n; i++) {
+        const v = expandPlain(child, value[i]);
+        if (v === FAIL) return FAIL;
+        out[i] = v;
       }
       return out;
     }
@@ -219,6 +213,15 @@ function expandPlain(codec: Codec, value: unknown): Fast<unknown> {
   }
 }
 
+/** A copy of a list of scalars with `undefined` (and holes) as `null`, as JSON would send it. */
+function copyLeaves(value: readonly unknown[]): unknown[] {
+  const n = value.length;
+  for (let i = 0; i < n; i++) {
+    if (value[i] === undefined) return Array.from(value, (item) => (item === undefined ? null : item));
+  }
+  return value.slice();
+}
+
 function isPlainLeaf(codec: Codec): boolean {
   return codec.kind === "INT" || codec.kind === "FLOAT" || codec.kind === "STRING" || codec.kind === "BOOL";
 }
@@ -231,17 +234,8 @@ function shrinkPlain(codec: Codec, value: unknown): Fast<unknown> {
       if (!Array.isArray(value)) return FAIL;
       const child = codec.child;
       const n = value.length;
+      if (isPlainLeaf(child)) return copyLeaves(value);
       const out = new Array<unknown>(n);
-      if (isPlainLeaf(child)) {
-        for (let i = 0; i < n; i++) {
-          const item: unknown = value[i];
-          if (item === undefined) {
-            if (!(i in value)) return FAIL; // a hole
-            out[i] = null;
-          } else out[i] = item;
-        }
-        return out;
-      }
       for (let i = 0; i < n; i++) {
         const item: unknown = value[i];
         if (item === undefined && !(i in value)) return FAIL; // a hole
