@@ -405,8 +405,8 @@ function walkFields(
   isModel = false,
 ): void {
   if (refuseUnknown) {
-    for (const key of Object.keys(object)) {
-      if (isModel && key === "__identifier") continue;
+    for (const key in object) {
+      if (!hasOwn(object, key) || (isModel && key === "__identifier")) continue;
       let known = false;
       for (let i = 0; i < ports.length; i++) {
         if (ports[i]!.key === key) {
@@ -431,9 +431,27 @@ function walkFields(
       }
       continue;
     }
+    if (quickFits(port, value)) continue;
     w.path.push(port.key);
     walk(port, value, w);
     w.path.pop();
+  }
+}
+
+/** True when a value certainly fits a scalar port without choices (the common case, judged without the walk). */
+function quickFits(port: Port, value: unknown): boolean {
+  if (port.choices && port.choices.length > 0) return false;
+  switch (port.kind) {
+    case "INT":
+      return Number.isSafeInteger(value);
+    case "FLOAT":
+      return typeof value === "number" && value - value === 0;
+    case "STRING":
+      return typeof value === "string";
+    case "BOOL":
+      return typeof value === "boolean";
+    default:
+      return false;
   }
 }
 
@@ -532,9 +550,12 @@ function defaulted(port: Port, value: unknown): unknown {
 /**
  * A checked object keyed by port key with every port present: a missing or `null` value takes
  * the port's default, else `null`; defaults of nested ports (model fields, list items ...) apply
- * too. The input is not modified.
+ * too. The input is not modified (it is returned as it is when there is nothing to fill).
  */
 export function withDefaults(ports: readonly Port[], object: Record<string, unknown>): Record<string, JsonValue> {
+  if (ports.every((port) => hasOwn(object, port.key) && object[port.key] !== null && object[port.key] !== undefined && !hasDefaultsBelow(port))) {
+    return object as Record<string, JsonValue>; // nothing to fill: the checked object as it is
+  }
   const out: Record<string, unknown> = {};
   for (const port of ports) out[port.key] = defaulted(port, hasOwn(object, port.key) ? object[port.key] : undefined);
   return out as Record<string, JsonValue>;

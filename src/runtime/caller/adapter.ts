@@ -8,7 +8,7 @@
  * hand-written typed call can too.
  */
 import { checkPorts } from "../../definition/values.js";
-import { LATER, assertAll, assertFits, expandValue, portsOfCodecs, toWireAll, toWireNow, type Codec } from "../structures/support.js";
+import { LATER, assertAll, assertFits, expandValue, isWireShaped, portsOfCodecs, toWireAll, toWireNow, type Codec } from "../structures/support.js";
 import type { CallAdapter } from "./client.js";
 
 export interface CodecAdapterSpec {
@@ -26,6 +26,7 @@ export function codecAdapter<A extends Record<string, unknown>, R>(spec: CodecAd
   const argPorts = portsOfCodecs(spec.args);
   const returnPorts = portsOfCodecs(spec.returns.map((codec, i) => [`return${i}`, codec] as const));
   const codecs = new Map(spec.args);
+  const wireShaped = spec.returns.every(isWireShaped);
   return {
     async encodeArgs(args) {
       const wire: Record<string, unknown> = {};
@@ -59,6 +60,8 @@ export function codecAdapter<A extends Record<string, unknown>, R>(spec: CodecAd
     async decodeReturns(returns) {
       if (spec.returns.length === 0) return undefined as R;
       assertFits(checkPorts(returnPorts, returns, { unknownKeys: "ignore", subject: "a return port" }));
+      // Returns are this call's own (fresh from JSON): plain ones need no conversion, not even a copy.
+      if (wireShaped) return (spec.returns.length === 1 ? returns.return0 : spec.returns.map((_, i) => returns[`return${i}`])) as R;
       const values = await Promise.all(spec.returns.map((codec, i) => expandValue(codec, returns[`return${i}`], `return${i}`)));
       return (spec.returns.length === 1 ? values[0] : values) as R;
     },

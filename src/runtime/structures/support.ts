@@ -180,6 +180,21 @@ function isPlain(codec: Codec): boolean {
   return plain;
 }
 
+const sameCache = new WeakMap<Codec, boolean>();
+
+/**
+ * Whether a codec's function values are its (checked) wire values as they are: plain scalars
+ * without `nullAsUndefined`, and lists/dicts of them. A caller hands such returns over unconverted.
+ */
+export function isWireShaped(codec: Codec): boolean {
+  let same = sameCache.get(codec);
+  if (same === undefined) {
+    same = !codec.nullAsUndefined && (isPlainLeaf(codec) || ((codec.kind === "LIST" || codec.kind === "DICT") && isWireShaped(codec.child)));
+    sameCache.set(codec, same);
+  }
+  return same;
+}
+
 /** expandValue for a plain codec, synchronously; FAIL when the general walker must decide. */
 function expandPlain(codec: Codec, value: unknown): Fast<unknown> {
   if (value === null || value === undefined) return codec.nullAsUndefined ? undefined : null;
