@@ -18,7 +18,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import WebSocket from "ws";
-import { z } from "zod";
 import { assign, ensureAgent, implementAgent, watchMyTasks } from "../../generated/api/rekuest.js";
 import type { Implementation, Port } from "../../src/definition/model.js";
 import { hashDefinitions } from "../../src/definition/hash.js";
@@ -57,14 +56,12 @@ const listCodec: Codec = { kind: "LIST", child: { kind: "FLOAT" } };
 const addEntry = defineEntry({
   implementation: addImpl,
   fn: ((a: number, b: number) => a + b) as (...args: never[]) => unknown,
-  args: z.strictObject({ a: z.int(), b: z.int() }),
   argCodecs: [["a", intCodec], ["b", intCodec]],
   returnCodecs: [intCodec],
 });
 const listEntry = defineEntry({
   implementation: sumImpl,
   fn: ((xs: number[]) => xs) as (...args: never[]) => unknown,
-  args: z.strictObject({ xs: z.array(z.number()) }),
   argCodecs: [["xs", listCodec]],
   returnCodecs: [listCodec],
 });
@@ -245,7 +242,7 @@ process.stdout.write(
     "",
     "| work | small args `{a, b}` | list of 10,000 floats |",
     "| --- | --- | --- |",
-    `| agent: parseArgs (zod) + expandArgs + fn + shrinkReturns | ${us(agentSmall)} | ${us(agentList)} |`,
+    `| agent: parseArgs (value rule) + expandArgs + fn + shrinkReturns | ${us(agentSmall)} | ${us(agentList)} |`,
     `| caller: encodeArgs + decodeReturns (codec adapter) | ${us(callerSmall)} | ${us(callerList)} |`,
     "",
   ].join("\n"),

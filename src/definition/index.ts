@@ -1,2 +1,3 @@
 export * from "./model.js";
 export * from "./hash.js";
+export * from "./values.js";

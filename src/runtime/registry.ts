@@ -4,15 +4,21 @@
  * up by `interface` when an ASSIGN arrives and runs: parseArgs -> expandArgs -> fn -> shrinkReturns.
  */
 import type { Implementation } from "../definition/model.js";
+import type { ValueProblem } from "../definition/values.js";
 
-/** Thrown by `parseArgs` and the adapters when a value does not fit its port. */
+/**
+ * Thrown by `parseArgs` and the adapters when values do not fit their ports. The message names
+ * every port that does not fit (`port "a": expected …, got …; port "b": …`); `port` is the first.
+ */
 export class PortValueError extends Error {
   override readonly name = "PortValueError";
   readonly code = "ARKITEKT_PORT_VALUE";
   constructor(
-    /** The port path, e.g. `images[2]` or `settings.threshold`. */
+    /** The port path, e.g. `images[2]` or `settings.threshold` (the first, when several do not fit). */
     readonly port: string,
     message: string,
+    /** Every port that does not fit, when the error comes from the value rule (definition/values.ts). */
+    readonly problems: readonly ValueProblem[] = [],
   ) {
     super(`port "${port}": ${message}`);
   }
@@ -27,7 +33,7 @@ export interface RegistryEntry {
   readonly fn: (...args: never[]) => unknown;
   /**
    * Validates ASSIGN.args in their wire format and applies defaults.
-   * Throws `PortValueError` naming the port key on the first value that does not fit.
+   * Throws `PortValueError` naming every port whose value does not fit.
    */
   parseArgs(wire: unknown): Record<string, unknown>;
   /** Turns parsed wire args into the positional arguments of `fn` (structures expanded, enums and dates mapped). */

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { hashDefinitions } from "../definition/hash.js";
 import type { Port } from "../definition/model.js";
-import { validateWireArgs } from "../definition/wire.js";
+import { checkArgs, formatProblems } from "../definition/values.js";
 import { CloseCode, LOG_LEVELS, formatValuePath, mirrorTypeOf, valueTooDeepAt, type TaskEventKind } from "../protocol/index.js";
 import type { Identity } from "./auth.js";
 import { identityKey } from "./auth.js";
@@ -758,8 +758,8 @@ export class Platform {
         "INVALID_ARGS",
       );
     }
-    const verdict = validateWireArgs(this.portsOf(action), args);
-    if (!verdict.ok) throw new PlatformError(`Invalid args for action "${action.key}": ${verdict.message}`, "INVALID_ARGS");
+    const verdict = checkArgs(this.portsOf(action), args);
+    if (!verdict.ok) throw new PlatformError(`Invalid args for action "${action.key}": ${formatProblems(verdict)}`, "INVALID_ARGS");
 
     let parent: TaskRow | undefined;
     if (input.parent) {

@@ -1,6 +1,6 @@
-/** The Port-based renderers that remote stubs reuse: TypeScript types and zod sources from ports alone. */
+/** The Port-based renderers that remote stubs reuse: TypeScript types from ports alone. */
 import { describe, expect, it } from "vitest";
-import { renderArgsZod, renderTsType, renderZod } from "../../src/codegen/emit/ports.js";
+import { renderTsType } from "../../src/codegen/emit/ports.js";
 import type { Port } from "../../src/definition/model.js";
 
 const image: Port = { key: "image", kind: "STRUCTURE", identifier: "@mikro/image", nullable: false };
@@ -28,16 +28,5 @@ describe("renderTsType", () => {
     expect(renderTsType(image)).toBe("string");
     expect(renderTsType(image, { structure: (p) => `Ref<${JSON.stringify(p.identifier)}>` })).toBe('Ref<"@mikro/image">');
     expect(renderTsType(settings, { resolve: (p, path) => (p.kind === "MODEL" ? `Settings /* ${path.join(".")} */` : undefined) })).toBe("Settings /* settings */ | null");
-  });
-});
-
-describe("renderZod", () => {
-  it("renders wire schemas with defaults for nullable ports", () => {
-    expect(renderZod({ key: "n", kind: "INT", nullable: true, default: 3 })).toBe("z.int().nullish().transform((v) => v ?? 3)");
-    expect(renderZod(image)).toBe('z.strictObject({ __identifier: z.literal("@mikro/image"), object: z.union([z.string(), z.number()]) })');
-    expect(renderArgsZod([{ key: "my-key", kind: "STRING", nullable: false }])).toBe('z.strictObject({ "my-key": z.string() })');
-  });
-  it("lets a caller name schemas instead of inlining them", () => {
-    expect(renderZod(settings, { named: (p) => (p.kind === "MODEL" ? "schema_Settings" : undefined) })).toBe("schema_Settings.nullish().transform((v) => v ?? null)");
   });
 });

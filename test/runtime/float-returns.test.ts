@@ -4,7 +4,6 @@
  * port-aware writer (src/definition/json-writer.ts) and the raw text of the agent's YIELD frames.
  */
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { writeFloat, writeReturns, writeValue } from "../../src/definition/json-writer.js";
 import type { Port } from "../../src/definition/model.js";
 import { AgentSocket } from "../../src/runtime/agent/agent.js";
@@ -74,7 +73,6 @@ describe("issue 10 #3: the agent's YIELD frames carry whole FLOAT returns as 2.0
     const floats = defineEntry({
       implementation: implementation("floats", [], returns),
       fn: (() => [2, [1, 2.5], { a: 3 }, { x: 1, n: 2 }, 4]) as (...args: never[]) => unknown,
-      args: z.strictObject({}),
       argCodecs: [],
       returnCodecs: [
         { kind: "FLOAT" },

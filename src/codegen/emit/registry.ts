@@ -1,9 +1,10 @@
 /**
  * Writes `generated/registry.ts` (the `Registry` the agent serves) and one module per source file
  * under `generated/registry/` (so that an incremental run re-renders only what changed). Each
- * entry holds the implementation (as in definitions.json), a zod validator of the wire args,
- * codecs for expand/shrink, and a compile-time check that the function still has the signature
- * it was generated from.
+ * entry holds the implementation (as in definitions.json, whose ports the runtime checks values
+ * against with the one value rule of definition/values.ts: no validator is generated), codecs
+ * for expand/shrink, and a compile-time check that the function still has the signature it was
+ * generated from.
  */
 import { dirname, relative, sep } from "node:path";
 import type { Implementation } from "../../definition/model.js";
@@ -12,7 +13,7 @@ import { canonicalJson } from "../../definition/hash.js";
 import type { ExtractedFunction, PortNode, TypeRef } from "../functions/model.js";
 import type { GeneratedFile } from "../types.js";
 import type { Port } from "../../definition/model.js";
-import { literal, propertyName, renderZod, renderZodBase } from "./ports.js";
+import { literal, propertyName } from "./ports.js";
 
 export interface EmitOptions {
   /** Project directory (absolute). */
@@ -24,7 +25,7 @@ export interface EmitOptions {
 }
 
 const RESERVED = new Set([
-  "support", "z", "Int", "RegistryEntry", "Registry", "entries", "registry",
+  "support", "Int", "RegistryEntry", "Registry", "entries", "registry",
   // JavaScript reserved words cannot be import bindings.
   "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",
   "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null",
@@ -126,8 +127,8 @@ function tsTypeOf(node: PortNode, imports: Imports): string {
 }
 
 /**
- * Schemas and codecs of named types (structures, enums, interfaces), declared once per module and
- * referenced by every port of that type.
+ * Codecs of named types (structures, enums, interfaces), declared once per module and referenced
+ * by every port of that type.
  */
 class Hoisted {
   private readonly pending: Array<{ variable: string; text: string }> = [];
@@ -149,24 +150,12 @@ class Hoisted {
       name = local;
       for (let i = 2; [...this.byKey.values()].includes(name); i++) name = `${local}_${i}`;
       // Children first, so that their declarations come before this one.
-      const schema = renderZodBase(node.port, { named: (p) => this.nameOfPort(p, node) });
       const codec = baseCodec(node, this);
       this.byKey.set(key, name);
-      this.pending.push(
-        { variable: `schema_${name}`, text: `const schema_${name} = ${schema};` },
-        { variable: `codec_${name}`, text: `const codec_${name}: support.Codec = ${codec};` },
-      );
+      this.pending.push({ variable: `codec_${name}`, text: `const codec_${name}: support.Codec = ${codec};` });
     }
     this.byPort.set(node.port, name);
     return name;
-  }
-
-  /** Resolves a descendant port of `root` to its hoisted schema variable. */
-  private nameOfPort(port: Port, root: PortNode): string | undefined {
-    const node = findNode(root, port);
-    if (!node || node === root) return undefined;
-    const name = this.name(node);
-    return name ? this.use(`schema_${name}`) : undefined;
   }
 
   use(variable: string): string {
@@ -178,23 +167,6 @@ class Hoisted {
   get declarations(): string[] {
     return this.pending.filter((d) => this.used.has(d.variable)).map((d) => d.text);
   }
-
-  schemaOf(root: PortNode): (port: Port) => string | undefined {
-    return (port) => {
-      const node = findNode(root, port);
-      const name = node ? this.name(node) : undefined;
-      return name ? this.use(`schema_${name}`) : undefined;
-    };
-  }
-}
-
-function findNode(root: PortNode, port: Port): PortNode | undefined {
-  if (root.port === port) return root;
-  for (const child of root.children) {
-    const found = findNode(child, port);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** The codec of a port without its nullability flags. */
@@ -282,10 +254,9 @@ export function renderRegistryModule(functions: readonly ExtractedFunction[], mo
         `  support.Same<Parameters<typeof ${local}>, [${params.join(", ")}]>,`,
         `  support.Same<support.${resultHelper}<typeof ${local}>, ${result}>,`,
         `]>({`,
-        `  // The manifest entry, exactly as in definitions.json.`,
+        `  // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.`,
         `  implementation: ${placeholder},`,
         `  fn: ${local},`,
-        `  args: z.strictObject({ ${fn.args.map((a) => `${propertyName(a.node.port.key)}: ${renderZod(a.node.port, { named: hoisted.schemaOf(a.node) })}`).join(", ")} }),`,
         `  argCodecs: [${fn.args.map((a) => `[${literal(a.node.port.key)}, ${codecOf(a.node, hoisted)}]`).join(", ")}],`,
         `  returnCodecs: [${fn.returns.map((r) => codecOf(r, hoisted)).join(", ")}],`,
         `});`,
@@ -298,9 +269,7 @@ export function renderRegistryModule(functions: readonly ExtractedFunction[], mo
     `import { generatedSupport as support${usesInt ? ", type Int" : ""}, type RegistryEntry } from "arkitekt-next";`,
     imports.render(),
     "",
-    "const { z } = support;",
-    "",
-    ...(hoisted.declarations.length > 0 ? ["// Named types of this file's ports: wire schema and codec, declared once.", ...hoisted.declarations, ""] : []),
+    ...(hoisted.declarations.length > 0 ? ["// Named types of this file's ports: their codec, declared once.", ...hoisted.declarations, ""] : []),
     blocks.join("\n\n"),
     "",
     `export const entries: RegistryEntry[] = [${functions.map((f) => entryName(f.implementation.interface)).join(", ")}];`,

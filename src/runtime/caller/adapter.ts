@@ -1,11 +1,14 @@
 /**
- * A `CallAdapter` from port codecs (the same codecs generated registries use): args are shrunk
- * port by port (structures to references, dates to ISO, enum members to names), returns are
- * expanded (references to structures ...). Generated stubs (`generated/actions.ts`) build their
- * adapters with this; a hand-written typed call can too.
+ * A `CallAdapter` from port codecs (the same codecs generated registries use): args are converted
+ * port by port (structures to references, dates to ISO, enum members to names), returns back
+ * (references to structures ...). Whether values fit their ports is the one value rule
+ * (definition/values.ts), applied to the args before they are sent and to the returns before
+ * they are converted, so a caller refuses what the server and the agent would refuse, naming
+ * every port at once. Generated stubs (`generated/actions.ts`) build their adapters with this; a
+ * hand-written typed call can too.
  */
-import { PortValueError } from "../registry.js";
-import { expandValue, shrinkValue, type Codec } from "../structures/support.js";
+import { checkPorts } from "../../definition/values.js";
+import { LATER, assertAll, assertFits, expandValue, isWireShaped, portsOfCodecs, toWireAll, toWireNow, type Codec } from "../structures/support.js";
 import type { CallAdapter } from "./client.js";
 
 export interface CodecAdapterSpec {
@@ -20,78 +23,49 @@ export interface CodecAdapterSpec {
  * port's default). Returns: nothing for no ports, the value for one, a tuple for several.
  */
 export function codecAdapter<A extends Record<string, unknown>, R>(spec: CodecAdapterSpec): CallAdapter<A, R> {
-  const known = new Set(spec.args.map(([key]) => key));
+  const argPorts = portsOfCodecs(spec.args);
+  const returnPorts = portsOfCodecs(spec.returns.map((codec, i) => [`return${i}`, codec] as const));
+  const codecs = new Map(spec.args);
+  const wireShaped = spec.returns.every(isWireShaped);
   return {
     async encodeArgs(args) {
+      const wire: Record<string, unknown> = {};
+      let later: Array<readonly [Codec, unknown, string]> | undefined;
       for (const key of Object.keys(args)) {
-        if (!known.has(key)) throw new PortValueError(key, "is not a port of this action (unknown key)");
+        const value = args[key];
+        if (value === undefined) continue;
+        const codec = codecs.get(key);
+        if (!codec) {
+          wire[key] = value; // no port: passed on for the check to name it
+          continue;
+        }
+        const now = toWireNow(codec, value);
+        if (now !== LATER) wire[key] = now;
+        else (later ??= []).push([codec, value, key]);
       }
-      const present = spec.args.filter(([key]) => args[key] !== undefined);
-      const values = await Promise.all(present.map(([key, codec]) => shrinkPort(codec, args[key], key)));
-      return Object.fromEntries(present.map(([key], i) => [key, values[i]]));
+      if (!later) {
+        // Missing keys are left to the agent's defaults (a codec knows none); the server checks them.
+        assertFits(checkPorts(argPorts, wire, { missing: "allow" }));
+        return wire;
+      }
+      const { values, problems } = await toWireAll(later);
+      // A port whose conversion failed is named once, by the conversion (and left out of the check).
+      const failed = new Set(problems.map((p) => p.path.replace(/[.[].*$/, "")));
+      later.forEach(([, , key], i) => {
+        if (!failed.has(key)) wire[key] = values[i];
+      });
+      assertAll(problems, checkPorts(argPorts, wire, { missing: "allow" }));
+      return wire;
     },
     async decodeReturns(returns) {
       if (spec.returns.length === 0) return undefined as R;
-      const values = await Promise.all(spec.returns.map((codec, i) => expandPort(codec, returns[`return${i}`], `return${i}`)));
+      assertFits(checkPorts(returnPorts, returns, { unknownKeys: "ignore", subject: "a return port" }));
+      // Returns are this call's own (fresh from JSON): plain ones need no conversion, not even a copy.
+      if (wireShaped) return (spec.returns.length === 1 ? returns.return0 : spec.returns.map((_, i) => returns[`return${i}`])) as R;
+      const values = await Promise.all(spec.returns.map((codec, i) => expandValue(codec, returns[`return${i}`], `return${i}`)));
       return (spec.returns.length === 1 ? values[0] : values) as R;
     },
   };
-}
-
-// Fast paths for the common heavy case, scalars and lists/dicts of scalars: checked in one
-// synchronous loop instead of one promise per element; everything else (structures, dates, enums,
-// models, unions) goes through the shared codec walkers.
-
-const SCALAR_CHECKS: Partial<Record<Codec["kind"], [(value: unknown) => boolean, string]>> = {
-  INT: [(v) => Number.isInteger(v), "an integer"],
-  FLOAT: [(v) => typeof v === "number" && Number.isFinite(v), "a finite number"],
-  STRING: [(v) => typeof v === "string", "a string"],
-  BOOL: [(v) => typeof v === "boolean", "a boolean"],
-};
-
-function scalarCheck(codec: Codec): [(value: unknown) => boolean, string] | undefined {
-  const check = SCALAR_CHECKS[codec.kind];
-  if (!check || !codec.nullable) return check;
-  return [(v) => v === null || v === undefined || check[0](v), `${check[1]} or null`];
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
-}
-
-function shrinkPort(codec: Codec, value: unknown, path: string): Promise<unknown> | unknown {
-  if (value === null || value === undefined) return shrinkValue(codec, value, path);
-  const own = scalarCheck(codec);
-  if (own) {
-    if (!own[0](value)) throw new PortValueError(path, `expected ${own[1]}, got ${describeValue(value)}`);
-    return value;
-  }
-  if ((codec.kind === "LIST" || codec.kind === "DICT") && scalarCheck(codec.child)) {
-    const [check, expected] = scalarCheck(codec.child)!;
-    if (codec.kind === "LIST" && Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        const item: unknown = value[i];
-        if (!check(item)) throw new PortValueError(`${path}[${i}]`, `expected ${expected}, got ${describeValue(item)}`);
-      }
-      return value.map((item: unknown) => (item === undefined ? null : item));
-    }
-    if (codec.kind === "DICT" && value !== null && typeof value === "object" && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype) {
-      for (const [key, item] of Object.entries(value)) {
-        if (!check(item)) throw new PortValueError(`${path}.${key}`, `expected ${expected}, got ${describeValue(item)}`);
-      }
-      return value;
-    }
-  }
-  return shrinkValue(codec, value, path);
-}
-
-function expandPort(codec: Codec, value: unknown, path: string): Promise<unknown> | unknown {
-  if (value === null || value === undefined) return expandValue(codec, value, path);
-  if (SCALAR_CHECKS[codec.kind]) return value;
-  if ((codec.kind === "LIST" || codec.kind === "DICT") && SCALAR_CHECKS[codec.child.kind] && !codec.child.nullAsUndefined) return value;
-  return expandValue(codec, value, path);
 }
 
 /**

@@ -1,16 +1,27 @@
 /**
- * Run-time helpers for `generated/registry.ts`: turning validated wire args into the values a
+ * Run-time helpers for `generated/registry.ts`: turning checked wire args into the values a
  * function takes (structures expanded, enum names mapped to members, ISO strings to dates) and
  * return values back into wire values (definitions-and-values.md, "Values on the wire").
  *
- * The generator emits a zod schema per action (validation) and a `Codec` per port (conversion);
- * this file interprets codecs, so the generated code stays declarative and small.
+ * Whether a value fits its port is decided in one place, `definition/values.ts`, from the ports
+ * of the definition: the generated code no longer carries a validator of its own. The codecs here
+ * only convert (function value <-> wire value); a converted value is then checked by that rule.
+ * The generator emits a `Codec` per port; this file interprets them, so the generated code stays
+ * declarative and small.
  */
-import { z } from "zod";
-import type { Implementation, JsonValue } from "../../definition/model.js";
+import type { Implementation, JsonValue, Port } from "../../definition/model.js";
+import {
+  checkPorts,
+  checkValue,
+  describeValue,
+  fitsScalar,
+  formatProblems,
+  readDate,
+  withDefaults,
+  type ValueCheck,
+  type ValueProblem,
+} from "../../definition/values.js";
 import { PortValueError, type Registry, type RegistryEntry } from "../registry.js";
-
-export { z };
 
 /** A structure class as the adapters see it. */
 export interface StructureCodecClass {
@@ -50,45 +61,81 @@ function join(path: string, key: string | number): string {
   return path ? `${path}.${key}` : key;
 }
 
-/** Formats a zod issue path the way PortValueError names ports: `images[2].object`. */
-export function portPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = "";
-  for (const key of path) out = join(out, typeof key === "symbol" ? String(key) : (key as string | number));
-  return out;
-}
-
-/** Validates wire args with `schema`; throws PortValueError naming the first port that does not fit. */
-export function parseArgs(schema: z.ZodType, wire: unknown): Record<string, unknown> {
-  if (wire === null || typeof wire !== "object" || Array.isArray(wire)) {
-    throw new PortValueError("(args)", `args must be an object keyed by port, got ${describe(wire)}`);
-  }
-  const result = schema.safeParse(wire);
-  if (result.success) return result.data as Record<string, unknown>;
-  const issue = result.error.issues[0]!;
-  if (issue.code === "unrecognized_keys") {
-    const key = issue.keys[0] ?? "?";
-    throw new PortValueError(join(portPath(issue.path), key), "is not a port of this action (unknown key)");
-  }
-  throw new PortValueError(portPath(issue.path) || "(args)", issue.message);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (value instanceof Date) return "a Date";
-  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
 }
 
-/** Reads an ISO-8601 string; one without an offset (as naive Python datetimes send) is UTC. */
+const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
+
+/** The error of a failed check: names every port that does not fit (see definition/values.ts). */
+export function portValueError(check: ValueCheck): PortValueError {
+  const [first, ...rest] = check.problems;
+  if (!first) return new PortValueError("(args)", "does not fit its ports");
+  const tail = formatProblems({ ok: false, problems: rest, omitted: check.omitted });
+  const message = `expected ${first.expected}, got ${first.got}${tail ? `; ${tail}` : ""}`;
+  return new PortValueError(first.path, message, check.problems);
+}
+
+/** Throws `portValueError(check)` when the check failed. */
+export function assertFits(check: ValueCheck): void {
+  if (!check.ok) throw portValueError(check);
+}
+
+/** Reads a DATE wire value (definition/values.ts `readDate`); throws for one that is not a date. */
 export function parseDate(text: string): Date {
-  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text) || !text.includes("T");
-  return new Date(hasZone ? text : `${text}Z`);
+  const date = readDate(text);
+  if (!date) throw new RangeError(`not a DATE wire value: ${describeValue(text)}`);
+  return date;
+}
+
+// ------------------------------------------------------------------------------------------------ codec -> port
+
+const portCache = new WeakMap<Codec, Port>();
+
+/**
+ * The port a codec stands for (key `...`; give the path when checking), so that a codec-only
+ * user (the caller's typed stubs) checks values with the same rule as the definition's ports.
+ * A codec knows no defaults: such ports are checked for the keys that are present.
+ */
+export function portOfCodec(codec: Codec): Port {
+  let port = portCache.get(codec);
+  if (port) return port;
+  const nullable = codec.nullable === true;
+  switch (codec.kind) {
+    case "ENUM":
+      port = { key: "...", kind: "ENUM", nullable, choices: codec.choices.map((value) => ({ value, label: value })) };
+      break;
+    case "LIST":
+    case "DICT":
+      port = { key: "...", kind: codec.kind, nullable, children: [portOfCodec(codec.child)] };
+      break;
+    case "MODEL":
+      port = {
+        key: "...",
+        kind: "MODEL",
+        nullable,
+        identifier: codec.identifier,
+        children: codec.fields.map(([key, child]) => ({ ...portOfCodec(child), key })),
+      };
+      break;
+    case "STRUCTURE":
+      port = { key: "...", kind: "STRUCTURE", nullable, identifier: codec.identifier };
+      break;
+    case "UNION":
+      port = { key: "...", kind: "UNION", nullable, children: codec.children.map((child, i) => ({ ...portOfCodec(child), key: String(i) })) };
+      break;
+    default:
+      port = { key: "...", kind: codec.kind, nullable };
+  }
+  portCache.set(codec, port);
+  return port;
+}
+
+/** The ports of `[key, codec]` pairs, keyed. */
+export function portsOfCodecs(codecs: ReadonlyArray<readonly [string, Codec]>): Port[] {
+  return codecs.map(([key, codec]) => ({ ...portOfCodec(codec), key }));
 }
 
 // ------------------------------------------------------------------------------------------------ fast path
@@ -98,11 +145,10 @@ export function parseDate(text: string): Date {
 // in one synchronous loop instead of one promise per element. Whether a codec is plain is decided
 // once per codec object (defineEntry asks at definition time; the answer is cached).
 //
-// The fast path never reports errors itself: when a value does not fit (or is unusual, e.g. a
-// sparse array) it gives up with FAIL and the caller reruns the general walker on that value, from
-// the same synchronous point. Plain conversions are pure, so the rerun has no side effects, and
-// errors (message, port path, and which one wins when several ports fail at once) stay exactly
-// those of the general walker.
+// Conversion never judges values: whether they fit is the value rule's (definition/values.ts),
+// run on the converted wire value. The fast path gives up with FAIL on anything unusual (a value
+// that is not an array where a list is expected, a sparse array ...) and the general walker
+// converts it, from the same synchronous point.
 
 const FAIL: unique symbol = Symbol("fast path gave up");
 type Fast<T> = T | typeof FAIL;
@@ -134,6 +180,21 @@ function isPlain(codec: Codec): boolean {
   return plain;
 }
 
+const sameCache = new WeakMap<Codec, boolean>();
+
+/**
+ * Whether a codec's function values are its (checked) wire values as they are: plain scalars
+ * without `nullAsUndefined`, and lists/dicts of them. A caller hands such returns over unconverted.
+ */
+export function isWireShaped(codec: Codec): boolean {
+  let same = sameCache.get(codec);
+  if (same === undefined) {
+    same = !codec.nullAsUndefined && (isPlainLeaf(codec) || ((codec.kind === "LIST" || codec.kind === "DICT") && isWireShaped(codec.child)));
+    sameCache.set(codec, same);
+  }
+  return same;
+}
+
 /** expandValue for a plain codec, synchronously; FAIL when the general walker must decide. */
 function expandPlain(codec: Codec, value: unknown): Fast<unknown> {
   if (value === null || value === undefined) return codec.nullAsUndefined ? undefined : null;
@@ -142,18 +203,18 @@ function expandPlain(codec: Codec, value: unknown): Fast<unknown> {
       if (!Array.isArray(value)) return FAIL;
       const child = codec.child;
       const n = value.length;
+      if (isPlainLeaf(child) && !child.nullAsUndefined) return copyLeaves(value);
       const out = new Array<unknown>(n);
       for (let i = 0; i < n; i++) {
-        const item: unknown = value[i];
-        if (item === undefined && !(i in value)) return FAIL; // a hole: Array#map skips it
-        const v = expandPlain(child, item);
+        const v = expandPlain(child, value[i]);
         if (v === FAIL) return FAIL;
         out[i] = v;
       }
       return out;
     }
     case "DICT": {
-      const entries = Object.entries(value as Record<string, unknown>);
+      if (!isPlainObject(value)) return FAIL;
+      const entries = Object.entries(value);
       const child = codec.child;
       for (const entry of entries) {
         const v = expandPlain(child, entry[1]);
@@ -167,26 +228,32 @@ function expandPlain(codec: Codec, value: unknown): Fast<unknown> {
   }
 }
 
-/** shrinkValue for a plain codec, synchronously; FAIL when the value does not fit (or is unusual). */
-function shrinkPlain(codec: Codec, value: unknown): Fast<JsonValue> {
-  if (value === null || value === undefined) return codec.nullable ? null : FAIL;
+/** A copy of a list of scalars with `undefined` (and holes) as `null`, as JSON would send it. */
+function copyLeaves(value: readonly unknown[]): unknown[] {
+  const n = value.length;
+  for (let i = 0; i < n; i++) {
+    if (value[i] === undefined) return Array.from(value, (item) => (item === undefined ? null : item));
+  }
+  return value.slice();
+}
+
+function isPlainLeaf(codec: Codec): boolean {
+  return codec.kind === "INT" || codec.kind === "FLOAT" || codec.kind === "STRING" || codec.kind === "BOOL";
+}
+
+/** The wire value of a plain codec's function value, synchronously; FAIL when unusual. */
+function shrinkPlain(codec: Codec, value: unknown): Fast<unknown> {
+  if (value === null || value === undefined) return null;
   switch (codec.kind) {
-    case "INT":
-      return Number.isInteger(value) ? (value as number) : FAIL;
-    case "FLOAT":
-      return typeof value === "number" && Number.isFinite(value) ? value : FAIL;
-    case "STRING":
-      return typeof value === "string" ? value : FAIL;
-    case "BOOL":
-      return typeof value === "boolean" ? value : FAIL;
     case "LIST": {
       if (!Array.isArray(value)) return FAIL;
       const child = codec.child;
       const n = value.length;
-      const out = new Array<JsonValue>(n);
+      if (isPlainLeaf(child)) return copyLeaves(value);
+      const out = new Array<unknown>(n);
       for (let i = 0; i < n; i++) {
         const item: unknown = value[i];
-        if (item === undefined && !(i in value)) return FAIL; // a hole: Array#map skips it
+        if (item === undefined && !(i in value)) return FAIL; // a hole
         const v = shrinkPlain(child, item);
         if (v === FAIL) return FAIL;
         out[i] = v;
@@ -202,10 +269,10 @@ function shrinkPlain(codec: Codec, value: unknown): Fast<JsonValue> {
         if (v === FAIL) return FAIL;
         entry[1] = v;
       }
-      return Object.fromEntries(entries) as JsonValue;
+      return Object.fromEntries(entries);
     }
     default:
-      return FAIL;
+      return value;
   }
 }
 
@@ -220,14 +287,12 @@ function tryFast<T>(convert: (codec: Codec, value: unknown) => Fast<T>, codec: C
 
 // ------------------------------------------------------------------------------------------------ walkers
 
-/** Wire value (already validated) -> the value the function takes. */
+/** Wire value (already checked against its port) -> the value the function takes. */
 export function expandValue(codec: Codec, value: unknown, path: string): Promise<unknown> {
   if (isPlain(codec)) {
     const fast = tryFast(expandPlain, codec, value);
     if (fast !== FAIL) return Promise.resolve(fast);
   }
-  // Not `async` and no await before this: the general walker's promise (and so the moment it
-  // settles, which decides the error reported when several ports fail) is exactly as before.
   return expandGeneral(codec, value, path);
 }
 
@@ -254,7 +319,7 @@ async function expandGeneral(codec: Codec, value: unknown, path: string): Promis
     case "MODEL": {
       const object = value as Record<string, unknown>;
       const values = await Promise.all(
-        codec.fields.map(([key, child]) => expandValue(child, object[key], join(path, key))),
+        codec.fields.map(([key, child]) => expandValue(child, hasOwn(object, key) ? object[key] : undefined, join(path, key))),
       );
       const out: Record<string, unknown> = {};
       codec.fields.forEach(([key], i) => {
@@ -286,13 +351,10 @@ export function matches(codec: Codec, value: unknown): boolean {
   if (value === null || value === undefined) return false;
   switch (codec.kind) {
     case "INT":
-      return Number.isInteger(value);
     case "FLOAT":
-      return typeof value === "number" && Number.isFinite(value);
     case "STRING":
-      return typeof value === "string";
     case "BOOL":
-      return typeof value === "boolean";
+      return fitsScalar(codec.kind, value) === true;
     case "DATE":
       return value instanceof Date;
     case "ENUM":
@@ -312,110 +374,172 @@ export function matches(codec: Codec, value: unknown): boolean {
   }
 }
 
-/** Function value -> wire value; throws PortValueError when the value does not fit the port. */
-export function shrinkValue(codec: Codec, value: unknown, path: string): Promise<JsonValue> {
+/**
+ * Function value -> wire value, converted only (structures shrunk, dates to ISO, enum members to
+ * names, unions wrapped); whether the result fits is not judged here. Throws PortValueError
+ * where a value cannot be converted at all (no structure, no union member).
+ */
+export function toWire(codec: Codec, value: unknown, path: string): Promise<unknown> {
   if (isPlain(codec)) {
     const fast = tryFast(shrinkPlain, codec, value);
     if (fast !== FAIL) return Promise.resolve(fast);
   }
-  return shrinkGeneral(codec, value, path);
+  return toWireGeneral(codec, value, path);
 }
 
-/** The general walker: structures are shrunk concurrently; children go through shrinkValue. */
-async function shrinkGeneral(codec: Codec, value: unknown, path: string): Promise<JsonValue> {
-  if (value === null || value === undefined) {
-    if (codec.nullable) return null;
-    throw new PortValueError(path, `is not nullable, but the function gave ${String(value)}`);
-  }
-  const wrong = (expected: string): never => {
-    throw new PortValueError(path, `expected ${expected}, got ${describe(value)}`);
-  };
+async function toWireGeneral(codec: Codec, value: unknown, path: string): Promise<unknown> {
+  if (value === null || value === undefined) return null;
   switch (codec.kind) {
-    case "INT":
-      return Number.isInteger(value) ? (value as number) : wrong("an integer");
-    case "FLOAT":
-      return typeof value === "number" && Number.isFinite(value) ? value : wrong("a finite number");
-    case "STRING":
-      return typeof value === "string" ? value : wrong("a string");
-    case "BOOL":
-      return typeof value === "boolean" ? value : wrong("a boolean");
     case "DATE":
-      return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : wrong("a valid Date");
-    case "ENUM": {
-      if (codec.members) {
-        const name = Object.keys(codec.members).find((key) => codec.members![key] === value);
-        return name ?? wrong(`one of ${Object.values(codec.members).map((v) => JSON.stringify(v)).join(", ")}`);
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) throw new PortValueError(path, "expected a valid Date, got an invalid Date");
+        return value.toISOString();
       }
-      return codec.choices.includes(value as string)
-        ? (value as string)
-        : wrong(`one of ${codec.choices.map((v) => JSON.stringify(v)).join(", ")}`);
+      return value;
+    case "ENUM": {
+      if (!codec.members) return value;
+      const members = codec.members;
+      const name = Object.keys(members).find((key) => members[key] === value);
+      return name ?? value;
     }
     case "LIST":
-      if (!Array.isArray(value)) return wrong("an array");
-      return Promise.all(value.map((item, i) => shrinkValue(codec.child, item, join(path, i))));
+      if (!Array.isArray(value)) return value;
+      return Promise.all(Array.from(value, (item: unknown, i) => toWire(codec.child, item, join(path, i))));
     case "DICT": {
-      if (!isPlainObject(value)) return wrong("a plain object");
+      if (!isPlainObject(value)) return value;
       const entries = Object.entries(value);
-      const values = await Promise.all(entries.map(([k, v]) => shrinkValue(codec.child, v, join(path, k))));
-      return Object.fromEntries(entries.map(([k], i) => [k, values[i]!]));
+      const values = await Promise.all(entries.map(([k, v]) => toWire(codec.child, v, join(path, k))));
+      return Object.fromEntries(entries.map(([k], i) => [k, values[i]]));
     }
     case "MODEL": {
-      if (!isPlainObject(value)) return wrong("a plain object");
+      if (!isPlainObject(value)) return value;
       const values = await Promise.all(
-        codec.fields.map(([key, child]) => shrinkValue(child, value[key], join(path, key))),
+        codec.fields.map(([key, child]) => toWire(child, hasOwn(value, key) ? value[key] : undefined, join(path, key))),
       );
-      const out: Record<string, JsonValue> = {};
+      const out: Record<string, unknown> = {};
       codec.fields.forEach(([key], i) => {
-        out[key] = values[i]!;
+        out[key] = values[i];
       });
       out.__identifier = codec.identifier;
       return out;
     }
     case "STRUCTURE": {
       const shrink = (value as { shrink?: unknown }).shrink;
-      if (typeof shrink !== "function") return wrong(`a ${codec.identifier} structure (an object with shrink())`);
+      if (typeof shrink !== "function") {
+        throw new PortValueError(path, `expected a ${codec.identifier} structure (an object with shrink()), got ${describeValue(value)}`);
+      }
       let ref: unknown;
       try {
         ref = await (shrink as () => unknown).call(value);
       } catch (error) {
         throw new PortValueError(path, `could not shrink ${codec.identifier}: ${message(error)}`);
       }
-      return { __identifier: codec.identifier, object: ref as JsonValue };
+      return { __identifier: codec.identifier, object: ref };
     }
     case "UNION": {
       const index = codec.children.findIndex((child) => matches(child, value));
-      if (index < 0) return wrong("a value of one of the union's members");
-      return { __use: index, __value: await shrinkValue(codec.children[index]!, value, path) };
+      if (index < 0) throw new PortValueError(path, `expected a value of one of the union's members, got ${describeValue(value)}`);
+      return { __use: index, __value: await toWire(codec.children[index]!, value, path) };
     }
+    default:
+      return value;
   }
+}
+
+/** What `toWireNow` returns when the value needs the (asynchronous) general walker. */
+export const LATER: unique symbol = Symbol("convert asynchronously");
+
+/** `toWire`, synchronously, for plain codecs (scalars, lists/dicts of them); `LATER` otherwise. */
+export function toWireNow(codec: Codec, value: unknown): unknown {
+  if (!isPlain(codec)) return LATER;
+  const fast = tryFast(shrinkPlain, codec, value);
+  return fast === FAIL ? LATER : fast;
+}
+
+/** Function value -> wire value; throws PortValueError naming every part that does not fit the port. */
+export async function shrinkValue(codec: Codec, value: unknown, path: string): Promise<JsonValue> {
+  const wire = await toWire(codec, value, path);
+  assertFits(checkValue(portOfCodec(codec), wire, { path }));
+  return wire as JsonValue;
+}
+
+/**
+ * Converts several values concurrently; conversion failures (PortValueError) are gathered as
+ * problems instead of the first one winning. Other errors are rethrown.
+ */
+export async function toWireAll(
+  items: ReadonlyArray<readonly [Codec, unknown, string]>,
+): Promise<{ values: unknown[]; problems: ValueProblem[] }> {
+  const settled = await Promise.allSettled(items.map(([codec, value, path]) => toWire(codec, value, path)));
+  const values: unknown[] = [];
+  const problems: ValueProblem[] = [];
+  for (const outcome of settled) {
+    if (outcome.status === "fulfilled") values.push(outcome.value);
+    else if (outcome.reason instanceof PortValueError) {
+      const error = outcome.reason;
+      problems.push(...(error.problems.length > 0 ? error.problems : [problemOf(error)]));
+      values.push(undefined);
+    } else throw outcome.reason;
+  }
+  return { values, problems };
+}
+
+function problemOf(error: PortValueError): ValueProblem {
+  const text = error.message.slice(`port "${error.port}": `.length);
+  const match = /^expected (.*), got (.*)$/s.exec(text);
+  return match ? { path: error.port, expected: match[1]!, got: match[2]! } : { path: error.port, expected: "a value that can be sent", got: text };
+}
+
+/** Throws a PortValueError naming every problem of a conversion and a check together. */
+export function assertAll(conversion: readonly ValueProblem[], check: ValueCheck): void {
+  if (conversion.length === 0) return assertFits(check);
+  const problems = [...conversion, ...check.problems];
+  throw portValueError({ ok: false, problems, omitted: check.omitted });
 }
 
 /** What the generator writes per registered function. */
 export interface EntrySpec {
+  /** The manifest entry; its ports are what args and returns are checked against. */
   implementation: Implementation;
   fn: (...args: never[]) => unknown;
-  args: z.ZodType;
   argCodecs: ReadonlyArray<readonly [string, Codec]>;
   returnCodecs: readonly Codec[];
 }
 
 /**
  * Builds the `RegistryEntry` the agent runs: parseArgs -> expandArgs -> fn -> shrinkReturns.
- * `Check` is the generated compile-time signature check: a tuple of `Same<...>` results, which
- * must all be `true` (tsc fails at the call otherwise).
+ * Args and returns are checked against the implementation's ports with the one value rule
+ * (definition/values.ts). `Check` is the generated compile-time signature check: a tuple of
+ * `Same<...>` results, which must all be `true` (tsc fails at the call otherwise).
  */
 export function defineEntry<Check extends readonly true[] = []>(spec: EntrySpec & { readonly check?: Check }): RegistryEntry {
-  const { implementation, fn, args, argCodecs, returnCodecs } = spec;
+  const { implementation, fn, argCodecs, returnCodecs } = spec;
+  const argPorts = implementation.definition.args;
+  const returnPorts = implementation.definition.returns;
   // Decided once here: when every port is plain, a call converts synchronously (see isPlain).
   const argsPlain = argCodecs.every(([, codec]) => isPlain(codec));
   const returnsPlain = returnCodecs.every((codec) => isPlain(codec));
   const expandAll = (parsed: Record<string, unknown>): Promise<unknown[]> =>
     Promise.all(argCodecs.map(([key, codec]) => expandValue(codec, parsed[key], key)));
+  const checked = (returns: Record<string, unknown>): Record<string, unknown> => {
+    assertFits(checkPorts(returnPorts, returns));
+    return returns;
+  };
+  const finish = ({ values, problems }: { values: unknown[]; problems: ValueProblem[] }): Record<string, unknown> => {
+    const returns = Object.fromEntries(values.map((v, i) => [`return${i}`, v]));
+    // A port whose conversion failed is named once, by the conversion.
+    const failed = new Set(problems.map((p) => p.path.replace(/[.[].*$/, "")));
+    assertAll(problems, checkPorts(returnPorts.filter((p) => !failed.has(p.key)), returns, { unknownKeys: "ignore" }));
+    return returns;
+  };
   return {
     interface: implementation.interface,
     implementation,
     fn,
-    parseArgs: (wire) => parseArgs(args, wire),
+    parseArgs(wire) {
+      assertFits(checkPorts(argPorts, wire));
+      return withDefaults(argPorts, wire as Record<string, unknown>);
+    },
     expandArgs(parsed) {
       if (argsPlain) {
         const out = new Array<unknown>(argCodecs.length);
@@ -435,25 +559,24 @@ export function defineEntry<Check extends readonly true[] = []>(spec: EntrySpec 
       if (returnCodecs.length === 1) {
         if (returnsPlain) {
           const fast = tryFast(shrinkPlain, returnCodecs[0]!, value);
-          if (fast !== FAIL) return { return0: fast };
+          if (fast !== FAIL) return checked({ return0: fast });
         }
-        return { return0: await shrinkGeneral(returnCodecs[0]!, value, "return0") };
+        return finish(await toWireAll([[returnCodecs[0]!, value, "return0"]]));
       }
       if (!Array.isArray(value) || value.length !== returnCodecs.length) {
-        throw new PortValueError("returns", `expected a tuple of ${returnCodecs.length} values, got ${describe(value)}`);
+        throw new PortValueError("returns", `expected a tuple of ${returnCodecs.length} values, got ${describeValue(value)}`);
       }
       if (returnsPlain) {
-        const out: Record<string, JsonValue> = {};
+        const out: Record<string, unknown> = {};
         let i = 0;
         for (; i < returnCodecs.length; i++) {
           const v = tryFast(shrinkPlain, returnCodecs[i]!, value[i]);
           if (v === FAIL) break;
           out[`return${i}`] = v;
         }
-        if (i === returnCodecs.length) return out;
+        if (i === returnCodecs.length) return checked(out);
       }
-      const values = await Promise.all(returnCodecs.map((codec, i) => shrinkValue(codec, value[i], `return${i}`)));
-      return Object.fromEntries(values.map((v, i) => [`return${i}`, v]));
+      return finish(await toWireAll(returnCodecs.map((codec, i) => [codec, value[i], `return${i}`] as const)));
     },
   };
 }

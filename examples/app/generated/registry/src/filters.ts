@@ -12,15 +12,8 @@ import {
 } from "../../../src/filters.js";
 import { Image } from "../../../src/image.js";
 
-const { z } = support;
-
-// Named types of this file's ports: wire schema and codec, declared once.
-const schema_Image = z.strictObject({
-  __identifier: z.literal("@example/image"),
-  object: z.union([z.string(), z.number()]),
-});
+// Named types of this file's ports: their codec, declared once.
 const codec_Image: support.Codec = { kind: "STRUCTURE", identifier: "@example/image", cls: Image };
-const schema_ThresholdMode = z.enum(["Above", "Below"]);
 const codec_ThresholdMode: support.Codec = {
   kind: "ENUM",
   choices: ["Above", "Below"],
@@ -45,7 +38,7 @@ const entry_gradient = support.defineEntry<
     support.Same<support.Returned<typeof gradient>, Image>,
   ]
 >({
-  // The manifest entry, exactly as in definitions.json.
+  // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {
     "interface": "gradient",
     "definition": {
@@ -94,16 +87,6 @@ const entry_gradient = support.defineEntry<
     "dependencies": []
   },
   fn: gradient,
-  args: z.strictObject({
-    width: z
-      .int()
-      .nullish()
-      .transform((v) => v ?? 8),
-    height: z
-      .int()
-      .nullish()
-      .transform((v) => v ?? 8),
-  }),
   argCodecs: [
     ["width", { kind: "INT", nullable: true }],
     ["height", { kind: "INT", nullable: true }],
@@ -122,7 +105,7 @@ const entry_threshold = support.defineEntry<
     support.Same<support.Returned<typeof threshold>, Image>,
   ]
 >({
-  // The manifest entry, exactly as in definitions.json.
+  // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {
     "interface": "threshold",
     "definition": {
@@ -193,14 +176,6 @@ const entry_threshold = support.defineEntry<
     "dependencies": []
   },
   fn: threshold,
-  args: z.strictObject({
-    image: schema_Image,
-    level: z
-      .number()
-      .nullish()
-      .transform((v) => v ?? 0.5),
-    mode: schema_ThresholdMode.nullish().transform((v) => v ?? "Above"),
-  }),
   argCodecs: [
     ["image", codec_Image],
     ["level", { kind: "FLOAT", nullable: true }],
@@ -217,7 +192,7 @@ const entry_measure = support.defineEntry<
     support.Same<support.Returned<typeof measure>, ImageStats>,
   ]
 >({
-  // The manifest entry, exactly as in definitions.json.
+  // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {
     "interface": "measure",
     "definition": {
@@ -287,7 +262,6 @@ const entry_measure = support.defineEntry<
     "dependencies": []
   },
   fn: measure,
-  args: z.strictObject({ image: schema_Image }),
   argCodecs: [["image", codec_Image]],
   returnCodecs: [codec_ImageStats],
 });
@@ -303,7 +277,7 @@ const entry_average = support.defineEntry<
     support.Same<support.Returned<typeof average>, Image>,
   ]
 >({
-  // The manifest entry, exactly as in definitions.json.
+  // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {
     "interface": "average",
     "definition": {
@@ -364,13 +338,6 @@ const entry_average = support.defineEntry<
     "dependencies": []
   },
   fn: average,
-  args: z.strictObject({
-    images: z.array(schema_Image),
-    weights: z
-      .array(z.number())
-      .nullish()
-      .transform((v) => v ?? null),
-  }),
   argCodecs: [
     ["images", { kind: "LIST", child: codec_Image }],
     ["weights", { kind: "LIST", child: { kind: "FLOAT" }, nullable: true }],
@@ -386,7 +353,7 @@ const entry_tile = support.defineEntry<
     support.Same<support.Yielded<typeof tile>, Image>,
   ]
 >({
-  // The manifest entry, exactly as in definitions.json.
+  // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {
     "interface": "tile",
     "definition": {
@@ -434,13 +401,6 @@ const entry_tile = support.defineEntry<
     "dependencies": []
   },
   fn: tile,
-  args: z.strictObject({
-    image: schema_Image,
-    size: z
-      .int()
-      .nullish()
-      .transform((v) => v ?? 4),
-  }),
   argCodecs: [
     ["image", codec_Image],
     ["size", { kind: "INT", nullable: true }],

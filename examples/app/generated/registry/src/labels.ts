@@ -3,8 +3,6 @@
 import { generatedSupport as support, type RegistryEntry } from "arkitekt-next";
 import { labelImages } from "../../../src/labels.js";
 
-const { z } = support;
-
 /** Label Images (`label_images`). */
 // tsc fails here when the function's signature changed since the last `arkitekt-next gen`: run it again.
 const entry_label_images = support.defineEntry<
@@ -16,7 +14,7 @@ const entry_label_images = support.defineEntry<
     support.Same<support.Returned<typeof labelImages>, [string[], number]>,
   ]
 >({
-  // The manifest entry, exactly as in definitions.json.
+  // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {
     "interface": "label_images",
     "definition": {
@@ -106,17 +104,6 @@ const entry_label_images = support.defineEntry<
     "dependencies": []
   },
   fn: labelImages,
-  args: z.strictObject({
-    names: z.record(z.string(), z.string()),
-    prefix: z
-      .string()
-      .nullish()
-      .transform((v) => v ?? "img"),
-    action: z
-      .enum(["keep", "drop", "merge"])
-      .nullish()
-      .transform((v) => v ?? "keep"),
-  }),
   argCodecs: [
     ["names", { kind: "DICT", child: { kind: "STRING" } }],
     ["prefix", { kind: "STRING", nullable: true }],

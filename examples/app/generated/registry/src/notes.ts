@@ -4,13 +4,7 @@ import { generatedSupport as support, type Int, type RegistryEntry } from "arkit
 import { Image } from "../../../src/image.js";
 import { type Note, annotate } from "../../../src/notes.js";
 
-const { z } = support;
-
-// Named types of this file's ports: wire schema and codec, declared once.
-const schema_Image = z.strictObject({
-  __identifier: z.literal("@example/image"),
-  object: z.union([z.string(), z.number()]),
-});
+// Named types of this file's ports: their codec, declared once.
 const codec_Image: support.Codec = { kind: "STRUCTURE", identifier: "@example/image", cls: Image };
 const codec_Note: support.Codec = {
   kind: "MODEL",
@@ -34,7 +28,7 @@ const entry_annotate = support.defineEntry<
     support.Same<support.Returned<typeof annotate>, Note>,
   ]
 >({
-  // The manifest entry, exactly as in definitions.json.
+  // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {
     "interface": "annotate",
     "definition": {
@@ -164,21 +158,6 @@ const entry_annotate = support.defineEntry<
     "dependencies": []
   },
   fn: annotate,
-  args: z.strictObject({
-    image: schema_Image,
-    label: z.discriminatedUnion("__use", [
-      z.strictObject({ __use: z.literal(0), __value: z.string() }),
-      z.strictObject({ __use: z.literal(1), __value: z.int() }),
-    ]),
-    takenAt: z.iso
-      .datetime({ offset: true, local: true })
-      .nullish()
-      .transform((v) => v ?? null),
-    tags: z
-      .array(z.string())
-      .nullish()
-      .transform((v) => v ?? []),
-  }),
   argCodecs: [
     ["image", codec_Image],
     ["label", { kind: "UNION", children: [{ kind: "STRING" }, { kind: "INT" }] }],
