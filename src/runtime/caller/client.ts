@@ -534,25 +534,27 @@ export class ArkitektClient {
   async #catchUp(watch: TaskWatch): Promise<void> {
     const taskId = watch.taskId;
     if (taskId === undefined) return;
-    let events: TaskEventData[];
+    // Live events wait until the fetched ones are delivered: a later YIELD or COMPLETED must not overtake the missed ones.
+    this.#router.hold(watch);
+    let events: TaskEventData[] = [];
     try {
       events = await this.#platform.taskEvents(taskId);
     } catch (error) {
       if (!(error instanceof GraphQLRequestError)) {
         this.#logger.debug(`catch-up of task ${taskId} failed: ${describeError(error)}`);
-        return;
+      } else {
+        // The platform answered, but could not give the whole list.
+        this.#logger.warn(`could not read all events of task ${taskId} (${describeError(error)}); reading its ${DECISIVE_KINDS.join(", ")} events only`);
+        try {
+          events = await this.#platform.taskEvents(taskId, { kinds: DECISIVE_KINDS });
+        } catch (again) {
+          this.#logger.warn(`could not read the events of task ${taskId}: ${describeError(again)}`);
+        }
       }
-      // The platform answered, but could not give the whole list.
-      this.#logger.warn(`could not read all events of task ${taskId} (${describeError(error)}); reading its ${DECISIVE_KINDS.join(", ")} events only`);
-      try {
-        events = await this.#platform.taskEvents(taskId, { kinds: DECISIVE_KINDS });
-      } catch (again) {
-        this.#logger.warn(`could not read the events of task ${taskId}: ${describeError(again)}`);
-        return;
-      }
+    } finally {
+      // Deliver everything: the router skips events it already delivered.
+      this.#router.release(watch, events);
     }
-    // Replay everything: the router skips events it already delivered.
-    this.#router.replay(watch, events);
   }
 }
 

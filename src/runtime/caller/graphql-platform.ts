@@ -14,6 +14,7 @@ import {
   type TaskEventKind,
 } from "../../../generated/api/rekuest.js";
 import { createGraphQLClient, type TransportLogger } from "../transport/index.js";
+import { PageSizes, readAllPages } from "../transport/pages.js";
 import type { CallerPlatform } from "./platform.js";
 import type { TaskChangeData } from "./router.js";
 
@@ -24,8 +25,12 @@ export interface GraphQLPlatformOptions {
   logger?: TransportLogger;
 }
 
-/** The caller's platform over GraphQL: HTTP for mutations and queries, one graphql-ws socket for `mytasks`. */
+/**
+ * The caller's platform over GraphQL: HTTP for mutations and queries, one graphql-ws socket for
+ * `mytasks`. Lists (a task's events, an app's actions) are read page by page to their end.
+ */
 export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform {
+  const pageSizes = new PageSizes();
   const openListeners = new Set<() => void>();
   const closeListeners = new Set<() => void>();
   const gql = createGraphQLClient({
@@ -37,6 +42,7 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
       for (const listener of openListeners) listener();
     },
     onClosed: () => {
+      pageSizes.reset(); // the platform may come back restarted, with another maximum page
       for (const listener of closeListeners) listener();
     },
     reconnect: { attempts: 1_000_000, initialDelayMs: 100, maxDelayMs: 5_000 },
@@ -58,10 +64,13 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
       const filters: TaskEventFilter = {};
       if (select?.ids) filters.ids = [...select.ids];
       if (select?.kinds) filters.kind = [...select.kinds] as TaskEventKind[];
-      const result = await taskEventsQuery(gql, { task, ...(select ? { filters } : {}) });
-      return result.events.map((event) => ({
+      const events = await readAllPages(
+        async (pagination) => (await taskEventsQuery(gql, { task, pagination, ...(select ? { filters } : {}) })).events,
+        { field: "Task.events", sizes: pageSizes, keyOf: (event) => event.id, ...(select?.ids ? { atMost: select.ids.length } : {}) },
+      );
+      return events.map((event) => ({
         id: event.id,
-        task: result.id,
+        task,
         kind: event.kind,
         message: event.message,
         progress: event.progress,
@@ -70,7 +79,11 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
       }));
     },
     async findAction({ app, key, version }) {
-      const found = await actionsQuery(gql, { filters: { appIdentifier: app } });
+      const found = await readAllPages((pagination) => actionsQuery(gql, { filters: { appIdentifier: app }, pagination }), {
+        field: "Query.actions",
+        sizes: pageSizes,
+        keyOf: (action) => action.id,
+      });
       const matching = found.filter((action) => action.key === key && (version === undefined || action.version === version));
       const action = matching.at(-1);
       if (!action) {
