@@ -7,11 +7,13 @@
  * agent socket that reports exactly what the test says.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { connect } from "../../src/runtime/agent/index.js";
 import { createClient } from "../../src/runtime/caller/index.js";
 import type { LogLevel } from "../../src/runtime/context.js";
 import { startRuntimeServer, waitFor, type RuntimeServer } from "../fixtures/runtime/harness.js";
 import { GraphQLProxy, type DownFrame } from "../fixtures/runtime/graphql-proxy.js";
-import { CALLER_TOKEN, OTHER_TOKEN } from "../fixtures/runtime/tokens.js";
+import { registry } from "../fixtures/runtime/registry.js";
+import { AGENT_TOKEN, CALLER_TOKEN, OTHER_TOKEN } from "../fixtures/runtime/tokens.js";
 import { AgentSocket } from "../server/helpers/agent-socket.js";
 import { ensureAgent, implementAgent, implOf, type GraphQLTarget, type ImplementationInput } from "../server/helpers/fixture.js";
 import { graphqlData, graphqlErrors } from "../server/helpers/graphql.js";
@@ -147,5 +149,24 @@ describe("catch-up reads every page of a task's events", () => {
     await agent.reportAcked("STARTED", String(assign.task));
     await agent.reportAcked("COMPLETED", String(assign.task));
     expect(await called).toEqual({});
+  }, 30_000);
+});
+
+describe("the agent reads all its implementations", () => {
+  it("connect() serves every function when implementAgent's answer and the agent's list are longer than one page", async () => {
+    expect(registry.implementations.length).toBeGreaterThan(2 * PAGE);
+    const all = registry.implementations.map((impl) => impl.interface).sort();
+    // First start: implementAgent answers one page of 5; the agent reads the rest.
+    const first = await connect({ url: server.url, token: AGENT_TOKEN, registry, devTokenFile: false });
+    cleanups.push(() => first.close());
+    expect(first.implemented).toBe(true);
+    expect(Object.keys(first.implementations).sort()).toEqual(all);
+    await first.close();
+    // Second start with the same definitions: implementAgent is skipped and the list is read page by page.
+    const again = await connect({ url: server.url, token: AGENT_TOKEN, registry, devTokenFile: false });
+    cleanups.push(() => again.close());
+    expect(again.implemented).toBe(false);
+    expect(Object.keys(again.implementations).sort()).toEqual(all);
+    expect(again.implementations).toEqual(first.implementations);
   }, 30_000);
 });
