@@ -7,6 +7,7 @@
  * agent socket that reports exactly what the test says.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseTarget, resolveTarget } from "../../src/cli/commands/call.js";
 import { connect } from "../../src/runtime/agent/index.js";
 import { createClient } from "../../src/runtime/caller/index.js";
 import type { LogLevel } from "../../src/runtime/context.js";
@@ -150,6 +151,14 @@ describe("catch-up reads every page of a task's events", () => {
     await agent.reportAcked("COMPLETED", String(assign.task));
     expect(await called).toEqual({});
   }, 30_000);
+});
+
+describe("the CLI's key lookup reads every action", () => {
+  it("`call <key>` finds an action beyond the first page of actions", async () => {
+    const endpoint = { url: server.url, token: CALLER_TOKEN, urlFrom: "the --url flag", tokenFrom: "the --token flag", devTokenFile: undefined };
+    const target = await resolveTarget(parseTarget("f11"), endpoint);
+    expect(target).toEqual({ actionHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
 });
 
 describe("the agent reads all its implementations", () => {
