@@ -55,6 +55,8 @@ export interface PlatformConfig<T extends TokenSource = string> {
   tokenFrom: string;
   /** Both came from the dev server's token file (a local dev server that may have stopped). */
   devTokenFile: string | undefined;
+  /** Whether explicit values are the CLI's flags or a library's options (`PlatformConfigInput.explicit`): hints name them so. Default `"flag"`. */
+  explicit?: "flag" | "option";
 }
 
 /** Why no usable URL and token could be put together. */
@@ -127,8 +129,13 @@ function checkUrl(url: Piece<string>): string {
   return text.replace(/\/+$/, "");
 }
 
-function complete<T extends TokenSource>(url: Piece<string>, token: Piece<T | string>, devTokenFile?: string): PlatformConfig<T> {
-  return { url: checkUrl(url), token: token.value, urlFrom: url.from, tokenFrom: token.from, devTokenFile };
+function complete<T extends TokenSource>(
+  input: PlatformConfigInput<T>,
+  url: Piece<string>,
+  token: Piece<T | string>,
+  devTokenFile?: string,
+): PlatformConfig<T> {
+  return { url: checkUrl(url), token: token.value, urlFrom: url.from, tokenFrom: token.from, devTokenFile, explicit: input.explicit ?? "option" };
 }
 
 /**
@@ -138,7 +145,7 @@ function complete<T extends TokenSource>(url: Piece<string>, token: Piece<T | st
  */
 export function resolvePlatformConfigNow<T extends TokenSource = string>(input: PlatformConfigInput<T> = {}): PlatformConfig<T> | undefined {
   const given = gather(input);
-  return given.url && given.token ? complete(given.url, given.token) : undefined;
+  return given.url && given.token ? complete(input, given.url, given.token) : undefined;
 }
 
 /**
@@ -148,7 +155,7 @@ export function resolvePlatformConfigNow<T extends TokenSource = string>(input: 
  */
 export async function findPlatformConfig<T extends TokenSource = string>(input: PlatformConfigInput<T> = {}): Promise<PlatformConfig<T> | undefined> {
   const given = gather(input);
-  if (given.url && given.token) return complete(given.url, given.token);
+  if (given.url && given.token) return complete(input, given.url, given.token);
   const file = input.devTokenFile === undefined ? await defaultDevTokenFile() : input.devTokenFile || undefined;
   if (given.token) {
     // The dev-token file never supplies the URL alone.
@@ -161,11 +168,11 @@ export async function findPlatformConfig<T extends TokenSource = string>(input: 
   const dev = file ? await readDevTokenFile(file) : undefined;
   if (!given.url) {
     if (!dev) return undefined;
-    return complete<T>({ value: dev.url, from: file! }, { value: dev.token, from: file! }, file);
+    return complete<T>(input, { value: dev.url, from: file! }, { value: dev.token, from: file! }, file);
   }
   // A URL without a token: the dev-token file completes it only for its own server.
   if (dev && sameUrl(dev.url, given.url.value)) {
-    return complete<T>(given.url, { value: dev.token, from: file! }, file);
+    return complete<T>(input, given.url, { value: dev.token, from: file! }, file);
   }
   const about = dev
     ? `; ${file} holds the token of ${dev.url}, which is not sent to another platform`
@@ -315,8 +322,15 @@ function isAuthError(entry: { message?: unknown; extensions?: Record<string, unk
  * carry them as `cause`) as a failure of the URL or the token, naming where it came from.
  * Undefined when the error is about something else (an unknown action, bad args ...).
  */
-export function explainPlatformFailure(error: unknown, config: Pick<PlatformConfig, "url" | "urlFrom" | "tokenFrom" | "devTokenFile">): PlatformFailure | undefined {
+export function explainPlatformFailure(
+  error: unknown,
+  config: Pick<PlatformConfig, "url" | "urlFrom" | "tokenFrom" | "devTokenFile" | "explicit">,
+): PlatformFailure | undefined {
   const chain = causes(error);
+  // A library's caller gives options, the CLI's user flags: the hints say what this one can change.
+  const options = config.explicit === "option";
+  const giveUrl = options ? `the url option or ${URL_ENV}` : `--url or ${URL_ENV}`;
+  const giveToken = options ? `the token option or ${TOKEN_ENV}` : `--token or ${TOKEN_ENV}`;
   const transport = chain.find((e) => e.code === "ARK_GRAPHQL_TRANSPORT");
   const graphql = chain.find((e) => e.code === "ARK_GRAPHQL_ERROR");
   const where = `${config.url} (URL from ${config.urlFrom})`;
@@ -324,8 +338,8 @@ export function explainPlatformFailure(error: unknown, config: Pick<PlatformConf
     kind: "TOKEN_REFUSED",
     message: `the platform at ${config.url} refused the token from ${config.tokenFrom}${detail ? `: ${detail}` : ""}`,
     hint: config.devTokenFile
-      ? `the dev server at ${config.url} no longer accepts the token in ${config.devTokenFile}: restart it (it writes a fresh file), or pass --token / set ${TOKEN_ENV}`
-      : `pass a valid token with --token or ${TOKEN_ENV} (a local dev server prints its token at start and writes it to ${DEFAULT_DEV_DATA_DIR}/${DEV_TOKEN_FILE})`,
+      ? `the dev server at ${config.url} no longer accepts the token in ${config.devTokenFile}: restart it (it writes a fresh file), or give a token with ${giveToken}`
+      : `pass a valid token with ${giveToken} (a local dev server prints its token at start and writes it to ${DEFAULT_DEV_DATA_DIR}/${DEV_TOKEN_FILE})`,
   });
   if (graphql) {
     const first = graphql.errors?.[0];
@@ -343,13 +357,13 @@ export function explainPlatformFailure(error: unknown, config: Pick<PlatformConf
       kind: "UNREACHABLE",
       message: `could not reach the platform at ${where}: ${lowLevel(chain) || String(transport.message)}`,
       hint: config.devTokenFile
-        ? `the dev server that wrote ${config.devTokenFile} is not running: start it again (\`arkitekt-next run dev\` or \`arkitekt-next server\`), or pass --url/--token`
-        : `check the URL and that the platform runs there (\`arkitekt-next server\` starts a local one); set it with --url or ${URL_ENV}`,
+        ? `the dev server that wrote ${config.devTokenFile} is not running: start it again (\`arkitekt-next run dev\` or \`arkitekt-next server\`), or give the URL and token with ${options ? "the url and token options" : "--url/--token"}`
+        : `check the URL and that the platform runs there (\`arkitekt-next server\` starts a local one); set it with ${giveUrl}`,
     };
   }
   return {
     kind: "NOT_A_PLATFORM",
     message: `${where} does not answer like an arkitekt platform: ${String(transport.message).replace(/^\w+: /, "").trim()}`,
-    hint: `give the platform's http base (GraphQL is served at <url>/graphql), with --url or ${URL_ENV}`,
+    hint: `give the platform's http base (GraphQL is served at <url>/graphql), with ${giveUrl}`,
   };
 }

@@ -15,6 +15,7 @@ import {
 } from "../../../generated/api/rekuest.js";
 import { createGraphQLClient, type TransportLogger } from "../transport/index.js";
 import { PageSizes, readAllPages } from "../transport/pages.js";
+import { explainPlatformFailure, type PlatformConfig } from "../config.js";
 import type { CallerPlatform } from "./platform.js";
 import type { TaskChangeData } from "./router.js";
 
@@ -23,6 +24,11 @@ export interface GraphQLPlatformOptions {
   graphqlUrl: string;
   token: string | (() => string | Promise<string>);
   logger?: TransportLogger;
+  /**
+   * Where the URL and token came from (`resolvePlatformConfig`): with it, a failure of the URL or
+   * the token is explained naming them (`CallerPlatform.explain`).
+   */
+  config?: Pick<PlatformConfig, "url" | "urlFrom" | "tokenFrom" | "devTokenFile">;
 }
 
 /**
@@ -49,7 +55,9 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
     ...(options.logger ? { logger: options.logger } : {}),
   });
 
+  const config = options.config;
   return {
+    ...(config ? { explain: (error: unknown) => explainPlatformFailure(error, config) } : {}),
     async assign(input) {
       const task = await assignMutation(gql, { input });
       return { id: task.id, action: { kind: task.action.kind, returns: task.action.returns.map((port) => port.key) } };

@@ -66,6 +66,7 @@ export function createClient(options: ClientOptions = {}): ArkitektClient {
     graphqlPlatform({
       graphqlUrl: options.graphqlUrl ?? platformEndpoints(config.url).graphqlUrl,
       token: config.token,
+      config,
       ...(options.logger ? { logger: options.logger } : {}),
     });
   const now = resolvePlatformConfigNow(input);
