@@ -55,7 +55,10 @@ export interface PlatformConfig<T extends TokenSource = string> {
   tokenFrom: string;
   /** Both came from the dev server's token file (a local dev server that may have stopped). */
   devTokenFile: string | undefined;
-  /** Whether explicit values are the CLI's flags or a library's options (`PlatformConfigInput.explicit`): hints name them so. Default `"flag"`. */
+  /**
+   * Whether explicit values are the CLI's flags or a library's options: `explainPlatformFailure`'s
+   * hints name them so. Not set by the resolver; `createClient` sets `"option"`. Default `"flag"`.
+   */
   explicit?: "flag" | "option";
 }
 
@@ -129,13 +132,8 @@ function checkUrl(url: Piece<string>): string {
   return text.replace(/\/+$/, "");
 }
 
-function complete<T extends TokenSource>(
-  input: PlatformConfigInput<T>,
-  url: Piece<string>,
-  token: Piece<T | string>,
-  devTokenFile?: string,
-): PlatformConfig<T> {
-  return { url: checkUrl(url), token: token.value, urlFrom: url.from, tokenFrom: token.from, devTokenFile, explicit: input.explicit ?? "option" };
+function complete<T extends TokenSource>(url: Piece<string>, token: Piece<T | string>, devTokenFile?: string): PlatformConfig<T> {
+  return { url: checkUrl(url), token: token.value, urlFrom: url.from, tokenFrom: token.from, devTokenFile };
 }
 
 /**
@@ -145,7 +143,7 @@ function complete<T extends TokenSource>(
  */
 export function resolvePlatformConfigNow<T extends TokenSource = string>(input: PlatformConfigInput<T> = {}): PlatformConfig<T> | undefined {
   const given = gather(input);
-  return given.url && given.token ? complete(input, given.url, given.token) : undefined;
+  return given.url && given.token ? complete(given.url, given.token) : undefined;
 }
 
 /**
@@ -155,7 +153,7 @@ export function resolvePlatformConfigNow<T extends TokenSource = string>(input: 
  */
 export async function findPlatformConfig<T extends TokenSource = string>(input: PlatformConfigInput<T> = {}): Promise<PlatformConfig<T> | undefined> {
   const given = gather(input);
-  if (given.url && given.token) return complete(input, given.url, given.token);
+  if (given.url && given.token) return complete(given.url, given.token);
   const file = input.devTokenFile === undefined ? await defaultDevTokenFile() : input.devTokenFile || undefined;
   if (given.token) {
     // The dev-token file never supplies the URL alone.
@@ -168,11 +166,11 @@ export async function findPlatformConfig<T extends TokenSource = string>(input: 
   const dev = file ? await readDevTokenFile(file) : undefined;
   if (!given.url) {
     if (!dev) return undefined;
-    return complete<T>(input, { value: dev.url, from: file! }, { value: dev.token, from: file! }, file);
+    return complete<T>({ value: dev.url, from: file! }, { value: dev.token, from: file! }, file);
   }
   // A URL without a token: the dev-token file completes it only for its own server.
   if (dev && sameUrl(dev.url, given.url.value)) {
-    return complete<T>(input, given.url, { value: dev.token, from: file! }, file);
+    return complete<T>(given.url, { value: dev.token, from: file! }, file);
   }
   const about = dev
     ? `; ${file} holds the token of ${dev.url}, which is not sent to another platform`

@@ -28,7 +28,7 @@ export interface GraphQLPlatformOptions {
    * Where the URL and token came from (`resolvePlatformConfig`): with it, a failure of the URL or
    * the token is explained naming them (`CallerPlatform.explain`).
    */
-  config?: Pick<PlatformConfig, "url" | "urlFrom" | "tokenFrom" | "devTokenFile">;
+  config?: Pick<PlatformConfig, "url" | "urlFrom" | "tokenFrom" | "devTokenFile" | "explicit">;
 }
 
 /**

@@ -66,7 +66,7 @@ export function createClient(options: ClientOptions = {}): ArkitektClient {
     graphqlPlatform({
       graphqlUrl: options.graphqlUrl ?? platformEndpoints(config.url).graphqlUrl,
       token: config.token,
-      config,
+      config: { ...config, explicit: "option" },
       ...(options.logger ? { logger: options.logger } : {}),
     });
   const now = resolvePlatformConfigNow(input);
