@@ -8,6 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseTarget, resolveTarget } from "../../src/cli/commands/call.js";
+import { generateActions } from "../../src/codegen/actions/index.js";
 import { connect } from "../../src/runtime/agent/index.js";
 import { createClient } from "../../src/runtime/caller/index.js";
 import type { LogLevel } from "../../src/runtime/context.js";
@@ -158,6 +159,23 @@ describe("the CLI's key lookup reads every action", () => {
     const endpoint = { url: server.url, token: CALLER_TOKEN, urlFrom: "the --url flag", tokenFrom: "the --token flag", devTokenFile: undefined };
     const target = await resolveTarget(parseTarget("f11"), endpoint);
     expect(target).toEqual({ actionHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+});
+
+describe("gen's actions stage reads every action of a selected app", () => {
+  it("`gen --refresh-actions` with an app selector snapshots actions beyond the first page", async () => {
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const result = await generateActions({
+      cwd: server.dataDir,
+      config: { select: [{ app: "runtime-other" }] },
+      refresh: true,
+      url: server.url,
+      token: CALLER_TOKEN,
+      logger: quiet,
+    });
+    expect(result.diagnostics).toEqual([]);
+    const snapshot = JSON.parse(result.files.find((file) => file.path.endsWith("actions.json"))!.content) as { actions: Array<{ key: string }> };
+    expect(snapshot.actions.map((action) => action.key).sort()).toEqual(["count", ...MANY.map((impl) => impl.definition.key)].sort());
   });
 });
 
