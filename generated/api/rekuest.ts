@@ -1794,6 +1794,22 @@ export type AgentQuery = {
   };
 };
 
+export type AgentImplementationsQueryVariables = Exact<{
+  id: string | number;
+  pagination?: OffsetPaginationInput | null | undefined;
+}>;
+
+export type AgentImplementationsQuery = {
+  agent: {
+    id: string;
+    implementations: Array<{
+      id: string;
+      interface: string;
+      action: { id: string; hash: Scalars["ActionHash"]["output"]; key: string };
+    }>;
+  };
+};
+
 export type AgentsQueryVariables = Exact<{
   filters?: AgentFilter | null | undefined;
   ordering?: Array<AgentOrder> | AgentOrder | null | undefined;
@@ -2934,6 +2950,7 @@ export type TasksQuery = {
 export type TaskEventsQueryVariables = Exact<{
   task: string | number;
   filters?: TaskEventFilter | null | undefined;
+  pagination?: OffsetPaginationInput | null | undefined;
 }>;
 
 export type TaskEventsQuery = {
@@ -4580,6 +4597,25 @@ fragment ActionSummary on Action {
   kind
   description
 }`) as unknown as TypedDocumentString<AgentQuery, AgentQueryVariables>;
+export const AgentImplementationsDocument = new TypedDocumentString(`
+    query AgentImplementations($id: ID!, $pagination: OffsetPaginationInput) {
+  agent(id: $id) {
+    id
+    implementations(pagination: $pagination) {
+      id
+      interface
+      action {
+        id
+        hash
+        key
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<
+  AgentImplementationsQuery,
+  AgentImplementationsQueryVariables
+>;
 export const AgentsDocument = new TypedDocumentString(`
     query Agents($filters: AgentFilter, $ordering: [AgentOrder!], $pagination: OffsetPaginationInput) {
   agents(filters: $filters, ordering: $ordering, pagination: $pagination) {
@@ -5186,11 +5222,11 @@ fragment Task on Task {
   }
 }`) as unknown as TypedDocumentString<TasksQuery, TasksQueryVariables>;
 export const TaskEventsDocument = new TypedDocumentString(`
-    query TaskEvents($task: ID!, $filters: TaskEventFilter) {
+    query TaskEvents($task: ID!, $filters: TaskEventFilter, $pagination: OffsetPaginationInput) {
   task(id: $task) {
     id
     isDone
-    events(filters: $filters, ordering: [{createdAt: ASC}]) {
+    events(filters: $filters, ordering: [{createdAt: ASC}], pagination: $pagination) {
       ...TaskEvent
     }
   }
@@ -5358,6 +5394,23 @@ export async function agent(
 ): Promise<AgentQuery["agent"]> {
   const data = await client.request<AgentQuery, AgentQueryVariables>(
     { document: AgentDocument, operationName: "Agent", variables },
+    options,
+  );
+  return data.agent;
+}
+
+/**
+ * Runs the query `AgentImplementations`.
+ *
+ * Fetch a specific agent by ID or by app, version and device_id.
+ */
+export async function agentImplementations(
+  client: GraphQLClient,
+  variables: AgentImplementationsQueryVariables,
+  options?: RequestOptions,
+): Promise<AgentImplementationsQuery["agent"]> {
+  const data = await client.request<AgentImplementationsQuery, AgentImplementationsQueryVariables>(
+    { document: AgentImplementationsDocument, operationName: "AgentImplementations", variables },
     options,
   );
   return data.agent;

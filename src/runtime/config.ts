@@ -55,6 +55,11 @@ export interface PlatformConfig<T extends TokenSource = string> {
   tokenFrom: string;
   /** Both came from the dev server's token file (a local dev server that may have stopped). */
   devTokenFile: string | undefined;
+  /**
+   * Whether explicit values are the CLI's flags or a library's options: `explainPlatformFailure`'s
+   * hints name them so. Not set by the resolver; `createClient` sets `"option"`. Default `"flag"`.
+   */
+  explicit?: "flag" | "option";
 }
 
 /** Why no usable URL and token could be put together. */
@@ -315,8 +320,15 @@ function isAuthError(entry: { message?: unknown; extensions?: Record<string, unk
  * carry them as `cause`) as a failure of the URL or the token, naming where it came from.
  * Undefined when the error is about something else (an unknown action, bad args ...).
  */
-export function explainPlatformFailure(error: unknown, config: Pick<PlatformConfig, "url" | "urlFrom" | "tokenFrom" | "devTokenFile">): PlatformFailure | undefined {
+export function explainPlatformFailure(
+  error: unknown,
+  config: Pick<PlatformConfig, "url" | "urlFrom" | "tokenFrom" | "devTokenFile" | "explicit">,
+): PlatformFailure | undefined {
   const chain = causes(error);
+  // A library's caller gives options, the CLI's user flags: the hints say what this one can change.
+  const options = config.explicit === "option";
+  const giveUrl = options ? `the url option or ${URL_ENV}` : `--url or ${URL_ENV}`;
+  const giveToken = options ? `the token option or ${TOKEN_ENV}` : `--token or ${TOKEN_ENV}`;
   const transport = chain.find((e) => e.code === "ARK_GRAPHQL_TRANSPORT");
   const graphql = chain.find((e) => e.code === "ARK_GRAPHQL_ERROR");
   const where = `${config.url} (URL from ${config.urlFrom})`;
@@ -324,8 +336,8 @@ export function explainPlatformFailure(error: unknown, config: Pick<PlatformConf
     kind: "TOKEN_REFUSED",
     message: `the platform at ${config.url} refused the token from ${config.tokenFrom}${detail ? `: ${detail}` : ""}`,
     hint: config.devTokenFile
-      ? `the dev server at ${config.url} no longer accepts the token in ${config.devTokenFile}: restart it (it writes a fresh file), or pass --token / set ${TOKEN_ENV}`
-      : `pass a valid token with --token or ${TOKEN_ENV} (a local dev server prints its token at start and writes it to ${DEFAULT_DEV_DATA_DIR}/${DEV_TOKEN_FILE})`,
+      ? `the dev server at ${config.url} no longer accepts the token in ${config.devTokenFile}: restart it (it writes a fresh file), or give a token with ${giveToken}`
+      : `pass a valid token with ${giveToken} (a local dev server prints its token at start and writes it to ${DEFAULT_DEV_DATA_DIR}/${DEV_TOKEN_FILE})`,
   });
   if (graphql) {
     const first = graphql.errors?.[0];
@@ -343,13 +355,13 @@ export function explainPlatformFailure(error: unknown, config: Pick<PlatformConf
       kind: "UNREACHABLE",
       message: `could not reach the platform at ${where}: ${lowLevel(chain) || String(transport.message)}`,
       hint: config.devTokenFile
-        ? `the dev server that wrote ${config.devTokenFile} is not running: start it again (\`arkitekt-next run dev\` or \`arkitekt-next server\`), or pass --url/--token`
-        : `check the URL and that the platform runs there (\`arkitekt-next server\` starts a local one); set it with --url or ${URL_ENV}`,
+        ? `the dev server that wrote ${config.devTokenFile} is not running: start it again (\`arkitekt-next run dev\` or \`arkitekt-next server\`), or give the URL and token with ${options ? "the url and token options" : "--url/--token"}`
+        : `check the URL and that the platform runs there (\`arkitekt-next server\` starts a local one); set it with ${giveUrl}`,
     };
   }
   return {
     kind: "NOT_A_PLATFORM",
     message: `${where} does not answer like an arkitekt platform: ${String(transport.message).replace(/^\w+: /, "").trim()}`,
-    hint: `give the platform's http base (GraphQL is served at <url>/graphql), with --url or ${URL_ENV}`,
+    hint: `give the platform's http base (GraphQL is served at <url>/graphql), with ${giveUrl}`,
   };
 }

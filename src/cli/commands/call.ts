@@ -53,15 +53,20 @@ export function parseTarget(text: string): TargetName {
  * target is checked by one small query, so a wrong URL or token fails here at once (the call itself
  * would first wait for its subscription socket) as a user error naming it.
  */
-async function resolveTarget(name: TargetName, endpoint: Endpoint): Promise<CallTarget> {
-  const [{ actions }, { createGraphQLClient, platformEndpoints }] = await Promise.all([
+export async function resolveTarget(name: TargetName, endpoint: Endpoint): Promise<CallTarget> {
+  const [{ actions }, { createGraphQLClient, platformEndpoints }, { readAllPages }] = await Promise.all([
     import("../../../generated/api/rekuest.js"),
     import("../../runtime/transport/index.js"),
+    import("../../runtime/transport/pages.js"),
   ]);
   const gql = createGraphQLClient({ url: platformEndpoints(endpoint.url).graphqlUrl, token: endpoint.token });
   let list: Awaited<ReturnType<typeof actions>>;
   try {
-    list = await actions(gql, name.kind === "target" ? { pagination: { limit: 1 } } : {});
+    // A key or hash prefix is looked up in every action (page by page: the platform serves a page at a time).
+    list =
+      name.kind === "target"
+        ? await actions(gql, { pagination: { limit: 1 } })
+        : await readAllPages((pagination) => actions(gql, { pagination }), { field: "Query.actions", keyOf: (action) => action.id });
   } catch (error) {
     throw platformUserError(error, endpoint) ?? error;
   } finally {

@@ -23,6 +23,7 @@ import { z } from "zod";
 import { action as actionQuery, actions as actionsQuery } from "../../../generated/api/rekuest.js";
 import type { Port } from "../../definition/model.js";
 import { createGraphQLClient, platformEndpoints } from "../../runtime/transport/index.js";
+import { readAllPages } from "../../runtime/transport/pages.js";
 import {
   DEFAULT_DEV_DATA_DIR,
   DEV_TOKEN_FILE,
@@ -218,10 +219,17 @@ async function fetchSnapshot(platform: PlatformConfig, config: ActionsConfig): P
         const full = await actionQuery(client, { hash: selector.hash });
         candidates = [{ id: full.id, key: full.key, version: full.version, app: null }];
       } else if ("collection" in selector) {
-        const list = await actionsQuery(client, { filters: { inCollection: selector.collection } });
+        const list = await readAllPages((pagination) => actionsQuery(client, { filters: { inCollection: selector.collection }, pagination }), {
+          field: "Query.actions",
+          keyOf: (action) => action.id,
+        });
         candidates = list.map((a) => ({ id: a.id, key: a.key, version: a.version, app: null }));
       } else {
-        const list = await actionsQuery(client, { filters: { appIdentifier: selector.app } });
+        // Every page: the platform serves a page of actions at a time.
+        const list = await readAllPages((pagination) => actionsQuery(client, { filters: { appIdentifier: selector.app }, pagination }), {
+          field: "Query.actions",
+          keyOf: (action) => action.id,
+        });
         candidates = list
           .filter((a) => (selector.key === undefined || a.key === selector.key) && (selector.version === undefined || a.version === selector.version))
           .map((a) => ({ id: a.id, key: a.key, version: a.version, app: selector.app }));

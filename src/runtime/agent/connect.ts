@@ -7,12 +7,13 @@
  * 3. the agent socket (`/agi`), see agent.ts.
  */
 import {
-  agent as agentQuery,
+  agentImplementations,
   ensureAgent,
   implementAgent,
   type ImplementationInput,
 } from "../../../generated/api/rekuest.js";
-import { createGraphQLClient, platformEndpoints } from "../transport/index.js";
+import { createGraphQLClient, platformEndpoints, type GraphQLClient } from "../transport/index.js";
+import { readAllPages } from "../transport/pages.js";
 import { describePlatformSources, explainPlatformFailure, resolvePlatformConfig } from "../config.js";
 import type { Registry } from "../registry.js";
 import { AgentSocket, type AgentSocketOptions, type AgentStop } from "./agent.js";
@@ -93,10 +94,7 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
     const existing = await ensureAgent(gql, { input: { name: options.name ?? null, kind: "WEBSOCKET" } });
     if (existing.hash === registry.hash) {
       logger.debug(`agent ${existing.id} already implements definitions ${registry.hash.slice(0, 12)}; skipping implementAgent`);
-      const current = await agentQuery(gql, { id: existing.id });
-      served = indexImplementations(
-        current.implementations.map((impl) => ({ id: impl.id, interface: impl.interface, action: impl.action })),
-      );
+      served = indexImplementations(await implementationsOf(gql, existing.id));
     } else {
       const result = await implementAgent(gql, {
         input: {
@@ -106,7 +104,10 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
         },
       });
       implemented = true;
-      served = indexImplementations(result.implementations);
+      // The answer lists one page of implementations (the platform's maximum page): read the rest.
+      served = indexImplementations(
+        result.implementations.length >= registry.implementations.length ? result.implementations : await implementationsOf(gql, result.id),
+      );
       logger.info(`implemented ${registry.implementations.length} function(s) on agent ${result.id}`);
     }
   } catch (error) {
@@ -139,6 +140,14 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
     close: () => socket.close(),
   };
   return handle;
+}
+
+/** Every implementation of an agent, read page by page. */
+function implementationsOf(gql: GraphQLClient, agent: string) {
+  return readAllPages(async (pagination) => (await agentImplementations(gql, { id: agent, pagination })).implementations, {
+    field: "Agent.implementations",
+    keyOf: (impl) => impl.id,
+  });
 }
 
 function indexImplementations(

@@ -248,6 +248,8 @@ export class ArkitektClient {
   ): Promise<Followed> {
     if (this.#closed) throw new AssignError(describeTarget(target), "the client is closed");
     options.signal?.throwIfAborted();
+    // A lazily configured platform resolves its URL and token first: its PlatformConfigError as is.
+    await this.#platform.ready?.();
     await this.#ensureSubscription();
     const label = describeTarget(target);
     const wireArgs = options.adapter ? await options.adapter.encodeArgs(args) : (args as Record<string, unknown>);
@@ -403,7 +405,11 @@ export class ArkitektClient {
     } catch (error) {
       answerAssigned(undefined);
       finish(error);
-      throw error instanceof AssignError ? error : new AssignError(label, describeError(error), { cause: error });
+      if (error instanceof AssignError) throw error;
+      // A wrong URL or token: say which, and where it came from (issue 10 #6, for library callers).
+      const explained = this.#platform.explain?.(error);
+      if (explained) throw withHint(new AssignError(label, explained.message, { cause: error }), explained.hint);
+      throw new AssignError(label, describeError(error), { cause: error });
     }
     try {
       options.onAssigned?.(followed.taskId);
@@ -472,7 +478,15 @@ export class ArkitektClient {
               void this.#catchUpAll();
             }
           },
-          () => this.#socketDown(),
+          () => {
+            this.#socketDown();
+            if (first) {
+              // The first connection failed: do not hold the first call for the socket; its assign
+              // fails at once when the platform is unreachable, and a catch-up covers the rest.
+              first = false;
+              ready();
+            }
+          },
           (message, task) => this.#onBadPayload(message, task),
         );
         // Resubscribed after a failure on a live socket: nothing else tells us what was missed.
@@ -534,26 +548,33 @@ export class ArkitektClient {
   async #catchUp(watch: TaskWatch): Promise<void> {
     const taskId = watch.taskId;
     if (taskId === undefined) return;
-    let events: TaskEventData[];
+    // Live events wait until the fetched ones are delivered: a later YIELD or COMPLETED must not overtake the missed ones.
+    this.#router.hold(watch);
+    let events: TaskEventData[] = [];
     try {
       events = await this.#platform.taskEvents(taskId);
     } catch (error) {
       if (!(error instanceof GraphQLRequestError)) {
         this.#logger.debug(`catch-up of task ${taskId} failed: ${describeError(error)}`);
-        return;
+      } else {
+        // The platform answered, but could not give the whole list.
+        this.#logger.warn(`could not read all events of task ${taskId} (${describeError(error)}); reading its ${DECISIVE_KINDS.join(", ")} events only`);
+        try {
+          events = await this.#platform.taskEvents(taskId, { kinds: DECISIVE_KINDS });
+        } catch (again) {
+          this.#logger.warn(`could not read the events of task ${taskId}: ${describeError(again)}`);
+        }
       }
-      // The platform answered, but could not give the whole list.
-      this.#logger.warn(`could not read all events of task ${taskId} (${describeError(error)}); reading its ${DECISIVE_KINDS.join(", ")} events only`);
-      try {
-        events = await this.#platform.taskEvents(taskId, { kinds: DECISIVE_KINDS });
-      } catch (again) {
-        this.#logger.warn(`could not read the events of task ${taskId}: ${describeError(again)}`);
-        return;
-      }
+    } finally {
+      // Deliver everything: the router skips events it already delivered.
+      this.#router.release(watch, events);
     }
-    // Replay everything: the router skips events it already delivered.
-    this.#router.replay(watch, events);
   }
+}
+
+/** Gives an error of ours the hint that says what to do (the error keeps its class and code). */
+function withHint<E extends Error>(error: E, hint: string): E & { readonly hint: string } {
+  return Object.assign(error, { hint });
 }
 
 function describeTarget(target: CallTarget): string {

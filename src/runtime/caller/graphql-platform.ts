@@ -14,6 +14,8 @@ import {
   type TaskEventKind,
 } from "../../../generated/api/rekuest.js";
 import { createGraphQLClient, type TransportLogger } from "../transport/index.js";
+import { PageSizes, readAllPages } from "../transport/pages.js";
+import { explainPlatformFailure, type PlatformConfig } from "../config.js";
 import type { CallerPlatform } from "./platform.js";
 import type { TaskChangeData } from "./router.js";
 
@@ -22,10 +24,19 @@ export interface GraphQLPlatformOptions {
   graphqlUrl: string;
   token: string | (() => string | Promise<string>);
   logger?: TransportLogger;
+  /**
+   * Where the URL and token came from (`resolvePlatformConfig`): with it, a failure of the URL or
+   * the token is explained naming them (`CallerPlatform.explain`).
+   */
+  config?: Pick<PlatformConfig, "url" | "urlFrom" | "tokenFrom" | "devTokenFile" | "explicit">;
 }
 
-/** The caller's platform over GraphQL: HTTP for mutations and queries, one graphql-ws socket for `mytasks`. */
+/**
+ * The caller's platform over GraphQL: HTTP for mutations and queries, one graphql-ws socket for
+ * `mytasks`. Lists (a task's events, an app's actions) are read page by page to their end.
+ */
 export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform {
+  const pageSizes = new PageSizes();
   const openListeners = new Set<() => void>();
   const closeListeners = new Set<() => void>();
   const gql = createGraphQLClient({
@@ -37,13 +48,16 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
       for (const listener of openListeners) listener();
     },
     onClosed: () => {
+      pageSizes.reset(); // the platform may come back restarted, with another maximum page
       for (const listener of closeListeners) listener();
     },
     reconnect: { attempts: 1_000_000, initialDelayMs: 100, maxDelayMs: 5_000 },
     ...(options.logger ? { logger: options.logger } : {}),
   });
 
+  const config = options.config;
   return {
+    ...(config ? { explain: (error: unknown) => explainPlatformFailure(error, config) } : {}),
     async assign(input) {
       const task = await assignMutation(gql, { input });
       return { id: task.id, action: { kind: task.action.kind, returns: task.action.returns.map((port) => port.key) } };
@@ -58,10 +72,13 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
       const filters: TaskEventFilter = {};
       if (select?.ids) filters.ids = [...select.ids];
       if (select?.kinds) filters.kind = [...select.kinds] as TaskEventKind[];
-      const result = await taskEventsQuery(gql, { task, ...(select ? { filters } : {}) });
-      return result.events.map((event) => ({
+      const events = await readAllPages(
+        async (pagination) => (await taskEventsQuery(gql, { task, pagination, ...(select ? { filters } : {}) })).events,
+        { field: "Task.events", sizes: pageSizes, keyOf: (event) => event.id, ...(select?.ids ? { atMost: select.ids.length } : {}) },
+      );
+      return events.map((event) => ({
         id: event.id,
-        task: result.id,
+        task,
         kind: event.kind,
         message: event.message,
         progress: event.progress,
@@ -70,7 +87,11 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
       }));
     },
     async findAction({ app, key, version }) {
-      const found = await actionsQuery(gql, { filters: { appIdentifier: app } });
+      const found = await readAllPages((pagination) => actionsQuery(gql, { filters: { appIdentifier: app }, pagination }), {
+        field: "Query.actions",
+        sizes: pageSizes,
+        keyOf: (action) => action.id,
+      });
       const matching = found.filter((action) => action.key === key && (version === undefined || action.version === version));
       const action = matching.at(-1);
       if (!action) {

@@ -50,7 +50,9 @@ export interface ClientOptions {
  * The URL and token come from the options, else ARKITEKT_URL / ARKITEKT_TOKEN (field by field),
  * else the dev server's token file (both or neither): src/runtime/config.ts. When the file has to
  * be read, that happens on the first call, which then rejects with `PlatformConfigError` if the
- * configuration is missing or partial; a malformed URL throws here.
+ * configuration is missing or partial; a malformed URL throws here. A call that cannot reach the
+ * platform, or whose token it refuses, rejects with `AssignError` whose message and `hint` name the
+ * URL or token and where it came from (option, ARKITEKT_URL/ARKITEKT_TOKEN, dev-token file).
  */
 export function createClient(options: ClientOptions = {}): ArkitektClient {
   const input: PlatformConfigInput<TokenSource> = {
@@ -66,6 +68,7 @@ export function createClient(options: ClientOptions = {}): ArkitektClient {
     graphqlPlatform({
       graphqlUrl: options.graphqlUrl ?? platformEndpoints(config.url).graphqlUrl,
       token: config.token,
+      config: { ...config, explicit: "option" },
       ...(options.logger ? { logger: options.logger } : {}),
     });
   const now = resolvePlatformConfigNow(input);

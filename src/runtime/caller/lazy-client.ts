@@ -1,86 +1,55 @@
 /**
  * A client whose platform URL and token are resolved on first use (`createClient()` without both
  * in its options or the environment): the dev-token file is read asynchronously, and reading it
- * must not make `createClient` async. `call` and `iterate` first wait for the resolution, so a
- * missing or partial configuration rejects them with `PlatformConfigError` itself; every platform
- * operation waits for it too. A failed resolution is tried again on the next call (a dev server may
- * have started meanwhile).
+ * must not make `createClient` async. The client is a plain `ArkitektClient` over a deferred
+ * platform: the client awaits the platform's `ready()` before anything else on every call, so a
+ * missing or partial configuration rejects `call`, `iterate` (its first `next`), the typed stubs and
+ * the `call`/`iterate` functions with `PlatformConfigError` itself, and nothing (no subscription
+ * socket) starts before the configuration is known. `close()` needs no configuration. A failed
+ * resolution is tried again on the next call (a dev server may have started meanwhile).
  */
-import { ArkitektClient, type ArkitektClientOptions, type CallOptions, type CallTarget } from "./client.js";
+import { ArkitektClient, type ArkitektClientOptions } from "./client.js";
 import type { CallerPlatform } from "./platform.js";
 
-interface Deferred {
-  platform: CallerPlatform;
-  /** Resolves once the real platform is made; rejects with the resolution's error. */
-  ready(): Promise<CallerPlatform>;
-}
-
-function deferredPlatform(open: () => Promise<CallerPlatform>): Deferred {
+/** A platform made once `open` resolves its configuration; every operation waits for it, with all its arguments. */
+function deferredPlatform(open: () => Promise<CallerPlatform>): CallerPlatform {
   let opening: Promise<CallerPlatform> | undefined;
+  let opened: CallerPlatform | undefined;
   let closed = false;
-  const ready = (): Promise<CallerPlatform> => {
+  const real = (): Promise<CallerPlatform> => {
     if (closed) return Promise.reject(new Error("the client is closed"));
-    opening ??= open().catch((error: unknown) => {
-      opening = undefined;
-      throw error;
-    });
+    opening ??= open().then(
+      (platform) => (opened = platform),
+      (error: unknown) => {
+        opening = undefined;
+        throw error;
+      },
+    );
     return opening;
   };
-  const platform: CallerPlatform = {
-    assign: async (input) => (await ready()).assign(input),
-    cancel: async (task) => (await ready()).cancel(task),
-    interrupt: async (task) => (await ready()).interrupt(task),
-    taskEvents: async (task) => (await ready()).taskEvents(task),
-    findAction: async (target) => (await ready()).findAction(target),
-    async *watchMyTasks(signal, onSocketOpen, onSocketClosed) {
-      const real = await ready();
-      yield* real.watchMyTasks(signal, onSocketOpen, onSocketClosed);
+  return {
+    async ready() {
+      await (await real()).ready?.();
+    },
+    explain: (error) => opened?.explain?.(error),
+    assign: async (input) => (await real()).assign(input),
+    cancel: async (task) => (await real()).cancel(task),
+    interrupt: async (task) => (await real()).interrupt(task),
+    taskEvents: async (task, select) => (await real()).taskEvents(task, select),
+    findAction: async (target) => (await real()).findAction(target),
+    async *watchMyTasks(signal, onSocketOpen, onSocketClosed, onProblem) {
+      yield* (await real()).watchMyTasks(signal, onSocketOpen, onSocketClosed, onProblem);
     },
     async close() {
       const pending = opening;
       closed = true;
-      const real = pending ? await pending.catch(() => undefined) : undefined;
-      await real?.close();
+      const platform = pending ? await pending.catch(() => undefined) : undefined;
+      await platform?.close();
     },
   };
-  return { platform, ready };
 }
 
 /** An `ArkitektClient` over a platform made once `open` resolves its configuration. */
 export function lazyClient(open: () => Promise<CallerPlatform>, options: ArkitektClientOptions): ArkitektClient {
-  const deferred = deferredPlatform(open);
-  return new LazyClient(deferred, options);
-}
-
-class LazyClient extends ArkitektClient {
-  readonly #ready: () => Promise<unknown>;
-
-  constructor(deferred: Deferred, options: ArkitektClientOptions) {
-    super(deferred.platform, options);
-    this.#ready = deferred.ready;
-  }
-
-  override async call<A = Record<string, unknown>, R = Record<string, unknown>>(
-    target: CallTarget,
-    args: A,
-    options: CallOptions<A, R> = {},
-  ): Promise<R> {
-    await this.#ready();
-    return super.call(target, args, options);
-  }
-
-  override iterate<A = Record<string, unknown>, R = Record<string, unknown>>(
-    target: CallTarget,
-    args: A,
-    options: CallOptions<A, R> = {},
-  ): AsyncIterable<R> {
-    const ready = this.#ready;
-    const inner = (): AsyncIterable<R> => super.iterate(target, args, options);
-    return {
-      async *[Symbol.asyncIterator]() {
-        await ready();
-        yield* inner();
-      },
-    };
-  }
+  return new ArkitektClient(deferredPlatform(open), options);
 }

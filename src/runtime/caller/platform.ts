@@ -32,7 +32,18 @@ export interface TaskEventSelection {
 }
 
 export interface CallerPlatform {
+  /**
+   * Resolves once the platform can be used; rejects with the reason it cannot (a lazily configured
+   * platform resolves its URL and token here: `PlatformConfigError`). The client awaits it before
+   * anything else on every call. Absent: always ready.
+   */
+  ready?(): Promise<void>;
   /** `assign` mutation; resolves with the created task. */
+  /**
+   * Explains an error of this platform's operations as a failure of its URL or token, naming where
+   * each came from (`explainPlatformFailure`); undefined when it is about something else.
+   */
+  explain?(error: unknown): { message: string; hint: string } | undefined;
   assign(input: AssignTarget & AssignRequest): Promise<AssignedTask>;
   cancel(task: string): Promise<void>;
   interrupt(task: string): Promise<void>;

@@ -5,7 +5,9 @@
  * subscription can be faster than the `assign` mutation's answer). Events are deduplicated by id,
  * so a catch-up query after a reconnect, or the server's replay of recent events to a new
  * `mytasks` subscription (wire-protocol.md, "mytasks catch-up"), can overlap the live stream
- * safely; events of tasks whose call already ended are dropped, not buffered.
+ * safely; events of tasks whose call already ended are dropped, not buffered. While a catch-up
+ * reads what the stream missed, the watch's live events are held, then delivered with the fetched
+ * ones in event-id order, so a later live event never overtakes the missed ones.
  */
 
 /** One task event as the subscription (`TaskEventChange`) or a catch-up query (`TaskEvent`) gives it. */
@@ -39,6 +41,9 @@ interface WatchState extends TaskWatch {
   seen: Set<string>;
   /** Set by `unwatch`: a late `bind` (the assign answered after the call ended) routes nothing to it. */
   closed: boolean;
+  /** Catch-ups in flight (`hold` minus `release`): while above 0, events wait in `held`. */
+  holding: number;
+  held: TaskEventData[];
 }
 
 export interface RouterOptions {
@@ -71,7 +76,7 @@ export class TaskEventRouter {
 
   /** Registers interest in the task that will be created with `reference` (call before assigning). */
   watch(reference: string, deliver: (event: TaskEventData) => void): TaskWatch {
-    const state: WatchState = { reference, taskId: undefined, lastEventId: 0, deliver, seen: new Set(), closed: false };
+    const state: WatchState = { reference, taskId: undefined, lastEventId: 0, deliver, seen: new Set(), closed: false, holding: 0, held: [] };
     this.#byReference.set(reference, state);
     return state;
   }
@@ -149,12 +154,42 @@ export class TaskEventRouter {
     for (const event of events) this.#deliver(state, event);
   }
 
+  /**
+   * A catch-up of this watch starts: hold its events until the matching `release`, so the events it
+   * fetches are delivered before (and in order with) the live ones that arrive meanwhile.
+   */
+  hold(watch: TaskWatch): void {
+    (watch as WatchState).holding++;
+  }
+
+  /**
+   * A catch-up ended with `events` (none when it failed): once no catch-up of the watch is in
+   * flight, every held and fetched event not delivered yet goes out in event-id order.
+   */
+  release(watch: TaskWatch, events: readonly TaskEventData[] = []): void {
+    const state = watch as WatchState;
+    state.holding = Math.max(0, state.holding - 1);
+    if (state.closed) {
+      state.held = [];
+      return;
+    }
+    state.held.push(...events);
+    if (state.holding > 0) return;
+    const pending = state.held.sort(byEventId);
+    state.held = [];
+    for (const event of pending) this.#deliver(state, event);
+  }
+
   get bufferedTasks(): number {
     return this.#buffer.size;
   }
 
   #deliver(state: WatchState, event: TaskEventData): void {
     if (state.closed || state.seen.has(event.id)) return;
+    if (state.holding > 0) {
+      state.held.push(event);
+      return;
+    }
     state.seen.add(event.id);
     const numeric = Number(event.id);
     if (Number.isFinite(numeric) && numeric > state.lastEventId) state.lastEventId = numeric;
@@ -178,4 +213,11 @@ export class TaskEventRouter {
     }
     if (!entry.events.some((e) => e.id === event.id)) entry.events.push(event);
   }
+}
+
+/** Event ids are increasing integers (as strings); ids that are not keep their order. */
+function byEventId(a: TaskEventData, b: TaskEventData): number {
+  const x = Number(a.id);
+  const y = Number(b.id);
+  return Number.isFinite(x) && Number.isFinite(y) ? x - y : 0;
 }
