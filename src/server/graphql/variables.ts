@@ -7,29 +7,48 @@
  */
 import type { GraphQLError as GraphQLErrorType } from "graphql";
 import { graphql } from "./graphql-module.js";
+import { formatValuePath } from "../../protocol/index.js";
 
 const { GraphQLError } = graphql;
 
-/** The depth of the deepest object or array in `value` (the variables object itself is level 1), stopping past `limit`. */
-function depthOver(value: unknown, limit: number): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  const stack: Array<{ value: object; depth: number }> = [{ value, depth: 1 }];
-  while (stack.length > 0) {
-    const { value: node, depth } = stack.pop()!;
-    if (depth > limit) return true;
-    const items = Array.isArray(node) ? node : Object.values(node);
-    for (const item of items) {
-      if (typeof item === "object" && item !== null) stack.push({ value: item, depth: depth + 1 });
-    }
-  }
-  return false;
+interface Node {
+  value: object;
+  depth: number;
+  parent: Node | null;
+  key: string | number;
 }
 
-/** The error for variables nested deeper than `limit`, or null when they fit. */
+/** The path to the first object or array nested deeper than `limit` (the variables object is level 1), or null. */
+function tooDeepAt(value: unknown, limit: number): Array<string | number> | null {
+  if (typeof value !== "object" || value === null) return null;
+  const stack: Node[] = [{ value, depth: 1, parent: null, key: "" }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.depth > limit) {
+      const path: Array<string | number> = [];
+      for (let at: Node | null = node; at && at.parent; at = at.parent) path.push(at.key);
+      return path.reverse();
+    }
+    if (Array.isArray(node.value)) {
+      node.value.forEach((item: unknown, index) => {
+        if (typeof item === "object" && item !== null) stack.push({ value: item, depth: node.depth + 1, parent: node, key: index });
+      });
+    } else {
+      for (const key of Object.keys(node.value)) {
+        const item = (node.value as Record<string, unknown>)[key];
+        if (typeof item === "object" && item !== null) stack.push({ value: item, depth: node.depth + 1, parent: node, key });
+      }
+    }
+  }
+  return null;
+}
+
+/** The error for variables nested deeper than `limit` (naming where), or null when they fit. */
 export function variablesRefusal(variables: unknown, limit: number): GraphQLErrorType | null {
-  if (!depthOver(variables, limit)) return null;
+  const path = tooDeepAt(variables, limit);
+  if (path === null) return null;
   return new GraphQLError(
-    `the operation's variables nest deeper than ${limit} levels (server option maxVariablesDepth): flatten the value, or raise the limit`,
+    `variables.${formatValuePath(path, 12)} is nested deeper than ${limit} levels (server option maxVariablesDepth): flatten the value, or raise the limit`,
     { extensions: { code: "VARIABLES_TOO_DEEP" } },
   );
 }

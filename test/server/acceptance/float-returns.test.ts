@@ -239,6 +239,8 @@ describe("issue 9 (leftover): variables nested too deep are refused before graph
     });
     const body = (await response.json()) as { errors?: Array<{ message: string }> };
     expect(body.errors?.[0]?.message).toMatch(LIMIT_NAMED);
+    // it names where: the arg port's children
+    expect(body.errors?.[0]?.message).toContain("variables.input.implementations[0].definition.args[0].children[0]");
 
     const transport = await TextSocket.open(s.graphqlWsUrl, "graphql-transport-ws", T1);
     try {
