@@ -11,13 +11,18 @@
  *   by the text it carries.
  *
  * The nonce is never sent, so a STRING value that looks like a marker (without the nonce) stays a
- * plain string. A text without the marker prefix costs one `indexOf`. A marker that cannot be
+ * plain string. A text without a marker costs one single-character `indexOf`. A marker that cannot be
  * expanded is never left in the output: its prefix is removed and the value stays a string.
  */
 import { randomBytes } from "node:crypto";
 
 const NONCE = randomBytes(18).toString("base64url");
-const PREFIX = `arkitekt-raw-json:${NONCE}:`;
+/**
+ * The marker starts with a private-use character (JSON.stringify writes it unescaped): looking for one
+ * character is far cheaper than for a string, and in an all-ASCII frame it is not even a scan.
+ */
+const MARK = "\uE000";
+const PREFIX = `${MARK}arkitekt-raw-json:${NONCE}:`;
 /** A marker as JSON.stringify writes it: the opening quote, then the prefix. */
 const NEEDLE = `"${PREFIX}`;
 
@@ -49,6 +54,7 @@ function closingQuote(text: string, open: number): number {
 
 /** Replaces each marker written by `RawJson.toJSON` in a JSON text by the raw text it carries. */
 export function expandRawJson(text: string): string {
+  if (text.indexOf(MARK) === -1) return text;
   let at = text.indexOf(NEEDLE);
   if (at === -1) return text;
   let out = "";
