@@ -48,6 +48,12 @@ export interface ServerOptions {
   maxJsonDepth?: number;
   /** Maximum depth of a GraphQL operation. Default 15. */
   maxGraphqlDepth?: number;
+  /**
+   * Deepest nesting of an operation's variables (objects and arrays, the variables object is level 1),
+   * checked on every transport before graphql-js coerces them. Default `2 * maxJsonDepth + 16` (144):
+   * a port tree nests two levels per port level (`children: [ ... ]`).
+   */
+  maxVariablesDepth?: number;
   /** Largest accepted GraphQL HTTP body, counted on the bytes read (chunked bodies too); larger answers 413. Default 16 MiB. */
   maxGraphqlBytes?: number;
   /** Largest GraphQL document (the query text), checked before parsing. Default 100 000 bytes. */
@@ -107,6 +113,7 @@ export interface CompiledOptions {
   maxFrameBytes: number;
   maxJsonDepth: number;
   maxGraphqlDepth: number;
+  maxVariablesDepth: number;
   maxGraphqlBytes: number;
   maxGraphqlDocumentBytes: number;
   maxGraphqlTokens: number;
@@ -215,6 +222,7 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
     maxJsonDepth: options.maxJsonDepth ?? DEFAULTS.maxJsonDepth,
     maxGraphqlDepth: options.maxGraphqlDepth ?? DEFAULTS.maxGraphqlDepth,
+    maxVariablesDepth: positiveInteger("maxVariablesDepth", options.maxVariablesDepth, 2 * (options.maxJsonDepth ?? DEFAULTS.maxJsonDepth) + 16),
     maxGraphqlBytes: options.maxGraphqlBytes ?? DEFAULTS.maxGraphqlBytes,
     maxGraphqlDocumentBytes: positiveInteger("maxGraphqlDocumentBytes", options.maxGraphqlDocumentBytes, DEFAULTS.maxGraphqlDocumentBytes),
     maxGraphqlTokens: positiveInteger("maxGraphqlTokens", options.maxGraphqlTokens, DEFAULTS.maxGraphqlTokens),

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hashDefinitions } from "../definition/hash.js";
+import { writeReturns } from "../definition/json-writer.js";
 import type { Port } from "../definition/model.js";
 import { checkArgs, formatProblems } from "../definition/values.js";
 import { CloseCode, LOG_LEVELS, formatValuePath, mirrorTypeOf, valueTooDeepAt, type TaskEventKind } from "../protocol/index.js";
@@ -137,7 +138,7 @@ export class Platform {
   private readonly graceTimers = new Map<number, NodeJS.Timeout>();
   private readonly autoInterruptTimers = new Map<number, NodeJS.Timeout>();
   private readonly callerKeys = new Map<number, string>();
-  private readonly definitionCache = new Map<number, { hash: string; args: Port[]; returns: string[] }>();
+  private readonly definitionCache = new Map<number, { hash: string; args: Port[]; returns: string[]; returnPorts: Port[] }>();
   private reaper: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -661,11 +662,12 @@ export class Platform {
     return task;
   }
 
-  private definitionOf(action: ActionRow): { hash: string; args: Port[]; returns: string[] } {
+  private definitionOf(action: ActionRow): { hash: string; args: Port[]; returns: string[]; returnPorts: Port[] } {
     let cached = this.definitionCache.get(action.id);
     if (!cached || cached.hash !== action.hash) {
       const definition = definitionOf(action);
-      cached = { hash: action.hash, args: definition.args ?? [], returns: (definition.returns ?? []).map((p) => p.key) };
+      const returnPorts = definition.returns ?? [];
+      cached = { hash: action.hash, args: definition.args ?? [], returns: returnPorts.map((p) => p.key), returnPorts };
       this.definitionCache.set(action.id, cached);
     }
     return cached;
@@ -690,6 +692,17 @@ export class Platform {
 
   private returnKeysOf(action: ActionRow): string[] {
     return this.definitionOf(action).returns;
+  }
+
+  /**
+   * The stored text of a YIELD's returns, written on the action's return ports: a whole-number FLOAT
+   * is stored as `2.0` (also inside LIST, DICT, MODEL, UNION), whether the agent sent `2.0` or `2`,
+   * and GraphQL serves this text as is (issue 10 #3).
+   */
+  private returnsText(task: TaskRow, returns: unknown): string {
+    const action = this.store.action(task.action_id);
+    if (!action || typeof returns !== "object" || returns === null || Array.isArray(returns)) return JSON.stringify(returns);
+    return writeReturns(this.definitionOf(action).returnPorts, returns as Record<string, unknown>);
   }
 
   private pickLive(action: ActionRow, now: number): ImplementationRow | undefined {
@@ -927,7 +940,7 @@ export class Platform {
     fields: { message?: string | null; progress?: number | null; returns?: unknown; level?: string; seq?: number | null; session?: string | null },
     now: number,
   ): TaskEventRow {
-    const returns = fields.returns === undefined || fields.returns === null ? null : JSON.stringify(fields.returns);
+    const returns = fields.returns === undefined || fields.returns === null ? null : this.returnsText(task, fields.returns);
     const progress = clampProgress(fields.progress);
     const event = this.store.insertEvent(task.id, kind, fields.message ?? null, progress, returns, fields.level ?? "INFO", now, {
       seq: fields.seq ?? null,

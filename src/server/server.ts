@@ -19,6 +19,8 @@ import { serveLegacyGraphqlWs, LEGACY_PROTOCOL } from "./graphql/legacy-ws.js";
 import { createDocumentCache } from "./graphql/document-cache.js";
 import { OperationBudget, depthLimitRule } from "./graphql/limits.js";
 import { queryCostRule } from "./graphql/pages.js";
+import { stringifyWithRawJson } from "./graphql/raw-json.js";
+import { variablesRefusal } from "./graphql/variables.js";
 import { buildServerSchema, type GraphqlContext } from "./graphql/schema.js";
 import { ServerStartError, compileOptions, type ServerOptions, type TokenClaims } from "./options.js";
 import { Platform } from "./platform.js";
@@ -42,6 +44,22 @@ export interface ServerHandle {
   devToken?: string;
   /** Closes every socket with 1012 (service restart, so clients reconnect), stops timers and flushes the store. */
   close(): Promise<void>;
+}
+
+/**
+ * Yoga serialises each result with its `stringify`: ours expands the stored JSON text of `RawJson`
+ * values (a FLOAT return's `2.0`, issue 10 #3), for every result processor (JSON, multipart, SSE).
+ */
+type ResultProcessorInput = Parameters<NonNullable<Plugin["onResultProcess"]>>[0]["result"];
+function withRawJson(result: ResultProcessorInput): ResultProcessorInput {
+  if (Array.isArray(result)) return result.map((r) => ({ ...r, stringify: stringifyWithRawJson }));
+  if (Symbol.asyncIterator in result) {
+    const source = result;
+    return (async function* () {
+      for await (const r of source) yield { ...r, stringify: stringifyWithRawJson };
+    })();
+  }
+  return { ...result, stringify: stringifyWithRawJson };
 }
 
 let cachedSchema: GraphQLSchema | null = null;
@@ -205,6 +223,14 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
       contextFor(auth.authenticate(tokenFromHeader(request.headers.get("authorization") ?? request.headers.get("x-authorization"))) ?? null, request.signal),
     plugins: [
       ({
+        onParams({ params, setResult }) {
+          // before graphql-js coerces them (recursively): a deep value must not overflow the stack
+          const refusal = variablesRefusal(params.variables, options.maxVariablesDepth);
+          if (refusal) setResult({ errors: [refusal] });
+        },
+        onResultProcess({ result, setResult }) {
+          setResult(withRawJson(result));
+        },
         onParse({ params, setParsedDocument }) {
           setParsedDocument(documents.parse(typeof params.source === "string" ? params.source : params.source.body));
         },
@@ -248,6 +274,8 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     if (!identity) return [new GraphQLError("connection_init with a valid token is required first")];
     const refusal = budget.refusal(identity.key, () => Object.keys(ctx.subscriptions).length);
     if (refusal) return [refusal];
+    const deep = variablesRefusal(payload.variables, options.maxVariablesDepth);
+    if (deep) return [deep];
     let document;
     try {
       document = documents.parse(payload.query);
@@ -300,6 +328,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
       authTimeoutMs: options.authTimeoutMs,
       keepAliveMs: options.keepAliveMs,
       maxBufferedBytes: options.maxBufferedBytes,
+      maxVariablesDepth: options.maxVariablesDepth,
       log,
     }),
   );

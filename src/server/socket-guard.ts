@@ -6,9 +6,14 @@
  * bytes, before the new frame), the socket is closed 1013 (CloseCode.ReaderTooSlow) and every later send
  * is dropped. The close frame waits behind the backlog; a reader that does not take it within
  * `CLOSE_GRACE_MS` is dropped without it.
+ *
+ * It is also where text leaves the server on every WebSocket: stored JSON (`RawJson`, e.g. a task
+ * event's `returns`) that graphql-ws and the legacy adapter serialised as a marker is expanded to its
+ * stored text here (see graphql/raw-json.ts); a frame without a marker costs one `indexOf`.
  */
 import type { WebSocket } from "ws";
 import { CloseCode } from "../protocol/index.js";
+import { expandRawJson } from "./graphql/raw-json.js";
 import type { Logger } from "./logger.js";
 
 /** How long a slow reader's socket may take to finish the close handshake before it is dropped. */
@@ -56,6 +61,6 @@ export function guardSends(ws: WebSocket, options: SendGuardOptions): void {
       overflow(backlog);
       return;
     }
-    send(data, sendOptions);
+    send(typeof data === "string" ? expandRawJson(data) : data, sendOptions);
   }) as WebSocket["send"];
 }

@@ -19,6 +19,7 @@ import { guardSends } from "../socket-guard.js";
 import type { DocumentCache } from "./document-cache.js";
 import type { OperationBudget } from "./limits.js";
 import type { GraphqlContext } from "./schema.js";
+import { variablesRefusal } from "./variables.js";
 
 const { GraphQLError, execute, getOperationAST, subscribe } = graphql;
 
@@ -35,6 +36,8 @@ export interface LegacyOptions {
   /** `ka` frames and WebSocket pings at this interval after `connection_ack` (0: none). */
   keepAliveMs: number;
   maxBufferedBytes: number;
+  /** Deepest nesting of a `start` payload's variables (server option maxVariablesDepth). */
+  maxVariablesDepth: number;
   log: Logger;
 }
 
@@ -230,7 +233,8 @@ export function serveLegacyGraphqlWs(ws: WebSocket, options: LegacyOptions): voi
       done();
       return;
     }
-    const errors = options.documents.validate(options.schema, document);
+    const deep = variablesRefusal(payload.variables, options.maxVariablesDepth);
+    const errors = deep ? [deep] : options.documents.validate(options.schema, document);
     if (errors.length > 0) {
       send({ type: "data", id, payload: { errors: errors.map((e) => e.toJSON()) } });
       send({ type: "complete", id });

@@ -10,6 +10,7 @@ import type { HubEvent } from "../hub.js";
 import { Platform, PlatformError, clampProgress, definitionOf, type ControlKind } from "../platform.js";
 import { StoreWriteError, storeFailureOf, type ActionRow, type AgentRow, type ImplementationRow, type TaskEventRow, type TaskRow } from "../store/store.js";
 import { PageError, isPaged, pageOf, type Page } from "./pages.js";
+import { rawJson } from "./raw-json.js";
 import { asCreated, readMyTasksReplay, replayThenLive } from "./replay.js";
 import { loadPlatformDocument, subsetSdl } from "./sdl.js";
 
@@ -132,7 +133,8 @@ function eventChange(event: TaskEventRow): Record<string, unknown> {
     kind: event.kind,
     message: event.message,
     progress: clampProgress(event.progress),
-    returns: json(event.returns),
+    // the stored text as is: a FLOAT port's `2.0` stays `2.0` on every output path (issue 10 #3)
+    returns: rawJson(event.returns),
     createdAt: iso(event.created_at),
   };
 }
@@ -585,7 +587,7 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
     TaskEvent: {
       id: (p) => String((p as TaskEventRow).id),
       name: (p) => (p as TaskEventRow).kind,
-      returns: (p) => json((p as TaskEventRow).returns),
+      returns: (p) => rawJson((p as TaskEventRow).returns),
       // a percentage (Int): a value stored by an older server outside 0..100 must not break the whole list
       progress: (p) => clampProgress((p as TaskEventRow).progress),
       task: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.task((p as TaskEventRow).task_id)), `Task of event ${(p as TaskEventRow).id}`, ctx),

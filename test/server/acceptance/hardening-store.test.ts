@@ -57,7 +57,8 @@ describe("issue 9: store and platform core", () => {
     const message = refused.errors![0]!.message;
     expect(message).toContain("implementations[2]");
     expect(message).toContain("default");
-    expect(message).toMatch(/deeper than 64/);
+    // refused before coercion by the variables limit (maxVariablesDepth), or by the platform's maxJsonDepth (64)
+    expect(message).toMatch(/deeper than \d+ levels/);
     // nothing of the refused call was written
     const labActions = await s.gql<{ actions: Array<{ key: string }> }>(T1, "{ actions { key } }");
     expect(labActions.actions.map((a) => a.key).sort()).toEqual(["add"]);
