@@ -5,3 +5,5 @@
 export * from "./close-codes.js";
 export * from "./messages.js";
 export * from "./parse.js";
+export * from "./rules.js";
+export * from "./frames.js";

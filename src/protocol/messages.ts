@@ -187,7 +187,11 @@ export const controlResponseSchema = msg("CONTROL_RESPONSE", {
 const mirrorBase = { task: taskId, event: z.string(), seq: z.number().int() };
 
 export const boundEventSchema = msg("BOUND_EVENT", mirrorBase);
-export const queuedEventSchema = msg("QUEUED_EVENT", mirrorBase);
+export const queuedEventSchema = msg("QUEUED_EVENT", {
+  ...mirrorBase,
+  /** Why it was queued again (an idempotent task whose agent was lost); not in the released protocol. */
+  message: z.string().nullable().optional(),
+});
 export const startedEventSchema = msg("STARTED_EVENT", mirrorBase);
 export const progressEventSchema = msg("PROGRESS_EVENT", {
   ...mirrorBase,
@@ -399,33 +403,6 @@ export type ControlResponseMessage = ToAgentOf<"CONTROL_RESPONSE">;
 export type ProtocolErrorMessage = ToAgentOf<"PROTOCOL_ERROR">;
 export type RegisterMessage = FromAgentOf<"REGISTER">;
 export type AssignRequestMessage = FromAgentOf<"ASSIGN_REQUEST">;
-
-/** Agent reports about a task that the server answers with EVENT_ACK (terminal and confirmations). */
-export const ACKED_REPORT_TYPES: ReadonlySet<FromAgentType> = new Set([
-  "STARTED",
-  "COMPLETED",
-  "FAILED",
-  "CRITICAL",
-  "CANCELLED",
-  "INTERRUPTED",
-  "PAUSED",
-  "RESUMED",
-]);
-
-/** Every agent report about a task it executes. */
-export const TASK_REPORT_TYPES: ReadonlySet<FromAgentType> = new Set([
-  "STARTED",
-  "LOG",
-  "PROGRESS",
-  "YIELD",
-  "COMPLETED",
-  "FAILED",
-  "CRITICAL",
-  "CANCELLED",
-  "INTERRUPTED",
-  "PAUSED",
-  "RESUMED",
-]);
 
 /** The mirror type for a task event kind (`COMPLETED` -> `COMPLETED_EVENT`). */
 export function mirrorTypeOf(kind: TaskEventKind): ToAgentType {

@@ -5,7 +5,10 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 
-export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR" | "CRITICAL";
+import type { LogLevel } from "../protocol/index.js";
+
+/** The level of a task's log line; the protocol owns the list (protocol/messages.ts LOG_LEVELS). */
+export type { LogLevel };
 
 export interface TaskContext {
   /** The task id this call serves. */

@@ -9,6 +9,12 @@ import type { WebSocket } from "ws";
 import {
   CloseCode,
   TASK_REPORT_TYPES,
+  encodeAssignResponse,
+  encodeControlResponse,
+  encodeEventAck,
+  encodeHeartbeat,
+  encodeInit,
+  encodeProtocolError,
   parseFromAgent,
   type FromAgentMessage,
   type ProtocolParseError,
@@ -77,9 +83,9 @@ class AgentConnection implements AgentLink {
     ws.on("error", (error) => this.deps.log.debug(`agent socket ${this.connectionId} error: ${error.message}`));
   }
 
-  send(message: Record<string, unknown> | string): void {
+  send(frame: string): void {
     if (this.state === "closed" || this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(typeof message === "string" ? message : JSON.stringify(message));
+    this.ws.send(frame);
   }
 
   backlogged(): boolean {
@@ -123,7 +129,7 @@ class AgentConnection implements AgentLink {
   }
 
   private protocolError(error: string, extra: { event?: string | null; task?: string | null } = {}): void {
-    this.send({ type: "PROTOCOL_ERROR", id: randomUUID(), error, ...extra });
+    this.send(encodeProtocolError({ error, ...extra }));
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
@@ -186,7 +192,7 @@ class AgentConnection implements AgentLink {
     this.state = "registered";
     // INIT (and the outbox behind it) goes out once the claim is durable
     this.afterCommit(() => {
-      this.send({ type: "INIT", id: randomUUID(), agent: String(claim.agent.id), inquiries: claim.inquiries });
+      this.send(encodeInit({ agent: String(claim.agent.id), inquiries: claim.inquiries }));
       this.deps.log.debug(`agent ${claim.agent.id} connected from ${this.remote} (${claim.inquiries.length} inquiries)`);
       this.deps.platform.attach(this);
       this.startHeartbeat();
@@ -225,11 +231,11 @@ class AgentConnection implements AgentLink {
             step: message.step ?? null,
           });
           this.afterCommit(() =>
-            this.send({ type: "ASSIGN_RESPONSE", id: randomUUID(), request: message.id, reference: message.reference, task: String(task.id), created, error: null }),
+            this.send(encodeAssignResponse({ request: message.id, reference: message.reference, task: String(task.id), created, error: null })),
           );
         } catch (error) {
           if (!(error instanceof PlatformError)) throw error;
-          this.send({ type: "ASSIGN_RESPONSE", id: randomUUID(), request: message.id, reference: message.reference, task: null, created: false, error: error.message });
+          this.send(encodeAssignResponse({ request: message.id, reference: message.reference, task: null, created: false, error: error.message }));
         }
         return;
       }
@@ -243,10 +249,10 @@ class AgentConnection implements AgentLink {
             step: message.type === "RESUME_REQUEST" ? message.step : false,
             autoInterruptSeconds: message.type === "CANCEL_REQUEST" ? (message.auto_interrupt ?? null) : null,
           });
-          this.afterCommit(() => this.send({ type: "CONTROL_RESPONSE", id: randomUUID(), request: message.id, task: message.task, accepted: true, error: null }));
+          this.afterCommit(() => this.send(encodeControlResponse({ request: message.id, task: message.task, accepted: true, error: null })));
         } catch (error) {
           if (!(error instanceof PlatformError)) throw error;
-          this.send({ type: "CONTROL_RESPONSE", id: randomUUID(), request: message.id, task: message.task, accepted: false, error: error.message });
+          this.send(encodeControlResponse({ request: message.id, task: message.task, accepted: false, error: error.message }));
         }
         return;
       }
@@ -268,7 +274,7 @@ class AgentConnection implements AgentLink {
         return;
       }
       if (result.ack) {
-        const ack = JSON.stringify({ type: "EVENT_ACK", id: randomUUID(), event: message.id, task: report.task, seq: report.seq ?? null });
+        const ack = encodeEventAck({ event: message.id, task: report.task, seq: report.seq ?? null });
         this.afterCommit(() => this.send(ack));
       }
     }
@@ -279,7 +285,7 @@ class AgentConnection implements AgentLink {
     if (heartbeatIntervalMs <= 0) return;
     this.heartbeat = setInterval(() => {
       if (this.state !== "registered" || this.pendingAnswer) return;
-      this.send({ type: "HEARTBEAT", id: randomUUID() });
+      this.send(encodeHeartbeat());
       this.pendingAnswer = setTimeout(() => {
         this.pendingAnswer = null;
         this.close(CloseCode.HeartbeatMissed, "heartbeat not answered in time");

@@ -9,7 +9,24 @@ import { hashDefinitions } from "../definition/hash.js";
 import { writeReturns } from "../definition/json-writer.js";
 import type { Port } from "../definition/model.js";
 import { checkArgs, formatProblems } from "../definition/values.js";
-import { CloseCode, LOG_LEVELS, formatValuePath, mirrorTypeOf, valueTooDeepAt, type TaskEventKind } from "../protocol/index.js";
+import {
+  ACKED_REPORT_TYPES,
+  CloseCode,
+  encodeAssign,
+  encodeBounce,
+  encodeCancel,
+  encodeInterrupt,
+  encodeKick,
+  encodeMirror,
+  encodePause,
+  encodeResume,
+  formatValuePath,
+  keptUntilAnswered,
+  normalizeLogLevel,
+  valueTooDeepAt,
+  type FromAgentType,
+  type TaskEventKind,
+} from "../protocol/index.js";
 import type { Identity } from "./auth.js";
 import { identityKey } from "./auth.js";
 import { Hub, type HubEvent } from "./hub.js";
@@ -34,8 +51,8 @@ export interface AgentLink {
   readonly agentId: number;
   readonly identity: Identity;
   readonly epoch: number;
-  /** Sends one message: an object is serialized, a string is sent as it is (already JSON). */
-  send(message: Record<string, unknown> | string): void;
+  /** Sends one frame, as written by the protocol's encoders (protocol/frames.ts). */
+  send(frame: string): void;
   close(code: number, reason: string): void;
   /** Highest outbox id already sent on this connection. */
   lastOutboxId: number;
@@ -113,17 +130,26 @@ const ASSIGN_FRAME_OVERHEAD = 2048;
 /** Close code of an agent socket whose reports could not be stored: it reconnects and resends what it holds. */
 const STORE_FAILED_CLOSE = 1011;
 
+/** The frame of a control message the outbox keeps until the agent answers it. */
+function controlFrame(kind: ControlKind, task: string, step: boolean): string {
+  switch (kind) {
+    case "CANCEL":
+      return encodeCancel({ task });
+    case "INTERRUPT":
+      return encodeInterrupt({ task });
+    case "PAUSE":
+      return encodePause({ task });
+    case "RESUME":
+      return encodeResume({ task, step });
+  }
+}
+
 /** PROGRESS is a percentage (GraphQL `Int`): rounded and clamped to 0..100; anything else is no progress. */
 export function clampProgress(progress: unknown): number | null {
   if (typeof progress !== "number" || !Number.isFinite(progress)) return null;
   return Math.max(0, Math.min(100, Math.round(progress)));
 }
 
-function normalizeLevel(level: unknown): string {
-  const text = typeof level === "string" ? level.toUpperCase() : "";
-  if (text === "WARNING") return "WARN";
-  return (LOG_LEVELS as readonly string[]).includes(text) ? text : "INFO";
-}
 
 
 /** Ports as stored: the definition's `args`/`returns` JSON. */
@@ -396,7 +422,7 @@ export class Platform {
     if (blocked) {
       const link = this.links.get(agent.id);
       if (link) {
-        link.send({ type: "KICK", id: randomUUID(), reason: reason ?? "blocked" });
+        link.send(encodeKick({ reason: reason ?? "blocked" }));
         link.close(CloseCode.Blocked, "agent is blocked");
       }
     }
@@ -407,13 +433,13 @@ export class Platform {
 
   kick(identity: Identity, agentId: string, reason?: string | null): AgentRow {
     const agent = this.agentInOrg(identity, agentId);
-    this.links.get(agent.id)?.send({ type: "KICK", id: randomUUID(), reason: reason ?? null });
+    this.links.get(agent.id)?.send(encodeKick({ reason: reason ?? null }));
     return agent;
   }
 
   bounce(identity: Identity, agentId: string, duration?: number | null): AgentRow {
     const agent = this.agentInOrg(identity, agentId);
-    this.links.get(agent.id)?.send({ type: "BOUNCE", id: randomUUID(), duration: duration ?? null });
+    this.links.get(agent.id)?.send(encodeBounce({ duration: duration ?? null }));
     return agent;
   }
 
@@ -592,7 +618,7 @@ export class Platform {
       } else if (action?.idempotent && impl && task.latest_event_kind !== "QUEUED") {
         this.store.setTaskLatestEvent(task.id, "QUEUED", now);
         this.recordEvent(this.store.task(task.id)!, "QUEUED", { message: "Agent lost; re-queued (idempotent action)" }, now);
-        this.store.enqueue(agentId, task.id, "ASSIGN", JSON.stringify(this.assignMessage(task, impl, action)), now);
+        this.store.enqueue(agentId, task.id, "ASSIGN", this.assignFrame(task, impl, action), now);
       } else if (task.latest_event_kind !== "DISCONNECTED" && task.latest_event_kind !== "QUEUED") {
         this.store.setTaskLatestEvent(task.id, "DISCONNECTED", now);
         this.recordEvent(this.store.task(task.id)!, "DISCONNECTED", { message: "Agent disconnected. Fate unknown" }, now);
@@ -631,7 +657,7 @@ export class Platform {
       }
       link.lastOutboxId = entry.id;
       link.send(entry.payload);
-      if (entry.task_id === null || !["ASSIGN", "CANCEL", "INTERRUPT", "PAUSE", "RESUME"].includes(entry.kind)) {
+      if (entry.task_id === null || !keptUntilAnswered(entry.kind)) {
         this.store.deleteOutbox(entry.id);
       }
     }
@@ -796,7 +822,7 @@ export class Platform {
         step: input.step ? 1 : 0,
         created_at: now,
       });
-      this.store.enqueue(impl.agent_id, task.id, "ASSIGN", JSON.stringify(this.assignMessage(task, impl, action, identity)), now);
+      this.store.enqueue(impl.agent_id, task.id, "ASSIGN", this.assignFrame(task, impl, action, identity), now);
       return task;
     });
     this.log.debug(`task ${task.id} assigned to agent ${impl.agent_id} (${impl.interface})`);
@@ -805,7 +831,7 @@ export class Platform {
     return task;
   }
 
-  private assignMessage(task: TaskRow, impl: ImplementationRow, action: ActionRow, identity?: Identity): Record<string, unknown> {
+  private assignFrame(task: TaskRow, impl: ImplementationRow, action: ActionRow, identity?: Identity): string {
     let user = identity?.sub;
     let org = identity?.org;
     if (!identity) {
@@ -813,12 +839,10 @@ export class Platform {
       user = caller?.user_sub;
       org = caller?.org;
     }
-    return {
-      type: "ASSIGN",
-      id: randomUUID(),
+    return encodeAssign({
       task: String(task.id),
       interface: impl.interface,
-      args: JSON.parse(task.args) as unknown,
+      args: JSON.parse(task.args) as Record<string, unknown>,
       user: user ?? null,
       org: org ?? null,
       action: action.hash,
@@ -831,7 +855,7 @@ export class Platform {
       parent: task.parent_id === null ? null : String(task.parent_id),
       message: null,
       token: null,
-    };
+    });
   }
 
   /** An ASSIGN_REQUEST over the socket: idempotent on (caller, reference), then parent required. */
@@ -908,9 +932,7 @@ export class Platform {
     this.store.transaction(() => {
       this.store.setTaskInstruct(task.id, kind, now);
       this.recordEvent(this.store.task(task.id)!, CONTROL_EVENT[kind], {}, now);
-      const message: Record<string, unknown> = { type: kind, id: randomUUID(), task: String(task.id) };
-      if (kind === "RESUME") message.step = step;
-      this.store.enqueue(agentId, task.id, kind, JSON.stringify(message), now);
+      this.store.enqueue(agentId, task.id, kind, controlFrame(kind, String(task.id), step), now);
     });
     this.publish({ type: "taskUpdate", task: this.store.task(task.id)! });
     this.flush(agentId);
@@ -950,17 +972,8 @@ export class Platform {
     const key = this.callerKey(task.caller_id);
     const links = key === undefined ? undefined : this.linksByIdentity.get(key);
     if (links && links.size > 0) {
-      const mirror: Record<string, unknown> = { type: mirrorTypeOf(kind as TaskEventKind), id: `e${event.id}`, task: String(task.id), event: String(event.id), seq: event.id };
-      if (kind === "PROGRESS") {
-        mirror.progress = progress;
-        mirror.message = event.message;
-      } else if (kind === "YIELD") mirror.returns = fields.returns ?? null;
-      else if (kind === "LOG") {
-        mirror.message = event.message;
-        mirror.level = event.level;
-      } else if (kind === "FAILED" || kind === "CRITICAL") mirror.error = event.message;
-      else if (kind === "DISCONNECTED" || kind === "QUEUED") mirror.message = event.message;
-      const text = JSON.stringify(mirror);
+      // the stored returns text goes out as it is (a FLOAT's `2.0` stays `2.0`)
+      const text = encodeMirror({ kind, task: String(task.id), event: String(event.id), seq: event.id, message: event.message, progress, level: event.level, returns });
       this.store.afterCommit(() => {
         for (const link of links) link.send(text);
       });
@@ -994,7 +1007,6 @@ export class Platform {
     }
     const now = Date.now();
     const type = message.type;
-    let ack = false;
     const seq = typeof message.seq === "number" ? message.seq : null;
     // seq counts per agent process: the session (one per process) scopes it
     const session = seq === null ? null : (this.store.agent(link.agentId)?.active_session_id ?? null);
@@ -1002,14 +1014,13 @@ export class Platform {
       this.store.deleteOutboxOfTask(task.id, "ASSIGN");
       switch (type) {
         case "STARTED":
-          ack = true;
           if (!task.is_done) {
             this.store.setTaskLatestEvent(task.id, "STARTED", now);
             this.recordEvent(task, "STARTED", {}, now);
           }
           break;
         case "LOG":
-          this.recordEvent(task, "LOG", { message: message.message ?? "", level: normalizeLevel(message.level) }, now);
+          this.recordEvent(task, "LOG", { message: message.message ?? "", level: normalizeLogLevel(message.level) }, now);
           break;
         case "PROGRESS":
           this.recordEvent(task, "PROGRESS", { message: message.message ?? null, progress: message.progress ?? null }, now);
@@ -1020,7 +1031,6 @@ export class Platform {
           this.recordEvent(task, "YIELD", { returns: message.returns ?? {}, seq, session }, now);
           break;
         case "COMPLETED": {
-          ack = true;
           const lost = task.is_done ? null : this.missingReturns(task);
           if (lost) this.finish(task, "FAILED", lost, now);
           else this.finish(task, type, null, now);
@@ -1028,17 +1038,14 @@ export class Platform {
         }
         case "CANCELLED":
         case "INTERRUPTED":
-          ack = true;
           this.finish(task, type, null, now);
           break;
         case "FAILED":
         case "CRITICAL":
-          ack = true;
           this.finish(task, type, message.error ?? null, now);
           break;
         case "PAUSED":
         case "RESUMED":
-          ack = true;
           if (!task.is_done) {
             this.store.deleteOutboxOfTask(task.id, type === "PAUSED" ? "PAUSE" : "RESUME");
             this.store.setTaskLatestEvent(task.id, type, now);
@@ -1051,6 +1058,7 @@ export class Platform {
     if ((type === "STARTED" || type === "PAUSED" || type === "RESUMED") && !task.is_done) {
       this.publish({ type: "taskUpdate", task: { ...task, latest_event_kind: type, updated_at: now } });
     }
-    return { ok: true, ack };
+    // which reports are acknowledged is the protocol's rule (protocol/rules.ts)
+    return { ok: true, ack: ACKED_REPORT_TYPES.has(type as FromAgentType) };
   }
 }

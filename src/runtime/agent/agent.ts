@@ -14,7 +14,14 @@ import WebSocket from "ws";
 import {
   CloseCode,
   describeCloseCode,
+  encodeHeartbeatAnswer,
+  encodeRegister,
+  isHeldReport,
+  isTerminalReport,
   parseToAgent,
+  taskReport,
+  type TaskReportFields,
+  type TaskReportType,
   type AssignMessage,
   type InitMessage,
   type ToAgentMessage,
@@ -24,7 +31,7 @@ import { backoffDelay, compileBackoff, sleep, type BackoffOptions, type Compiled
 import { AgentStoppedError } from "./errors.js";
 import { silentRuntimeLogger, type RuntimeLogger } from "./logger.js";
 import { ReportOutbox, type HeldReport } from "./outbox.js";
-import { encodeReport, isAcknowledged, isTerminal, TERMINAL_KINDS, type ReportBody } from "./reports.js";
+import { encodeReport, isTerminal, type ReportBody } from "./reports.js";
 import { TaskRun } from "./task-run.js";
 
 /** One session id per process: a reconnect of this process is recognised as the same session. */
@@ -198,8 +205,7 @@ export class AgentSocket {
         for (const run of active) {
           if (run.state === "done") continue;
           run.abandon();
-          this.#report({
-            type: "CRITICAL",
+          this.#report("CRITICAL", {
             task: run.id,
             error: `the agent shut down before the task finished (waited ${this.options.closeTimeoutMs} ms)`,
           });
@@ -316,15 +322,7 @@ export class AgentSocket {
       };
       ws.on("open", () => {
         touch();
-        ws.send(
-          JSON.stringify({
-            type: "REGISTER",
-            id: randomUUID(),
-            token: this.options.token,
-            force: this.options.force,
-            session_id: this.options.sessionId,
-          }),
-        );
+        ws.send(encodeRegister({ token: this.options.token, force: this.options.force, session_id: this.options.sessionId }));
       });
       ws.on("message", (data, isBinary) => {
         touch();
@@ -375,15 +373,14 @@ export class AgentSocket {
     for (const { task } of init.inquiries) {
       const run = this.#tasks.get(task);
       if (!run) {
-        this.#report({
-          type: "CRITICAL",
+        this.#report("CRITICAL", {
           task,
           error: "the agent does not know this task (it restarted or lost it while it ran); the result is unknown",
         });
       } else if (run.state === "running") {
-        this.#report({ type: "PROGRESS", task, message: "still running" });
+        this.#report("PROGRESS", { task, message: "still running" });
       } else if (run.state === "queued") {
-        this.#report({ type: "PROGRESS", task, progress: 0, message: "waiting on the agent" });
+        this.#report("PROGRESS", { task, progress: 0, message: "waiting on the agent" });
       }
       // done: its terminal report is in the outbox, resent below.
     }
@@ -409,7 +406,7 @@ export class AgentSocket {
     const log = this.options.logger;
     switch (message.type) {
       case "HEARTBEAT":
-        this.#write(ws, { text: JSON.stringify({ type: "HEARTBEAT_ANSWER", id: randomUUID() }), report: false, seq: 0 });
+        this.#write(ws, { text: encodeHeartbeatAnswer(), report: false, seq: 0 });
         return;
       case "ASSIGN":
         this.#onAssign(message);
@@ -417,13 +414,13 @@ export class AgentSocket {
       case "CANCEL": {
         const run = this.#tasks.get(message.task);
         if (run) run.cancel();
-        else this.#report({ type: "CANCELLED", task: message.task });
+        else this.#report("CANCELLED", { task: message.task });
         return;
       }
       case "INTERRUPT": {
         const run = this.#tasks.get(message.task);
         if (run) run.interrupt();
-        else this.#report({ type: "INTERRUPTED", task: message.task });
+        else this.#report("INTERRUPTED", { task: message.task });
         return;
       }
       case "PAUSE":
@@ -482,13 +479,13 @@ export class AgentSocket {
       return;
     }
     const entry = this.options.registry.entries[message.interface];
-    const run = new TaskRun(message, entry, { dev: this.options.dev, emit: (report) => this.#report(report) });
+    const run = new TaskRun(message, entry, { dev: this.options.dev, emit: (report) => this.#send(report) });
     this.#tasks.set(message.task, run);
     if (this.#running < this.options.concurrency) {
       this.#start(run);
     } else {
       this.#queue.push(run);
-      this.#report({ type: "PROGRESS", task: run.id, progress: 0, message: `waiting on the agent (${this.#queue.length} queued)` });
+      this.#report("PROGRESS", { task: run.id, progress: 0, message: `waiting on the agent (${this.#queue.length} queued)` });
     }
   }
 
@@ -516,19 +513,25 @@ export class AgentSocket {
     }
   }
 
+  /** Reports about a task: `#report("FAILED", { task, error })` (see `#send`). */
+  #report<T extends TaskReportType>(type: T, fields: TaskReportFields<T>): void {
+    this.#send(taskReport(type, fields));
+  }
+
   /**
-   * Adds id and seq and encodes the frame (YIELD returns on the action's return ports). STARTED,
-   * YIELD and terminal reports go to the outbox; a terminal report goes out after its task's held
-   * yields that this connection has not seen. Sent now when live, else after the next INIT.
+   * Adds id and seq and encodes the frame (YIELD returns on the action's return ports). The
+   * reports the protocol says an agent holds (STARTED, YIELD, terminal) go to the outbox; a
+   * terminal report goes out after its task's held yields that this connection has not seen. Sent
+   * now when live, else after the next INIT.
    */
-  #report(body: ReportBody): void {
+  #send(body: ReportBody): void {
     const id = randomUUID();
     const seq = ++this.#seq;
     const ports = body.type === "YIELD" ? this.#tasks.get(body.task)?.entry?.implementation.definition.returns : undefined;
     const text = encodeReport(body, id, seq, ports);
     let held: HeldReport | undefined;
-    if (body.type === "YIELD" || isAcknowledged(body.type)) {
-      held = { id, task: body.task, type: body.type as HeldReport["type"], seq, text, sentOn: 0 };
+    if (isHeldReport(body.type)) {
+      held = { id, task: body.task, type: body.type, seq, text, sentOn: 0 };
       const dropped = this.outbox.hold(held);
       if (dropped.length > 0) {
         this.options.logger.warn(
@@ -571,7 +574,7 @@ export class AgentSocket {
   /** Writes a frame; on a socket that is no longer open, a report waits for the next INIT (terminal ones wait in the outbox). */
   #write(ws: WebSocket, out: Outgoing): void {
     if (ws.readyState !== WebSocket.OPEN) {
-      if (out.report && !(out.held && TERMINAL_KINDS.has(out.held.type))) this.#enqueue(out);
+      if (out.report && !(out.held && isTerminalReport(out.held.type))) this.#enqueue(out);
       return;
     }
     ws.send(out.text);

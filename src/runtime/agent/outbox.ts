@@ -3,7 +3,8 @@
  *
  * The server acknowledges STARTED and the terminal reports (COMPLETED, FAILED, CRITICAL, CANCELLED,
  * INTERRUPTED) with EVENT_ACK once they are stored; it never acknowledges YIELD. A server killed
- * before its commit loses whatever it had not stored, so per task the agent holds:
+ * before its commit loses whatever it had not stored, so per task the agent holds (the protocol's
+ * rule, protocol/rules.ts HELD_REPORT_TYPES):
  * - its STARTED, until acknowledged;
  * - its YIELDs, until the task's terminal report is acknowledged (a stored terminal report means
  *   the yields before it are stored too);

@@ -12,6 +12,7 @@
  */
 import { runWithContext, type LogLevel, type TaskContext } from "../context.js";
 import { PortValueError, type RegistryEntry } from "../registry.js";
+import { taskReport, type TaskReportFields, type TaskReportType } from "../../protocol/index.js";
 import type { Assignment, ReportBody, TerminalKind } from "./reports.js";
 
 export type TaskState = "queued" | "running" | "done";
@@ -72,13 +73,12 @@ export class TaskRun {
     if (this.state !== "queued") return;
     this.state = "running";
     const task = this.id;
-    this.#emit({ type: "STARTED", task });
-    if (this.#cancelRequested) return this.#finish({ type: "CANCELLED", task });
+    this.#emit("STARTED", { task });
+    if (this.#cancelRequested) return this.#finish("CANCELLED", { task });
 
     const entry = this.entry;
     if (!entry) {
-      return this.#finish({
-        type: "CRITICAL",
+      return this.#finish("CRITICAL", {
         task,
         error: `this agent has no function for interface "${this.assignment.interface}": regenerate and restart the agent (arkitekt-next gen), or assign an implementation it serves`,
       });
@@ -89,7 +89,7 @@ export class TaskRun {
       const parsed = entry.parseArgs(this.assignment.args ?? {});
       positional = await entry.expandArgs(parsed);
     } catch (error) {
-      return this.#finish({ type: "FAILED", task, error: describeValueError(error, "args") });
+      return this.#finish("FAILED", { task, error: describeValueError(error, "args") });
     }
     if (this.#isOver()) return this.#finishAfterStop();
 
@@ -115,7 +115,7 @@ export class TaskRun {
             await closeQuietly(iterator);
             return this.#finishAfterStop();
           }
-          this.#emit({ type: "YIELD", task, returns: shrunk });
+          this.#emit("YIELD", { task, returns: shrunk });
           // A generator that never awaits I/O would starve the event loop (no socket writes, no
           // heartbeat answers, no CANCEL): give the loop a turn between yields.
           await new Promise<void>((resolve) => setImmediate(resolve));
@@ -126,13 +126,13 @@ export class TaskRun {
         const shrunk = await this.#shrink(entry, value);
         if (shrunk === undefined) return;
         if (this.#isOver()) return this.#finishAfterStop();
-        this.#emit({ type: "YIELD", task, returns: shrunk });
+        this.#emit("YIELD", { task, returns: shrunk });
       }
       if (this.#isOver()) return this.#finishAfterStop();
-      return this.#finish({ type: "COMPLETED", task });
+      return this.#finish("COMPLETED", { task });
     } catch (error) {
       if (this.#isOver()) return this.#finishAfterStop();
-      return this.#finish({ type: "CRITICAL", task, error: describeUserError(error, this.options.dev) });
+      return this.#finish("CRITICAL", { task, error: describeUserError(error, this.options.dev) });
     }
   }
 
@@ -141,14 +141,14 @@ export class TaskRun {
     if (this.state === "done") return;
     this.#cancelRequested = true;
     this.#abortWith("CANCELLED");
-    if (this.state === "queued") this.#finish({ type: "CANCELLED", task: this.id });
+    if (this.state === "queued") this.#finish("CANCELLED", { task: this.id });
   }
 
   /** INTERRUPT: abort the signal and report INTERRUPTED at once; later results are discarded. */
   interrupt(): void {
     if (this.state === "done") return;
     this.#abortWith("INTERRUPTED");
-    this.#finish({ type: "INTERRUPTED", task: this.id });
+    this.#finish("INTERRUPTED", { task: this.id });
   }
 
   /** Agent shutdown or takeover: abort without reporting (the caller learns the fate from the server). */
@@ -175,7 +175,7 @@ export class TaskRun {
       waiter();
     } else {
       // Never reached a checkpoint while paused: confirm the resume so the server's request is answered.
-      this.#emit({ type: "RESUMED", task: this.id });
+      this.#emit("RESUMED", { task: this.id });
     }
   }
 
@@ -189,11 +189,11 @@ export class TaskRun {
       progress: (percent: number, message?: string) => {
         if (this.state !== "running") return;
         const progress = Math.max(0, Math.min(100, Math.round(Number.isFinite(percent) ? percent : 0)));
-        this.#emit(message === undefined ? { type: "PROGRESS", task, progress } : { type: "PROGRESS", task, progress, message });
+        this.#emit("PROGRESS", message === undefined ? { task, progress } : { task, progress, message });
       },
       log: (message: string, level: LogLevel = "INFO") => {
         if (this.state !== "running") return;
-        this.#emit({ type: "LOG", task, message: String(message), level });
+        this.#emit("LOG", { task, message: String(message), level });
       },
       checkpoint: () => this.#checkpoint(),
     };
@@ -203,7 +203,7 @@ export class TaskRun {
     this.#abort.signal.throwIfAborted();
     if (!this.#pauseRequested || this.state !== "running") return;
     this.#paused = true;
-    this.#emit({ type: "PAUSED", task: this.id });
+    this.#emit("PAUSED", { task: this.id });
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         this.#resumeWaiter = undefined;
@@ -216,7 +216,7 @@ export class TaskRun {
       this.#abort.signal.addEventListener("abort", onAbort, { once: true });
     });
     this.#paused = false;
-    if (this.state === "running") this.#emit({ type: "RESUMED", task: this.id });
+    if (this.state === "running") this.#emit("RESUMED", { task: this.id });
   }
 
   get paused(): boolean {
@@ -232,7 +232,7 @@ export class TaskRun {
         this.#finishAfterStop();
         return undefined;
       }
-      this.#finish({ type: "FAILED", task: this.id, error: describeValueError(error, "returns") });
+      this.#finish("FAILED", { task: this.id, error: describeValueError(error, "returns") });
       return undefined;
     }
   }
@@ -244,23 +244,24 @@ export class TaskRun {
   /** The function stopped after CANCEL (report CANCELLED) or after INTERRUPT/abandon (already reported). */
   #finishAfterStop(): void {
     if (this.state === "done") return;
-    this.#finish({ type: "CANCELLED", task: this.id });
+    this.#finish("CANCELLED", { task: this.id });
   }
 
   #abortWith(kind: "CANCELLED" | "INTERRUPTED" | "SHUTDOWN"): void {
     if (!this.#abort.signal.aborted) this.#abort.abort(new TaskAbortedError(this.id, kind));
   }
 
-  #finish(report: Extract<ReportBody, { type: TerminalKind }>): void {
+  #finish<T extends TerminalKind>(type: T, fields: TaskReportFields<T>): void {
     if (this.state === "done") return;
     this.state = "done";
-    this.outcome = report.type;
-    this.#emit(report);
+    this.outcome = type;
+    this.#emit(type, fields);
     this.#resolveFinished();
   }
 
-  #emit(report: ReportBody): void {
-    this.options.emit(report);
+  /** Reports are typed by the protocol (`taskReport`); the agent numbers and encodes them. */
+  #emit<T extends TaskReportType>(type: T, fields: TaskReportFields<T>): void {
+    this.options.emit(taskReport(type, fields));
   }
 }
 
