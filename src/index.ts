@@ -132,6 +132,7 @@ export type {
   AgentStop,
   AgentStopCode,
   ReconnectOptions,
+  Logger,
   RuntimeLogger,
   ClientOptions,
   CallOptions,

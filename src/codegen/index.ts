@@ -9,10 +9,12 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promise
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { loadProjectConfig, type ProjectConfig } from "./config.js";
 import type { FunctionsStage } from "./functions/index.js";
-import { formatDiagnostic, silentLogger, type Diagnostic, type GeneratedFile, type Logger, type StageResult } from "./types.js";
+import { silentLogger, type Logger } from "../shared/logger.js";
+import { formatDiagnostic, type Diagnostic, type GeneratedFile, type StageResult } from "./types.js";
 
 export { loadProjectConfig, ConfigError, CONFIG_FILE, type ProjectConfig } from "./config.js";
-export { formatDiagnostic, silentLogger, type Diagnostic, type GeneratedFile, type Logger, type StageResult } from "./types.js";
+export { formatDiagnostic, type Diagnostic, type GeneratedFile, type StageResult } from "./types.js";
+export { silentLogger, type Logger } from "../shared/logger.js";
 
 /** A stage module the project needs is not part of this build. */
 export class MissingStageError extends Error {

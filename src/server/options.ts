@@ -2,8 +2,8 @@
  * Public options of the embedded server with their documented defaults, and their compiled form
  * (everything filled in) that the rest of the server uses.
  */
-import type { Logger } from "./logger.js";
-import { silentLogger } from "./logger.js";
+import type { Logger } from "../shared/logger.js";
+import { silentLogger } from "../shared/logger.js";
 
 /**
  * Claims of a static token, as the platform's JWTs carry them. Missing claims take the platform's

@@ -12,7 +12,7 @@ import { CloseCode, LOG_LEVELS, formatValuePath, mirrorTypeOf, valueTooDeepAt, t
 import type { Identity } from "./auth.js";
 import { identityKey } from "./auth.js";
 import { Hub, type HubEvent } from "./hub.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../shared/logger.js";
 import type { CompiledOptions } from "./options.js";
 import type { ActionRow, AgentRow, ImplementationRow, Store, StoreWriteError, TaskEventRow, TaskRow } from "./store/store.js";
 

@@ -9,7 +9,8 @@ import { Command } from "commander";
 import { parseMilliseconds, parsePort } from "../options.js";
 import { UserError } from "../errors.js";
 import { cliLogger } from "../logger.js";
-import type { Logger, ServerHandle, TokenClaims } from "../../server/index.js";
+import type { ServerHandle, TokenClaims } from "../../server/index.js";
+import type { Logger } from "../../shared/logger.js";
 
 export interface ServerCommandOptions {
   host: string;

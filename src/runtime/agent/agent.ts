@@ -22,7 +22,7 @@ import {
 import type { Registry } from "../registry.js";
 import { backoffDelay, compileBackoff, sleep, type BackoffOptions, type CompiledBackoff } from "../backoff.js";
 import { AgentStoppedError } from "./errors.js";
-import { silentRuntimeLogger, type RuntimeLogger } from "./logger.js";
+import { silentLogger, type Logger } from "../../shared/logger.js";
 import { ReportOutbox, type HeldReport } from "./outbox.js";
 import { encodeReport, isAcknowledged, isTerminal, TERMINAL_KINDS, type ReportBody } from "./reports.js";
 import { TaskRun } from "./task-run.js";
@@ -43,7 +43,7 @@ export interface AgentSocketOptions {
   concurrency?: number;
   /** Put stacks into CRITICAL messages. Default false. */
   dev?: boolean;
-  logger?: RuntimeLogger;
+  logger?: Logger;
   reconnect?: ReconnectOptions;
   /** No frame from the server for this long: the socket is presumed dead and replaced. Default 45000; 0 = off. */
   idleTimeoutMs?: number;
@@ -79,7 +79,7 @@ interface Compiled {
   force: boolean;
   concurrency: number;
   dev: boolean;
-  logger: RuntimeLogger;
+  logger: Logger;
   backoff: CompiledBackoff;
   staleWindowMs: number;
   idleTimeoutMs: number;
@@ -104,7 +104,7 @@ function compile(options: AgentSocketOptions): Compiled {
     force: options.force ?? false,
     concurrency,
     dev: options.dev ?? false,
-    logger: options.logger ?? silentRuntimeLogger,
+    logger: options.logger ?? silentLogger,
     backoff: compileBackoff(options.reconnect),
     staleWindowMs: options.reconnect?.staleWindowMs ?? 35_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 45_000,

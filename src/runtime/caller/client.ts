@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { backoffDelay, compileBackoff, sleep } from "../backoff.js";
 import { currentContext, type LogLevel } from "../context.js";
 import { GraphQLRequestError } from "../transport/errors.js";
-import { silentRuntimeLogger, type RuntimeLogger } from "../agent/logger.js";
+import { silentLogger, type Logger } from "../../shared/logger.js";
 import { AssignError, PlatformLostError, TaskFailedError, type TaskFailureKind } from "./errors.js";
 import { LogLevelLoader, toLogLevel } from "./log-levels.js";
 import type { AssignedTask, AssignTarget, CallerPlatform } from "./platform.js";
@@ -76,7 +76,7 @@ export interface CallOptions<A = Record<string, unknown>, R = Record<string, unk
 }
 
 export interface ArkitektClientOptions {
-  logger?: RuntimeLogger;
+  logger?: Logger;
   /**
    * When the subscription socket stays down this long while calls wait, they reject with
    * `PlatformLostError` instead of waiting for ever (the transport keeps reconnecting). Default 30000.
@@ -108,7 +108,7 @@ interface Followed {
 export class ArkitektClient {
   readonly #platform: CallerPlatform;
   readonly #router = new TaskEventRouter();
-  readonly #logger: RuntimeLogger;
+  readonly #logger: Logger;
   readonly #actionIds = new Map<string, Promise<string>>();
   readonly #logLevels: LogLevelLoader;
   /** Tasks a bad payload named before their call bound them: caught up on binding. */
@@ -127,7 +127,7 @@ export class ArkitektClient {
 
   constructor(platform: CallerPlatform, options: ArkitektClientOptions = {}) {
     this.#platform = platform;
-    this.#logger = options.logger ?? silentRuntimeLogger;
+    this.#logger = options.logger ?? silentLogger;
     this.#platformLostMs = options.platformLostMs ?? 30_000;
     this.#logLevels = new LogLevelLoader(
       (task, ids) => this.#platform.taskEvents(task, { ids }),

@@ -12,6 +12,7 @@
  * Nothing here imports codegen or server code.
  */
 import type { Client as WsClient, ExecutionResult } from "graphql-ws";
+import type { Logger } from "../../shared/logger.js";
 import { GraphQLRequestError, GraphQLTransportError, type GraphQLErrorEntry } from "./errors.js";
 
 /** One call of a generated function: the document, its operation name and variables. */
@@ -51,11 +52,8 @@ export interface ReconnectOptions {
   maxDelayMs?: number;
 }
 
-/** Structural logger (the CLI's logger fits). Silent when absent. */
-export interface TransportLogger {
-  debug(message: string): void;
-  warn(message: string): void;
-}
+/** The part of the project's logger (src/shared/logger.ts) the transport writes to. Silent when absent. */
+export type TransportLogger = Pick<Logger, "debug" | "warn">;
 
 export interface GraphQLClientOptions {
   /** The GraphQL HTTP endpoint, e.g. `http://127.0.0.1:8080/graphql`. */
