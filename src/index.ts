@@ -144,6 +144,11 @@ export type {
   LocalStructureStoreOptions,
 } from "./runtime/index.js";
 
+// Every error of ours extends ArkitektError (a stable `code`, a `hint` when the user can act);
+// `isArkitektError` also recognises the errors of a second copy of the package.
+export { ArkitektError, isArkitektError } from "./shared/errors.js";
+export type { ArkitektErrorClass } from "./shared/errors.js";
+
 // Where the platform URL and token come from (options, ARKITEKT_URL / ARKITEKT_TOKEN, the dev-token file).
 export { PlatformConfigError, resolvePlatformConfig } from "./runtime/config.js";
 export type { PlatformConfig, PlatformConfigInput, PlatformConfigProblem, TokenSource } from "./runtime/config.js";

@@ -4,9 +4,10 @@
  * up by `interface` when an ASSIGN arrives and runs: parseArgs -> expandArgs -> fn -> shrinkReturns.
  */
 import type { Implementation } from "../definition/model.js";
+import { ArkitektError } from "../shared/errors.js";
 
 /** Thrown by `parseArgs` and the adapters when a value does not fit its port. */
-export class PortValueError extends Error {
+export class PortValueError extends ArkitektError {
   override readonly name = "PortValueError";
   readonly code = "ARKITEKT_PORT_VALUE";
   constructor(

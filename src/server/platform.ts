@@ -15,9 +15,10 @@ import { Hub, type HubEvent } from "./hub.js";
 import type { Logger } from "../shared/logger.js";
 import type { CompiledOptions } from "./options.js";
 import type { ActionRow, AgentRow, ImplementationRow, Store, StoreWriteError, TaskEventRow, TaskRow } from "./store/store.js";
+import { ArkitektError } from "../shared/errors.js";
 
 /** A refused operation; `message` is what the client sees. */
-export class PlatformError extends Error {
+export class PlatformError extends ArkitektError {
   override readonly name = "PlatformError";
   constructor(
     message: string,
