@@ -20,7 +20,7 @@ import {
   type ToAgentMessage,
 } from "../../protocol/index.js";
 import type { Registry } from "../registry.js";
-import { backoffDelay, compileBackoff, sleep, type BackoffOptions, type CompiledBackoff } from "../backoff.js";
+import { backoffDelay, compileBackoff, sleep, type BackoffOptions, type CompiledBackoff } from "../../shared/backoff.js";
 import { AgentStoppedError } from "./errors.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import { ReportOutbox, type HeldReport } from "./outbox.js";

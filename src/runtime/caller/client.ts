@@ -6,7 +6,7 @@
  * "The caller (reference)".
  */
 import { randomUUID } from "node:crypto";
-import { backoffDelay, compileBackoff, sleep } from "../backoff.js";
+import { backoffDelay, compileBackoff, sleep } from "../../shared/backoff.js";
 import { currentContext, type LogLevel } from "../context.js";
 import { GraphQLRequestError } from "../transport/errors.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";

@@ -12,6 +12,7 @@
  * Nothing here imports codegen or server code.
  */
 import type { Client as WsClient, ExecutionResult } from "graphql-ws";
+import { backoffDelay, compileBackoff, sleep, type BackoffOptions } from "../../shared/backoff.js";
 import type { Logger } from "../../shared/logger.js";
 import { GraphQLRequestError, GraphQLTransportError, type GraphQLErrorEntry } from "./errors.js";
 
@@ -43,13 +44,13 @@ export interface SubscribeOptions {
   onPartialErrors?: (error: GraphQLRequestError) => void;
 }
 
-export interface ReconnectOptions {
+/**
+ * Retrying a lost subscription socket, with the project's one backoff (src/shared/backoff.ts):
+ * 250 ms doubling to 10 s, half of each delay jittered, by default.
+ */
+export interface ReconnectOptions extends BackoffOptions {
   /** How often to retry a lost subscription socket before failing the subscriptions. Default 10. */
   attempts?: number;
-  /** First delay; doubles per attempt with ±25 % jitter. Default 250 ms. */
-  initialDelayMs?: number;
-  /** Upper bound of one delay. Default 10 000 ms. */
-  maxDelayMs?: number;
 }
 
 /** The part of the project's logger (src/shared/logger.ts) the transport writes to. Silent when absent. */
@@ -146,8 +147,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const logger = options.logger;
   const attempts = options.reconnect?.attempts ?? 10;
-  const initialDelay = options.reconnect?.initialDelayMs ?? 250;
-  const maxDelay = options.reconnect?.maxDelayMs ?? 10_000;
+  const backoff = compileBackoff(options.reconnect);
   let wsClient: Promise<WsClient> | undefined;
   let connections = 0;
   let closed = false;
@@ -221,10 +221,9 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
         retryAttempts: attempts,
         shouldRetry: (reason) => !(isCloseLike(reason) && FATAL_CLOSE_CODES.has(reason.code)),
         retryWait: async (retries) => {
-          const base = Math.min(maxDelay, initialDelay * 2 ** retries);
-          const delay = base * (0.75 + Math.random() * 0.5);
-          logger?.debug(`graphql-ws: reconnecting to ${wsUrl} in ${Math.round(delay)} ms (attempt ${retries + 1} of ${attempts})`);
-          await new Promise((resolve) => setTimeout(resolve, delay));
+          const delay = backoffDelay(retries, backoff);
+          logger?.debug(`graphql-ws: reconnecting to ${wsUrl} in ${delay} ms (attempt ${retries + 1} of ${attempts})`);
+          await sleep(delay);
         },
         on: {
           connected: () => {
