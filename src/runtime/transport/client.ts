@@ -12,6 +12,7 @@
  * Nothing here imports codegen or server code.
  */
 import type { Client as WsClient, ExecutionResult } from "graphql-ws";
+import { AsyncQueue } from "../../shared/async-queue.js";
 import { backoffDelay, compileBackoff, sleep, type BackoffOptions } from "../../shared/backoff.js";
 import type { Logger } from "../../shared/logger.js";
 import { GraphQLRequestError, GraphQLTransportError, type GraphQLErrorEntry } from "./errors.js";
@@ -248,56 +249,32 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
   ): AsyncIterableIterator<TResult> {
     const { operationName } = operation;
     const signal = subscribeOptions.signal;
-    const queue: TResult[] = [];
-    let waiting: { resolve: (result: IteratorResult<TResult>) => void; reject: (error: unknown) => void } | undefined;
-    let failure: { error: unknown } | undefined;
-    let done = false;
     let dispose: (() => void) | undefined;
+    // Aborting, `complete` and `close()` end it after what is buffered; `return()` and `throw()` at once.
+    const finish = (): void => queue.end();
+    const queue = new AsyncQueue<TResult>({
+      onStop: () => {
+        active.delete(finish);
+        signal?.removeEventListener("abort", finish);
+        const unsubscribe = dispose;
+        dispose = undefined;
+        unsubscribe?.();
+      },
+    });
+    const fail = (error: unknown): void => queue.fail(error);
 
-    const settle = (): void => {
-      if (!waiting) return;
-      const pending = waiting;
-      if (queue.length > 0) {
-        waiting = undefined;
-        pending.resolve({ value: queue.shift() as TResult, done: false });
-      } else if (failure) {
-        waiting = undefined;
-        const { error } = failure;
-        failure = undefined;
-        pending.reject(error);
-      } else if (done) {
-        waiting = undefined;
-        pending.resolve({ value: undefined, done: true });
-      }
-    };
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      active.delete(finish);
-      signal?.removeEventListener("abort", finish);
-      const unsubscribe = dispose;
-      dispose = undefined;
-      unsubscribe?.();
-      settle();
-    };
-    const fail = (error: unknown): void => {
-      if (done) return;
-      failure = { error };
-      finish();
-    };
-
-    if (closed || signal?.aborted) done = true;
+    if (closed || signal?.aborted) queue.end();
     else {
       active.add(finish);
       signal?.addEventListener("abort", finish, { once: true });
       connect().then(
         (client) => {
-          if (done) return;
+          if (queue.stopped) return;
           dispose = client.subscribe<TData>(
             { query: String(operation.document), operationName, variables: (operation.variables ?? {}) as Record<string, unknown> },
             {
               next: (result: ExecutionResult<TData>) => {
-                if (done) return;
+                if (queue.stopped) return;
                 if (result.errors && result.errors.length > 0) {
                   const error = new GraphQLRequestError(operationName, result.errors as unknown as GraphQLErrorEntry[]);
                   const onPartial = subscribeOptions.onPartialErrors;
@@ -308,13 +285,14 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
                   onPartial(error);
                 }
                 if (result.data === undefined || result.data === null) return;
+                let value: TResult;
                 try {
-                  queue.push(operation.select ? operation.select(result.data) : (result.data as unknown as TResult));
+                  value = operation.select ? operation.select(result.data) : (result.data as unknown as TResult);
                 } catch (error) {
                   fail(new GraphQLTransportError(operationName, `unexpected payload: ${describeCause(error)}`, undefined, { cause: error }));
                   return;
                 }
-                settle();
+                queue.push(value);
               },
               error: (error: unknown) => {
                 if (Array.isArray(error)) fail(new GraphQLRequestError(operationName, error as GraphQLErrorEntry[]));
@@ -329,33 +307,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
         (error: unknown) => fail(new GraphQLTransportError(operationName, `could not start a subscription: ${describeCause(error)}`, undefined, { cause: error })),
       );
     }
-
-    const iterator: AsyncIterableIterator<TResult> = {
-      next: () =>
-        new Promise<IteratorResult<TResult>>((resolve, reject) => {
-          if (waiting) {
-            reject(new Error(`${operationName}: next() called while a previous next() is pending`));
-            return;
-          }
-          waiting = { resolve, reject };
-          settle();
-        }),
-      return: async () => {
-        queue.length = 0;
-        failure = undefined;
-        finish();
-        return { value: undefined, done: true };
-      },
-      throw: async (error: unknown) => {
-        queue.length = 0;
-        finish();
-        throw error;
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+    return queue;
   }
 
   return {
