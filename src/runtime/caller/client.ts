@@ -6,6 +6,7 @@
  * "The caller (reference)".
  */
 import { randomUUID } from "node:crypto";
+import { AsyncQueue } from "../../shared/async-queue.js";
 import { backoffDelay, compileBackoff, sleep } from "../../shared/backoff.js";
 import { currentContext, type LogLevel } from "../context.js";
 import { GraphQLRequestError } from "../transport/errors.js";
@@ -180,43 +181,24 @@ export class ArkitektClient {
     const client = this;
     return {
       [Symbol.asyncIterator](): AsyncIterator<R> {
-        const queue: R[] = [];
-        let wake: (() => void) | undefined;
-        let ended = false;
-        let failure: unknown;
+        const queue = new AsyncQueue<R>();
         const stop = new AbortController();
         const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
         const started = client
           .#follow(target, args, { ...options, signal }, async (value) => {
             queue.push(value);
-            wake?.();
           })
           .then((followed) => followed.done)
           .then(
-            () => {
-              ended = true;
-              wake?.();
-            },
-            (error: unknown) => {
-              failure = error;
-              ended = true;
-              wake?.();
-            },
+            () => queue.end(),
+            (error: unknown) => queue.fail(error),
           );
         return {
-          async next(): Promise<IteratorResult<R>> {
-            for (;;) {
-              if (queue.length > 0) return { done: false, value: queue.shift()! };
-              if (ended) {
-                if (failure !== undefined && !stop.signal.aborted) throw failure;
-                return { done: true, value: undefined };
-              }
-              await new Promise<void>((resolve) => (wake = resolve));
-              wake = undefined;
-            }
-          },
+          next: () => queue.next(),
           async return(): Promise<IteratorResult<R>> {
-            if (!ended) {
+            const running = !queue.stopped;
+            queue.close();
+            if (running) {
               stop.abort(new Error("the caller stopped iterating"));
               await started.catch(() => undefined);
             }
