@@ -25,6 +25,7 @@ export abstract class ArkitektError extends Error {
   abstract readonly code: string;
   /** What to do about it, one line; absent when there is nothing the user can do. */
   declare readonly hint?: string;
+
   constructor(message: string, options?: ArkitektErrorOptions) {
     super(message, options);
   }
