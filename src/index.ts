@@ -132,6 +132,7 @@ export type {
   AgentStop,
   AgentStopCode,
   ReconnectOptions,
+  Logger,
   RuntimeLogger,
   ClientOptions,
   CallOptions,
@@ -142,6 +143,11 @@ export type {
   CodecAdapterSpec,
   LocalStructureStoreOptions,
 } from "./runtime/index.js";
+
+// Every error of ours extends ArkitektError (a stable `code`, a `hint` when the user can act);
+// `isArkitektError` also recognises the errors of a second copy of the package.
+export { ArkitektError, isArkitektError } from "./shared/errors.js";
+export type { ArkitektErrorClass } from "./shared/errors.js";
 
 // Where the platform URL and token come from (options, ARKITEKT_URL / ARKITEKT_TOKEN, the dev-token file).
 export { PlatformConfigError, resolvePlatformConfig } from "./runtime/config.js";

@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import { UserError } from "./errors.js";
+import { isArkitektError } from "../shared/errors.js";
 import {
   DEFAULT_DEV_DATA_DIR,
   DEV_TOKEN_FILE,
@@ -54,7 +55,7 @@ async function asUserError<T>(promise: Promise<T>): Promise<T> {
   try {
     return await promise;
   } catch (error) {
-    if (error instanceof PlatformConfigError) throw new UserError(error.message, error.hint);
+    if (isArkitektError(error, PlatformConfigError)) throw new UserError(error.message, error.hint);
     throw error;
   }
 }

@@ -7,6 +7,7 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { ReportedError, isUserFacing } from "./errors.js";
+import { isArkitektError } from "../shared/errors.js";
 import { commands } from "./commands/index.js";
 
 const require = createRequire(import.meta.url);
@@ -36,7 +37,7 @@ function reportError(error: unknown): number {
     // commander already printed help, version or its own message.
     return error.exitCode;
   }
-  if (error instanceof ReportedError) return error.exitCode;
+  if (isArkitektError(error, ReportedError)) return error.exitCode;
   if (isUserFacing(error)) {
     process.stderr.write(`error: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);

@@ -1,13 +1,9 @@
 /**
  * The CLI's logger: a coloured, prefixed line per message (colour only on a TTY and without
  * NO_COLOR); debug lines only with --verbose. Libraries get it injected and are silent without it.
+ * It implements the project's one `Logger` (src/shared/logger.ts).
  */
-export interface CliLogger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+import type { Logger } from "../shared/logger.js";
 
 export interface CliLoggerOptions {
   /** Print debug lines. */
@@ -18,7 +14,7 @@ export interface CliLoggerOptions {
   plainErrors?: boolean;
 }
 
-export function cliLogger(prefix: string, options: CliLoggerOptions = {}): CliLogger {
+export function cliLogger(prefix: string, options: CliLoggerOptions = {}): Logger {
   const err = process.stderr;
   const infoOut = options.info ?? err;
   const paint = (out: NodeJS.WriteStream, code: number, text: string): string =>

@@ -15,16 +15,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { ArkitektError } from "../shared/errors.js";
 
 export const CONFIG_FILE = "arkitekt.json";
 
 /** A problem with the project configuration; shown as a user error (message + hint). */
-export class ConfigError extends Error {
+export class ConfigError extends ArkitektError {
   override readonly name = "ConfigError";
   readonly code = "ARK_CONFIG";
   constructor(
     message: string,
-    readonly hint: string,
+    override readonly hint: string,
   ) {
     super(message);
   }

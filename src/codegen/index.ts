@@ -9,18 +9,21 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promise
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { loadProjectConfig, type ProjectConfig } from "./config.js";
 import type { FunctionsStage } from "./functions/index.js";
-import { formatDiagnostic, silentLogger, type Diagnostic, type GeneratedFile, type Logger, type StageResult } from "./types.js";
+import { silentLogger, type Logger } from "../shared/logger.js";
+import { formatDiagnostic, type Diagnostic, type GeneratedFile, type StageResult } from "./types.js";
+import { ArkitektError } from "../shared/errors.js";
 
 export { loadProjectConfig, ConfigError, CONFIG_FILE, type ProjectConfig } from "./config.js";
-export { formatDiagnostic, silentLogger, type Diagnostic, type GeneratedFile, type Logger, type StageResult } from "./types.js";
+export { formatDiagnostic, type Diagnostic, type GeneratedFile, type StageResult } from "./types.js";
+export { silentLogger, type Logger } from "../shared/logger.js";
 
 /** A stage module the project needs is not part of this build. */
-export class MissingStageError extends Error {
+export class MissingStageError extends ArkitektError {
   override readonly name = "MissingStageError";
   readonly code = "ARK_MISSING_STAGE";
   constructor(
     stage: string,
-    readonly hint: string,
+    override readonly hint: string,
   ) {
     super(`this project needs the ${stage} stage, which this build of arkitekt-next does not include`);
   }

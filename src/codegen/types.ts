@@ -31,15 +31,6 @@ export interface StageResult {
   diagnostics: Diagnostic[];
 }
 
-export interface Logger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
 /** Formats a diagnostic the way ts-morph and tsc do: place, message, source line with a caret, hint. */
 export function formatDiagnostic(d: Diagnostic): string {
   const place = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;

@@ -16,6 +16,7 @@
  * Node; without `process` there is no environment. Imports nothing else of ours, so the runtime,
  * the CLI and the generator can all use it.
  */
+import { ArkitektError } from "../shared/errors.js";
 
 export const URL_ENV = "ARKITEKT_URL";
 export const TOKEN_ENV = "ARKITEKT_TOKEN";
@@ -66,14 +67,14 @@ export interface PlatformConfig<T extends TokenSource = string> {
 export type PlatformConfigProblem = "NOTHING" | "NO_TOKEN" | "NO_URL" | "BAD_URL" | "BAD_DEV_TOKEN_FILE";
 
 /** Thrown when the URL and token are missing, partial or malformed; the message names each piece's origin. */
-export class PlatformConfigError extends Error {
+export class PlatformConfigError extends ArkitektError {
   override readonly name = "PlatformConfigError";
   readonly code = "ARKITEKT_PLATFORM_CONFIG";
   constructor(
     readonly problem: PlatformConfigProblem,
     message: string,
     /** What to do about it, one line. */
-    readonly hint: string,
+    override readonly hint: string,
   ) {
     super(message);
   }

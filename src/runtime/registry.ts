@@ -5,12 +5,13 @@
  */
 import type { Implementation } from "../definition/model.js";
 import type { ValueProblem } from "../definition/values.js";
+import { ArkitektError } from "../shared/errors.js";
 
 /**
  * Thrown by `parseArgs` and the adapters when values do not fit their ports. The message names
  * every port that does not fit (`port "a": expected …, got …; port "b": …`); `port` is the first.
  */
-export class PortValueError extends Error {
+export class PortValueError extends ArkitektError {
   override readonly name = "PortValueError";
   readonly code = "ARKITEKT_PORT_VALUE";
   constructor(

@@ -20,7 +20,7 @@ import {
   type ProtocolParseError,
 } from "../protocol/index.js";
 import type { Identity, TokenAuthority } from "./auth.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../shared/logger.js";
 import type { CompiledOptions } from "./options.js";
 import { PlatformError, type AgentLink, type ControlKind, type Platform } from "./platform.js";
 import { guardSends } from "./socket-guard.js";

@@ -1,7 +1,8 @@
 /**
  * In-process publish/subscribe for GraphQL subscriptions. Each subscriber gets an async iterator
- * that buffers what was published until it is read; `return()` unsubscribes.
+ * (src/shared/async-queue.ts) that buffers what was published until it is read; `return()` unsubscribes.
  */
+import { AsyncQueue } from "../shared/async-queue.js";
 import type { AgentRow, TaskEventRow, TaskRow } from "./store/store.js";
 
 export type HubEvent =
@@ -41,57 +42,16 @@ export class Hub {
 
   /** An async iterator of `map(event)` for every published event where it is not undefined. */
   subscribe<T>(map: (event: HubEvent) => T | undefined, signal?: AbortSignal): AsyncIterableIterator<T> {
-    const buffer: T[] = [];
-    let wake: ((result: IteratorResult<T>) => void) | null = null;
-    let done = false;
+    // a subscriber that stopped reading must not hold the server's memory: past MAX_BUFFERED its
+    // subscription ends; the client sees it complete and catches up through task.events after resubscribing
     const listener: Listener = (event) => {
-      if (done) return;
+      if (queue.stopped) return;
       const value = map(event);
-      if (value === undefined) return;
-      if (wake) {
-        const w = wake;
-        wake = null;
-        w({ value, done: false });
-      } else {
-        buffer.push(value);
-        // a subscriber that stopped reading must not hold the server's memory: end it; the client
-        // sees the subscription complete and catches up through task.events after resubscribing
-        if (buffer.length > MAX_BUFFERED) finish();
-      }
+      if (value !== undefined) queue.push(value);
     };
-    this.listeners.add(listener);
-    const finish = (): IteratorResult<T> => {
-      done = true;
-      this.listeners.delete(listener);
-      buffer.length = 0;
-      if (wake) {
-        const w = wake;
-        wake = null;
-        w({ value: undefined, done: true });
-      }
-      return { value: undefined, done: true };
-    };
-    signal?.addEventListener("abort", () => finish(), { once: true });
-    const iterator: AsyncIterableIterator<T> = {
-      next() {
-        if (buffer.length > 0) return Promise.resolve({ value: buffer.shift()!, done: false });
-        if (done) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => {
-          wake = resolve;
-        });
-      },
-      return() {
-        return Promise.resolve(finish());
-      },
-      throw(error?: unknown) {
-        finish();
-        return Promise.reject(error);
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+    const queue = new AsyncQueue<T>({ maxBuffered: MAX_BUFFERED, ...(signal ? { signal } : {}), onStop: () => this.listeners.delete(listener) });
+    if (!queue.stopped) this.listeners.add(listener);
+    return queue;
   }
 
   clear(): void {

@@ -5,7 +5,8 @@
  */
 export type { ServerOptions, TokenClaims } from "./options.js";
 export { ServerStartError, DEFAULTS as SERVER_DEFAULTS } from "./options.js";
-export type { Logger } from "./logger.js";
-export { silentLogger } from "./logger.js";
+export type { Logger } from "../shared/logger.js";
+export { silentLogger } from "../shared/logger.js";
+export { ArkitektError, isArkitektError } from "../shared/errors.js";
 export { startServer } from "./server.js";
 export type { ServerHandle } from "./server.js";

@@ -2,8 +2,9 @@
  * Public options of the embedded server with their documented defaults, and their compiled form
  * (everything filled in) that the rest of the server uses.
  */
-import type { Logger } from "./logger.js";
-import { silentLogger } from "./logger.js";
+import type { Logger } from "../shared/logger.js";
+import { silentLogger } from "../shared/logger.js";
+import { ArkitektError } from "../shared/errors.js";
 
 /**
  * Claims of a static token, as the platform's JWTs carry them. Missing claims take the platform's
@@ -161,11 +162,11 @@ export const DEFAULTS = {
 } as const;
 
 /** Thrown for options that cannot work; `hint` says what to do. */
-export class ServerStartError extends Error {
+export class ServerStartError extends ArkitektError {
   override readonly name = "ServerStartError";
   constructor(
     message: string,
-    readonly hint: string,
+    override readonly hint: string,
     readonly code: string,
   ) {
     super(message);

@@ -30,12 +30,13 @@ import {
 import type { Identity } from "./auth.js";
 import { identityKey } from "./auth.js";
 import { Hub, type HubEvent } from "./hub.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../shared/logger.js";
 import type { CompiledOptions } from "./options.js";
 import type { ActionRow, AgentRow, ImplementationRow, Store, StoreWriteError, TaskEventRow, TaskRow } from "./store/store.js";
+import { ArkitektError } from "../shared/errors.js";
 
 /** A refused operation; `message` is what the client sees. */
-export class PlatformError extends Error {
+export class PlatformError extends ArkitektError {
   override readonly name = "PlatformError";
   constructor(
     message: string,

@@ -14,7 +14,7 @@
 import type { WebSocket } from "ws";
 import { CloseCode } from "../protocol/index.js";
 import { expandRawJson } from "./graphql/raw-json.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../shared/logger.js";
 
 /** How long a slow reader's socket may take to finish the close handshake before it is dropped. */
 export const CLOSE_GRACE_MS = 5_000;

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { task as taskQuery } from "../../generated/api/rekuest.js";
 import { generateActions } from "../../src/codegen/actions/index.js";
-import { silentLogger } from "../../src/codegen/types.js";
+import { silentLogger } from "../../src/shared/logger.js";
 import { connect, type AgentHandle } from "../../src/runtime/agent/index.js";
 import { createClient, type ArkitektClient } from "../../src/runtime/caller/index.js";
 import { createGraphQLClient } from "../../src/runtime/transport/index.js";

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { TaskRun } from "../../src/runtime/agent/task-run.js";
 import type { ReportBody } from "../../src/runtime/agent/reports.js";
-import { backoffDelay, compileBackoff } from "../../src/runtime/backoff.js";
+import { backoffDelay, compileBackoff } from "../../src/shared/backoff.js";
 import { ReportOutbox } from "../../src/runtime/agent/outbox.js";
 import { calls, registry } from "../fixtures/runtime/registry.js";
 

@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import { parsePositiveMilliseconds } from "../options.js";
 import { UserError } from "../errors.js";
+import { isArkitektError } from "../../shared/errors.js";
 import { cliLogger } from "../logger.js";
 import { DEFAULT_DATA_DIR, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
 import type { CallTarget } from "../../index.js";
@@ -179,8 +180,8 @@ numbers: name='"5"').`,
       } catch (error) {
         const failure = platformUserError(error, endpoint);
         if (failure) throw failure;
-        if (error instanceof TaskFailedError) throw new UserError(error.message, FAILURE_HINTS[error.kind], error.kind === "CANCELLED" ? 130 : 1);
-        if (error instanceof AssignError) {
+        if (isArkitektError(error, TaskFailedError)) throw new UserError(error.message, FAILURE_HINTS[error.kind], error.kind === "CANCELLED" ? 130 : 1);
+        if (isArkitektError(error, AssignError)) {
           throw new UserError(
             error.message,
             /arg|port/i.test(error.message)
@@ -188,7 +189,7 @@ numbers: name='"5"').`,
               : "check the action name and that an agent serving it is running (`arkitekt-next run dev` lists what it serves)",
           );
         }
-        if (error instanceof PlatformLostError) throw new UserError(error.message, error.hint);
+        if (isArkitektError(error, PlatformLostError)) throw new UserError(error.message, error.hint);
         throw error;
       } finally {
         process.off("SIGINT", onSigint);

@@ -7,7 +7,8 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { ReportedError, UserError } from "../errors.js";
 import { cliLogger } from "../logger.js";
-import type { GenerateResult, Logger } from "../../codegen/index.js";
+import type { GenerateResult } from "../../codegen/index.js";
+import type { Logger } from "../../shared/logger.js";
 
 export interface GenCommandOptions {
   check?: boolean;

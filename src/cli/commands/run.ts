@@ -10,7 +10,8 @@ import { pathToFileURL } from "node:url";
 import { Command } from "commander";
 import { parseMilliseconds, parsePort } from "../options.js";
 import { UserError } from "../errors.js";
-import { cliLogger, type CliLogger } from "../logger.js";
+import { cliLogger } from "../logger.js";
+import type { Logger } from "../../shared/logger.js";
 import { DEFAULT_DATA_DIR, findEndpoint, platformUserError, type Endpoint } from "../endpoint.js";
 import { describePlatformSources } from "../../runtime/config.js";
 import { runGen } from "./gen.js";
@@ -40,7 +41,7 @@ export interface RunningApp {
 }
 
 /** Starts the app's agent (and the embedded server when needed); resolves once it serves. */
-export async function runDev(options: RunDevOptions, logger: CliLogger): Promise<RunningApp> {
+export async function runDev(options: RunDevOptions, logger: Logger): Promise<RunningApp> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const { loadProjectConfig } = await import("../../codegen/config.js");
   const config = loadProjectConfig(cwd);
@@ -79,7 +80,7 @@ export async function runDev(options: RunDevOptions, logger: CliLogger): Promise
   // Until the agent serves, a failure is thrown and reported once by the CLI: the library's own
   // error lines about it would only repeat it.
   let serving = false;
-  const agentLogger: CliLogger = { ...quiet(logger), error: (m) => (serving ? logger.error(m) : logger.debug(m)) };
+  const agentLogger: Logger = { ...quiet(logger), error: (m) => (serving ? logger.error(m) : logger.debug(m)) };
   try {
     agent = await connect({
       url: endpoint.url,
@@ -142,7 +143,7 @@ function describe(error: unknown): string {
 }
 
 /** Library logs go to debug, except warnings and errors. */
-function quiet(logger: CliLogger): CliLogger {
+function quiet(logger: Logger): Logger {
   return { ...logger, info: logger.debug };
 }
 

@@ -8,8 +8,10 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import { parseMilliseconds, parsePort } from "../options.js";
 import { UserError } from "../errors.js";
+import { isArkitektError } from "../../shared/errors.js";
 import { cliLogger } from "../logger.js";
-import type { Logger, ServerHandle, TokenClaims } from "../../server/index.js";
+import type { ServerHandle, TokenClaims } from "../../server/index.js";
+import type { Logger } from "../../shared/logger.js";
 
 export interface ServerCommandOptions {
   host: string;
@@ -83,7 +85,7 @@ export async function runServer(options: ServerCommandOptions, logger: Logger = 
       logger,
     });
   } catch (error) {
-    if (error instanceof ServerStartError) throw new UserError(error.message, error.hint);
+    if (isArkitektError(error, ServerStartError)) throw new UserError(error.message, error.hint);
     throw error;
   }
 }

@@ -35,7 +35,8 @@ import {
 } from "../../runtime/config.js";
 import { formatTypeScript } from "../emit/format.js";
 import { literal, propertyName, renderTsType } from "../emit/ports.js";
-import type { Diagnostic, GeneratedFile, Logger, StageResult } from "../types.js";
+import type { Logger } from "../../shared/logger.js";
+import type { Diagnostic, GeneratedFile, StageResult } from "../types.js";
 
 const selectorSchema = z.union([
   z.strictObject({ app: z.string().min(1), key: z.string().min(1).optional(), version: z.string().min(1).optional() }),

@@ -12,9 +12,9 @@ import {
   type PendingFile,
 } from "../emit/registry.js";
 import { FormatPool, applySplices, formatFiles, formatTypeScript } from "../emit/format.js";
-import type { GeneratedFile, Logger, StageResult } from "../types.js";
+import type { GeneratedFile, StageResult } from "../types.js";
+import { silentLogger, type Logger } from "../../shared/logger.js";
 import type { ExtractedFunction } from "./model.js";
-import { silentLogger } from "../types.js";
 import { FunctionExtractor } from "./extract.js";
 
 /** Projects with at least this many source files format on worker threads in a cold run. */

@@ -19,6 +19,7 @@
  * `${NAME}` and `${NAME:default}` in any string are replaced from the environment.
  */
 import type { Diagnostic } from "../types.js";
+import { ArkitektError } from "../../shared/errors.js";
 
 /** Where one schema comes from. */
 export type SchemaSource =
@@ -82,10 +83,12 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv): unknown {
   return value;
 }
 
-class ConfigProblem extends Error {
+class ConfigProblem extends ArkitektError {
+  override readonly name = "ConfigProblem";
+  readonly code = "ARK_CODEGEN_CONFIG";
   constructor(
     message: string,
-    readonly hint: string,
+    override readonly hint: string,
   ) {
     super(message);
   }

@@ -27,9 +27,9 @@ import {
   type ToAgentMessage,
 } from "../../protocol/index.js";
 import type { Registry } from "../registry.js";
-import { backoffDelay, compileBackoff, sleep, type BackoffOptions, type CompiledBackoff } from "../backoff.js";
+import { backoffDelay, compileBackoff, sleep, type BackoffOptions, type CompiledBackoff } from "../../shared/backoff.js";
 import { AgentStoppedError } from "./errors.js";
-import { silentRuntimeLogger, type RuntimeLogger } from "./logger.js";
+import { silentLogger, type Logger } from "../../shared/logger.js";
 import { ReportOutbox, type HeldReport } from "./outbox.js";
 import { encodeReport, isTerminal, type ReportBody } from "./reports.js";
 import { TaskRun } from "./task-run.js";
@@ -50,7 +50,7 @@ export interface AgentSocketOptions {
   concurrency?: number;
   /** Put stacks into CRITICAL messages. Default false. */
   dev?: boolean;
-  logger?: RuntimeLogger;
+  logger?: Logger;
   reconnect?: ReconnectOptions;
   /** No frame from the server for this long: the socket is presumed dead and replaced. Default 45000; 0 = off. */
   idleTimeoutMs?: number;
@@ -86,7 +86,7 @@ interface Compiled {
   force: boolean;
   concurrency: number;
   dev: boolean;
-  logger: RuntimeLogger;
+  logger: Logger;
   backoff: CompiledBackoff;
   staleWindowMs: number;
   idleTimeoutMs: number;
@@ -111,7 +111,7 @@ function compile(options: AgentSocketOptions): Compiled {
     force: options.force ?? false,
     concurrency,
     dev: options.dev ?? false,
-    logger: options.logger ?? silentRuntimeLogger,
+    logger: options.logger ?? silentLogger,
     backoff: compileBackoff(options.reconnect),
     staleWindowMs: options.reconnect?.staleWindowMs ?? 35_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 45_000,

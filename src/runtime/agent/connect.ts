@@ -18,7 +18,7 @@ import { describePlatformSources, explainPlatformFailure, resolvePlatformConfig 
 import type { Registry } from "../registry.js";
 import { AgentSocket, type AgentSocketOptions, type AgentStop } from "./agent.js";
 import { AgentStoppedError } from "./errors.js";
-import { silentRuntimeLogger, type RuntimeLogger } from "./logger.js";
+import { silentLogger, type Logger } from "../../shared/logger.js";
 
 export interface ConnectOptions extends Omit<AgentSocketOptions, "agiUrl" | "registry" | "token"> {
   /**
@@ -74,7 +74,7 @@ export interface AgentHandle {
 
 
 export async function connect(options: ConnectOptions): Promise<AgentHandle> {
-  const logger: RuntimeLogger = options.logger ?? silentRuntimeLogger;
+  const logger: Logger = options.logger ?? silentLogger;
   // Missing, partial or malformed: PlatformConfigError, naming what is missing and where each piece came from.
   const platform = await resolvePlatformConfig({
     url: options.url,

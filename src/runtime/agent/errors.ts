@@ -1,3 +1,5 @@
+import { ArkitektError } from "../../shared/errors.js";
+
 /** Why an agent stopped for good (it does not reconnect after these). */
 export type AgentStopCode =
   /** `close()` was called. */
@@ -16,13 +18,13 @@ export type AgentStopCode =
   | "ARKITEKT_AGENT_REGISTRATION";
 
 /** Thrown by `connect()` when the agent cannot start, and carried by `AgentHandle.closed` when it stops. */
-export class AgentStoppedError extends Error {
+export class AgentStoppedError extends ArkitektError {
   override readonly name = "AgentStoppedError";
   constructor(
     readonly code: AgentStopCode,
     message: string,
     /** What to do about it. */
-    readonly hint: string,
+    override readonly hint: string,
     /** The WebSocket close code that ended it, when one did. */
     readonly closeCode?: number,
     options?: { cause?: unknown },

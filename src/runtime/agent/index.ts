@@ -6,6 +6,4 @@ export { AgentSocket, PROCESS_SESSION_ID } from "./agent.js";
 export type { AgentSocketOptions, AgentStop, ReconnectOptions } from "./agent.js";
 export { AgentStoppedError } from "./errors.js";
 export type { AgentStopCode } from "./errors.js";
-export type { RuntimeLogger } from "./logger.js";
-export { silentRuntimeLogger } from "./logger.js";
 export { TaskAbortedError } from "./task-run.js";

@@ -14,6 +14,7 @@ import { runWithContext, type LogLevel, type TaskContext } from "../context.js";
 import { PortValueError, type RegistryEntry } from "../registry.js";
 import { taskReport, type TaskReportFields, type TaskReportType } from "../../protocol/index.js";
 import type { Assignment, ReportBody, TerminalKind } from "./reports.js";
+import { ArkitektError } from "../../shared/errors.js";
 
 export type TaskState = "queued" | "running" | "done";
 
@@ -25,8 +26,9 @@ export interface TaskRunOptions {
 }
 
 /** Raised inside the function's `checkpoint()` and used as the abort reason. */
-export class TaskAbortedError extends Error {
+export class TaskAbortedError extends ArkitektError {
   override readonly name = "AbortError";
+  readonly code = "ARKITEKT_TASK_ABORTED";
   constructor(
     readonly task: string,
     readonly kind: "CANCELLED" | "INTERRUPTED" | "SHUTDOWN",

@@ -6,10 +6,11 @@
  * "The caller (reference)".
  */
 import { randomUUID } from "node:crypto";
-import { backoffDelay, compileBackoff, sleep } from "../backoff.js";
+import { AsyncQueue } from "../../shared/async-queue.js";
+import { backoffDelay, compileBackoff, sleep } from "../../shared/backoff.js";
 import { currentContext, type LogLevel } from "../context.js";
 import { GraphQLRequestError } from "../transport/errors.js";
-import { silentRuntimeLogger, type RuntimeLogger } from "../agent/logger.js";
+import { silentLogger, type Logger } from "../../shared/logger.js";
 import { AssignError, PlatformLostError, TaskFailedError, type TaskFailureKind } from "./errors.js";
 import { LogLevelLoader, toLogLevel } from "./log-levels.js";
 import type { AssignedTask, AssignTarget, CallerPlatform } from "./platform.js";
@@ -76,7 +77,7 @@ export interface CallOptions<A = Record<string, unknown>, R = Record<string, unk
 }
 
 export interface ArkitektClientOptions {
-  logger?: RuntimeLogger;
+  logger?: Logger;
   /**
    * When the subscription socket stays down this long while calls wait, they reject with
    * `PlatformLostError` instead of waiting for ever (the transport keeps reconnecting). Default 30000.
@@ -108,7 +109,7 @@ interface Followed {
 export class ArkitektClient {
   readonly #platform: CallerPlatform;
   readonly #router = new TaskEventRouter();
-  readonly #logger: RuntimeLogger;
+  readonly #logger: Logger;
   readonly #actionIds = new Map<string, Promise<string>>();
   readonly #logLevels: LogLevelLoader;
   /** Tasks a bad payload named before their call bound them: caught up on binding. */
@@ -127,7 +128,7 @@ export class ArkitektClient {
 
   constructor(platform: CallerPlatform, options: ArkitektClientOptions = {}) {
     this.#platform = platform;
-    this.#logger = options.logger ?? silentRuntimeLogger;
+    this.#logger = options.logger ?? silentLogger;
     this.#platformLostMs = options.platformLostMs ?? 30_000;
     this.#logLevels = new LogLevelLoader(
       (task, ids) => this.#platform.taskEvents(task, { ids }),
@@ -180,43 +181,24 @@ export class ArkitektClient {
     const client = this;
     return {
       [Symbol.asyncIterator](): AsyncIterator<R> {
-        const queue: R[] = [];
-        let wake: (() => void) | undefined;
-        let ended = false;
-        let failure: unknown;
+        const queue = new AsyncQueue<R>();
         const stop = new AbortController();
         const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
         const started = client
           .#follow(target, args, { ...options, signal }, async (value) => {
             queue.push(value);
-            wake?.();
           })
           .then((followed) => followed.done)
           .then(
-            () => {
-              ended = true;
-              wake?.();
-            },
-            (error: unknown) => {
-              failure = error;
-              ended = true;
-              wake?.();
-            },
+            () => queue.end(),
+            (error: unknown) => queue.fail(error),
           );
         return {
-          async next(): Promise<IteratorResult<R>> {
-            for (;;) {
-              if (queue.length > 0) return { done: false, value: queue.shift()! };
-              if (ended) {
-                if (failure !== undefined && !stop.signal.aborted) throw failure;
-                return { done: true, value: undefined };
-              }
-              await new Promise<void>((resolve) => (wake = resolve));
-              wake = undefined;
-            }
-          },
+          next: () => queue.next(),
           async return(): Promise<IteratorResult<R>> {
-            if (!ended) {
+            const running = !queue.stopped;
+            queue.close();
+            if (running) {
               stop.abort(new Error("the caller stopped iterating"));
               await started.catch(() => undefined);
             }

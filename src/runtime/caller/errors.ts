@@ -1,3 +1,5 @@
+import { ArkitektError } from "../../shared/errors.js";
+
 /** How a remote task ended when it did not complete. */
 export type TaskFailureKind =
   /** Args or returns did not fit their ports (the agent's FAILED). */
@@ -19,7 +21,7 @@ export type TaskFailureKind =
   | "RESULT_LOST";
 
 /** Thrown by `call` and `iterate` when the remote task ends without completing. */
-export class TaskFailedError extends Error {
+export class TaskFailedError extends ArkitektError {
   override readonly name = "TaskFailedError";
   readonly code = "ARKITEKT_TASK_FAILED";
   constructor(
@@ -36,7 +38,7 @@ export class TaskFailedError extends Error {
 }
 
 /** Thrown when a call cannot be made at all (no such action, no live agent, args refused by the platform). */
-export class AssignError extends Error {
+export class AssignError extends ArkitektError {
   override readonly name = "AssignError";
   readonly code = "ARKITEKT_ASSIGN_FAILED";
   constructor(
@@ -49,10 +51,10 @@ export class AssignError extends Error {
 }
 
 /** Thrown by waiting calls when the platform stayed unreachable for `platformLostMs`: the task may still run there. */
-export class PlatformLostError extends Error {
+export class PlatformLostError extends ArkitektError {
   override readonly name = "PlatformLostError";
   readonly code = "ARKITEKT_PLATFORM_LOST";
-  readonly hint = "check that the platform is running; the task may still complete there (look it up by its task id)";
+  override readonly hint = "check that the platform is running; the task may still complete there (look it up by its task id)";
   constructor(
     readonly target: string,
     readonly taskId: string | undefined,

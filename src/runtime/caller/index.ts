@@ -8,7 +8,7 @@
  * Typed calls come from generated stubs (`generated/actions.ts`), which pass a `CallAdapter`.
  */
 import { platformEndpoints } from "../transport/index.js";
-import type { RuntimeLogger } from "../agent/logger.js";
+import type { Logger } from "../../shared/logger.js";
 import { resolvePlatformConfig, resolvePlatformConfigNow, type PlatformConfig, type PlatformConfigInput, type TokenSource } from "../config.js";
 import { ArkitektClient } from "./client.js";
 import { graphqlPlatform } from "./graphql-platform.js";
@@ -39,7 +39,7 @@ export interface ClientOptions {
   devTokenFile?: string | false;
   /** Override the derived GraphQL endpoint. */
   graphqlUrl?: string;
-  logger?: RuntimeLogger;
+  logger?: Logger;
   /** See `ArkitektClientOptions.platformLostMs` (default 30000). */
   platformLostMs?: number;
 }

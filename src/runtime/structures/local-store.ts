@@ -12,6 +12,7 @@
  * Node's `fs` and `path` are loaded on first use, so importing the package stays browser-safe.
  */
 import type { JsonValue } from "../../definition/model.js";
+import { ArkitektError } from "../../shared/errors.js";
 
 export interface LocalStructureStoreOptions {
   /** The store's folder name under `.arkitekt/structures/` (letters, digits, `.`, `_`, `-`). */
@@ -29,13 +30,13 @@ export interface LocalStructureStoreOptions {
 }
 
 /** `get` found no object under this id. */
-export class StructureNotFoundError extends Error {
+export class StructureNotFoundError extends ArkitektError {
   override readonly name = "StructureNotFoundError";
   readonly code = "ARKITEKT_STRUCTURE_NOT_FOUND";
   constructor(
     readonly id: string,
     readonly dir: string,
-    readonly hint: string,
+    override readonly hint: string,
   ) {
     super(`no structure "${id}" in the local store ${dir}: ${hint}`);
   }

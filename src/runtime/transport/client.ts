@@ -12,6 +12,9 @@
  * Nothing here imports codegen or server code.
  */
 import type { Client as WsClient, ExecutionResult } from "graphql-ws";
+import { AsyncQueue } from "../../shared/async-queue.js";
+import { backoffDelay, compileBackoff, sleep, type BackoffOptions } from "../../shared/backoff.js";
+import type { Logger } from "../../shared/logger.js";
 import { GraphQLRequestError, GraphQLTransportError, type GraphQLErrorEntry } from "./errors.js";
 
 /** One call of a generated function: the document, its operation name and variables. */
@@ -42,20 +45,17 @@ export interface SubscribeOptions {
   onPartialErrors?: (error: GraphQLRequestError) => void;
 }
 
-export interface ReconnectOptions {
+/**
+ * Retrying a lost subscription socket, with the project's one backoff (src/shared/backoff.ts):
+ * 250 ms doubling to 10 s, half of each delay jittered, by default.
+ */
+export interface ReconnectOptions extends BackoffOptions {
   /** How often to retry a lost subscription socket before failing the subscriptions. Default 10. */
   attempts?: number;
-  /** First delay; doubles per attempt with ±25 % jitter. Default 250 ms. */
-  initialDelayMs?: number;
-  /** Upper bound of one delay. Default 10 000 ms. */
-  maxDelayMs?: number;
 }
 
-/** Structural logger (the CLI's logger fits). Silent when absent. */
-export interface TransportLogger {
-  debug(message: string): void;
-  warn(message: string): void;
-}
+/** The part of the project's logger (src/shared/logger.ts) the transport writes to. Silent when absent. */
+export type TransportLogger = Pick<Logger, "debug" | "warn">;
 
 export interface GraphQLClientOptions {
   /** The GraphQL HTTP endpoint, e.g. `http://127.0.0.1:8080/graphql`. */
@@ -148,8 +148,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const logger = options.logger;
   const attempts = options.reconnect?.attempts ?? 10;
-  const initialDelay = options.reconnect?.initialDelayMs ?? 250;
-  const maxDelay = options.reconnect?.maxDelayMs ?? 10_000;
+  const backoff = compileBackoff(options.reconnect);
   let wsClient: Promise<WsClient> | undefined;
   let connections = 0;
   let closed = false;
@@ -223,10 +222,9 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
         retryAttempts: attempts,
         shouldRetry: (reason) => !(isCloseLike(reason) && FATAL_CLOSE_CODES.has(reason.code)),
         retryWait: async (retries) => {
-          const base = Math.min(maxDelay, initialDelay * 2 ** retries);
-          const delay = base * (0.75 + Math.random() * 0.5);
-          logger?.debug(`graphql-ws: reconnecting to ${wsUrl} in ${Math.round(delay)} ms (attempt ${retries + 1} of ${attempts})`);
-          await new Promise((resolve) => setTimeout(resolve, delay));
+          const delay = backoffDelay(retries, backoff);
+          logger?.debug(`graphql-ws: reconnecting to ${wsUrl} in ${delay} ms (attempt ${retries + 1} of ${attempts})`);
+          await sleep(delay);
         },
         on: {
           connected: () => {
@@ -251,56 +249,32 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
   ): AsyncIterableIterator<TResult> {
     const { operationName } = operation;
     const signal = subscribeOptions.signal;
-    const queue: TResult[] = [];
-    let waiting: { resolve: (result: IteratorResult<TResult>) => void; reject: (error: unknown) => void } | undefined;
-    let failure: { error: unknown } | undefined;
-    let done = false;
     let dispose: (() => void) | undefined;
+    // Aborting, `complete` and `close()` end it after what is buffered; `return()` and `throw()` at once.
+    const finish = (): void => queue.end();
+    const queue = new AsyncQueue<TResult>({
+      onStop: () => {
+        active.delete(finish);
+        signal?.removeEventListener("abort", finish);
+        const unsubscribe = dispose;
+        dispose = undefined;
+        unsubscribe?.();
+      },
+    });
+    const fail = (error: unknown): void => queue.fail(error);
 
-    const settle = (): void => {
-      if (!waiting) return;
-      const pending = waiting;
-      if (queue.length > 0) {
-        waiting = undefined;
-        pending.resolve({ value: queue.shift() as TResult, done: false });
-      } else if (failure) {
-        waiting = undefined;
-        const { error } = failure;
-        failure = undefined;
-        pending.reject(error);
-      } else if (done) {
-        waiting = undefined;
-        pending.resolve({ value: undefined, done: true });
-      }
-    };
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      active.delete(finish);
-      signal?.removeEventListener("abort", finish);
-      const unsubscribe = dispose;
-      dispose = undefined;
-      unsubscribe?.();
-      settle();
-    };
-    const fail = (error: unknown): void => {
-      if (done) return;
-      failure = { error };
-      finish();
-    };
-
-    if (closed || signal?.aborted) done = true;
+    if (closed || signal?.aborted) queue.end();
     else {
       active.add(finish);
       signal?.addEventListener("abort", finish, { once: true });
       connect().then(
         (client) => {
-          if (done) return;
+          if (queue.stopped) return;
           dispose = client.subscribe<TData>(
             { query: String(operation.document), operationName, variables: (operation.variables ?? {}) as Record<string, unknown> },
             {
               next: (result: ExecutionResult<TData>) => {
-                if (done) return;
+                if (queue.stopped) return;
                 if (result.errors && result.errors.length > 0) {
                   const error = new GraphQLRequestError(operationName, result.errors as unknown as GraphQLErrorEntry[]);
                   const onPartial = subscribeOptions.onPartialErrors;
@@ -311,13 +285,14 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
                   onPartial(error);
                 }
                 if (result.data === undefined || result.data === null) return;
+                let value: TResult;
                 try {
-                  queue.push(operation.select ? operation.select(result.data) : (result.data as unknown as TResult));
+                  value = operation.select ? operation.select(result.data) : (result.data as unknown as TResult);
                 } catch (error) {
                   fail(new GraphQLTransportError(operationName, `unexpected payload: ${describeCause(error)}`, undefined, { cause: error }));
                   return;
                 }
-                settle();
+                queue.push(value);
               },
               error: (error: unknown) => {
                 if (Array.isArray(error)) fail(new GraphQLRequestError(operationName, error as GraphQLErrorEntry[]));
@@ -332,33 +307,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
         (error: unknown) => fail(new GraphQLTransportError(operationName, `could not start a subscription: ${describeCause(error)}`, undefined, { cause: error })),
       );
     }
-
-    const iterator: AsyncIterableIterator<TResult> = {
-      next: () =>
-        new Promise<IteratorResult<TResult>>((resolve, reject) => {
-          if (waiting) {
-            reject(new Error(`${operationName}: next() called while a previous next() is pending`));
-            return;
-          }
-          waiting = { resolve, reject };
-          settle();
-        }),
-      return: async () => {
-        queue.length = 0;
-        failure = undefined;
-        finish();
-        return { value: undefined, done: true };
-      },
-      throw: async (error: unknown) => {
-        queue.length = 0;
-        finish();
-        throw error;
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+    return queue;
   }
 
   return {

@@ -2,6 +2,7 @@
  * Errors of the GraphQL transport. Both carry the operation name so a failure in a generated
  * function says which call failed.
  */
+import { ArkitektError } from "../../shared/errors.js";
 
 /** One entry of a GraphQL response's `errors` array. */
 export interface GraphQLErrorEntry {
@@ -12,7 +13,7 @@ export interface GraphQLErrorEntry {
 }
 
 /** Thrown when the server answered with GraphQL `errors` (validation, resolver or permission errors). */
-export class GraphQLRequestError extends Error {
+export class GraphQLRequestError extends ArkitektError {
   override readonly name = "GraphQLRequestError";
   readonly code = "ARK_GRAPHQL_ERROR";
   /** The first error's path, e.g. `["assign"]`. */
@@ -39,7 +40,7 @@ export class GraphQLRequestError extends Error {
 }
 
 /** Thrown when the request did not get a GraphQL answer: network failure, non-JSON body, HTTP error, socket closed. */
-export class GraphQLTransportError extends Error {
+export class GraphQLTransportError extends ArkitektError {
   override readonly name = "GraphQLTransportError";
   readonly code = "ARK_GRAPHQL_TRANSPORT";
   constructor(

@@ -13,7 +13,7 @@ import type { DocumentNode, ExecutionResult, GraphQLSchema } from "graphql";
 import { graphql } from "./graphql-module.js";
 import { CloseCode } from "../../protocol/index.js";
 import type { Identity } from "../auth.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../../shared/logger.js";
 import type { Platform } from "../platform.js";
 import { guardSends } from "../socket-guard.js";
 import type { DocumentCache } from "./document-cache.js";

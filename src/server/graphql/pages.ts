@@ -11,6 +11,7 @@
  */
 import type { ArgumentNode, ASTVisitor, DocumentNode, FragmentDefinitionNode, GraphQLField, GraphQLNamedType, GraphQLSchema, OperationDefinitionNode, SelectionSetNode, ValidationContext } from "graphql";
 import { graphql } from "./graphql-module.js";
+import { ArkitektError } from "../../shared/errors.js";
 
 const { GraphQLError, Kind, getNamedType, getNullableType, isListType, isObjectType, isInterfaceType } = graphql;
 
@@ -39,8 +40,9 @@ function defaultPageOf(field: string, limits: PageLimits): number {
 }
 
 /** A refused page: the resolvers turn it into a GraphQL error with code BAD_USER_INPUT. */
-export class PageError extends Error {
+export class PageError extends ArkitektError {
   override readonly name = "PageError";
+  readonly code = "BAD_USER_INPUT";
 }
 
 export interface Page {

@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "./migrations.js";
+import { ArkitektError } from "../../shared/errors.js";
 
 export const STORE_FILE = "rekuest.sqlite3";
 
@@ -116,7 +117,7 @@ export interface TaskEventRow {
  * A write the store could not make durable (disk full, I/O error, ...): everything of the batch it
  * belonged to was rolled back. `message` says so and what to do; `cause` is SQLite's error.
  */
-export class StoreWriteError extends Error {
+export class StoreWriteError extends ArkitektError {
   override readonly name = "StoreWriteError";
   readonly code = "STORE_UNAVAILABLE";
   constructor(

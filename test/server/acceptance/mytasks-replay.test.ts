@@ -18,7 +18,7 @@ import { SUBSCRIPTION_PROTOCOLS, type SubscriptionStream } from "../helpers/subs
 import { sleep } from "../helpers/wait.js";
 import { T1, T2, T4 } from "../helpers/tokens.js";
 import { runServer, serverCommand } from "../../../src/cli/commands/server.js";
-import { silentLogger } from "../../../src/server/logger.js";
+import { silentLogger } from "../../../src/shared/logger.js";
 import { runCommand } from "../../../src/cli/commands/run.js";
 
 interface MyTasks {

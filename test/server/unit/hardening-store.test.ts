@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { expandClaims, type Identity } from "../../../src/server/auth.js";
 import { buildServerSchema } from "../../../src/server/graphql/schema.js";
 import { graphql } from "../../../src/server/graphql/graphql-module.js";
-import { silentLogger } from "../../../src/server/logger.js";
+import { silentLogger } from "../../../src/shared/logger.js";
 import { compileOptions } from "../../../src/server/options.js";
 import { Platform, type AgentLink } from "../../../src/server/platform.js";
 import { Store, StoreWriteError, type ActionRow } from "../../../src/server/store/store.js";

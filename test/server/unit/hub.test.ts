@@ -27,4 +27,12 @@ describe("Hub", () => {
     expect(hub.size).toBe(0);
     expect(await stuck.next()).toEqual({ value: undefined, done: true });
   });
+
+  it("a subscription whose signal is already aborted ends at once and leaves no listener behind", async () => {
+    const hub = new Hub();
+    const it = hub.subscribe((e) => e, AbortSignal.abort());
+    hub.publish(agentEvent(1));
+    expect(hub.size).toBe(0);
+    expect(await it.next()).toEqual({ value: undefined, done: true });
+  });
 });

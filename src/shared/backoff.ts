@@ -1,7 +1,7 @@
 /**
  * Reconnect delays: exponential backoff with jitter, so that many agents dropped by one server
- * restart do not all come back in the same millisecond. Used by the agent socket and the caller's
- * task subscription.
+ * restart do not all come back in the same millisecond. The one backoff of the project: the agent
+ * socket, the caller's task subscription and the GraphQL transport's subscription socket use it.
  */
 
 export interface BackoffOptions {
@@ -50,15 +50,15 @@ export function backoffDelay(attempt: number, backoff: CompiledBackoff, random: 
 }
 
 /** Waits `ms`, or less when `signal` aborts (never rejects), so a closing client does not linger. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
+    if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
-      signal.removeEventListener("abort", done);
+      signal?.removeEventListener("abort", done);
       resolve();
     }
-    signal.addEventListener("abort", done, { once: true });
+    signal?.addEventListener("abort", done, { once: true });
   });
 }
