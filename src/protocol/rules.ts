@@ -37,29 +37,16 @@ export const TASK_REPORT_TYPES: ReadonlySet<FromAgentType> = new Set<TaskReportT
   "RESUMED",
 ]);
 
+const TERMINAL: readonly TerminalReportType[] = ["COMPLETED", "FAILED", "CRITICAL", "CANCELLED", "INTERRUPTED"];
+
 /** Reports that end their task. */
-export const TERMINAL_REPORT_TYPES: ReadonlySet<string> = new Set<TerminalReportType>([
-  "COMPLETED",
-  "FAILED",
-  "CRITICAL",
-  "CANCELLED",
-  "INTERRUPTED",
-]);
+export const TERMINAL_REPORT_TYPES: ReadonlySet<string> = new Set<TerminalReportType>(TERMINAL);
 
 /**
  * Reports the server answers with EVENT_ACK once it stored them: STARTED, the terminal reports and
  * the confirmations PAUSED and RESUMED. LOG, PROGRESS and YIELD are never acknowledged.
  */
-export const ACKED_REPORT_TYPES: ReadonlySet<FromAgentType> = new Set<TaskReportType>([
-  "STARTED",
-  "COMPLETED",
-  "FAILED",
-  "CRITICAL",
-  "CANCELLED",
-  "INTERRUPTED",
-  "PAUSED",
-  "RESUMED",
-]);
+export const ACKED_REPORT_TYPES: ReadonlySet<FromAgentType> = new Set<TaskReportType>(["STARTED", ...TERMINAL, "PAUSED", "RESUMED"]);
 
 /**
  * Reports an agent keeps (and resends after every INIT) until the server has them for sure:
@@ -67,15 +54,7 @@ export const ACKED_REPORT_TYPES: ReadonlySet<FromAgentType> = new Set<TaskReport
  * acknowledged (a stored end means the yields before it are stored). PAUSED and RESUMED are
  * acknowledged but not held: the server keeps its PAUSE/RESUME until they arrive and sends it again.
  */
-export const HELD_REPORT_TYPES: ReadonlySet<string> = new Set<TaskReportType>([
-  "STARTED",
-  "YIELD",
-  "COMPLETED",
-  "FAILED",
-  "CRITICAL",
-  "CANCELLED",
-  "INTERRUPTED",
-]);
+export const HELD_REPORT_TYPES: ReadonlySet<string> = new Set<TaskReportType>(["STARTED", "YIELD", ...TERMINAL]);
 
 export function isTerminalReport(type: string): type is TerminalReportType {
   return TERMINAL_REPORT_TYPES.has(type);
