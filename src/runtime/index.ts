@@ -9,3 +9,6 @@ export type { TaskContext, LogLevel } from "./context.js";
 export { call, iterate, defaultClient, closeDefaultClient } from "./caller/default-client.js";
 export { LocalStructureStore, StructureNotFoundError } from "./structures/local-store.js";
 export type { LocalStructureStoreOptions } from "./structures/local-store.js";
+export { GeneratedCodeMismatchError } from "./generated-abi.js";
+/** Helpers the generated files call (registry modules, actions stubs); see src/index.ts. */
+export * as generatedSupport from "./structures/support.js";

@@ -19,6 +19,7 @@ import { loadDocuments, loadSchema, validateDocuments, type LoadedDocument, type
 import { createClientPlugin, type ClientViewModel } from "./plugin.js";
 import { scalarMappings, usedCustomScalars } from "./scalars.js";
 import { graphqlModule } from "./graphql-module.js";
+import { GENERATED_CODE_ABI } from "../../definition/abi.js";
 
 export interface GenerateGraphqlOptions {
   /** The project directory; paths in the config are relative to it. */
@@ -33,7 +34,7 @@ export interface GenerateGraphqlOptions {
 }
 
 interface Templates {
-  header: (context: Record<string, string | boolean>) => string;
+  header: (context: Record<string, string | number | boolean>) => string;
   client: (view: ClientViewModel) => string;
 }
 
@@ -188,6 +189,7 @@ async function generateTarget(
       "export interface DocumentTypeDecoration<TResult, TVariables> {\n  __apiType?: (variables: TVariables) => TResult;\n}",
   );
   const header = templates.header({
+    abi: GENERATED_CODE_ABI,
     config: configFile,
     output: target.output,
     schema: describeSchema(target),

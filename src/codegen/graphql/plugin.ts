@@ -12,6 +12,7 @@
 import type { PluginFunction, Types } from "@graphql-codegen/plugin-helpers";
 import type { FieldNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
 import type { ScalarMapping } from "./scalars.js";
+import { GENERATED_CODE_ABI } from "../../definition/abi.js";
 import { graphqlModule } from "./graphql-module.js";
 
 /** Config our plugin reads (besides the shared graphql-codegen naming options). */
@@ -60,6 +61,10 @@ export interface OperationView {
 
 export interface ClientViewModel {
   clientImport: string;
+  /** The generated-code ABI (definition/abi.ts) the functions pass to the client with every call. */
+  abi: number;
+  /** The output file, as the runtime names it when the ABI does not match. */
+  file: string;
   scalars: ScalarView[];
   fragments: FragmentView[];
   operations: OperationView[];
@@ -97,6 +102,7 @@ export async function buildViewModel(
   schema: GraphQLSchema,
   documents: readonly Types.DocumentFile[],
   config: ArkitektPluginConfig,
+  file = "",
 ): Promise<ClientViewModel> {
   const graphql = graphqlModule();
   const { convertFactory } = await import("@graphql-codegen/visitor-plugin-common");
@@ -190,6 +196,8 @@ export async function buildViewModel(
 
   return {
     clientImport: config.clientImport ?? "arkitekt-next",
+    abi: GENERATED_CODE_ABI,
+    file,
     scalars: scalarViews,
     fragments: fragmentViews,
     operations: operationViews,
@@ -199,8 +207,8 @@ export async function buildViewModel(
 /** A graphql-codegen plugin object rendering the given compiled template. */
 export function createClientPlugin(render: (view: ClientViewModel) => string): { plugin: PluginFunction<ArkitektPluginConfig> } {
   return {
-    plugin: async (schema, documents, config) => {
-      const view = await buildViewModel(schema, documents, config);
+    plugin: async (schema, documents, config, info) => {
+      const view = await buildViewModel(schema, documents, config, info?.outputFile ?? "");
       const hasSubscriptions = view.operations.some((op) => op.isSubscription);
       const hasRequests = view.operations.some((op) => !op.isSubscription);
       const names = ["GraphQLClient", ...(hasRequests ? ["RequestOptions"] : []), ...(hasSubscriptions ? ["SubscribeOptions"] : [])];

@@ -23,6 +23,8 @@ import {
 } from "../../definition/values.js";
 import { PortValueError, type Registry, type RegistryEntry } from "../registry.js";
 
+export { checkAbi, GeneratedCodeMismatchError } from "../generated-abi.js";
+
 /** A structure class as the adapters see it. */
 export interface StructureCodecClass {
   readonly identifier: string;

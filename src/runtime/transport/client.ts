@@ -12,6 +12,7 @@
  * Nothing here imports codegen or server code.
  */
 import type { Client as WsClient, ExecutionResult } from "graphql-ws";
+import { checkAbi } from "../generated-abi.js";
 import { GraphQLRequestError, GraphQLTransportError, type GraphQLErrorEntry } from "./errors.js";
 
 /** One call of a generated function: the document, its operation name and variables. */
@@ -22,6 +23,11 @@ export interface GraphQLOperation<TData, TVariables, TResult = TData> {
   variables?: TVariables;
   /** Picks the result out of `data` (generated functions unwrap the root field). */
   select?: (data: TData) => TResult;
+  /**
+   * Set by generated functions: the file they are in and the generated-code ABI it was written for
+   * (definition/abi.ts); another ABI than the runtime's is refused before anything is sent.
+   */
+  generated?: { readonly abi: number; readonly file: string };
 }
 
 export interface RequestOptions {
@@ -162,6 +168,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
     operation: GraphQLOperation<TData, TVariables, TResult>,
     requestOptions: RequestOptions = {},
   ): Promise<TResult> {
+    if (operation.generated) checkAbi(operation.generated.abi, operation.generated.file);
     const { operationName } = operation;
     const signal = requestOptions.signal;
     if (signal?.aborted) throw abortReason(signal);
@@ -249,6 +256,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
     operation: GraphQLOperation<TData, TVariables, TResult>,
     subscribeOptions: SubscribeOptions = {},
   ): AsyncIterableIterator<TResult> {
+    if (operation.generated) checkAbi(operation.generated.abi, operation.generated.file);
     const { operationName } = operation;
     const signal = subscribeOptions.signal;
     const queue: TResult[] = [];
