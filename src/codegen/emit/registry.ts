@@ -252,18 +252,18 @@ export function renderRegistryModule(functions: readonly ExtractedFunction[], mo
     if (fn.returns.length === 0) result = "void";
     else if (fn.tupleReturn) result = `[${fn.returns.map((r) => tsTypeOf(r, imports)).join(", ")}]`;
     else result = tsTypeOf(fn.returns[0]!, imports);
-    const resultHelper = fn.generator ? "Yielded" : "Returned";
+    const source = relative(options.cwd, fn.fn.file).split(sep).join("/");
+    const checkName = literal(`${fn.fn.name === "default" ? "the default export" : fn.fn.name} (${source})`);
     const impl: Implementation = fn.implementation;
     const placeholder = `__ARKITEKT_IMPLEMENTATION_${blocks.length}__`;
     splices[placeholder] = JSON.stringify(impl, null, 2);
     blocks.push(
       [
         `/** ${impl.definition.name} (\`${impl.interface}\`). */`,
-        `// tsc fails here when the function's signature changed since the last \`arkitekt-next gen\`: run it again.`,
-        `const ${entryName(impl.interface)} = support.defineEntry<[`,
-        `  support.Same<Parameters<typeof ${local}>, [${params.join(", ")}]>,`,
-        `  support.Same<support.${resultHelper}<typeof ${local}>, ${result}>,`,
-        `]>({`,
+        `// tsc names the function here when its signature changed since the last \`arkitekt-next gen\`.`,
+        `const ${entryName(impl.interface)} = support.defineEntry<`,
+        `  support.Signature<${checkName}, typeof ${local}, [${params.join(", ")}], ${result}${fn.generator ? `, "yields"` : ""}>`,
+        `>({`,
         `  // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.`,
         `  implementation: ${placeholder},`,
         `  fn: ${local},`,

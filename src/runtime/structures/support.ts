@@ -49,6 +49,30 @@ export type Codec = (
 /** Exact type equality, used by the generated compile-time signature checks. */
 export type Same<A, B> =
   (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** The parameters of a function type (never for anything else). */
+type ParamsOf<F> = F extends (...args: infer P) => unknown ? P : never;
+
+/** What the generated compile-time check says when a registered function changed since `gen`. */
+export type StaleSignature<Name extends string, What extends string> =
+  `${Name}: ${What} changed since generated/ was written — run arkitekt-next gen`;
+
+/**
+ * The generated compile-time signature check of one registered function: `"ok"` when `F` still
+ * has the parameters and result the manifest was generated from, else a message naming the
+ * function, e.g. `"add (src/math.ts): parameters changed since generated/ was written — run
+ * arkitekt-next gen"`. The entry functions accept only `"ok"`, so tsc prints that message.
+ * `Kind` is "returns" for functions (promises unwrapped) and "yields" for generators.
+ *
+ * Tuple labels are erased in type comparison: renamed or swapped parameters of the same types
+ * pass this check; `arkitekt-next gen --check` catches them.
+ */
+export type Signature<Name extends string, F, Params extends readonly unknown[], Result, Kind extends "returns" | "yields" = "returns"> =
+  Same<ParamsOf<F>, Params> extends true
+    ? Same<Kind extends "yields" ? Yielded<F> : Returned<F>, Result> extends true
+      ? "ok"
+      : StaleSignature<Name, Kind extends "yields" ? "yield type" : "return type">
+    : StaleSignature<Name, "parameters">;
+
 /** What a function returns, promises unwrapped. */
 export type Returned<F> = F extends (...args: never[]) => infer R ? Awaited<R> : never;
 /** What a generator function yields. */
@@ -511,10 +535,11 @@ export interface EntrySpec {
 /**
  * Builds the `RegistryEntry` the agent runs: parseArgs -> expandArgs -> fn -> shrinkReturns.
  * Args and returns are checked against the implementation's ports with the one value rule
- * (definition/values.ts). `Check` is the generated compile-time signature check: a tuple of
- * `Same<...>` results, which must all be `true` (tsc fails at the call otherwise).
+ * (definition/values.ts). `Check` is the generated compile-time signature check, `Signature<...>`,
+ * which must be `"ok"` (else tsc prints its message at the call); a tuple of `Same<...>` results
+ * that must all be `true` is still accepted for hand-written entries.
  */
-export function defineEntry<Check extends readonly true[] = []>(spec: EntrySpec & { readonly check?: Check }): RegistryEntry {
+export function defineEntry<Check extends "ok" | readonly true[] = "ok">(spec: EntrySpec & { readonly check?: Check }): RegistryEntry {
   const { implementation, fn, argCodecs, returnCodecs } = spec;
   const argPorts = implementation.definition.args;
   const returnPorts = implementation.definition.returns;

@@ -34,12 +34,14 @@ const codec_ImageStats: support.Codec = {
 };
 
 /** Gradient (`gradient`). */
-// tsc fails here when the function's signature changed since the last `arkitekt-next gen`: run it again.
+// tsc names the function here when its signature changed since the last `arkitekt-next gen`.
 const entry_gradient = support.defineEntry<
-  [
-    support.Same<Parameters<typeof gradient>, [width?: Int, height?: Int]>,
-    support.Same<support.Returned<typeof gradient>, Image>,
-  ]
+  support.Signature<
+    "gradient (src/filters.ts)",
+    typeof gradient,
+    [width?: Int, height?: Int],
+    Image
+  >
 >({
   // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {
@@ -98,15 +100,14 @@ const entry_gradient = support.defineEntry<
 });
 
 /** Threshold (`threshold`). */
-// tsc fails here when the function's signature changed since the last `arkitekt-next gen`: run it again.
+// tsc names the function here when its signature changed since the last `arkitekt-next gen`.
 const entry_threshold = support.defineEntry<
-  [
-    support.Same<
-      Parameters<typeof threshold>,
-      [image: Image, level?: number | undefined, mode?: ThresholdMode]
-    >,
-    support.Same<support.Returned<typeof threshold>, Image>,
-  ]
+  support.Signature<
+    "threshold (src/filters.ts)",
+    typeof threshold,
+    [image: Image, level?: number | undefined, mode?: ThresholdMode],
+    Image
+  >
 >({
   // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {
@@ -188,12 +189,9 @@ const entry_threshold = support.defineEntry<
 });
 
 /** Measure (`measure`). */
-// tsc fails here when the function's signature changed since the last `arkitekt-next gen`: run it again.
+// tsc names the function here when its signature changed since the last `arkitekt-next gen`.
 const entry_measure = support.defineEntry<
-  [
-    support.Same<Parameters<typeof measure>, [image: Image]>,
-    support.Same<support.Returned<typeof measure>, ImageStats>,
-  ]
+  support.Signature<"measure (src/filters.ts)", typeof measure, [image: Image], ImageStats>
 >({
   // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {
@@ -270,15 +268,14 @@ const entry_measure = support.defineEntry<
 });
 
 /** Average (`average`). */
-// tsc fails here when the function's signature changed since the last `arkitekt-next gen`: run it again.
+// tsc names the function here when its signature changed since the last `arkitekt-next gen`.
 const entry_average = support.defineEntry<
-  [
-    support.Same<
-      Parameters<typeof average>,
-      [images: Image[], weights?: (number[] | null) | undefined]
-    >,
-    support.Same<support.Returned<typeof average>, Image>,
-  ]
+  support.Signature<
+    "average (src/filters.ts)",
+    typeof average,
+    [images: Image[], weights?: (number[] | null) | undefined],
+    Image
+  >
 >({
   // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {
@@ -349,12 +346,15 @@ const entry_average = support.defineEntry<
 });
 
 /** Tile (`tile`). */
-// tsc fails here when the function's signature changed since the last `arkitekt-next gen`: run it again.
+// tsc names the function here when its signature changed since the last `arkitekt-next gen`.
 const entry_tile = support.defineEntry<
-  [
-    support.Same<Parameters<typeof tile>, [image: Image, size?: Int]>,
-    support.Same<support.Yielded<typeof tile>, Image>,
-  ]
+  support.Signature<
+    "tile (src/filters.ts)",
+    typeof tile,
+    [image: Image, size?: Int],
+    Image,
+    "yields"
+  >
 >({
   // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {

@@ -7,15 +7,14 @@ import { labelImages } from "../../../src/labels.js";
 support.checkAbi(1, "generated/registry/src/labels.ts");
 
 /** Label Images (`label_images`). */
-// tsc fails here when the function's signature changed since the last `arkitekt-next gen`: run it again.
+// tsc names the function here when its signature changed since the last `arkitekt-next gen`.
 const entry_label_images = support.defineEntry<
-  [
-    support.Same<
-      Parameters<typeof labelImages>,
-      [names: Record<string, string>, prefix?: string | null, action?: "keep" | "drop" | "merge"]
-    >,
-    support.Same<support.Returned<typeof labelImages>, [string[], number]>,
-  ]
+  support.Signature<
+    "labelImages (src/labels.ts)",
+    typeof labelImages,
+    [names: Record<string, string>, prefix?: string | null, action?: "keep" | "drop" | "merge"],
+    [string[], number]
+  >
 >({
   // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {

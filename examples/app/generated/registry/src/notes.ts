@@ -21,15 +21,14 @@ const codec_Note: support.Codec = {
 };
 
 /** Annotate (`annotate`). */
-// tsc fails here when the function's signature changed since the last `arkitekt-next gen`: run it again.
+// tsc names the function here when its signature changed since the last `arkitekt-next gen`.
 const entry_annotate = support.defineEntry<
-  [
-    support.Same<
-      Parameters<typeof annotate>,
-      [image: Image, label: string | Int, takenAt?: Date | null, tags?: string[]]
-    >,
-    support.Same<support.Returned<typeof annotate>, Note>,
-  ]
+  support.Signature<
+    "annotate (src/notes.ts)",
+    typeof annotate,
+    [image: Image, label: string | Int, takenAt?: Date | null, tags?: string[]],
+    Note
+  >
 >({
   // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.
   implementation: {
