@@ -23,10 +23,13 @@ export const add = register(function add(a: Int, b: Int): Int { return a + b; })
   "run.ts": `import { registry } from "./generated/registry.js";
 console.log(Object.keys(registry.entries).join(","));
 `,
+  "manifest.ts": `import { registry } from "./generated/registry.js";
+console.log(JSON.stringify(registry.implementations));
+`,
 };
 
-function load(dir: string): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, ["--import", TSX, "run.ts"], { cwd: dir, encoding: "utf8" });
+function load(dir: string, script = "run.ts"): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ["--import", TSX, script], { cwd: dir, encoding: "utf8" });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -85,4 +88,45 @@ describe("issue 11: the generated-code ABI", () => {
     expect(() => client.subscribe(operation)).toThrow(GeneratedCodeMismatchError);
     await client.close();
   });
+});
+
+describe("issue 11: the registry writes each port once", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = makeProject(app, "ark-manifest-");
+    const result = await new Generator(dir).run();
+    expect(result.diagnostics).toEqual([]);
+  }, 60_000);
+
+  it("issue 11: registry modules carry codecs only; the manifest is definitions.json, imported once", () => {
+    const module = readFileSync(join(dir, "generated/registry/src/math.ts"), "utf8");
+    expect(module).not.toContain('"definition"');
+    expect(module).not.toContain('"args"');
+    expect(module).toContain('argCodecs: [\n    ["a", { kind: "INT" }],\n    ["b", { kind: "INT" }],\n  ],');
+    const root = readFileSync(join(dir, "generated/registry.ts"), "utf8");
+    expect(root).toContain('import definitions from "./definitions.json" with { type: "json" };');
+    const run = load(dir, "manifest.ts");
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toEqual(JSON.parse(readFileSync(join(dir, "generated/definitions.json"), "utf8")));
+  }, 60_000);
+
+  it("issue 11: a definitions.json that does not belong to the registry modules is refused at load, saying to run gen", () => {
+    const manifest = join(dir, "generated/definitions.json");
+    const text = readFileSync(manifest, "utf8");
+    try {
+      const edited = JSON.parse(text) as Array<{ interface: string; definition: { args: Array<{ key: string }> } }>;
+      edited[0]!.definition.args.reverse();
+      writeFileSync(manifest, JSON.stringify(edited));
+      const swapped = load(dir);
+      expect(swapped.status).not.toBe(0);
+      expect(swapped.stderr).toContain('generated/registry.ts: the args of "add" in definitions.json (b, a) are not the ones its registry module converts');
+      expect(swapped.stderr).toContain("run `arkitekt-next gen`");
+      writeFileSync(manifest, "[]");
+      const empty = load(dir);
+      expect(empty.status).not.toBe(0);
+      expect(empty.stderr).toContain('generated/registry.ts: no manifest entry in definitions.json for "add"');
+    } finally {
+      writeFileSync(manifest, text);
+    }
+  }, 60_000);
 });

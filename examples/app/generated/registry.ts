@@ -2,6 +2,7 @@
 // Do not edit: change the registered functions and run it again.
 
 import { generatedSupport as support, type Registry } from "arkitekt-next";
+import definitions from "./definitions.json" with { type: "json" };
 import { entries as entries0 } from "./registry/src/filters.js";
 import { entries as entries1 } from "./registry/src/labels.js";
 import { entries as entries2 } from "./registry/src/notes.js";
@@ -9,8 +10,8 @@ import { entries as entries2 } from "./registry/src/notes.js";
 support.checkAbi(1, "generated/registry.ts");
 
 /** Every registered function of this app, keyed by interface: pass it to `connect({ registry })`. */
-export const registry: Registry = support.defineRegistry("ae0457ac987fd3d88af56b93ac20733fbf8eef4aee9735388c83b7f6c9acfef4", [
-  ...entries0,
-  ...entries1,
-  ...entries2,
-]);
+export const registry: Registry = support.buildRegistry({
+  hash: "ae0457ac987fd3d88af56b93ac20733fbf8eef4aee9735388c83b7f6c9acfef4",
+  definitions,
+  entries: [...entries0, ...entries1, ...entries2],
+});

@@ -1,10 +1,10 @@
 /**
  * Writes `generated/registry.ts` (the `Registry` the agent serves) and one module per source file
  * under `generated/registry/` (so that an incremental run re-renders only what changed). Each
- * entry holds the implementation (as in definitions.json, whose ports the runtime checks values
- * against with the one value rule of definition/values.ts: no validator is generated), codecs
- * for expand/shrink, and a compile-time check that the function still has the signature it was
- * generated from.
+ * entry binds a function by interface to its codecs for expand/shrink and carries a compile-time
+ * check that the function still has the signature it was generated from. The ports are written
+ * once, in definitions.json, which `registry.ts` imports; the runtime checks values against them
+ * with the one value rule of definition/values.ts (no validator is generated).
  */
 import { dirname, relative, sep } from "node:path";
 import type { Implementation } from "../../definition/model.js";
@@ -172,6 +172,11 @@ class Hoisted {
 
 /** The codec of a port without its nullability flags. */
 function baseCodec(node: PortNode, hoisted: Hoisted): string {
+  return `{ ${baseCodecParts(node, hoisted).join(", ")} }`;
+}
+
+/** The properties of a port's codec literal, without its nullability flags. */
+function baseCodecParts(node: PortNode, hoisted: Hoisted): string[] {
   const { port } = node;
   const parts: string[] = [`kind: ${literal(port.kind)}`];
   switch (port.kind) {
@@ -195,7 +200,7 @@ function baseCodec(node: PortNode, hoisted: Hoisted): string {
       parts.push(`children: [${node.children.map((c) => codecOf(c, hoisted)).join(", ")}]`);
       break;
   }
-  return `{ ${parts.join(", ")} }`;
+  return parts;
 }
 
 /** The codec literal of a port (see runtime/structures/support.ts). */
@@ -208,8 +213,7 @@ function codecOf(node: PortNode, hoisted: Hoisted): string {
     const variable = hoisted.use(`codec_${name}`);
     return flags.length ? `{ ...${variable}, ${flags.join(", ")} }` : variable;
   }
-  const base = baseCodec(node, hoisted);
-  return flags.length ? `${base.slice(0, -2)}, ${flags.join(", ")} }` : base;
+  return `{ ${[...baseCodecParts(node, hoisted), ...flags].join(", ")} }`;
 }
 
 function header(options: EmitOptions): string {
@@ -239,9 +243,12 @@ export interface PendingFile extends GeneratedFile {
   splices?: Record<string, string>;
 }
 
-/** One module per source file holding `register()` calls. */
+/**
+ * One module per source file holding `register()` calls: per function its codecs and the
+ * compile-time signature check, named by interface. The ports are not repeated: the root
+ * `registry.ts` imports them from definitions.json.
+ */
 export function renderRegistryModule(functions: readonly ExtractedFunction[], moduleFile: string, options: EmitOptions): PendingFile {
-  const splices: Record<string, string> = {};
   const imports = new Imports(dirname(moduleFile));
   const hoisted = new Hoisted(imports);
   const blocks: string[] = [];
@@ -252,20 +259,17 @@ export function renderRegistryModule(functions: readonly ExtractedFunction[], mo
     if (fn.returns.length === 0) result = "void";
     else if (fn.tupleReturn) result = `[${fn.returns.map((r) => tsTypeOf(r, imports)).join(", ")}]`;
     else result = tsTypeOf(fn.returns[0]!, imports);
+    const impl: Implementation = fn.implementation;
     const source = relative(options.cwd, fn.fn.file).split(sep).join("/");
     const checkName = literal(`${fn.fn.name === "default" ? "the default export" : fn.fn.name} (${source})`);
-    const impl: Implementation = fn.implementation;
-    const placeholder = `__ARKITEKT_IMPLEMENTATION_${blocks.length}__`;
-    splices[placeholder] = JSON.stringify(impl, null, 2);
     blocks.push(
       [
-        `/** ${impl.definition.name} (\`${impl.interface}\`). */`,
+        `/** ${impl.definition.name} (\`${impl.interface}\`); its ports are in definitions.json. */`,
         `// tsc names the function here when its signature changed since the last \`arkitekt-next gen\`.`,
-        `const ${entryName(impl.interface)} = support.defineEntry<`,
+        `const ${entryName(impl.interface)} = support.bindEntry<`,
         `  support.Signature<${checkName}, typeof ${local}, [${params.join(", ")}], ${result}${fn.generator ? `, "yields"` : ""}>`,
         `>({`,
-        `  // The manifest entry, exactly as in definitions.json; args and returns are checked against its ports.`,
-        `  implementation: ${placeholder},`,
+        `  interface: ${literal(impl.interface)},`,
         `  fn: ${local},`,
         `  argCodecs: [${fn.args.map((a) => `[${literal(a.node.port.key)}, ${codecOf(a.node, hoisted)}]`).join(", ")}],`,
         `  returnCodecs: [${fn.returns.map((r) => codecOf(r, hoisted)).join(", ")}],`,
@@ -276,7 +280,7 @@ export function renderRegistryModule(functions: readonly ExtractedFunction[], mo
   const usesInt = blocks.some((b) => /\bInt\b/.test(b));
   const content = [
     header(options),
-    `import { generatedSupport as support${usesInt ? ", type Int" : ""}, type RegistryEntry } from "arkitekt-next";`,
+    `import { generatedSupport as support${usesInt ? ", type Int" : ""} } from "arkitekt-next";`,
     imports.render(),
     "",
     abiCheck(relative(options.cwd, moduleFile).split(sep).join("/")),
@@ -284,10 +288,10 @@ export function renderRegistryModule(functions: readonly ExtractedFunction[], mo
     ...(hoisted.declarations.length > 0 ? ["// Named types of this file's ports: their codec, declared once.", ...hoisted.declarations, ""] : []),
     blocks.join("\n\n"),
     "",
-    `export const entries: RegistryEntry[] = [${functions.map((f) => entryName(f.implementation.interface)).join(", ")}];`,
+    `export const entries: support.EntryBinding[] = [${functions.map((f) => entryName(f.implementation.interface)).join(", ")}];`,
     "",
   ].join("\n");
-  return { path: "", content, splices };
+  return { path: "", content };
 }
 
 /** Groups functions by the file that registers them, in a stable order. */
@@ -307,18 +311,26 @@ export function registryModulePath(sourceFile: string, options: EmitOptions): st
   return `${options.out}/registry/${rel.replace(/\.[cm]?tsx?$/, "")}.ts`;
 }
 
-/** The root `registry.ts`: imports every module's entries and exports `registry`. */
+/**
+ * The root `registry.ts`: imports the manifest (definitions.json, the one place the ports are
+ * written) and every module's bindings, and exports `registry`.
+ */
 export function renderRegistryIndex(modules: readonly string[], hash: string, options: EmitOptions): PendingFile {
   const lines = modules.map((m, i) => `import { entries as entries${i} } from ${JSON.stringify(`./${m.slice(options.out.length + 1).replace(/\.ts$/, ".js")}`)};`);
   const content = [
     header(options),
     `import { generatedSupport as support, type Registry } from "arkitekt-next";`,
+    `import definitions from "./definitions.json" with { type: "json" };`,
     ...lines,
     "",
     abiCheck(`${options.out}/registry.ts`),
     "",
     "/** Every registered function of this app, keyed by interface: pass it to `connect({ registry })`. */",
-    `export const registry: Registry = support.defineRegistry(__ARKITEKT_HASH__, [${modules.map((_, i) => `...entries${i}`).join(", ")}]);`,
+    `export const registry: Registry = support.buildRegistry({`,
+    `  hash: __ARKITEKT_HASH__,`,
+    `  definitions,`,
+    `  entries: [${modules.map((_, i) => `...entries${i}`).join(", ")}],`,
+    `});`,
     "",
   ].join("\n");
   return { path: `${options.out}/registry.ts`, content, splices: { __ARKITEKT_HASH__: literal(hash) } };

@@ -608,7 +608,77 @@ export function defineEntry<Check extends "ok" | readonly true[] = "ok">(spec: E
   };
 }
 
-/** Builds the registry object `generated/registry.ts` exports. */
+/**
+ * What a generated registry module writes per registered function: the function and its codecs,
+ * named by interface. Its ports are not repeated here: `buildRegistry` takes them from the
+ * manifest (`generated/definitions.json`), the one place they are written.
+ */
+export interface EntryBinding {
+  readonly interface: string;
+  readonly fn: (...args: never[]) => unknown;
+  /** One `[key, codec]` per arg port, in the manifest's order. */
+  readonly argCodecs: ReadonlyArray<readonly [string, Codec]>;
+  /** One codec per return port. */
+  readonly returnCodecs: readonly Codec[];
+}
+
+/**
+ * One registered function of a generated registry module. `Check` is the generated compile-time
+ * signature check (`Signature<...>`): anything but `"ok"` fails tsc with its message.
+ */
+export function bindEntry<Check extends "ok">(binding: EntryBinding & { readonly check?: Check }): EntryBinding {
+  return binding;
+}
+
+/** What generated `registry.ts` passes to `buildRegistry`. */
+export interface RegistrySpec {
+  /** `hashDefinitions(definitions)`, computed by the generator: sent as implementAgent's `hash`. */
+  readonly hash: string;
+  /** The manifest, imported from `generated/definitions.json`. */
+  readonly definitions: readonly unknown[];
+  /** Every binding of every registry module. */
+  readonly entries: readonly EntryBinding[];
+  /** The generated file, named in errors. Default `generated/registry.ts`. */
+  readonly file?: string;
+}
+
+function keysDiffer(a: readonly string[], b: readonly string[]): boolean {
+  return a.length !== b.length || a.some((key, i) => key !== b[i]);
+}
+
+/**
+ * Builds the registry generated `registry.ts` exports: joins each binding with its implementation
+ * from the manifest by interface. A manifest and bindings that do not belong together (a hand edit,
+ * files from two runs of `gen`) are refused with an error that says to run `arkitekt-next gen`.
+ */
+export function buildRegistry(spec: RegistrySpec): Registry {
+  const file = spec.file ?? "generated/registry.ts";
+  const stale = (what: string): Error =>
+    new Error(`${file}: ${what}; generated/ does not hang together: run \`arkitekt-next gen\``);
+  if (!Array.isArray(spec.definitions)) throw stale("the manifest (definitions.json) is not an array");
+  const bindings = new Map(spec.entries.map((binding) => [binding.interface, binding]));
+  const entries: RegistryEntry[] = [];
+  for (const item of spec.definitions) {
+    const implementation = item as Implementation;
+    const name = implementation?.interface;
+    const binding = typeof name === "string" ? bindings.get(name) : undefined;
+    if (!binding) throw stale(`definitions.json lists ${JSON.stringify(name)}, which no registry module binds`);
+    bindings.delete(name);
+    const argKeys = (implementation.definition?.args ?? []).map((port) => port.key);
+    if (keysDiffer(argKeys, binding.argCodecs.map(([key]) => key))) {
+      throw stale(`the args of "${name}" in definitions.json (${argKeys.join(", ")}) are not the ones its registry module converts`);
+    }
+    if ((implementation.definition?.returns ?? []).length !== binding.returnCodecs.length) {
+      throw stale(`"${name}" has ${implementation.definition?.returns?.length ?? 0} return ports in definitions.json but ${binding.returnCodecs.length} codecs`);
+    }
+    entries.push(defineEntry({ implementation, fn: binding.fn, argCodecs: binding.argCodecs, returnCodecs: binding.returnCodecs }));
+  }
+  const extra = [...bindings.keys()];
+  if (extra.length > 0) throw stale(`no manifest entry in definitions.json for ${extra.map((k) => JSON.stringify(k)).join(", ")}`);
+  return defineRegistry(spec.hash, entries);
+}
+
+/** Builds the registry object from complete entries (hand-written registries, tests). */
 export function defineRegistry(hash: string, entries: readonly RegistryEntry[]): Registry {
   return {
     hash,
