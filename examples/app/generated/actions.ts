@@ -16,6 +16,45 @@ export interface Structure {
   shrink(): string | Promise<string>;
 }
 
+// Codecs of the named types and unions of these actions' ports, declared once.
+const codec_Image: generatedSupport.Codec = {
+  kind: "STRUCTURE",
+  identifier: "@example/image",
+  cls: Image,
+};
+const codec_stringOrInt: generatedSupport.Codec = {
+  kind: "UNION",
+  children: [{ kind: "STRING" }, { kind: "INT" }],
+};
+const codec_note: generatedSupport.Codec = {
+  kind: "MODEL",
+  identifier: "note",
+  fields: [
+    ["image", codec_Image],
+    ["takenAt", { kind: "DATE" }],
+    ["label", codec_stringOrInt],
+    ["tags", { kind: "LIST", child: { kind: "STRING" } }],
+  ],
+};
+const codec_literalKeepDropMerge: generatedSupport.Codec = {
+  kind: "ENUM",
+  choices: ["keep", "drop", "merge"],
+};
+const codec_imageStats: generatedSupport.Codec = {
+  kind: "MODEL",
+  identifier: "image_stats",
+  fields: [
+    ["min", { kind: "FLOAT" }],
+    ["max", { kind: "FLOAT" }],
+    ["mean", { kind: "FLOAT" }],
+    ["count", { kind: "INT" }],
+  ],
+};
+const codec_srcFiltersThresholdmode: generatedSupport.Codec = {
+  kind: "ENUM",
+  choices: ["Above", "Below"],
+};
+
 /** Args of `annotate` (arkitekt-next-dev/annotate@1). */
 export interface AnnotateArgs {
   /**
@@ -42,25 +81,14 @@ export type AnnotateReturns = {
   label: string | number;
   tags: string[];
 };
-const annotateAdapter = codecAdapter<AnnotateArgs & Record<string, unknown>, AnnotateReturns>({
+const annotateAdapter = codecAdapter<AnnotateArgs, AnnotateReturns>({
   args: [
-    ["image", { kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
-    ["label", { kind: "UNION", children: [{ kind: "STRING" }, { kind: "INT" }] }],
+    ["image", codec_Image],
+    ["label", codec_stringOrInt],
     ["takenAt", { kind: "DATE", nullable: true }],
     ["tags", { kind: "LIST", child: { kind: "STRING" }, nullable: true }],
   ],
-  returns: [
-    {
-      kind: "MODEL",
-      identifier: "note",
-      fields: [
-        ["image", { kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
-        ["takenAt", { kind: "DATE" }],
-        ["label", { kind: "UNION", children: [{ kind: "STRING" }, { kind: "INT" }] }],
-        ["tags", { kind: "LIST", child: { kind: "STRING" } }],
-      ],
-    },
-  ],
+  returns: [codec_note],
 });
 
 /** Args of `average` (arkitekt-next-dev/average@1). */
@@ -76,15 +104,12 @@ export interface AverageArgs {
 }
 /** The result of `average`. */
 export type AverageReturns = Image;
-const averageAdapter = codecAdapter<AverageArgs & Record<string, unknown>, AverageReturns>({
+const averageAdapter = codecAdapter<AverageArgs, AverageReturns>({
   args: [
-    [
-      "images",
-      { kind: "LIST", child: { kind: "STRUCTURE", identifier: "@example/image", cls: Image } },
-    ],
+    ["images", { kind: "LIST", child: codec_Image }],
     ["weights", { kind: "LIST", child: { kind: "FLOAT" }, nullable: true }],
   ],
-  returns: [{ kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+  returns: [codec_Image],
 });
 
 /** Args of `gradient` (arkitekt-next-dev/gradient@1). */
@@ -100,12 +125,12 @@ export interface GradientArgs {
 }
 /** The result of `gradient`. */
 export type GradientReturns = Image;
-const gradientAdapter = codecAdapter<GradientArgs & Record<string, unknown>, GradientReturns>({
+const gradientAdapter = codecAdapter<GradientArgs, GradientReturns>({
   args: [
     ["width", { kind: "INT", nullable: true }],
     ["height", { kind: "INT", nullable: true }],
   ],
-  returns: [{ kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+  returns: [codec_Image],
 });
 
 /** Args of `labelImages` (arkitekt-next-dev/labelImages@1). */
@@ -125,14 +150,11 @@ export interface LabelImagesArgs {
 }
 /** The result of `labelImages`. */
 export type LabelImagesReturns = [string[], number];
-const labelImagesAdapter = codecAdapter<
-  LabelImagesArgs & Record<string, unknown>,
-  LabelImagesReturns
->({
+const labelImagesAdapter = codecAdapter<LabelImagesArgs, LabelImagesReturns>({
   args: [
     ["names", { kind: "DICT", child: { kind: "STRING" } }],
     ["prefix", { kind: "STRING", nullable: true }],
-    ["action", { kind: "ENUM", choices: ["keep", "drop", "merge"], nullable: true }],
+    ["action", { ...codec_literalKeepDropMerge, nullable: true }],
   ],
   returns: [{ kind: "LIST", child: { kind: "STRING" } }, { kind: "FLOAT" }],
 });
@@ -146,20 +168,9 @@ export interface MeasureArgs {
 }
 /** The result of `measure`. */
 export type MeasureReturns = { min: number; max: number; mean: number; count: number };
-const measureAdapter = codecAdapter<MeasureArgs & Record<string, unknown>, MeasureReturns>({
-  args: [["image", { kind: "STRUCTURE", identifier: "@example/image", cls: Image }]],
-  returns: [
-    {
-      kind: "MODEL",
-      identifier: "image_stats",
-      fields: [
-        ["min", { kind: "FLOAT" }],
-        ["max", { kind: "FLOAT" }],
-        ["mean", { kind: "FLOAT" }],
-        ["count", { kind: "INT" }],
-      ],
-    },
-  ],
+const measureAdapter = codecAdapter<MeasureArgs, MeasureReturns>({
+  args: [["image", codec_Image]],
+  returns: [codec_imageStats],
 });
 
 /** Args of `threshold` (arkitekt-next-dev/threshold@1). */
@@ -179,13 +190,13 @@ export interface ThresholdArgs {
 }
 /** The result of `threshold`. */
 export type ThresholdReturns = Image;
-const thresholdAdapter = codecAdapter<ThresholdArgs & Record<string, unknown>, ThresholdReturns>({
+const thresholdAdapter = codecAdapter<ThresholdArgs, ThresholdReturns>({
   args: [
-    ["image", { kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+    ["image", codec_Image],
     ["level", { kind: "FLOAT", nullable: true }],
-    ["mode", { kind: "ENUM", choices: ["Above", "Below"], nullable: true }],
+    ["mode", { ...codec_srcFiltersThresholdmode, nullable: true }],
   ],
-  returns: [{ kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+  returns: [codec_Image],
 });
 
 /** Args of `tile` (arkitekt-next-dev/tile@1). */
@@ -201,12 +212,12 @@ export interface TileArgs {
 }
 /** One yield of `tile`. */
 export type TileReturns = Image;
-const tileAdapter = codecAdapter<TileArgs & Record<string, unknown>, TileReturns>({
+const tileAdapter = codecAdapter<TileArgs, TileReturns>({
   args: [
-    ["image", { kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+    ["image", codec_Image],
     ["size", { kind: "INT", nullable: true }],
   ],
-  returns: [{ kind: "STRUCTURE", identifier: "@example/image", cls: Image }],
+  returns: [codec_Image],
 });
 
 /** Typed calls of the selected remote actions over `client`: `const actions = createActions(client); await actions.add({ a: 1 })`. */
@@ -221,13 +232,12 @@ export function createActions(client: ArkitektClient) {
      */
     annotate: (
       args: AnnotateArgs,
-      options: CallOptions<AnnotateArgs & Record<string, unknown>, AnnotateReturns> = {},
+      options: CallOptions<AnnotateArgs, AnnotateReturns> = {},
     ): Promise<AnnotateReturns> =>
-      client.call(
-        { app: "arkitekt-next-dev", key: "annotate", version: "1" },
-        args as AnnotateArgs & Record<string, unknown>,
-        { ...options, adapter: annotateAdapter },
-      ),
+      client.call({ app: "arkitekt-next-dev", key: "annotate", version: "1" }, args, {
+        ...options,
+        adapter: annotateAdapter,
+      }),
     /**
      * Average
      *
@@ -237,13 +247,12 @@ export function createActions(client: ArkitektClient) {
      */
     average: (
       args: AverageArgs,
-      options: CallOptions<AverageArgs & Record<string, unknown>, AverageReturns> = {},
+      options: CallOptions<AverageArgs, AverageReturns> = {},
     ): Promise<AverageReturns> =>
-      client.call(
-        { app: "arkitekt-next-dev", key: "average", version: "1" },
-        args as AverageArgs & Record<string, unknown>,
-        { ...options, adapter: averageAdapter },
-      ),
+      client.call({ app: "arkitekt-next-dev", key: "average", version: "1" }, args, {
+        ...options,
+        adapter: averageAdapter,
+      }),
     /**
      * Gradient
      *
@@ -255,13 +264,12 @@ export function createActions(client: ArkitektClient) {
      */
     gradient: (
       args: GradientArgs,
-      options: CallOptions<GradientArgs & Record<string, unknown>, GradientReturns> = {},
+      options: CallOptions<GradientArgs, GradientReturns> = {},
     ): Promise<GradientReturns> =>
-      client.call(
-        { app: "arkitekt-next-dev", key: "gradient", version: "1" },
-        args as GradientArgs & Record<string, unknown>,
-        { ...options, adapter: gradientAdapter },
-      ),
+      client.call({ app: "arkitekt-next-dev", key: "gradient", version: "1" }, args, {
+        ...options,
+        adapter: gradientAdapter,
+      }),
     /**
      * Label Images
      *
@@ -273,13 +281,12 @@ export function createActions(client: ArkitektClient) {
      */
     labelImages: (
       args: LabelImagesArgs,
-      options: CallOptions<LabelImagesArgs & Record<string, unknown>, LabelImagesReturns> = {},
+      options: CallOptions<LabelImagesArgs, LabelImagesReturns> = {},
     ): Promise<LabelImagesReturns> =>
-      client.call(
-        { app: "arkitekt-next-dev", key: "labelImages", version: "1" },
-        args as LabelImagesArgs & Record<string, unknown>,
-        { ...options, adapter: labelImagesAdapter },
-      ),
+      client.call({ app: "arkitekt-next-dev", key: "labelImages", version: "1" }, args, {
+        ...options,
+        adapter: labelImagesAdapter,
+      }),
     /**
      * Measure
      *
@@ -289,13 +296,12 @@ export function createActions(client: ArkitektClient) {
      */
     measure: (
       args: MeasureArgs,
-      options: CallOptions<MeasureArgs & Record<string, unknown>, MeasureReturns> = {},
+      options: CallOptions<MeasureArgs, MeasureReturns> = {},
     ): Promise<MeasureReturns> =>
-      client.call(
-        { app: "arkitekt-next-dev", key: "measure", version: "1" },
-        args as MeasureArgs & Record<string, unknown>,
-        { ...options, adapter: measureAdapter },
-      ),
+      client.call({ app: "arkitekt-next-dev", key: "measure", version: "1" }, args, {
+        ...options,
+        adapter: measureAdapter,
+      }),
     /**
      * Threshold
      *
@@ -305,13 +311,12 @@ export function createActions(client: ArkitektClient) {
      */
     threshold: (
       args: ThresholdArgs,
-      options: CallOptions<ThresholdArgs & Record<string, unknown>, ThresholdReturns> = {},
+      options: CallOptions<ThresholdArgs, ThresholdReturns> = {},
     ): Promise<ThresholdReturns> =>
-      client.call(
-        { app: "arkitekt-next-dev", key: "threshold", version: "1" },
-        args as ThresholdArgs & Record<string, unknown>,
-        { ...options, adapter: thresholdAdapter },
-      ),
+      client.call({ app: "arkitekt-next-dev", key: "threshold", version: "1" }, args, {
+        ...options,
+        adapter: thresholdAdapter,
+      }),
     /**
      * Tile
      *
@@ -323,13 +328,12 @@ export function createActions(client: ArkitektClient) {
      */
     tile: (
       args: TileArgs,
-      options: CallOptions<TileArgs & Record<string, unknown>, TileReturns> = {},
+      options: CallOptions<TileArgs, TileReturns> = {},
     ): AsyncIterable<TileReturns> =>
-      client.iterate(
-        { app: "arkitekt-next-dev", key: "tile", version: "1" },
-        args as TileArgs & Record<string, unknown>,
-        { ...options, adapter: tileAdapter },
-      ),
+      client.iterate({ app: "arkitekt-next-dev", key: "tile", version: "1" }, args, {
+        ...options,
+        adapter: tileAdapter,
+      }),
   };
 }
 

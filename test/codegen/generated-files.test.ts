@@ -130,3 +130,20 @@ describe("issue 11: the registry writes each port once", () => {
     }
   }, 60_000);
 });
+
+describe("issue 11: actions stubs", () => {
+  const stubs = readFileSync(join(REPO, "examples/app/generated/actions.ts"), "utf8");
+
+  it("issue 11: declare each named type's codec once instead of repeating it inline per stub", () => {
+    expect(stubs.match(/identifier: "@example\/image"/g)).toHaveLength(1);
+    expect(stubs.match(/identifier: "note"/g)).toHaveLength(1);
+    expect(stubs).toContain('const codec_Image: generatedSupport.Codec = {');
+    expect(stubs).toContain('["images", { kind: "LIST", child: codec_Image }],');
+  });
+
+  it("issue 11: call their actions without casts", () => {
+    expect(stubs).not.toMatch(/\bas [A-Z]/);
+    expect(stubs).not.toContain("& Record<string, unknown>");
+    expect(stubs).toContain("const averageAdapter = codecAdapter<AverageArgs, AverageReturns>({");
+  });
+});
