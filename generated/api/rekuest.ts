@@ -27,6 +27,611 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> =
   T | { [P in keyof T]?: P extends " $fragmentName" | "__typename" ? T[P] : never };
+// ------------------------------------------------------------------------------------------------
+// One typed function per operation (arkitekt-next's layer), then the scalar and fragment types.
+
+/** What every function below passes to the client: this file and the generated-code ABI it was written for. */
+const generated = { abi: 1, file: "generated/api/rekuest.ts" } as const;
+
+/**
+ * Runs the query `Action`.
+ *
+ * Fetch a specific action.
+ */
+export async function action(
+  client: GraphQLClient,
+  variables: ActionQueryVariables = {},
+  options?: RequestOptions,
+): Promise<ActionQuery["action"]> {
+  const data = await client.request<ActionQuery, ActionQueryVariables>(
+    { document: ActionDocument, operationName: "Action", variables, generated },
+    options,
+  );
+  return data.action;
+}
+
+/**
+ * Runs the query `Actions`.
+ *
+ * List of all available actions.
+ */
+export async function actions(
+  client: GraphQLClient,
+  variables: ActionsQueryVariables = {},
+  options?: RequestOptions,
+): Promise<ActionsQuery["actions"]> {
+  const data = await client.request<ActionsQuery, ActionsQueryVariables>(
+    { document: ActionsDocument, operationName: "Actions", variables, generated },
+    options,
+  );
+  return data.actions;
+}
+
+/**
+ * Runs the query `Agent`.
+ *
+ * Fetch a specific agent by ID or by app, version and device_id.
+ */
+export async function agent(
+  client: GraphQLClient,
+  variables: AgentQueryVariables,
+  options?: RequestOptions,
+): Promise<AgentQuery["agent"]> {
+  const data = await client.request<AgentQuery, AgentQueryVariables>(
+    { document: AgentDocument, operationName: "Agent", variables, generated },
+    options,
+  );
+  return data.agent;
+}
+
+/**
+ * Runs the query `Agents`.
+ *
+ * Retrieve all compute agents.
+ */
+export async function agents(
+  client: GraphQLClient,
+  variables: AgentsQueryVariables = {},
+  options?: RequestOptions,
+): Promise<AgentsQuery["agents"]> {
+  const data = await client.request<AgentsQuery, AgentsQueryVariables>(
+    { document: AgentsDocument, operationName: "Agents", variables, generated },
+    options,
+  );
+  return data.agents;
+}
+
+/**
+ * Runs the mutation `Assign`.
+ *
+ * Assign a task to an agent.
+ */
+export async function assign(
+  client: GraphQLClient,
+  variables: AssignMutationVariables,
+  options?: RequestOptions,
+): Promise<AssignMutation["assign"]> {
+  const data = await client.request<AssignMutation, AssignMutationVariables>(
+    { document: AssignDocument, operationName: "Assign", variables, generated },
+    options,
+  );
+  return data.assign;
+}
+
+/**
+ * Runs the mutation `Block`.
+ *
+ * Block an agent from connecting.
+ */
+export async function block(
+  client: GraphQLClient,
+  variables: BlockMutationVariables,
+  options?: RequestOptions,
+): Promise<BlockMutation["block"]> {
+  const data = await client.request<BlockMutation, BlockMutationVariables>(
+    { document: BlockDocument, operationName: "Block", variables, generated },
+    options,
+  );
+  return data.block;
+}
+
+/**
+ * Runs the mutation `Bounce`.
+ *
+ * Bounce an agent so it reconnects.
+ */
+export async function bounce(
+  client: GraphQLClient,
+  variables: BounceMutationVariables,
+  options?: RequestOptions,
+): Promise<BounceMutation["bounce"]> {
+  const data = await client.request<BounceMutation, BounceMutationVariables>(
+    { document: BounceDocument, operationName: "Bounce", variables, generated },
+    options,
+  );
+  return data.bounce;
+}
+
+/**
+ * Runs the mutation `Cancel`.
+ *
+ * Cancel an active task.
+ */
+export async function cancel(
+  client: GraphQLClient,
+  variables: CancelMutationVariables,
+  options?: RequestOptions,
+): Promise<CancelMutation["cancel"]> {
+  const data = await client.request<CancelMutation, CancelMutationVariables>(
+    { document: CancelDocument, operationName: "Cancel", variables, generated },
+    options,
+  );
+  return data.cancel;
+}
+
+/**
+ * Runs the mutation `EnsureAgent`.
+ *
+ * Ensure agent record exists or is up to date.
+ */
+export async function ensureAgent(
+  client: GraphQLClient,
+  variables: EnsureAgentMutationVariables,
+  options?: RequestOptions,
+): Promise<EnsureAgentMutation["ensureAgent"]> {
+  const data = await client.request<EnsureAgentMutation, EnsureAgentMutationVariables>(
+    { document: EnsureAgentDocument, operationName: "EnsureAgent", variables, generated },
+    options,
+  );
+  return data.ensureAgent;
+}
+
+/**
+ * Runs the mutation `ImplementAgent`.
+ *
+ * Implement an agent with given states and implementations. This is used to set up an agent with its initial configuration and capabilities.
+ */
+export async function implementAgent(
+  client: GraphQLClient,
+  variables: ImplementAgentMutationVariables,
+  options?: RequestOptions,
+): Promise<ImplementAgentMutation["implementAgent"]> {
+  const data = await client.request<ImplementAgentMutation, ImplementAgentMutationVariables>(
+    { document: ImplementAgentDocument, operationName: "ImplementAgent", variables, generated },
+    options,
+  );
+  return data.implementAgent;
+}
+
+/**
+ * Runs the query `Implementation`.
+ *
+ * Get implementation by ID.
+ */
+export async function implementation(
+  client: GraphQLClient,
+  variables: ImplementationQueryVariables,
+  options?: RequestOptions,
+): Promise<ImplementationQuery["implementation"]> {
+  const data = await client.request<ImplementationQuery, ImplementationQueryVariables>(
+    { document: ImplementationDocument, operationName: "Implementation", variables, generated },
+    options,
+  );
+  return data.implementation;
+}
+
+/**
+ * Runs the query `ImplementationAt`.
+ *
+ * Find implementation at given interface.
+ */
+export async function implementationAt(
+  client: GraphQLClient,
+  variables: ImplementationAtQueryVariables,
+  options?: RequestOptions,
+): Promise<ImplementationAtQuery["implementationAt"]> {
+  const data = await client.request<ImplementationAtQuery, ImplementationAtQueryVariables>(
+    { document: ImplementationAtDocument, operationName: "ImplementationAt", variables, generated },
+    options,
+  );
+  return data.implementationAt;
+}
+
+/**
+ * Runs the query `Implementations`.
+ *
+ * All registered implementations.
+ */
+export async function implementations(
+  client: GraphQLClient,
+  variables: ImplementationsQueryVariables = {},
+  options?: RequestOptions,
+): Promise<ImplementationsQuery["implementations"]> {
+  const data = await client.request<ImplementationsQuery, ImplementationsQueryVariables>(
+    { document: ImplementationsDocument, operationName: "Implementations", variables, generated },
+    options,
+  );
+  return data.implementations;
+}
+
+/**
+ * Runs the mutation `Interrupt`.
+ *
+ * Interrupt the execution of a task.
+ */
+export async function interrupt(
+  client: GraphQLClient,
+  variables: InterruptMutationVariables,
+  options?: RequestOptions,
+): Promise<InterruptMutation["interrupt"]> {
+  const data = await client.request<InterruptMutation, InterruptMutationVariables>(
+    { document: InterruptDocument, operationName: "Interrupt", variables, generated },
+    options,
+  );
+  return data.interrupt;
+}
+
+/**
+ * Runs the mutation `Kick`.
+ *
+ * Kick an agent to force disconnect. It will fail and not reconnect.
+ */
+export async function kick(
+  client: GraphQLClient,
+  variables: KickMutationVariables,
+  options?: RequestOptions,
+): Promise<KickMutation["kick"]> {
+  const data = await client.request<KickMutation, KickMutationVariables>(
+    { document: KickDocument, operationName: "Kick", variables, generated },
+    options,
+  );
+  return data.kick;
+}
+
+/**
+ * Runs the mutation `Pause`.
+ *
+ * Pause an ongoing task.
+ */
+export async function pause(
+  client: GraphQLClient,
+  variables: PauseMutationVariables,
+  options?: RequestOptions,
+): Promise<PauseMutation["pause"]> {
+  const data = await client.request<PauseMutation, PauseMutationVariables>(
+    { document: PauseDocument, operationName: "Pause", variables, generated },
+    options,
+  );
+  return data.pause;
+}
+
+/**
+ * Runs the mutation `Resume`.
+ *
+ * Resume a paused task.
+ */
+export async function resume(
+  client: GraphQLClient,
+  variables: ResumeMutationVariables,
+  options?: RequestOptions,
+): Promise<ResumeMutation["resume"]> {
+  const data = await client.request<ResumeMutation, ResumeMutationVariables>(
+    { document: ResumeDocument, operationName: "Resume", variables, generated },
+    options,
+  );
+  return data.resume;
+}
+
+/**
+ * Runs the query `Task`.
+ *
+ * Fetch task by ID.
+ */
+export async function task(
+  client: GraphQLClient,
+  variables: TaskQueryVariables,
+  options?: RequestOptions,
+): Promise<TaskQuery["task"]> {
+  const data = await client.request<TaskQuery, TaskQueryVariables>(
+    { document: TaskDocument, operationName: "Task", variables, generated },
+    options,
+  );
+  return data.task;
+}
+
+/**
+ * Runs the query `TaskEvents`.
+ *
+ * Fetch task by ID.
+ */
+export async function taskEvents(
+  client: GraphQLClient,
+  variables: TaskEventsQueryVariables,
+  options?: RequestOptions,
+): Promise<TaskEventsQuery["task"]> {
+  const data = await client.request<TaskEventsQuery, TaskEventsQueryVariables>(
+    { document: TaskEventsDocument, operationName: "TaskEvents", variables, generated },
+    options,
+  );
+  return data.task;
+}
+
+/**
+ * Runs the query `Tasks`.
+ *
+ * All tasks.
+ */
+export async function tasks(
+  client: GraphQLClient,
+  variables: TasksQueryVariables = {},
+  options?: RequestOptions,
+): Promise<TasksQuery["tasks"]> {
+  const data = await client.request<TasksQuery, TasksQueryVariables>(
+    { document: TasksDocument, operationName: "Tasks", variables, generated },
+    options,
+  );
+  return data.tasks;
+}
+
+/**
+ * Runs the mutation `Unblock`.
+ *
+ * Unblock a previously blocked agent.
+ */
+export async function unblock(
+  client: GraphQLClient,
+  variables: UnblockMutationVariables,
+  options?: RequestOptions,
+): Promise<UnblockMutation["unblock"]> {
+  const data = await client.request<UnblockMutation, UnblockMutationVariables>(
+    { document: UnblockDocument, operationName: "Unblock", variables, generated },
+    options,
+  );
+  return data.unblock;
+}
+
+/**
+ * Subscribes to the subscription `WatchAgentTasks`.
+ *
+ * Tasks created for, or updated on, one agent.
+ */
+export function watchAgentTasks(
+  client: GraphQLClient,
+  variables: WatchAgentTasksSubscriptionVariables,
+  options?: SubscribeOptions,
+): AsyncIterableIterator<WatchAgentTasksSubscription["agentTasks"]> {
+  return client.subscribe<
+    WatchAgentTasksSubscription,
+    WatchAgentTasksSubscriptionVariables,
+    WatchAgentTasksSubscription["agentTasks"]
+  >(
+    {
+      document: WatchAgentTasksDocument,
+      operationName: "WatchAgentTasks",
+      variables,
+      generated,
+      select: (data) => data.agentTasks,
+    },
+    options,
+  );
+}
+
+/**
+ * Subscribes to the subscription `WatchAgents`.
+ *
+ * Subscribe to updates on agent connections and statuses.
+ */
+export function watchAgents(
+  client: GraphQLClient,
+  variables: WatchAgentsSubscriptionVariables = {},
+  options?: SubscribeOptions,
+): AsyncIterableIterator<WatchAgentsSubscription["agents"]> {
+  return client.subscribe<
+    WatchAgentsSubscription,
+    WatchAgentsSubscriptionVariables,
+    WatchAgentsSubscription["agents"]
+  >(
+    {
+      document: WatchAgentsDocument,
+      operationName: "WatchAgents",
+      variables,
+      generated,
+      select: (data) => data.agents,
+    },
+    options,
+  );
+}
+
+/**
+ * Subscribes to the subscription `WatchChildTasks`.
+ *
+ * Subscribe to all descendant task changes of a task.
+ */
+export function watchChildTasks(
+  client: GraphQLClient,
+  variables: WatchChildTasksSubscriptionVariables,
+  options?: SubscribeOptions,
+): AsyncIterableIterator<WatchChildTasksSubscription["childTasks"]> {
+  return client.subscribe<
+    WatchChildTasksSubscription,
+    WatchChildTasksSubscriptionVariables,
+    WatchChildTasksSubscription["childTasks"]
+  >(
+    {
+      document: WatchChildTasksDocument,
+      operationName: "WatchChildTasks",
+      variables,
+      generated,
+      select: (data) => data.childTasks,
+    },
+    options,
+  );
+}
+
+/**
+ * Subscribes to the subscription `WatchMyTasks`.
+ *
+ * Subscribe to root tasks created by this client (caller-scoped).
+ */
+export function watchMyTasks(
+  client: GraphQLClient,
+  variables: WatchMyTasksSubscriptionVariables = {},
+  options?: SubscribeOptions,
+): AsyncIterableIterator<WatchMyTasksSubscription["mytasks"]> {
+  return client.subscribe<
+    WatchMyTasksSubscription,
+    WatchMyTasksSubscriptionVariables,
+    WatchMyTasksSubscription["mytasks"]
+  >(
+    {
+      document: WatchMyTasksDocument,
+      operationName: "WatchMyTasks",
+      variables,
+      generated,
+      select: (data) => data.mytasks,
+    },
+    options,
+  );
+}
+
+/**
+ * Subscribes to the subscription `WatchTasks`.
+ *
+ * Subscribe to root task changes across the whole organization.
+ */
+export function watchTasks(
+  client: GraphQLClient,
+  variables: WatchTasksSubscriptionVariables = {},
+  options?: SubscribeOptions,
+): AsyncIterableIterator<WatchTasksSubscription["tasks"]> {
+  return client.subscribe<
+    WatchTasksSubscription,
+    WatchTasksSubscriptionVariables,
+    WatchTasksSubscription["tasks"]
+  >(
+    {
+      document: WatchTasksDocument,
+      operationName: "WatchTasks",
+      variables,
+      generated,
+      select: (data) => data.tasks,
+    },
+    options,
+  );
+}
+
+/** JSON as it travels on the wire: the output type of the JSON-valued scalars. */
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Every custom scalar of the schema: `input` is what variables accept, `output` what results carry (`config.scalars`). */
+export type Scalars = {
+  ActionHash: { input: string; output: string & { readonly __scalar: "ActionHash" } };
+  AnyDefault: { input: unknown; output: JsonValue };
+  Arg: { input: unknown; output: JsonValue };
+  Args: {
+    input: { readonly [portKey: string]: unknown };
+    output: { [portKey: string]: JsonValue };
+  };
+  DateTime: { input: string; output: string };
+  Identifier: { input: string; output: string };
+  JSON: { input: unknown; output: JsonValue };
+  JSONSerializable: { input: unknown; output: JsonValue };
+  MediaLike: { input: string; output: string };
+  Props: { input: unknown; output: JsonValue };
+  SearchQuery: { input: string; output: string };
+  ValidatorFunction: { input: string; output: string };
+  _Any: { input: unknown; output: JsonValue };
+};
+
+/** The `ArrayLike` scalar type represents a reference to a store previously created by the user n a datalayer */
+export type ActionHash = Scalars["ActionHash"]["output"];
+
+/** The `ArrayLike` scalar type represents a reference to a store previously created by the user n a datalayer */
+export type AnyDefault = Scalars["AnyDefault"]["output"];
+
+/** The `Arg` scalar type represents a an Argument in a Action assignment */
+export type Arg = Scalars["Arg"]["output"];
+
+/** The `Args` scalar type represents a Dictionary of arguments */
+export type Args = Scalars["Args"]["output"];
+
+/** Date with time (isoformat) */
+export type DateTime = Scalars["DateTime"]["output"];
+
+/** The `ArrayLike` scalar type represents a reference to a store previously created by the user n a datalayer */
+export type Identifier = Scalars["Identifier"]["output"];
+
+/** The `JSONSerializable` scalar type represents a JSON-serializable value. */
+export type JSONSerializable = Scalars["JSONSerializable"]["output"];
+
+/** A type representing a media store reference, which can be either a string ID or a more complex object. */
+export type MediaLike = Scalars["MediaLike"]["output"];
+
+/** The `Args` scalar type represents a Dictionary of arguments */
+export type Props = Scalars["Props"]["output"];
+
+/** The `ArrayLike` scalar type represents a reference to a store previously created by the user n a datalayer */
+export type SearchQuery = Scalars["SearchQuery"]["output"];
+
+/**      The `Validator` scalar represents a javascript function that should execute on the client side (inside a shadow realm)       to validate a value (or a set of values) before it is sent to the server.  The function has two parameters (value, otherValues) and should return a string if the value is invalid and undefined if the value is valid.         The otherValues parameter is an object with the other values in the form {fieldName: value}. */
+export type ValidatorFunction = Scalars["ValidatorFunction"]["output"];
+
+/** The shape selected by fragment `Action` on `Action`. */
+export type Action = ActionFragment;
+
+/** The shape selected by fragment `ActionSummary` on `Action`. */
+export type ActionSummary = ActionSummaryFragment;
+
+/** The shape selected by fragment `Agent` on `Agent`. */
+export type Agent = AgentFragment;
+
+/** The shape selected by fragment `AgentChange` on `AgentChange`. */
+export type AgentChange = AgentChangeFragment;
+
+/** The shape selected by fragment `ArgPort` on `ArgPort`. */
+export type ArgPort = ArgPortFragment;
+
+/** The shape selected by fragment `ChildArgPort` on `ArgPort`. */
+export type ChildArgPort = ChildArgPortFragment;
+
+/** The shape selected by fragment `ChildReturnPort` on `ReturnPort`. */
+export type ChildReturnPort = ChildReturnPortFragment;
+
+/** The shape selected by fragment `Choice` on `Choice`. */
+export type Choice = ChoiceFragment;
+
+/** The shape selected by fragment `GrandChildArgPort` on `ArgPort`. */
+export type GrandChildArgPort = GrandChildArgPortFragment;
+
+/** The shape selected by fragment `GrandChildReturnPort` on `ReturnPort`. */
+export type GrandChildReturnPort = GrandChildReturnPortFragment;
+
+/** The shape selected by fragment `Implementation` on `Implementation`. */
+export type Implementation = ImplementationFragment;
+
+/** The shape selected by fragment `PortGroup` on `PortGroup`. */
+export type PortGroup = PortGroupFragment;
+
+/** The shape selected by fragment `ReturnPort` on `ReturnPort`. */
+export type ReturnPort = ReturnPortFragment;
+
+/** The shape selected by fragment `Task` on `Task`. */
+export type Task = TaskFragment;
+
+/** The shape selected by fragment `TaskChange` on `TaskChange`. */
+export type TaskChange = TaskChangeFragment;
+
+/** The shape selected by fragment `TaskEvent` on `TaskEvent`. */
+export type TaskEvent = TaskEventFragment;
+
+/** The shape selected by fragment `TaskEventChange` on `TaskEventChange`. */
+export type TaskEventChange = TaskEventChangeFragment;
+
+// ------------------------------------------------------------------------------------------------
+// The operations' and schema's types and documents (stock typescript-operations and
+// typed-document-node output) follow.
+
 /** Structurally the same as `DocumentTypeDecoration` of @graphql-typed-document-node/core. */
 export interface DocumentTypeDecoration<TResult, TVariables> {
   __apiType?: (variables: TVariables) => TResult;
@@ -5205,600 +5810,3 @@ export const TaskEventsDocument = new TypedDocumentString(`
   level
   createdAt
 }`) as unknown as TypedDocumentString<TaskEventsQuery, TaskEventsQueryVariables>;
-/** JSON as it travels on the wire: the output type of the JSON-valued scalars. */
-export type JsonValue =
-  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** Every custom scalar of the schema: `input` is what variables accept, `output` what results carry (`config.scalars`). */
-export type Scalars = {
-  ActionHash: { input: string; output: string & { readonly __scalar: "ActionHash" } };
-  AnyDefault: { input: unknown; output: JsonValue };
-  Arg: { input: unknown; output: JsonValue };
-  Args: {
-    input: { readonly [portKey: string]: unknown };
-    output: { [portKey: string]: JsonValue };
-  };
-  DateTime: { input: string; output: string };
-  Identifier: { input: string; output: string };
-  JSON: { input: unknown; output: JsonValue };
-  JSONSerializable: { input: unknown; output: JsonValue };
-  MediaLike: { input: string; output: string };
-  Props: { input: unknown; output: JsonValue };
-  SearchQuery: { input: string; output: string };
-  ValidatorFunction: { input: string; output: string };
-  _Any: { input: unknown; output: JsonValue };
-};
-
-/** The `ArrayLike` scalar type represents a reference to a store previously created by the user n a datalayer */
-export type ActionHash = Scalars["ActionHash"]["output"];
-
-/** The `ArrayLike` scalar type represents a reference to a store previously created by the user n a datalayer */
-export type AnyDefault = Scalars["AnyDefault"]["output"];
-
-/** The `Arg` scalar type represents a an Argument in a Action assignment */
-export type Arg = Scalars["Arg"]["output"];
-
-/** The `Args` scalar type represents a Dictionary of arguments */
-export type Args = Scalars["Args"]["output"];
-
-/** Date with time (isoformat) */
-export type DateTime = Scalars["DateTime"]["output"];
-
-/** The `ArrayLike` scalar type represents a reference to a store previously created by the user n a datalayer */
-export type Identifier = Scalars["Identifier"]["output"];
-
-/** The `JSONSerializable` scalar type represents a JSON-serializable value. */
-export type JSONSerializable = Scalars["JSONSerializable"]["output"];
-
-/** A type representing a media store reference, which can be either a string ID or a more complex object. */
-export type MediaLike = Scalars["MediaLike"]["output"];
-
-/** The `Args` scalar type represents a Dictionary of arguments */
-export type Props = Scalars["Props"]["output"];
-
-/** The `ArrayLike` scalar type represents a reference to a store previously created by the user n a datalayer */
-export type SearchQuery = Scalars["SearchQuery"]["output"];
-
-/**      The `Validator` scalar represents a javascript function that should execute on the client side (inside a shadow realm)       to validate a value (or a set of values) before it is sent to the server.  The function has two parameters (value, otherValues) and should return a string if the value is invalid and undefined if the value is valid.         The otherValues parameter is an object with the other values in the form {fieldName: value}. */
-export type ValidatorFunction = Scalars["ValidatorFunction"]["output"];
-
-/** The shape selected by fragment `Action` on `Action`. */
-export type Action = ActionFragment;
-
-/** The shape selected by fragment `ActionSummary` on `Action`. */
-export type ActionSummary = ActionSummaryFragment;
-
-/** The shape selected by fragment `Agent` on `Agent`. */
-export type Agent = AgentFragment;
-
-/** The shape selected by fragment `AgentChange` on `AgentChange`. */
-export type AgentChange = AgentChangeFragment;
-
-/** The shape selected by fragment `ArgPort` on `ArgPort`. */
-export type ArgPort = ArgPortFragment;
-
-/** The shape selected by fragment `ChildArgPort` on `ArgPort`. */
-export type ChildArgPort = ChildArgPortFragment;
-
-/** The shape selected by fragment `ChildReturnPort` on `ReturnPort`. */
-export type ChildReturnPort = ChildReturnPortFragment;
-
-/** The shape selected by fragment `Choice` on `Choice`. */
-export type Choice = ChoiceFragment;
-
-/** The shape selected by fragment `GrandChildArgPort` on `ArgPort`. */
-export type GrandChildArgPort = GrandChildArgPortFragment;
-
-/** The shape selected by fragment `GrandChildReturnPort` on `ReturnPort`. */
-export type GrandChildReturnPort = GrandChildReturnPortFragment;
-
-/** The shape selected by fragment `Implementation` on `Implementation`. */
-export type Implementation = ImplementationFragment;
-
-/** The shape selected by fragment `PortGroup` on `PortGroup`. */
-export type PortGroup = PortGroupFragment;
-
-/** The shape selected by fragment `ReturnPort` on `ReturnPort`. */
-export type ReturnPort = ReturnPortFragment;
-
-/** The shape selected by fragment `Task` on `Task`. */
-export type Task = TaskFragment;
-
-/** The shape selected by fragment `TaskChange` on `TaskChange`. */
-export type TaskChange = TaskChangeFragment;
-
-/** The shape selected by fragment `TaskEvent` on `TaskEvent`. */
-export type TaskEvent = TaskEventFragment;
-
-/** The shape selected by fragment `TaskEventChange` on `TaskEventChange`. */
-export type TaskEventChange = TaskEventChangeFragment;
-
-/** What every function below passes to the client: this file and the generated-code ABI it was written for. */
-const generated = { abi: 1, file: "generated/api/rekuest.ts" } as const;
-
-/**
- * Runs the query `Action`.
- *
- * Fetch a specific action.
- */
-export async function action(
-  client: GraphQLClient,
-  variables: ActionQueryVariables = {},
-  options?: RequestOptions,
-): Promise<ActionQuery["action"]> {
-  const data = await client.request<ActionQuery, ActionQueryVariables>(
-    { document: ActionDocument, operationName: "Action", variables, generated },
-    options,
-  );
-  return data.action;
-}
-
-/**
- * Runs the query `Actions`.
- *
- * List of all available actions.
- */
-export async function actions(
-  client: GraphQLClient,
-  variables: ActionsQueryVariables = {},
-  options?: RequestOptions,
-): Promise<ActionsQuery["actions"]> {
-  const data = await client.request<ActionsQuery, ActionsQueryVariables>(
-    { document: ActionsDocument, operationName: "Actions", variables, generated },
-    options,
-  );
-  return data.actions;
-}
-
-/**
- * Runs the query `Agent`.
- *
- * Fetch a specific agent by ID or by app, version and device_id.
- */
-export async function agent(
-  client: GraphQLClient,
-  variables: AgentQueryVariables,
-  options?: RequestOptions,
-): Promise<AgentQuery["agent"]> {
-  const data = await client.request<AgentQuery, AgentQueryVariables>(
-    { document: AgentDocument, operationName: "Agent", variables, generated },
-    options,
-  );
-  return data.agent;
-}
-
-/**
- * Runs the query `Agents`.
- *
- * Retrieve all compute agents.
- */
-export async function agents(
-  client: GraphQLClient,
-  variables: AgentsQueryVariables = {},
-  options?: RequestOptions,
-): Promise<AgentsQuery["agents"]> {
-  const data = await client.request<AgentsQuery, AgentsQueryVariables>(
-    { document: AgentsDocument, operationName: "Agents", variables, generated },
-    options,
-  );
-  return data.agents;
-}
-
-/**
- * Runs the mutation `Assign`.
- *
- * Assign a task to an agent.
- */
-export async function assign(
-  client: GraphQLClient,
-  variables: AssignMutationVariables,
-  options?: RequestOptions,
-): Promise<AssignMutation["assign"]> {
-  const data = await client.request<AssignMutation, AssignMutationVariables>(
-    { document: AssignDocument, operationName: "Assign", variables, generated },
-    options,
-  );
-  return data.assign;
-}
-
-/**
- * Runs the mutation `Block`.
- *
- * Block an agent from connecting.
- */
-export async function block(
-  client: GraphQLClient,
-  variables: BlockMutationVariables,
-  options?: RequestOptions,
-): Promise<BlockMutation["block"]> {
-  const data = await client.request<BlockMutation, BlockMutationVariables>(
-    { document: BlockDocument, operationName: "Block", variables, generated },
-    options,
-  );
-  return data.block;
-}
-
-/**
- * Runs the mutation `Bounce`.
- *
- * Bounce an agent so it reconnects.
- */
-export async function bounce(
-  client: GraphQLClient,
-  variables: BounceMutationVariables,
-  options?: RequestOptions,
-): Promise<BounceMutation["bounce"]> {
-  const data = await client.request<BounceMutation, BounceMutationVariables>(
-    { document: BounceDocument, operationName: "Bounce", variables, generated },
-    options,
-  );
-  return data.bounce;
-}
-
-/**
- * Runs the mutation `Cancel`.
- *
- * Cancel an active task.
- */
-export async function cancel(
-  client: GraphQLClient,
-  variables: CancelMutationVariables,
-  options?: RequestOptions,
-): Promise<CancelMutation["cancel"]> {
-  const data = await client.request<CancelMutation, CancelMutationVariables>(
-    { document: CancelDocument, operationName: "Cancel", variables, generated },
-    options,
-  );
-  return data.cancel;
-}
-
-/**
- * Runs the mutation `EnsureAgent`.
- *
- * Ensure agent record exists or is up to date.
- */
-export async function ensureAgent(
-  client: GraphQLClient,
-  variables: EnsureAgentMutationVariables,
-  options?: RequestOptions,
-): Promise<EnsureAgentMutation["ensureAgent"]> {
-  const data = await client.request<EnsureAgentMutation, EnsureAgentMutationVariables>(
-    { document: EnsureAgentDocument, operationName: "EnsureAgent", variables, generated },
-    options,
-  );
-  return data.ensureAgent;
-}
-
-/**
- * Runs the mutation `ImplementAgent`.
- *
- * Implement an agent with given states and implementations. This is used to set up an agent with its initial configuration and capabilities.
- */
-export async function implementAgent(
-  client: GraphQLClient,
-  variables: ImplementAgentMutationVariables,
-  options?: RequestOptions,
-): Promise<ImplementAgentMutation["implementAgent"]> {
-  const data = await client.request<ImplementAgentMutation, ImplementAgentMutationVariables>(
-    { document: ImplementAgentDocument, operationName: "ImplementAgent", variables, generated },
-    options,
-  );
-  return data.implementAgent;
-}
-
-/**
- * Runs the query `Implementation`.
- *
- * Get implementation by ID.
- */
-export async function implementation(
-  client: GraphQLClient,
-  variables: ImplementationQueryVariables,
-  options?: RequestOptions,
-): Promise<ImplementationQuery["implementation"]> {
-  const data = await client.request<ImplementationQuery, ImplementationQueryVariables>(
-    { document: ImplementationDocument, operationName: "Implementation", variables, generated },
-    options,
-  );
-  return data.implementation;
-}
-
-/**
- * Runs the query `ImplementationAt`.
- *
- * Find implementation at given interface.
- */
-export async function implementationAt(
-  client: GraphQLClient,
-  variables: ImplementationAtQueryVariables,
-  options?: RequestOptions,
-): Promise<ImplementationAtQuery["implementationAt"]> {
-  const data = await client.request<ImplementationAtQuery, ImplementationAtQueryVariables>(
-    { document: ImplementationAtDocument, operationName: "ImplementationAt", variables, generated },
-    options,
-  );
-  return data.implementationAt;
-}
-
-/**
- * Runs the query `Implementations`.
- *
- * All registered implementations.
- */
-export async function implementations(
-  client: GraphQLClient,
-  variables: ImplementationsQueryVariables = {},
-  options?: RequestOptions,
-): Promise<ImplementationsQuery["implementations"]> {
-  const data = await client.request<ImplementationsQuery, ImplementationsQueryVariables>(
-    { document: ImplementationsDocument, operationName: "Implementations", variables, generated },
-    options,
-  );
-  return data.implementations;
-}
-
-/**
- * Runs the mutation `Interrupt`.
- *
- * Interrupt the execution of a task.
- */
-export async function interrupt(
-  client: GraphQLClient,
-  variables: InterruptMutationVariables,
-  options?: RequestOptions,
-): Promise<InterruptMutation["interrupt"]> {
-  const data = await client.request<InterruptMutation, InterruptMutationVariables>(
-    { document: InterruptDocument, operationName: "Interrupt", variables, generated },
-    options,
-  );
-  return data.interrupt;
-}
-
-/**
- * Runs the mutation `Kick`.
- *
- * Kick an agent to force disconnect. It will fail and not reconnect.
- */
-export async function kick(
-  client: GraphQLClient,
-  variables: KickMutationVariables,
-  options?: RequestOptions,
-): Promise<KickMutation["kick"]> {
-  const data = await client.request<KickMutation, KickMutationVariables>(
-    { document: KickDocument, operationName: "Kick", variables, generated },
-    options,
-  );
-  return data.kick;
-}
-
-/**
- * Runs the mutation `Pause`.
- *
- * Pause an ongoing task.
- */
-export async function pause(
-  client: GraphQLClient,
-  variables: PauseMutationVariables,
-  options?: RequestOptions,
-): Promise<PauseMutation["pause"]> {
-  const data = await client.request<PauseMutation, PauseMutationVariables>(
-    { document: PauseDocument, operationName: "Pause", variables, generated },
-    options,
-  );
-  return data.pause;
-}
-
-/**
- * Runs the mutation `Resume`.
- *
- * Resume a paused task.
- */
-export async function resume(
-  client: GraphQLClient,
-  variables: ResumeMutationVariables,
-  options?: RequestOptions,
-): Promise<ResumeMutation["resume"]> {
-  const data = await client.request<ResumeMutation, ResumeMutationVariables>(
-    { document: ResumeDocument, operationName: "Resume", variables, generated },
-    options,
-  );
-  return data.resume;
-}
-
-/**
- * Runs the query `Task`.
- *
- * Fetch task by ID.
- */
-export async function task(
-  client: GraphQLClient,
-  variables: TaskQueryVariables,
-  options?: RequestOptions,
-): Promise<TaskQuery["task"]> {
-  const data = await client.request<TaskQuery, TaskQueryVariables>(
-    { document: TaskDocument, operationName: "Task", variables, generated },
-    options,
-  );
-  return data.task;
-}
-
-/**
- * Runs the query `TaskEvents`.
- *
- * Fetch task by ID.
- */
-export async function taskEvents(
-  client: GraphQLClient,
-  variables: TaskEventsQueryVariables,
-  options?: RequestOptions,
-): Promise<TaskEventsQuery["task"]> {
-  const data = await client.request<TaskEventsQuery, TaskEventsQueryVariables>(
-    { document: TaskEventsDocument, operationName: "TaskEvents", variables, generated },
-    options,
-  );
-  return data.task;
-}
-
-/**
- * Runs the query `Tasks`.
- *
- * All tasks.
- */
-export async function tasks(
-  client: GraphQLClient,
-  variables: TasksQueryVariables = {},
-  options?: RequestOptions,
-): Promise<TasksQuery["tasks"]> {
-  const data = await client.request<TasksQuery, TasksQueryVariables>(
-    { document: TasksDocument, operationName: "Tasks", variables, generated },
-    options,
-  );
-  return data.tasks;
-}
-
-/**
- * Runs the mutation `Unblock`.
- *
- * Unblock a previously blocked agent.
- */
-export async function unblock(
-  client: GraphQLClient,
-  variables: UnblockMutationVariables,
-  options?: RequestOptions,
-): Promise<UnblockMutation["unblock"]> {
-  const data = await client.request<UnblockMutation, UnblockMutationVariables>(
-    { document: UnblockDocument, operationName: "Unblock", variables, generated },
-    options,
-  );
-  return data.unblock;
-}
-
-/**
- * Subscribes to the subscription `WatchAgentTasks`.
- *
- * Tasks created for, or updated on, one agent.
- */
-export function watchAgentTasks(
-  client: GraphQLClient,
-  variables: WatchAgentTasksSubscriptionVariables,
-  options?: SubscribeOptions,
-): AsyncIterableIterator<WatchAgentTasksSubscription["agentTasks"]> {
-  return client.subscribe<
-    WatchAgentTasksSubscription,
-    WatchAgentTasksSubscriptionVariables,
-    WatchAgentTasksSubscription["agentTasks"]
-  >(
-    {
-      document: WatchAgentTasksDocument,
-      operationName: "WatchAgentTasks",
-      variables,
-      generated,
-      select: (data) => data.agentTasks,
-    },
-    options,
-  );
-}
-
-/**
- * Subscribes to the subscription `WatchAgents`.
- *
- * Subscribe to updates on agent connections and statuses.
- */
-export function watchAgents(
-  client: GraphQLClient,
-  variables: WatchAgentsSubscriptionVariables = {},
-  options?: SubscribeOptions,
-): AsyncIterableIterator<WatchAgentsSubscription["agents"]> {
-  return client.subscribe<
-    WatchAgentsSubscription,
-    WatchAgentsSubscriptionVariables,
-    WatchAgentsSubscription["agents"]
-  >(
-    {
-      document: WatchAgentsDocument,
-      operationName: "WatchAgents",
-      variables,
-      generated,
-      select: (data) => data.agents,
-    },
-    options,
-  );
-}
-
-/**
- * Subscribes to the subscription `WatchChildTasks`.
- *
- * Subscribe to all descendant task changes of a task.
- */
-export function watchChildTasks(
-  client: GraphQLClient,
-  variables: WatchChildTasksSubscriptionVariables,
-  options?: SubscribeOptions,
-): AsyncIterableIterator<WatchChildTasksSubscription["childTasks"]> {
-  return client.subscribe<
-    WatchChildTasksSubscription,
-    WatchChildTasksSubscriptionVariables,
-    WatchChildTasksSubscription["childTasks"]
-  >(
-    {
-      document: WatchChildTasksDocument,
-      operationName: "WatchChildTasks",
-      variables,
-      generated,
-      select: (data) => data.childTasks,
-    },
-    options,
-  );
-}
-
-/**
- * Subscribes to the subscription `WatchMyTasks`.
- *
- * Subscribe to root tasks created by this client (caller-scoped).
- */
-export function watchMyTasks(
-  client: GraphQLClient,
-  variables: WatchMyTasksSubscriptionVariables = {},
-  options?: SubscribeOptions,
-): AsyncIterableIterator<WatchMyTasksSubscription["mytasks"]> {
-  return client.subscribe<
-    WatchMyTasksSubscription,
-    WatchMyTasksSubscriptionVariables,
-    WatchMyTasksSubscription["mytasks"]
-  >(
-    {
-      document: WatchMyTasksDocument,
-      operationName: "WatchMyTasks",
-      variables,
-      generated,
-      select: (data) => data.mytasks,
-    },
-    options,
-  );
-}
-
-/**
- * Subscribes to the subscription `WatchTasks`.
- *
- * Subscribe to root task changes across the whole organization.
- */
-export function watchTasks(
-  client: GraphQLClient,
-  variables: WatchTasksSubscriptionVariables = {},
-  options?: SubscribeOptions,
-): AsyncIterableIterator<WatchTasksSubscription["tasks"]> {
-  return client.subscribe<
-    WatchTasksSubscription,
-    WatchTasksSubscriptionVariables,
-    WatchTasksSubscription["tasks"]
-  >(
-    {
-      document: WatchTasksDocument,
-      operationName: "WatchTasks",
-      variables,
-      generated,
-      select: (data) => data.tasks,
-    },
-    options,
-  );
-}

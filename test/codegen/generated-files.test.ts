@@ -147,3 +147,17 @@ describe("issue 11: actions stubs", () => {
     expect(stubs).toContain("const averageAdapter = codecAdapter<AverageArgs, AverageReturns>({");
   });
 });
+
+describe("issue 11: the GraphQL layer", () => {
+  it("issue 11: generated/api/rekuest.ts puts the typed functions first and the stock types after them", () => {
+    const api = readFileSync(join(REPO, "generated/api/rekuest.ts"), "utf8");
+    const firstFunction = api.indexOf("export async function action(");
+    const lastFunction = api.indexOf("export function watchMyTasks(");
+    const firstStockType = api.indexOf("export type ActionArgumentInput =");
+    expect(firstFunction).toBeGreaterThan(0);
+    expect(lastFunction).toBeGreaterThan(firstFunction);
+    expect(firstStockType).toBeGreaterThan(lastFunction);
+    // Only the header, the imports and graphql-codegen's two helper types come before the layer.
+    expect(api.slice(0, firstFunction).split("\n").length).toBeLessThan(50);
+  });
+});

@@ -204,6 +204,17 @@ export async function buildViewModel(
   };
 }
 
+/** Where our layer starts (after the imports and graphql-codegen's two helper types). */
+export const LAYER_HEADING =
+  "// ------------------------------------------------------------------------------------------------\n" +
+  "// One typed function per operation (arkitekt-next's layer), then the scalar and fragment types.\n\n";
+
+/** Where the stock plugins' output starts (after our layer). */
+export const STOCK_SEPARATOR =
+  "// ------------------------------------------------------------------------------------------------\n" +
+  "// The operations' and schema's types and documents (stock typescript-operations and\n" +
+  "// typed-document-node output) follow.\n";
+
 /** A graphql-codegen plugin object rendering the given compiled template. */
 export function createClientPlugin(render: (view: ClientViewModel) => string): { plugin: PluginFunction<ArkitektPluginConfig> } {
   return {
@@ -212,9 +223,14 @@ export function createClientPlugin(render: (view: ClientViewModel) => string): {
       const hasSubscriptions = view.operations.some((op) => op.isSubscription);
       const hasRequests = view.operations.some((op) => !op.isSubscription);
       const names = ["GraphQLClient", ...(hasRequests ? ["RequestOptions"] : []), ...(hasSubscriptions ? ["SubscribeOptions"] : [])];
+      // Our layer goes first, right under the imports, and the stock types after it: graphql-codegen
+      // puts every prepend (sorted: comments, then imports) before all plugins' content, and the
+      // rendered layer starts with a doc comment. TypeScript types and the document constants may
+      // be declared after the functions that use them.
+      const layer = `${LAYER_HEADING}${render(view).trim()}\n\n${STOCK_SEPARATOR}`;
       return {
-        prepend: view.operations.length > 0 ? [`import type { ${names.join(", ")} } from ${JSON.stringify(view.clientImport)};`] : [],
-        content: render(view),
+        prepend: [...(view.operations.length > 0 ? [`import type { ${names.join(", ")} } from ${JSON.stringify(view.clientImport)};`] : []), layer],
+        content: "",
       };
     },
   };
