@@ -161,3 +161,15 @@ describe("issue 11: the GraphQL layer", () => {
     expect(api.slice(0, firstFunction).split("\n").length).toBeLessThan(50);
   });
 });
+
+describe("issue 11: one way to emit code", () => {
+  it("issue 11: one prettier setup and one reserved-word list serve the registry, the actions stubs and the GraphQL layer", async () => {
+    const { readdirSync } = await import("node:fs");
+    const codegen = join(REPO, "src/codegen");
+    const files = (readdirSync(codegen, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
+    const loadingPrettier = files.filter((f) => /import\(\s*"prettier/.test(readFileSync(join(codegen, f), "utf8")));
+    expect(loadingPrettier).toEqual(["emit/format-options.ts"]);
+    const reservedLists = files.filter((f) => /"implements",? ?"interface"|implements interface package/.test(readFileSync(join(codegen, f), "utf8")));
+    expect(reservedLists).toEqual(["emit/names.ts"]);
+  });
+});

@@ -14,6 +14,7 @@ import type { ExtractedFunction, PortNode, TypeRef } from "../functions/model.js
 import type { GeneratedFile } from "../types.js";
 import type { Port } from "../../definition/model.js";
 import { GENERATED_CODE_ABI } from "../../definition/abi.js";
+import { RESERVED_WORDS } from "./names.js";
 import { literal, propertyName } from "./ports.js";
 
 export interface EmitOptions {
@@ -25,14 +26,8 @@ export interface EmitOptions {
   command?: string;
 }
 
-const RESERVED = new Set([
-  "support", "Int", "RegistryEntry", "Registry", "entries", "registry",
-  // JavaScript reserved words cannot be import bindings.
-  "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",
-  "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null",
-  "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
-  "let", "static", "implements", "interface", "package", "private", "protected", "public", "await",
-]);
+/** Names a registry module declares itself, and the words no binding may take. */
+const RESERVED = new Set(["support", "Int", "RegistryEntry", "Registry", "entries", "registry", "definitions", ...RESERVED_WORDS]);
 
 /** Allocates local names for imports, unique within one generated module. */
 class Imports {

@@ -13,6 +13,7 @@ import type { PluginFunction, Types } from "@graphql-codegen/plugin-helpers";
 import type { FieldNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
 import type { ScalarMapping } from "./scalars.js";
 import { GENERATED_CODE_ABI } from "../../definition/abi.js";
+import { RESERVED_WORDS } from "../emit/names.js";
 import { graphqlModule } from "./graphql-module.js";
 
 /** Config our plugin reads (besides the shared graphql-codegen naming options). */
@@ -70,11 +71,7 @@ export interface ClientViewModel {
   operations: OperationView[];
 }
 
-const RESERVED = new Set(
-  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval".split(
-    " ",
-  ),
-);
+const RESERVED = RESERVED_WORDS;
 
 /** Names the generated module must not declare as types: globals a reader would expect untouched. */
 const SHADOWING = new Set(["JSON", "Date", "Object", "Array", "String", "Number", "Boolean", "Promise", "Record", "Error", "Map", "Set", "Symbol"]);
