@@ -87,6 +87,7 @@ export interface StructureClass<T extends Structure<Ref>, Ref = string> {
 
 export { context, currentContext, type TaskContext, type LogLevel } from "./runtime/context.js";
 export { PortValueError, type Registry, type RegistryEntry } from "./runtime/registry.js";
+export { GeneratedCodeMismatchError } from "./runtime/generated-abi.js";
 export type {
   Port,
   PortKind,

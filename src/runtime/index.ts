@@ -12,3 +12,6 @@ export type { LocalStructureStoreOptions } from "./structures/local-store.js";
 // The one logger shape (src/shared/logger.ts); `RuntimeLogger` and `silentRuntimeLogger` are its earlier names.
 export type { Logger, Logger as RuntimeLogger } from "../shared/logger.js";
 export { silentLogger, silentLogger as silentRuntimeLogger } from "../shared/logger.js";
+export { GeneratedCodeMismatchError } from "./generated-abi.js";
+/** Helpers the generated files call (registry modules, actions stubs); see src/index.ts. */
+export * as generatedSupport from "./structures/support.js";

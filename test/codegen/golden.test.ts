@@ -107,12 +107,14 @@ describe("kitchen-sink fixture", () => {
     expect(result.status).toBe(0);
   });
 
-  it("fails tsc and gen --check when a signature changed and generated/ is stale", () => {
+  it("fails tsc (naming the stale function and `arkitekt-next gen`) and gen --check when a signature changed and generated/ is stale", () => {
     const rows = join(dir, "src/rows.ts");
     writeFileSync(rows, readFileSync(rows, "utf8").replace("function num(a: number): number { return a; }", "function num(a: string): number { return a.length; }"));
     const compiled = tsc(dir);
     expect(compiled.status).not.toBe(0);
-    expect(compiled.output).toMatch(/generated\/registry\/src\/rows\.ts\(\d+,\d+\): error TS2344: Type '\[false, true\]' does not satisfy the constraint 'readonly true\[\]'/);
+    // issue 11 ("A readable compile-time check"): the message names the function and the fix.
+    expect(compiled.output).toMatch(/generated\/registry\/src\/rows\.ts\(\d+,\d+\): error TS2344: Type '"num \(src\/rows\.ts\): parameters changed since generated\/ was written — run arkitekt-next gen"' does not satisfy the constraint/);
+    expect(compiled.output).not.toContain("[false, true]");
     const check = spawnSync(process.execPath, [CLI, "gen", "--check", "--cwd", dir], { encoding: "utf8" });
     expect(check.status).toBe(1);
     expect(check.stderr).toContain("generated files are stale:");

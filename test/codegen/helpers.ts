@@ -38,7 +38,8 @@ export function fixtureTsconfig(extra: Record<string, unknown> = {}): string {
 /** Writes `files` (plus a tsconfig unless given) into a new temporary directory. */
 export function makeProject(files: Record<string, string>, name = "ark-gen-"): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), name)));
-  const all = { "tsconfig.json": fixtureTsconfig(), ...files };
+  // An ESM package, as README requires (generated registry.ts imports definitions.json with a JSON import attribute).
+  const all = { "package.json": JSON.stringify({ type: "module", private: true }), "tsconfig.json": fixtureTsconfig(), ...files };
   for (const [path, content] of Object.entries(all)) {
     const target = join(dir, path);
     mkdirSync(dirname(target), { recursive: true });

@@ -21,6 +21,7 @@ import { readFile } from "node:fs/promises";
 import { join, posix, relative } from "node:path";
 import { z } from "zod";
 import { action as actionQuery, actions as actionsQuery } from "../../../generated/api/rekuest.js";
+import { GENERATED_CODE_ABI } from "../../definition/abi.js";
 import type { Port } from "../../definition/model.js";
 import { createGraphQLClient, platformEndpoints } from "../../runtime/transport/index.js";
 import { readAllPages } from "../../runtime/transport/pages.js";
@@ -333,26 +334,54 @@ export function renderActions(snapshot: ActionsSnapshot, config: ActionsConfig, 
     return name;
   };
 
+  // Codecs of named types (structures, models, enums with an identifier) and of unions are declared
+  // once, as `const codec_<name>`, and referenced by every port of that type (children first).
+  const declared = new Map<string, { name: string; text: string }>();
+  const declaredNames = new Set<string>();
+  const declare = (base: string, text: string): string => {
+    const existing = declared.get(text);
+    if (existing) return existing.name;
+    let name = `codec_${base}`;
+    for (let i = 2; declaredNames.has(name); i++) name = `codec_${base}_${i}`;
+    declaredNames.add(name);
+    declared.set(text, { name, text });
+    return name;
+  };
   const codec = (port: Port): string => {
     const children = port.children ?? [];
-    const nullable = port.nullable ? ", nullable: true" : "";
+    const flags = port.nullable ? ["nullable: true"] : [];
+    const withFlags = (parts: string[]): string => `{ ${[...parts, ...flags].join(", ")} }`;
+    const named = (base: string, parts: string[]): string => {
+      const name = declare(base, `{ ${parts.join(", ")} }`);
+      return flags.length > 0 ? `{ ...${name}, ${flags.join(", ")} }` : name;
+    };
     switch (port.kind) {
       case "LIST":
       case "DICT":
-        return `{ kind: "${port.kind}", child: ${codec(children[0]!)}${nullable} }`;
-      case "MODEL":
-        return `{ kind: "MODEL", identifier: ${literal(port.identifier ?? port.key)}, fields: [${children.map((c) => `[${literal(c.key)}, ${codec(c)}]`).join(", ")}]${nullable} }`;
+        return withFlags([`kind: "${port.kind}"`, `child: ${codec(children[0]!)}`]);
+      case "MODEL": {
+        const identifier = port.identifier ?? port.key;
+        return named(camel(identifier), [
+          `kind: "MODEL"`,
+          `identifier: ${literal(identifier)}`,
+          `fields: [${children.map((c) => `[${literal(c.key)}, ${codec(c)}]`).join(", ")}]`,
+        ]);
+      }
       case "STRUCTURE": {
         const identifier = port.identifier ?? "";
         const cls = structureClasses.get(identifier) ?? referenceConst(identifier);
-        return `{ kind: "STRUCTURE", identifier: ${literal(identifier)}, cls: ${cls}${nullable} }`;
+        return named(structureClasses.get(identifier) ?? camel(identifier), [`kind: "STRUCTURE"`, `identifier: ${literal(identifier)}`, `cls: ${cls}`]);
       }
-      case "UNION":
-        return `{ kind: "UNION", children: [${children.map(codec).join(", ")}]${nullable} }`;
-      case "ENUM":
-        return `{ kind: "ENUM", choices: ${literal((port.choices ?? []).map((c) => String(c.value)))}${nullable} }`;
+      case "UNION": {
+        const members = children.map(codec);
+        return named(camel(children.map((c) => c.identifier ?? c.kind.toLowerCase()).join(" or ")), [`kind: "UNION"`, `children: [${members.join(", ")}]`]);
+      }
+      case "ENUM": {
+        const parts = [`kind: "ENUM"`, `choices: ${literal((port.choices ?? []).map((c) => String(c.value)))}`];
+        return port.identifier ? named(camel(port.identifier), parts) : withFlags(parts);
+      }
       default:
-        return `{ kind: "${port.kind}"${nullable} }`;
+        return withFlags([`kind: "${port.kind}"`]);
     }
   };
   const argType = (port: Port) =>
@@ -394,7 +423,7 @@ export function renderActions(snapshot: ActionsSnapshot, config: ActionsConfig, 
         `}`,
         `/** ${action.kind === "GENERATOR" ? "One yield" : "The result"} of \`${name}\`. */`,
         `export type ${type}Returns = ${returns};`,
-        `const ${name}Adapter = codecAdapter<${type}Args & Record<string, unknown>, ${type}Returns>({`,
+        `const ${name}Adapter = codecAdapter<${type}Args, ${type}Returns>({`,
         `  args: [${action.args.map((p) => `[${literal(p.key)}, ${codec(p)}]`).join(", ")}],`,
         `  returns: [${action.returns.map(codec).join(", ")}],`,
         `});`,
@@ -411,22 +440,28 @@ export function renderActions(snapshot: ActionsSnapshot, config: ActionsConfig, 
       ? `{ app: ${literal(action.app)}, key: ${literal(action.key)}, version: ${literal(action.version)} }`
       : literal(action.hash);
     members.push(
-      `${doc}${name}: (args: ${type}Args, options: CallOptions<${type}Args & Record<string, unknown>, ${type}Returns> = {}): ${result} =>\n` +
-        `  client.${method}(${target}, args as ${type}Args & Record<string, unknown>, { ...options, adapter: ${name}Adapter }),`,
+      `${doc}${name}: (args: ${type}Args, options: CallOptions<${type}Args, ${type}Returns> = {}): ${result} =>\n` +
+        `  client.${method}(${target}, args, { ...options, adapter: ${name}Adapter }),`,
     );
   }
-  const runtimeImports = ["codecAdapter", "type ArkitektClient", "type CallOptions"];
+  const runtimeImports = ["codecAdapter", "generatedSupport", "type ArkitektClient", "type CallOptions"];
   if (references.size > 0) runtimeImports.push("referenceStructure", "type StructureReference");
   const source = [
-    `// Generated by \`arkitekt-next gen\` from ${normalize(config.snapshot)}. Do not edit: run \`arkitekt-next gen --refresh-actions\` to refetch the actions.`,
+    `// Generated by \`arkitekt-next gen\` (generated-code ABI ${GENERATED_CODE_ABI}) from ${normalize(config.snapshot)}.`,
+    `// Do not edit: run \`arkitekt-next gen --refresh-actions\` to refetch the actions.`,
     ``,
     `import { ${runtimeImports.join(", ")} } from ${JSON.stringify(config.runtime)};`,
     ...imports,
+    ``,
+    `generatedSupport.checkAbi(${GENERATED_CODE_ABI}, ${literal(normalize(config.out))});`,
     ``,
     `/** Any object that can be shrunk to a structure reference. */`,
     `export interface Structure { shrink(): string | Promise<string> }`,
     ...[...references].map(([identifier, name]) => `const ${name} = referenceStructure(${literal(identifier)});`),
     ``,
+    ...(declared.size > 0
+      ? [`// Codecs of the named types and unions of these actions' ports, declared once.`, ...[...declared.values()].map((d) => `const ${d.name}: generatedSupport.Codec = ${d.text};`), ``]
+      : []),
     blocks.join("\n\n"),
     ``,
     `/** Typed calls of the selected remote actions over \`client\`: \`const actions = createActions(client); await actions.add({ a: 1 })\`. */`,

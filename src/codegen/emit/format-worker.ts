@@ -1,13 +1,13 @@
 /** Worker thread of `FormatPool`: formats TypeScript sources with prettier, off the main thread. */
 import { parentPort } from "node:worker_threads";
-import { PRETTIER_OPTIONS } from "./format-options.js";
+import { loadFormatter } from "./format-options.js";
 
 // Start loading prettier at once, while the main thread is still reading the project.
-const prettier = import("prettier");
+const formatter = loadFormatter();
 
 parentPort!.on("message", async (message: { id: number; source: string }) => {
   try {
-    const result = await (await prettier).format(message.source, PRETTIER_OPTIONS);
+    const result = await (await formatter)(message.source);
     parentPort!.postMessage({ id: message.id, result });
   } catch (error) {
     parentPort!.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) });

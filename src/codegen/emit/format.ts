@@ -8,12 +8,11 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { GeneratedFile } from "../types.js";
-import { PRETTIER_OPTIONS } from "./format-options.js";
+import { PRETTIER_OPTIONS, loadFormatter } from "./format-options.js";
 
 export { PRETTIER_OPTIONS };
 
-type Prettier = typeof import("prettier");
-let prettier: Promise<Prettier> | undefined;
+let formatter: ReturnType<typeof loadFormatter> | undefined;
 const cache = new Map<string, string>();
 const CACHE_LIMIT = 5000;
 
@@ -21,8 +20,8 @@ const CACHE_LIMIT = 5000;
 export async function formatTypeScript(source: string): Promise<string> {
   const hit = cache.get(source);
   if (hit !== undefined) return hit;
-  prettier ??= import("prettier");
-  const formatted = await (await prettier).format(source, PRETTIER_OPTIONS);
+  formatter ??= loadFormatter();
+  const formatted = await (await formatter)(source);
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(source, formatted);
   return formatted;

@@ -20,6 +20,8 @@ import { loadDocuments, loadSchema, validateDocuments, type LoadedDocument, type
 import { createClientPlugin, type ClientViewModel } from "./plugin.js";
 import { scalarMappings, usedCustomScalars } from "./scalars.js";
 import { graphqlModule } from "./graphql-module.js";
+import { GENERATED_CODE_ABI } from "../../definition/abi.js";
+import { formatTypeScript } from "../emit/format.js";
 
 export interface GenerateGraphqlOptions {
   /** The project directory; paths in the config are relative to it. */
@@ -34,7 +36,7 @@ export interface GenerateGraphqlOptions {
 }
 
 interface Templates {
-  header: (context: Record<string, string | boolean>) => string;
+  header: (context: Record<string, string | number | boolean>) => string;
   client: (view: ClientViewModel) => string;
 }
 
@@ -57,21 +59,6 @@ async function loadTemplates(): Promise<Templates> {
   ]);
   const options = { noEscape: true, strict: false } as const;
   return { header: Handlebars.compile(header, options), client: Handlebars.compile(client, options) };
-}
-
-async function formatTypeScript(source: string): Promise<string> {
-  // prettier's standalone build skips config-file resolution; the babel-ts parser prints the same
-  // bytes as the typescript parser here at two to four times the speed.
-  const [prettier, babel, estree] = await Promise.all([
-    import("prettier/standalone"),
-    import("prettier/plugins/babel"),
-    import("prettier/plugins/estree"),
-  ]);
-  return prettier.format(source, {
-    parser: "babel-ts",
-    plugins: [babel.default ?? babel, estree.default ?? estree] as never,
-    printWidth: 100,
-  });
 }
 
 type PluginModule = { plugin: (...args: never[]) => unknown };
@@ -189,6 +176,7 @@ async function generateTarget(
       "export interface DocumentTypeDecoration<TResult, TVariables> {\n  __apiType?: (variables: TVariables) => TResult;\n}",
   );
   const header = templates.header({
+    abi: GENERATED_CODE_ABI,
     config: configFile,
     output: target.output,
     schema: describeSchema(target),

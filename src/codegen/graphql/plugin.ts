@@ -12,6 +12,8 @@
 import type { PluginFunction, Types } from "@graphql-codegen/plugin-helpers";
 import type { FieldNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
 import type { ScalarMapping } from "./scalars.js";
+import { GENERATED_CODE_ABI } from "../../definition/abi.js";
+import { RESERVED_WORDS } from "../emit/names.js";
 import { graphqlModule } from "./graphql-module.js";
 
 /** Config our plugin reads (besides the shared graphql-codegen naming options). */
@@ -60,16 +62,16 @@ export interface OperationView {
 
 export interface ClientViewModel {
   clientImport: string;
+  /** The generated-code ABI (definition/abi.ts) the functions pass to the client with every call. */
+  abi: number;
+  /** The output file, as the runtime names it when the ABI does not match. */
+  file: string;
   scalars: ScalarView[];
   fragments: FragmentView[];
   operations: OperationView[];
 }
 
-const RESERVED = new Set(
-  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval".split(
-    " ",
-  ),
-);
+const RESERVED = RESERVED_WORDS;
 
 /** Names the generated module must not declare as types: globals a reader would expect untouched. */
 const SHADOWING = new Set(["JSON", "Date", "Object", "Array", "String", "Number", "Boolean", "Promise", "Record", "Error", "Map", "Set", "Symbol"]);
@@ -97,6 +99,7 @@ export async function buildViewModel(
   schema: GraphQLSchema,
   documents: readonly Types.DocumentFile[],
   config: ArkitektPluginConfig,
+  file = "",
 ): Promise<ClientViewModel> {
   const graphql = graphqlModule();
   const { convertFactory } = await import("@graphql-codegen/visitor-plugin-common");
@@ -190,23 +193,41 @@ export async function buildViewModel(
 
   return {
     clientImport: config.clientImport ?? "arkitekt-next",
+    abi: GENERATED_CODE_ABI,
+    file,
     scalars: scalarViews,
     fragments: fragmentViews,
     operations: operationViews,
   };
 }
 
+/** Where our layer starts (after the imports and graphql-codegen's two helper types). */
+export const LAYER_HEADING =
+  "// ------------------------------------------------------------------------------------------------\n" +
+  "// One typed function per operation (arkitekt-next's layer), then the scalar and fragment types.\n\n";
+
+/** Where the stock plugins' output starts (after our layer). */
+export const STOCK_SEPARATOR =
+  "// ------------------------------------------------------------------------------------------------\n" +
+  "// The operations' and schema's types and documents (stock typescript-operations and\n" +
+  "// typed-document-node output) follow.\n";
+
 /** A graphql-codegen plugin object rendering the given compiled template. */
 export function createClientPlugin(render: (view: ClientViewModel) => string): { plugin: PluginFunction<ArkitektPluginConfig> } {
   return {
-    plugin: async (schema, documents, config) => {
-      const view = await buildViewModel(schema, documents, config);
+    plugin: async (schema, documents, config, info) => {
+      const view = await buildViewModel(schema, documents, config, info?.outputFile ?? "");
       const hasSubscriptions = view.operations.some((op) => op.isSubscription);
       const hasRequests = view.operations.some((op) => !op.isSubscription);
       const names = ["GraphQLClient", ...(hasRequests ? ["RequestOptions"] : []), ...(hasSubscriptions ? ["SubscribeOptions"] : [])];
+      // Our layer goes first, right under the imports, and the stock types after it: graphql-codegen
+      // puts every prepend (sorted: comments, then imports) before all plugins' content, and the
+      // rendered layer starts with a doc comment. TypeScript types and the document constants may
+      // be declared after the functions that use them.
+      const layer = `${LAYER_HEADING}${render(view).trim()}\n\n${STOCK_SEPARATOR}`;
       return {
-        prepend: view.operations.length > 0 ? [`import type { ${names.join(", ")} } from ${JSON.stringify(view.clientImport)};`] : [],
-        content: render(view),
+        prepend: [...(view.operations.length > 0 ? [`import type { ${names.join(", ")} } from ${JSON.stringify(view.clientImport)};`] : []), layer],
+        content: "",
       };
     },
   };

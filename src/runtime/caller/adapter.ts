@@ -22,13 +22,15 @@ export interface CodecAdapterSpec {
  * Args are an object keyed by port; a key left `undefined` is not sent (the agent applies the
  * port's default). Returns: nothing for no ports, the value for one, a tuple for several.
  */
-export function codecAdapter<A extends Record<string, unknown>, R>(spec: CodecAdapterSpec): CallAdapter<A, R> {
+export function codecAdapter<A extends object, R>(spec: CodecAdapterSpec): CallAdapter<A, R> {
   const argPorts = portsOfCodecs(spec.args);
   const returnPorts = portsOfCodecs(spec.returns.map((codec, i) => [`return${i}`, codec] as const));
   const codecs = new Map(spec.args);
   const wireShaped = spec.returns.every(isWireShaped);
   return {
-    async encodeArgs(args) {
+    async encodeArgs(typed) {
+      // Typed args are an interface per action (no index signature); read them by port key.
+      const args = typed as Record<string, unknown>;
       const wire: Record<string, unknown> = {};
       let later: Array<readonly [Codec, unknown, string]> | undefined;
       for (const key of Object.keys(args)) {

@@ -23,6 +23,8 @@ import {
 } from "../../definition/values.js";
 import { PortValueError, type Registry, type RegistryEntry } from "../registry.js";
 
+export { checkAbi, GeneratedCodeMismatchError } from "../generated-abi.js";
+
 /** A structure class as the adapters see it. */
 export interface StructureCodecClass {
   readonly identifier: string;
@@ -47,6 +49,30 @@ export type Codec = (
 /** Exact type equality, used by the generated compile-time signature checks. */
 export type Same<A, B> =
   (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** The parameters of a function type (never for anything else). */
+type ParamsOf<F> = F extends (...args: infer P) => unknown ? P : never;
+
+/** What the generated compile-time check says when a registered function changed since `gen`. */
+export type StaleSignature<Name extends string, What extends string> =
+  `${Name}: ${What} changed since generated/ was written — run arkitekt-next gen`;
+
+/**
+ * The generated compile-time signature check of one registered function: `"ok"` when `F` still
+ * has the parameters and result the manifest was generated from, else a message naming the
+ * function, e.g. `"add (src/math.ts): parameters changed since generated/ was written — run
+ * arkitekt-next gen"`. The entry functions accept only `"ok"`, so tsc prints that message.
+ * `Kind` is "returns" for functions (promises unwrapped) and "yields" for generators.
+ *
+ * Tuple labels are erased in type comparison: renamed or swapped parameters of the same types
+ * pass this check; `arkitekt-next gen --check` catches them.
+ */
+export type Signature<Name extends string, F, Params extends readonly unknown[], Result, Kind extends "returns" | "yields" = "returns"> =
+  Same<ParamsOf<F>, Params> extends true
+    ? Same<Kind extends "yields" ? Yielded<F> : Returned<F>, Result> extends true
+      ? "ok"
+      : StaleSignature<Name, Kind extends "yields" ? "yield type" : "return type">
+    : StaleSignature<Name, "parameters">;
+
 /** What a function returns, promises unwrapped. */
 export type Returned<F> = F extends (...args: never[]) => infer R ? Awaited<R> : never;
 /** What a generator function yields. */
@@ -509,10 +535,11 @@ export interface EntrySpec {
 /**
  * Builds the `RegistryEntry` the agent runs: parseArgs -> expandArgs -> fn -> shrinkReturns.
  * Args and returns are checked against the implementation's ports with the one value rule
- * (definition/values.ts). `Check` is the generated compile-time signature check: a tuple of
- * `Same<...>` results, which must all be `true` (tsc fails at the call otherwise).
+ * (definition/values.ts). `Check` is the generated compile-time signature check, `Signature<...>`,
+ * which must be `"ok"` (else tsc prints its message at the call); a tuple of `Same<...>` results
+ * that must all be `true` is still accepted for hand-written entries.
  */
-export function defineEntry<Check extends readonly true[] = []>(spec: EntrySpec & { readonly check?: Check }): RegistryEntry {
+export function defineEntry<Check extends "ok" | readonly true[] = "ok">(spec: EntrySpec & { readonly check?: Check }): RegistryEntry {
   const { implementation, fn, argCodecs, returnCodecs } = spec;
   const argPorts = implementation.definition.args;
   const returnPorts = implementation.definition.returns;
@@ -581,7 +608,77 @@ export function defineEntry<Check extends readonly true[] = []>(spec: EntrySpec 
   };
 }
 
-/** Builds the registry object `generated/registry.ts` exports. */
+/**
+ * What a generated registry module writes per registered function: the function and its codecs,
+ * named by interface. Its ports are not repeated here: `buildRegistry` takes them from the
+ * manifest (`generated/definitions.json`), the one place they are written.
+ */
+export interface EntryBinding {
+  readonly interface: string;
+  readonly fn: (...args: never[]) => unknown;
+  /** One `[key, codec]` per arg port, in the manifest's order. */
+  readonly argCodecs: ReadonlyArray<readonly [string, Codec]>;
+  /** One codec per return port. */
+  readonly returnCodecs: readonly Codec[];
+}
+
+/**
+ * One registered function of a generated registry module. `Check` is the generated compile-time
+ * signature check (`Signature<...>`): anything but `"ok"` fails tsc with its message.
+ */
+export function bindEntry<Check extends "ok">(binding: EntryBinding & { readonly check?: Check }): EntryBinding {
+  return binding;
+}
+
+/** What generated `registry.ts` passes to `buildRegistry`. */
+export interface RegistrySpec {
+  /** `hashDefinitions(definitions)`, computed by the generator: sent as implementAgent's `hash`. */
+  readonly hash: string;
+  /** The manifest, imported from `generated/definitions.json`. */
+  readonly definitions: readonly unknown[];
+  /** Every binding of every registry module. */
+  readonly entries: readonly EntryBinding[];
+  /** The generated file, named in errors. Default `generated/registry.ts`. */
+  readonly file?: string;
+}
+
+function keysDiffer(a: readonly string[], b: readonly string[]): boolean {
+  return a.length !== b.length || a.some((key, i) => key !== b[i]);
+}
+
+/**
+ * Builds the registry generated `registry.ts` exports: joins each binding with its implementation
+ * from the manifest by interface. A manifest and bindings that do not belong together (a hand edit,
+ * files from two runs of `gen`) are refused with an error that says to run `arkitekt-next gen`.
+ */
+export function buildRegistry(spec: RegistrySpec): Registry {
+  const file = spec.file ?? "generated/registry.ts";
+  const stale = (what: string): Error =>
+    new Error(`${file}: ${what}; generated/ does not hang together: run \`arkitekt-next gen\``);
+  if (!Array.isArray(spec.definitions)) throw stale("the manifest (definitions.json) is not an array");
+  const bindings = new Map(spec.entries.map((binding) => [binding.interface, binding]));
+  const entries: RegistryEntry[] = [];
+  for (const item of spec.definitions) {
+    const implementation = item as Implementation;
+    const name = implementation?.interface;
+    const binding = typeof name === "string" ? bindings.get(name) : undefined;
+    if (!binding) throw stale(`definitions.json lists ${JSON.stringify(name)}, which no registry module binds`);
+    bindings.delete(name);
+    const argKeys = (implementation.definition?.args ?? []).map((port) => port.key);
+    if (keysDiffer(argKeys, binding.argCodecs.map(([key]) => key))) {
+      throw stale(`the args of "${name}" in definitions.json (${argKeys.join(", ")}) are not the ones its registry module converts`);
+    }
+    if ((implementation.definition?.returns ?? []).length !== binding.returnCodecs.length) {
+      throw stale(`"${name}" has ${implementation.definition?.returns?.length ?? 0} return ports in definitions.json but ${binding.returnCodecs.length} codecs`);
+    }
+    entries.push(defineEntry({ implementation, fn: binding.fn, argCodecs: binding.argCodecs, returnCodecs: binding.returnCodecs }));
+  }
+  const extra = [...bindings.keys()];
+  if (extra.length > 0) throw stale(`no manifest entry in definitions.json for ${extra.map((k) => JSON.stringify(k)).join(", ")}`);
+  return defineRegistry(spec.hash, entries);
+}
+
+/** Builds the registry object from complete entries (hand-written registries, tests). */
 export function defineRegistry(hash: string, entries: readonly RegistryEntry[]): Registry {
   return {
     hash,

@@ -15,6 +15,7 @@ import type { Client as WsClient, ExecutionResult } from "graphql-ws";
 import { AsyncQueue } from "../../shared/async-queue.js";
 import { backoffDelay, compileBackoff, sleep, type BackoffOptions } from "../../shared/backoff.js";
 import type { Logger } from "../../shared/logger.js";
+import { checkAbi } from "../generated-abi.js";
 import { GraphQLRequestError, GraphQLTransportError, type GraphQLErrorEntry } from "./errors.js";
 
 /** One call of a generated function: the document, its operation name and variables. */
@@ -25,6 +26,11 @@ export interface GraphQLOperation<TData, TVariables, TResult = TData> {
   variables?: TVariables;
   /** Picks the result out of `data` (generated functions unwrap the root field). */
   select?: (data: TData) => TResult;
+  /**
+   * Set by generated functions: the file they are in and the generated-code ABI it was written for
+   * (definition/abi.ts); another ABI than the runtime's is refused before anything is sent.
+   */
+  generated?: { readonly abi: number; readonly file: string };
 }
 
 export interface RequestOptions {
@@ -161,6 +167,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
     operation: GraphQLOperation<TData, TVariables, TResult>,
     requestOptions: RequestOptions = {},
   ): Promise<TResult> {
+    if (operation.generated) checkAbi(operation.generated.abi, operation.generated.file);
     const { operationName } = operation;
     const signal = requestOptions.signal;
     if (signal?.aborted) throw abortReason(signal);
@@ -247,6 +254,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
     operation: GraphQLOperation<TData, TVariables, TResult>,
     subscribeOptions: SubscribeOptions = {},
   ): AsyncIterableIterator<TResult> {
+    if (operation.generated) checkAbi(operation.generated.abi, operation.generated.file);
     const { operationName } = operation;
     const signal = subscribeOptions.signal;
     let dispose: (() => void) | undefined;
