@@ -198,7 +198,8 @@ export class Generator {
         result.diagnostics = pass.diagnostics;
         return finish();
       }
-      const produced = new Set(pass.files.map((f) => f.path));
+      // A stage's files: what it produced, or (skipped) what the manifest records, edited ones included.
+      const produced = new Set(pass.entries.flatMap(({ entry }) => Object.keys(entry.files)));
       const extra = await extraFiles(this.cwd, this.active.flatMap(({ stage }) => stage.owns?.(this.config) ?? []), produced);
       const changed = await changedFiles(this.cwd, pass.files, this.onDisk);
       if (check) {
