@@ -74,7 +74,7 @@ interface Pass {
   diagnostics: Diagnostic[];
   stale: StaleFile[];
   skipped: string[];
-  entries: Array<{ name: string; entry: ManifestEntry; inputs: string[] }>;
+  entries: Array<{ name: string; entry: ManifestEntry }>;
   counts: Record<string, number>;
 }
 
@@ -144,7 +144,7 @@ export class Generator {
         if (problems.length === 0 || check) {
           pass.files.push(...files);
           pass.stale.push(...problems);
-          pass.entries.push({ name: stage.name, entry: recorded, inputs: inputs.files });
+          pass.entries.push({ name: stage.name, entry: recorded });
           addCounts(recorded.counts);
           if (problems.length === 0) pass.skipped.push(stage.name);
           this.logger.debug(`${stage.name}: unchanged, skipped (${Math.round(performance.now() - started)} ms)`);
@@ -158,10 +158,29 @@ export class Generator {
       addCounts(output.counts);
       const entry: ManifestEntry = { key, files: hashFiles(output.files) };
       if (output.counts) entry.counts = output.counts;
-      pass.entries.push({ name: stage.name, entry, inputs: inputs.files });
+      pass.entries.push({ name: stage.name, entry });
     }
     pass.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return pass;
+  }
+
+  /**
+   * The files just written that are inputs of a stage whose key they changed (the functions stage
+   * reads generated/actions.ts): that stage runs once more, so the manifest holds the keys the next
+   * run computes (one `gen` reaches the fixed point).
+   */
+  private async fedBack(pass: Pass, touched: ReadonlySet<string>): Promise<string[]> {
+    const generator = await generatorFingerprint();
+    const fed = new Set<string>();
+    for (const { stage, runner } of this.active) {
+      const recorded = pass.entries.find((e) => e.name === stage.name)?.entry;
+      if (!recorded || recorded.key === null) continue;
+      const inputs = await runner.inputs();
+      const hit = inputs.files.filter((path) => touched.has(path));
+      if (hit.length === 0 || inputs.volatile !== undefined) continue;
+      if ((await contentKey(this.cwd, stage.name, inputs, generator)) !== recorded.key) for (const path of hit) fed.add(path);
+    }
+    return [...fed].sort();
   }
 
   /** Runs the stages (skipping unchanged ones unless `force`), then writes (all or nothing) or compares. */
@@ -191,7 +210,7 @@ export class Generator {
     for (let round = 0; round < 2; round++) {
       const pass = await this.pass(manifest, check);
       result.files = pass.files;
-      result.skipped = pass.skipped;
+      result.skipped = round === 0 ? pass.skipped : result.skipped.filter((name) => pass.skipped.includes(name));
       result.functionCount = pass.counts.functions ?? 0;
       if (pass.diagnostics.length > 0) {
         result.ok = false;
@@ -218,7 +237,8 @@ export class Generator {
       result.written.push(...changed.map(({ file }) => file.path).filter((path) => !result.written.includes(path)));
       result.removed.push(...extra);
       const touched = new Set([...changed.map(({ file }) => file.path), ...extra]);
-      const fed = [...new Set(pass.entries.flatMap(({ inputs }) => inputs.filter((path) => touched.has(path))))];
+      if (touched.size === 0) break;
+      const fed = await this.fedBack(pass, touched);
       if (fed.length === 0) break;
       this.logger.debug(`a stage's input was just generated (${fed.join(", ")}): one more pass`);
       this.update(fed.map((path) => resolve(this.cwd, path)));

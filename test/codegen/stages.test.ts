@@ -8,7 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { Generator, MANIFEST_FILE, STAGES, generate, type Logger } from "../../src/codegen/index.js";
+import { readFile } from "node:fs/promises";
+import { Generator, MANIFEST_FILE, STAGES, generate, type Logger, type Stage } from "../../src/codegen/index.js";
 import { contentKey } from "../../src/codegen/key.js";
 import { REPO, makeProject } from "./helpers.js";
 import { bannerRuns, bannerStage } from "./stages/banner-stage.js";
@@ -133,6 +134,30 @@ describe("a stage the orchestrator has never seen", () => {
     expect(failing.lines.join("\n")).toContain("banner.txt:1:1 - error TEST_EMPTY_BANNER: the banner is empty");
     expect(readFileSync(join(dir, "generated/banner.ts"), "utf8")).toBe('export const banner = "bonjour";\n');
     expect(readFileSync(join(dir, "generated", MANIFEST_FILE), "utf8")).toBe(before);
+  });
+
+  it("reaches the fixed point in one gen when a stage reads another stage's output", async () => {
+    const dir = makeProject({ "banner.txt": "hello\n", "arkitekt.json": JSON.stringify({ functions: false }) });
+    // Runs before the banner stage and reads what it writes (as the functions stage reads generated/actions.ts).
+    const shoutStage: Stage = {
+      name: "shout",
+      enabled: () => true,
+      open: (context) => ({
+        inputs: async () => ({ files: ["generated/banner.ts"] }),
+        run: async () => {
+          const banner = await readFile(join(context.cwd, "generated/banner.ts"), "utf8").catch(() => "");
+          return { files: [{ path: "generated/shout.ts", content: banner.toUpperCase() }], diagnostics: [] };
+        },
+      }),
+    };
+    const stages = [shoutStage, bannerStage];
+    const first = await new Generator(dir, { stages }).run();
+    expect(first.written).toEqual(["generated/banner.ts", "generated/shout.ts"]);
+    expect(readFileSync(join(dir, "generated/shout.ts"), "utf8")).toBe('EXPORT CONST BANNER = "HELLO";\n');
+    const manifest = readFileSync(join(dir, "generated", MANIFEST_FILE), "utf8");
+    const second = await new Generator(dir, { stages }).run();
+    expect(second.skipped).toEqual(["shout", "banner"]);
+    expect(readFileSync(join(dir, "generated", MANIFEST_FILE), "utf8")).toBe(manifest);
   });
 
   it("writes the manifest with the same bytes on every run", async () => {
