@@ -72,7 +72,7 @@ function incremental(dir) {
     }
     // Baseline: a full regeneration from scratch in the same warm process.
     t = performance.now();
-    await new Generator(${JSON.stringify(dir)}).run();
+    await new Generator(${JSON.stringify(dir)}, { force: true }).run();
     const fresh = performance.now() - t;
     console.log(JSON.stringify({ firstMs, times, cpus, fresh, rssMb: process.resourceUsage().maxRSS / 1024 }));
   `;
