@@ -183,8 +183,11 @@ export class Generator {
     return [...fed].sort();
   }
 
-  /** Runs the stages (skipping unchanged ones unless `force`), then writes (all or nothing) or compares. */
-  async run(check = false): Promise<GenerateResult> {
+  /**
+   * Runs the stages (skipping unchanged ones unless `force`), then writes (all or nothing) or
+   * compares. `force` defaults to the constructor's option.
+   */
+  async run(check = false, force = this.options.force ?? false): Promise<GenerateResult> {
     const started = performance.now();
     const result: GenerateResult = {
       ok: true,
@@ -204,7 +207,7 @@ export class Generator {
     };
     const onDisk = await readManifest(this.cwd, this.manifestPath, this.logger);
     if (onDisk.text !== undefined) this.onDisk.set(this.manifestPath, onDisk.text);
-    let manifest = this.options.force ? undefined : onDisk.manifest;
+    let manifest = force ? undefined : onDisk.manifest;
     // A second pass only when this pass wrote a file that is another stage's input (generated/actions.ts
     // read by the functions stage): then the manifest records keys that the next run will see.
     for (let round = 0; round < 2; round++) {
@@ -260,7 +263,8 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   if (generator.stages.length === 0) {
     logger.warn(`nothing to generate in ${cwd}: no tsconfig.json, no codegen.yml, and no arkitekt.json naming either`);
   }
-  const result = await generator.run(options.check ?? false);
+  // --watch runs every stage first, so its stages are warm (ts-morph loaded) for the first edit.
+  const result = await generator.run(options.check ?? false, (options.force ?? false) || (options.watch === true && !options.check));
   report(result, logger, options.check ?? false);
   options.onRun?.(result);
   if (!options.watch || options.check) return result;

@@ -160,6 +160,26 @@ describe("a stage the orchestrator has never seen", () => {
     expect(readFileSync(join(dir, "generated", MANIFEST_FILE), "utf8")).toBe(manifest);
   });
 
+  it("gen --watch runs every stage first (warm for the first edit), then skips unchanged ones", async () => {
+    const dir = makeProject({ "banner.txt": "hello\n", "arkitekt.json": JSON.stringify({ functions: false }) });
+    const stages = [bannerStage];
+    await generate({ cwd: dir, stages });
+    const controller = new AbortController();
+    const runs: string[][] = [];
+    await generate({
+      cwd: dir,
+      stages,
+      watch: true,
+      signal: controller.signal,
+      onRun(result) {
+        runs.push(result.skipped);
+        controller.abort();
+      },
+    });
+    expect(runs).toEqual([[]]);
+    expect((await generate({ cwd: dir, stages })).skipped).toEqual(["banner"]);
+  });
+
   it("writes the manifest with the same bytes on every run", async () => {
     const dir = makeProject({ "banner.txt": "hello\n", "arkitekt.json": JSON.stringify({ functions: false }) });
     const stages = [bannerStage];
