@@ -1,33 +1,32 @@
 /**
- * `arkitekt-next gen` as a library: runs the stages a project needs (its functions, its GraphQL
- * operations, typed stubs of remote actions), then writes all files or none, or compares them in
- * `--check` mode. Stages are loaded with dynamic `import()` only when needed, so a GraphQL-only
- * project never loads ts-morph.
+ * `arkitekt-next gen` as a library: a thin orchestrator over the stages a project has (stages.ts).
+ * For each stage it hashes the stage's inputs and the generator into a content key; a key equal to
+ * the one in the manifest (`generated/.arkitekt-gen.json`) skips the stage once its files are
+ * checked against their recorded hashes. The stages that run return files; then all files are
+ * written or none (write.ts), or compared in `--check` mode (check.ts); report.ts prints, watch.ts
+ * reruns on change. Stages load their heavy modules only when they run, so a GraphQL-only project
+ * never loads ts-morph, and an unchanged project loads neither.
  */
-import { watch as watchFs, type FSWatcher } from "node:fs";
-import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { resolve } from "node:path";
+import { changedFiles, hashFiles, verifyOutputs, type StaleFile } from "./check.js";
 import { loadProjectConfig, type ProjectConfig } from "./config.js";
-import type { FunctionsStage } from "./functions/index.js";
+import { contentKey, generatorFingerprint } from "./key.js";
+import { manifestPath, readManifest, renderManifest, type Manifest, type ManifestEntry } from "./manifest.js";
+import { report } from "./report.js";
+import type { Stage, StageRunner } from "./stage.js";
+import { STAGES } from "./stages.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
-import { formatDiagnostic, type Diagnostic, type GeneratedFile, type StageResult } from "./types.js";
-import { ArkitektError } from "../shared/errors.js";
+import type { Diagnostic, GeneratedFile } from "./types.js";
+import { watchProject } from "./watch.js";
+import { extraFiles, removeAll, writeAll } from "./write.js";
 
 export { loadProjectConfig, ConfigError, CONFIG_FILE, type ProjectConfig } from "./config.js";
 export { formatDiagnostic, type Diagnostic, type GeneratedFile, type StageResult } from "./types.js";
 export { silentLogger, type Logger } from "../shared/logger.js";
-
-/** A stage module the project needs is not part of this build. */
-export class MissingStageError extends ArkitektError {
-  override readonly name = "MissingStageError";
-  readonly code = "ARK_MISSING_STAGE";
-  constructor(
-    stage: string,
-    override readonly hint: string,
-  ) {
-    super(`this project needs the ${stage} stage, which this build of arkitekt-next does not include`);
-  }
-}
+export { MissingStageError, type Stage, type StageContext, type StageInputs, type StageOutput, type StageRunner, type OwnedFolder } from "./stage.js";
+export { STAGES } from "./stages.js";
+export { MANIFEST_FILE, type Manifest, type ManifestEntry } from "./manifest.js";
+export type { StaleFile } from "./check.js";
 
 export interface GenerateOptions {
   /** The project directory. Default: process.cwd(). */
@@ -38,82 +37,76 @@ export interface GenerateOptions {
   watch?: boolean;
   /** Re-fetch remote action definitions (remote-stubs stage). */
   refreshActions?: boolean;
+  /** Run every stage even when its content key is unchanged. */
+  force?: boolean;
   logger?: Logger;
   /** Stops `watch`. */
   signal?: AbortSignal;
   /** Called after each run (the first and each watch round). */
   onRun?: (result: GenerateResult) => void;
+  /** The stages to consider (default: STAGES, the registered ones); tests pass extra ones. */
+  stages?: readonly Stage[];
 }
 
 export interface GenerateResult {
   /** False when there were diagnostics, or in check mode when files differ. */
   ok: boolean;
   diagnostics: Diagnostic[];
-  /** Every file the stages produced (paths relative to cwd). */
+  /** Every file the stages produced, or (for a skipped stage) have on disk (paths relative to cwd). */
   files: GeneratedFile[];
-  /** Files written (changed content); empty in check mode or on diagnostics. */
+  /** Files written (changed content); empty in check mode or on diagnostics. The manifest is not listed. */
   written: string[];
   /** Files deleted because no stage produces them any more. */
   removed: string[];
-  /** Check mode: files that are missing, differ, or should not exist. */
-  stale: Array<{ path: string; reason: "missing" | "differs" | "extra" }>;
-  /** Which stages ran. */
+  /** Check mode: files that are missing, differ, were edited, or should not exist. */
+  stale: StaleFile[];
+  /** Which stages the project has (ran or skipped). */
   stages: string[];
+  /** Stages skipped because their content key was unchanged and their files had their recorded hashes. */
+  skipped: string[];
   functionCount: number;
   durationMs: number;
 }
 
-interface GraphqlModule {
-  generateGraphql(options: { cwd: string; configPath: string; logger: Logger }): Promise<StageResult>;
-}
-interface ActionsModule {
-  generateActions(options: { cwd: string; config: unknown; refresh: boolean; check: boolean; logger: Logger }): Promise<StageResult>;
-}
-type FunctionsModule = typeof import("./functions/index.js");
+type GeneratorOptions = Pick<GenerateOptions, "logger" | "refreshActions" | "force" | "stages">;
 
-async function loadStage<T>(specifier: string, stage: string, exportName: string): Promise<T> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(specifier)) as Record<string, unknown>;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" && String((error as Error).message).includes(specifier.replace(/^\.\//, ""))) {
-      throw new MissingStageError(stage, `turn the stage off in arkitekt.json, or update arkitekt-next (${specifier} is missing)`);
-    }
-    throw error;
-  }
-  if (typeof mod[exportName] !== "function") {
-    throw new MissingStageError(stage, `${specifier} does not export ${exportName}(); update arkitekt-next`);
-  }
-  return mod as T;
+/** What one pass over the stages found; nothing has touched the disk. */
+interface Pass {
+  files: GeneratedFile[];
+  diagnostics: Diagnostic[];
+  stale: StaleFile[];
+  skipped: string[];
+  entries: Array<{ name: string; entry: ManifestEntry }>;
+  counts: Record<string, number>;
 }
 
 /**
- * A generator bound to one project: keeps the functions stage (and its ts-morph Project) alive
- * between runs, so `update(paths)` + `run()` re-read only changed files.
+ * A generator bound to one project: keeps its stages (and the functions stage's ts-morph Project)
+ * alive between runs, so `update(paths)` + `run()` re-read only changed files.
  */
 export class Generator {
   readonly config: ProjectConfig;
-  private functionsStage: FunctionsStage | undefined;
+  /** The manifest's path, relative to cwd. */
+  readonly manifestPath: string;
   private readonly logger: Logger;
+  private readonly active: ReadonlyArray<{ stage: Stage; runner: StageRunner }>;
   /** What this generator last wrote or read per path, so unchanged files are not re-read each run. */
   private readonly onDisk = new Map<string, string>();
 
   constructor(
     readonly cwd: string,
-    private readonly options: Pick<GenerateOptions, "logger" | "refreshActions"> = {},
+    private readonly options: GeneratorOptions = {},
   ) {
     this.config = loadProjectConfig(cwd);
     this.logger = options.logger ?? silentLogger;
+    this.manifestPath = manifestPath(this.config);
+    const context = { cwd, config: this.config, logger: this.logger, refreshActions: options.refreshActions ?? false };
+    this.active = (options.stages ?? STAGES).filter((stage) => stage.enabled(this.config)).map((stage) => ({ stage, runner: stage.open(context) }));
   }
 
   /** Stages this project runs, in order. */
   get stages(): string[] {
-    const stages: string[] = [];
-    if (this.config.functions) stages.push("functions");
-    if (this.config.graphql) stages.push("graphql");
-    if (this.config.actions !== undefined) stages.push("actions");
-    return stages;
+    return this.active.map(({ stage }) => stage.name);
   }
 
   /** The output folder of the functions stage (relative to cwd), if it runs. */
@@ -122,162 +115,141 @@ export class Generator {
   }
 
   update(paths: Iterable<string>): void {
-    this.functionsStage?.update(paths);
+    const list = [...paths];
+    for (const { runner } of this.active) runner.update?.(list);
   }
 
-  /** Runs every stage; nothing touches the disk. */
+  /** Runs every stage (no skipping); nothing touches the disk. */
   async produce(check = false): Promise<{ files: GeneratedFile[]; diagnostics: Diagnostic[]; functionCount: number }> {
-    const files: GeneratedFile[] = [];
-    const diagnostics: Diagnostic[] = [];
-    let functionCount = 0;
-    if (this.config.functions) {
-      if (!this.functionsStage) {
-        const mod = await loadStage<FunctionsModule>("./functions/index.js", "functions", "generateFunctions");
-        this.functionsStage = new mod.FunctionsStage({
-          cwd: this.cwd,
-          tsconfig: this.config.functions.tsconfig,
-          out: this.config.functions.out,
-          logger: this.logger,
-        });
-      }
-      const result = await this.functionsStage.run();
-      files.push(...result.files);
-      diagnostics.push(...result.diagnostics);
-      functionCount = result.functionCount;
-    }
-    if (this.config.graphql) {
-      const mod = await loadStage<GraphqlModule>("./graphql/index.js", "GraphQL", "generateGraphql");
-      const result = await mod.generateGraphql({ cwd: this.cwd, configPath: this.config.graphql, logger: this.logger });
-      files.push(...result.files);
-      diagnostics.push(...result.diagnostics);
-    }
-    if (this.config.actions !== undefined) {
-      const mod = await loadStage<ActionsModule>("./actions/index.js", "remote actions", "generateActions");
-      const result = await mod.generateActions({
-        cwd: this.cwd,
-        config: this.config.actions,
-        refresh: this.options.refreshActions ?? false,
-        check,
-        logger: this.logger,
-      });
-      files.push(...result.files);
-      diagnostics.push(...result.diagnostics);
-    }
-    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { files, diagnostics, functionCount };
+    const pass = await this.pass(undefined, check);
+    return { files: pass.files, diagnostics: pass.diagnostics, functionCount: pass.counts.functions ?? 0 };
   }
 
-  /** Files under folders a stage owns entirely (`<out>/registry/`) that no stage produces any more. */
-  private async extraFiles(files: readonly GeneratedFile[]): Promise<string[]> {
-    if (!this.config.functions) return [];
-    const owned = `${this.config.functions.out}/registry`;
-    const produced = new Set(files.map((f) => f.path));
-    const existing = await listFiles(join(this.cwd, owned));
-    return existing
-      .map((abs) => relative(this.cwd, abs).split(sep).join("/"))
-      .filter((path) => path.endsWith(".ts") && !produced.has(path))
-      .sort();
+  /**
+   * One pass over the stages. With a manifest, a stage whose key is recorded there is skipped when
+   * its files still have their hashes; in check mode a file that lost its hash is stale ("edited").
+   */
+  private async pass(manifest: Manifest | undefined, check: boolean): Promise<Pass> {
+    const generator = await generatorFingerprint();
+    const pass: Pass = { files: [], diagnostics: [], stale: [], skipped: [], entries: [], counts: {} };
+    const addCounts = (counts: Record<string, number> | undefined): void => {
+      for (const [name, n] of Object.entries(counts ?? {})) pass.counts[name] = (pass.counts[name] ?? 0) + n;
+    };
+    for (const { stage, runner } of this.active) {
+      const started = performance.now();
+      const inputs = await runner.inputs();
+      const key = inputs.volatile === undefined ? await contentKey(this.cwd, stage.name, inputs, generator) : null;
+      const recorded = manifest?.stages[stage.name];
+      if (key !== null && recorded?.key === key) {
+        const { files, problems } = await verifyOutputs(this.cwd, recorded);
+        for (const file of files) this.onDisk.set(file.path, file.content);
+        if (problems.length === 0 || check) {
+          pass.files.push(...files);
+          pass.stale.push(...problems);
+          pass.entries.push({ name: stage.name, entry: recorded });
+          addCounts(recorded.counts);
+          if (problems.length === 0) pass.skipped.push(stage.name);
+          this.logger.debug(`${stage.name}: unchanged, skipped (${Math.round(performance.now() - started)} ms)`);
+          continue;
+        }
+        this.logger.debug(`${stage.name}: inputs unchanged, but ${problems.map((p) => `${p.path} (${p.reason})`).join(", ")}: running it again`);
+      } else if (inputs.volatile !== undefined) this.logger.debug(`${stage.name}: runs every time (${inputs.volatile})`);
+      const output = await runner.run({ check });
+      pass.files.push(...output.files);
+      pass.diagnostics.push(...output.diagnostics);
+      addCounts(output.counts);
+      const entry: ManifestEntry = { key, files: hashFiles(output.files) };
+      if (output.counts) entry.counts = output.counts;
+      pass.entries.push({ name: stage.name, entry });
+    }
+    pass.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return pass;
   }
 
-  /** Runs the stages, then writes (all or nothing) or compares. */
-  async run(check = false): Promise<GenerateResult> {
+  /**
+   * The files just written that are inputs of a stage whose key they changed (the functions stage
+   * reads generated/actions.ts): that stage runs once more, so the manifest holds the keys the next
+   * run computes (one `gen` reaches the fixed point).
+   */
+  private async fedBack(pass: Pass, touched: ReadonlySet<string>): Promise<string[]> {
+    const generator = await generatorFingerprint();
+    const fed = new Set<string>();
+    for (const { stage, runner } of this.active) {
+      const recorded = pass.entries.find((e) => e.name === stage.name)?.entry;
+      if (!recorded || recorded.key === null) continue;
+      const inputs = await runner.inputs();
+      const hit = inputs.files.filter((path) => touched.has(path));
+      if (hit.length === 0 || inputs.volatile !== undefined) continue;
+      if ((await contentKey(this.cwd, stage.name, inputs, generator)) !== recorded.key) for (const path of hit) fed.add(path);
+    }
+    return [...fed].sort();
+  }
+
+  /**
+   * Runs the stages (skipping unchanged ones unless `force`), then writes (all or nothing) or
+   * compares. `force` defaults to the constructor's option.
+   */
+  async run(check = false, force = this.options.force ?? false): Promise<GenerateResult> {
     const started = performance.now();
-    const { files, diagnostics, functionCount } = await this.produce(check);
     const result: GenerateResult = {
-      ok: diagnostics.length === 0,
-      diagnostics,
-      files,
+      ok: true,
+      diagnostics: [],
+      files: [],
       written: [],
       removed: [],
       stale: [],
       stages: this.stages,
-      functionCount,
+      skipped: [],
+      functionCount: 0,
       durationMs: 0,
     };
-    if (diagnostics.length > 0) {
+    const finish = (): GenerateResult => {
       result.durationMs = performance.now() - started;
       return result;
-    }
-    const extra = await this.extraFiles(files);
-    const changed: GeneratedFile[] = [];
-    for (const file of files) {
-      if (this.onDisk.get(file.path) === file.content) continue;
-      const current = await readFile(join(this.cwd, file.path), "utf8").catch(() => undefined);
-      if (current !== undefined) this.onDisk.set(file.path, current);
-      if (current === file.content) continue;
-      changed.push(file);
-      if (check) result.stale.push({ path: file.path, reason: current === undefined ? "missing" : "differs" });
-    }
-    if (check) {
-      for (const path of extra) result.stale.push({ path, reason: "extra" });
-      result.ok = result.stale.length === 0;
-    } else {
-      await writeAll(this.cwd, changed);
-      for (const file of changed) this.onDisk.set(file.path, file.content);
-      for (const path of extra) {
-        await rm(join(this.cwd, path), { force: true });
-        this.onDisk.delete(path);
+    };
+    const onDisk = await readManifest(this.cwd, this.manifestPath, this.logger);
+    if (onDisk.text !== undefined) this.onDisk.set(this.manifestPath, onDisk.text);
+    let manifest = force ? undefined : onDisk.manifest;
+    // A second pass only when this pass wrote a file that is another stage's input (generated/actions.ts
+    // read by the functions stage): then the manifest records keys that the next run will see.
+    for (let round = 0; round < 2; round++) {
+      const pass = await this.pass(manifest, check);
+      result.files = pass.files;
+      result.skipped = round === 0 ? pass.skipped : result.skipped.filter((name) => pass.skipped.includes(name));
+      result.functionCount = pass.counts.functions ?? 0;
+      if (pass.diagnostics.length > 0) {
+        result.ok = false;
+        result.diagnostics = pass.diagnostics;
+        return finish();
       }
-      result.written = changed.map((f) => f.path);
-      result.removed = extra;
+      // A stage's files: what it produced, or (skipped) what the manifest records, edited ones included.
+      const produced = new Set(pass.entries.flatMap(({ entry }) => Object.keys(entry.files)));
+      const extra = await extraFiles(this.cwd, this.active.flatMap(({ stage }) => stage.owns?.(this.config) ?? []), produced);
+      const changed = await changedFiles(this.cwd, pass.files, this.onDisk);
+      if (check) {
+        result.stale = [...pass.stale, ...changed.map(({ file, reason }) => ({ path: file.path, reason })), ...extra.map((path) => ({ path, reason: "extra" as const }))];
+        result.ok = result.stale.length === 0;
+        return finish();
+      }
+      const next = renderManifest(pass.entries);
+      const manifestChanged = this.onDisk.get(this.manifestPath) !== next;
+      const writes = changed.map(({ file }) => file);
+      if (manifestChanged) writes.push({ path: this.manifestPath, content: next });
+      await writeAll(this.cwd, writes);
+      for (const file of writes) this.onDisk.set(file.path, file.content);
+      await removeAll(this.cwd, extra);
+      for (const path of extra) this.onDisk.delete(path);
+      result.written.push(...changed.map(({ file }) => file.path).filter((path) => !result.written.includes(path)));
+      result.removed.push(...extra);
+      const touched = new Set([...changed.map(({ file }) => file.path), ...extra]);
+      if (touched.size === 0) break;
+      const fed = await this.fedBack(pass, touched);
+      if (fed.length === 0) break;
+      this.logger.debug(`a stage's input was just generated (${fed.join(", ")}): one more pass`);
+      this.update(fed.map((path) => resolve(this.cwd, path)));
+      manifest = JSON.parse(next) as Manifest;
     }
-    result.durationMs = performance.now() - started;
-    return result;
-  }
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const out: string[] = [];
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listFiles(path)));
-    else out.push(path);
-  }
-  return out;
-}
-
-/** Writes every file to a temporary sibling first, then renames them all: all files or none. */
-async function writeAll(cwd: string, files: readonly GeneratedFile[]): Promise<void> {
-  const temps: Array<{ temp: string; target: string }> = [];
-  try {
-    for (const file of files) {
-      const target = join(cwd, file.path);
-      await mkdir(dirname(target), { recursive: true });
-      const temp = `${target}.tmp-${process.pid}-${temps.length}`;
-      await writeFile(temp, file.content);
-      temps.push({ temp, target });
-    }
-  } catch (error) {
-    await Promise.all(temps.map(({ temp }) => rm(temp, { force: true })));
-    throw error;
-  }
-  for (const { temp, target } of temps) await rename(temp, target);
-}
-
-function report(result: GenerateResult, logger: Logger, check: boolean): void {
-  if (result.diagnostics.length > 0) {
-    logger.error(result.diagnostics.map(formatDiagnostic).join("\n\n"));
-    logger.error(`${result.diagnostics.length} problem${result.diagnostics.length === 1 ? "" : "s"} found; nothing was written.`);
-    return;
-  }
-  const ms = Math.round(result.durationMs);
-  const what = `${result.functionCount} function${result.functionCount === 1 ? "" : "s"}, stages: ${result.stages.join(", ") || "none"}`;
-  if (check) {
-    if (result.ok) logger.info(`generated files are up to date (${result.files.length} files, ${what}, ${ms} ms)`);
-    else {
-      logger.error(
-        `generated files are stale:\n${result.stale.map((s) => `  ${s.reason.padEnd(7)} ${s.path}`).join("\n")}\nrun \`arkitekt-next gen\` and commit the result.`,
-      );
-    }
-    return;
-  }
-  if (result.written.length === 0 && result.removed.length === 0) {
-    logger.info(`up to date: ${result.files.length} files (${what}) in ${ms} ms`);
-  } else {
-    for (const path of result.written) logger.info(`wrote ${path}`);
-    for (const path of result.removed) logger.info(`removed ${path}`);
-    logger.info(`generated ${result.written.length} of ${result.files.length} files (${what}) in ${ms} ms`);
+    return finish();
   }
 }
 
@@ -293,60 +265,10 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   if (generator.stages.length === 0) {
     logger.warn(`nothing to generate in ${cwd}: no tsconfig.json, no codegen.yml, and no arkitekt.json naming either`);
   }
-  let result = await generator.run(options.check ?? false);
+  // --watch runs every stage first, so its stages are warm (ts-morph loaded) for the first edit.
+  const result = await generator.run(options.check ?? false, (options.force ?? false) || (options.watch === true && !options.check));
   report(result, logger, options.check ?? false);
   options.onRun?.(result);
   if (!options.watch || options.check) return result;
-  result = await watchProject(generator, logger, options, result);
-  return result;
-}
-
-async function watchProject(generator: Generator, logger: Logger, options: GenerateOptions, first: GenerateResult): Promise<GenerateResult> {
-  const cwd = generator.cwd;
-  const out = generator.functionsOut;
-  let last = first;
-  const pending = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const ignored = (rel: string): boolean =>
-    rel.split(/[\\/]/).some((part) => part === "node_modules" || part === ".git" || part === "dist" || part === ".arkitekt") ||
-    (out !== undefined && (rel === out || rel.startsWith(`${out}/`) || rel.startsWith(`${out}${sep}`))) ||
-    /\.tmp-\d+-\d+$/.test(rel);
-  const flush = (): void => {
-    const paths = [...pending];
-    pending.clear();
-    running = running.then(async () => {
-      generator.update(paths.map((p) => join(cwd, p)));
-      try {
-        last = await generator.run(false);
-        report(last, logger, false);
-        options.onRun?.(last);
-      } catch (error) {
-        logger.error(`regeneration failed: ${(error as Error).message}`);
-      }
-    });
-  };
-  let watcher: FSWatcher;
-  try {
-    watcher = watchFs(cwd, { recursive: true }, (_event, filename) => {
-      if (!filename) return;
-      const rel = filename.toString();
-      if (ignored(rel)) return;
-      if (!/\.([cm]?tsx?|graphql|gql|ya?ml|json)$/.test(rel)) return;
-      pending.add(rel);
-      clearTimeout(timer);
-      timer = setTimeout(flush, 30);
-    });
-  } catch (error) {
-    throw new Error(`cannot watch ${cwd}: ${(error as Error).message}`);
-  }
-  logger.info(`watching ${cwd} for changes (Ctrl-C to stop)`);
-  await new Promise<void>((resolveWait) => {
-    if (options.signal?.aborted) return resolveWait();
-    options.signal?.addEventListener("abort", () => resolveWait(), { once: true });
-  });
-  watcher.close();
-  clearTimeout(timer);
-  await running;
-  return last;
+  return watchProject(generator, logger, options, result);
 }

@@ -15,6 +15,7 @@ export interface GenCommandOptions {
   watch?: boolean;
   cwd?: string;
   refreshActions?: boolean;
+  force?: boolean;
   verbose?: boolean;
 }
 
@@ -33,6 +34,7 @@ export async function runGen(options: GenCommandOptions, logger: Logger = cliLog
       check: options.check ?? false,
       watch: options.watch ?? false,
       refreshActions: options.refreshActions ?? false,
+      force: options.force ?? false,
       logger,
       signal: controller.signal,
     });
@@ -52,7 +54,8 @@ export function genCommand(): Command {
     .option("--watch", "keep running and regenerate when sources change (re-reads only changed files)")
     .option("--cwd <dir>", "the project directory (default: the current directory)")
     .option("--refresh-actions", "fetch remote action definitions again instead of using the cached ones")
-    .option("--verbose", "print timings of each stage")
+    .option("--force", "run every stage, even those whose inputs are unchanged since the last gen")
+    .option("--verbose", "print timings of each stage and which stages were skipped")
     .addHelpText(
       "after",
       `
@@ -68,6 +71,10 @@ TypeScript compiler and written to
   generated/registry.ts        validators, adapters and signature checks (import { registry })
 Problems (unsupported types, non-literal defaults, ...) are listed all at once with file:line:col
 and a hint; then nothing is written and gen exits 1.
+
+generated/.arkitekt-gen.json (commit it) records per stage a hash of its inputs and of the
+generator, and the hash of each file written: a stage whose inputs are unchanged is skipped, and
+--check names a generated file edited by hand. --force runs every stage.
 
 Examples:
   $ arkitekt-next gen

@@ -1,0 +1,60 @@
+/**
+ * Comparing what the stages produce (or what the manifest says they wrote) with the disk: used by
+ * `gen` to find the files to write, and by `gen --check` to list the stale ones.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { sha256 } from "./key.js";
+import type { ManifestEntry } from "./manifest.js";
+import type { GeneratedFile } from "./types.js";
+
+/**
+ * Why a generated file is stale: `missing` (not on disk), `differs` (gen would write other bytes),
+ * `extra` (no stage produces it any more), `edited` (changed since gen wrote it: its hash is not the
+ * one in the manifest, while the stage's inputs are unchanged).
+ */
+export interface StaleFile {
+  path: string;
+  reason: "missing" | "differs" | "extra" | "edited";
+}
+
+/**
+ * The produced files whose bytes are not on disk. `known` caches what this process last wrote or
+ * read per path (a long-lived `--watch` generator does not re-read unchanged files).
+ */
+export async function changedFiles(cwd: string, files: readonly GeneratedFile[], known: Map<string, string>): Promise<Array<{ file: GeneratedFile; reason: "missing" | "differs" }>> {
+  const changed: Array<{ file: GeneratedFile; reason: "missing" | "differs" }> = [];
+  for (const file of files) {
+    if (known.get(file.path) === file.content) continue;
+    const current = await readFile(join(cwd, file.path), "utf8").catch(() => undefined);
+    if (current !== undefined) known.set(file.path, current);
+    if (current === file.content) continue;
+    changed.push({ file, reason: current === undefined ? "missing" : "differs" });
+  }
+  return changed;
+}
+
+/**
+ * Reads the files a manifest entry lists and checks their hashes: the files (as they are on disk)
+ * and the ones that are missing or were edited since gen wrote them.
+ */
+export async function verifyOutputs(cwd: string, entry: ManifestEntry): Promise<{ files: GeneratedFile[]; problems: StaleFile[] }> {
+  const paths = Object.keys(entry.files).sort();
+  const contents = await Promise.all(paths.map((path) => readFile(join(cwd, path), "utf8").catch(() => undefined)));
+  const files: GeneratedFile[] = [];
+  const problems: StaleFile[] = [];
+  paths.forEach((path, i) => {
+    const content = contents[i];
+    if (content === undefined) problems.push({ path, reason: "missing" });
+    else if (sha256(content) !== entry.files[path]) problems.push({ path, reason: "edited" });
+    else files.push({ path, content });
+  });
+  return { files, problems };
+}
+
+/** The manifest entry for files a stage produced. */
+export function hashFiles(files: readonly GeneratedFile[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const file of files) out[file.path] = sha256(file.content);
+  return out;
+}

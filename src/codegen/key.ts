@@ -1,0 +1,101 @@
+/**
+ * Content keys: a stage is skipped when the hash of its inputs and of the generator itself is the
+ * one recorded in the manifest. The generator's part (its fingerprint) covers the code that is
+ * running (the package's `src/` or `dist/src/`, without the server and the CLI), its templates, and
+ * the installed versions of its dependencies (prettier, graphql-codegen, ts-morph ... shape the
+ * output too).
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile, readdir } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { StageInputs } from "./stage.js";
+
+export function sha256(content: string | Buffer): string {
+  return createHash("sha256").update(content).digest("hex");
+}
+
+/** Walks `root` and returns posix paths relative to it, sorted; `skip` prunes folders and files (relative paths). */
+export async function listTree(root: string, keep: (rel: string) => boolean, skipDir: (rel: string, name: string) => boolean): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await readdir(rel ? join(root, rel) : root, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (!skipDir(child, entry.name)) await walk(child);
+      } else if (entry.isFile() && keep(child)) out.push(child);
+    }
+  };
+  await walk("");
+  return out.sort();
+}
+
+/** Folders no stage reads: dependencies, VCS, build output, our own state, and every dot-folder. */
+export function isIgnoredFolder(name: string): boolean {
+  return name === "node_modules" || name === "dist" || name.startsWith(".");
+}
+
+/** The arkitekt-next package root (holds package.json and templates/), from src/codegen or dist/src/codegen. */
+function packageRoot(codegenDir: string): string {
+  for (const up of ["../..", "../../.."]) {
+    const candidate = resolve(codegenDir, up);
+    if (existsSync(join(candidate, "package.json")) && existsSync(join(candidate, "templates"))) return candidate;
+  }
+  return resolve(codegenDir, "../..");
+}
+
+async function installedVersion(dep: string, from: string): Promise<string> {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = join(dir, "node_modules", dep, "package.json");
+    const text = await readFile(file, "utf8").catch(() => undefined);
+    if (text !== undefined) return (JSON.parse(text) as { version?: string }).version ?? "?";
+    if (dirname(dir) === dir) return "missing";
+  }
+}
+
+let fingerprint: Promise<string> | undefined;
+
+/** The generator's fingerprint (computed once per process). */
+export function generatorFingerprint(): Promise<string> {
+  fingerprint ??= computeFingerprint();
+  return fingerprint;
+}
+
+async function computeFingerprint(): Promise<string> {
+  const codegenDir = dirname(fileURLToPath(import.meta.url));
+  const codeRoot = dirname(codegenDir);
+  const root = packageRoot(codegenDir);
+  const hash = createHash("sha256");
+  const code = await listTree(
+    codeRoot,
+    (rel) => /\.(ts|js|mjs|json)$/.test(rel),
+    (rel) => rel === "server" || rel === "cli",
+  );
+  const templates = await listTree(join(root, "templates"), () => true, () => false);
+  const files = [...code.map((rel) => join(codeRoot, rel)), ...templates.map((rel) => join(root, "templates", rel))];
+  const contents = await Promise.all(files.map((file) => readFile(file)));
+  files.forEach((file, i) => hash.update(`${file.slice(root.length)}\0`).update(contents[i]!).update("\0"));
+  const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { version?: string; dependencies?: Record<string, string> };
+  hash.update(`version ${pkg.version ?? "?"}\0`);
+  const deps = Object.keys(pkg.dependencies ?? {}).sort();
+  const versions = await Promise.all(deps.map((dep) => installedVersion(dep, root)));
+  deps.forEach((dep, i) => hash.update(`${dep}@${versions[i]}\0`));
+  return hash.digest("hex");
+}
+
+/** The content key of one stage: its name, its inputs (file contents, settings) and the generator. */
+export async function contentKey(cwd: string, stage: string, inputs: StageInputs, generator: string): Promise<string> {
+  const files = [...new Set(inputs.files)].sort();
+  const contents = await Promise.all(files.map((file) => readFile(join(cwd, file)).catch(() => undefined)));
+  const hash = createHash("sha256");
+  hash.update(`arkitekt-gen 1\0${stage}\0${generator}\0${JSON.stringify(inputs.settings ?? null)}\0`);
+  files.forEach((file, i) => {
+    const content = contents[i];
+    hash.update(`${file}\0`);
+    hash.update(content === undefined ? "\u0001missing" : sha256(content));
+    hash.update("\0");
+  });
+  return hash.digest("hex");
+}
