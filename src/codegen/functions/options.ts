@@ -89,7 +89,7 @@ function setOption<K extends keyof RegisterOptions>(
   value: JsonValue | EnumMemberValue,
   invalid: (expected: string) => never,
 ): void {
-  const read = OPTION_READERS[key] as OptionReader<K>;
+  const read = (OPTION_READERS as OptionReaders)[key] as OptionReader<K>;
   out[key] = read(value, invalid);
 }
 
