@@ -93,16 +93,14 @@ function setOption<K extends keyof RegisterOptions>(
   out[key] = read(value, invalid);
 }
 
-/** Port overrides must name ports of the function: `known` are its parameter names and return keys. */
+/** Port overrides must name ports of the function `fn`: its parameter names and return keys (`known`). */
 export function checkPortOverrides(
   ctx: ScanContext,
   at: ts.Node,
-  overrides: Record<string, PortOptions>,
-  known: ReadonlySet<string>,
-  fn: string,
+  ports: { overrides: Record<string, PortOptions>; known: ReadonlySet<string>; fn: string },
 ): void {
-  const names = Object.keys(overrides).filter((key) => !known.has(key));
-  if (names.length > 0) ctx.report(at, DIAGNOSTICS.unknownPorts, { names, fn, known: [...known] });
+  const names = Object.keys(ports.overrides).filter((key) => !ports.known.has(key));
+  if (names.length > 0) ctx.report(at, DIAGNOSTICS.unknownPorts, { names, fn: ports.fn, known: [...ports.known] });
 }
 
 /** Flags that contradict each other. */

@@ -44,7 +44,8 @@ export function extractRegisteredFunction(ctx: ScanContext, call: ts.CallExpress
   if (failed) return undefined;
   const returns: PortNode[] = mapped!.returns;
   const optionsAt = call.arguments[1] ?? call;
-  checkPortOverrides(ctx, optionsAt, texts.overrides, new Set([...args.map((a) => a.node.port.key), ...returns.map((r) => r.port.key)]), fnName);
+  const known = new Set([...args.map((a) => a.node.port.key), ...returns.map((r) => r.port.key)]);
+  checkPortOverrides(ctx, optionsAt, { overrides: texts.overrides, known, fn: fnName });
 
   const hasDoc = doc.description !== null || doc.params.size > 0 || doc.returns !== null;
   const definition: Definition = {
