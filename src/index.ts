@@ -2,7 +2,7 @@
  * The user's whole API (see DESIGN.md). Everything here is cheap to import: a production agent
  * loads this file, never the generator (ts-morph) or the server.
  */
-import type { EffectClass } from "./definition/model.js";
+import type { RegisterOptions } from "./definition/register-options.js";
 
 declare const intBrand: unique symbol;
 
@@ -14,44 +14,8 @@ declare const intBrand: unique symbol;
  */
 export type Int = number & { readonly [intBrand]?: "Int" };
 
-/** Per-port overrides of what the generator derives from the parameter name and JSDoc. */
-export interface PortOptions {
-  /** Shown in forms instead of the parameter name. */
-  label?: string;
-  /** Replaces the `@param` / `@returns` text. */
-  description?: string;
-}
-
-/**
- * What `register()` accepts besides the function. Read statically by `arkitekt-next gen`: every
- * value must be a literal (string, boolean, array of strings, object of literals).
- */
-export interface RegisterOptions {
-  /** The implementation's interface, unique per agent. Default: the function name in snake_case. */
-  interface?: string;
-  /** The definition key. Default: the function name as written. */
-  key?: string;
-  /** Display name. Default: the function name in Title Case ("blurImage" -> "Blur Image"). */
-  name?: string;
-  /** Replaces the JSDoc summary and body. */
-  description?: string;
-  /** Definition version. Default: "1". */
-  version?: string;
-  /** Collections that group actions in the UI. */
-  collections?: string[];
-  /** The action keeps state between calls. */
-  stateful?: boolean;
-  /** Same args always give the same result and no side effects (implies idempotent). */
-  pure?: boolean;
-  /** Calling twice with the same args has the effect of calling once. */
-  idempotent?: boolean;
-  /** PHYSICAL when the function acts on the physical world (a task lost on disconnect is not retried). */
-  effect?: EffectClass;
-  /** Whether the implementation needs the caller's token. Default: true. */
-  needsToken?: boolean;
-  /** Label/description overrides per port key (parameter name, or `return0`, `return1`, ...). */
-  ports?: Record<string, PortOptions>;
-}
+/** What `register()` accepts besides the function (shared with the generator, which reads it statically). */
+export type { PortOptions, RegisterOptions } from "./definition/register-options.js";
 
 /**
  * Marks `fn` as an action of this app. At run time it returns `fn` unchanged; `arkitekt-next gen`

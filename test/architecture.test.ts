@@ -28,7 +28,8 @@ function importsOf(file: SourceFile): Import[] {
   const add = (specifier: string, node: Node): void => {
     const local = specifier.startsWith(".");
     const target = local ? resolve(dirname(file.getFilePath()), specifier) : null;
-    const area = target !== null && target.startsWith(src + sep) ? areaOf(target) : local ? "(outside src)" : null;
+    // A specifier names the emitted `.js`; the area of the root barrel is its source, `index.ts`.
+    const area = target !== null && target.startsWith(src + sep) ? areaOf(target).replace(/\.js$/, ".ts") : local ? "(outside src)" : null;
     found.push({ from: relative(root, file.getFilePath()), specifier, area, line: node.getStartLineNumber() });
   };
   for (const decl of file.getImportDeclarations()) add(decl.getModuleSpecifierValue(), decl);
@@ -84,6 +85,20 @@ describe("architecture (DESIGN.md boundaries)", () => {
 
   it("codegen/ never imports the server or cli/", () => {
     expect(violations(["codegen"], (a) => !["server", "cli"].includes(a))).toEqual([]);
+  });
+
+  it("issue 11: codegen/ never imports the runtime's entry point (src/index.ts), and runtime/ only where it calls the platform", () => {
+    // The one legitimate use: `gen --refresh-actions` (codegen/actions) fetches the platform's
+    // actions with the GraphQL client and resolves URL and token as every client does.
+    const platformClient = new Set([
+      "src/codegen/actions/index.ts -> ../../runtime/transport/index.js",
+      "src/codegen/actions/index.ts -> ../../runtime/config.js",
+    ]);
+    const found = imports
+      .filter((i) => areaOf(join(root, i.from)) === "codegen" && (i.area === "index.ts" || i.area === "runtime"))
+      .filter((i) => !platformClient.has(`${i.from.split(sep).join("/")} -> ${i.specifier}`))
+      .map((i) => `${i.from}:${i.line} -> ${i.specifier}`);
+    expect(found).toEqual([]);
   });
 
   it("nothing imports cli/ but cli/ itself", () => {

@@ -1,0 +1,105 @@
+/**
+ * Finding `register()` calls: a call whose callee resolves (through any import alias, namespace
+ * import or re-export) to the `register` function declared by the `arkitekt-next` package; then
+ * the function each call registers, its name, and the export generated code imports it by.
+ */
+import { resolve } from "node:path";
+import { ts } from "ts-morph";
+import type { TypeRef } from "./model.js";
+import type { ScanContext } from "./context.js";
+import { DIAGNOSTICS } from "./diagnostics.js";
+
+export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction;
+
+/** Every `register()` call of the scanned file, in source order (files without imports have none). */
+export function findRegisterCalls(ctx: ScanContext): ts.CallExpression[] {
+  const calls: ts.CallExpression[] = [];
+  if (!ctx.sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s))) return calls;
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && isRegisterCall(ctx, node)) calls.push(node);
+    ts.forEachChild(node, visit);
+  };
+  visit(ctx.sf);
+  return calls;
+}
+
+function isRegisterCall(ctx: ScanContext, call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  const name = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) ? callee.name : undefined;
+  if (!name) return false;
+  let symbol = ctx.checker.getSymbolAtLocation(name);
+  if (!symbol) return false;
+  if (symbol.flags & ts.SymbolFlags.Alias) {
+    ctx.noteAliasChain(symbol);
+    symbol = ctx.checker.getAliasedSymbol(symbol);
+  }
+  const decl = symbol.declarations?.[0];
+  return symbol.name === "register" && decl !== undefined && ts.isFunctionDeclaration(decl) && ctx.project.isPackageDeclaration(decl);
+}
+
+/** The function node registered: inline, or by reference (possibly imported). */
+export function resolveRegisteredFunction(ctx: ScanContext, expr: ts.Expression): FunctionNode {
+  let node: ts.Node = expr;
+  while (ts.isParenthesizedExpression(node as ts.Expression) || ts.isAsExpression(node as ts.Expression) || ts.isSatisfiesExpression(node as ts.Expression)) {
+    node = (node as ts.ParenthesizedExpression).expression;
+  }
+  if (ts.isFunctionExpression(node) || ts.isArrowFunction(node)) return node;
+  if (ts.isIdentifier(node)) {
+    let symbol = ctx.checker.getSymbolAtLocation(node);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) {
+      ctx.noteAliasChain(symbol);
+      symbol = ctx.checker.getAliasedSymbol(symbol);
+    }
+    const decl = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
+    if (decl) {
+      ctx.dependOn(decl);
+      if (ts.isFunctionDeclaration(decl) && decl.body) return decl;
+      if (ts.isVariableDeclaration(decl) && decl.initializer) {
+        const init = decl.initializer;
+        if (ts.isFunctionExpression(init) || ts.isArrowFunction(init)) return init;
+      }
+    }
+  }
+  const type = ctx.checker.getTypeAtLocation(expr);
+  return ctx.report(expr, DIAGNOSTICS.notAFunction, { text: expr.getText(), type: ctx.checker.typeToString(type) });
+}
+
+/** The function's name, else the const it is assigned to, else (anonymous default export) the file name in camelCase. */
+export function functionNameOf(ctx: ScanContext, fn: FunctionNode, call: ts.CallExpression): string {
+  if (!ts.isArrowFunction(fn) && fn.name) return fn.name.text;
+  if (ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) return fn.parent.name.text;
+  let parent: ts.Node = call.parent;
+  while (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent)) parent = parent.parent;
+  if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
+  if (ts.isExportAssignment(parent)) {
+    const base = ctx.sf.fileName.replace(/^.*[\\/]/, "").replace(/\.[cm]?tsx?$/, "");
+    return base.replace(/[-_.]+(\w)/g, (_, c: string) => c.toUpperCase());
+  }
+  return ctx.report(fn, DIAGNOSTICS.anonymousFunction);
+}
+
+/** How generated code imports the registered function: an export of the call's file or of the function's file. */
+export function findFunctionExport(ctx: ScanContext, call: ts.CallExpression, fn: FunctionNode, target: ts.Expression): TypeRef {
+  let parent: ts.Node = call.parent;
+  while (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent)) parent = parent.parent;
+  if (ts.isExportAssignment(parent) && !parent.isExportEquals) {
+    return { file: resolve(ctx.sf.fileName), name: "default" };
+  }
+  const candidates: Array<{ symbol: ts.Symbol; file: ts.SourceFile }> = [];
+  if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) {
+    const symbol = ctx.checker.getSymbolAtLocation(parent.name);
+    if (symbol) candidates.push({ symbol, file: ctx.sf });
+  }
+  if (ts.isFunctionDeclaration(fn) && fn.name) {
+    const symbol = ctx.checker.getSymbolAtLocation(fn.name);
+    if (symbol) candidates.push({ symbol, file: fn.getSourceFile() });
+  } else if (ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) {
+    const symbol = ctx.checker.getSymbolAtLocation(fn.parent.name);
+    if (symbol) candidates.push({ symbol, file: fn.getSourceFile() });
+  }
+  for (const { symbol, file } of candidates) {
+    const name = ctx.exportNameOf(symbol, file);
+    if (name) return { file: resolve(file.fileName), name };
+  }
+  return ctx.report(ts.isIdentifier(target) ? target : call, DIAGNOSTICS.functionNotExported);
+}

@@ -1,0 +1,97 @@
+/**
+ * Named types the generated code imports: structure classes (STRUCTURE ports), TS enums (ENUM
+ * ports), and the export each is imported by (interfaces and aliases of MODEL ports too).
+ */
+import { resolve } from "node:path";
+import { ts } from "ts-morph";
+import type { Choice } from "../../definition/model.js";
+import type { ScanContext } from "./context.js";
+import { DIAGNOSTICS, placeText } from "./diagnostics.js";
+import { docOfDeclaration } from "./jsdoc.js";
+import type { PortNode, TypeRef } from "./model.js";
+import { modulePath } from "./naming.js";
+import type { PortSite } from "./ports.js";
+
+/** A class type: a STRUCTURE port if it keeps the structure contract, else a diagnostic saying what is missing. */
+export function mapStructure(ctx: ScanContext, type: ts.Type, symbol: ts.Symbol, site: PortSite, problem: { site: string; written: string }): PortNode {
+  const { at, key } = site;
+  const decl = symbol.declarations?.find(ts.isClassDeclaration);
+  const missing: string[] = [];
+  let identifier: string | undefined;
+  if (decl) {
+    ctx.dependOn(decl);
+    for (const member of decl.members) {
+      if (
+        ts.isPropertyDeclaration(member) &&
+        member.name.getText() === "identifier" &&
+        member.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)
+      ) {
+        let init = member.initializer;
+        while (init && (ts.isAsExpression(init) || ts.isParenthesizedExpression(init) || ts.isSatisfiesExpression(init))) init = init.expression;
+        if (init && (ts.isStringLiteral(init) || ts.isNoSubstitutionTemplateLiteral(init))) identifier = init.text;
+      }
+    }
+  }
+  const staticType = ctx.checker.getTypeOfSymbol(symbol);
+  if (identifier === undefined) {
+    const prop = staticType.getProperty("identifier");
+    const propType = prop ? ctx.checker.getTypeOfSymbol(prop) : undefined;
+    if (propType?.isStringLiteral()) identifier = propType.value;
+  }
+  if (identifier === undefined) missing.push('`static identifier = "..."` (a string literal)');
+  if (!type.getProperty("shrink")) missing.push("a `shrink()` method returning the reference");
+  if (!staticType.getProperty("expand")) missing.push("a `static expand(ref)` method");
+  if (missing.length > 0) ctx.report(at, DIAGNOSTICS.classNotStructure, { ...problem, missing });
+  if (identifier!.includes("@") && !identifier!.includes("/")) {
+    ctx.report(at, DIAGNOSTICS.structureIdentifier, { identifier: identifier!, className: symbol.name });
+  }
+  const ref = refOf(ctx, symbol, decl!, at, "class");
+  return {
+    port: { key, kind: "STRUCTURE", nullable: false, identifier: identifier! },
+    children: [],
+    ts: { form: "ref", ref },
+    hasNull: false,
+    hasUndefined: false,
+    structureRef: ref,
+  };
+}
+
+/** Members of a TS enum (those present in the type): an ENUM port whose choices are the member names. */
+export function mapEnum(ctx: ScanContext, enumSymbol: ts.Symbol, present: ts.Type[], site: PortSite): PortNode {
+  const { at, key } = site;
+  const decl = enumSymbol.declarations?.find(ts.isEnumDeclaration);
+  if (!decl) return ctx.report(at, DIAGNOSTICS.enumNotFound, { name: enumSymbol.name });
+  ctx.dependOn(decl);
+  const presentNames = new Set(present.map((t) => t.getSymbol()?.name));
+  const choices: Choice[] = [];
+  for (const member of decl.members) {
+    const name = member.name.getText();
+    if (!presentNames.has(name)) continue;
+    const choice: Choice = { label: name, value: name };
+    const description = docOfDeclaration(member);
+    if (description) choice.description = description;
+    choices.push(choice);
+  }
+  const ref = refOf(ctx, enumSymbol, decl, at, "enum");
+  const identifier = `${modulePath(ctx.project.relative(decl.getSourceFile().fileName))}.${enumSymbol.name}`.toLowerCase();
+  return {
+    port: { key, kind: "ENUM", nullable: false, identifier, choices },
+    children: [],
+    ts: { form: "ref", ref },
+    hasNull: false,
+    hasUndefined: false,
+    enumRef: ref,
+  };
+}
+
+/** A named declaration generated code must import: it has to be exported from a file of the project. */
+export function refOf(ctx: ScanContext, symbol: ts.Symbol, decl: ts.Declaration, at: ts.Node, what: string): TypeRef {
+  const sf = decl.getSourceFile();
+  ctx.dependOn(decl);
+  if (sf.isDeclarationFile || ctx.program.isSourceFileFromExternalLibrary(sf)) {
+    ctx.report(at, DIAGNOSTICS.declaredOutside, { what, name: symbol.name, file: ctx.project.relative(sf.fileName) });
+  }
+  const name = ctx.exportNameOf(symbol, sf);
+  if (!name) ctx.report(at, DIAGNOSTICS.typeNotExported, { what, name: symbol.name, declaredAt: placeText(decl, ctx.cwd) });
+  return { file: resolve(sf.fileName), name: name! };
+}

@@ -1,0 +1,46 @@
+/**
+ * What `register(fn, options)` accepts besides the function: the shared vocabulary of the runtime's
+ * `register()` (src/index.ts re-exports these types unchanged) and of the generator, which reads
+ * the options statically (src/codegen/functions/options.ts has one reader per option, checked
+ * against this type by the compiler: a new option here without a reader there fails `tsc`).
+ */
+import type { EffectClass } from "./model.js";
+
+/** Per-port overrides of what the generator derives from the parameter name and JSDoc. */
+export interface PortOptions {
+  /** Shown in forms instead of the parameter name. */
+  label?: string;
+  /** Replaces the `@param` / `@returns` text. */
+  description?: string;
+}
+
+/**
+ * What `register()` accepts besides the function. Read statically by `arkitekt-next gen`: every
+ * value must be a literal (string, boolean, array of strings, object of literals).
+ */
+export interface RegisterOptions {
+  /** The implementation's interface, unique per agent. Default: the function name in snake_case. */
+  interface?: string;
+  /** The definition key. Default: the function name as written. */
+  key?: string;
+  /** Display name. Default: the function name in Title Case ("blurImage" -> "Blur Image"). */
+  name?: string;
+  /** Replaces the JSDoc summary and body. */
+  description?: string;
+  /** Definition version. Default: "1". */
+  version?: string;
+  /** Collections that group actions in the UI. */
+  collections?: string[];
+  /** The action keeps state between calls. */
+  stateful?: boolean;
+  /** Same args always give the same result and no side effects (implies idempotent). */
+  pure?: boolean;
+  /** Calling twice with the same args has the effect of calling once. */
+  idempotent?: boolean;
+  /** PHYSICAL when the function acts on the physical world (a task lost on disconnect is not retried). */
+  effect?: EffectClass;
+  /** Whether the implementation needs the caller's token. Default: true. */
+  needsToken?: boolean;
+  /** Label/description overrides per port key (parameter name, or `return0`, `return1`, ...). */
+  ports?: Record<string, PortOptions>;
+}
