@@ -390,7 +390,7 @@ export class ArkitektClient {
       if (error instanceof AssignError) throw error;
       // A wrong URL or token: say which, and where it came from (issue 10 #6, for library callers).
       const explained = this.#platform.explain?.(error);
-      if (explained) throw withHint(new AssignError(label, explained.message, { cause: error }), explained.hint);
+      if (explained) throw new AssignError(label, explained.message, { cause: error, hint: explained.hint });
       throw new AssignError(label, describeError(error), { cause: error });
     }
     try {
@@ -555,10 +555,6 @@ export class ArkitektClient {
 }
 
 /** Gives an error of ours the hint that says what to do (the error keeps its class and code). */
-function withHint<E extends Error>(error: E, hint: string): E & { readonly hint: string } {
-  return Object.assign(error, { hint });
-}
-
 function describeTarget(target: CallTarget): string {
   if (typeof target === "string") return `action ${target.slice(0, 12)}`;
   if ("actionHash" in target) return `action ${target.actionHash.slice(0, 12)}`;

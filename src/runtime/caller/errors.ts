@@ -41,12 +41,15 @@ export class TaskFailedError extends ArkitektError {
 export class AssignError extends ArkitektError {
   override readonly name = "AssignError";
   readonly code = "ARKITEKT_ASSIGN_FAILED";
+  /** What to do about it, when the failure is the URL or token (see runtime/config.ts's explainPlatformFailure). */
+  declare readonly hint?: string;
   constructor(
     readonly target: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; hint?: string },
   ) {
-    super(`could not assign ${target}: ${message}`, options);
+    super(`could not assign ${target}: ${message}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.hint !== undefined) this.hint = options.hint;
   }
 }
 
