@@ -23,8 +23,7 @@ import { z } from "zod";
 import { action as actionQuery, actions as actionsQuery } from "../../../generated/api/rekuest.js";
 import { GENERATED_CODE_ABI } from "../../definition/abi.js";
 import type { Port } from "../../definition/model.js";
-import { createGraphQLClient, platformEndpoints } from "../../runtime/transport/index.js";
-import { readAllPages } from "../../runtime/transport/pages.js";
+import { createGraphQLClient, platformEndpoints, readAllPages } from "../../runtime/transport/index.js";
 import {
   DEFAULT_DEV_DATA_DIR,
   DEV_TOKEN_FILE,

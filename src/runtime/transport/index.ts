@@ -10,4 +10,5 @@ export type {
   TransportLogger,
 } from "./client.js";
 export { GraphQLRequestError, GraphQLTransportError } from "./errors.js";
+export { PageSizes, readAllPages, type ReadPagesOptions } from "./pages.js";
 export type { GraphQLErrorEntry } from "./errors.js";
