@@ -30,6 +30,12 @@ export interface EmitOptions {
 /** Names a registry module declares itself, and the words no binding may take. */
 const RESERVED = new Set(["support", "Int", "RegistryEntry", "Registry", "entries", "registry", "definitions", ...RESERVED_WORDS]);
 
+/** One `import { <specifiers> } from <from>;` of a registry module. */
+interface ImportView {
+  specifiers: string[];
+  from: string;
+}
+
 /** Allocates local names for imports, unique within one generated module. */
 class Imports {
   private readonly byKey = new Map<string, { local: string; ref: TypeRef; value: boolean }>();
@@ -53,7 +59,8 @@ class Imports {
     return local;
   }
 
-  render(): string {
+  /** The import declarations, one per source file, sorted (rendered by the module template). */
+  render(): ImportView[] {
     const byFile = new Map<string, Array<{ local: string; ref: TypeRef; value: boolean }>>();
     for (const entry of this.byKey.values()) {
       const list = byFile.get(entry.ref.file) ?? [];
@@ -67,9 +74,8 @@ class Imports {
           .get(file)!
           .sort((a, b) => (a.ref.name < b.ref.name ? -1 : a.ref.name > b.ref.name ? 1 : 0))
           .map((e) => `${e.value ? "" : "type "}${e.ref.name === e.local ? e.local : `${e.ref.name} as ${e.local}`}`);
-        return `import { ${specs.join(", ")} } from ${JSON.stringify(importPath(this.fromDir, file))};`;
-      })
-      .join("\n");
+        return { specifiers: specs, from: JSON.stringify(importPath(this.fromDir, file)) };
+      });
   }
 }
 
@@ -296,7 +302,7 @@ interface RegistryModuleView {
   command: string;
   abi: number;
   usesInt: boolean;
-  imports: string;
+  imports: ImportView[];
   file: string;
   codecs: CodecDeclaration[];
   entries: RegistryEntryView[];
