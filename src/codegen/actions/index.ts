@@ -35,6 +35,7 @@ import {
 } from "../../runtime/config.js";
 import { formatTypeScript } from "../emit/format.js";
 import { literal, propertyName, renderTsType } from "../emit/ports.js";
+import { renderTemplate } from "../emit/templates.js";
 import type { Logger } from "../../shared/logger.js";
 import type { Diagnostic, GeneratedFile, StageResult } from "../types.js";
 
@@ -317,10 +318,10 @@ export function renderActions(snapshot: ActionsSnapshot, config: ActionsConfig, 
   const diagnostics: Diagnostic[] = [];
   const outDir = posix.dirname(normalize(config.out));
   const structureClasses = new Map<string, string>();
-  const imports: string[] = [];
+  const imports: ActionsView["imports"] = [];
   for (const [identifier, target] of Object.entries(config.structures).sort(([a], [b]) => compare(a, b))) {
     const from = target.from.startsWith(".") ? relativeImport(outDir, target.from, cwd) : target.from;
-    imports.push(`import { ${target.import} } from ${JSON.stringify(from)};`);
+    imports.push({ name: target.import, from: JSON.stringify(from) });
     structureClasses.set(identifier, target.import);
   }
   const references = new Map<string, string>();
@@ -389,8 +390,7 @@ export function renderActions(snapshot: ActionsSnapshot, config: ActionsConfig, 
     renderTsType(port, { structure: (p) => structureClasses.get(p.identifier ?? "") ?? "StructureReference" });
 
   const used = new Map<string, RemoteAction>();
-  const blocks: string[] = [];
-  const members: string[] = [];
+  const actions: ActionView[] = [];
   for (const action of snapshot.actions) {
     const bad = firstUnsupported([...action.args, ...action.returns]);
     if (bad) {
@@ -410,76 +410,88 @@ export function renderActions(snapshot: ActionsSnapshot, config: ActionsConfig, 
       continue;
     }
     used.set(name, action);
-    const type = pascal(name);
-    const argsFields = action.args.map((p) => `${docComment(p.description ?? p.label)}${propertyName(p.key)}${p.nullable || p.default !== undefined ? "?" : ""}: ${argType(p)};`);
+    const fields = action.args.map((p) => ({
+      doc: docComment(p.description ?? p.label),
+      property: propertyName(p.key),
+      optional: p.nullable || p.default !== undefined,
+      tsType: argType(p),
+    }));
     const returns =
       action.returns.length === 0 ? "void" : action.returns.length === 1 ? returnType(action.returns[0]!) : `[${action.returns.map(returnType).join(", ")}]`;
-    blocks.push(
-      [
-        `/** Args of \`${name}\` (${action.app ? `${action.app}/` : ""}${action.key}@${action.version}). */`,
-        `export interface ${type}Args {`,
-        ...argsFields.map((f) => `  ${f}`),
-        `}`,
-        `/** ${action.kind === "GENERATOR" ? "One yield" : "The result"} of \`${name}\`. */`,
-        `export type ${type}Returns = ${returns};`,
-        `const ${name}Adapter = codecAdapter<${type}Args, ${type}Returns>({`,
-        `  args: [${action.args.map((p) => `[${literal(p.key)}, ${codec(p)}]`).join(", ")}],`,
-        `  returns: [${action.returns.map(codec).join(", ")}],`,
-        `});`,
-      ].join("\n"),
-    );
-    const doc = docComment(
+    const argCodecs = action.args.map((p) => `[${literal(p.key)}, ${codec(p)}]`);
+    const returnCodecs = action.returns.map(codec);
+    const memberDoc = docComment(
       [action.name, action.description && action.description !== "No Description" ? action.description : "", `Action ${action.hash}`].filter(Boolean).join("\n\n"),
+      "    ",
     );
-    const method = action.kind === "GENERATOR" ? "iterate" : "call";
-    const result = action.kind === "GENERATOR" ? `AsyncIterable<${type}Returns>` : `Promise<${type}Returns>`;
-    // By app + key + version when the app is known: a hash names a definition, and two apps can
-    // carry the same one (the platform would route to either).
-    const target = action.app
-      ? `{ app: ${literal(action.app)}, key: ${literal(action.key)}, version: ${literal(action.version)} }`
-      : literal(action.hash);
-    members.push(
-      `${doc}${name}: (args: ${type}Args, options: CallOptions<${type}Args, ${type}Returns> = {}): ${result} =>\n` +
-        `  client.${method}(${target}, args, { ...options, adapter: ${name}Adapter }),`,
-    );
+    actions.push({
+      name,
+      typeName: pascal(name),
+      app: action.app,
+      key: action.key,
+      version: action.version,
+      generator: action.kind === "GENERATOR",
+      fields,
+      returns,
+      argCodecs,
+      returnCodecs,
+      memberDoc,
+      // By app + key + version when the app is known: a hash names a definition, and two apps can
+      // carry the same one (the platform would route to either).
+      target: action.app
+        ? `{ app: ${literal(action.app)}, key: ${literal(action.key)}, version: ${literal(action.version)} }`
+        : literal(action.hash),
+    });
   }
   const runtimeImports = ["codecAdapter", "generatedSupport", "type ArkitektClient", "type CallOptions"];
   if (references.size > 0) runtimeImports.push("referenceStructure", "type StructureReference");
-  const source = [
-    `// Generated by \`arkitekt-next gen\` (generated-code ABI ${GENERATED_CODE_ABI}) from ${normalize(config.snapshot)}.`,
-    `// Do not edit: run \`arkitekt-next gen --refresh-actions\` to refetch the actions.`,
-    ``,
-    `import { ${runtimeImports.join(", ")} } from ${JSON.stringify(config.runtime)};`,
-    ...imports,
-    ``,
-    `generatedSupport.checkAbi(${GENERATED_CODE_ABI}, ${literal(normalize(config.out))});`,
-    ``,
-    `/** Any object that can be shrunk to a structure reference. */`,
-    `export interface Structure { shrink(): string | Promise<string> }`,
-    ...[...references].map(([identifier, name]) => `const ${name} = referenceStructure(${literal(identifier)});`),
-    ``,
-    ...(declared.size > 0
-      ? [`// Codecs of the named types and unions of these actions' ports, declared once.`, ...[...declared.values()].map((d) => `const ${d.name}: generatedSupport.Codec = ${d.text};`), ``]
-      : []),
-    blocks.join("\n\n"),
-    ``,
-    `/** Typed calls of the selected remote actions over \`client\`: \`const actions = createActions(client); await actions.add({ a: 1 })\`. */`,
-    `export function createActions(client: ArkitektClient) {`,
-    `  return {`,
-    ...members.map((m) => m.replace(/^/gm, "    ")),
-    `  };`,
-    `}`,
-    ``,
-    `export type Actions = ReturnType<typeof createActions>;`,
-    ``,
-  ].join("\n");
+  const source = renderTemplate<ActionsView>("actions", {
+    abi: GENERATED_CODE_ABI,
+    snapshot: normalize(config.snapshot),
+    runtime: JSON.stringify(config.runtime),
+    runtimeImports,
+    imports,
+    file: literal(normalize(config.out)),
+    references: [...references].map(([identifier, variable]) => ({ variable, identifier: literal(identifier) })),
+    codecs: [...declared.values()].map((d) => ({ variable: d.name, codec: d.text })),
+    actions,
+  });
   return { source, diagnostics };
 }
 
-function docComment(text: string | null | undefined): string {
+/** What `templates/actions.hbs` renders one stub from (pieces already rendered). */
+interface ActionView {
+  name: string;
+  typeName: string;
+  app: string | null;
+  key: string;
+  version: string;
+  generator: boolean;
+  fields: Array<{ doc: string; property: string; optional: boolean; tsType: string }>;
+  returns: string;
+  argCodecs: string[];
+  returnCodecs: string[];
+  memberDoc: string;
+  target: string;
+}
+
+interface ActionsView {
+  abi: number;
+  snapshot: string;
+  runtime: string;
+  runtimeImports: string[];
+  imports: Array<{ name: string; from: string }>;
+  file: string;
+  references: Array<{ variable: string; identifier: string }>;
+  codecs: Array<{ variable: string; codec: string }>;
+  actions: ActionView[];
+}
+
+/** A doc comment (with its newline) for `text`, every line indented by `indent`; "" without text. */
+function docComment(text: string | null | undefined, indent = ""): string {
   if (!text) return "";
   const lines = text.replace(/\*\//g, "*\\/").split("\n");
-  return `/**\n${lines.map((l) => ` *${l ? ` ${l}` : ""}`).join("\n")}\n */\n`;
+  return [`/**`, ...lines.map((l) => ` *${l ? ` ${l}` : ""}`), ` */`].map((l) => `${indent}${l}\n`).join("");
 }
 
 function relativeImport(outDir: string, from: string, cwd: string): string {

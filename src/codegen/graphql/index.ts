@@ -8,10 +8,8 @@
  * Everything heavy (graphql, graphql-codegen, handlebars, prettier) is imported lazily, so a
  * project without a `codegen.yml` pays nothing for this stage.
  */
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Types } from "@graphql-codegen/plugin-helpers";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import type { Diagnostic, GeneratedFile, StageResult } from "../types.js";
@@ -22,6 +20,7 @@ import { scalarMappings, usedCustomScalars } from "./scalars.js";
 import { graphqlModule } from "./graphql-module.js";
 import { GENERATED_CODE_ABI } from "../../definition/abi.js";
 import { formatTypeScript } from "../emit/format.js";
+import { compileTemplate } from "../emit/templates.js";
 
 export interface GenerateGraphqlOptions {
   /** The project directory; paths in the config are relative to it. */
@@ -40,25 +39,9 @@ interface Templates {
   client: (view: ClientViewModel) => string;
 }
 
-/** The package's `templates/` folder, from `src/codegen/graphql` or `dist/src/codegen/graphql`. */
-export function templatesDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const up of ["../../..", "../../../.."]) {
-    const candidate = path.resolve(here, up, "templates");
-    if (existsSync(path.join(candidate, "graphql-client.hbs"))) return candidate;
-  }
-  throw new Error(`templates/graphql-client.hbs not found above ${here}`);
-}
-
-async function loadTemplates(): Promise<Templates> {
-  const { default: Handlebars } = await import("handlebars");
-  const dir = templatesDir();
-  const [header, client] = await Promise.all([
-    readFile(path.join(dir, "graphql-header.hbs"), "utf8"),
-    readFile(path.join(dir, "graphql-client.hbs"), "utf8"),
-  ]);
-  const options = { noEscape: true, strict: false } as const;
-  return { header: Handlebars.compile(header, options), client: Handlebars.compile(client, options) };
+/** The two GraphQL templates, through the generator's one template loader (emit/templates.ts). */
+function loadTemplates(): Templates {
+  return { header: compileTemplate("graphql-header"), client: compileTemplate<ClientViewModel>("graphql-client") };
 }
 
 type PluginModule = { plugin: (...args: never[]) => unknown };
@@ -215,7 +198,7 @@ export async function generateGraphql(options: GenerateGraphqlOptions): Promise<
   const parsed = await parseCodegenConfig(text, configFile, options.env ?? process.env);
   if (!parsed.config) return { files: [], diagnostics: parsed.diagnostics };
 
-  const templates = await loadTemplates();
+  const templates = loadTemplates();
   const schemas = new Map<string, Promise<Awaited<ReturnType<typeof loadSchema>>>>();
   const documentSets = new Map<string, Promise<Awaited<ReturnType<typeof loadDocuments>>>>();
   const files: GeneratedFile[] = [];
