@@ -1,14 +1,11 @@
 // The CLI as a user runs it: `run dev` serves the example app against an embedded platform it starts
 // itself, `call` finds that platform through the dev token file and calls the app's functions.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const root = resolve(import.meta.dirname, "..", "..");
-const bin = join(root, "bin", "arkitekt-next.js");
-const app = join(root, "examples", "app");
+import { app, bin, root, startRunDev, type RunDev } from "./run-dev.js";
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [bin, ...args], {
@@ -31,49 +28,21 @@ describe("every command has --help", () => {
 });
 
 describe("run dev and call against the embedded platform", () => {
+  let runDev: RunDev;
   let dataDir: string;
-  let child: ChildProcess;
-  let output = "";
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "arkitekt-cli-"));
-    child = spawn(process.execPath, [bin, "run", "dev", "--cwd", app, "--no-gen", "--data", dataDir], {
-      env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    await new Promise<void>((resolveReady, reject) => {
-      const timer = setTimeout(() => reject(new Error(`run dev did not start serving:\n${output}`)), 50_000);
-      const poll = setInterval(() => {
-        if (/Press Ctrl\+C to stop/.test(output)) {
-          clearInterval(poll);
-          clearTimeout(timer);
-          resolveReady();
-        }
-      }, 50);
-      child.once("exit", (code) => {
-        clearInterval(poll);
-        clearTimeout(timer);
-        reject(new Error(`run dev exited with ${code}:\n${output}`));
-      });
-    });
+    runDev = await startRunDev("arkitekt-cli-");
+    dataDir = runDev.dataDir;
   });
 
-  afterAll(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => runDev?.stop());
 
   it("lists every function of the example app it serves", () => {
     for (const name of ["gradient", "threshold", "measure", "average", "tile", "labelImages", "annotate"]) {
-      expect(output).toContain(`  ${name} `);
+      expect(runDev.output).toContain(`  ${name} `);
     }
-    expect(output).toMatch(/started the embedded dev platform at http:\/\/127\.0\.0\.1:\d+/);
+    expect(runDev.output).toMatch(/started the embedded dev platform at http:\/\/127\.0\.0\.1:\d+/);
   });
 
   it("calls a function by app/key with key=value args and prints its returns", () => {
@@ -89,7 +58,7 @@ describe("run dev and call against the embedded platform", () => {
     const byKey = cli(["call", "--data", dataDir, "gradient", "width=2", "height=2"]);
     expect(byKey.stderr).toBe("");
     expect(JSON.parse(byKey.stdout).return0.__identifier).toBe("@example/image");
-    const prefix = /^ {2}gradient +([0-9a-f]{12})$/m.exec(output)?.[1];
+    const prefix = /^ {2}gradient +([0-9a-f]{12})$/m.exec(runDev.output)?.[1];
     expect(prefix).toBeDefined();
     const byHash = cli(["call", "--data", dataDir, prefix!, "width=2"]);
     expect(byHash.stderr).toBe("");

@@ -2,54 +2,22 @@
 // example app's demo (a caller with typed stubs, in its own process) against `run dev` (the agent,
 // in another): the references the agent returns expand in the caller, and the caller's objects go
 // back to the agent as references it expands, through the app's `.arkitekt/` store.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const root = resolve(import.meta.dirname, "..", "..");
-const bin = join(root, "bin", "arkitekt-next.js");
-const app = join(root, "examples", "app");
+import { root, startRunDev, type RunDev } from "./run-dev.js";
 
 describe("issue 10 #2: structures across processes", () => {
+  let runDev: RunDev;
   let dataDir: string;
-  let child: ChildProcess;
-  let output = "";
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "arkitekt-structures-"));
-    child = spawn(process.execPath, [bin, "run", "dev", "--cwd", app, "--no-gen", "--data", dataDir], {
-      env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    await new Promise<void>((resolveReady, reject) => {
-      const timer = setTimeout(() => reject(new Error(`run dev did not start serving:\n${output}`)), 50_000);
-      const poll = setInterval(() => {
-        if (/Press Ctrl\+C to stop/.test(output)) {
-          clearInterval(poll);
-          clearTimeout(timer);
-          resolveReady();
-        }
-      }, 50);
-      child.once("exit", (code) => {
-        clearInterval(poll);
-        clearTimeout(timer);
-        reject(new Error(`run dev exited with ${code}:\n${output}`));
-      });
-    });
+    runDev = await startRunDev("arkitekt-structures-");
+    dataDir = runDev.dataDir;
   });
 
-  afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => runDev?.stop());
 
   it("issue 10 #2: the example app's demo in its own process round-trips images through `run dev` in another", () => {
     const { url, token } = JSON.parse(readFileSync(join(dataDir, "dev-token.json"), "utf8")) as { url: string; token: string };
