@@ -6,36 +6,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AgentSocket } from "../../src/runtime/agent/agent.js";
 import { calls, registry } from "../fixtures/runtime/registry.js";
-import { waitFor } from "../fixtures/runtime/harness.js";
+import { assign, startScriptedAgent, type AgentSocketOptions } from "../fixtures/runtime/scripted-agent.js";
 import { ScriptedPlatform } from "../fixtures/runtime/scripted-platform.js";
+import { waitFor } from "../fixtures/runtime/harness.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-async function setup(options: Partial<ConstructorParameters<typeof AgentSocket>[0]> = {}) {
-  const platform = await ScriptedPlatform.start();
-  cleanups.push(() => platform.close());
-  const agent = new AgentSocket({
-    agiUrl: platform.url,
-    token: "tok",
-    registry,
-    sessionId: "session-1",
-    reconnect: { initialDelayMs: 20, maxDelayMs: 50, staleWindowMs: 500 },
-    closeTimeoutMs: 500,
-    ...options,
-  });
-  cleanups.push(async () => {
-    if (agent.connected) await agent.close();
-  });
-  const started = agent.start();
-  const peer = await platform.accept();
-  await started;
-  return { platform, agent, peer };
-}
-
-const assign = (task: string, iface: string, args: Record<string, unknown>) => ({ type: "ASSIGN", task, interface: iface, args, reference: `ref-${task}` });
+const setup = (options: Partial<AgentSocketOptions> = {}) => startScriptedAgent(cleanups, options);
 
 describe("agent protocol against a scripted platform", () => {
   it("REGISTER carries token, force and the session id", async () => {

@@ -19,7 +19,8 @@ import { createGraphQLClient, platformEndpoints } from "../../src/runtime/transp
 import type { FromAgentMessage } from "../../src/protocol/index.js";
 import { FAST_TIMING, spawnFixture, waitFor } from "../fixtures/runtime/harness.js";
 import { calls, registry } from "../fixtures/runtime/registry.js";
-import { ScriptedPlatform, type Peer } from "../fixtures/runtime/scripted-platform.js";
+import { assign, startScriptedAgent, type AgentSocketOptions } from "../fixtures/runtime/scripted-agent.js";
+import type { Peer } from "../fixtures/runtime/scripted-platform.js";
 import { AGENT_TOKEN, CALLER_TOKEN, RUNTIME_TOKENS } from "../fixtures/runtime/tokens.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -27,28 +28,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-async function setup(options: Partial<ConstructorParameters<typeof AgentSocket>[0]> = {}) {
-  const platform = await ScriptedPlatform.start();
-  cleanups.push(() => platform.close());
-  const agent = new AgentSocket({
-    agiUrl: platform.url,
-    token: "tok",
-    registry,
-    sessionId: "session-1",
-    reconnect: { initialDelayMs: 20, maxDelayMs: 50, staleWindowMs: 500 },
-    closeTimeoutMs: 500,
-    ...options,
-  });
-  cleanups.push(async () => {
-    if (agent.connected) await agent.close();
-  });
-  const started = agent.start();
-  const peer = await platform.accept();
-  await started;
-  return { platform, agent, peer };
-}
-
-const assign = (task: string, iface: string, args: Record<string, unknown>) => ({ type: "ASSIGN", task, interface: iface, args, reference: `ref-${task}` });
+const setup = (options: Partial<AgentSocketOptions> = {}) => startScriptedAgent(cleanups, options);
 
 type Frame = FromAgentMessage & { id: string; seq?: number; task?: string };
 /** The task's frames of the given types, as `TYPE#id#seq`, in the order they arrived. */
