@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { serverBanner } from "../../../src/cli/commands/server.js";
 import { signInUrl, startServer, tokenFromFragment, type Logger, type ServerHandle } from "../../../src/server/index.js";
 import { AgentSocket } from "../helpers/agent-socket.js";
-import { CliServer } from "../helpers/cli-server.js";
+import { CliServer, runCli } from "../helpers/cli-server.js";
 import { ensureAgent } from "../helpers/fixture.js";
 import { graphqlData, graphqlErrors } from "../helpers/graphql.js";
 import { startTestServer } from "../helpers/server.js";
@@ -150,5 +150,14 @@ describe("issue 13: the sign-in link", () => {
       await server.stop("SIGTERM");
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it("issue 13: `arkitekt-next server --help` shows examples, the sign-in link and how to allow an origin", async () => {
+    const help = await runCli(["server", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Examples:");
+    expect(help.stdout).toContain('"Sign in" link');
+    expect(help.stdout).toContain("arkitekt-next server --allow-origin http://localhost:5173");
+    expect(help.stdout).toContain("ARKITEKT_ALLOW_ORIGINS");
   });
 });
