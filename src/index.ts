@@ -104,6 +104,7 @@ export type {
   CallAdapter,
   CallTarget,
   TaskFailureKind,
+  RefusedPort,
   TaskEventData,
   CodecAdapterSpec,
   LocalStructureStoreOptions,

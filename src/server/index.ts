@@ -4,7 +4,8 @@
  * State lives in one SQLite file under `dataDir`. See shared/spec/wire-protocol.md and platform-api.md.
  */
 export type { ServerOptions, TokenClaims } from "./options.js";
-export { ServerStartError, DEFAULTS as SERVER_DEFAULTS } from "./options.js";
+export { ServerStartError, DEFAULTS as SERVER_DEFAULTS, ALLOW_ORIGINS_ENV } from "./options.js";
+export { signInUrl, tokenFromFragment, SIGN_IN_FRAGMENT_KEY } from "../shared/sign-in.js";
 export type { Logger } from "../shared/logger.js";
 export { silentLogger } from "../shared/logger.js";
 export { ArkitektError, isArkitektError } from "../shared/errors.js";

@@ -84,7 +84,11 @@ export interface ServerOptions {
   /**
    * Browser origins (scheme://host:port) allowed to open WebSockets and make CORS requests, besides the
    * server's own origin (its UI), which is always allowed. Requests without an `Origin` header (non-browser
-   * clients) are not affected. Default none.
+   * clients) are not affected. A foreign origin's WebSocket upgrade (`/graphql`, both subprotocols, and
+   * `/agi`) is answered 403, its HTTP `/graphql` request (preflight included) 403 without CORS headers.
+   * Default none. The server's own origin: bound to loopback, `http://127.0.0.1:<port>`,
+   * `http://localhost:<port>` and `http://[::1]:<port>`; bound to another interface, also the origin of
+   * the host the request was sent to (`Host`).
    */
   allowedOrigins?: string[];
   /** Leveled logger; silent by default. */
@@ -160,6 +164,9 @@ export const DEFAULTS = {
   maxSubscriptionsPerConnection: 100,
   maxSubscriptionsPerIdentity: 500,
 } as const;
+
+/** The environment variable the CLI (`server`) reads more allowed origins from, comma-separated, besides `--allow-origin`. */
+export const ALLOW_ORIGINS_ENV = "ARKITEKT_ALLOW_ORIGINS";
 
 /** Thrown for options that cannot work; `hint` says what to do. */
 export class ServerStartError extends ArkitektError {

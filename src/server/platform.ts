@@ -35,15 +35,34 @@ import type { CompiledOptions } from "./options.js";
 import type { ActionRow, AgentRow, ImplementationRow, Store, StoreWriteError, TaskEventRow, TaskRow } from "./store/store.js";
 import { ArkitektError } from "../shared/errors.js";
 
-/** A refused operation; `message` is what the client sees. */
+/** A refused operation; `message` is what the client sees, `code` and `extensions` go into the GraphQL error's `extensions`. */
 export class PlatformError extends ArkitektError {
   override readonly name = "PlatformError";
   constructor(
     message: string,
     readonly code: string = "BAD_REQUEST",
+    /** More machine-readable detail for the client, e.g. INVALID_ARGS' `ports` (see `invalidArgs`). */
+    readonly extensions: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
   }
+}
+
+/** One refused port of an `assign`, as the GraphQL error's `extensions.ports` carries it (the UI shows it at the field). */
+export interface RefusedPort {
+  /** The port key path from the top of the args: `a`, `images[2]`, `settings.threshold`, `label.__value`. */
+  readonly path: string;
+  /** What is wrong there, without the path: `expected a finite number, got the string "x"`. */
+  readonly message: string;
+}
+
+/**
+ * The INVALID_ARGS refusal of an assign: the message names every problem (as before), and
+ * `extensions` carry them per port, `{ code: "INVALID_ARGS", ports: [{ path, message }], omitted }`
+ * (`omitted`: problems past the reported ones, only when there are any).
+ */
+export function invalidArgs(actionKey: string, text: string, ports: readonly RefusedPort[], omitted = 0): PlatformError {
+  return new PlatformError(`Invalid args for action "${actionKey}": ${text}`, "INVALID_ARGS", { ports, ...(omitted > 0 ? { omitted } : {}) });
 }
 
 /** One registered agent socket, as the core sees it. */
@@ -787,19 +806,26 @@ export class Platform {
     // Args deeper than the frame limit are refused before anything walks them recursively.
     const deep = valueTooDeepAt(args, this.options.maxJsonDepth);
     if (deep) {
-      throw new PlatformError(`Invalid args for action "${action.key}": args${formatValuePath(deep, 12)} is nested deeper than ${this.options.maxJsonDepth} levels`, "INVALID_ARGS");
+      const path = formatValuePath(deep, 12);
+      const message = `nested deeper than ${this.options.maxJsonDepth} levels (the server's maxJsonDepth)`;
+      throw invalidArgs(action.key, `port "${path}": ${message}`, [{ path, message }]);
     }
     this.checkStoredInput(input.reference, "assign reference");
     // they travel in one ASSIGN frame, which must fit the frame limit (with its other fields)
     const frameBytes = Buffer.byteLength(JSON.stringify(args) ?? "") + Buffer.byteLength(input.reference ?? "") + ASSIGN_FRAME_OVERHEAD;
     if (frameBytes > this.options.maxFrameBytes) {
-      throw new PlatformError(
-        `Invalid args for action "${action.key}": the ASSIGN frame would be about ${frameBytes} bytes, more than the server's maxFrameBytes (${this.options.maxFrameBytes}): pass large data by reference (a structure)`,
-        "INVALID_ARGS",
+      // the args as a whole, no one port: `ports` is empty
+      throw invalidArgs(
+        action.key,
+        `the ASSIGN frame would be about ${frameBytes} bytes, more than the server's maxFrameBytes (${this.options.maxFrameBytes}): pass large data by reference (a structure)`,
+        [],
       );
     }
     const verdict = checkArgs(this.portsOf(action), args);
-    if (!verdict.ok) throw new PlatformError(`Invalid args for action "${action.key}": ${formatProblems(verdict)}`, "INVALID_ARGS");
+    if (!verdict.ok) {
+      const ports = verdict.problems.map((p) => ({ path: p.path, message: `expected ${p.expected}, got ${p.got}` }));
+      throw invalidArgs(action.key, formatProblems(verdict), ports, verdict.omitted);
+    }
 
     let parent: TaskRow | undefined;
     if (input.parent) {

@@ -22,13 +22,17 @@ import { queryCostRule } from "./graphql/pages.js";
 import { stringifyWithRawJson } from "./graphql/raw-json.js";
 import { variablesRefusal } from "./graphql/variables.js";
 import { buildServerSchema, type GraphqlContext } from "./graphql/schema.js";
-import { ServerStartError, compileOptions, type ServerOptions, type TokenClaims } from "./options.js";
+import { ALLOW_ORIGINS_ENV, ServerStartError, compileOptions, type ServerOptions, type TokenClaims } from "./options.js";
 import { Platform } from "./platform.js";
 import { guardSends } from "./socket-guard.js";
 import { Store } from "./store/store.js";
 import { CloseCode } from "../protocol/index.js";
+import { signInUrl } from "../shared/sign-in.js";
 
 const { GraphQLError, Kind, printSchema, specifiedRules } = graphql;
+
+/** Distinct refused origins that get a log line; later ones are refused silently. */
+const MAX_LOGGED_ORIGINS = 100;
 
 /** How long `close()` waits for sockets to take their 1012 close before dropping them. */
 const SHUTDOWN_CLOSE_WAIT_MS = 1_000;
@@ -42,6 +46,11 @@ export interface ServerHandle {
   port: number;
   /** The dev identity's token, when the server made one (no `tokens` option). */
   devToken?: string;
+  /**
+   * With a dev token: the UI's one-click sign-in link, `<url>/#token=<devToken>` (see shared/sign-in.ts;
+   * the fragment never reaches the server or its log).
+   */
+  signInUrl?: string;
   /** Closes every socket with 1012 (service restart, so clients reconnect), stops timers and flushes the store. */
   close(): Promise<void>;
 }
@@ -75,11 +84,21 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? raw : raw.slice(0, q);
 }
 
-/** Origins of the server itself (the UI it serves), under every name a loopback server is reached by. */
+const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
+
+/**
+ * Origins of the server itself (the UI it serves), under every name a loopback server is reached by:
+ * `127.0.0.1`, `localhost` and `[::1]` are one machine, so a page of any of them may use the others.
+ */
 function ownOrigins(host: string, port: number): string[] {
   const names = new Set<string>([host.includes(":") ? `[${host}]` : host]);
-  if (["127.0.0.1", "localhost", "::1", "0.0.0.0", "::"].includes(host)) for (const name of ["127.0.0.1", "localhost", "[::1]"]) names.add(name);
+  if (LOOPBACK_HOST.test(host) || host === "0.0.0.0" || host === "::") for (const name of ["127.0.0.1", "localhost", "[::1]"]) names.add(name);
   return [...names].filter((n) => n !== "0.0.0.0" && n !== "[::]").map((n) => `http://${n}:${port}`);
+}
+
+/** An origin as it goes into a log line: quoted, and cut (a header can be kilobytes long). */
+function originForLog(origin: string): string {
+  return JSON.stringify(origin.length > 200 ? `${origin.slice(0, 200)}...` : origin);
 }
 
 /** Reads a request body, counting the bytes read (a chunked body has no length to check in advance). */
@@ -203,7 +222,23 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const budget = new OperationBudget(options.maxSubscriptionsPerConnection, options.maxSubscriptionsPerIdentity);
   // filled once the port is known: the server's own origins, and the configured ones
   const allowedOrigins = new Set<string>(options.allowedOrigins);
-  const originAllowed = (origin: string | undefined): boolean => origin === undefined || allowedOrigins.has(origin);
+  // Bound to loopback, only the loopback names count as the server's own: a page of another name whose
+  // DNS answers 127.0.0.1 (DNS rebinding) has a foreign origin. Bound to another interface (a LAN, 0.0.0.0),
+  // the server is reached by names it cannot list (its host name, a LAN address): a page is its own when its
+  // origin is the host the request was sent to.
+  const originMayMatchHost = !LOOPBACK_HOST.test(options.host);
+  /** No Origin (CLIs, agents, the Python client): allowed; a browser's: the server's own, or configured. */
+  const originAllowed = (origin: string | undefined, host: string | undefined): boolean =>
+    origin === undefined || allowedOrigins.has(origin) || (originMayMatchHost && host !== undefined && origin === `http://${host.toLowerCase()}`);
+  /** Each refused origin is logged once (a page retrying in a loop must not flood the log), up to a bound. */
+  const loggedOrigins = new Set<string>();
+  const logRefusedOrigin = (origin: string, what: string): void => {
+    if (loggedOrigins.has(origin) || loggedOrigins.size >= MAX_LOGGED_ORIGINS) return;
+    loggedOrigins.add(origin);
+    log.warn(
+      `refused ${what} from the browser origin ${originForLog(origin)}: only the server's own origin (${url}) and allowedOrigins may use it; to allow that page, pass --allow-origin ${originForLog(origin)} (server option allowedOrigins, env ${ALLOW_ORIGINS_ENV})`,
+    );
+  };
 
   const contextFor = (identity: Identity | null, signal?: AbortSignal): GraphqlContext => ({ identity, platform, ...(signal ? { signal } : {}) });
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }, GraphqlContext>({
@@ -337,7 +372,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   /** Answers with a GraphQL-shaped error and drops the rest of the body (reading at most the body limit). */
   const refuse = (req: IncomingMessage, res: ServerResponse, status: number, message: string, code: string) => {
     const origin = req.headers.origin;
-    const cors: Record<string, string> = origin && originAllowed(origin) ? { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", vary: "Origin" } : {};
+    const cors: Record<string, string> = origin && originAllowed(origin, req.headers.host) ? { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", vary: "Origin" } : {};
     res.writeHead(status, { "content-type": "application/json; charset=utf-8", connection: "close", ...cors }).end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
     let discarded = 0;
     req.on("data", (chunk: Buffer) => {
@@ -350,8 +385,9 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   /** `/graphql` over HTTP: origin, then token, then the body (counted as read), then yoga. */
   const serveGraphql = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const origin = req.headers.origin;
-    if (!originAllowed(origin)) {
-      refuse(req, res, 403, `origin ${origin} is not allowed: add it to the server option allowedOrigins`, "FORBIDDEN_ORIGIN");
+    if (origin !== undefined && !originAllowed(origin, req.headers.host)) {
+      logRefusedOrigin(origin, "a GraphQL request over HTTP");
+      refuse(req, res, 403, `origin ${origin} is not allowed: start the server with --allow-origin ${origin} (server option allowedOrigins)`, "FORBIDDEN_ORIGIN");
       return;
     }
     if (req.url?.startsWith("/graphql/")) req.url = "/graphql" + req.url.slice("/graphql/".length);
@@ -410,10 +446,14 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = pathOf(req.url);
     socket.on("error", () => socket.destroy());
-    if (!originAllowed(req.headers.origin)) {
-      // a web page of another origin must not reach the sockets of a developer's server
-      log.warn(`refused a WebSocket from origin ${req.headers.origin} (add it to the server option allowedOrigins to allow it)`);
-      socket.end("HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\norigin not allowed\n");
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originAllowed(origin, req.headers.host)) {
+      // a web page of another origin must not reach the sockets of a developer's server (browsers do not
+      // apply the same-origin policy to WebSockets: the server has to)
+      logRefusedOrigin(origin, `a WebSocket on ${path}`);
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\norigin not allowed: start the server with --allow-origin <origin> (server option allowedOrigins)\n`,
+      );
       return;
     }
     if (path === "/agi" || path === "/agi/") {
@@ -486,5 +526,5 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     return closing;
   };
 
-  return { ...urls, port, ...(devToken ? { devToken } : {}), close };
+  return { ...urls, port, ...(devToken ? { devToken, signInUrl: signInUrl(url, devToken) } : {}), close };
 }

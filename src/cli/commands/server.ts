@@ -11,6 +11,7 @@ import { UserError } from "../errors.js";
 import { isArkitektError } from "../../shared/errors.js";
 import { cliLogger } from "../logger.js";
 import type { ServerHandle, TokenClaims } from "../../server/index.js";
+import { ALLOW_ORIGINS_ENV } from "../../server/options.js";
 import type { Logger } from "../../shared/logger.js";
 
 export interface ServerCommandOptions {
@@ -61,10 +62,21 @@ export function readTokensFile(file: string): Record<string, TokenClaims> {
   return parsed as Record<string, TokenClaims>;
 }
 
+/** `--allow-origin` values, then those of `ARKITEKT_ALLOW_ORIGINS` (comma- or space-separated). */
+export function allowedOriginsOf(flags: readonly string[] | undefined, env: Readonly<Record<string, string | undefined>>): string[] {
+  const fromEnv = (env[ALLOW_ORIGINS_ENV] ?? "").split(/[\s,]+/).filter((o) => o !== "");
+  return [...new Set([...(flags ?? []), ...fromEnv])];
+}
+
 /** Starts the server with the CLI's options; returns the handle (the command keeps it running). */
-export async function runServer(options: ServerCommandOptions, logger: Logger = cliLogger("server", { verbose: options.verbose ?? false })): Promise<ServerHandle> {
+export async function runServer(
+  options: ServerCommandOptions,
+  logger: Logger = cliLogger("server", { verbose: options.verbose ?? false }),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<ServerHandle> {
   const { startServer, ServerStartError } = await import("../../server/index.js");
   const tokens = options.tokens ? readTokensFile(options.tokens) : undefined;
+  const allowedOrigins = allowedOriginsOf(options.allowOrigin, env);
   if (!/^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/.test(options.host)) {
     logger.warn(
       `binding ${options.host}: the platform (and, without --tokens, its dev token) is reachable from other machines; use --tokens with real secrets, or keep the default 127.0.0.1`,
@@ -81,13 +93,32 @@ export async function runServer(options: ServerCommandOptions, logger: Logger = 
       ...(options.staleAfter !== undefined ? { staleAfterMs: options.staleAfter } : {}),
       ...(options.grace !== undefined ? { graceMs: options.grace } : {}),
       ...(options.replayWindow !== undefined ? { replayWindowMs: options.replayWindow } : {}),
-      ...(options.allowOrigin?.length ? { allowedOrigins: options.allowOrigin } : {}),
+      ...(allowedOrigins.length > 0 ? { allowedOrigins } : {}),
       logger,
     });
   } catch (error) {
     if (isArkitektError(error, ServerStartError)) throw new UserError(error.message, error.hint);
     throw error;
   }
+}
+
+/**
+ * What `arkitekt-next server` prints once it listens: the endpoints, and with a dev token the UI's
+ * one-click sign-in link (the token in the URL fragment, which the browser keeps to itself).
+ */
+export function serverBanner(handle: ServerHandle, options: Pick<ServerCommandOptions, "data" | "tokens">): string {
+  const lines = [
+    "arkitekt-next dev platform",
+    `  GraphQL       ${handle.graphqlUrl}`,
+    `  Subscriptions ${handle.graphqlWsUrl}`,
+    `  Agent socket  ${handle.agiUrl}`,
+    `  UI            ${handle.url}/`,
+  ];
+  if (handle.signInUrl) lines.push(`  Sign in       ${handle.signInUrl}`, "                (open it once: the page keeps the token, which stays out of the server's logs)");
+  if (handle.devToken) lines.push(`  Token         ${handle.devToken}`, `  (also in ${resolve(options.data, "dev-token.json")})`);
+  else lines.push(`  Tokens        from ${resolve(options.tokens ?? "")}`);
+  lines.push("Press Ctrl+C to stop.");
+  return `${lines.join("\n")}\n`;
 }
 
 export function serverCommand(): Command {
@@ -104,25 +135,24 @@ export function serverCommand(): Command {
     .option("--replay-window <ms>", "a new mytasks subscription first replays the subscriber's tasks and events of this many last ms (default 10000, 0 = off)", parseMilliseconds)
     .option(
       "--allow-origin <origin>",
-      "a browser origin (scheme://host:port) allowed to use the sockets and CORS besides the server's own; repeatable",
+      `a browser origin (scheme://host:port) allowed to use the sockets and CORS besides the server's own; repeatable (also ${ALLOW_ORIGINS_ENV}, comma-separated)`,
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option("--verbose", "log every connection and task transition")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  arkitekt-next server                 # 127.0.0.1:8080; prints a one-click "Sign in" link for the UI
+  arkitekt-next server --port 0 --data /tmp/arkitekt-dev
+  arkitekt-next server --allow-origin http://localhost:5173   # a UI served from another origin
+
+Browsers may use the sockets and CORS only from the server's own origin and the allowed ones
+(--allow-origin, or ${ALLOW_ORIGINS_ENV}=origin1,origin2); clients without an Origin are not affected.`,
+    )
     .action(async (options: ServerCommandOptions) => {
       const handle = await runServer(options);
-      const out = process.stdout;
-      out.write(`arkitekt-next dev platform\n`);
-      out.write(`  GraphQL       ${handle.graphqlUrl}\n`);
-      out.write(`  Subscriptions ${handle.graphqlWsUrl}\n`);
-      out.write(`  Agent socket  ${handle.agiUrl}\n`);
-      out.write(`  UI            ${handle.url}/\n`);
-      if (handle.devToken) {
-        out.write(`  Token         ${handle.devToken}\n`);
-        out.write(`  (also in ${resolve(options.data, "dev-token.json")})\n`);
-      } else {
-        out.write(`  Tokens        from ${resolve(options.tokens ?? "")}\n`);
-      }
-      out.write(`Press Ctrl+C to stop.\n`);
+      process.stdout.write(serverBanner(handle, options));
       await new Promise<void>((done) => {
         const stop = (signal: NodeJS.Signals): void => {
           process.off("SIGINT", stop);

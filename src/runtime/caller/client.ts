@@ -11,7 +11,7 @@ import { backoffDelay, compileBackoff, sleep } from "../../shared/backoff.js";
 import { currentContext, type LogLevel } from "../context.js";
 import { GraphQLRequestError } from "../transport/errors.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
-import { AssignError, PlatformLostError, TaskFailedError, type TaskFailureKind } from "./errors.js";
+import { AssignError, PlatformLostError, TaskFailedError, refusedPortsOf, type TaskFailureKind } from "./errors.js";
 import { LogLevelLoader, toLogLevel } from "./log-levels.js";
 import type { AssignedTask, AssignTarget, CallerPlatform } from "./platform.js";
 import { TaskEventRouter, type TaskEventData, type TaskWatch } from "./router.js";
@@ -391,7 +391,8 @@ export class ArkitektClient {
       // A wrong URL or token: say which, and where it came from (issue 10 #6, for library callers).
       const explained = this.#platform.explain?.(error);
       if (explained) throw new AssignError(label, explained.message, { cause: error, hint: explained.hint });
-      throw new AssignError(label, describeError(error), { cause: error });
+      const ports = error instanceof GraphQLRequestError ? refusedPortsOf(error.extensions) : undefined;
+      throw new AssignError(label, describeError(error), { cause: error, ...(ports ? { ports } : {}) });
     }
     try {
       options.onAssigned?.(followed.taskId);

@@ -17,6 +17,7 @@ import { lazyClient } from "./lazy-client.js";
 export { ArkitektClient } from "./client.js";
 export type { CallAdapter, CallOptions, CallTarget, ArkitektClientOptions } from "./client.js";
 export { AssignError, PlatformLostError, TaskFailedError } from "./errors.js";
+export type { RefusedPort } from "./errors.js";
 export type { TaskFailureKind } from "./errors.js";
 export type { CallerPlatform, AssignTarget, AssignRequest } from "./platform.js";
 export { graphqlPlatform } from "./graphql-platform.js";

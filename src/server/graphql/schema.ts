@@ -684,7 +684,7 @@ function buildSubscriptions(): Record<string, Subscriber> {
 /** Turns our errors into GraphQL errors the client sees (yoga masks anything else). */
 function toGraphqlError(error: unknown): GraphQLErrorType {
   if (error instanceof GraphQLError) return error;
-  if (error instanceof PlatformError) return new GraphQLError(error.message, { extensions: { code: error.code } });
+  if (error instanceof PlatformError) return new GraphQLError(error.message, { extensions: { ...error.extensions, code: error.code } });
   if (error instanceof PageError) return new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT" } });
   // disk full and other storage failures: say so instead of yoga's masked "Unexpected error."
   const stored = error instanceof StoreWriteError ? error : storeFailureOf(error, "the server's data folder");
