@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bin, root } from "./run-dev.js";
+import { installedFromTarball } from "../../src/cli/commands/init.js";
 
 const base = mkdtempSync(join(tmpdir(), "arkitekt-init-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -104,6 +105,24 @@ describe("arkitekt-next init", () => {
     const missing = cli(["init", newDir(), "--yes", "--no-install", "--package", "./nope.tgz"]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain(`error: --package ./nope.tgz: ${join(base, "nope.tgz")} does not exist`);
+  });
+
+  it("issue 12: run from a tarball install (npx ./arkitekt-next-x.tgz), the default dependency is that tarball", () => {
+    // The layout npm leaves: node_modules/.package-lock.json records the tarball relative to the install root
+    // (for npx, ~/.npm/_npx/<hash>/).
+    const installRoot = join(base, `npx-${++count}`);
+    const packageDir = join(installRoot, "node_modules", "arkitekt-next");
+    mkdirSync(packageDir, { recursive: true });
+    const tarball = join(base, "packs", "arkitekt-next-0.1.0.tgz");
+    mkdirSync(join(base, "packs"), { recursive: true });
+    writeFileSync(
+      join(installRoot, "node_modules", ".package-lock.json"),
+      JSON.stringify({ packages: { "node_modules/arkitekt-next": { version: "0.1.0", resolved: "file:../packs/arkitekt-next-0.1.0.tgz" } } }),
+    );
+    expect(installedFromTarball(packageDir)).toBeUndefined(); // the tarball is gone: fall back to ^version
+    writeFileSync(tarball, "");
+    expect(installedFromTarball(packageDir)).toBe(`file:${tarball}`);
+    expect(installedFromTarball(root)).toBeUndefined(); // a checkout, not an install
   });
 
   it("issue 12: with stdin not a terminal and no --yes, init asks nothing, takes the defaults and says which", () => {

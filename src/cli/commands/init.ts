@@ -278,7 +278,7 @@ function looksLikePath(spec: string): boolean {
 }
 
 /** The tarball npm installed this package from (npx and `npm install x.tgz` record it in node_modules/.package-lock.json). */
-function installedFromTarball(packageDir: string): string | undefined {
+export function installedFromTarball(packageDir: string): string | undefined {
   const nodeModules = dirname(packageDir);
   if (basename(nodeModules) !== "node_modules") return undefined;
   try {
