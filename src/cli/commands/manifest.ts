@@ -16,8 +16,11 @@ import {
   versionProblem,
   type VersionBump,
 } from "../app-manifest.js";
-import { CONFIG_FILE, ConfigError, loadProjectConfig, type ProjectConfig } from "../../codegen/config.js";
-import { manifestSchema, type Manifest } from "../../definition/model.js";
+import type { ProjectConfig } from "../../codegen/config.js";
+import type { Manifest } from "../../definition/model.js";
+
+/** The project configuration file (codegen/config.ts's CONFIG_FILE, without loading zod for `--help`). */
+const CONFIG_FILE = "arkitekt.json";
 
 export interface ManifestCommandOptions {
   cwd?: string;
@@ -45,7 +48,9 @@ export interface ManifestReport {
 const GEN_HINT = "run `arkitekt-next gen`";
 
 /** Reads and validates both manifest files; never throws for what is wrong with them. */
-export function readManifest(cwd: string): ManifestReport {
+export async function readManifest(cwd: string): Promise<ManifestReport> {
+  // Loaded here, not at the top: `arkitekt-next --help` must not pay for zod.
+  const [{ ConfigError, loadProjectConfig }, { manifestSchema }] = await Promise.all([import("../../codegen/config.js"), import("../../definition/model.js")]);
   const problems: ManifestProblem[] = [];
   const appPath = join(cwd, CONFIG_FILE);
   let app: Record<string, unknown> | null = null;
@@ -153,8 +158,8 @@ function formatReport(report: ManifestReport): string {
 }
 
 /** `manifest show`: prints the report; exit 1 when anything is wrong. */
-export function showManifest(options: ManifestCommandOptions): ManifestReport {
-  const report = readManifest(resolve(options.cwd ?? process.cwd()));
+export async function showManifest(options: ManifestCommandOptions): Promise<ManifestReport> {
+  const report = await readManifest(resolve(options.cwd ?? process.cwd()));
   process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   if (!report.ok) throw new ReportedError(1);
   return report;
@@ -247,7 +252,9 @@ export function manifestCommand(): Command {
     .description("print and validate arkitekt.json and generated/definitions.json (exit 1 when invalid)")
     .option(...cwdOption)
     .option("--json", "print the report as JSON ({ ok, app, definitionsFile, definitions, problems })")
-    .action((opts: ManifestCommandOptions, command: Command) => void showManifest(withParent(opts, command)));
+    .action(async (opts: ManifestCommandOptions, command: Command) => {
+      await showManifest(withParent(opts, command));
+    });
 
   const version = new Command("version")
     .description("bump the app's version (patch, minor, major) or set it (set X); semver")
