@@ -3,6 +3,7 @@
  *
  * ```json
  * { "identifier": "com.example.app", "version": "0.1.0",
+ *   "description": "What the app does", "author": "Ada", "scopes": ["read"],   // for the manifest
  *   "functions": { "tsconfig": "tsconfig.json", "out": "generated" },   // or false
  *   "graphql": "codegen.yml",                                           // or false
  *   "actions": { ... } }                                                // remote stubs, passed through
@@ -35,6 +36,13 @@ const configFileSchema = z.strictObject({
   $schema: z.string().optional(),
   identifier: z.string().optional(),
   version: z.string().optional(),
+  description: z.string({ error: "must be a string" }).optional(),
+  author: z.string({ error: "must be a string" }).optional(),
+  scopes: z
+    .array(z.string({ error: "each scope must be a string" }).min(1, { error: "a scope must not be empty" }), {
+      error: 'must be a list of strings, e.g. ["read"]',
+    })
+    .optional(),
   functions: z
     .union([
       z.literal(false),
@@ -51,6 +59,10 @@ export interface ProjectConfig {
   cwd: string;
   identifier?: string;
   version?: string;
+  description?: string;
+  author?: string;
+  /** The scopes the app asks the platform for (`arkitekt-next manifest scopes`). */
+  scopes?: string[];
   /** Null when the functions stage does not run. */
   functions: { tsconfig: string; out: string } | null;
   /** The codegen config path (relative to cwd), or null when the GraphQL stage does not run. */
@@ -79,7 +91,7 @@ export function loadProjectConfig(cwd: string): ProjectConfig {
       const detail = issue.code === "unrecognized_keys" ? `unknown key "${issue.keys.join('", "')}"` : issue.message;
       throw new ConfigError(
         `${CONFIG_FILE}: ${where}: ${detail}`,
-        'allowed keys: identifier, version, functions (false or {"tsconfig", "out"}), graphql (false or a codegen config path), actions',
+        'allowed keys: identifier, version, description, author, scopes (a list of strings), functions (false or {"tsconfig", "out"}), graphql (false or a codegen config path), actions',
       );
     }
     file = parsed.data;
@@ -107,5 +119,8 @@ export function loadProjectConfig(cwd: string): ProjectConfig {
   const config: ProjectConfig = { cwd, functions, graphql, actions: file.actions, fromFile };
   if (file.identifier !== undefined) config.identifier = file.identifier;
   if (file.version !== undefined) config.version = file.version;
+  if (file.description !== undefined) config.description = file.description;
+  if (file.author !== undefined) config.author = file.author;
+  if (file.scopes !== undefined) config.scopes = file.scopes;
   return config;
 }

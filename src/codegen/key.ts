@@ -73,7 +73,8 @@ async function computeFingerprint(): Promise<string> {
     (rel) => /\.(ts|js|mjs|json)$/.test(rel),
     (rel) => rel === "server" || rel === "cli",
   );
-  const templates = await listTree(join(root, "templates"), () => true, () => false);
+  // templates/init/ holds the files `arkitekt-next init` copies into a new app: not the generator's.
+  const templates = await listTree(join(root, "templates"), () => true, (rel) => rel === "init");
   const files = [...code.map((rel) => join(codeRoot, rel)), ...templates.map((rel) => join(root, "templates", rel))];
   const contents = await Promise.all(files.map((file) => readFile(file)));
   files.forEach((file, i) => hash.update(`${file.slice(root.length)}\0`).update(contents[i]!).update("\0"));

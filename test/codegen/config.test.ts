@@ -34,6 +34,27 @@ describe("project configuration", () => {
     expect(() => loadProjectConfig(missing)).toThrow('arkitekt.json: graphql config "nope.yml" does not exist');
   });
 
+  it("issue 12: reads description, author and scopes from arkitekt.json", () => {
+    const dir = makeProject({
+      "arkitekt.json": JSON.stringify({ identifier: "myapp", version: "0.2.0", description: "Adds numbers", author: "Ada", scopes: ["read", "write"] }),
+    });
+    expect(loadProjectConfig(dir)).toMatchObject({ identifier: "myapp", version: "0.2.0", description: "Adds numbers", author: "Ada", scopes: ["read", "write"] });
+  });
+
+  it("issue 12: names the field when description, author or scopes have the wrong type", () => {
+    const cases: Array<[object, string]> = [
+      [{ description: 3 }, "arkitekt.json: description: must be a string"],
+      [{ author: ["Ada"] }, "arkitekt.json: author: must be a string"],
+      [{ scopes: "read" }, 'arkitekt.json: scopes: must be a list of strings, e.g. ["read"]'],
+      [{ scopes: ["read", 7] }, "arkitekt.json: scopes.1: each scope must be a string"],
+      [{ scopes: [""] }, "arkitekt.json: scopes.0: a scope must not be empty"],
+    ];
+    for (const [content, message] of cases) {
+      const dir = makeProject({ "arkitekt.json": JSON.stringify(content) });
+      expect(() => loadProjectConfig(dir)).toThrow(message);
+    }
+  });
+
   it("loads ts-morph only when functions are scanned", () => {
     const script = (dir: string) => `
       import { createRequire } from "node:module";

@@ -4,5 +4,9 @@ import { genCommand } from "./gen.js";
 import { serverCommand } from "./server.js";
 import { runCommand } from "./run.js";
 import { callCommand } from "./call.js";
+import { initCommand } from "./init.js";
+import { manifestCommand } from "./manifest.js";
 
 export const commands: Array<() => Command> = [genCommand, runCommand, callCommand, serverCommand];
+commands.unshift(initCommand);
+commands.push(manifestCommand);
