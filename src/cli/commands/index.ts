@@ -4,5 +4,7 @@ import { genCommand } from "./gen.js";
 import { serverCommand } from "./server.js";
 import { runCommand } from "./run.js";
 import { callCommand } from "./call.js";
+import { buildCommand } from "./build.js";
+import { healthCommand } from "./health.js";
 
-export const commands: Array<() => Command> = [genCommand, runCommand, callCommand, serverCommand];
+export const commands: Array<() => Command> = [genCommand, runCommand, callCommand, serverCommand, buildCommand, healthCommand];
