@@ -1,0 +1,256 @@
+// `arkitekt-next run prod` and `arkitekt-next health` as child processes, on a compiled copy of the
+// example app (tsc into dist/ as its `npm run build` would), against `arkitekt-next server` in
+// another child. Needs the compiled package (`npm run build`).
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkHealth } from "../../src/cli/status-file.js";
+import { compiledLayout, compiledPath, stripJsonc } from "../../src/cli/compiled-layout.js";
+import { app, bin, root } from "./run-dev.js";
+
+const recorder = join(root, "test", "fixtures", "cli", "record-imports.mjs");
+const work = mkdtempSync(join(tmpdir(), "ark-run-prod-"));
+/** The compiled example app every test copies (never changed itself). */
+const built = join(work, "built");
+
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** Every module URL the process resolved (through record-imports.mjs). */
+  imports: string[];
+}
+
+/** Runs the CLI to completion with the import recorder. */
+function cli(args: string[], env: Record<string, string> = {}): Result {
+  const record = join(work, `imports-${Math.random().toString(36).slice(2)}.txt`);
+  const result = spawnSync(process.execPath, ["--import", recorder, bin, ...args], {
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1", RECORD_IMPORTS: record, ...env },
+  });
+  const imports = existsSync(record) ? readFileSync(record, "utf8").split("\n").filter(Boolean) : [];
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, imports };
+}
+
+/** A fresh copy of the compiled app (timestamps kept, so dist/ stays newer than its sources). */
+function copyApp(name: string): string {
+  const dir = join(work, name);
+  cpSync(built, dir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+  return dir;
+}
+
+function loadedGenerator(imports: string[]): string[] {
+  return imports.filter((url) => /\/ts-morph\/|\/tsx\/|codegen\/functions\/index\.js|@graphql-codegen/.test(url));
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+let server: ChildProcess | undefined;
+let platform: { url: string; token: string };
+
+beforeAll(async () => {
+  mkdirSync(built);
+  for (const entry of ["src", "generated", "arkitekt.json", "package.json", "tsconfig.json"]) cpSync(join(app, entry), join(built, entry), { recursive: true });
+  mkdirSync(join(built, "node_modules"));
+  symlinkSync(root, join(built, "node_modules", "arkitekt-next"));
+  // The app's `npm run build`.
+  const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(built, "tsconfig.json")], { encoding: "utf8" });
+  if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
+  const dataDir = join(work, "platform");
+  server = spawn(process.execPath, [bin, "server", "--port", "0", "--data", dataDir], { stdio: "ignore" });
+  platform = await waitFor("the server's dev-token.json", () => {
+    const file = join(dataDir, "dev-token.json");
+    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { url: string; token: string }) : undefined;
+  });
+}, 60_000);
+
+afterAll(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server!.once("exit", resolve));
+    server.kill("SIGTERM");
+    await exited;
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("run prod", () => {
+  it("issue 12: run prod --help names the compiled registry file, the staleness rules and the --connect-timeout default", () => {
+    const result = cli(["run", "prod", "--help"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("dist/generated/registry.js");
+    expect(result.stdout).toContain("npm run build");
+    expect(result.stdout).toContain("retried\nfor --connect-timeout ms (default 60000), then it exits 1");
+    expect(result.stdout).toContain("Examples:");
+    expect(cli(["health", "--help"]).stdout).toContain("Examples:");
+  });
+
+  it("issue 12: run prod serves the compiled registry without the generator; call answers, the status file stays fresh, health exits 0; SIGTERM stops it cleanly", async () => {
+    const dir = copyApp("serve");
+    const record = join(work, "serve-imports.txt");
+    const child = spawn(process.execPath, ["--import", recorder, bin, "run", "prod", "--cwd", dir, "--status-interval", "200"], {
+      env: { ...process.env, ARKITEKT_URL: platform.url, ARKITEKT_TOKEN: platform.token, NO_COLOR: "1", RECORD_IMPORTS: record },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      await waitFor("run prod to serve", () => (/serving 7 function\(s\)/.test(output) ? true : child.exitCode !== null ? (() => { throw new Error(output); })() : undefined));
+      const call = cli(["call", "gradient", "width=2", "height=2"], { ARKITEKT_URL: platform.url, ARKITEKT_TOKEN: platform.token });
+      expect(call.stderr).toBe("");
+      expect(JSON.parse(call.stdout).return0.__identifier).toBe("@example/image");
+
+      const statusFile = join(dir, ".arkitekt", "status.json");
+      const first = JSON.parse(readFileSync(statusFile, "utf8")) as { state: string; pid: number; updatedAt: string };
+      expect(first.state).toBe("serving");
+      expect(first.pid).toBe(child.pid);
+      // Refreshed while serving: a later read carries a later time.
+      await waitFor("a refresh of the status file", () => {
+        const next = JSON.parse(readFileSync(statusFile, "utf8")) as { updatedAt: string };
+        return next.updatedAt > first.updatedAt ? true : undefined;
+      });
+      const health = cli(["health", "--cwd", dir]);
+      expect(health.stdout).toMatch(/^healthy: serving as agent \S+ on http/);
+      expect(health.status).toBe(0);
+
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(output).toContain("SIGTERM: stopping");
+      expect(JSON.parse(readFileSync(statusFile, "utf8")).state).toBe("stopped");
+      const after = cli(["health", "--cwd", dir]);
+      expect(after.status).toBe(1);
+      expect(after.stderr).toMatch(/^unhealthy: /);
+
+      const imports = readFileSync(record, "utf8").split("\n").filter(Boolean);
+      expect(imports.some((url) => url.endsWith("/dist/generated/registry.js"))).toBe(true);
+      expect(loadedGenerator(imports)).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  it("issue 12: run prod refuses a stale generated/ at once, naming the changed source, without loading ts-morph", () => {
+    const dir = copyApp("stale-source");
+    appendFileSync(join(dir, "src", "filters.ts"), "\n// edited after gen\n");
+    // A platform that is not there: refusing must come before any connection attempt.
+    const result = cli(["run", "prod", "--cwd", dir, "--url", "http://127.0.0.1:9", "--token", "t", "--connect-timeout", "0"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("generated/ is stale: src/filters.ts (changed since the last gen)");
+    expect(result.stderr).toContain("run `arkitekt-next gen` and rebuild");
+    expect(result.stderr).not.toContain("retrying");
+    // The recorder worked (the freshness check was loaded) and nothing of the generator was.
+    expect(result.imports.some((url) => url.endsWith("/codegen/freshness.js"))).toBe(true);
+    expect(loadedGenerator(result.imports)).toEqual([]);
+  });
+
+  it("issue 12: run prod counts a new source file and a deleted one as stale", () => {
+    const dir = copyApp("stale-new");
+    writeFileSync(join(dir, "src", "extra.ts"), "export const x = 1;\n");
+    rmSync(join(dir, "src", "demo.ts"));
+    // A data file the app writes at run time is not a source.
+    writeFileSync(join(dir, "results.json"), "{}\n");
+    const result = cli(["run", "prod", "--cwd", dir, "--url", "http://127.0.0.1:9", "--token", "t"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("src/demo.ts (deleted since the last gen), src/extra.ts (new since the last gen)");
+    expect(result.stderr).not.toContain("results.json");
+  });
+
+  it("issue 12: run prod refuses a generated file edited by hand", () => {
+    const dir = copyApp("stale-edited");
+    appendFileSync(join(dir, "generated", "registry.ts"), "\n");
+    const result = cli(["run", "prod", "--cwd", dir, "--url", "http://127.0.0.1:9", "--token", "t"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("generated/registry.ts (edited by hand since gen wrote it)");
+  });
+
+  it("issue 12: run prod refuses a compiled app older than its sources (dist/ not rebuilt)", () => {
+    const dir = copyApp("stale-dist");
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, "src", "notes.ts"), later, later);
+    const result = cli(["run", "prod", "--cwd", dir, "--url", "http://127.0.0.1:9", "--token", "t"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("dist/src/notes.js is older than src/notes.ts");
+    expect(result.stderr).toContain("run `npm run build`");
+  });
+
+  it("issue 12: run prod without the compiled registry names the file and says to run npm run build", () => {
+    const dir = copyApp("no-dist");
+    rmSync(join(dir, "dist"), { recursive: true });
+    const result = cli(["run", "prod", "--cwd", dir, "--url", "http://127.0.0.1:9", "--token", "t"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('no compiled registry at dist/generated/registry.js (outDir "dist", rootDir "." in tsconfig.json)');
+    expect(result.stderr).toContain("run `npm run build`");
+  });
+
+  it("issue 12: run prod exits 1 when the platform stays unreachable past --connect-timeout", async () => {
+    const dir = copyApp("unreachable");
+    const port = await freePort();
+    const result = cli(["run", "prod", "--cwd", dir, "--url", `http://127.0.0.1:${port}`, "--token", "t", "--connect-timeout", "800"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`the platform stayed unreachable for 800 ms (--connect-timeout): could not reach the platform at http://127.0.0.1:${port}`);
+    expect(result.stderr).toContain("retrying in");
+    expect(JSON.parse(readFileSync(join(dir, ".arkitekt", "status.json"), "utf8")).state).toBe("stopped");
+  });
+
+  it("issue 12: run prod never starts an embedded server: with no platform configured it says where it looked", () => {
+    const dir = copyApp("no-platform");
+    const result = cli(["run", "prod", "--cwd", dir]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("no platform URL and token");
+    expect(result.imports.some((url) => url.includes("/server/"))).toBe(false);
+  });
+});
+
+describe("health", () => {
+  it("issue 12: health is unhealthy without a status file, with an old one, or one that does not say serving", async () => {
+    const dir = mkdtempSync(join(work, "health-"));
+    const file = join(dir, "status.json");
+    expect((await checkHealth(file, 1000)).reason).toContain(`no status file at ${file}`);
+    const now = Date.now();
+    writeFileSync(file, JSON.stringify({ state: "serving", pid: process.pid, updatedAt: new Date(now - 5_000).toISOString() }));
+    expect(await checkHealth(file, 1000, now)).toMatchObject({ healthy: false, reason: expect.stringContaining("more than 1000 ms") });
+    expect(await checkHealth(file, 10_000, now)).toMatchObject({ healthy: true });
+    writeFileSync(file, JSON.stringify({ state: "connecting", pid: process.pid, updatedAt: new Date(now).toISOString(), detail: "reconnecting" }));
+    expect(await checkHealth(file, 10_000, now)).toMatchObject({ healthy: false, reason: "the agent is connecting (reconnecting)" });
+    const cliResult = cli(["health", "--cwd", dir, "--status-file", "missing.json"]);
+    expect(cliResult.status).toBe(1);
+    expect(cliResult.stderr).toContain("unhealthy: no status file");
+  });
+});
+
+describe("compiled layout", () => {
+  it("issue 12: outDir and rootDir come from the tsconfig (JSONC, extends) without TypeScript", () => {
+    const dir = mkdtempSync(join(work, "layout-"));
+    writeFileSync(join(dir, "base.json"), `{ /* base */ "compilerOptions": { "outDir": "build/out", }, }`);
+    writeFileSync(join(dir, "tsconfig.json"), `// app\n{ "extends": "./base.json", "compilerOptions": { "rootDir": "./", "types": ["a//b"] } }`);
+    const layout = compiledLayout(dir, "tsconfig.json", []);
+    expect(compiledPath(layout, dir, "generated/registry.ts")).toBe(join(dir, "build", "out", "generated", "registry.js"));
+    expect(compiledPath(layout, dir, "src/x.d.ts")).toBeUndefined();
+    expect(JSON.parse(stripJsonc(`{"a": "// not a comment", "b": [1,],}`))).toEqual({ a: "// not a comment", b: [1] });
+    // No rootDir: the sources' common folder, as tsc does.
+    writeFileSync(join(dir, "tsconfig.json"), `{ "compilerOptions": { "outDir": "dist" } }`);
+    const common = compiledLayout(dir, "tsconfig.json", ["src/a.ts", "src/lib/b.ts"]);
+    expect(compiledPath(common, dir, "src/lib/b.ts")).toBe(join(dir, "dist", "lib", "b.js"));
+  });
+});
