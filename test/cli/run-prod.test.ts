@@ -65,8 +65,68 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
   }
 }
 
-let server: ChildProcess | undefined;
-let platform: { url: string; token: string };
+interface Platform {
+  child: ChildProcess;
+  url: string;
+  token: string;
+}
+
+/** `arkitekt-next server` in a child, resolved once it wrote its dev-token.json. */
+async function startPlatform(name: string): Promise<Platform> {
+  const dataDir = join(work, name);
+  const child = spawn(process.execPath, [bin, "server", "--port", "0", "--data", dataDir], { stdio: "ignore" });
+  const { url, token } = await waitFor("the server's dev-token.json", () => {
+    const file = join(dataDir, "dev-token.json");
+    try {
+      return JSON.parse(readFileSync(file, "utf8")) as { url: string; token: string };
+    } catch {
+      return undefined; // not written yet, or half written
+    }
+  }).catch(async (error: unknown) => {
+    await stopChild(child);
+    throw error;
+  });
+  return { child, url, token };
+}
+
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill(signal);
+  await exited;
+}
+
+interface ProdChild {
+  child: ChildProcess;
+  readonly output: string;
+  exited: Promise<number | null>;
+}
+
+/** `run prod` in a child against `platform`, resolved once it serves. */
+async function startProd(dir: string, on: Platform, extra: string[] = [], env: Record<string, string> = {}): Promise<ProdChild> {
+  const child = spawn(process.execPath, [bin, "run", "prod", "--cwd", dir, ...extra], {
+    env: { ...process.env, ARKITEKT_URL: on.url, ARKITEKT_TOKEN: on.token, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  await waitFor("run prod to serve", () => {
+    if (/serving \d+ function\(s\)/.test(output)) return true;
+    if (child.exitCode !== null) throw new Error(`run prod exited with ${child.exitCode}:\n${output}`);
+    return undefined;
+  });
+  return {
+    child,
+    get output() {
+      return output;
+    },
+    exited,
+  };
+}
+
+let platform: Platform;
 
 beforeAll(async () => {
   mkdirSync(built);
@@ -76,20 +136,11 @@ beforeAll(async () => {
   // The app's `npm run build`.
   const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(built, "tsconfig.json")], { encoding: "utf8" });
   if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
-  const dataDir = join(work, "platform");
-  server = spawn(process.execPath, [bin, "server", "--port", "0", "--data", dataDir], { stdio: "ignore" });
-  platform = await waitFor("the server's dev-token.json", () => {
-    const file = join(dataDir, "dev-token.json");
-    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { url: string; token: string }) : undefined;
-  });
+  platform = await startPlatform("platform");
 }, 60_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server!.once("exit", resolve));
-    server.kill("SIGTERM");
-    await exited;
-  }
+  if (platform) await stopChild(platform.child);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -107,16 +158,10 @@ describe("run prod", () => {
   it("issue 12: run prod serves the compiled registry without the generator; call answers, the status file stays fresh, health exits 0; SIGTERM stops it cleanly", async () => {
     const dir = copyApp("serve");
     const record = join(work, "serve-imports.txt");
-    const child = spawn(process.execPath, ["--import", recorder, bin, "run", "prod", "--cwd", dir, "--status-interval", "200"], {
-      env: { ...process.env, ARKITEKT_URL: platform.url, ARKITEKT_TOKEN: platform.token, NO_COLOR: "1", RECORD_IMPORTS: record },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const prod = await startProd(dir, platform, ["--status-interval", "200"], { NODE_OPTIONS: `--import ${recorder}`, RECORD_IMPORTS: record });
+    const { child, exited } = prod;
     try {
-      await waitFor("run prod to serve", () => (/serving 7 function\(s\)/.test(output) ? true : child.exitCode !== null ? (() => { throw new Error(output); })() : undefined));
+      expect(prod.output).toContain("serving 7 function(s)");
       const call = cli(["call", "gradient", "width=2", "height=2"], { ARKITEKT_URL: platform.url, ARKITEKT_TOKEN: platform.token });
       expect(call.stderr).toBe("");
       expect(JSON.parse(call.stdout).return0.__identifier).toBe("@example/image");
@@ -136,7 +181,7 @@ describe("run prod", () => {
 
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
-      expect(output).toContain("SIGTERM: stopping");
+      expect(prod.output).toContain("SIGTERM: stopping");
       expect(JSON.parse(readFileSync(statusFile, "utf8")).state).toBe("stopped");
       const after = cli(["health", "--cwd", dir]);
       expect(after.status).toBe(1);
@@ -147,6 +192,81 @@ describe("run prod", () => {
       expect(loadedGenerator(imports)).toEqual([]);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  it("issue 12: run prod on SIGTERM lets an in-flight task finish, then exits 0", async () => {
+    // A small app with a slow function that says when it started (a file), generated and compiled.
+    const dir = join(work, "slow");
+    mkdirSync(join(dir, "src"), { recursive: true });
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(root, join(dir, "node_modules", "arkitekt-next"));
+    const tsconfig = JSON.parse(readFileSync(join(built, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
+    Object.assign(tsconfig.compilerOptions, { types: ["node"], typeRoots: [join(root, "node_modules", "@types")] });
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "slow-app", private: true, type: "module" }));
+    writeFileSync(join(dir, "arkitekt.json"), JSON.stringify({ identifier: "slow-app", version: "0.1.0" }));
+    writeFileSync(
+      join(dir, "src", "app.ts"),
+      [
+        'import { writeFileSync } from "node:fs";',
+        'import { register, type Int } from "arkitekt-next";',
+        "",
+        "/** Writes `marker`, waits `ms`, answers `ms`. */",
+        "export const slow = register(async function slow(ms: Int, marker: string): Promise<Int> {",
+        '  writeFileSync(marker, "started");',
+        "  await new Promise((resolve) => setTimeout(resolve, ms));",
+        "  return ms;",
+        "});",
+        "",
+      ].join("\n"),
+    );
+    const gen = cli(["gen", "--cwd", dir]);
+    expect(gen.stderr).not.toContain("error");
+    const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(dir, "tsconfig.json")], { encoding: "utf8" });
+    expect(tsc.stdout + tsc.stderr).toBe("");
+
+    const prod = await startProd(dir, platform);
+    const marker = join(dir, "started.txt");
+    const call = spawn(process.execPath, [bin, "call", "slow", "ms=1500", `marker=${marker}`], {
+      env: { ...process.env, ARKITEKT_URL: platform.url, ARKITEKT_TOKEN: platform.token, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let callOut = "";
+    call.stdout!.on("data", (chunk: Buffer) => (callOut += chunk.toString()));
+    call.stderr!.on("data", (chunk: Buffer) => (callOut += chunk.toString()));
+    const callExit = new Promise<number | null>((resolve) => call.once("exit", (code) => resolve(code)));
+    try {
+      await waitFor("the task to start", () => {
+        if (existsSync(marker)) return true;
+        if (call.exitCode !== null) throw new Error(`call exited with ${call.exitCode}: ${callOut}\n${prod.output}`);
+        return undefined;
+      });
+      prod.child.kill("SIGTERM");
+      expect(await prod.exited).toBe(0);
+      expect(await callExit).toBe(0);
+      expect(JSON.parse(callOut)).toEqual({ return0: 1500 });
+      expect(prod.output).toContain("SIGTERM: stopping; in-flight tasks finish");
+    } finally {
+      await stopChild(call, "SIGKILL");
+      await stopChild(prod.child, "SIGKILL");
+    }
+  }, 60_000);
+
+  it("issue 12: run prod exits 1 when the platform stays unreachable for --connect-timeout after the connection dropped; meanwhile the status says connecting", async () => {
+    const own = await startPlatform("dropping-platform");
+    const dir = copyApp("dropped");
+    const prod = await startProd(dir, own, ["--connect-timeout", "1500", "--status-interval", "100"]);
+    try {
+      await stopChild(own.child, "SIGKILL");
+      const statusFile = join(dir, ".arkitekt", "status.json");
+      await waitFor("the status connecting", () => (JSON.parse(readFileSync(statusFile, "utf8")).state === "connecting" ? true : undefined));
+      expect((await checkHealth(statusFile, 10_000)).healthy).toBe(false);
+      expect(await prod.exited).toBe(1);
+      expect(prod.output).toContain(`the platform at ${own.url} stayed unreachable for 1500 ms (--connect-timeout) after the connection dropped`);
+    } finally {
+      await stopChild(prod.child, "SIGKILL");
+      await stopChild(own.child, "SIGKILL");
     }
   }, 60_000);
 

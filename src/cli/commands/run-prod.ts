@@ -162,10 +162,14 @@ export async function runProd(options: RunProdOptions, logger: Logger, signal: A
   let state: AgentState = "connecting";
   let detail: string | undefined;
   let agent: AgentHandle | undefined;
+  // Writes one at a time (each renames the same temporary file), each with the state of its turn.
+  let writing = Promise.resolve();
   const status = (): Promise<void> =>
-    writeStatus(statusFile, { state, url: endpoint.url, ...(agent?.agentId ? { agentId: agent.agentId } : {}), ...(detail ? { detail } : {}) }).catch(
-      (error: Error) => logger.warn(`cannot write the status file ${statusFile}: ${error.message}`),
-    );
+    (writing = writing.then(() =>
+      writeStatus(statusFile, { state, url: endpoint.url, ...(agent?.agentId ? { agentId: agent.agentId } : {}), ...(detail ? { detail } : {}) }).catch(
+        (error: Error) => logger.warn(`cannot write the status file ${statusFile}: ${error.message}`),
+      ),
+    ));
   await status();
   logger.info(`using the platform at ${endpoint.url} (${describePlatformSources(endpoint)})`);
   const registry = await importRegistry(plan.registryFile, plan.cwd, {
@@ -195,6 +199,11 @@ export async function runProd(options: RunProdOptions, logger: Logger, signal: A
     await status();
     throw error;
   });
+  if (agent && signal.aborted) {
+    // Stopped while the last attempt was connecting: do not start serving.
+    await agent.close();
+    agent = undefined;
+  }
   if (!agent) {
     state = "stopped";
     await status();
@@ -308,7 +317,10 @@ Examples:
       }
       const served = Object.values(app.agent.implementations);
       process.stdout.write(`serving ${served.length} function(s) as agent ${app.agent.agentId} on ${app.endpoint.url}\n`);
-      const stopped = new Promise<void>((resolveStop) => abort.signal.addEventListener("abort", () => resolveStop(), { once: true }));
+      const stopped = new Promise<void>((resolveStop) => {
+        if (abort.signal.aborted) resolveStop();
+        else abort.signal.addEventListener("abort", () => resolveStop(), { once: true });
+      });
       const failure = await Promise.race([stopped.then(() => undefined), app.failed]);
       if (failure) {
         await app.stop().catch(() => undefined);
