@@ -38,7 +38,15 @@ export type FreshnessResult =
   | { ok: false; manifest: string; problem: "STALE"; stale: StaleInput[] };
 
 /** Checks every enabled stage of the project at `config.cwd` against the manifest. */
-export async function checkFreshness(config: ProjectConfig, stages: readonly Stage[] = STAGES): Promise<FreshnessResult> {
+export interface FreshnessOptions {
+  /** Inputs to leave out (e.g. the app's compiled output when its outDir is not `dist`). */
+  ignore?: (path: string) => boolean;
+  stages?: readonly Stage[];
+}
+
+export async function checkFreshness(config: ProjectConfig, options: FreshnessOptions = {}): Promise<FreshnessResult> {
+  const stages = options.stages ?? STAGES;
+  const ignore = options.ignore ?? (() => false);
   const cwd = config.cwd;
   const manifest = manifestPath(config);
   const read = await readManifest(cwd, manifest, silentLogger);
@@ -69,12 +77,13 @@ export async function checkFreshness(config: ProjectConfig, stages: readonly Sta
     }
     const current = await hashInputs(cwd, inputs.files);
     for (const [path, hash] of Object.entries(current)) {
+      if (ignore(path)) continue;
       if (!(path in recorded.inputs)) {
         if (hash !== null && !path.endsWith(".json")) stale.push({ stage: stage.name, path, reason: "new" });
       } else if (recorded.inputs[path] !== hash) stale.push({ stage: stage.name, path, reason: hash === null ? "deleted" : "changed" });
     }
     for (const path of Object.keys(recorded.inputs)) {
-      if (!(path in current) && recorded.inputs[path] !== null) stale.push({ stage: stage.name, path, reason: "deleted" });
+      if (!(path in current) && recorded.inputs[path] !== null && !ignore(path)) stale.push({ stage: stage.name, path, reason: "deleted" });
     }
   }
   stale.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

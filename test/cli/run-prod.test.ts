@@ -2,6 +2,7 @@
 // example app (tsc into dist/ as its `npm run build` would), against `arkitekt-next server` in
 // another child. Needs the compiled package (`npm run build`).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -128,16 +129,63 @@ async function startProd(dir: string, on: Platform, extra: string[] = [], env: R
 
 let platform: Platform;
 
-beforeAll(async () => {
+/** Runs node with `args` to completion; rejects with its output unless it exits 0. */
+function run(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`node ${args.join(" ")} exited with ${code}:\n${output}`))));
+  });
+}
+
+/** The example app compiled as its `npm run build` would. */
+async function buildExample(): Promise<void> {
   mkdirSync(built);
   for (const entry of ["src", "generated", "arkitekt.json", "package.json", "tsconfig.json"]) cpSync(join(app, entry), join(built, entry), { recursive: true });
   mkdirSync(join(built, "node_modules"));
   symlinkSync(root, join(built, "node_modules", "arkitekt-next"));
-  // The app's `npm run build`.
-  const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(built, "tsconfig.json")], { encoding: "utf8" });
-  if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
-  platform = await startPlatform("platform");
-}, 60_000);
+  await run([join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(built, "tsconfig.json")]);
+}
+
+async function buildSlowApp(): Promise<void> {
+  // A small app with a slow function that says when it started (a file), generated and compiled.
+  const dir = join(work, "slow");
+  mkdirSync(join(dir, "src"), { recursive: true });
+  mkdirSync(join(dir, "node_modules"));
+  symlinkSync(root, join(dir, "node_modules", "arkitekt-next"));
+  const tsconfig = JSON.parse(readFileSync(join(app, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
+  Object.assign(tsconfig.compilerOptions, { types: ["node"], typeRoots: [join(root, "node_modules", "@types")] });
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "slow-app", private: true, type: "module" }));
+  writeFileSync(join(dir, "arkitekt.json"), JSON.stringify({ identifier: "slow-app", version: "0.1.0" }));
+  writeFileSync(
+    join(dir, "src", "app.ts"),
+    [
+      'import { writeFileSync } from "node:fs";',
+      'import { register, type Int } from "arkitekt-next";',
+      "",
+      "/** Writes `marker`, waits `ms`, answers `ms`. */",
+      "export const slow = register(async function slow(ms: Int, marker: string): Promise<Int> {",
+      '  writeFileSync(marker, "started");',
+      "  await new Promise((resolve) => setTimeout(resolve, ms));",
+      "  return ms;",
+      "});",
+      "",
+    ].join("\n"),
+  );
+  await run([bin, "gen", "--cwd", dir]);
+  await run([join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(dir, "tsconfig.json")]);
+}
+
+beforeAll(async () => {
+  // Compiling and generating run side by side with the server's start.
+  const started = startPlatform("platform").then((p) => (platform = p));
+  // allSettled: the server is known (and stopped by afterAll) even when a build fails.
+  const results = await Promise.allSettled([buildExample(), buildSlowApp(), started]);
+  for (const result of results) if (result.status === "rejected") throw result.reason;
+}, 90_000);
 
 afterAll(async () => {
   if (platform) await stopChild(platform.child);
@@ -196,36 +244,7 @@ describe("run prod", () => {
   }, 60_000);
 
   it("issue 12: run prod on SIGTERM lets an in-flight task finish, then exits 0", async () => {
-    // A small app with a slow function that says when it started (a file), generated and compiled.
     const dir = join(work, "slow");
-    mkdirSync(join(dir, "src"), { recursive: true });
-    mkdirSync(join(dir, "node_modules"));
-    symlinkSync(root, join(dir, "node_modules", "arkitekt-next"));
-    const tsconfig = JSON.parse(readFileSync(join(built, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
-    Object.assign(tsconfig.compilerOptions, { types: ["node"], typeRoots: [join(root, "node_modules", "@types")] });
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "slow-app", private: true, type: "module" }));
-    writeFileSync(join(dir, "arkitekt.json"), JSON.stringify({ identifier: "slow-app", version: "0.1.0" }));
-    writeFileSync(
-      join(dir, "src", "app.ts"),
-      [
-        'import { writeFileSync } from "node:fs";',
-        'import { register, type Int } from "arkitekt-next";',
-        "",
-        "/** Writes `marker`, waits `ms`, answers `ms`. */",
-        "export const slow = register(async function slow(ms: Int, marker: string): Promise<Int> {",
-        '  writeFileSync(marker, "started");',
-        "  await new Promise((resolve) => setTimeout(resolve, ms));",
-        "  return ms;",
-        "});",
-        "",
-      ].join("\n"),
-    );
-    const gen = cli(["gen", "--cwd", dir]);
-    expect(gen.stderr).not.toContain("error");
-    const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(dir, "tsconfig.json")], { encoding: "utf8" });
-    expect(tsc.stdout + tsc.stderr).toBe("");
-
     const prod = await startProd(dir, platform);
     const marker = join(dir, "started.txt");
     const call = spawn(process.execPath, [bin, "call", "slow", "ms=1500", `marker=${marker}`], {
@@ -339,6 +358,19 @@ describe("run prod", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("no platform URL and token");
     expect(result.imports.some((url) => url.includes("/server/"))).toBe(false);
+  });
+});
+
+describe("gen's input hashes", () => {
+  it("issue 12: gen records the sha256 of every input file of a stage in generated/.arkitekt-gen.json", () => {
+    const manifest = JSON.parse(readFileSync(join(app, "generated", ".arkitekt-gen.json"), "utf8")) as {
+      stages: Record<string, { inputs?: Record<string, string | null> }>;
+    };
+    const inputs = manifest.stages.functions!.inputs!;
+    expect(inputs["src/filters.ts"]).toBe(createHash("sha256").update(readFileSync(join(app, "src", "filters.ts"))).digest("hex"));
+    expect(Object.keys(inputs)).toEqual(expect.arrayContaining(["src/notes.ts", "tsconfig.json", "package.json"]));
+    // The stage's own outputs are not its inputs.
+    expect(Object.keys(inputs).filter((path) => path.startsWith("generated/registry"))).toEqual([]);
   });
 });
 

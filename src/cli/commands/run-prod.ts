@@ -14,7 +14,7 @@
  *    reported CRITICAL), the socket closes, exit 0.
  */
 import { existsSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { UserError } from "../errors.js";
 import { cliLogger } from "../logger.js";
@@ -74,8 +74,23 @@ export async function planRunProd(cwdOption: string | undefined): Promise<ProdPl
       "run `arkitekt-next run prod` in an app folder (where tsconfig.json and arkitekt.json are)",
     );
   }
+  const { readManifest, manifestPath } = await import("../../codegen/manifest.js");
+  const { manifest } = await readManifest(cwd, manifestPath(config), quietLogger(cliLogger("run")));
+  const functions = manifest?.stages.functions;
+  const sources = [...Object.keys(functions?.inputs ?? {}), ...Object.keys(functions?.files ?? {})];
+  const registrySource = `${config.functions.out}/registry.ts`;
+  const layout = compiledLayout(cwd, config.functions.tsconfig, sources);
   const { checkFreshness } = await import("../../codegen/freshness.js");
-  const fresh = await checkFreshness(config);
+  // The compiled output is no source: gen leaves out dist/; here also an outDir of another name, or
+  // (without outDir) the JavaScript, declarations and maps tsc wrote beside their TypeScript.
+  const outDir = relative(cwd, layout.outDir).split(sep).join("/");
+  const known = new Set(sources);
+  const compiledOutput = (path: string): boolean => {
+    if (outDir !== "" && !outDir.startsWith("..") && path.startsWith(`${outDir}/`)) return true;
+    const stem = /^(.*)\.(?:[cm]?js|[cm]?js\.map|d\.[cm]?ts)$/.exec(path)?.[1];
+    return stem !== undefined && [".ts", ".tsx", ".mts", ".cts"].some((ext) => known.has(`${stem}${ext}`));
+  };
+  const fresh = await checkFreshness(config, { ignore: compiledOutput });
   if (!fresh.ok) {
     if (fresh.problem !== "STALE") {
       throw new UserError(`cannot tell whether generated/ is up to date: ${fresh.detail}`, "run `arkitekt-next gen` and rebuild (`npm run build`)");
@@ -84,12 +99,6 @@ export async function planRunProd(cwdOption: string | undefined): Promise<ProdPl
     const more = fresh.stale.length > MAX_LISTED ? ` and ${fresh.stale.length - MAX_LISTED} more` : "";
     throw new UserError(`generated/ is stale: ${listed.join(", ")}${more}`, "run `arkitekt-next gen` and rebuild (`npm run build`), then start again");
   }
-  const { readManifest, manifestPath } = await import("../../codegen/manifest.js");
-  const { manifest } = await readManifest(cwd, manifestPath(config), quietLogger(cliLogger("run")));
-  const functions = manifest?.stages.functions;
-  const sources = [...Object.keys(functions?.inputs ?? {}), ...Object.keys(functions?.files ?? {})];
-  const registrySource = `${config.functions.out}/registry.ts`;
-  const layout = compiledLayout(cwd, config.functions.tsconfig, sources);
   const registryFile = compiledPath(layout, cwd, registrySource);
   if (!registryFile || !existsSync(registryFile)) {
     const where = registryFile ? relative(cwd, registryFile) : `the compiled ${registrySource}`;
