@@ -10,7 +10,7 @@
 import { resolve } from "node:path";
 import { changedFiles, hashFiles, verifyOutputs, type StaleFile } from "./check.js";
 import { loadProjectConfig, type ProjectConfig } from "./config.js";
-import { contentKey, generatorFingerprint } from "./key.js";
+import { contentKey, generatorFingerprint, hashInputs } from "./key.js";
 import { manifestPath, readManifest, renderManifest, type Manifest, type ManifestEntry } from "./manifest.js";
 import { report } from "./report.js";
 import type { Stage, StageRunner } from "./stage.js";
@@ -138,7 +138,8 @@ export class Generator {
     for (const { stage, runner } of this.active) {
       const started = performance.now();
       const inputs = await runner.inputs();
-      const key = inputs.volatile === undefined ? await contentKey(this.cwd, stage.name, inputs, generator) : null;
+      const hashes = inputs.volatile === undefined ? await hashInputs(this.cwd, inputs.files) : undefined;
+      const key = hashes ? await contentKey(this.cwd, stage.name, inputs, generator, hashes) : null;
       const recorded = manifest?.stages[stage.name];
       if (key !== null && recorded?.key === key) {
         const { files, problems } = await verifyOutputs(this.cwd, recorded);
@@ -146,7 +147,7 @@ export class Generator {
         if (problems.length === 0 || check) {
           pass.files.push(...files);
           pass.stale.push(...problems);
-          pass.entries.push({ name: stage.name, entry: recorded });
+          pass.entries.push({ name: stage.name, entry: { ...recorded, inputs: hashes! } });
           addCounts(recorded.counts);
           if (problems.length === 0) pass.skipped.push(stage.name);
           this.logger.debug(`${stage.name}: unchanged, skipped (${Math.round(performance.now() - started)} ms)`);
@@ -158,7 +159,7 @@ export class Generator {
       pass.files.push(...output.files);
       pass.diagnostics.push(...output.diagnostics);
       addCounts(output.counts);
-      const entry: ManifestEntry = { key, files: hashFiles(output.files) };
+      const entry: ManifestEntry = { key, ...(hashes ? { inputs: hashes } : {}), files: hashFiles(output.files) };
       if (output.counts) entry.counts = output.counts;
       pass.entries.push({ name: stage.name, entry });
     }

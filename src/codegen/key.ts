@@ -86,17 +86,40 @@ async function computeFingerprint(): Promise<string> {
   return hash.digest("hex");
 }
 
-/** The content key of one stage: its name, its inputs (file contents, settings) and the generator. */
-export async function contentKey(cwd: string, stage: string, inputs: StageInputs, generator: string): Promise<string> {
-  const files = [...new Set(inputs.files)].sort();
-  const contents = await Promise.all(files.map((file) => readFile(join(cwd, file)).catch(() => undefined)));
+/**
+ * The sha256 of each input file, by path (sorted, deduplicated); null for a file that is missing.
+ * Recorded in the manifest, so `run prod` can tell which source changed since the last `gen`
+ * without loading the generator (freshness.ts).
+ */
+export async function hashInputs(cwd: string, files: readonly string[]): Promise<Record<string, string | null>> {
+  const sorted = [...new Set(files)].sort();
+  const contents = await Promise.all(sorted.map((file) => readFile(join(cwd, file)).catch(() => undefined)));
+  const out: Record<string, string | null> = {};
+  sorted.forEach((file, i) => {
+    const content = contents[i];
+    out[file] = content === undefined ? null : sha256(content);
+  });
+  return out;
+}
+
+/**
+ * The content key of one stage: its name, its inputs (file contents, settings) and the generator.
+ * `hashes` (from `hashInputs`) saves reading the files again.
+ */
+export async function contentKey(
+  cwd: string,
+  stage: string,
+  inputs: StageInputs,
+  generator: string,
+  hashes?: Record<string, string | null>,
+): Promise<string> {
+  const files = hashes ?? (await hashInputs(cwd, inputs.files));
   const hash = createHash("sha256");
   hash.update(`arkitekt-gen 1\0${stage}\0${generator}\0${JSON.stringify(inputs.settings ?? null)}\0`);
-  files.forEach((file, i) => {
-    const content = contents[i];
+  for (const file of Object.keys(files).sort()) {
     hash.update(`${file}\0`);
-    hash.update(content === undefined ? "\u0001missing" : sha256(content));
+    hash.update(files[file] ?? "\u0001missing");
     hash.update("\0");
-  });
+  }
   return hash.digest("hex");
 }

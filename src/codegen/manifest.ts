@@ -1,6 +1,7 @@
 /**
- * `generated/.arkitekt-gen.json`: per stage, the content key it last ran with and the hash of each
- * file it wrote. Committed with the rest of `generated/`: `gen` and `gen --check` skip a stage whose
+ * `generated/.arkitekt-gen.json`: per stage, the content key it last ran with, the hash of each of
+ * its input files (read by `run prod`'s freshness check, freshness.ts) and the hash of each file it
+ * wrote. Committed with the rest of `generated/`: `gen` and `gen --check` skip a stage whose
  * key is unchanged (after checking its files still have their hashes), and `--check` names a file
  * whose hash no longer matches (edited by hand). Written deterministically (sorted, no times).
  */
@@ -16,6 +17,11 @@ const entrySchema = z.strictObject({
   /** Null when the stage's inputs cannot be hashed (it then runs every time). */
   key: z.string().nullable(),
   counts: z.record(z.string(), z.number()).optional(),
+  /**
+   * The sha256 of each input file when gen ran (null: missing), so `run prod` can name the source
+   * that changed since without loading the generator (freshness.ts). Absent for a volatile stage.
+   */
+  inputs: z.record(z.string(), z.string().nullable()).optional(),
   files: z.record(z.string(), z.string()),
 });
 
@@ -49,7 +55,7 @@ export async function readManifest(cwd: string, path: string, logger: Logger): P
 }
 
 const COMMENT =
-  "Written by `arkitekt-next gen`; do not edit. Per stage: the hash of its inputs and of the generator (unchanged: the stage is skipped) and the hash of each file it wrote (`gen --check` names a file edited by hand).";
+  "Written by `arkitekt-next gen`; do not edit. Per stage: the hash of its inputs and of the generator (unchanged: the stage is skipped), the hash of each input file (`run prod` names a source changed since) and the hash of each file it wrote (`gen --check` names a file edited by hand).";
 
 /** The manifest's bytes: stages in run order, files sorted. */
 export function renderManifest(stages: ReadonlyArray<{ name: string; entry: ManifestEntry }>): string {
@@ -57,7 +63,14 @@ export function renderManifest(stages: ReadonlyArray<{ name: string; entry: Mani
   for (const { name, entry } of stages) {
     const files: Record<string, string> = {};
     for (const path of Object.keys(entry.files).sort()) files[path] = entry.files[path]!;
-    out.stages[name] = { key: entry.key, ...(entry.counts && Object.keys(entry.counts).length > 0 ? { counts: entry.counts } : {}), files };
+    const inputs: Record<string, string | null> = {};
+    for (const path of Object.keys(entry.inputs ?? {}).sort()) inputs[path] = entry.inputs![path]!;
+    out.stages[name] = {
+      key: entry.key,
+      ...(entry.counts && Object.keys(entry.counts).length > 0 ? { counts: entry.counts } : {}),
+      ...(entry.inputs ? { inputs } : {}),
+      files,
+    };
   }
   return `${JSON.stringify(out, null, 2)}\n`;
 }

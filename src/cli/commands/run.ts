@@ -15,6 +15,7 @@ import type { Logger } from "../../shared/logger.js";
 import { DEFAULT_DATA_DIR, findEndpoint, platformUserError, type Endpoint } from "../endpoint.js";
 import { describePlatformSources } from "../../runtime/config.js";
 import { runGen } from "./gen.js";
+import { runProdCommand } from "./run-prod.js";
 import type { AgentHandle, Registry } from "../../index.js";
 
 export interface RunDevOptions {
@@ -199,5 +200,6 @@ Examples:
       });
       await app.stop();
     });
+  run.addCommand(runProdCommand());
   return run;
 }
