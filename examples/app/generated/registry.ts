@@ -12,7 +12,7 @@ support.checkAbi(1, "generated/registry.ts");
 
 /** Every registered function of this app, keyed by interface: pass it to `connect({ registry })`. */
 export const registry: Registry = support.buildRegistry({
-  hash: "444cd2487e7f53b048219243745989f34dd626ba012e9cd9112e8a8a36692319",
+  hash: "b88f4166bea80565024bc9633c6a14914be8316b16e1774ea3de71cdc1714cbb",
   definitions,
   entries: [...entries0, ...entries1, ...entries2, ...entries3],
 });

@@ -36,7 +36,6 @@ export const gradient = register(
   {
     ports: {
       width: { validators: [{ min: 1 }, { max: 4096, message: "at most 4096 pixels wide" }] },
-      height: { validators: [{ min: 1 }, { max: 4096, message: "at most 4096 pixels high" }] },
     },
   },
 );
