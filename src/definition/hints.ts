@@ -287,6 +287,7 @@ export function readValidator(validator: Validator): ValidatorRule | undefined {
     }
   }
   if (rule && (rule.kind === "min" || rule.kind === "max") && !Number.isFinite(rule.value)) rule = undefined;
+  if (rule && rule.kind === "pattern" && (unsafePattern(rule.source) !== undefined || !/^[imsu]*$/.test(rule.flags))) rule = undefined;
   if (validatorCache.size > 1000) validatorCache.clear();
   validatorCache.set(key, rule ?? null);
   return rule;
@@ -329,6 +330,50 @@ export function isHidden(port: Port, values: Readonly<Record<string, unknown>>):
 
 // ------------------------------------------------------------------------------------------------ the native check
 
+/** Longest pattern source of ours (longer ones are foreign: shown, not checked). */
+export const MAX_PATTERN_CHARS = 1000;
+/** Longest string a pattern is tested against natively; a longer one breaks the validator. */
+export const MAX_PATTERN_INPUT_CHARS = 100_000;
+
+/**
+ * Why a pattern cannot be ours, or undefined when it can: the server tests patterns against
+ * callers' strings, so only patterns that cannot backtrack catastrophically are ours: at most
+ * `MAX_PATTERN_CHARS` long, no backreferences, and no quantified group that holds
+ * a quantifier or an alternation (`(a+)+`, `(a|ab)*`). A conservative rule: `[a-z]+(-[a-z]+)*`
+ * is refused too; an optional group (`(-\d+)?`) is fine.
+ */
+export function unsafePattern(source: string): string | undefined {
+  if (source.length > MAX_PATTERN_CHARS) return `longer than ${MAX_PATTERN_CHARS} characters`;
+  if (/\\[1-9]|\\k</.test(source)) return "it uses a backreference";
+  // Scan groups: for each group, whether it holds a quantifier or `|`; refuse it if it is quantified.
+  const stack: Array<{ risky: boolean }> = [];
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      continue;
+    }
+    if (c === "[") inClass = true;
+    else if (c === "(") stack.push({ risky: false });
+    else if (c === ")") {
+      const group = stack.pop();
+      const next = source[i + 1];
+      const quantified = next === "*" || next === "+" || next === "{";
+      if (group?.risky && quantified) return "a quantified group holds a quantifier or an alternation (catastrophic backtracking)";
+      if (group?.risky && stack.length > 0) stack[stack.length - 1]!.risky = true;
+      if (quantified && stack.length > 0) stack[stack.length - 1]!.risky = true;
+    } else if (c === "*" || c === "+" || c === "{" || c === "|") {
+      if (stack.length > 0) stack[stack.length - 1]!.risky = true;
+    }
+  }
+  return undefined;
+}
+
 /** One hint a value breaks: what a valid value is, and the author's message if one was given. */
 export interface HintProblem {
   readonly expected: string;
@@ -361,6 +406,7 @@ function holds(rule: ValidatorRule, value: unknown, siblings: Readonly<Record<st
       return typeof value !== "number" || value <= rule.value;
     case "pattern": {
       if (typeof value !== "string") return true;
+      if (value.length > MAX_PATTERN_INPUT_CHARS) return false;
       const re = compilePattern(rule.source, rule.flags);
       if (!re) return true;
       re.lastIndex = 0;

@@ -10,6 +10,7 @@ import {
   checkHints,
   effectApplies,
   isHidden,
+  MAX_PATTERN_INPUT_CHARS,
   readEffect,
   readValidator,
   renderEffect,
@@ -17,6 +18,7 @@ import {
   renderWidget,
   ruleOfEffect,
   ruleOfSpec,
+  unsafePattern,
   type EffectSpec,
   type ValidatorSpec,
 } from "../../src/definition/hints.js";
@@ -103,6 +105,22 @@ describe("issue 13: validators render into the platform's ValidatorInput and rea
       // null passes every validator on both sides (whether null may come is the port's nullable).
       expect(run(validator.function, null, validator.dependencies ? [other] : [])).toBe(true);
     }
+  });
+});
+
+describe("issue 13: patterns the server tests are safe from catastrophic backtracking", () => {
+  it("issue 13: nested quantifiers, alternations in repeated groups and backreferences are not ours (neither rendered by gen nor checked)", () => {
+    for (const source of ["^(a+)+$", "(a*)*b", "^(a|ab)*$", "(x+x+)+y", "(a)\\1", "((ab)+c)+", "a{1000,}".padEnd(1001, "a")]) {
+      expect(unsafePattern(source), source).toBeDefined();
+      expect(readValidator({ function: `(v) => v == null || new RegExp(${JSON.stringify(source)}, "").test(v)` }), source).toBeUndefined();
+    }
+    for (const source of ["^[a-z]+$", "^\\d{3}-\\d{4}$", "^(foo|bar)$", "^[a-z]+(-\\d+)?$", "^(ab)+$"]) expect(unsafePattern(source), source).toBeUndefined();
+  });
+
+  it("issue 13: a string longer than MAX_PATTERN_INPUT_CHARS breaks a pattern validator natively", () => {
+    const port: Port = { key: "s", kind: "STRING", nullable: false, validators: [renderValidator(ruleOfSpec({ pattern: "^a*$" }))] };
+    expect(checkHints(port, "a".repeat(MAX_PATTERN_INPUT_CHARS))).toEqual([]);
+    expect(checkHints(port, "a".repeat(MAX_PATTERN_INPUT_CHARS + 1))).toHaveLength(1);
   });
 });
 

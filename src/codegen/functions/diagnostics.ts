@@ -37,7 +37,7 @@ export const DIAGNOSTIC_CODES = {
   ARK_OPTIONS:
     "`register()` options that are not an object literal of literals, unknown options or values, `ports` naming no port, `pure` with `stateful` or a PHYSICAL effect",
   ARK_PORT_HINT:
-    "a form hint that does not fit: a widget, validator, effect or port group of the wrong shape, a slider or comparison on a port that is not a number, a pattern or length on the wrong kind, `min` above `max`, a pattern that is not a regular expression, a choice that does not fit the port, a reference to a port that is not an arg port",
+    "a form hint that does not fit: a widget, validator, effect or port group of the wrong shape, a slider or comparison on a port that is not a number, a pattern or length on the wrong kind, `min` above `max`, a pattern that is not a regular expression or could backtrack catastrophically, a choice that does not fit the port, a reference to a port that is not an arg port",
 } as const satisfies Record<`ARK_${string}`, string>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
@@ -146,6 +146,11 @@ export const DIAGNOSTICS = {
     "ARK_PORT_HINT",
     (p) => `pattern ${JSON.stringify(p.pattern)} is not a valid regular expression: ${p.error}`,
     'write a JavaScript regular expression without the slashes (e.g. "^[a-z]+$"), flags apart in `flags`',
+  ),
+  hintUnsafePattern: define<{ pattern: string; why: string }>(
+    "ARK_PORT_HINT",
+    (p) => `pattern ${JSON.stringify(p.pattern)} cannot be checked safely: ${p.why}`,
+    "the server tests patterns against callers' strings: write it without nested quantifiers, alternations inside repeated groups or backreferences",
   ),
   hintMissingPort: define<{ what: string; name: string; fn: string; known: readonly string[] }>(
     "ARK_PORT_HINT",

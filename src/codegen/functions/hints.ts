@@ -14,6 +14,7 @@ import {
   renderWidget,
   ruleOfEffect,
   ruleOfSpec,
+  unsafePattern,
   type EffectSpec,
   type PortGroupSpec,
   type ValidatorSpec,
@@ -221,6 +222,8 @@ class HintReader {
           }
           this.ctx.report(this.at(at), DIAGNOSTICS.hintPattern, { pattern: value, error });
         }
+        const why = unsafePattern(value);
+        if (why) this.ctx.report(this.at(at), DIAGNOSTICS.hintUnsafePattern, { pattern: value, why });
         break;
       }
       case "length": {
