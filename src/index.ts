@@ -15,7 +15,16 @@ declare const intBrand: unique symbol;
 export type Int = number & { readonly [intBrand]?: "Int" };
 
 /** What `register()` accepts besides the function (shared with the generator, which reads it statically). */
-export type { PortOptions, RegisterOptions } from "./definition/register-options.js";
+export type {
+  EffectCondition,
+  EffectSpec,
+  PortGroupSpec,
+  PortOptions,
+  RegisterOptions,
+  Scalar,
+  ValidatorSpec,
+  WidgetSpec,
+} from "./definition/register-options.js";
 
 /**
  * Marks `fn` as an action of this app. At run time it returns `fn` unchanged; `arkitekt-next gen`

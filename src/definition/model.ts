@@ -62,8 +62,89 @@ export const choiceSchema = z.strictObject({
 });
 
 /**
- * A port: `ArgPortInput` / `ReturnPortInput` (the two differ only in widget/requires/provides,
- * which the generator does not produce). Optional fields are omitted from the manifest when unset.
+ * `AssignWidgetInput` (arg ports) or `ReturnWidgetInput` (return ports), with the fields the
+ * generator writes: SLIDER (`min`, `max`, `step`), STRING (`asParagraph`, `placeholder`) and
+ * CHOICE (`choices`). Other kinds (SEARCH, CUSTOM, PROXY, STATE_CHOICE) may arrive from other
+ * clients; their fields are kept as they came (`[field: string]: unknown`).
+ */
+export interface Widget {
+  kind: string;
+  min?: number | null;
+  max?: number | null;
+  step?: number | null;
+  placeholder?: string | null;
+  asParagraph?: boolean | null;
+  choices?: Choice[] | null;
+}
+
+export const widgetSchema = z.strictObject({
+  kind: z.enum(["SLIDER", "STRING", "CHOICE"]),
+  min: z.number().nullable().optional(),
+  max: z.number().nullable().optional(),
+  step: z.number().nullable().optional(),
+  placeholder: z.string().nullable().optional(),
+  asParagraph: z.boolean().nullable().optional(),
+  choices: z.array(choiceSchema).nullable().optional(),
+});
+
+/**
+ * `ValidatorInput`: a JavaScript function source the platform's UI evaluates with the port's value
+ * and the values of `dependencies` (`(v, d0, d1) => boolean`, true when valid). The generator
+ * renders them from declarative forms (hints.ts); our checkers read those forms back from the
+ * source and never evaluate it.
+ */
+export interface Validator {
+  function: string;
+  dependencies?: string[] | null;
+  label?: string | null;
+  errorMessage?: string | null;
+}
+
+export const validatorSchema = z.strictObject({
+  function: z.string().min(1),
+  dependencies: z.array(z.string()).nullable().optional(),
+  label: z.string().nullable().optional(),
+  errorMessage: z.string().nullable().optional(),
+});
+
+/** `EffectInput`: HIDE a port while `function(v, ...dependencies)` is true (hints.ts renders them). */
+export interface Effect {
+  kind: string;
+  function: string;
+  dependencies?: string[] | null;
+  message?: string | null;
+  fade?: boolean | null;
+}
+
+export const effectSchema = z.strictObject({
+  kind: z.enum(["HIDE"]),
+  function: z.string().min(1),
+  dependencies: z.array(z.string()).nullable().optional(),
+  message: z.string().nullable().optional(),
+  fade: z.boolean().nullable().optional(),
+});
+
+/** `PortGroupInput`: arg ports shown together as a section. */
+export interface PortGroup {
+  key: string;
+  title?: string | null;
+  description?: string | null;
+  effects?: Effect[] | null;
+  ports: string[];
+}
+
+export const portGroupSchema = z.strictObject({
+  key: z.string().min(1),
+  title: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  effects: z.array(effectSchema).nullable().optional(),
+  ports: z.array(z.string()),
+});
+
+/**
+ * A port: `ArgPortInput` / `ReturnPortInput` (they differ in the widget's type and in
+ * requires/provides, which the generator does not produce). Optional fields are omitted from the
+ * manifest when unset.
  */
 export interface Port {
   key: string;
@@ -75,6 +156,12 @@ export interface Port {
   default?: JsonValue;
   choices?: Choice[] | null;
   children?: Port[] | null;
+  /** Form hint: how the platform's UI draws the port (also bounds the value: hints.ts). */
+  widget?: Widget | null;
+  /** Checked by every side (hints.ts reads the declarative form back from each function). */
+  validators?: Validator[] | null;
+  /** For the UI only: hide the port depending on other ports' values. */
+  effects?: Effect[] | null;
 }
 
 export const portSchema: z.ZodType<Port> = z.lazy(() =>
@@ -88,6 +175,9 @@ export const portSchema: z.ZodType<Port> = z.lazy(() =>
     default: jsonValueSchema.optional(),
     choices: z.array(choiceSchema).nullable().optional(),
     children: z.array(portSchema).nullable().optional(),
+    widget: widgetSchema.nullable().optional(),
+    validators: z.array(validatorSchema).nullable().optional(),
+    effects: z.array(effectSchema).nullable().optional(),
   }),
 );
 
@@ -103,7 +193,7 @@ export interface Definition {
   pure: boolean;
   idempotent: boolean;
   isDev: boolean;
-  portGroups: never[];
+  portGroups: PortGroup[];
   args: Port[];
   returns: Port[];
   isTestFor: never[];
@@ -120,7 +210,7 @@ export const definitionSchema = z.strictObject({
   pure: z.boolean(),
   idempotent: z.boolean(),
   isDev: z.boolean(),
-  portGroups: z.array(z.never()),
+  portGroups: z.array(portGroupSchema),
   args: z.array(portSchema),
   returns: z.array(portSchema),
   isTestFor: z.array(z.never()),

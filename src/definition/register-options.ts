@@ -4,14 +4,26 @@
  * the options statically (src/codegen/functions/options.ts has one reader per option, checked
  * against this type by the compiler: a new option here without a reader there fails `tsc`).
  */
+import type { EffectSpec, PortGroupSpec, ValidatorSpec, WidgetSpec } from "./hints.js";
 import type { EffectClass } from "./model.js";
 
-/** Per-port overrides of what the generator derives from the parameter name and JSDoc. */
+export type { EffectCondition, EffectSpec, PortGroupSpec, Scalar, ValidatorSpec, WidgetSpec } from "./hints.js";
+
+/**
+ * Per-port overrides of what the generator derives from the parameter name and JSDoc, and the
+ * port's form hints (src/definition/hints.ts says what each form means and which ports take it).
+ */
 export interface PortOptions {
   /** Shown in forms instead of the parameter name. */
   label?: string;
   /** Replaces the `@param` / `@returns` text. */
   description?: string;
+  /** How the form draws the port: a slider, a paragraph or a choice (a return port: a choice). */
+  widget?: WidgetSpec;
+  /** Rules every side checks (server at assign, agent, caller, form); arg ports only. */
+  validators?: ValidatorSpec[];
+  /** Hide or show the port depending on another arg port's value (the form only); arg ports only. */
+  effects?: EffectSpec[];
 }
 
 /**
@@ -41,6 +53,8 @@ export interface RegisterOptions {
   effect?: EffectClass;
   /** Whether the implementation needs the caller's token. Default: true. */
   needsToken?: boolean;
-  /** Label/description overrides per port key (parameter name, or `return0`, `return1`, ...). */
+  /** Label/description overrides and form hints per port key (parameter name, or `return0`, `return1`, ...). */
   ports?: Record<string, PortOptions>;
+  /** Sections of the form: arg ports shown together under a title. */
+  portGroups?: PortGroupSpec[];
 }

@@ -30,16 +30,23 @@
  *
  * Browser-safe: no `node:` imports, nothing of ours but the model's types.
  */
+import { checkHints, hasHints } from "./hints.js";
 import type { JsonValue, Port, PortKind } from "./model.js";
 
-/** One port whose value does not fit: where, what the port expected, and what came. */
+/**
+ * One port whose value does not fit: where, what the port expected, and what came. A value that
+ * has the right kind but breaks a form hint (a validator, a slider's range, a choice widget; see
+ * hints.ts) is a problem too, with the validator's `message` when it has one.
+ */
 export interface ValueProblem {
   /** The port key path from the top: `a`, `images[2]`, `settings.threshold`, `label.__value`. */
   readonly path: string;
-  /** What the port takes, in words (`a finite number`, `one of "Red", "Green"`). */
+  /** What the port takes, in words (`a finite number`, `one of "Red", "Green"`, `a number at least 0`). */
   readonly expected: string;
   /** What came, in words (`the string "x"`, `null`, `nothing (the key is missing)`). */
   readonly got: string;
+  /** A broken validator's error message (its `errorMessage`), when it has one. */
+  readonly message?: string;
 }
 
 /** The outcome of a check. `problems` holds at most `maxProblems` entries; `omitted` counts the rest. */
@@ -236,10 +243,10 @@ class Walk {
     return out;
   }
 
-  report(expected: string, got: string, extra?: string | number): void {
+  report(expected: string, got: string, extra?: string | number, message?: string): void {
     this.problems ??= [];
     if (this.problems.length >= this.max) this.omitted++;
-    else this.problems.push({ path: this.pathText(extra), expected, got });
+    else this.problems.push(message === undefined ? { path: this.pathText(extra), expected, got } : { path: this.pathText(extra), expected, got, message });
   }
 
   result(): ValueCheck {
@@ -260,8 +267,23 @@ function hasDefault(port: Port): boolean {
   return port.default !== undefined && port.default !== null;
 }
 
-/** Checks a value at the walk's current path against `port`. */
-function walk(port: Port, value: unknown, w: Walk): void {
+/**
+ * Checks a value at the walk's current path against `port`, then its form hints (`siblings`: the
+ * values beside it, for validators that compare ports).
+ */
+function walk(port: Port, value: unknown, w: Walk, siblings?: Readonly<Record<string, unknown>>): void {
+  if (hasHints(port) && value !== null && value !== undefined) {
+    const before = w.problems?.length ?? 0;
+    const omitted = w.omitted;
+    walkKind(port, value, w);
+    if ((w.problems?.length ?? 0) !== before || w.omitted !== omitted) return; // wrong kind: the hints say nothing more
+    for (const problem of checkHints(port, value, siblings)) w.report(problem.expected, describeValue(value), undefined, problem.message);
+    return;
+  }
+  walkKind(port, value, w);
+}
+
+function walkKind(port: Port, value: unknown, w: Walk): void {
   if (value === null || value === undefined) {
     if (!port.nullable && !hasDefault(port)) {
       w.report(`${expectedOf(port)} (the port is not nullable and has no default)`, value === undefined ? "nothing" : "null");
@@ -308,7 +330,7 @@ function walk(port: Port, value: unknown, w: Walk): void {
       path.push(0);
       const top = path.length - 1;
       // The common case, a list of plain numbers, is judged without a call per item.
-      const plain = !child.choices || child.choices.length === 0;
+      const plain = (!child.choices || child.choices.length === 0) && !hasHints(child);
       const floats = plain && child.kind === "FLOAT";
       const ints = plain && child.kind === "INT";
       for (let i = 0; i < n; i++) {
@@ -433,14 +455,14 @@ function walkFields(
     }
     if (quickFits(port, value)) continue;
     w.path.push(port.key);
-    walk(port, value, w);
+    walk(port, value, w, object);
     w.path.pop();
   }
 }
 
 /** True when a value certainly fits a scalar port without choices (the common case, judged without the walk). */
 function quickFits(port: Port, value: unknown): boolean {
-  if (port.choices && port.choices.length > 0) return false;
+  if ((port.choices && port.choices.length > 0) || hasHints(port)) return false;
   switch (port.kind) {
     case "INT":
       return Number.isSafeInteger(value);
@@ -457,12 +479,19 @@ function quickFits(port: Port, value: unknown): boolean {
 
 // ------------------------------------------------------------------------------------------------ entry points
 
-/** Checks one wire value against one port; the problems' paths start at `path` (default: the port's key). */
-export function checkValue(port: Port, value: unknown, options: CheckOptions & { path?: string } = {}): ValueCheck {
+/**
+ * Checks one wire value against one port; the problems' paths start at `path` (default: the port's
+ * key). `siblings` (the other ports' values) let validators that compare ports run.
+ */
+export function checkValue(
+  port: Port,
+  value: unknown,
+  options: CheckOptions & { path?: string; siblings?: Readonly<Record<string, unknown>> } = {},
+): ValueCheck {
   const w = new Walk(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
   const path = options.path ?? port.key;
   if (path) w.path.push(path);
-  walk(port, value, w);
+  walk(port, value, w, options.siblings);
   return w.result();
 }
 
@@ -493,9 +522,17 @@ export function checkArgs(ports: readonly Port[], args: unknown, options: CheckO
   return checkPorts(ports, args, options);
 }
 
+/**
+ * A problem without its path, as a form shows it at the field: the validator's message (`must be
+ * a number at least 0, got the number -1`), else `expected …, got …`.
+ */
+export function problemMessage(problem: ValueProblem): string {
+  return problem.message !== undefined ? `${problem.message}, got ${problem.got}` : `expected ${problem.expected}, got ${problem.got}`;
+}
+
 /** One problem in words: `port "a.b": expected …, got …`. */
 export function formatProblem(problem: ValueProblem): string {
-  return `port "${problem.path}": expected ${problem.expected}, got ${problem.got}`;
+  return `port "${problem.path}": ${problemMessage(problem)}`;
 }
 
 /** Every problem of a check in words, `; `-separated, with the count of those left out. */

@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 
 import type { LogLevel } from "../protocol/index.js";
+import type { ArkitektClient } from "./caller/client.js";
 
 /** The level of a task's log line; the protocol owns the list (protocol/messages.ts LOG_LEVELS). */
 export type { LogLevel };
@@ -25,6 +26,13 @@ export interface TaskContext {
   log(message: string, level?: LogLevel): void;
   /** Resolves at once unless the task was paused; then waits for RESUME. Throws if aborted. */
   checkpoint(): Promise<void>;
+  /**
+   * A client for the platform this agent serves, with the agent's token: calls made through it
+   * (e.g. `createActions(context().client)`) from inside the task carry this task as `parent`
+   * (and its root as `root`). One per agent, made on first use and closed with the agent; throws
+   * when the agent was started without one (an `AgentSocket` used directly).
+   */
+  readonly client: ArkitektClient;
 }
 
 const storage = new AsyncLocalStorage<TaskContext>();

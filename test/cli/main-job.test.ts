@@ -16,7 +16,7 @@ describe("npm start (scripts/main-job.mjs)", () => {
     expect(result.stderr).not.toContain("main job failed");
     expect(result.status).toBe(0);
     const out = result.stdout;
-    expect(out).toMatch(/functions\s+\["gradient","threshold","measure","average","tile","label_images","annotate"\]/);
+    expect(out).toMatch(/functions\s+\["gradient","threshold","measure","average","tile","clip","label_images","annotate","tile_stats"\]/);
     expect(out).toMatch(/measure\(thresholded\)\s+\{"min":0,"max":1,/);
     expect(out).toMatch(/tile\(image, 3\) yields\s+4/);
     expect(out).toMatch(/tile progress\s+\[25,50,75,100\]/);

@@ -69,7 +69,7 @@ describe("run dev and call against the embedded platform", () => {
     const result = cli(["call", "--data", dataDir, "blur", "a=1"]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('error: the platform knows no action with the key "blur"');
-    expect(result.stderr).toContain("hint: known keys: annotate, average, gradient, labelImages, measure, threshold, tile");
+    expect(result.stderr).toContain("hint: known keys: annotate, average, clip, gradient, labelImages, measure, threshold, tile, tileStats");
   });
 
   it("says the function threw, with its message and place, when the task ends CRITICAL", () => {

@@ -80,6 +80,21 @@ export const p6 = register(function purePhysical(a: number): void {}, { pure: tr
 export const p7 = register(function dup(a: number): void {});
 export const p8 = register(function other(a: number): void {}, { interface: "dup" });
 `,
+  "src/hints-bad.ts": `import { register } from "arkitekt-next";
+export const h1 = register(function sliderOnString(name: string): void {}, { ports: { name: { widget: { kind: "slider", min: 0, max: 1 } } } });
+export const h2 = register(function minAboveMax(level: number): void {}, { ports: { level: { widget: { kind: "slider", min: 5, max: 1 } } } });
+export const h3 = register(function badPattern(name: string): void {}, { ports: { name: { validators: [{ pattern: "([a-z" }] } } });
+export const h4 = register(function missingRef(low: number, high: number): void {}, { ports: { low: { validators: [{ lessThan: "hgh" }] } } });
+export const h5 = register(function unknownKind(a: number): void {}, { ports: { a: { widget: { kind: "dial" } } } });
+export const h6 = register(function choiceValue(a: number): void {}, { ports: { a: { widget: { kind: "choice", choices: [{ value: "x", label: "X" }] } } } });
+export const h7 = register(function validatorOnReturn(a: number): number { return a; }, { ports: { return0: { validators: [{ min: 0 }] } } });
+export const h8 = register(function effectRef(a: number, b: boolean): void {}, { ports: { a: { effects: [{ hideIf: { port: "c", equals: true } }] } } });
+export const h9 = register(function groupRef(a: number): void {}, { portGroups: [{ key: "g", ports: ["a", "zz"] }] });
+export const i1 = register(function lengthOnNumber(a: number): void {}, { ports: { a: { validators: [{ length: { max: 3 } }] } } });
+export const i2 = register(function twoRules(a: number): void {}, { ports: { a: { validators: [{ min: 0, max: 1 }] } } });
+export const i4 = register(function unsafePattern(s: string): void {}, { ports: { s: { validators: [{ pattern: "^(a+)+$" }] } } });
+export const i3 = register(function dupGroup(a: number, b: number): void {}, { portGroups: [{ key: "g", ports: ["a"] }, { key: "g", ports: ["b"] }] });
+`,
   "src/register-bad.ts": `import { register } from "arkitekt-next";
 import { hidden } from "./types.js";
 // @ts-expect-error register needs a function

@@ -65,6 +65,7 @@ describe("example app", () => {
       "generated/registry/src/filters.ts",
       "generated/registry/src/labels.ts",
       "generated/registry/src/notes.ts",
+      "generated/registry/src/workflows.ts",
     ]);
     expectGolden(files, EXAMPLE, ["generated/actions.json", "generated/.arkitekt-gen.json"]);
   });
@@ -72,7 +73,7 @@ describe("example app", () => {
   it("writes definitions.json that the manifest schema accepts", async () => {
     const { manifestSchema } = await import("../../src/definition/model.js");
     const manifest = manifestSchema.parse(JSON.parse(files.find((f) => f.path === "generated/definitions.json")!.content));
-    expect(manifest.map((i) => i.interface)).toEqual(["gradient", "threshold", "measure", "average", "tile", "label_images", "annotate"]);
+    expect(manifest.map((i) => i.interface)).toEqual(["gradient", "threshold", "measure", "average", "tile", "clip", "label_images", "annotate", "tile_stats"]);
   });
 
   it("produces the same bytes twice", async () => {

@@ -68,6 +68,19 @@ describe("generated validators", () => {
     expect(refusedPort(() => entry("annotate").parseArgs({ image: imageRef("i"), label: "plain" })).port).toMatch(/^label/);
     expect(refusedPort(() => entry("annotate").parseArgs({ image: imageRef("i"), label: { __use: 0, __value: "a" }, takenAt: "yesterday" })).port).toBe("takenAt");
   });
+  it("issue 13: the agent refuses ASSIGN args that break a form hint (slider range, validator, comparison), naming the port and the message", () => {
+    expect(refusedPort(() => entry("threshold").parseArgs({ image: imageRef("i"), level: 1.5 }))).toMatchObject({
+      port: "level",
+      message: expect.stringContaining("between 0 and 1 (the slider's range)"),
+    });
+    expect(refusedPort(() => entry("gradient").parseArgs({ width: 5000 })).message).toContain("at most 4096 pixels wide");
+    expect(refusedPort(() => entry("clip").parseArgs({ image: imageRef("i"), low: 0.9, high: 0.1 }))).toMatchObject({
+      port: "low",
+      message: expect.stringContaining("low must be below high"),
+    });
+    expect(entry("clip").parseArgs({ image: imageRef("i"), low: 0.1, high: 0.9 })).toMatchObject({ low: 0.1, high: 0.9 });
+  });
+
   it("refuses args that are not an object", () => {
     expect(refusedPort(() => entry("gradient").parseArgs([1, 2])).port).toBe("(args)");
   });

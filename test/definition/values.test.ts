@@ -120,10 +120,12 @@ describe("readDate", () => {
 });
 
 describe("the rule is browser-safe", () => {
-  it("imports nothing but the model's types, and no node: module", () => {
+  it("imports nothing but the model's types and the form hints (issue 13), and no node: module", () => {
     const source = readFileSync(new URL("../../src/definition/values.ts", import.meta.url), "utf8");
     const imports = [...source.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
-    expect(imports).toEqual(["./model.js"]);
+    expect(imports).toEqual(["./hints.js", "./model.js"]);
     expect(source).toMatch(/^import type \{[^}]*\} from "\.\/model\.js";$/m);
+    const hints = readFileSync(new URL("../../src/definition/hints.ts", import.meta.url), "utf8");
+    expect([...hints.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[0])).toEqual([expect.stringMatching(/^import type \{[^}]*\} from "\.\/model\.js";$/)]);
   });
 });

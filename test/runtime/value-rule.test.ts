@@ -75,8 +75,9 @@ describe("issue 10: the example app's generated registry judges like the server"
   const label = { __use: 0, __value: "a" };
   // Where the table's ports appear in the example app: interface, the arg, and the other args.
   const places: Partial<Record<PortName, { iface: string; key: string; rest: Record<string, unknown> }>> = {
-    int: { iface: "gradient", key: "width", rest: {} },
-    float: { iface: "threshold", key: "level", rest: { image } },
+    // Ports without form hints (issue 13): hints narrow what a port takes beyond the table.
+    int: { iface: "gradient", key: "height", rest: {} },
+    float: { iface: "clip", key: "high", rest: { image } },
     date: { iface: "annotate", key: "takenAt", rest: { image, label } },
     either: { iface: "annotate", key: "label", rest: { image } },
     image: { iface: "annotate", key: "image", rest: { label } },

@@ -6,12 +6,13 @@ import definitions from "./definitions.json" with { type: "json" };
 import { entries as entries0 } from "./registry/src/filters.js";
 import { entries as entries1 } from "./registry/src/labels.js";
 import { entries as entries2 } from "./registry/src/notes.js";
+import { entries as entries3 } from "./registry/src/workflows.js";
 
 support.checkAbi(1, "generated/registry.ts");
 
 /** Every registered function of this app, keyed by interface: pass it to `connect({ registry })`. */
 export const registry: Registry = support.buildRegistry({
-  hash: "ae0457ac987fd3d88af56b93ac20733fbf8eef4aee9735388c83b7f6c9acfef4",
+  hash: "b88f4166bea80565024bc9633c6a14914be8316b16e1774ea3de71cdc1714cbb",
   definitions,
-  entries: [...entries0, ...entries1, ...entries2],
+  entries: [...entries0, ...entries1, ...entries2, ...entries3],
 });

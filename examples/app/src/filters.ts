@@ -29,9 +29,16 @@ export interface ImageStats {
  * @param height Height in pixels
  * @returns The new image
  */
-export const gradient = register(function gradient(width: Int = 8, height: Int = 8): Image {
-  return Image.create(width, height, (x, y) => (x + y) / (width + height - 2 || 1));
-});
+export const gradient = register(
+  function gradient(width: Int = 8, height: Int = 8): Image {
+    return Image.create(width, height, (x, y) => (x + y) / (width + height - 2 || 1));
+  },
+  {
+    ports: {
+      width: { validators: [{ min: 1 }, { max: 4096, message: "at most 4096 pixels wide" }] },
+    },
+  },
+);
 
 /**
  * Threshold an image.
@@ -44,7 +51,7 @@ export const threshold = register(
     const keep = mode === ThresholdMode.Above ? (v: number) => v > level : (v: number) => v < level;
     return Image.create(image.width, image.height, (x, y) => (keep(image.pixels[y * image.width + x] ?? 0) ? 1 : 0));
   },
-  { collections: ["segmentation"], pure: true },
+  { collections: ["segmentation"], pure: true, ports: { level: { widget: { kind: "slider", min: 0, max: 1, step: 0.05 } } } },
 );
 
 /**
@@ -78,18 +85,63 @@ export const average = register(function average(images: Image[], weights?: numb
  * @param image The image to cut
  * @param size Edge length of a tile in pixels
  */
-export const tile = register(async function* tile(image: Image, size: Int = 4): AsyncGenerator<Image> {
-  const across = Math.ceil(image.width / size);
-  const down = Math.ceil(image.height / size);
-  const total = across * down;
-  let done = 0;
-  for (let ty = 0; ty < down; ty++) {
-    for (let tx = 0; tx < across; tx++) {
-      const width = Math.min(size, image.width - tx * size);
-      const height = Math.min(size, image.height - ty * size);
-      yield Image.create(width, height, (x, y) => image.pixels[(ty * size + y) * image.width + tx * size + x] ?? 0);
-      done++;
-      context().progress(Math.round((done / total) * 100), `tile ${done} of ${total}`);
+export const tile = register(
+  async function* tile(image: Image, size: Int = 4): AsyncGenerator<Image> {
+    const across = Math.ceil(image.width / size);
+    const down = Math.ceil(image.height / size);
+    const total = across * down;
+    let done = 0;
+    for (let ty = 0; ty < down; ty++) {
+      for (let tx = 0; tx < across; tx++) {
+        const width = Math.min(size, image.width - tx * size);
+        const height = Math.min(size, image.height - ty * size);
+        yield Image.create(width, height, (x, y) => image.pixels[(ty * size + y) * image.width + tx * size + x] ?? 0);
+        done++;
+        context().progress(Math.round((done / total) * 100), `tile ${done} of ${total}`);
+      }
     }
-  }
-});
+  },
+  { ports: { size: { widget: { kind: "slider", min: 1, max: 64, step: 1 } } } },
+);
+
+/** How `clip` treats values outside its range. */
+export type ClipMode = "clip" | "rescale";
+
+/**
+ * Clip an image to a range of values.
+ *
+ * Values below `low` become `low` and values above `high` become `high`; in rescale mode the
+ * range is then stretched to 0..1 and a gamma applied.
+ * @param image The image to clip
+ * @param low Lower end of the range
+ * @param high Upper end of the range
+ * @param mode Clip only, or clip and rescale to 0..1
+ * @param gamma Exponent applied after rescaling
+ */
+export const clip = register(
+  function clip(image: Image, low = 0, high = 1, mode: ClipMode = "clip", gamma = 1): Image {
+    return Image.create(image.width, image.height, (x, y) => {
+      const v = Math.min(high, Math.max(low, image.pixels[y * image.width + x] ?? 0));
+      return mode === "rescale" ? ((v - low) / (high - low || 1)) ** gamma : v;
+    });
+  },
+  {
+    ports: {
+      low: { validators: [{ lessThan: "high", message: "low must be below high" }] },
+      mode: {
+        widget: {
+          kind: "choice",
+          choices: [
+            { value: "clip", label: "Clip", description: "Keep values, cut off what is outside the range" },
+            { value: "rescale", label: "Rescale", description: "Clip, then stretch the range to 0..1" },
+          ],
+        },
+      },
+      gamma: { widget: { kind: "slider", min: 0.1, max: 5, step: 0.1 }, effects: [{ showIf: { port: "mode", equals: "rescale" } }] },
+    },
+    portGroups: [
+      { key: "range", title: "Range", ports: ["low", "high"] },
+      { key: "output", title: "Output", description: "What happens after clipping", ports: ["mode", "gamma"] },
+    ],
+  },
+);

@@ -20,4 +20,20 @@ export function labelImages(
   return [labels, labels.length];
 }
 
-register(labelImages, { name: "Label Images", ports: { return1: { label: "count", description: "How many labels" } } });
+register(labelImages, {
+  name: "Label Images",
+  ports: {
+    prefix: { widget: { kind: "paragraph", placeholder: "put before each label" }, validators: [{ length: { max: 200 } }] },
+    action: {
+      widget: {
+        kind: "choice",
+        choices: [
+          { value: "keep", label: "Keep", description: "Keep the region as it is" },
+          { value: "drop", label: "Drop", description: "Remove the region" },
+          { value: "merge", label: "Merge", description: "Merge the region into its neighbour" },
+        ],
+      },
+    },
+    return1: { label: "count", description: "How many labels" },
+  },
+});

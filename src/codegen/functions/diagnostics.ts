@@ -36,6 +36,8 @@ export const DIAGNOSTIC_CODES = {
   ARK_PARAMETER: "a destructured or rest parameter",
   ARK_OPTIONS:
     "`register()` options that are not an object literal of literals, unknown options or values, `ports` naming no port, `pure` with `stateful` or a PHYSICAL effect",
+  ARK_PORT_HINT:
+    "a form hint that does not fit: a widget, validator, effect or port group of the wrong shape, a slider or comparison on a port that is not a number, a pattern or length on the wrong kind, `min` above `max`, a pattern that is not a regular expression or could backtrack catastrophically, a choice that does not fit the port, a reference to a port that is not an arg port",
 } as const satisfies Record<`ARK_${string}`, string>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
@@ -123,6 +125,49 @@ export const DIAGNOSTICS = {
   ),
   pureAndStateful: define("ARK_OPTIONS", "an action cannot be both pure and stateful", "drop one of the two flags"),
   purePhysical: define("ARK_OPTIONS", "a pure action cannot have a PHYSICAL effect", "drop `pure` or set effect to NONE"),
+
+  // form hints (hints.ts)
+  hintShape: define<{ what: string; expected: string }>(
+    "ARK_PORT_HINT",
+    (p) => `${p.what} must be ${p.expected}`,
+    "see WidgetSpec, ValidatorSpec, EffectSpec and PortGroupSpec in arkitekt-next",
+  ),
+  hintWrongKind: define<{ what: string; port: string; kind: string; takes: string }>(
+    "ARK_PORT_HINT",
+    (p) => `${p.what} does not fit port "${p.port}" of kind ${p.kind}`,
+    (p) => `${p.what} takes ${p.takes}`,
+  ),
+  hintMinAboveMax: define<{ what: string; min: number; max: number }>(
+    "ARK_PORT_HINT",
+    (p) => `${p.what}: min ${p.min} is greater than max ${p.max}`,
+    "swap them, or fix the one that is wrong",
+  ),
+  hintPattern: define<{ pattern: string; error: string }>(
+    "ARK_PORT_HINT",
+    (p) => `pattern ${JSON.stringify(p.pattern)} is not a valid regular expression: ${p.error}`,
+    'write a JavaScript regular expression without the slashes (e.g. "^[a-z]+$"), flags apart in `flags`',
+  ),
+  hintUnsafePattern: define<{ pattern: string; why: string }>(
+    "ARK_PORT_HINT",
+    (p) => `pattern ${JSON.stringify(p.pattern)} cannot be checked safely: ${p.why}`,
+    "the server tests patterns against callers' strings: write it without nested quantifiers, alternations inside repeated groups or backreferences",
+  ),
+  hintMissingPort: define<{ what: string; name: string; fn: string; known: readonly string[] }>(
+    "ARK_PORT_HINT",
+    (p) => `${p.what} names "${p.name}", which is not an arg port of "${p.fn}"`,
+    (p) => `arg ports: ${p.known.join(", ") || "(none)"}`,
+  ),
+  hintOnReturn: define<{ what: string; port: string }>(
+    "ARK_PORT_HINT",
+    (p) => `${p.what} on the return port "${p.port}": return ports take only a choice widget`,
+    "move it to an arg port, or drop it",
+  ),
+  hintValue: define<{ what: string; value: string; port: string; kind: string }>(
+    "ARK_PORT_HINT",
+    (p) => `${p.what} ${p.value} does not fit port "${p.port}" of kind ${p.kind}`,
+    "use values of the port's own type",
+  ),
+  duplicateGroup: define<{ key: string }>("ARK_PORT_HINT", (p) => `two port groups have the key "${p.key}"`, "give each group its own key"),
 
   // parameters and returns (signature.ts)
   destructuredParameter: define(

@@ -7,7 +7,7 @@
  */
 import { ts } from "ts-morph";
 import type { EffectClass, JsonValue } from "../../definition/model.js";
-import type { PortOptions, RegisterOptions } from "../../definition/register-options.js";
+import type { PortGroupSpec, PortOptions, RegisterOptions } from "../../definition/register-options.js";
 import type { ScanContext } from "./context.js";
 import { DIAGNOSTICS } from "./diagnostics.js";
 import { NOT_LITERAL, readLiteral, type EnumMemberValue } from "./literals.js";
@@ -43,19 +43,28 @@ export const OPTION_READERS = {
   idempotent: flag,
   effect: (value, invalid): EffectClass => (value === "NONE" || value === "PHYSICAL" ? value : invalid('"NONE" or "PHYSICAL"')),
   needsToken: flag,
+  // The shape of each port's options; widgets, validators and effects are read in hints.ts, which
+  // knows the ports and points at the exact place of a mistake.
   ports: (value, invalid) => {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return invalid("an object keyed by port key");
     const ports: Record<string, PortOptions> = {};
+    const shape = "{ label?: string, description?: string, widget?, validators?: [...], effects?: [...] }";
     for (const [portKey, spec] of Object.entries(value as Record<string, JsonValue>)) {
-      if (spec === null || typeof spec !== "object" || Array.isArray(spec)) invalid(`{ label?, description? } for port "${portKey}"`);
+      if (spec === null || typeof spec !== "object" || Array.isArray(spec)) invalid(`${shape} for port "${portKey}"`);
       const s = spec as Record<string, JsonValue>;
       for (const [k, v] of Object.entries(s)) {
-        if ((k !== "label" && k !== "description") || typeof v !== "string") invalid(`{ label?: string, description?: string } for port "${portKey}"`);
+        const ok =
+          ((k === "label" || k === "description") && typeof v === "string") ||
+          (k === "widget" && v !== null && typeof v === "object" && !Array.isArray(v)) ||
+          ((k === "validators" || k === "effects") && Array.isArray(v));
+        if (!ok) invalid(`${shape} for port "${portKey}" (check "${k}")`);
       }
       ports[portKey] = s as PortOptions;
     }
     return ports;
   },
+  portGroups: (value, invalid) =>
+    Array.isArray(value) ? (value as unknown as PortGroupSpec[]) : invalid('an array of { key, title?, description?, ports: ["arg", ...] }'),
 } satisfies OptionReaders;
 
 const KNOWN_OPTIONS = Object.keys(OPTION_READERS) as Array<keyof RegisterOptions>;

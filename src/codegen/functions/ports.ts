@@ -279,6 +279,9 @@ export function orderPort(port: Port): Port {
   if (port.default !== undefined) ordered.default = port.default;
   if (port.choices) ordered.choices = port.choices;
   if (port.children) ordered.children = port.children;
+  if (port.widget) ordered.widget = port.widget;
+  if (port.validators && port.validators.length > 0) ordered.validators = port.validators;
+  if (port.effects && port.effects.length > 0) ordered.effects = port.effects;
   return ordered;
 }
 

@@ -12,6 +12,7 @@ import { docHosts, readJsDoc } from "./jsdoc.js";
 import type { ExtractedArg, ExtractedFunction, PortNode } from "./model.js";
 import { snakeCase, titleCase } from "./naming.js";
 import { checkFlags, checkPortOverrides, readOptions } from "./options.js";
+import { readHints } from "./hints.js";
 import { newPortScope } from "./ports.js";
 import { mapParameter, mapReturns, type PortTexts } from "./signature.js";
 
@@ -46,6 +47,7 @@ export function extractRegisteredFunction(ctx: ScanContext, call: ts.CallExpress
   const optionsAt = call.arguments[1] ?? call;
   const known = new Set([...args.map((a) => a.node.port.key), ...returns.map((r) => r.port.key)]);
   checkPortOverrides(ctx, optionsAt, { overrides: texts.overrides, known, fn: fnName });
+  const portGroups = readHints(ctx, options, { fn: fnName, at: optionsAt, args: args.map((a) => a.node), returns });
 
   const hasDoc = doc.description !== null || doc.params.size > 0 || doc.returns !== null;
   const definition: Definition = {
@@ -59,7 +61,7 @@ export function extractRegisteredFunction(ctx: ScanContext, call: ts.CallExpress
     pure: options.pure ?? false,
     idempotent: (options.idempotent ?? false) || (options.pure ?? false),
     isDev: !hasDoc && options.description === undefined,
-    portGroups: [],
+    portGroups,
     args: args.map((a) => a.node.port),
     returns: returns.map((r) => r.port),
     isTestFor: [],

@@ -26,6 +26,7 @@ import {
   type InitMessage,
   type ToAgentMessage,
 } from "../../protocol/index.js";
+import type { ArkitektClient } from "../caller/client.js";
 import type { Registry } from "../registry.js";
 import { backoffDelay, compileBackoff, sleep, type BackoffOptions, type CompiledBackoff } from "../../shared/backoff.js";
 import { AgentStoppedError } from "./errors.js";
@@ -62,6 +63,8 @@ export interface AgentSocketOptions {
    * yields already sent are dropped, with a warning. Default 64 MiB.
    */
   maxHeldYieldBytes?: number;
+  /** The platform client tasks get as `context().client` (connect() passes one made on first use). */
+  client?: () => ArkitektClient;
 }
 
 export interface ReconnectOptions extends BackoffOptions {
@@ -92,6 +95,7 @@ interface Compiled {
   idleTimeoutMs: number;
   closeTimeoutMs: number;
   maxHeldYieldBytes: number;
+  client: (() => ArkitektClient) | undefined;
 }
 
 function compile(options: AgentSocketOptions): Compiled {
@@ -117,6 +121,7 @@ function compile(options: AgentSocketOptions): Compiled {
     idleTimeoutMs: options.idleTimeoutMs ?? 45_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
     maxHeldYieldBytes,
+    client: options.client,
   };
 }
 
@@ -479,7 +484,11 @@ export class AgentSocket {
       return;
     }
     const entry = this.options.registry.entries[message.interface];
-    const run = new TaskRun(message, entry, { dev: this.options.dev, emit: (report) => this.#send(report) });
+    const run = new TaskRun(message, entry, {
+      dev: this.options.dev,
+      emit: (report) => this.#send(report),
+      ...(this.options.client ? { client: this.options.client } : {}),
+    });
     this.#tasks.set(message.task, run);
     if (this.#running < this.options.concurrency) {
       this.#start(run);

@@ -16,6 +16,8 @@ import { createGraphQLClient, platformEndpoints, type GraphQLClient } from "../t
 import { readAllPages } from "../transport/pages.js";
 import { describePlatformSources, explainPlatformFailure, resolvePlatformConfig } from "../config.js";
 import type { Registry } from "../registry.js";
+import { createClient } from "../caller/index.js";
+import type { ArkitektClient } from "../caller/client.js";
 import { AgentSocket, type AgentSocketOptions, type AgentStop } from "./agent.js";
 import { AgentStoppedError } from "./errors.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
@@ -123,7 +125,11 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
     await gql.close();
   }
 
-  const socket = new AgentSocket({ ...options, token, agiUrl, registry });
+  // `context().client`: one caller per agent, with the agent's platform and token, made when a
+  // task first asks for it and closed with the agent.
+  let client: ArkitektClient | undefined;
+  const clientOf = (): ArkitektClient => (client ??= createClient({ url, token, graphqlUrl, logger }));
+  const socket = new AgentSocket({ ...options, token, agiUrl, registry, client: clientOf });
   await socket.start();
   const handle: AgentHandle = {
     get agentId() {
@@ -137,7 +143,10 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
     },
     implemented,
     implementations: served,
-    close: () => socket.close(),
+    close: async () => {
+      await socket.close();
+      await client?.close();
+    },
   };
   return handle;
 }

@@ -10,6 +10,7 @@
  * function returns; INTERRUPT reports INTERRUPTED at once and discards whatever comes later.
  * PAUSE/RESUME act at the function's `checkpoint()` calls. See spec/definitions-and-values.md.
  */
+import type { ArkitektClient } from "../caller/client.js";
 import { runWithContext, type LogLevel, type TaskContext } from "../context.js";
 import { PortValueError, type RegistryEntry } from "../registry.js";
 import { taskReport, type TaskReportFields, type TaskReportType } from "../../protocol/index.js";
@@ -23,6 +24,8 @@ export interface TaskRunOptions {
   dev: boolean;
   /** Sends a report (the agent adds id and seq, holds terminal ones in its outbox). */
   emit(report: ReportBody): void;
+  /** The agent's platform client (`context().client`), made on first use. */
+  client?: () => ArkitektClient;
 }
 
 /** Raised inside the function's `checkpoint()` and used as the abort reason. */
@@ -183,6 +186,7 @@ export class TaskRun {
 
   #context(): TaskContext {
     const task = this.id;
+    const client = this.options.client;
     return {
       taskId: task,
       parentId: this.assignment.parent ?? null,
@@ -198,6 +202,12 @@ export class TaskRun {
         this.#emit("LOG", { task, message: String(message), level });
       },
       checkpoint: () => this.#checkpoint(),
+      get client(): ArkitektClient {
+        if (!client) {
+          throw new Error("context().client: this agent was started without a platform client; start it with connect() (or run dev)");
+        }
+        return client();
+      },
     };
   }
 

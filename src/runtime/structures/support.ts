@@ -16,6 +16,7 @@ import {
   describeValue,
   fitsScalar,
   formatProblems,
+  problemMessage,
   readDate,
   withDefaults,
   type ValueCheck,
@@ -100,7 +101,7 @@ export function portValueError(check: ValueCheck): PortValueError {
   const [first, ...rest] = check.problems;
   if (!first) return new PortValueError("(args)", "does not fit its ports");
   const tail = formatProblems({ ok: false, problems: rest, omitted: check.omitted });
-  const message = `expected ${first.expected}, got ${first.got}${tail ? `; ${tail}` : ""}`;
+  const message = `${problemMessage(first)}${tail ? `; ${tail}` : ""}`;
   return new PortValueError(first.path, message, check.problems);
 }
 

@@ -14,7 +14,7 @@ import { rawJson } from "./raw-json.js";
 import { asCreated, readMyTasksReplay, replayThenLive } from "./replay.js";
 import { loadPlatformDocument, subsetSdl } from "./sdl.js";
 
-const { GraphQLError, buildASTSchema, isListType, isNonNullType, isObjectType } = graphql;
+const { GraphQLError, buildASTSchema, isInterfaceType, isListType, isNonNullType, isObjectType } = graphql;
 
 export interface GraphqlContext {
   /** Null when the request carried no valid token; every root field then refuses. */
@@ -281,6 +281,27 @@ function filterAgents(platform: Platform, rows: AgentRow[], filters: unknown): A
   });
 }
 
+/** The object type of a stored assign widget, by its `kind` (issue 13: form hints). */
+const ASSIGN_WIDGET_TYPES: Record<string, string> = {
+  SLIDER: "SliderAssignWidget",
+  CHOICE: "ChoiceAssignWidget",
+  STRING: "StringAssignWidget",
+  SEARCH: "SearchAssignWidget",
+  STATE_CHOICE: "StateChoiceAssignWidget",
+  PROXY: "ProxyWidget",
+  CUSTOM: "CustomAssignWidget",
+};
+
+/** The object type of each stored form-hint interface value, by its `kind`. */
+const RESOLVE_TYPE: Record<string, (value: unknown) => string> = {
+  AssignWidget: (w) => ASSIGN_WIDGET_TYPES[(w as { kind?: string }).kind ?? ""] ?? "CustomAssignWidget",
+  ReturnWidget: (w) => ((w as { kind?: string }).kind === "CHOICE" ? "ChoiceReturnWidget" : "CustomReturnWidget"),
+  Effect: (e) => {
+    const kind = (e as { kind?: string }).kind;
+    return kind === "MESSAGE" ? "MessageEffect" : kind === "CUSTOM" ? "CustomEffect" : "HideEffect";
+  },
+};
+
 function choiceValue(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
@@ -512,6 +533,36 @@ function buildResolvers(): Record<string, Record<string, Resolver>> {
     ArgPort: {
       default: (p) => (p as Port).default ?? null,
     },
+    // Form hints (issue 13) are stored as the agent sent them; their interfaces resolve by `kind`
+    // (RESOLVE_TYPE), and the fields the schema requires get the platform's defaults.
+    StringAssignWidget: {
+      placeholder: (w) => (w as { placeholder?: string | null }).placeholder ?? "",
+      asParagraph: (w) => (w as { asParagraph?: boolean | null }).asParagraph ?? false,
+    },
+    HideEffect: {
+      fade: (e) => (e as { fade?: boolean | null }).fade ?? true,
+      dependencies: (e) => (e as { dependencies?: string[] | null }).dependencies ?? [],
+    },
+    MessageEffect: {
+      message: (e) => (e as { message?: string | null }).message ?? "",
+      dependencies: (e) => (e as { dependencies?: string[] | null }).dependencies ?? [],
+    },
+    CustomEffect: {
+      hook: (e) => (e as { hook?: string | null }).hook ?? "",
+      ward: (e) => (e as { ward?: string | null }).ward ?? "",
+      dependencies: (e) => (e as { dependencies?: string[] | null }).dependencies ?? [],
+    },
+    CustomAssignWidget: {
+      hook: (w) => (w as { hook?: string | null }).hook ?? "",
+      ward: (w) => (w as { ward?: string | null }).ward ?? "",
+    },
+    CustomReturnWidget: {
+      hook: (w) => (w as { hook?: string | null }).hook ?? "",
+      ward: (w) => (w as { ward?: string | null }).ward ?? "",
+    },
+    PortGroup: {
+      ports: (g) => (g as { ports?: string[] | null }).ports ?? [],
+    },
     ReturnPort: {
       default: (p) => (p as Port).default ?? null,
     },
@@ -711,6 +762,10 @@ export function buildServerSchema(): GraphQLSchema {
   const schema = buildASTSchema(subsetSdl(loadPlatformDocument(), IMPLEMENTED), { assumeValidSDL: true });
   const resolvers = buildResolvers();
   const subscriptions = buildSubscriptions();
+  for (const [name, resolveType] of Object.entries(RESOLVE_TYPE)) {
+    const type = schema.getType(name);
+    if (isInterfaceType(type)) type.resolveType = resolveType;
+  }
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith("__")) continue;
     const isRoot = type.name === "Query" || type.name === "Mutation";

@@ -6,6 +6,7 @@ import {
   type ImageStats,
   ThresholdMode,
   average,
+  clip,
   gradient,
   measure,
   threshold,
@@ -122,10 +123,39 @@ const entry_tile = support.bindEntry<
   returnCodecs: [codec_Image],
 });
 
+/** Clip (`clip`); its ports are in definitions.json. */
+// tsc names the function here when its signature changed since the last `arkitekt-next gen`.
+const entry_clip = support.bindEntry<
+  support.Signature<
+    "clip (src/filters.ts)",
+    typeof clip,
+    [
+      image: Image,
+      low?: number | undefined,
+      high?: number,
+      mode?: "clip" | "rescale",
+      gamma?: number,
+    ],
+    Image
+  >
+>({
+  interface: "clip",
+  fn: clip,
+  argCodecs: [
+    ["image", codec_Image],
+    ["low", { kind: "FLOAT", nullable: true }],
+    ["high", { kind: "FLOAT", nullable: true }],
+    ["mode", { kind: "ENUM", choices: ["clip", "rescale"], nullable: true }],
+    ["gamma", { kind: "FLOAT", nullable: true }],
+  ],
+  returnCodecs: [codec_Image],
+});
+
 export const entries: support.EntryBinding[] = [
   entry_gradient,
   entry_threshold,
   entry_measure,
   entry_average,
   entry_tile,
+  entry_clip,
 ];
