@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { hashDefinitions } from "../definition/hash.js";
 import { writeReturns } from "../definition/json-writer.js";
 import type { Port } from "../definition/model.js";
-import { checkArgs, formatProblems } from "../definition/values.js";
+import { checkArgs, formatProblems, problemMessage } from "../definition/values.js";
 import {
   ACKED_REPORT_TYPES,
   CloseCode,
@@ -823,7 +823,7 @@ export class Platform {
     }
     const verdict = checkArgs(this.portsOf(action), args);
     if (!verdict.ok) {
-      const ports = verdict.problems.map((p) => ({ path: p.path, message: `expected ${p.expected}, got ${p.got}` }));
+      const ports = verdict.problems.map((p) => ({ path: p.path, message: problemMessage(p) }));
       throw invalidArgs(action.key, formatProblems(verdict), ports, verdict.omitted);
     }
 

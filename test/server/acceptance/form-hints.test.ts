@@ -55,6 +55,15 @@ describe("issue 13: form hints on the embedded server", () => {
     expect(await listTaskIds(server(), T2)).toEqual(before);
   });
 
+  it("issue 13: a validator's own message reaches extensions.ports, so the form shows it at the field", async () => {
+    const response = await server().request<unknown>(T2, ASSIGN, {
+      input: { implementation: implOf(fixture, "clip").id, args: { image: IMAGE, low: 0.9, high: 0.1, mode: "rescale", gamma: 2 } },
+    });
+    const error = response.errors?.[0] as { extensions?: { code?: string; ports?: Array<{ path: string; message: string }> } };
+    expect(error.extensions?.code).toBe("INVALID_ARGS");
+    expect(error.extensions?.ports).toEqual([{ path: "low", message: "low must be below high, got the number 0.9" }]);
+  });
+
   it("issue 13: args within every hint are assigned", async () => {
     const { assign } = await server().gql<{ assign: { id: string } }>(T2, ASSIGN, {
       input: { implementation: implOf(fixture, "clip").id, args: { image: IMAGE, low: 0.1, high: 0.9, mode: "rescale", gamma: 2 } },
