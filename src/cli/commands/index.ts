@@ -4,5 +4,6 @@ import { genCommand } from "./gen.js";
 import { serverCommand } from "./server.js";
 import { runCommand } from "./run.js";
 import { callCommand } from "./call.js";
+import { inspectCommand } from "./inspect.js";
 
-export const commands: Array<() => Command> = [genCommand, runCommand, callCommand, serverCommand];
+export const commands: Array<() => Command> = [genCommand, runCommand, callCommand, serverCommand, inspectCommand];
