@@ -45,19 +45,19 @@ export function jsonCallOutput(out: NodeJS.WritableStream = process.stdout, opti
       line({ type: "assigned", task });
     },
     yielded(returns) {
-      line({ type: "yield", task, index: yields++, returns });
+      line({ type: "yield", task: task ?? null, index: yields++, returns });
     },
     progress(progress, message) {
-      line({ type: "progress", task, progress: progress ?? null, message: message ?? null });
+      line({ type: "progress", task: task ?? null, progress: progress ?? null, message: message ?? null });
     },
     log(level, message) {
-      line({ type: "log", task, level, message });
+      line({ type: "log", task: task ?? null, level, message });
     },
     event(kind, message) {
-      if (options.verbose) line({ type: "event", task, kind, message: message ?? null });
+      if (options.verbose) line({ type: "event", task: task ?? null, kind, message: message ?? null });
     },
     done(count) {
-      line({ type: "done", task, yields: count, exitCode: 0 });
+      line({ type: "done", task: task ?? null, yields: count, exitCode: 0 });
     },
     error(failure) {
       line({ type: "error", task: failure.task ?? task ?? null, kind: failure.kind, message: failure.message, hint: failure.hint ?? null, exitCode: failure.exitCode });
