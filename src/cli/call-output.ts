@@ -18,6 +18,8 @@ export interface CallOutput {
   log(level: string, message: string): void;
   /** Any task event (only with --verbose). */
   event(kind: string, message: string | undefined): void;
+  /** A warning of the command itself (e.g. "cancelling"), always on stderr. */
+  warn(message: string): void;
   /** The task completed; `yields` were printed. */
   done(yields: number): void;
   /** The command fails with `exitCode`; `kind` says how (a task failure kind, or USER_ERROR ...). */
@@ -33,7 +35,7 @@ export interface CallFailure {
 }
 
 /** One JSON object per line on `out`. */
-export function jsonCallOutput(out: NodeJS.WritableStream = process.stdout, options: { verbose?: boolean } = {}): CallOutput {
+export function jsonCallOutput(out: NodeJS.WritableStream = process.stdout, options: { verbose?: boolean; logger?: Logger } = {}): CallOutput {
   let task: string | undefined;
   let yields = 0;
   const line = (value: Record<string, unknown>): void => {
@@ -56,6 +58,9 @@ export function jsonCallOutput(out: NodeJS.WritableStream = process.stdout, opti
     event(kind, message) {
       if (options.verbose) line({ type: "event", task: task ?? null, kind, message: message ?? null });
     },
+    warn(message) {
+      options.logger?.warn(message);
+    },
     done(count) {
       line({ type: "done", task: task ?? null, yields: count, exitCode: 0 });
     },
@@ -67,6 +72,8 @@ export function jsonCallOutput(out: NodeJS.WritableStream = process.stdout, opti
 
 export interface HumanOutputOptions {
   logger: Logger;
+  /** Task events are printed (as debug lines) only with --verbose. */
+  verbose?: boolean;
   stdout?: NodeJS.WriteStream;
   /** Where the progress bar is drawn; a bar only when it is a terminal. */
   stderr?: NodeJS.WriteStream;
@@ -99,7 +106,10 @@ export function humanCallOutput(options: HumanOutputOptions): CallOutput {
       around(() => logger.info(`log ${level} ${message}`));
     },
     event(kind, message) {
-      around(() => logger.debug(`event ${kind}${message ? ` ${message}` : ""}`));
+      if (options.verbose) around(() => logger.debug(`event ${kind}${message ? ` ${message}` : ""}`));
+    },
+    warn(message) {
+      around(() => logger.warn(message));
     },
     done(yields) {
       bar?.finish();
@@ -149,7 +159,7 @@ export class ProgressLine {
 
   redraw(): void {
     if (!this.#shown) return;
-    this.out.write(`\r\u001b[2K${renderProgressBar(this.#progress, this.#message, this.out.columns ?? 80)}`);
+    this.out.write(`\r\u001b[2K${renderProgressBar(this.#progress, this.#message, this.out.columns || 80)}`);
     this.#drawn = true;
   }
 

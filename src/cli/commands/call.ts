@@ -199,7 +199,7 @@ numbers: name='"5"').`,
     .action(async (action: string, argParts: string[], options: CallCommandOptions) => {
       const verbose = options.verbose ?? false;
       const logger = cliLogger("call", { verbose });
-      const output = options.json ? jsonCallOutput(process.stdout, { verbose }) : humanCallOutput({ logger });
+      const output = options.json ? jsonCallOutput(process.stdout, { verbose, logger }) : humanCallOutput({ logger, verbose });
       // Ctrl+C cancels the remote task (and interrupts it with --interrupt-after) instead of leaving it running.
       const abort = new AbortController();
       let taskId: string | undefined;
@@ -207,10 +207,10 @@ numbers: name='"5"').`,
         if (abort.signal.aborted) {
           const message = taskId ? `left task ${taskId} running` : "stopped before the task was assigned";
           output.error({ kind: "CANCELLED", message, task: taskId, exitCode: CALL_EXIT.CANCELLED });
-          logger.warn(message);
+          output.warn(message);
           process.exit(CALL_EXIT.CANCELLED);
         }
-        logger.warn(`cancelling ${taskId ? `task ${taskId}` : "the call"} (Ctrl+C again to leave it running)`);
+        output.warn(`cancelling ${taskId ? `task ${taskId}` : "the call"} (Ctrl+C again to leave it running)`);
         abort.abort();
       };
       process.on("SIGINT", onSigint);
