@@ -5606,7 +5606,7 @@ export const InspectAgentsDocument = new TypedDocumentString(`
 }`) as unknown as TypedDocumentString<InspectAgentsQuery, InspectAgentsQueryVariables>;
 export const InspectActionsDocument = new TypedDocumentString(`
     query InspectActions($offset: Int!) {
-  actions(pagination: {limit: 100, offset: $offset}) {
+  actions(pagination: {offset: $offset}) {
     ...Action
     app {
       identifier

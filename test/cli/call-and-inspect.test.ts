@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bin, root, startRunDev, type RunDev } from "./run-dev.js";
 import { spawnFixture, startRuntimeServer, type ChildHandle, type RuntimeServer } from "../fixtures/runtime/harness.js";
-import { AGENT_TOKEN, CALLER_TOKEN } from "../fixtures/runtime/tokens.js";
+import { AGENT_TOKEN, CALLER_TOKEN, OTHER_TOKEN } from "../fixtures/runtime/tokens.js";
+import { ensureAgent, implementAgent, type ImplementationInput } from "../server/helpers/fixture.js";
+import { graphqlData, graphqlErrors } from "../server/helpers/graphql.js";
 
 const ENV = { ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1" };
 
@@ -252,6 +254,35 @@ describe("issue 12: streaming and cancelling against the runtime fixture agent",
     expect(tasks.status).toBe(0);
     const task = (JSON.parse(tasks.stdout) as { tasks: Array<{ id: string; status: string; isDone: boolean }> }).tasks.find((t) => t.id === lines[0]!.task);
     expect(task).toMatchObject({ status: "CANCELLED", isDone: true });
+  });
+});
+
+describe("issue 12: inspect reads every page", () => {
+  let server: RuntimeServer;
+
+  beforeAll(async () => {
+    server = await startRuntimeServer({ defaultPageSize: 20, maxPageSize: 50 });
+  });
+
+  afterAll(() => server?.close());
+
+  it("issue 12: inspect lists all 130 actions of an agent when the platform serves 20 at a time", async () => {
+    const implementations: ImplementationInput[] = Array.from({ length: 130 }, (_, i) => ({
+      interface: `op${String(i).padStart(3, "0")}`,
+      definition: { key: `op${String(i).padStart(3, "0")}`, version: "1", name: `Op ${i}`, kind: "FUNCTION", collections: [], args: [{ key: "x", kind: "INT", nullable: false }], returns: [] },
+    }));
+    const target = {
+      gql: <T>(token: string, query: string, variables?: Record<string, unknown>) => graphqlData<T>(server.handle.graphqlUrl, token, query, variables),
+      gqlErrors: (token: string | undefined, query: string, variables?: Record<string, unknown>) => graphqlErrors(server.handle.graphqlUrl, token, query, variables),
+    };
+    await ensureAgent(target, OTHER_TOKEN);
+    await implementAgent(target, OTHER_TOKEN, implementations);
+    const result = await cliAsync(["inspect", "actions", "--json", "--url", server.url, "--token", CALLER_TOKEN]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as { actions: Array<{ key: string; args: Array<{ key: string; type: string }> }> };
+    expect(report.actions.map((a) => a.key)).toEqual(implementations.map((i) => i.interface));
+    expect(report.actions[129]!.args).toEqual([expect.objectContaining({ key: "x", type: "INT" })]);
   });
 });
 
