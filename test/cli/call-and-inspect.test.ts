@@ -237,6 +237,21 @@ describe("issue 12: streaming and cancelling against the runtime fixture agent",
     expect(firstChunk).toBe('{"return0":0}\n');
   });
 
+  it("issue 12: when the reader of stdout goes away (| head -1), call cancels the task and exits 0 without a crash", async () => {
+    let closed = false;
+    const result = await cliAsync(["call", ...callArgs(), "runtime-agent/ticker", "n=100", "ms=50"], (_soFar, child) => {
+      if (!closed) {
+        closed = true;
+        child.stdout!.destroy();
+      }
+    });
+    expect(result.stderr).not.toContain("EPIPE");
+    expect(result.stderr).not.toContain("internal error");
+    expect(result.status).toBe(0);
+    const tasks = await cliAsync(["inspect", "tasks", "--json", "--limit", "1", ...callArgs()]);
+    expect((JSON.parse(tasks.stdout) as { tasks: Array<{ action: string; status: string }> }).tasks[0]).toMatchObject({ action: "ticker", status: "CANCELLED" });
+  });
+
   it("issue 12: Ctrl+C (SIGINT) cancels the running task and call exits 130", async () => {
     let signalled = false;
     const result = await cliAsync(["call", "--json", ...callArgs(), "runtime-agent/slow", "ms=60000"], (soFar, child) => {

@@ -172,7 +172,8 @@ Examples:
 ${ACTION_NAMING_HELP}
 
 Output: every yield is one JSON line on stdout as it arrives (a function has one); progress goes to
-stderr, as a bar on a terminal and as lines "call progress 40% message" otherwise; logs too.
+stderr, as a bar on a terminal and as lines "call progress 40% message" otherwise; logs too. When
+the reader of stdout stops (e.g. | head -1), call cancels the task and exits 0.
 With --json, stdout has one JSON object per line instead:
   {"type":"assigned","task":"7"}
   {"type":"yield","task":"7","index":0,"returns":{"return0":...}}
@@ -214,6 +215,15 @@ numbers: name='"5"').`,
         abort.abort();
       };
       process.on("SIGINT", onSigint);
+      // The reader of stdout went away (`call ... | head -1`): stop following and cancel the task, like
+      // breaking out of `iterate`, and end quietly instead of crashing on EPIPE.
+      let readerGone = false;
+      const onStdoutError = (error: NodeJS.ErrnoException): void => {
+        if (error.code !== "EPIPE") throw error;
+        if (!readerGone) abort.abort();
+        readerGone = true;
+      };
+      process.stdout.on("error", onStdoutError);
       try {
         await runCall(action, argParts, options, {
           output,
@@ -221,12 +231,14 @@ numbers: name='"5"').`,
           onAssigned: (id) => (taskId = id),
         });
       } catch (error) {
+        if (readerGone) return;
         const failure = describeCallFailure(error, taskId, abort.signal.aborted);
         output.error(failure);
         if (failure.kind === "INTERNAL") throw error;
         throw new UserError(failure.message, failure.hint, failure.exitCode);
       } finally {
         process.off("SIGINT", onSigint);
+        if (!readerGone) process.stdout.off("error", onStdoutError);
       }
     });
 }
