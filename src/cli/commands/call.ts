@@ -190,7 +190,7 @@ Exit codes:
        the action, platform lost)
   2    the task ended without completing (FAILED, CRITICAL, INTERRUPTED, DISCONNECTED, TIMEOUT,
        RESULT_LOST); the message is the remote error
-  130  the task was cancelled: Ctrl+C cancels it and waits for the agent to confirm (a second
+  130  the task was cancelled: Ctrl+C cancels it and waits up to 5 s for the agent to confirm (a second
        Ctrl+C leaves it running and exits at once), or someone cancelled it on the platform
 
 Values are the wire format: structures {"__identifier": ..., "object": <ref>}, enums by member name,
