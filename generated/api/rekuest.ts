@@ -277,6 +277,40 @@ export async function implementations(
 }
 
 /**
+ * Runs the query `InspectActions`.
+ *
+ * List of all available actions.
+ */
+export async function inspectActions(
+  client: GraphQLClient,
+  variables: InspectActionsQueryVariables,
+  options?: RequestOptions,
+): Promise<InspectActionsQuery["actions"]> {
+  const data = await client.request<InspectActionsQuery, InspectActionsQueryVariables>(
+    { document: InspectActionsDocument, operationName: "InspectActions", variables, generated },
+    options,
+  );
+  return data.actions;
+}
+
+/**
+ * Runs the query `InspectAgents`.
+ *
+ * Retrieve all compute agents.
+ */
+export async function inspectAgents(
+  client: GraphQLClient,
+  variables: InspectAgentsQueryVariables = {},
+  options?: RequestOptions,
+): Promise<InspectAgentsQuery["agents"]> {
+  const data = await client.request<InspectAgentsQuery, InspectAgentsQueryVariables>(
+    { document: InspectAgentsDocument, operationName: "InspectAgents", variables, generated },
+    options,
+  );
+  return data.agents;
+}
+
+/**
  * Runs the mutation `Interrupt`.
  *
  * Interrupt the execution of a task.
@@ -325,6 +359,23 @@ export async function pause(
     options,
   );
   return data.pause;
+}
+
+/**
+ * Runs the query `RecentTasks`.
+ *
+ * All tasks.
+ */
+export async function recentTasks(
+  client: GraphQLClient,
+  variables: RecentTasksQueryVariables,
+  options?: RequestOptions,
+): Promise<RecentTasksQuery["tasks"]> {
+  const data = await client.request<RecentTasksQuery, RecentTasksQueryVariables>(
+    { document: RecentTasksDocument, operationName: "RecentTasks", variables, generated },
+    options,
+  );
+  return data.tasks;
 }
 
 /**
@@ -3122,6 +3173,204 @@ export type AgentChangeFragment = {
   release: string;
 };
 
+export type InspectAgentsQueryVariables = Exact<{
+  pagination?: OffsetPaginationInput | null | undefined;
+}>;
+
+export type InspectAgentsQuery = {
+  agents: Array<{
+    id: string;
+    name: string;
+    kind: AgentKind;
+    hash: string;
+    connected: boolean;
+    active: boolean;
+    blocked: boolean;
+    pinned: boolean;
+    lastSeen: Scalars["DateTime"]["output"] | null;
+    app: { identifier: string };
+    release: { version: string };
+    client: { clientId: string };
+  }>;
+};
+
+export type InspectActionsQueryVariables = Exact<{
+  offset: number;
+}>;
+
+export type InspectActionsQuery = {
+  actions: Array<{
+    stateful: boolean;
+    pure: boolean;
+    idempotent: boolean;
+    isDev: boolean;
+    definedAt: Scalars["DateTime"]["output"];
+    id: string;
+    hash: Scalars["ActionHash"]["output"];
+    key: string;
+    name: string;
+    version: string;
+    kind: ActionKind;
+    description: string | null;
+    app: { identifier: string };
+    implementations: Array<{
+      id: string;
+      interface: string;
+      agent: { id: string; name: string; active: boolean };
+    }>;
+    collections: Array<{ id: string; name: string }>;
+    portGroups: Array<{
+      key: string;
+      title: string | null;
+      description: string | null;
+      ports: Array<string>;
+    }>;
+    args: Array<{
+      key: string;
+      label: string | null;
+      kind: PortKind;
+      description: string | null;
+      identifier: Scalars["Identifier"]["output"] | null;
+      nullable: boolean;
+      default: Scalars["AnyDefault"]["output"] | null;
+      choices: Array<{ label: string; value: string; description: string | null }> | null;
+      validators: Array<{
+        function: Scalars["ValidatorFunction"]["output"];
+        dependencies: Array<string> | null;
+        label: string | null;
+        errorMessage: string | null;
+      }> | null;
+      effects: Array<
+        | {
+            kind: EffectKind;
+            function: Scalars["ValidatorFunction"]["output"];
+            dependencies: Array<string>;
+          }
+        | {
+            kind: EffectKind;
+            function: Scalars["ValidatorFunction"]["output"];
+            dependencies: Array<string>;
+          }
+        | {
+            kind: EffectKind;
+            function: Scalars["ValidatorFunction"]["output"];
+            dependencies: Array<string>;
+          }
+      > | null;
+      widget:
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | null;
+      requires: Array<{
+        key: string;
+        operator: RequiresOperator;
+        value: Scalars["Arg"]["output"];
+      }> | null;
+      children: Array<{
+        key: string;
+        label: string | null;
+        kind: PortKind;
+        description: string | null;
+        identifier: Scalars["Identifier"]["output"] | null;
+        nullable: boolean;
+        default: Scalars["AnyDefault"]["output"] | null;
+        choices: Array<{ label: string; value: string; description: string | null }> | null;
+        children: Array<{
+          key: string;
+          label: string | null;
+          kind: PortKind;
+          description: string | null;
+          identifier: Scalars["Identifier"]["output"] | null;
+          nullable: boolean;
+          default: Scalars["AnyDefault"]["output"] | null;
+          choices: Array<{ label: string; value: string; description: string | null }> | null;
+          children: Array<{
+            key: string;
+            label: string | null;
+            kind: PortKind;
+            identifier: Scalars["Identifier"]["output"] | null;
+            nullable: boolean;
+          }> | null;
+        }> | null;
+      }> | null;
+    }>;
+    returns: Array<{
+      key: string;
+      label: string | null;
+      kind: PortKind;
+      description: string | null;
+      identifier: Scalars["Identifier"]["output"] | null;
+      nullable: boolean;
+      choices: Array<{ label: string; value: string; description: string | null }> | null;
+      widget: { kind: ReturnWidgetKind } | { kind: ReturnWidgetKind } | null;
+      children: Array<{
+        key: string;
+        label: string | null;
+        kind: PortKind;
+        description: string | null;
+        identifier: Scalars["Identifier"]["output"] | null;
+        nullable: boolean;
+        choices: Array<{ label: string; value: string; description: string | null }> | null;
+        children: Array<{
+          key: string;
+          label: string | null;
+          kind: PortKind;
+          description: string | null;
+          identifier: Scalars["Identifier"]["output"] | null;
+          nullable: boolean;
+          choices: Array<{ label: string; value: string; description: string | null }> | null;
+          children: Array<{
+            key: string;
+            label: string | null;
+            kind: PortKind;
+            identifier: Scalars["Identifier"]["output"] | null;
+            nullable: boolean;
+          }> | null;
+        }> | null;
+      }> | null;
+    }>;
+  }>;
+};
+
+export type RecentTasksQueryVariables = Exact<{
+  limit: number;
+}>;
+
+export type RecentTasksQuery = {
+  tasks: Array<{
+    id: string;
+    reference: string | null;
+    isDone: boolean;
+    args: Scalars["AnyDefault"]["output"];
+    argsHash: string | null;
+    latestEventKind: TaskEventKind;
+    latestInstructKind: TaskInstructKind;
+    capture: boolean;
+    ephemeral: boolean;
+    createdAt: Scalars["DateTime"]["output"];
+    updatedAt: Scalars["DateTime"]["output"];
+    finishedAt: Scalars["DateTime"]["output"] | null;
+    action: {
+      id: string;
+      hash: Scalars["ActionHash"]["output"];
+      key: string;
+      name: string;
+      version: string;
+      kind: ActionKind;
+      description: string | null;
+    };
+    implementation: { id: string; interface: string } | null;
+    agent: { id: string; name: string } | null;
+    parent: { id: string } | null;
+    root: { id: string } | null;
+  }>;
+};
+
 export type WatchMyTasksSubscriptionVariables = Exact<{ [key: string]: never }>;
 
 export type WatchMyTasksSubscription = {
@@ -5329,6 +5578,255 @@ export const BounceDocument = new TypedDocumentString(`
   pinned
   lastSeen
 }`) as unknown as TypedDocumentString<BounceMutation, BounceMutationVariables>;
+export const InspectAgentsDocument = new TypedDocumentString(`
+    query InspectAgents($pagination: OffsetPaginationInput) {
+  agents(pagination: $pagination) {
+    ...Agent
+    app {
+      identifier
+    }
+    release {
+      version
+    }
+    client {
+      clientId
+    }
+  }
+}
+    fragment Agent on Agent {
+  id
+  name
+  kind
+  hash
+  connected
+  active
+  blocked
+  pinned
+  lastSeen
+}`) as unknown as TypedDocumentString<InspectAgentsQuery, InspectAgentsQueryVariables>;
+export const InspectActionsDocument = new TypedDocumentString(`
+    query InspectActions($offset: Int!) {
+  actions(pagination: {offset: $offset}) {
+    ...Action
+    app {
+      identifier
+    }
+    implementations {
+      id
+      interface
+      agent {
+        id
+        name
+        active
+      }
+    }
+  }
+}
+    fragment Choice on Choice {
+  label
+  value
+  description
+}
+fragment GrandChildArgPort on ArgPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  default
+  choices {
+    ...Choice
+  }
+  children {
+    key
+    label
+    kind
+    identifier
+    nullable
+  }
+}
+fragment ChildArgPort on ArgPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  default
+  choices {
+    ...Choice
+  }
+  children {
+    ...GrandChildArgPort
+  }
+}
+fragment ArgPort on ArgPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  default
+  choices {
+    ...Choice
+  }
+  validators {
+    function
+    dependencies
+    label
+    errorMessage
+  }
+  effects {
+    kind
+    function
+    dependencies
+  }
+  widget {
+    kind
+    followValue
+  }
+  requires {
+    key
+    operator
+    value
+  }
+  children {
+    ...ChildArgPort
+  }
+}
+fragment GrandChildReturnPort on ReturnPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  choices {
+    ...Choice
+  }
+  children {
+    key
+    label
+    kind
+    identifier
+    nullable
+  }
+}
+fragment ChildReturnPort on ReturnPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  choices {
+    ...Choice
+  }
+  children {
+    ...GrandChildReturnPort
+  }
+}
+fragment ReturnPort on ReturnPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  choices {
+    ...Choice
+  }
+  widget {
+    kind
+  }
+  children {
+    ...ChildReturnPort
+  }
+}
+fragment PortGroup on PortGroup {
+  key
+  title
+  description
+  ports
+}
+fragment ActionSummary on Action {
+  id
+  hash
+  key
+  name
+  version
+  kind
+  description
+}
+fragment Action on Action {
+  ...ActionSummary
+  stateful
+  pure
+  idempotent
+  isDev
+  definedAt
+  collections {
+    id
+    name
+  }
+  portGroups {
+    ...PortGroup
+  }
+  args {
+    ...ArgPort
+  }
+  returns {
+    ...ReturnPort
+  }
+}`) as unknown as TypedDocumentString<InspectActionsQuery, InspectActionsQueryVariables>;
+export const RecentTasksDocument = new TypedDocumentString(`
+    query RecentTasks($limit: Int!) {
+  tasks(ordering: [{createdAt: DESC}], pagination: {limit: $limit}) {
+    ...Task
+  }
+}
+    fragment ActionSummary on Action {
+  id
+  hash
+  key
+  name
+  version
+  kind
+  description
+}
+fragment Task on Task {
+  id
+  reference
+  isDone
+  args
+  argsHash
+  latestEventKind
+  latestInstructKind
+  capture
+  ephemeral
+  createdAt
+  updatedAt
+  finishedAt
+  action {
+    ...ActionSummary
+  }
+  implementation {
+    id
+    interface
+  }
+  agent {
+    id
+    name
+  }
+  parent {
+    id
+  }
+  root {
+    id
+  }
+}`) as unknown as TypedDocumentString<RecentTasksQuery, RecentTasksQueryVariables>;
 export const WatchMyTasksDocument = new TypedDocumentString(`
     subscription WatchMyTasks {
   mytasks {

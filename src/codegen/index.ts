@@ -12,7 +12,7 @@ import { changedFiles, hashFiles, verifyOutputs, type StaleFile } from "./check.
 import { loadProjectConfig, type ProjectConfig } from "./config.js";
 import { contentKey, generatorFingerprint, hashInputs } from "./key.js";
 import { manifestPath, readManifest, renderManifest, type Manifest, type ManifestEntry } from "./manifest.js";
-import { report } from "./report.js";
+import { nothingToGenerate, report } from "./report.js";
 import type { Stage, StageRunner } from "./stage.js";
 import { STAGES } from "./stages.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
@@ -264,7 +264,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const logger = options.logger ?? silentLogger;
   const generator = new Generator(cwd, options);
   if (generator.stages.length === 0) {
-    logger.warn(`nothing to generate in ${cwd}: no tsconfig.json, no codegen.yml, and no arkitekt.json naming either`);
+    logger.error(nothingToGenerate(cwd, generator.config));
   }
   // --watch runs every stage first, so its stages are warm (ts-morph loaded) for the first edit.
   const result = await generator.run(options.check ?? false, (options.force ?? false) || (options.watch === true && !options.check));

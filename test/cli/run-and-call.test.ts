@@ -18,7 +18,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | nu
 }
 
 describe("every command has --help", () => {
-  for (const command of [[], ["gen"], ["run"], ["run", "dev"], ["call"], ["server"]]) {
+  for (const command of [[], ["gen"], ["run"], ["run", "dev"], ["call"], ["server"], ["inspect"]]) {
     it(`prints usage for \`${["arkitekt-next", ...command].join(" ")} --help\``, () => {
       const result = cli([...command, "--help"]);
       expect(result.status).toBe(0);
@@ -74,12 +74,12 @@ describe("run dev and call against the embedded platform", () => {
 
   it("says the function threw, with its message and place, when the task ends CRITICAL", () => {
     const result = cli(["call", "--data", dataDir, "average", '{"images": []}']);
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/ended CRITICAL: Error: average needs at least one image \(at .*src\/filters\.ts:\d+:\d+\)/);
     expect(result.stderr).toContain("hint: the function threw");
   });
 
-  it("streams a generator's yields and its progress with --stream", () => {
+  it("streams a generator's yields and its progress (--stream is the default, still accepted)", () => {
     const made = JSON.parse(cli(["call", "--data", dataDir, "arkitekt-next-dev/gradient", '{"width": 4, "height": 4}']).stdout) as {
       return0: unknown;
     };
@@ -108,7 +108,7 @@ describe("run dev and call against the embedded platform", () => {
 
   it("reports a failed task with the remote message", () => {
     const result = cli(["call", "--data", dataDir, "arkitekt-next-dev/measure", 'image={"__identifier":"@example/image","object":"missing"}']);
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain(`no structure "missing" in the local store`);
   });
 });

@@ -6,9 +6,10 @@
  * values are read as JSON when they parse.
  */
 import { resolve } from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { parsePositiveMilliseconds } from "../options.js";
-import { UserError } from "../errors.js";
+import { UserError, isUserFacing } from "../errors.js";
+import { humanCallOutput, jsonCallOutput, type CallFailure as CallFailureInfo, type CallOutput } from "../call-output.js";
 import { isArkitektError } from "../../shared/errors.js";
 import { cliLogger } from "../logger.js";
 import { DEFAULT_DATA_DIR, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
@@ -21,7 +22,9 @@ export interface CallCommandOptions {
   cwd?: string;
   timeout?: number;
   interruptAfter?: number;
+  /** Accepted and ignored: every yield is printed as it arrives. */
   stream?: boolean;
+  json?: boolean;
   verbose?: boolean;
 }
 
@@ -37,7 +40,7 @@ export function parseTarget(text: string): TargetName {
   const slash = text.indexOf("/");
   if (slash > 0) {
     const [key, version] = text.slice(slash + 1).split("@");
-    if (!key) throw new UserError(`"${text}" names no action key`, "write app/key, e.g. arkitekt-next-dev/gradient");
+    if (!key) throw new UserError(`"${text}" names no action key`, "write app/key, e.g. com.example.imaging/gradient");
     return { kind: "target", target: { app: text.slice(0, slash), key, ...(version ? { version } : {}) } };
   }
   if (/^[0-9a-f]{64}$/i.test(text)) return { kind: "target", target: { actionHash: text.toLowerCase() } };
@@ -112,90 +115,224 @@ export function parseArgs(parts: string[]): Record<string, unknown> {
   return args;
 }
 
+/** The exit codes of `call` (documented in its --help). */
+export const CALL_EXIT = {
+  /** The task completed. */
+  OK: 0,
+  /** The call could not be made or followed: a bad name, args or platform configuration, no agent, the platform lost. */
+  USER_ERROR: 1,
+  /** The task ended without completing: FAILED, CRITICAL, INTERRUPTED, DISCONNECTED, TIMEOUT, RESULT_LOST. */
+  TASK_FAILED: 2,
+  /** The task was cancelled: by Ctrl+C (SIGINT), or by someone else on the platform. */
+  CANCELLED: 130,
+} as const;
+
+/** How the action names in `call` are read (also `inspect`'s help points here). */
+export const ACTION_NAMING_HELP = `How an action is named (first rule that fits wins):
+  implementation:<id>   that implementation (an agent's copy of the action), by its id
+  app/key[@version]     the action <key> of the app <app> (the token's client_app, for run dev the
+                        app's arkitekt.json identifier), in version <version> when given
+  <64 hex digits>       the action hash
+  <6 to 63 hex digits, at least one of them 0-9>
+                        a hash prefix: must start the hash of exactly one action (as run dev and
+                        inspect list them)
+  <key>                 a key (letters, digits, _ and -, not starting with a digit or -): must be
+                        the key of exactly one action on the platform, else name it by app/key
+A key that looks like a hash prefix (e.g. "abc123") is read as one: name it by app/key.`;
+
 export function callCommand(): Command {
   return new Command("call")
-    .description("call an action on the platform and print its returns")
-    .argument("<action>", "action key or hash prefix (as `run dev` lists them), app/key[@version], or implementation:<id>")
+    .description("call an action on the platform and print its returns (every yield of a generator, as it arrives)")
+    .argument("<action>", "action key or hash prefix (as `run dev` and `inspect` list them), app/key[@version], or implementation:<id>")
     .argument("[args...]", "a JSON object, or key=value pairs (values read as JSON)")
     .option("--url <url>", "the platform's http base (default: ARKITEKT_URL, else the dev server's <data>/dev-token.json)")
     .option("--token <token>", "the token (default: ARKITEKT_TOKEN, else the dev server's, for its own URL only)")
     .option("--cwd <dir>", "the project directory whose dev server to use (default: the current directory)")
     .option("--data <dir>", "the dev server's data dir, relative to --cwd", DEFAULT_DATA_DIR)
-    .option("--timeout <ms>", "give up after this many milliseconds (the task is cancelled)", parsePositiveMilliseconds)
+    .option("--json", "machine output: one JSON object per line on stdout (assigned, yield, progress, log, done or error with its exitCode)")
+    .option("--timeout <ms>", "give up after this many milliseconds (the task is cancelled; exit 2)", parsePositiveMilliseconds)
     .option(
       "--interrupt-after <ms>",
       "after Ctrl+C or --timeout cancelled the task, interrupt it when it has not stopped within this many milliseconds (off by default: agents without an INTERRUPT handler, like released Python agents, exit on one)",
       parsePositiveMilliseconds,
     )
-    .option("--stream", "print every yield as it arrives (for generators)")
-    .option("--verbose", "print task events as they arrive")
+    // Streaming is the default now; the flag stays accepted so scripts written for it keep working.
+    .addOption(new Option("--stream", "(no effect: every yield is printed as it arrives)").hideHelp())
+    .option("--verbose", "print every task event as it arrives (with --json: as event lines)")
     .addHelpText(
       "after",
       `
 Examples:
   $ arkitekt-next call gradient width=3 height=2                 # in examples/app, with run dev running
-  $ arkitekt-next call arkitekt-next-dev/gradient '{"width": 3}'  # app/key: the app is the token's client_app
+  $ arkitekt-next call com.example.imaging/gradient '{"width": 3}'   # app/key
   $ arkitekt-next call 1bb783cdf4b8 width=3                       # a hash prefix from the run dev listing
-  $ arkitekt-next call tile image='{"__identifier":"@example/image","object":"img-1"}' --stream
+  $ arkitekt-next call tile image='{"__identifier":"@example/image","object":"img-1"}' size=2
+  $ arkitekt-next call tile image=... --json | jq -c 'select(.type == "yield") | .returns'
+
+${ACTION_NAMING_HELP}
+
+Output: every yield is one JSON line on stdout as it arrives (a function has one); progress goes to
+stderr, as a bar on a terminal and as lines "call progress 40% message" otherwise; logs too. When
+the reader of stdout stops (e.g. | head -1), call cancels the task and exits 0.
+With --json, stdout has one JSON object per line instead:
+  {"type":"assigned","task":"7"}
+  {"type":"yield","task":"7","index":0,"returns":{"return0":...}}
+  {"type":"progress","task":"7","progress":40,"message":"tile 2 of 4"}
+  {"type":"log","task":"7","level":"INFO","message":"..."}
+  {"type":"done","task":"7","yields":4,"exitCode":0}
+  {"type":"error","task":"7","kind":"CRITICAL","message":"...","hint":"...","exitCode":2}
+(error kinds: the task's FAILED, CRITICAL, CANCELLED, INTERRUPTED, DISCONNECTED, TIMEOUT,
+RESULT_LOST; or USER_ERROR, ASSIGN_FAILED, PLATFORM_LOST before or around the task)
+
+Exit codes:
+  0    the task completed
+  1    the call could not be made or followed (action name, args, URL or token, no agent serving
+       the action, platform lost)
+  2    the task ended without completing (FAILED, CRITICAL, INTERRUPTED, DISCONNECTED, TIMEOUT,
+       RESULT_LOST); the message is the remote error
+  130  the task was cancelled: Ctrl+C cancels it and waits up to 5 s for the agent to confirm (a second
+       Ctrl+C leaves it running and exits at once), or someone cancelled it on the platform
 
 Values are the wire format: structures {"__identifier": ..., "object": <ref>}, enums by member name,
 dates as ISO strings; a key=value value is read as JSON when it parses (quote strings that look like
 numbers: name='"5"').`,
     )
     .action(async (action: string, argParts: string[], options: CallCommandOptions) => {
-      const name = parseTarget(action);
-      const args = parseArgs(argParts);
-      const dataDir = resolve(options.cwd ?? process.cwd(), options.data);
-      const endpoint = await requireEndpoint({ url: options.url, token: options.token }, dataDir);
-      const target = await resolveTarget(name, endpoint);
-      const logger = cliLogger("call", { verbose: options.verbose ?? false });
-      const { createClient, TaskFailedError, AssignError, PlatformLostError } = await import("../../index.js");
-      const client = createClient({ url: endpoint.url, token: endpoint.token, platformLostMs: 15_000 });
+      const verbose = options.verbose ?? false;
+      const logger = cliLogger("call", { verbose });
+      const output = options.json ? jsonCallOutput(process.stdout, { verbose, logger }) : humanCallOutput({ logger, verbose });
       // Ctrl+C cancels the remote task (and interrupts it with --interrupt-after) instead of leaving it running.
       const abort = new AbortController();
+      let taskId: string | undefined;
       const onSigint = (): void => {
-        if (abort.signal.aborted) process.exit(130);
-        logger.warn("cancelling the task (Ctrl+C again to leave it running)");
+        if (abort.signal.aborted) {
+          const message = taskId ? `left task ${taskId} running` : "stopped before the task was assigned";
+          output.error({ kind: "CANCELLED", message, task: taskId, exitCode: CALL_EXIT.CANCELLED });
+          output.warn(message);
+          process.exit(CALL_EXIT.CANCELLED);
+        }
+        output.warn(`cancelling ${taskId ? `task ${taskId}` : "the call"} (Ctrl+C again to leave it running)`);
         abort.abort();
       };
       process.on("SIGINT", onSigint);
-      const callOptions = {
-        signal: abort.signal,
-        ...(options.timeout ? { timeout: options.timeout } : {}),
-        ...(options.interruptAfter ? { interruptAfterMs: options.interruptAfter } : {}),
-        onAssigned: (taskId: string) => logger.debug(`task ${taskId} assigned`),
-        onEvent: (event: { kind: string; message?: string | null }) => logger.debug(`event ${event.kind}${event.message ? ` ${event.message}` : ""}`),
-        onProgress: (p: number | undefined, m: string | undefined) => logger.info(`progress ${p ?? "?"}%${m ? ` ${m}` : ""}`),
-        onLog: (m: string, level: string) => logger.info(`log ${level} ${m}`),
+      // The reader of stdout went away (`call ... | head -1`): stop following and cancel the task, like
+      // breaking out of `iterate`, and end quietly instead of crashing on EPIPE.
+      let readerGone = false;
+      const onStdoutError = (error: NodeJS.ErrnoException): void => {
+        if (error.code !== "EPIPE") throw error;
+        if (!readerGone) abort.abort();
+        readerGone = true;
       };
+      process.stdout.on("error", onStdoutError);
       try {
-        if (options.stream) {
-          for await (const returns of client.iterate(target, args, callOptions)) {
-            process.stdout.write(`${JSON.stringify(returns)}\n`);
-          }
-        } else {
-          const returns = await client.call(target, args, callOptions);
-          process.stdout.write(`${JSON.stringify(returns, null, 2)}\n`);
-        }
+        await runCall(action, argParts, options, {
+          output,
+          signal: abort.signal,
+          onAssigned: (id) => (taskId = id),
+        });
       } catch (error) {
-        const failure = platformUserError(error, endpoint);
-        if (failure) throw failure;
-        if (isArkitektError(error, TaskFailedError)) throw new UserError(error.message, FAILURE_HINTS[error.kind], error.kind === "CANCELLED" ? 130 : 1);
-        if (isArkitektError(error, AssignError)) {
-          throw new UserError(
-            error.message,
-            /arg|port/i.test(error.message)
-              ? "the args must fit the action's ports (wire format: structures as {\"__identifier\", \"object\"}, enums by member name)"
-              : "check the action name and that an agent serving it is running (`arkitekt-next run dev` lists what it serves)",
-          );
-        }
-        if (isArkitektError(error, PlatformLostError)) throw new UserError(error.message, error.hint);
-        throw error;
+        if (readerGone) return;
+        const failure = describeCallFailure(error, taskId, abort.signal.aborted);
+        output.error(failure);
+        if (failure.kind === "INTERNAL") throw error;
+        throw new UserError(failure.message, failure.hint, failure.exitCode);
       } finally {
         process.off("SIGINT", onSigint);
-        await client.close();
+        if (!readerGone) process.stdout.off("error", onStdoutError);
       }
     });
+}
+
+interface RunCallHooks {
+  output: CallOutput;
+  signal: AbortSignal;
+  onAssigned(taskId: string): void;
+}
+
+/** A failure already put in the user's terms; `describeCallFailure` passes it on. */
+class CallFailure extends Error {
+  constructor(readonly failure: CallFailureInfo) {
+    super(failure.message);
+  }
+}
+
+/** Calls the action and reports what happens through `hooks.output`; throws on any failure. */
+export async function runCall(action: string, argParts: string[], options: CallCommandOptions, hooks: RunCallHooks): Promise<void> {
+  const { output, signal } = hooks;
+  const name = parseTarget(action);
+  const args = parseArgs(argParts);
+  const dataDir = resolve(options.cwd ?? process.cwd(), options.data);
+  const endpoint = await requireEndpoint({ url: options.url, token: options.token }, dataDir);
+  const target = await resolveTarget(name, endpoint);
+  const { createClient, TaskFailedError, AssignError, PlatformLostError } = await import("../../index.js");
+  const client = createClient({ url: endpoint.url, token: endpoint.token, platformLostMs: 15_000 });
+  let taskId: string | undefined;
+  try {
+    signal.throwIfAborted();
+    let yields = 0;
+    const stream = client.iterate(target, args, {
+      signal,
+      ...(options.timeout ? { timeout: options.timeout } : {}),
+      ...(options.interruptAfter ? { interruptAfterMs: options.interruptAfter } : {}),
+      onAssigned: (id: string) => {
+        taskId = id;
+        hooks.onAssigned(id);
+        output.assigned(id);
+      },
+      onEvent: (event: { kind: string; message?: string | null }) => output.event(event.kind, event.message ?? undefined),
+      onProgress: (progress: number | undefined, message: string | undefined) => output.progress(progress, message),
+      onLog: (message: string, level: string) => output.log(level, message),
+    });
+    for await (const returns of stream) {
+      output.yielded(returns);
+      yields++;
+    }
+    output.done(yields);
+  } catch (error) {
+    const failure = platformUserError(error, endpoint);
+    if (failure) throw failure;
+    if (isArkitektError(error, TaskFailedError)) {
+      throw new CallFailure({
+        kind: error.kind,
+        message: error.message,
+        hint: FAILURE_HINTS[error.kind],
+        task: error.taskId,
+        exitCode: error.kind === "CANCELLED" ? CALL_EXIT.CANCELLED : CALL_EXIT.TASK_FAILED,
+      });
+    }
+    if (isArkitektError(error, AssignError)) {
+      throw new CallFailure({
+        kind: "ASSIGN_FAILED",
+        message: error.message,
+        hint:
+          error.hint ??
+          (/arg|port/i.test(error.message)
+            ? "the args must fit the action's ports (wire format: structures as {\"__identifier\", \"object\"}, enums by member name)"
+            : "check the action name and that an agent serving it is running (`arkitekt-next inspect` lists agents and actions)"),
+        task: taskId,
+        exitCode: CALL_EXIT.USER_ERROR,
+      });
+    }
+    if (isArkitektError(error, PlatformLostError)) {
+      throw new CallFailure({ kind: "PLATFORM_LOST", message: error.message, hint: error.hint, task: error.taskId ?? taskId, exitCode: CALL_EXIT.USER_ERROR });
+    }
+    throw error;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Any error of a call, as what `--json` prints and the exit code; `kind: "INTERNAL"` is a bug of ours (exit 70). */
+export function describeCallFailure(error: unknown, taskId: string | undefined, cancelled: boolean): CallFailureInfo {
+  if (error instanceof CallFailure) return error.failure;
+  if (cancelled && !isUserFacing(error)) {
+    // Ctrl+C before the task was assigned: the abort itself surfaced.
+    return { kind: "CANCELLED", message: "cancelled before the task was assigned", task: taskId, exitCode: CALL_EXIT.CANCELLED };
+  }
+  if (isUserFacing(error)) {
+    return { kind: "USER_ERROR", message: error.message, hint: error.hint, task: taskId, exitCode: (error as { exitCode?: number }).exitCode ?? CALL_EXIT.USER_ERROR };
+  }
+  return { kind: "INTERNAL", message: error instanceof Error ? error.message : String(error), task: taskId, exitCode: 70 };
 }
 
 /** What to do after a task ended without completing, by how it ended. */

@@ -63,7 +63,10 @@ What runs is read from arkitekt.json in the project directory, if present:
   { "functions": { "tsconfig": "tsconfig.json", "out": "generated" } | false,
     "graphql": "codegen.yml" | false,
     "actions": { ... } }
-Without it: functions when tsconfig.json exists, GraphQL when codegen.yml exists.
+Without it: functions when tsconfig.json exists, GraphQL when codegen.yml exists. With none of
+them gen says what it looked for and exits 1 (start an app with \`arkitekt-next init\`); when the
+files tsconfig.json includes have no register() call, it names them, warns and writes an empty
+registry.
 
 Functions: every register(fn, options?) call imported from arkitekt-next is read with the
 TypeScript compiler and written to

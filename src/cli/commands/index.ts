@@ -4,9 +4,10 @@ import { initCommand } from "./init.js";
 import { genCommand } from "./gen.js";
 import { runCommand } from "./run.js";
 import { callCommand } from "./call.js";
+import { inspectCommand } from "./inspect.js";
 import { manifestCommand } from "./manifest.js";
 import { buildCommand } from "./build.js";
 import { healthCommand } from "./health.js";
 import { serverCommand } from "./server.js";
 
-export const commands: Array<() => Command> = [initCommand, genCommand, runCommand, callCommand, manifestCommand, buildCommand, healthCommand, serverCommand];
+export const commands: Array<() => Command> = [initCommand, genCommand, runCommand, callCommand, inspectCommand, manifestCommand, buildCommand, healthCommand, serverCommand];

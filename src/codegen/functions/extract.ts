@@ -41,6 +41,8 @@ export interface ExtractResult {
    * runs while neither it nor anything it depends on changed (emitters cache on that identity).
    */
   byFile: Array<{ file: string; functions: readonly ExtractedFunction[] }>;
+  /** Every project file that was scanned for register() calls (absolute paths, sorted). */
+  scanned: string[];
 }
 
 interface FileResult {
@@ -123,7 +125,7 @@ export class FunctionExtractor {
       }
     }
     diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
-    return { functions, diagnostics, byFile };
+    return { functions, diagnostics, byFile, scanned: files.map((sf) => resolve(sf.fileName)) };
   }
 
   /** What the scan of every file shares in this run (a new program each run). */

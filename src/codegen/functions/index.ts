@@ -16,6 +16,8 @@ import type { GeneratedFile, StageResult } from "../types.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import type { ExtractedFunction } from "./model.js";
 import { FunctionExtractor } from "./extract.js";
+import { relative } from "node:path";
+import { noRegisteredFunctions } from "../report.js";
 
 /** Projects with at least this many source files format on worker threads in a cold run. */
 const POOL_THRESHOLD = 16;
@@ -80,12 +82,16 @@ export class FunctionsStage {
       await pool?.close();
       throw error;
     }
-    const { functions, diagnostics, byFile } = extraction;
+    const { functions, diagnostics, byFile, scanned } = extraction;
     const extracted = performance.now();
     this.logger.debug(`functions: extracted ${functions.length} in ${Math.round(extracted - started)} ms`);
     if (diagnostics.length > 0) {
       await pool?.close();
       return { files: [], diagnostics, functionCount: functions.length };
+    }
+    if (functions.length === 0) {
+      const cwd = this.extractor.projectDir;
+      this.logger.warn(noRegisteredFunctions(this.options.tsconfig ?? "tsconfig.json", scanned.map((file) => relative(cwd, file).replace(/\\/g, "/"))));
     }
     const modules = new Map<string, { functions: readonly ExtractedFunction[]; file: GeneratedFile }>();
     let rendered = 0;

@@ -1,0 +1,172 @@
+/**
+ * What `arkitekt-next call` prints while a task runs, in one of two forms:
+ *
+ * - for people (`humanCallOutput`): every yield as one compact JSON line on stdout as it arrives;
+ *   progress on stderr, as a redrawn bar when stderr is a terminal, else as plain lines
+ *   (`call progress 40% message`); logs and the final outcome on stderr.
+ * - for programs (`jsonCallOutput`, `--json`): one JSON object per line on stdout, each with a
+ *   `type` (`assigned`, `yield`, `progress`, `log`, `event`, `done`, `error`); `done` and `error`
+ *   carry the exit code the command ends with.
+ */
+import type { Logger } from "../shared/logger.js";
+
+/** What happened to the task, in the order it happened; `done`/`error` come last. */
+export interface CallOutput {
+  assigned(task: string): void;
+  yielded(returns: Record<string, unknown>): void;
+  progress(progress: number | undefined, message: string | undefined): void;
+  log(level: string, message: string): void;
+  /** Any task event (only with --verbose). */
+  event(kind: string, message: string | undefined): void;
+  /** A warning of the command itself (e.g. "cancelling"), always on stderr. */
+  warn(message: string): void;
+  /** The task completed; `yields` were printed. */
+  done(yields: number): void;
+  /** The command fails with `exitCode`; `kind` says how (a task failure kind, or USER_ERROR ...). */
+  error(failure: CallFailure): void;
+}
+
+export interface CallFailure {
+  kind: string;
+  message: string;
+  hint?: string | undefined;
+  task?: string | undefined;
+  exitCode: number;
+}
+
+/** One JSON object per line on `out`. */
+export function jsonCallOutput(out: NodeJS.WritableStream = process.stdout, options: { verbose?: boolean; logger?: Logger } = {}): CallOutput {
+  let task: string | undefined;
+  let yields = 0;
+  const line = (value: Record<string, unknown>): void => {
+    out.write(`${JSON.stringify(value)}\n`);
+  };
+  return {
+    assigned(id) {
+      task = id;
+      line({ type: "assigned", task });
+    },
+    yielded(returns) {
+      line({ type: "yield", task: task ?? null, index: yields++, returns });
+    },
+    progress(progress, message) {
+      line({ type: "progress", task: task ?? null, progress: progress ?? null, message: message ?? null });
+    },
+    log(level, message) {
+      line({ type: "log", task: task ?? null, level, message });
+    },
+    event(kind, message) {
+      if (options.verbose) line({ type: "event", task: task ?? null, kind, message: message ?? null });
+    },
+    warn(message) {
+      options.logger?.warn(message);
+    },
+    done(count) {
+      line({ type: "done", task: task ?? null, yields: count, exitCode: 0 });
+    },
+    error(failure) {
+      line({ type: "error", task: failure.task ?? task ?? null, kind: failure.kind, message: failure.message, hint: failure.hint ?? null, exitCode: failure.exitCode });
+    },
+  };
+}
+
+export interface HumanOutputOptions {
+  logger: Logger;
+  /** Task events are printed (as debug lines) only with --verbose. */
+  verbose?: boolean;
+  stdout?: NodeJS.WriteStream;
+  /** Where the progress bar is drawn; a bar only when it is a terminal. */
+  stderr?: NodeJS.WriteStream;
+}
+
+/** Yields on stdout, progress (a bar on a terminal, else lines), logs and the outcome on stderr. */
+export function humanCallOutput(options: HumanOutputOptions): CallOutput {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const { logger } = options;
+  const bar = stderr.isTTY ? new ProgressLine(stderr) : undefined;
+  /** Writes around the bar: it is cleared first and drawn again after. */
+  const around = (write: () => void): void => {
+    bar?.clear();
+    write();
+    bar?.redraw();
+  };
+  return {
+    assigned(task) {
+      logger.debug(`task ${task} assigned`);
+    },
+    yielded(returns) {
+      around(() => stdout.write(`${JSON.stringify(returns)}\n`));
+    },
+    progress(progress, message) {
+      if (bar) bar.update(progress, message);
+      else logger.info(`progress ${progress ?? "?"}%${message ? ` ${message}` : ""}`);
+    },
+    log(level, message) {
+      around(() => logger.info(`log ${level} ${message}`));
+    },
+    event(kind, message) {
+      if (options.verbose) around(() => logger.debug(`event ${kind}${message ? ` ${message}` : ""}`));
+    },
+    warn(message) {
+      around(() => logger.warn(message));
+    },
+    done(yields) {
+      bar?.finish();
+      if (yields === 0) logger.info("the task completed with no returns");
+    },
+    error() {
+      // The CLI prints the error itself (message and hint on stderr); the bar keeps its last state.
+      bar?.finish();
+    },
+  };
+}
+
+/** Width of the bar itself, in cells. */
+const BAR_CELLS = 24;
+
+/** One progress line, `[██████░░░░░░]  40% message`, cut to `columns`. */
+export function renderProgressBar(progress: number | undefined, message: string | undefined, columns: number): string {
+  const percent = progress === undefined ? undefined : Math.max(0, Math.min(100, Math.round(progress)));
+  const filled = percent === undefined ? 0 : Math.round((percent / 100) * BAR_CELLS);
+  const text = `[${"█".repeat(filled)}${"░".repeat(BAR_CELLS - filled)}] ${percent === undefined ? "  ?" : String(percent).padStart(3)}%${message ? ` ${message}` : ""}`;
+  // Leave the last column free: writing into it wraps on some terminals.
+  const room = Math.max(BAR_CELLS + 7, columns - 1);
+  return text.length > room ? `${text.slice(0, room - 1)}…` : text;
+}
+
+/** A progress bar redrawn in place on a terminal (carriage return and erase-line). */
+export class ProgressLine {
+  #progress: number | undefined;
+  #message: string | undefined;
+  #drawn = false;
+  #shown = false;
+
+  constructor(private readonly out: NodeJS.WriteStream) {}
+
+  update(progress: number | undefined, message: string | undefined): void {
+    this.#progress = progress ?? this.#progress;
+    this.#message = message ?? this.#message;
+    this.#shown = true;
+    this.redraw();
+  }
+
+  /** Erases the bar (before other output on the same terminal). */
+  clear(): void {
+    if (this.#drawn) this.out.write("\r\u001b[2K");
+    this.#drawn = false;
+  }
+
+  redraw(): void {
+    if (!this.#shown) return;
+    this.out.write(`\r\u001b[2K${renderProgressBar(this.#progress, this.#message, this.out.columns || 80)}`);
+    this.#drawn = true;
+  }
+
+  /** Leaves the bar's last state on its own line. */
+  finish(): void {
+    if (this.#drawn) this.out.write("\n");
+    this.#drawn = false;
+    this.#shown = false;
+  }
+}
