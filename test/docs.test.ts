@@ -35,6 +35,7 @@ describe("README arkitekt.json examples", () => {
     try {
       writeFileSync(join(dir, "arkitekt.json"), block.text);
       writeFileSync(join(dir, "tsconfig.json"), "{}");
+      writeFileSync(join(dir, "codegen.yml"), readFileSync(join(root, "codegen.yml")));
       expect(() => loadProjectConfig(dir)).not.toThrow();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -51,7 +52,8 @@ describe("links name files of this repository", () => {
     for (const match of text.matchAll(/\]\(([^)\s#]+)(#[^)]*)?\)/g)) {
       const target = match[1]!;
       if (/^[a-z]+:/i.test(target)) continue; // http:, mailto:
-      if (!existsSync(resolve(dirname(file), target))) missing.push(target);
+      const path = resolve(dirname(file), target);
+      if (!path.startsWith(`${root}/`) || !existsSync(path)) missing.push(target);
     }
     expect(missing, `${relative(root, file)} links to files that are not in the repository`).toEqual([]);
   });
@@ -62,7 +64,8 @@ describe("links name files of this repository", () => {
       const text = readFileSync(file, "utf8");
       for (const match of text.matchAll(/(?<![\w./-])([\w./-]+\.md)\b/g)) {
         const ref = match[1]!;
-        if (!existsSync(resolve(root, ref)) && !existsSync(resolve(dirname(file), ref))) missing.push(`${relative(root, file)}: ${ref}`);
+        const inRepo = (path: string): boolean => path.startsWith(`${root}/`) && existsSync(path);
+        if (!inRepo(resolve(root, ref)) && !inRepo(resolve(dirname(file), ref))) missing.push(`${relative(root, file)}: ${ref}`);
       }
     }
     expect(missing).toEqual([]);

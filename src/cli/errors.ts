@@ -1,5 +1,5 @@
 /**
- * The CLI's error split (see STYLE.md): a `UserError` is a mistake the user can fix (message and
+ * The CLI's error split: a `UserError` is a mistake the user can fix (message and
  * hint, exit 1, no stack); `ReportedError` means the details were already printed (exit code
  * only); anything else is a bug of ours (stack, versions, how to report).
  *

@@ -1,6 +1,6 @@
 /**
  * The Definition and Port model: the platform's `DefinitionInput`, `ArgPortInput`/`ReturnPortInput`,
- * `ChoiceInput` and `ImplementationInput`, field for field (see ../../../shared/spec/platform-api.md).
+ * `ChoiceInput` and `ImplementationInput`, field for field (see docs/spec/platform-api.md).
  *
  * Only fields that the platform's current (HEAD) server accepts are modelled: `package`, `tests`,
  * `interfaces`, `logo` (definition) and `dynamic`, `logo` (implementation) were removed there.

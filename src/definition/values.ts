@@ -1,6 +1,6 @@
 /**
  * Whether a value fits its port: the one interpreter of the rule of
- * shared/spec/definitions-and-values.md, "Values on the wire". It reads WIRE values (what travels
+ * docs/spec/definitions-and-values.md, "Values on the wire". It reads WIRE values (what travels
  * in `ASSIGN.args` and `YIELD.returns`) against `Port`s, so it serves every side alike: the
  * embedded server refuses bad `assign` args with it before a task exists, the agent's generated
  * registry checks ASSIGN args and its own returns with it, the caller checks the args it sends

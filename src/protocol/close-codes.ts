@@ -1,5 +1,5 @@
 /**
- * WebSocket close codes of the agent socket (`/agi`), see shared/spec/wire-protocol.md §2.2, and the
+ * WebSocket close codes of the agent socket (`/agi`), see docs/spec/wire-protocol.md §2.2, and the
  * codes the embedded server uses on every socket (`/agi` and both GraphQL subprotocols) for shutdown,
  * slow readers and missing authentication. The Python client v2.1.2 maps 3001/3002/3004 differently;
  * these are the server's meanings.

@@ -152,7 +152,7 @@ export interface TaskEventMirror {
 }
 
 /**
- * The `*_EVENT` mirror of a TaskEvent (wire-protocol.md "caller mirrors"): `task`, `event`, `seq`
+ * The `*_EVENT` mirror of a TaskEvent (docs/spec/wire-protocol.md "caller mirrors"): `task`, `event`, `seq`
  * and the fields of its kind. One encoder for the nineteen mirror types, which differ only in those
  * fields.
  */

@@ -1,6 +1,6 @@
 /**
  * The agent-socket wire vocabulary shared by the runtime agent, the caller and the embedded server
- * (shared/spec/wire-protocol.md). Imports nothing else of ours.
+ * (docs/spec/wire-protocol.md). Imports nothing else of ours.
  */
 export * from "./close-codes.js";
 export * from "./messages.js";

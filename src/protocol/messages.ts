@@ -1,5 +1,5 @@
 /**
- * Zod schemas of every agent-socket message, both directions (shared/spec/wire-protocol.md §2.3).
+ * Zod schemas of every agent-socket message, both directions (docs/spec/wire-protocol.md §2.3).
  *
  * - Every message has `type` and `id` (a string; when omitted it defaults to a fresh uuid).
  * - Unknown extra fields are ignored (stripped), except on REGISTER, which is strict but tolerates

@@ -1,5 +1,5 @@
 /**
- * The rules both ends of the agent socket follow (shared/spec/wire-protocol.md §2.6): which reports
+ * The rules both ends of the agent socket follow (docs/spec/wire-protocol.md §2.6): which reports
  * the server acknowledges, which an agent holds until then, which server-to-agent messages outlive
  * their delivery, and the log levels. The server and the runtime agent read them from here only.
  */

@@ -1,7 +1,7 @@
 /**
  * The embedded dev platform (`arkitekt-next/server`): one node http server carrying GraphQL over
  * HTTP and WebSocket (`/graphql`), the agent socket (`/agi`), `GET /schema`, `GET /ht` and `/`.
- * State lives in one SQLite file under `dataDir`. See shared/spec/wire-protocol.md and platform-api.md.
+ * State lives in one SQLite file under `dataDir`. See docs/spec/wire-protocol.md and docs/spec/platform-api.md.
  */
 export type { ServerOptions, TokenClaims } from "./options.js";
 export { ServerStartError, DEFAULTS as SERVER_DEFAULTS, ALLOW_ORIGINS_ENV } from "./options.js";

@@ -8,7 +8,7 @@ import { ArkitektError } from "../shared/errors.js";
 
 /**
  * Claims of a static token, as the platform's JWTs carry them. Missing claims take the platform's
- * dev defaults (wire-protocol.md, Authentication).
+ * dev defaults (docs/spec/wire-protocol.md, Authentication).
  */
 export interface TokenClaims {
   sub?: string;

@@ -1,6 +1,6 @@
 /**
  * The platform core: agents, actions, implementations, tasks and their lifecycle, the durable
- * per-agent outbox, leases and the disconnect fate (shared/spec/wire-protocol.md). It knows
+ * per-agent outbox, leases and the disconnect fate (docs/spec/wire-protocol.md). It knows
  * nothing about HTTP or WebSocket: GraphQL resolvers and the agent socket call into it, and it
  * talks back to agents through the small `AgentLink` interface.
  */
@@ -627,7 +627,7 @@ export class Platform {
     }
   }
 
-  /** The disconnect fate of every in-flight task (wire-protocol.md §2.5). */
+  /** The disconnect fate of every in-flight task (docs/spec/wire-protocol.md §2.5). */
   private failInflight(agentId: number, why: string): void {
     const now = Date.now();
     for (const task of this.store.inflightTasksOfAgent(agentId)) {

@@ -2,7 +2,7 @@
  * `arkitekt-next call <action> [args]`: calls an action on the platform and prints its returns
  * (every yield for a generator). The action is named by its key (as `run dev` lists it), by
  * `app/key[@version]`, by its hash or a unique hash prefix, or by `implementation:<id>`; args are a
- * JSON object keyed by port (wire format, spec/definitions-and-values.md) or `key=value` pairs whose
+ * JSON object keyed by port (wire format, docs/spec/definitions-and-values.md) or `key=value` pairs whose
  * values are read as JSON when they parse.
  */
 import { resolve } from "node:path";

@@ -1,5 +1,5 @@
 /**
- * Naming rules, fixed once (definitions-and-values.md):
+ * Naming rules, fixed once (docs/spec/definitions-and-values.md):
  * - interface: the function name in snake_case (`blurImage` -> `blur_image`), as the reference
  *   client does, so that an app ported from Python keeps its interfaces; `interface` overrides;
  * - key: the function name as written; `key` overrides;

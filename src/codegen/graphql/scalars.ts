@@ -1,7 +1,7 @@
 /**
  * The scalar map: which TypeScript type each custom scalar becomes, as input (variables) and as
  * output (results). Defaults cover the 13 custom scalars of the arkitekt platform
- * (spec/platform-api.md); `config.scalars` adds or overrides. A custom scalar that the
+ * (docs/spec/platform-api.md); `config.scalars` adds or overrides. A custom scalar that the
  * documents use and nobody mapped is an error, not a silent `unknown`.
  */
 import type { DocumentNode, GraphQLNamedType, GraphQLSchema } from "graphql";

@@ -1,7 +1,7 @@
 /**
  * The agent: keeps one `/agi` socket to the platform, serves ASSIGNs with the registry's functions
- * and survives drops. Protocol: spec/wire-protocol.md §2; task sequence and close-code handling:
- * spec/definitions-and-values.md.
+ * and survives drops. Protocol: docs/spec/wire-protocol.md §2; task sequence and close-code handling:
+ * docs/spec/definitions-and-values.md.
  *
  * Life of a connection: open -> REGISTER {token, force, session_id} -> INIT {agent, inquiries} ->
  * answer inquiries -> send the reports made while disconnected and resend the held ones (an

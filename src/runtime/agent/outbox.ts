@@ -1,5 +1,5 @@
 /**
- * What the agent keeps until the server has it for sure (spec/wire-protocol.md §2.6).
+ * What the agent keeps until the server has it for sure (docs/spec/wire-protocol.md §2.6).
  *
  * The server acknowledges STARTED and the terminal reports (COMPLETED, FAILED, CRITICAL, CANCELLED,
  * INTERRUPTED) with EVENT_ACK once they are stored; it never acknowledges YIELD. A server killed

@@ -8,7 +8,7 @@
  * their ports end as FAILED naming the port (the user's function is never called with bad args);
  * a throw from user code ends as CRITICAL. CANCEL aborts the signal and ends as CANCELLED once the
  * function returns; INTERRUPT reports INTERRUPTED at once and discards whatever comes later.
- * PAUSE/RESUME act at the function's `checkpoint()` calls. See spec/definitions-and-values.md.
+ * PAUSE/RESUME act at the function's `checkpoint()` calls. See docs/spec/definitions-and-values.md.
  */
 import type { ArkitektClient } from "../caller/client.js";
 import { runWithContext, type LogLevel, type TaskContext } from "../context.js";

@@ -2,7 +2,7 @@
  * The caller: assign a task on the platform and follow it to its end through one shared
  * `mytasks` subscription (no polling). `call` resolves with the last yield, `iterate` streams
  * every yield; both reject with `TaskFailedError` when the task does not complete. A call made
- * inside a running task carries that task as `parent`. Protocol: spec/definitions-and-values.md
+ * inside a running task carries that task as `parent`. Protocol: docs/spec/definitions-and-values.md
  * "The caller (reference)".
  */
 import { randomUUID } from "node:crypto";

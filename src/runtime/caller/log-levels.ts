@@ -1,6 +1,6 @@
 /**
  * Stored levels of live LOG events. The platform's `TaskEventChange` (what `mytasks` delivers) has
- * no `level`, while the stored `TaskEvent` has one (wire-protocol.md: our server stores it), so a
+ * no `level`, while the stored `TaskEvent` has one (docs/spec/wire-protocol.md: our server stores it), so a
  * caller that asked for logs reads the levels through `task.events(filters: {ids})`: one query per
  * task for all LOG events that arrived in the same turn, in chunks of `MAX_IDS_PER_QUERY`, instead
  * of adding a field to the platform's types.

@@ -4,7 +4,7 @@
  * subscription's `create` carries both), and buffering events of tasks not yet bound (the
  * subscription can be faster than the `assign` mutation's answer). Events are deduplicated by id,
  * so a catch-up query after a reconnect, or the server's replay of recent events to a new
- * `mytasks` subscription (wire-protocol.md, "mytasks catch-up"), can overlap the live stream
+ * `mytasks` subscription (docs/spec/wire-protocol.md, "mytasks catch-up"), can overlap the live stream
  * safely; events of tasks whose call already ended are dropped, not buffered. While a catch-up
  * reads what the stream missed, the watch's live events are held, then delivered with the fetched
  * ones in event-id order, so a later live event never overtakes the missed ones.

@@ -1,7 +1,7 @@
 /**
  * Run-time helpers for `generated/registry.ts`: turning checked wire args into the values a
  * function takes (structures expanded, enum names mapped to members, ISO strings to dates) and
- * return values back into wire values (definitions-and-values.md, "Values on the wire").
+ * return values back into wire values (docs/spec/definitions-and-values.md, "Values on the wire").
  *
  * Whether a value fits its port is decided in one place, `definition/values.ts`, from the ports
  * of the definition: the generated code no longer carries a validator of its own. The codecs here

@@ -1,5 +1,5 @@
 /**
- * Reading a whole list field that the platform serves in pages (platform-api.md: every list field
+ * Reading a whole list field that the platform serves in pages (docs/spec/platform-api.md: every list field
  * takes `pagination: {offset, limit}` and returns at most the server's maximum page, refusing a
  * larger `limit`). The reader sends no `limit`, so the server picks its own page size, and steps
  * `offset` by what each page held until a page is short: shorter than the largest page this field

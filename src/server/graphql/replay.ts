@@ -1,5 +1,5 @@
 /**
- * The `mytasks` catch-up (issue 10 #8, wire-protocol.md "Our decisions"): the released Python caller
+ * The `mytasks` catch-up (issue 10 #8, docs/spec/wire-protocol.md "Our decisions"): the released Python caller
  * subscribes only after `assign` has answered, so a fast task may be over before it listens. A new
  * subscription therefore first replays, from the store, the subscriber's tasks created and events
  * written in the last `replayWindowMs`, then continues live.
