@@ -96,6 +96,7 @@ export type {
   ServedImplementation,
   AgentStop,
   AgentStopCode,
+  TaskEnd,
   ReconnectOptions,
   Logger,
   RuntimeLogger,

@@ -54,8 +54,10 @@ export interface AgentSocketOptions {
   reconnect?: ReconnectOptions;
   /** No frame from the server for this long: the socket is presumed dead and replaced. Default 45000; 0 = off. */
   idleTimeoutMs?: number;
-  /** `close()` waits this long for running tasks before stopping them as CRITICAL. Default 10000. */
+  /** `close()` (and `drain()`) wait this long for running tasks before stopping them as CRITICAL. Default 10000. */
   closeTimeoutMs?: number;
+  /** Called once per task when its terminal report is made (for a log line per task). Errors it throws are ignored. */
+  onTaskEnd?: (end: TaskEnd) => void;
   /**
    * A task's yields are kept (to resend them with its terminal report) until that report is
    * acknowledged, up to this many bytes of frame text for all tasks together; beyond it the oldest
@@ -70,6 +72,18 @@ export interface ReconnectOptions extends BackoffOptions {
    * long: the server's stale window plus its heartbeat timeout. Default 35000.
    */
   staleWindowMs?: number;
+}
+
+/** One finished task, as `onTaskEnd` sees it. */
+export interface TaskEnd {
+  task: string;
+  /** The implementation's interface; undefined for a task this agent did not run (an inquiry it could not answer). */
+  interface: string | undefined;
+  status: TaskReportType;
+  /** From the ASSIGN's arrival to the terminal report; 0 when unknown. */
+  durationMs: number;
+  /** The report's error (CRITICAL: with the stack in dev mode). */
+  error?: string;
 }
 
 /** How the agent ended. */
@@ -92,6 +106,7 @@ interface Compiled {
   idleTimeoutMs: number;
   closeTimeoutMs: number;
   maxHeldYieldBytes: number;
+  onTaskEnd: ((end: TaskEnd) => void) | undefined;
 }
 
 function compile(options: AgentSocketOptions): Compiled {
@@ -117,6 +132,7 @@ function compile(options: AgentSocketOptions): Compiled {
     idleTimeoutMs: options.idleTimeoutMs ?? 45_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
     maxHeldYieldBytes,
+    onTaskEnd: options.onTaskEnd,
   };
 }
 
@@ -195,6 +211,22 @@ export class AgentSocket {
   /** Finishes running and waiting tasks (up to `closeTimeoutMs`, then reports them CRITICAL), waits for acks, closes 1000. */
   async close(): Promise<void> {
     if (this.#stopped) return;
+    await this.drain();
+    if (this.#stopped) return;
+    this.#finish({});
+    this.#ws?.close(CloseCode.Normal, "agent closed");
+    await this.#loop;
+  }
+
+  /**
+   * Stops taking tasks (a new ASSIGN is left to the platform, which delivers it again to the next
+   * connection of this agent), finishes running and waiting tasks (up to `closeTimeoutMs`, then
+   * reports them CRITICAL) and waits for their reports' acknowledgements, but keeps the socket
+   * open: heartbeats are answered, so the agent stays live until `close()` or until another
+   * connection takes over (`run dev` hands over to the reloaded app this way).
+   */
+  async drain(): Promise<void> {
+    if (this.#stopped) return;
     this.#closing = true;
     const log = this.options.logger;
     const active = [...this.#tasks.values()].filter((run) => run.state !== "done");
@@ -216,9 +248,6 @@ export class AgentSocket {
     if (this.outbox.size > 0) {
       log.warn(`agent closing with ${this.outbox.size} unacknowledged terminal report(s); the server decides their tasks' fate`);
     }
-    this.#finish({});
-    this.#ws?.close(CloseCode.Normal, "agent closed");
-    await this.#loop;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -542,6 +571,7 @@ export class AgentSocket {
     const ws = this.#ws;
     const live = ws !== undefined && this.#live;
     if (isTerminal(body)) {
+      this.#taskEnded(body);
       // Held in the outbox: sent after the next INIT when not live.
       if (live) {
         this.#resendYields(ws, body.task);
@@ -554,6 +584,24 @@ export class AgentSocket {
       return;
     }
     this.#enqueue({ text, report: true, seq, held });
+  }
+
+  #taskEnded(body: ReportBody): void {
+    const hook = this.options.onTaskEnd;
+    if (!hook) return;
+    const run = this.#tasks.get(body.task);
+    const error = (body as { error?: unknown }).error;
+    try {
+      hook({
+        task: body.task,
+        interface: run?.assignment.interface,
+        status: body.type,
+        durationMs: run ? performance.now() - run.createdAt : 0,
+        ...(typeof error === "string" ? { error } : {}),
+      });
+    } catch {
+      // a logging hook must not break the agent
+    }
   }
 
   /** Sends the task's held yields that were not written on the current connection, oldest first. */

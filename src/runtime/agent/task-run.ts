@@ -39,6 +39,8 @@ export class TaskAbortedError extends ArkitektError {
 
 export class TaskRun {
   state: TaskState = "queued";
+  /** When the ASSIGN arrived (`performance.now()`). */
+  readonly createdAt = performance.now();
   /** The terminal kind once reported. */
   outcome: TerminalKind | undefined;
   readonly #abort = new AbortController();
