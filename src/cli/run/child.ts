@@ -27,11 +27,13 @@ const verbose = process.env.ARKITEKT_RUN_VERBOSE === "1";
 const base = cliLogger("app", { verbose });
 /** After a drain, this process is on its way out: the takeover's close (4005) is expected, not an error. */
 let leaving = false;
+/** Until the agent serves, a failure is answered to the parent, which reports it once: the library's own error lines would repeat it. */
+let serving = false;
 const logger: Logger = {
   debug: base.debug,
   info: base.debug,
   warn: (m) => (leaving ? base.debug(m) : base.warn(m)),
-  error: (m) => (leaving ? base.debug(m) : base.error(m)),
+  error: (m) => (leaving || !serving ? base.debug(m) : base.error(m)),
 };
 
 // Warm up while the parent generates and starts the platform: tsx's process-wide loader (so the
@@ -44,6 +46,8 @@ let registry: Registry | undefined;
 let agent: AgentHandle | undefined;
 
 process.on("disconnect", () => process.exit(0));
+// Ctrl+C in a terminal reaches the whole process group: the parent decides (in-flight tasks finish first).
+process.on("SIGINT", () => undefined);
 process.on("message", (message: ParentMessage) => {
   void handle(message).catch((error: unknown) => {
     send({ type: "failed", message: describe(error), hint: hintOf(error) });
@@ -82,6 +86,7 @@ async function handle(message: ParentMessage): Promise<void> {
         send({ type: "failed", message: describe(error), hint: hintOf(error) });
         return;
       }
+      serving = true;
       void agent.closed.then((stop) => {
         if (!leaving) send({ type: "stopped", ...(stop.error ? { message: stop.error.message, hint: stop.error.hint } : {}) });
       });

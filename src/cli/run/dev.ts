@@ -116,10 +116,8 @@ export async function runDev(options: RunDevOptions, logger: Logger, out: NodeJS
     try {
       served = await supervisor.start();
     } catch (error) {
-      if (error instanceof AppProcessError) {
-        const failure = /could not register/.test(error.message) ? platformFailure(error, endpoint) : undefined;
-        throw failure ?? new UserError(error.message, error.hint ?? "fix the error in your code and start again");
-      }
+      // the app process answered with the failure (and its hint) and printed nothing itself: report it once
+      if (error instanceof AppProcessError) throw new UserError(error.message, error.hint ?? "fix the error in your code and start again");
       throw error;
     }
 
@@ -158,11 +156,6 @@ export async function runDev(options: RunDevOptions, logger: Logger, out: NodeJS
     await platform?.server?.close();
     throw error;
   }
-}
-
-function platformFailure(error: AppProcessError, endpoint: Endpoint): UserError | undefined {
-  const failure = platformUserError(Object.assign(new Error(error.message), { cause: error }), endpoint);
-  return failure;
 }
 
 function emptyResult(): GenerateResult {
