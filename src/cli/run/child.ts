@@ -72,14 +72,13 @@ async function handle(message: ParentMessage): Promise<void> {
           registry,
           devTokenFile: false,
           sessionId: message.sessionId,
-          dev: true,
           ...(message.name ? { name: message.name } : {}),
           ...(message.force ? { force: true } : {}),
           ...(message.drainTimeoutMs !== undefined ? { closeTimeoutMs: message.drainTimeoutMs } : {}),
           logger,
           onTaskEnd: (end) => {
             const key = end.interface === undefined ? end.task : (entries[end.interface]?.implementation.definition.key ?? end.interface);
-            send({ type: "task", task: end.task, key, status: end.status, durationMs: end.durationMs, ...(end.error !== undefined ? { error: end.error } : {}) });
+            send({ type: "task", task: end.task, key, status: end.status, durationMs: end.durationMs, ...(end.stack ?? end.error ? { error: end.stack ?? end.error } : {}) });
           },
         });
       } catch (error) {

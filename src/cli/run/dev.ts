@@ -20,7 +20,8 @@ import { isArkitektError } from "../../shared/errors.js";
 import { DEFAULT_DATA_DIR, findEndpoint, platformUserError, type Endpoint } from "../endpoint.js";
 import { DEV_TOKEN_FILE, describePlatformSources } from "../../runtime/config.js";
 import type { AgentHandle, Registry } from "../../index.js";
-import type { GenerateResult, Generator } from "../../codegen/index.js";
+import { Worker } from "node:worker_threads";
+import type { GenWorkerData, GenWorkerMessage } from "./gen-worker.js";
 import { Supervisor } from "./supervisor.js";
 import { AppProcessError } from "./app-process.js";
 import { userFrame } from "./userframe.js";
@@ -90,76 +91,134 @@ export async function runDev(options: RunDevOptions, logger: Logger, out: NodeJS
     ? new Supervisor({ cwd, registryFile, url: "", token: "", name, force: options.force ?? false, drainTimeoutMs, verbose: options.verbose ?? false, logger, out })
     : undefined;
   supervisor?.warm();
-  const abort = new AbortController();
+  let stopWorker = async (): Promise<void> => undefined;
   let platform: Platform | undefined;
   try {
-    const genLogger = cliLogger("gen", { verbose: options.verbose ?? false, plainErrors: true });
-    let generator: Generator | undefined;
-    let first: GenerateResult | undefined;
-    if (reload || options.gen !== false) generator = new codegen.Generator(cwd, { logger: genLogger });
-    if (options.gen !== false) {
-      first = await generator!.run(false, false);
-      codegen.report(first, genLogger, false);
-      if (!first.ok) throw new ReportedError(1);
+    if (!supervisor) {
+      if (options.gen !== false) {
+        const genLogger = cliLogger("gen", { verbose: options.verbose ?? false, plainErrors: true });
+        const first = await new codegen.Generator(cwd, { logger: genLogger }).run(false, false);
+        codegen.report(first, genLogger, false);
+        if (!first.ok) throw new ReportedError(1);
+      }
+      requireRegistry(registryFile);
+      platform = await findOrStartPlatform(options, cwd, app, logger);
+      const devServer = platform.server !== undefined || platform.endpoint.devTokenFile !== undefined;
+      return await serveInProcess(options, logger, platform, registryFile, name, devServer, drainTimeoutMs);
     }
-    if (!existsSync(registryFile)) {
-      throw new UserError(`no generated registry at ${registryFile}`, "run `arkitekt-next gen` first (or drop --no-gen)");
+
+    // The generator runs in a worker thread (a cold ts-morph would stall this thread's platform),
+    // at the same time as the platform starts and the app process warms up.
+    const worker = startGenWorker({ cwd, verbose: options.verbose ?? false, gen: options.gen !== false }, logger);
+    stopWorker = () => worker.stop();
+    const starting = findOrStartPlatform(options, cwd, app, logger).then((started) => (platform = started));
+    starting.catch(() => undefined);
+    const genOk = await worker.first.catch(async (error: unknown) => {
+      await starting.catch(() => undefined);
+      throw error;
+    });
+    if (!genOk) {
+      await starting.catch(() => undefined);
+      throw new ReportedError(1);
     }
-    platform = await findOrStartPlatform(options, cwd, app, logger);
-    const { endpoint } = platform;
-    const devServer = platform.server !== undefined || endpoint.devTokenFile !== undefined;
-
-    if (!supervisor) return await serveInProcess(options, logger, platform, registryFile, name, devServer, drainTimeoutMs);
-
-    supervisor.setEndpoint(endpoint.url, endpoint.token);
+    requireRegistry(registryFile);
     let served;
     try {
-      served = await supervisor.start();
+      const loading = supervisor.load();
+      loading.catch(() => undefined);
+      const { endpoint } = await starting;
+      supervisor.setEndpoint(endpoint.url, endpoint.token);
+      await loading;
+      served = await supervisor.connect();
     } catch (error) {
+      await starting.catch(() => undefined);
       // the app process answered with the failure (and its hint) and printed nothing itself: report it once
       if (error instanceof AppProcessError) throw new UserError(error.message, error.hint ?? "fix the error in your code and start again");
       throw error;
     }
+    const started = platform!;
+    const endpoint = started.endpoint;
+    const devServer = started.server !== undefined || endpoint.devTokenFile !== undefined;
 
-    // Watch: regenerate in this warm process, then hand over to a new app process.
-    const gen = generator!;
-    const onRun = (result: GenerateResult): void => {
-      if (!result.ok) {
+    // Each regeneration without problems hands over to a new app process.
+    worker.onRun = (ok, durationMs) => {
+      if (!ok) {
         logger.warn("the last good version keeps serving; save again once the problems above are fixed");
         return;
       }
-      void supervisor.reload(performance.now() - result.durationMs);
+      void supervisor.reload(performance.now() - durationMs);
     };
-    const watchLogger: Logger = { ...genLogger, info: genLogger.debug };
-    const watching = codegen
-      .watchProject(gen, watchLogger, { signal: abort.signal, onRun }, first ?? emptyResult(), () => gen.produce())
-      .catch((error: unknown) => logger.error(`watching stopped: ${(error as Error).message}`));
+    worker.warmUp();
     logger.info(`watching ${cwd}: a save regenerates and reloads the app (module-level state starts fresh each time)`);
-    const server = platform.server;
+    const server = started.server;
     return {
       endpoint,
       devServer,
-      app: platform.app,
+      app: started.app,
       agentId: served.agentId,
       served: served.served,
       failed: supervisor.failed,
       async stop() {
-        abort.abort();
-        await watching;
+        await stopWorker();
         await supervisor.stop();
         await server?.close();
       },
     };
   } catch (error) {
-    abort.abort();
+    await stopWorker();
     await supervisor?.stop();
     await platform?.server?.close();
     throw error;
   }
 }
 
-function emptyResult(): GenerateResult {
-  return { ok: true, diagnostics: [], files: [], written: [], removed: [], stale: [], stages: [], skipped: [], functionCount: 0, durationMs: 0 };
+function requireRegistry(registryFile: string): void {
+  if (!existsSync(registryFile)) {
+    throw new UserError(`no generated registry at ${registryFile}`, "run `arkitekt-next gen` first (or drop --no-gen)");
+  }
+}
+
+interface GenWorker {
+  /** Whether the first gen passed (true with --no-gen). */
+  first: Promise<boolean>;
+  onRun: (ok: boolean, durationMs: number) => void;
+  /** Loads ts-morph and reads the project now, so the first edit is fast (after the app serves). */
+  warmUp(): void;
+  stop(): Promise<void>;
+}
+
+function startGenWorker(data: GenWorkerData, logger?: Logger): GenWorker {
+  const worker = new Worker(new URL("./gen-worker.js", import.meta.url), { workerData: data });
+  let resolveFirst!: (ok: boolean) => void;
+  let rejectFirst!: (error: Error) => void;
+  const first = new Promise<boolean>((resolve, reject) => {
+    resolveFirst = resolve;
+    rejectFirst = reject;
+  });
+  const handle: GenWorker = {
+    first,
+    onRun: () => undefined,
+    warmUp: () => worker.postMessage({ type: "warm-up" }),
+    async stop() {
+      worker.postMessage({ type: "stop" });
+      await Promise.race([new Promise((r) => worker.once("exit", r)), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      await worker.terminate();
+    },
+  };
+  worker.on("message", (message: GenWorkerMessage) => {
+    if (message.type === "first") resolveFirst(message.ok);
+    else if (message.type === "run") handle.onRun(message.ok, message.durationMs);
+    else if (message.type === "warm") logger?.debug(`generator warm for edits (${Math.round(message.durationMs)} ms)`);
+    else if (message.type === "failed") {
+      rejectFirst(new UserError(`gen failed: ${message.message}`, "fix arkitekt.json or tsconfig.json, then start run dev again"));
+      logger?.error(`watching stopped: ${message.message}`);
+    }
+  });
+  worker.on("error", (error) => {
+    rejectFirst(error);
+    logger?.error(`the generator stopped: ${error.message}`);
+  });
+  return handle;
 }
 
 /**
@@ -261,7 +320,6 @@ async function serveInProcess(
         token: endpoint.token,
         registry,
         devTokenFile: false,
-        dev: true,
         closeTimeoutMs: drainTimeoutMs,
         ...(name ? { name } : {}),
         ...(options.force ? { force: true } : {}),
@@ -269,7 +327,8 @@ async function serveInProcess(
         onTaskEnd: (end) => {
           const key = end.interface === undefined ? end.task : (registry.entries[end.interface]?.implementation.definition.key ?? end.interface);
           process.stdout.write(`task ${end.task} ${key} ${end.status} ${Math.round(end.durationMs)} ms\n`);
-          if (end.error && (end.status === "CRITICAL" || end.status === "FAILED")) process.stdout.write(`${end.error.replace(/^/gm, "    ")}\n`);
+          const error = end.stack ?? end.error;
+          if (error && (end.status === "CRITICAL" || end.status === "FAILED")) process.stdout.write(`${error.replace(/^/gm, "    ")}\n`);
         },
       });
     } catch (error) {

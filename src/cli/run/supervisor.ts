@@ -76,12 +76,25 @@ export class Supervisor {
     this.#spare ??= this.#spawn();
   }
 
-  /** Loads and connects the first version; throws what stops it (load or registration errors). */
-  async start(): Promise<Served> {
+  #first: AppProcess | undefined;
+
+  /** Loads the first version (while the platform may still be starting); throws what stops it. */
+  async load(): Promise<void> {
     const next = this.#spare ?? this.#spawn();
     this.#spare = undefined;
+    this.#first = next;
     try {
       await next.ask({ type: "load", registryFile: this.options.registryFile }, "loaded");
+    } catch (error) {
+      next.kill();
+      throw error;
+    }
+  }
+
+  /** Connects the loaded first version; throws what stops it (registration errors). */
+  async connect(): Promise<Served> {
+    const next = this.#first!;
+    try {
       const connected = await next.ask(this.#connectMessage(this.options.force), "connected");
       this.#current = next;
       this.#served = { agentId: connected.agentId, served: connected.served };

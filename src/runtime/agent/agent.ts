@@ -32,7 +32,7 @@ import { AgentStoppedError } from "./errors.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import { ReportOutbox, type HeldReport } from "./outbox.js";
 import { encodeReport, isTerminal, type ReportBody } from "./reports.js";
-import { TaskRun } from "./task-run.js";
+import { TaskRun, describeUserError } from "./task-run.js";
 
 /** One session id per process: a reconnect of this process is recognised as the same session. */
 export const PROCESS_SESSION_ID: string = randomUUID();
@@ -84,6 +84,8 @@ export interface TaskEnd {
   durationMs: number;
   /** The report's error (CRITICAL: with the stack in dev mode). */
   error?: string;
+  /** CRITICAL because the user's function threw: its name, message and full stack (whatever `dev` says). */
+  stack?: string;
 }
 
 /** How the agent ended. */
@@ -598,6 +600,7 @@ export class AgentSocket {
         status: body.type,
         durationMs: run ? performance.now() - run.createdAt : 0,
         ...(typeof error === "string" ? { error } : {}),
+        ...(run?.thrown !== undefined ? { stack: describeUserError(run.thrown, true) } : {}),
       });
     } catch {
       // a logging hook must not break the agent

@@ -41,6 +41,8 @@ export class TaskRun {
   state: TaskState = "queued";
   /** When the ASSIGN arrived (`performance.now()`). */
   readonly createdAt = performance.now();
+  /** What the user's function threw, when the task ended CRITICAL because of it. */
+  thrown: unknown;
   /** The terminal kind once reported. */
   outcome: TerminalKind | undefined;
   readonly #abort = new AbortController();
@@ -136,6 +138,7 @@ export class TaskRun {
       return this.#finish("COMPLETED", { task });
     } catch (error) {
       if (this.#isOver()) return this.#finishAfterStop();
+      this.thrown = error;
       return this.#finish("CRITICAL", { task, error: describeUserError(error, this.options.dev) });
     }
   }
