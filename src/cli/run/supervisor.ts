@@ -204,6 +204,7 @@ export class Supervisor {
     this.#stopping = true;
     await this.#chain.catch(() => undefined);
     this.#spare?.kill();
+    if (this.#first !== this.#current) this.#first?.kill();
     const current = this.#current;
     if (current?.alive) {
       try {
