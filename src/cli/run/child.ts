@@ -18,6 +18,7 @@ import { cliLogger } from "../logger.js";
 import type { Logger } from "../../shared/logger.js";
 import type { ChildMessage, ParentMessage } from "./messages.js";
 import { userFrame } from "./userframe.js";
+import { explainPlatformFailure } from "../../runtime/config.js";
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -82,7 +83,14 @@ async function handle(message: ParentMessage): Promise<void> {
           },
         });
       } catch (error) {
-        send({ type: "failed", message: describe(error), hint: hintOf(error) });
+        // the CLI's wording for an unreachable URL or a refused token, naming where each came from
+        const failure = explainPlatformFailure(error, {
+          url: message.url,
+          urlFrom: message.urlFrom,
+          tokenFrom: message.tokenFrom,
+          devTokenFile: message.devTokenFile,
+        });
+        send({ type: "failed", message: failure?.message ?? describe(error), hint: failure?.hint ?? hintOf(error) });
         return;
       }
       serving = true;

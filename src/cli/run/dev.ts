@@ -127,7 +127,7 @@ export async function runDev(options: RunDevOptions, logger: Logger, out: NodeJS
       const loading = supervisor.load();
       loading.catch(() => undefined);
       const { endpoint } = await starting;
-      supervisor.setEndpoint(endpoint.url, endpoint.token);
+      supervisor.setEndpoint(endpoint);
       await loading;
       served = await supervisor.connect();
     } catch (error) {

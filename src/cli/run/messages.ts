@@ -6,6 +6,10 @@ export type ParentMessage =
       type: "connect";
       url: string;
       token: string;
+      /** Where the URL and token came from, for the failure messages (`explainPlatformFailure`). */
+      urlFrom: string;
+      tokenFrom: string;
+      devTokenFile?: string;
       /** The same for every app process of one `run dev`: the platform sees one agent session across reloads. */
       sessionId: string;
       name?: string;

@@ -65,10 +65,13 @@ export class Supervisor {
     return this.#failed.promise;
   }
 
+  #platform: { urlFrom: string; tokenFrom: string; devTokenFile?: string } = { urlFrom: "", tokenFrom: "" };
+
   /** The platform, once known (the first app process warms up before). */
-  setEndpoint(url: string, token: string): void {
-    this.options.url = url;
-    this.options.token = token;
+  setEndpoint(endpoint: { url: string; token: string; urlFrom: string; tokenFrom: string; devTokenFile?: string | undefined }): void {
+    this.options.url = endpoint.url;
+    this.options.token = endpoint.token;
+    this.#platform = { urlFrom: endpoint.urlFrom, tokenFrom: endpoint.tokenFrom, ...(endpoint.devTokenFile ? { devTokenFile: endpoint.devTokenFile } : {}) };
   }
 
   /** Starts warming the first app process (before gen and the platform are ready). */
@@ -168,6 +171,7 @@ export class Supervisor {
       type: "connect" as const,
       url: this.options.url,
       token: this.options.token,
+      ...this.#platform,
       sessionId: this.sessionId,
       force,
       drainTimeoutMs: this.options.drainTimeoutMs,
