@@ -410,12 +410,12 @@ token (or the reverse) is an error.
 The app the platform sees is arkitekt.json's identifier and version (the embedded server's dev
 identity takes them): call its functions as <identifier>/<key>.
 
-Reload: a save regenerates generated/ in this process and starts the new version in a fresh app
+Reload: a save regenerates generated/ (in a worker thread) and starts the new version in a fresh app
 process; the old one stops taking tasks, finishes its in-flight tasks, and hands its connection
 over (new tasks wait on the platform meanwhile). Module-level state (caches, counters) starts fresh
 with every reload. Problems found by gen, or an app that fails to load, are printed and the last
-good version keeps serving. One line per finished task: task <id> <key> <status> <ms> ms (with the
-error, and in dev mode its stack, for FAILED and CRITICAL).
+good version keeps serving. One line per finished task: task <id> <key> <status> <ms> ms, then the
+error of a FAILED task and the stack of a CRITICAL one (callers get the short message).
 
 Examples:
   $ arkitekt-next run dev
