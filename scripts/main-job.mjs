@@ -7,7 +7,7 @@
 //      streamed, a failure reported);
 //   6. print the results and exit 0 (1 on any failure).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -38,7 +38,9 @@ async function main() {
   const { startServer } = await import(pathToFileURL(join(root, "dist", "src", "server", "index.js")).href);
   const { connect, createClient } = await import(pathToFileURL(join(root, "dist", "src", "index.js")).href);
   const dataDir = mkdtempSync(join(tmpdir(), "arkitekt-main-"));
-  const server = await startServer({ port: 0, dataDir });
+  // the dev identity is the example app (arkitekt.json), as under `run dev`: its typed stubs call com.example.imaging/<key>
+  const { identifier, version } = JSON.parse(readFileSync(join(app, "arkitekt.json"), "utf8"));
+  const server = await startServer({ port: 0, dataDir, devApp: { identifier, version } });
   show("GraphQL", server.graphqlUrl);
   show("agent socket", server.agiUrl);
 

@@ -105,6 +105,7 @@ export type {
   ServedImplementation,
   AgentStop,
   AgentStopCode,
+  TaskEnd,
   ReconnectOptions,
   Logger,
   RuntimeLogger,

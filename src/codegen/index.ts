@@ -18,6 +18,8 @@ import { STAGES } from "./stages.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
 import type { Diagnostic, GeneratedFile } from "./types.js";
 import { watchProject } from "./watch.js";
+export { watchProject } from "./watch.js";
+export { report } from "./report.js";
 import { extraFiles, removeAll, writeAll } from "./write.js";
 
 export { loadProjectConfig, ConfigError, CONFIG_FILE, type ProjectConfig } from "./config.js";

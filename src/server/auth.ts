@@ -81,12 +81,22 @@ export function tokenFromHeader(value: string | null | undefined): string | null
 
 export const DEV_TOKEN_FILE = "dev-token.json";
 
+/** The app the dev identity stands for: its `client_app` and `client_release` claims. */
+export interface DevApp {
+  identifier: string;
+  version: string;
+}
+
+/** The dev identity's app when no `devApp` is given (a server started outside an app folder). */
+export const DEFAULT_DEV_APP: DevApp = { identifier: "arkitekt-next-dev", version: "0.1.0" };
+
 /**
  * The dev identity used when no token map is given: its token is kept in `<dataDir>/dev-token.json`
  * (mode 0600) so that a restart on the same folder keeps the same identity and other commands can
- * pick it up.
+ * pick it up. The claims are made at each start, so the app (`client_app`, `client_release`) is
+ * the one this start names, whatever server wrote the file before.
  */
-export function ensureDevToken(dataDir: string, url: string | null): { token: string; claims: TokenClaims } {
+export function ensureDevToken(dataDir: string, url: string | null, app: DevApp = DEFAULT_DEV_APP): { token: string; claims: TokenClaims } {
   const file = join(dataDir, DEV_TOKEN_FILE);
   let token: string | undefined;
   if (existsSync(file)) {
@@ -103,17 +113,18 @@ export function ensureDevToken(dataDir: string, url: string | null): { token: st
     client_id: "arkitekt-next-dev",
     preferred_username: "dev",
     active_org: "dev",
-    client_app: "arkitekt-next-dev",
-    client_release: "0.1.0",
+    client_app: app.identifier,
+    client_release: app.version,
     roles: ["admin"],
     scope: "openid profile email",
   };
-  if (url !== null) writeDevToken(dataDir, url, token);
+  if (url !== null) writeDevToken(dataDir, url, token, app);
   return { token, claims };
 }
 
-export function writeDevToken(dataDir: string, url: string, token: string): void {
+/** Writes `{url, token, app}` (`app`: the dev identity's, so another process can tell which app this server serves). */
+export function writeDevToken(dataDir: string, url: string, token: string, app?: DevApp): void {
   const file = join(dataDir, DEV_TOKEN_FILE);
-  writeFileSync(file, `${JSON.stringify({ url, token }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify({ url, token, ...(app ? { app } : {}) }, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
 }

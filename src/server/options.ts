@@ -35,6 +35,13 @@ export interface ServerOptions {
   dataDir: string;
   /** Static token map (token -> claims). Absent: a dev identity is created and written to `<dataDir>/dev-token.json`. */
   tokens?: Record<string, TokenClaims>;
+  /**
+   * The app the dev identity stands for (only without `tokens`): its `client_app` and
+   * `client_release` claims, so the actions its agent registers are `identifier/key`. `run dev`
+   * passes the app's `arkitekt.json` identifier and version. Default
+   * `{identifier: "arkitekt-next-dev", version: "0.1.0"}`.
+   */
+  devApp?: { identifier: string; version: string };
   /** How often a HEARTBEAT is sent to each agent. Default 10000 ms. */
   heartbeatIntervalMs?: number;
   /** How long an agent has to answer a HEARTBEAT before the socket closes 3001. Default 5000 ms. */
@@ -111,6 +118,7 @@ export interface CompiledOptions {
   port: number;
   dataDir: string;
   tokens: Record<string, TokenClaims> | undefined;
+  devApp: { identifier: string; version: string } | undefined;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   staleAfterMs: number;
@@ -223,6 +231,7 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     port,
     dataDir: options.dataDir,
     tokens: options.tokens,
+    devApp: compileDevApp(options.devApp),
     heartbeatIntervalMs: nonNegative("heartbeatIntervalMs", options.heartbeatIntervalMs, DEFAULTS.heartbeatIntervalMs),
     heartbeatTimeoutMs: nonNegative("heartbeatTimeoutMs", options.heartbeatTimeoutMs, DEFAULTS.heartbeatTimeoutMs),
     staleAfterMs: nonNegative("staleAfterMs", options.staleAfterMs, DEFAULTS.staleAfterMs),
@@ -245,6 +254,17 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     logger: options.logger ?? silentLogger,
     ...compileReadLimits(options),
   };
+}
+
+function compileDevApp(app: ServerOptions["devApp"]): CompiledOptions["devApp"] {
+  if (app === undefined) return undefined;
+  for (const field of ["identifier", "version"] as const) {
+    const value = (app as Record<string, unknown> | null)?.[field];
+    if (typeof value !== "string" || value.trim() === "") {
+      throw new ServerStartError(`devApp.${field} must be a non-empty string, got ${JSON.stringify(value)}`, 'pass devApp as {identifier: "com.example.app", version: "0.1.0"} (arkitekt.json\'s fields)', "ARKITEKT_SERVER_BAD_OPTION");
+    }
+  }
+  return { identifier: app.identifier, version: app.version };
 }
 
 /** The GraphQL read limits and the mytasks replay window, checked. */

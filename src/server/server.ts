@@ -14,7 +14,7 @@ import { createYoga, type Plugin } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AgentSocketServer } from "./agent-socket.js";
 import { coalesceWrites } from "./cork.js";
-import { TokenAuthority, ensureDevToken, tokenFromHeader, writeDevToken, type Identity } from "./auth.js";
+import { DEFAULT_DEV_APP, TokenAuthority, ensureDevToken, tokenFromHeader, writeDevToken, type Identity } from "./auth.js";
 import { serveLegacyGraphqlWs, LEGACY_PROTOCOL } from "./graphql/legacy-ws.js";
 import { createDocumentCache } from "./graphql/document-cache.js";
 import { OperationBudget, depthLimitRule } from "./graphql/limits.js";
@@ -51,6 +51,8 @@ export interface ServerHandle {
    * the fragment never reaches the server or its log).
    */
   signInUrl?: string;
+  /** The app the dev identity stands for (its `client_app` and `client_release`), when the server made one. */
+  devApp?: { identifier: string; version: string };
   /** Closes every socket with 1012 (service restart, so clients reconnect), stops timers and flushes the store. */
   close(): Promise<void>;
 }
@@ -185,7 +187,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     }
     tokens = options.tokens;
   } else {
-    const dev = ensureDevToken(options.dataDir, null);
+    const dev = ensureDevToken(options.dataDir, null, options.devApp);
     devToken = dev.token;
     tokens = { [dev.token]: dev.claims };
   }
@@ -500,7 +502,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const url = `http://${hostForUrl}:${port}`;
   const urls = { url, graphqlUrl: `${url}/graphql`, graphqlWsUrl: `ws://${hostForUrl}:${port}/graphql`, agiUrl: `ws://${hostForUrl}:${port}/agi` };
   for (const origin of ownOrigins(options.host, port)) allowedOrigins.add(origin);
-  if (devToken) writeDevToken(options.dataDir, url, devToken);
+  if (devToken) writeDevToken(options.dataDir, url, devToken, options.devApp ?? DEFAULT_DEV_APP);
   log.info(`arkitekt-next dev platform listening on ${url}`);
 
   let closing: Promise<void> | null = null;
@@ -526,5 +528,5 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     return closing;
   };
 
-  return { ...urls, port, ...(devToken ? { devToken, signInUrl: signInUrl(url, devToken) } : {}), close };
+  return { ...urls, port, ...(devToken ? { devToken, signInUrl: signInUrl(url, devToken), devApp: options.devApp ?? DEFAULT_DEV_APP } : {}), close };
 }

@@ -46,7 +46,7 @@ describe("run dev and call against the embedded platform", () => {
   });
 
   it("calls a function by app/key with key=value args and prints its returns", () => {
-    const result = cli(["call", "--data", dataDir, "arkitekt-next-dev/gradient", "width=3", "height=2"]);
+    const result = cli(["call", "--data", dataDir, "com.example.imaging/gradient", "width=3", "height=2"]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const returns = JSON.parse(result.stdout) as { return0: { __identifier: string; object: string } };
@@ -80,10 +80,10 @@ describe("run dev and call against the embedded platform", () => {
   });
 
   it("streams a generator's yields and its progress (--stream is the default, still accepted)", () => {
-    const made = JSON.parse(cli(["call", "--data", dataDir, "arkitekt-next-dev/gradient", '{"width": 4, "height": 4}']).stdout) as {
+    const made = JSON.parse(cli(["call", "--data", dataDir, "com.example.imaging/gradient", '{"width": 4, "height": 4}']).stdout) as {
       return0: unknown;
     };
-    const result = cli(["call", "--data", dataDir, "arkitekt-next-dev/tile", `image=${JSON.stringify(made.return0)}`, "size=2", "--stream"]);
+    const result = cli(["call", "--data", dataDir, "com.example.imaging/tile", `image=${JSON.stringify(made.return0)}`, "size=2", "--stream"]);
     expect(result.status).toBe(0);
     const yields = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { return0: { __identifier: string } });
     expect(yields).toHaveLength(4);
@@ -99,7 +99,7 @@ describe("run dev and call against the embedded platform", () => {
   });
 
   it("refuses bad args naming the port, exit 1, no stack", () => {
-    const result = cli(["call", "--data", dataDir, "arkitekt-next-dev/gradient", "width=wide"]);
+    const result = cli(["call", "--data", dataDir, "com.example.imaging/gradient", "width=wide"]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('port "width"');
     expect(result.stderr).toContain("hint:");
@@ -107,7 +107,7 @@ describe("run dev and call against the embedded platform", () => {
   });
 
   it("reports a failed task with the remote message", () => {
-    const result = cli(["call", "--data", dataDir, "arkitekt-next-dev/measure", 'image={"__identifier":"@example/image","object":"missing"}']);
+    const result = cli(["call", "--data", dataDir, "com.example.imaging/measure", 'image={"__identifier":"@example/image","object":"missing"}']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`no structure "missing" in the local store`);
   });

@@ -18,10 +18,21 @@ export interface RunDev {
   stop(): Promise<void>;
 }
 
+export interface RunDevOptions {
+  /** The app folder (default: the example app, with --no-gen). */
+  cwd?: string;
+  /** Extra arguments (default for the example app: --no-gen). */
+  args?: string[];
+  /** Reuse this data folder (it is then not removed by `stop`). */
+  dataDir?: string;
+}
+
 /** Starts `run dev` and resolves once it serves ("Press Ctrl+C to stop"); rejects if it exits first. */
-export async function startRunDev(prefix: string): Promise<RunDev> {
-  const dataDir = mkdtempSync(join(tmpdir(), prefix));
-  const child = spawn(process.execPath, [bin, "run", "dev", "--cwd", app, "--no-gen", "--data", dataDir], {
+export async function startRunDev(prefix: string, options: RunDevOptions = {}): Promise<RunDev> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), prefix));
+  const cwd = options.cwd ?? app;
+  const args = options.args ?? (options.cwd ? [] : ["--no-gen"]);
+  const child = spawn(process.execPath, [bin, "run", "dev", "--cwd", cwd, ...args, "--data", dataDir], {
     env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -40,7 +51,7 @@ export async function startRunDev(prefix: string): Promise<RunDev> {
         child.kill("SIGTERM");
         await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
   await new Promise<void>((resolveReady, reject) => {

@@ -55,7 +55,7 @@ const codec_srcFiltersThresholdmode: generatedSupport.Codec = {
   choices: ["Above", "Below"],
 };
 
-/** Args of `annotate` (arkitekt-next-dev/annotate@1). */
+/** Args of `annotate` (com.example.imaging/annotate@1). */
 export interface AnnotateArgs {
   /**
    * The image the note is about
@@ -91,7 +91,7 @@ const annotateAdapter = codecAdapter<AnnotateArgs, AnnotateReturns>({
   returns: [codec_note],
 });
 
-/** Args of `average` (arkitekt-next-dev/average@1). */
+/** Args of `average` (com.example.imaging/average@1). */
 export interface AverageArgs {
   /**
    * Images of the same size
@@ -112,7 +112,7 @@ const averageAdapter = codecAdapter<AverageArgs, AverageReturns>({
   returns: [codec_Image],
 });
 
-/** Args of `gradient` (arkitekt-next-dev/gradient@1). */
+/** Args of `gradient` (com.example.imaging/gradient@1). */
 export interface GradientArgs {
   /**
    * Width in pixels
@@ -133,7 +133,7 @@ const gradientAdapter = codecAdapter<GradientArgs, GradientReturns>({
   returns: [codec_Image],
 });
 
-/** Args of `labelImages` (arkitekt-next-dev/labelImages@1). */
+/** Args of `labelImages` (com.example.imaging/labelImages@1). */
 export interface LabelImagesArgs {
   /**
    * Image names keyed by id
@@ -159,7 +159,7 @@ const labelImagesAdapter = codecAdapter<LabelImagesArgs, LabelImagesReturns>({
   returns: [{ kind: "LIST", child: { kind: "STRING" } }, { kind: "FLOAT" }],
 });
 
-/** Args of `measure` (arkitekt-next-dev/measure@1). */
+/** Args of `measure` (com.example.imaging/measure@1). */
 export interface MeasureArgs {
   /**
    * The image to measure
@@ -173,7 +173,7 @@ const measureAdapter = codecAdapter<MeasureArgs, MeasureReturns>({
   returns: [codec_imageStats],
 });
 
-/** Args of `threshold` (arkitekt-next-dev/threshold@1). */
+/** Args of `threshold` (com.example.imaging/threshold@1). */
 export interface ThresholdArgs {
   /**
    * The image to threshold
@@ -199,7 +199,7 @@ const thresholdAdapter = codecAdapter<ThresholdArgs, ThresholdReturns>({
   returns: [codec_Image],
 });
 
-/** Args of `tile` (arkitekt-next-dev/tile@1). */
+/** Args of `tile` (com.example.imaging/tile@1). */
 export interface TileArgs {
   /**
    * The image to cut
@@ -234,7 +234,7 @@ export function createActions(client: ArkitektClient) {
       args: AnnotateArgs,
       options: CallOptions<AnnotateArgs, AnnotateReturns> = {},
     ): Promise<AnnotateReturns> =>
-      client.call({ app: "arkitekt-next-dev", key: "annotate", version: "1" }, args, {
+      client.call({ app: "com.example.imaging", key: "annotate", version: "1" }, args, {
         ...options,
         adapter: annotateAdapter,
       }),
@@ -249,7 +249,7 @@ export function createActions(client: ArkitektClient) {
       args: AverageArgs,
       options: CallOptions<AverageArgs, AverageReturns> = {},
     ): Promise<AverageReturns> =>
-      client.call({ app: "arkitekt-next-dev", key: "average", version: "1" }, args, {
+      client.call({ app: "com.example.imaging", key: "average", version: "1" }, args, {
         ...options,
         adapter: averageAdapter,
       }),
@@ -266,7 +266,7 @@ export function createActions(client: ArkitektClient) {
       args: GradientArgs,
       options: CallOptions<GradientArgs, GradientReturns> = {},
     ): Promise<GradientReturns> =>
-      client.call({ app: "arkitekt-next-dev", key: "gradient", version: "1" }, args, {
+      client.call({ app: "com.example.imaging", key: "gradient", version: "1" }, args, {
         ...options,
         adapter: gradientAdapter,
       }),
@@ -283,7 +283,7 @@ export function createActions(client: ArkitektClient) {
       args: LabelImagesArgs,
       options: CallOptions<LabelImagesArgs, LabelImagesReturns> = {},
     ): Promise<LabelImagesReturns> =>
-      client.call({ app: "arkitekt-next-dev", key: "labelImages", version: "1" }, args, {
+      client.call({ app: "com.example.imaging", key: "labelImages", version: "1" }, args, {
         ...options,
         adapter: labelImagesAdapter,
       }),
@@ -298,7 +298,7 @@ export function createActions(client: ArkitektClient) {
       args: MeasureArgs,
       options: CallOptions<MeasureArgs, MeasureReturns> = {},
     ): Promise<MeasureReturns> =>
-      client.call({ app: "arkitekt-next-dev", key: "measure", version: "1" }, args, {
+      client.call({ app: "com.example.imaging", key: "measure", version: "1" }, args, {
         ...options,
         adapter: measureAdapter,
       }),
@@ -313,7 +313,7 @@ export function createActions(client: ArkitektClient) {
       args: ThresholdArgs,
       options: CallOptions<ThresholdArgs, ThresholdReturns> = {},
     ): Promise<ThresholdReturns> =>
-      client.call({ app: "arkitekt-next-dev", key: "threshold", version: "1" }, args, {
+      client.call({ app: "com.example.imaging", key: "threshold", version: "1" }, args, {
         ...options,
         adapter: thresholdAdapter,
       }),
@@ -330,7 +330,7 @@ export function createActions(client: ArkitektClient) {
       args: TileArgs,
       options: CallOptions<TileArgs, TileReturns> = {},
     ): AsyncIterable<TileReturns> =>
-      client.iterate({ app: "arkitekt-next-dev", key: "tile", version: "1" }, args, {
+      client.iterate({ app: "com.example.imaging", key: "tile", version: "1" }, args, {
         ...options,
         adapter: tileAdapter,
       }),

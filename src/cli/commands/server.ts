@@ -3,8 +3,8 @@
  * `startServer` (arkitekt-next/server): parses flags, prints the URLs and a token, and shuts down
  * gracefully on SIGINT/SIGTERM.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { parseMilliseconds, parsePort } from "../options.js";
 import { UserError } from "../errors.js";
@@ -68,6 +68,23 @@ export function allowedOriginsOf(flags: readonly string[] | undefined, env: Read
   return [...new Set([...(flags ?? []), ...fromEnv])];
 }
 
+/**
+ * The dev identity's app when the server starts in an app folder: `arkitekt.json`'s identifier and
+ * version (default 0.1.0), so `call <identifier>/<key>` works as under `run dev`; undefined elsewhere.
+ */
+export function appOfFolder(cwd: string): { identifier: string; version: string } | undefined {
+  const file = join(cwd, "arkitekt.json");
+  if (!existsSync(file)) return undefined;
+  let parsed: { identifier?: unknown; version?: unknown };
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8")) as typeof parsed;
+  } catch (error) {
+    throw new UserError(`${file} is not JSON: ${(error as Error).message}`, "fix the file (see the README's arkitekt.json section)");
+  }
+  if (typeof parsed?.identifier !== "string" || parsed.identifier === "") return undefined;
+  return { identifier: parsed.identifier, version: typeof parsed.version === "string" && parsed.version ? parsed.version : "0.1.0" };
+}
+
 /** Starts the server with the CLI's options; returns the handle (the command keeps it running). */
 export async function runServer(
   options: ServerCommandOptions,
@@ -82,8 +99,10 @@ export async function runServer(
       `binding ${options.host}: the platform (and, without --tokens, its dev token) is reachable from other machines; use --tokens with real secrets, or keep the default 127.0.0.1`,
     );
   }
+  const devApp = tokens ? undefined : appOfFolder(process.cwd());
   try {
     return await startServer({
+      ...(devApp ? { devApp } : {}),
       host: options.host,
       port: options.port,
       dataDir: resolve(options.data),
@@ -115,7 +134,11 @@ export function serverBanner(handle: ServerHandle, options: Pick<ServerCommandOp
     `  UI            ${handle.url}/`,
   ];
   if (handle.signInUrl) lines.push(`  Sign in       ${handle.signInUrl}`, "                (open it once: the page keeps the token, which stays out of the server's logs)");
-  if (handle.devToken) lines.push(`  Token         ${handle.devToken}`, `  (also in ${resolve(options.data, "dev-token.json")})`);
+  if (handle.devToken) {
+    lines.push(`  Token         ${handle.devToken}`);
+    if (handle.devApp) lines.push(`  App           ${handle.devApp.identifier} ${handle.devApp.version} (the dev token's client_app; actions are ${handle.devApp.identifier}/<key>)`);
+    lines.push(`  (also in ${resolve(options.data, "dev-token.json")})`);
+  }
   else lines.push(`  Tokens        from ${resolve(options.tokens ?? "")}`);
   lines.push("Press Ctrl+C to stop.");
   return `${lines.join("\n")}\n`;
@@ -127,7 +150,7 @@ export function serverCommand(): Command {
     .option("--host <host>", "interface to bind", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 = any free port)", parsePort, 8080)
     .option("--data <dir>", "folder for the SQLite store and dev-token.json", ".arkitekt/dev")
-    .option("--tokens <file>", "JSON file mapping static tokens to claims (default: a dev identity is created)")
+    .option("--tokens <file>", "JSON file mapping static tokens to claims (default: a dev identity is created, whose app is the identifier and version of ./arkitekt.json when there is one, else arkitekt-next-dev 0.1.0)")
     .option("--heartbeat-interval <ms>", "how often agents get a HEARTBEAT (default 10000)", parseMilliseconds)
     .option("--heartbeat-timeout <ms>", "how long an agent has to answer a HEARTBEAT (default 5000)", parseMilliseconds)
     .option("--stale-after <ms>", "an agent silent this long is not live (default 30000)", parseMilliseconds)

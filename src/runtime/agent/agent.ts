@@ -33,7 +33,7 @@ import { AgentStoppedError } from "./errors.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import { ReportOutbox, type HeldReport } from "./outbox.js";
 import { encodeReport, isTerminal, type ReportBody } from "./reports.js";
-import { TaskRun } from "./task-run.js";
+import { TaskRun, describeUserError } from "./task-run.js";
 
 /** One session id per process: a reconnect of this process is recognised as the same session. */
 export const PROCESS_SESSION_ID: string = randomUUID();
@@ -55,8 +55,10 @@ export interface AgentSocketOptions {
   reconnect?: ReconnectOptions;
   /** No frame from the server for this long: the socket is presumed dead and replaced. Default 45000; 0 = off. */
   idleTimeoutMs?: number;
-  /** `close()` waits this long for running tasks before stopping them as CRITICAL. Default 10000. */
+  /** `close()` (and `drain()`) wait this long for running tasks before stopping them as CRITICAL. Default 10000. */
   closeTimeoutMs?: number;
+  /** Called once per task when its terminal report is made (for a log line per task). Errors it throws are ignored. */
+  onTaskEnd?: (end: TaskEnd) => void;
   /**
    * A task's yields are kept (to resend them with its terminal report) until that report is
    * acknowledged, up to this many bytes of frame text for all tasks together; beyond it the oldest
@@ -73,6 +75,20 @@ export interface ReconnectOptions extends BackoffOptions {
    * long: the server's stale window plus its heartbeat timeout. Default 35000.
    */
   staleWindowMs?: number;
+}
+
+/** One finished task, as `onTaskEnd` sees it. */
+export interface TaskEnd {
+  task: string;
+  /** The implementation's interface; undefined for a task this agent did not run (an inquiry it could not answer). */
+  interface: string | undefined;
+  status: TaskReportType;
+  /** From the ASSIGN's arrival to the terminal report; 0 when unknown. */
+  durationMs: number;
+  /** The report's error (CRITICAL: with the stack in dev mode). */
+  error?: string;
+  /** CRITICAL because the user's function threw: its name, message and full stack (whatever `dev` says). */
+  stack?: string;
 }
 
 /** How the agent ended. */
@@ -96,6 +112,7 @@ interface Compiled {
   closeTimeoutMs: number;
   maxHeldYieldBytes: number;
   client: (() => ArkitektClient) | undefined;
+  onTaskEnd: ((end: TaskEnd) => void) | undefined;
 }
 
 function compile(options: AgentSocketOptions): Compiled {
@@ -122,6 +139,7 @@ function compile(options: AgentSocketOptions): Compiled {
     closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
     maxHeldYieldBytes,
     client: options.client,
+    onTaskEnd: options.onTaskEnd,
   };
 }
 
@@ -200,6 +218,22 @@ export class AgentSocket {
   /** Finishes running and waiting tasks (up to `closeTimeoutMs`, then reports them CRITICAL), waits for acks, closes 1000. */
   async close(): Promise<void> {
     if (this.#stopped) return;
+    await this.drain();
+    if (this.#stopped) return;
+    this.#finish({});
+    this.#ws?.close(CloseCode.Normal, "agent closed");
+    await this.#loop;
+  }
+
+  /**
+   * Stops taking tasks (a new ASSIGN is left to the platform, which delivers it again to the next
+   * connection of this agent), finishes running and waiting tasks (up to `closeTimeoutMs`, then
+   * reports them CRITICAL) and waits for their reports' acknowledgements, but keeps the socket
+   * open: heartbeats are answered, so the agent stays live until `close()` or until another
+   * connection takes over (`run dev` hands over to the reloaded app this way).
+   */
+  async drain(): Promise<void> {
+    if (this.#stopped) return;
     this.#closing = true;
     const log = this.options.logger;
     const active = [...this.#tasks.values()].filter((run) => run.state !== "done");
@@ -221,9 +255,6 @@ export class AgentSocket {
     if (this.outbox.size > 0) {
       log.warn(`agent closing with ${this.outbox.size} unacknowledged terminal report(s); the server decides their tasks' fate`);
     }
-    this.#finish({});
-    this.#ws?.close(CloseCode.Normal, "agent closed");
-    await this.#loop;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -551,6 +582,7 @@ export class AgentSocket {
     const ws = this.#ws;
     const live = ws !== undefined && this.#live;
     if (isTerminal(body)) {
+      this.#taskEnded(body);
       // Held in the outbox: sent after the next INIT when not live.
       if (live) {
         this.#resendYields(ws, body.task);
@@ -563,6 +595,25 @@ export class AgentSocket {
       return;
     }
     this.#enqueue({ text, report: true, seq, held });
+  }
+
+  #taskEnded(body: ReportBody): void {
+    const hook = this.options.onTaskEnd;
+    if (!hook) return;
+    const run = this.#tasks.get(body.task);
+    const error = (body as { error?: unknown }).error;
+    try {
+      hook({
+        task: body.task,
+        interface: run?.assignment.interface,
+        status: body.type,
+        durationMs: run ? performance.now() - run.createdAt : 0,
+        ...(typeof error === "string" ? { error } : {}),
+        ...(run?.thrown !== undefined ? { stack: describeUserError(run.thrown, true) } : {}),
+      });
+    } catch {
+      // a logging hook must not break the agent
+    }
   }
 
   /** Sends the task's held yields that were not written on the current connection, oldest first. */

@@ -72,6 +72,12 @@ export interface AgentHandle {
   readonly implementations: Readonly<Record<string, ServedImplementation>>;
   /** Finishes (or reports) in-flight tasks, then closes the socket with 1000. */
   close(): Promise<void>;
+  /**
+   * Stops taking tasks (new ones stay with the platform for the next connection of this agent),
+   * finishes in-flight ones and waits for their acknowledgements; the socket stays open and live
+   * until `close()` or until another connection takes over (`force`).
+   */
+  drain(): Promise<void>;
 }
 
 
@@ -147,6 +153,7 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
       await socket.close();
       await client?.close();
     },
+    drain: () => socket.drain(),
   };
   return handle;
 }

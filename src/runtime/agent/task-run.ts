@@ -42,6 +42,10 @@ export class TaskAbortedError extends ArkitektError {
 
 export class TaskRun {
   state: TaskState = "queued";
+  /** When the ASSIGN arrived (`performance.now()`). */
+  readonly createdAt = performance.now();
+  /** What the user's function threw, when the task ended CRITICAL because of it. */
+  thrown: unknown;
   /** The terminal kind once reported. */
   outcome: TerminalKind | undefined;
   readonly #abort = new AbortController();
@@ -137,6 +141,7 @@ export class TaskRun {
       return this.#finish("COMPLETED", { task });
     } catch (error) {
       if (this.#isOver()) return this.#finishAfterStop();
+      this.thrown = error;
       return this.#finish("CRITICAL", { task, error: describeUserError(error, this.options.dev) });
     }
   }

@@ -1,0 +1,31 @@
+/** The IPC messages between `run dev`'s supervisor (parent) and its app process (child.ts). */
+
+export type ParentMessage =
+  | { type: "load"; registryFile: string }
+  | {
+      type: "connect";
+      url: string;
+      token: string;
+      /** Where the URL and token came from, for the failure messages (`explainPlatformFailure`). */
+      urlFrom: string;
+      tokenFrom: string;
+      devTokenFile?: string;
+      /** The same for every app process of one `run dev`: the platform sees one agent session across reloads. */
+      sessionId: string;
+      name?: string;
+      force: boolean;
+      /** How long a drain (or close) waits for in-flight tasks before reporting them CRITICAL. */
+      drainTimeoutMs?: number;
+    }
+  | { type: "drain" }
+  | { type: "close" };
+
+export type ChildMessage =
+  | { type: "spare" }
+  | { type: "loaded"; functions: number }
+  | { type: "connected"; agentId: string; implemented: boolean; served: Array<{ key: string; hash: string }> }
+  | { type: "failed"; message: string; hint?: string | undefined }
+  | { type: "drained" }
+  | { type: "closed" }
+  | { type: "stopped"; message?: string; hint?: string }
+  | { type: "task"; task: string; key: string; status: string; durationMs: number; error?: string };
