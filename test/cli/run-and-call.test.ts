@@ -1,7 +1,7 @@
 // The CLI as a user runs it: `run dev` serves the example app against an embedded platform it starts
 // itself, `call` finds that platform through the dev token file and calls the app's functions.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,6 +43,12 @@ describe("run dev and call against the embedded platform", () => {
       expect(runDev.output).toContain(`  ${name} `);
     }
     expect(runDev.output).toMatch(/started the embedded dev platform at http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it("issue 13: prints the web UI's sign-in link, with the dev token in the fragment (never sent to the server)", () => {
+    const devToken = JSON.parse(readFileSync(join(dataDir, "dev-token.json"), "utf8")) as { url: string; token: string };
+    const link = /^web UI: (\S+)$/m.exec(runDev.output)?.[1];
+    expect(link).toBe(`${devToken.url}/#token=${encodeURIComponent(devToken.token)}`);
   });
 
   it("calls a function by app/key with key=value args and prints its returns", () => {

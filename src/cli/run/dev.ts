@@ -25,6 +25,7 @@ import type { GenWorkerData, GenWorkerMessage } from "./gen-worker.js";
 import { Supervisor } from "./supervisor.js";
 import { AppProcessError } from "./app-process.js";
 import { userFrame } from "./userframe.js";
+import { signInUrl } from "../../shared/sign-in.js";
 
 export interface RunDevOptions {
   cwd?: string;
@@ -430,6 +431,8 @@ Examples:
       for (const fn of app.served) process.stdout.write(`  ${fn.key.padEnd(24)} ${fn.hash.slice(0, 12)}\n`);
       process.stdout.write(`call one with: arkitekt-next call ${prefix}<key> key=value ... (or a hash prefix)\n`);
       if (app.devServer) {
+        // The token travels in the fragment, which browsers never send: it stays out of every log.
+        process.stdout.write(`web UI: ${signInUrl(app.endpoint.url, app.endpoint.token)}\n`);
         process.stdout.write(`token: ${app.endpoint.token}\nPress Ctrl+C to stop.\n`);
       }
       let failure: string | undefined;
