@@ -252,6 +252,7 @@ export function manifestCommand(): Command {
     .description("print and validate arkitekt.json and generated/definitions.json (exit 1 when invalid)")
     .option(...cwdOption)
     .option("--json", "print the report as JSON ({ ok, app, definitionsFile, definitions, problems })")
+    .addHelpText("after", "\nExamples:\n  $ arkitekt-next manifest show\n  $ arkitekt-next manifest show --json --cwd ../myapp")
     .action(async (opts: ManifestCommandOptions, command: Command) => {
       await showManifest(withParent(opts, command));
     });

@@ -166,9 +166,9 @@ export function serverCommand(): Command {
       "after",
       `
 Examples:
-  arkitekt-next server                 # 127.0.0.1:8080; prints a one-click "Sign in" link for the UI
-  arkitekt-next server --port 0 --data /tmp/arkitekt-dev
-  arkitekt-next server --allow-origin http://localhost:5173   # a UI served from another origin
+  $ arkitekt-next server                 # 127.0.0.1:8080; prints a one-click "Sign in" link for the UI
+  $ arkitekt-next server --port 0 --data /tmp/arkitekt-dev
+  $ arkitekt-next server --allow-origin http://localhost:5173   # a UI served from another origin
 
 Browsers may use the sockets and CORS only from the server's own origin and the allowed ones
 (--allow-origin, or ${ALLOW_ORIGINS_ENV}=origin1,origin2); clients without an Origin are not affected.`,
