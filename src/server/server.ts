@@ -26,6 +26,7 @@ import { ServerStartError, compileOptions, type ServerOptions, type TokenClaims 
 import { Platform } from "./platform.js";
 import { guardSends } from "./socket-guard.js";
 import { Store } from "./store/store.js";
+import { serveUi } from "./ui.js";
 import { CloseCode } from "../protocol/index.js";
 
 const { GraphQLError, Kind, printSchema, specifiedRules } = graphql;
@@ -103,22 +104,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too la
     req.once("end", onEnd);
     req.once("error", reject);
   });
-}
-
-function indexPage(urls: { graphqlUrl: string; graphqlWsUrl: string; agiUrl: string; url: string }): string {
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>arkitekt-next dev platform</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 42rem; margin: 2rem auto">
-<h1>arkitekt-next dev platform</h1>
-<ul>
-<li>GraphQL (POST, and graphql-transport-ws / graphql-ws subscriptions): <code>${urls.graphqlUrl}</code> (WebSocket <code>${urls.graphqlWsUrl}</code>)</li>
-<li>Agent socket: <code>${urls.agiUrl}</code></li>
-<li>Schema (SDL): <a href="/schema"><code>${urls.url}/schema</code></a></li>
-<li>Health: <a href="/ht"><code>${urls.url}/ht</code></a></li>
-</ul>
-<p>Every request needs a token (<code>Authorization: Bearer &lt;token&gt;</code>); the dev token is in <code>dev-token.json</code> in the data folder.</p>
-</body></html>
-`;
 }
 
 /** Resolves once every socket has closed, or after `ms`. */
@@ -398,10 +383,8 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
       });
       return;
     }
-    if (path === "/" && (req.method === "GET" || req.method === "HEAD")) {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(indexPage(urls));
-      return;
-    }
+    // the web UI (src/server/ui.ts): `/` and `/ui/*`
+    if (serveUi(req, res, path)) return;
     res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path} (see / for the endpoints)\n`);
   });
   http.on("clientError", (_error, socket: Duplex) => {
