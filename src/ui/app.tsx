@@ -59,6 +59,19 @@ export function App() {
     return { client, live: new LiveTasks(client) };
   }, [token]);
 
+  // a sign-in link opened in a tab that shows the page already changes only the fragment
+  useEffect(() => {
+    const onHash = () => {
+      const fromLink = takeTokenFromLocation();
+      if (!fromLink) return;
+      storeToken(fromLink);
+      setRefused(null);
+      setToken(fromLink);
+    };
+    addEventListener("hashchange", onHash);
+    return () => removeEventListener("hashchange", onHash);
+  }, []);
+
   useEffect(() => {
     if (!session) return;
     let stopped = false;
@@ -68,6 +81,10 @@ export function App() {
         if (stopped) return;
         setChecked(true);
         session.live.start();
+        uiActions(session.client, {}).then(
+          (list) => session.live.nameActions(list),
+          () => undefined,
+        );
       },
       (error: unknown) => {
         if (stopped) return;
@@ -482,7 +499,7 @@ function TaskTree({ live, id, current }: { live: LiveTasks; id: string; current:
   return (
     <li class={`tree-node${id === current ? " current" : ""}`} data-task={id}>
       <a href={`#/task/${encodeURIComponent(id)}`}>
-        {task.actionName ?? `action ${task.action}`} · task {id}
+        {live.actionName(task)} · task {id}
       </a>{" "}
       <StatusBadge task={task} />
       {kids.length > 0 ? (
@@ -535,7 +552,7 @@ function TaskPage({ session, id }: { session: Session; id: string }) {
   return (
     <div class="task-page" data-status={task.status}>
       <h1>
-        {action ? <a href={`#/action/${encodeURIComponent(action.id)}`}>{action.name}</a> : (task.actionName ?? "task")} · task {task.id}
+        {action ? <a href={`#/action/${encodeURIComponent(action.id)}`}>{action.name}</a> : live.actionName(task)} · task {task.id}
       </h1>
       <p>
         <StatusBadge task={task} />{" "}

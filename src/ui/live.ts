@@ -35,6 +35,8 @@ export const DONE_KINDS: ReadonlySet<string> = new Set(["COMPLETED", "FAILED", "
 
 export class LiveTasks {
   readonly tasks = new Map<string, LiveTask>();
+  /** Action names by id (subscription payloads carry only the id), filled from the action lists the pages read. */
+  readonly actionNames = new Map<string, string>();
   #listeners = new Set<() => void>();
   #stop = new AbortController();
   #pendingLevels = new Map<string, Set<string>>();
@@ -93,6 +95,16 @@ export class LiveTasks {
     }
     this.#notify();
     return live;
+  }
+
+  nameActions(actions: ReadonlyArray<{ id: string; name: string }>): void {
+    for (const a of actions) this.actionNames.set(a.id, a.name);
+    this.#notify();
+  }
+
+  /** What to call a task's action: its name when known. */
+  actionName(task: LiveTask): string {
+    return task.actionName ?? this.actionNames.get(task.action) ?? `action ${task.action}`;
   }
 
   children(id: string): LiveTask[] {
