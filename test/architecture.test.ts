@@ -126,12 +126,13 @@ describe("architecture (DESIGN.md boundaries)", () => {
     // Walk every local import from src/ui; `import("ws")` (the transport's node fallback) is dynamic and stubbed by the UI build.
     const byFile = new Map<string, Import[]>();
     for (const i of imports) byFile.set(join(root, i.from), [...(byFile.get(join(root, i.from)) ?? []), i]);
+    const known = new Set<string>(files.map((f) => f.getFilePath()));
     const toSource = (target: string): string => {
-      for (const candidate of [target.replace(/\.js$/, ".ts"), target.replace(/\.js$/, ".tsx"), target]) if (byFile.has(candidate) || project.getSourceFile(candidate)) return candidate;
+      for (const candidate of [target.replace(/\.js$/, ".ts"), target.replace(/\.js$/, ".tsx"), target]) if (byFile.has(candidate) || known.has(candidate)) return candidate;
       return target;
     };
     const seen = new Set<string>();
-    const queue = files.filter((f) => areaOf(f.getFilePath()) === "ui").map((f) => f.getFilePath());
+    const queue: string[] = files.filter((f) => areaOf(f.getFilePath()) === "ui").map((f) => f.getFilePath());
     const bad: string[] = [];
     while (queue.length > 0) {
       const file = queue.pop()!;

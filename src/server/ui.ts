@@ -59,15 +59,14 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, type: s
 }
 
 /**
- * Answers `GET`/`HEAD` of `/`, `/index.html` and `/ui/<file>`; returns false for any other request
- * (the caller routes it on). The token travels in the URL fragment (`/#token=...`), which browsers
+ * Answers `GET`/`HEAD` of `/`, `/index.html` and `/ui/<file>` from `dir` (default: the built UI
+ * next to this module); returns false for any other request (the caller routes it on). The token travels in the URL fragment (`/#token=...`), which browsers
  * never send, so it never reaches this server or its logs.
  */
-export function serveUi(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+export function serveUi(req: IncomingMessage, res: ServerResponse, path: string, dir: string | null = uiAssetsDir()): boolean {
   if (req.method !== "GET" && req.method !== "HEAD") return false;
   const page = path === "/" || path === "/index.html";
   if (!page && !path.startsWith("/ui/")) return false;
-  const dir = uiAssetsDir();
   if (!dir) {
     send(req, res, page ? 200 : 404, "text/html; charset=utf-8", MISSING);
     return true;

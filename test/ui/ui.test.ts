@@ -128,6 +128,9 @@ describe("issue 13: the web UI in a browser", () => {
     // defaults are filled in: the slider's 3, the choice widget's M
     await seeValue(field("count").getByLabel("Count"), "3");
     await seeValue(field("size").getByLabel("Size"), "M");
+    // the slider's bounds come from the port's widget
+    await seeAttribute(field("count").getByLabel("Count"), "max", "10");
+    await seeAttribute(field("count").getByLabel("Count"), "type", "range");
     await field("count").getByLabel("Count").fill("7");
     await field("ratio").getByLabel("Ratio").fill("0.25");
     await field("title").getByLabel("Title").fill("a <b>title</b>");
