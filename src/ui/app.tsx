@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import type { GraphQLClient } from "../runtime/transport/index.js";
 import { checkArgs, formatProblem } from "../definition/values.js";
 import type { Port } from "../definition/model.js";
-import { assign, cancel, tasks as readTasks, uiAction, uiActions, uiAgents, type UiActionQuery, type UiActionsQuery, type UiAgentsQuery } from "../../generated/api/rekuest.js";
+import { assign, cancel, tasks as readTasks, uiAction, uiActions, uiAgents, watchAgents, type UiActionQuery, type UiActionsQuery, type UiAgentsQuery } from "../../generated/api/rekuest.js";
 import { PortField, type Problems } from "./form.js";
 import { argsOf, childPath, fromWire, initialDraft, toWire, widgetProblem, type Draft, type FormPort } from "./form-model.js";
 import { DONE_KINDS, LiveTasks, progressOf, type LiveEvent, type LiveTask } from "./live.js";
@@ -55,8 +55,11 @@ export function App() {
   const [checked, setChecked] = useState(false);
   const session = useMemo<Session | null>(() => {
     if (!token) return null;
-    const client = clientFor(token);
-    return { client, live: new LiveTasks(client) };
+    let live: LiveTasks | undefined;
+    // events missed while the socket was down (run dev restarting the server) are read again
+    const client = clientFor(token, () => live?.resync());
+    live = new LiveTasks(client);
+    return { client, live };
   }, [token]);
 
   // a sign-in link opened in a tab that shows the page already changes only the fragment
@@ -182,8 +185,33 @@ function Home({ session }: { session: Session }) {
   const [error, setError] = useState<string | null>(null);
   const [search, setSearch] = useState("");
   useEffect(() => {
-    uiAgents(session.client).then(setAgents, (e: unknown) => setError(errorText(e)));
-    uiActions(session.client, {}).then(setActions, (e: unknown) => setError(errorText(e)));
+    const stop = new AbortController();
+    const read = () => {
+      uiAgents(session.client).then(setAgents, (e: unknown) => setError(errorText(e)));
+      uiActions(session.client, {}).then((list) => {
+        setActions(list);
+        session.live.nameActions(list);
+      }, (e: unknown) => setError(errorText(e)));
+    };
+    read();
+    // an agent connecting, leaving or registering: read both lists again (no polling), once per burst
+    let queued: ReturnType<typeof setTimeout> | undefined;
+    void (async () => {
+      try {
+        for await (const _change of watchAgents(session.client, {}, { signal: stop.signal })) {
+          queued ??= setTimeout(() => {
+            queued = undefined;
+            read();
+          }, 100);
+        }
+      } catch {
+        // the lists stay as read; the page says nothing more
+      }
+    })();
+    return () => {
+      stop.abort();
+      clearTimeout(queued);
+    };
   }, [session]);
   const needle = search.trim().toLowerCase();
   const shown = (actions ?? []).filter(

@@ -31,6 +31,9 @@ export interface LiveTask {
   events: LiveEvent[];
 }
 
+/** How many tasks the page keeps (the oldest finished ones go first); a page open for days stays small. */
+export const MAX_LIVE_TASKS = 2_000;
+
 export const DONE_KINDS: ReadonlySet<string> = new Set(["COMPLETED", "FAILED", "CANCELLED", "CRITICAL", "INTERRUPTED"]);
 
 export class LiveTasks {
@@ -116,8 +119,25 @@ export class LiveTasks {
     if (!live) {
       live = { id, action, parent: null, root: null, status: "QUEUED", isDone: false, createdAt: new Date().toISOString(), events: [] };
       this.tasks.set(id, live);
+      if (this.tasks.size > MAX_LIVE_TASKS) this.#evict();
     }
     return live;
+  }
+
+  /** Drops the oldest finished tasks (insertion order) down to 90% of the limit. */
+  #evict(): void {
+    let excess = this.tasks.size - Math.floor(MAX_LIVE_TASKS * 0.9);
+    for (const [id, task] of this.tasks) {
+      if (excess <= 0) break;
+      if (!task.isDone) continue;
+      this.tasks.delete(id);
+      excess--;
+    }
+  }
+
+  /** After the subscription socket came back (a restarted server): read every unfinished task again. */
+  resync(): void {
+    for (const task of [...this.tasks.values()]) if (!task.isDone) void this.load(task.id).catch(() => undefined);
   }
 
   #upsertChange(change: TaskChange): void {

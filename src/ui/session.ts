@@ -39,10 +39,13 @@ export function storeToken(token: string | null): void {
 }
 
 /** The GraphQL client of this page: its own origin, HTTP for queries, graphql-ws for live updates. */
-export function clientFor(token: string): GraphQLClient {
+export function clientFor(token: string, onReconnected?: () => void): GraphQLClient {
   return createGraphQLClient({
     url: `${location.origin}/graphql`,
     token,
+    onConnected: ({ reconnected }) => {
+      if (reconnected) onReconnected?.();
+    },
     // a developer's server restarts often (run dev): keep trying for a while
     reconnect: { attempts: 60, maxDelayMs: 5_000 },
   });

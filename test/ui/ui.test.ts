@@ -8,7 +8,9 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Locator, Page } from "playwright-core";
-import { CALLER_TOKEN } from "../fixtures/runtime/tokens.js";
+import { CALLER_TOKEN, OTHER_TOKEN } from "../fixtures/runtime/tokens.js";
+import { connect } from "../../src/runtime/agent/index.js";
+import { otherRegistry } from "../fixtures/ui/registry.js";
 import { artefacts, launchBrowser, startUiFixture, type Browser, type UiFixture } from "./harness.js";
 
 let fixture: UiFixture;
@@ -229,6 +231,31 @@ describe("issue 13: the web UI in a browser", () => {
     await seeAttribute(page.locator("#task-progress"), "value", "100");
     for (const level of ["DEBUG", "INFO", "WARN", "ERROR"]) await seeText(page.locator(`.log .level-${level.toLowerCase()}`).first(), level);
     await seeText(page.locator(".log"), "counting 4");
+  });
+
+  it("issue 13: a failed task shows its error", async () => {
+    await openAction("Explode");
+    await field("message").getByLabel("message", { exact: true }).fill("on purpose");
+    await run();
+    // the runtime reports an exception in user code as CRITICAL (FAILED is for a refused task)
+    await page.locator('.task-page[data-status="FAILED"], .task-page[data-status="CRITICAL"]').waitFor({ timeout: 15_000 });
+    await seeText(page.locator(".failure"), "exploded: on purpose");
+    await seeAttribute(page.locator(".task-page .badge.status").first(), "class", "badge status bad");
+  });
+
+  it("issue 13: an agent that connects appears without a reload (from the agents subscription)", async () => {
+    await page.goto(`${fixture.server.url}/#/`);
+    await seeCount(page.locator(".card.agent"), 1);
+    const second = await connect({ url: fixture.server.url, token: OTHER_TOKEN, registry: otherRegistry, reconnect: { initialDelayMs: 50 } });
+    try {
+      await seeCount(page.locator(".card.agent"), 2);
+      await seeText(page.locator(".agents"), "runtime-other");
+      // and its actions
+      await visible(page.getByRole("link", { name: "Greet", exact: true }));
+    } finally {
+      await second.close();
+    }
+    await expect.poll(() => page.locator(".agents").innerText(), T).toContain("disconnected");
   });
 
   it("issue 13: the cancel button cancels a long task", async () => {
