@@ -385,7 +385,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     }
     // the web UI (src/server/ui.ts): `/` and `/ui/*`
     if (serveUi(req, res, path)) return;
-    res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path} (see / for the endpoints)\n`);
+    res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path} (the web UI is at /, GraphQL at /graphql, the agent socket at /agi)\n`);
   });
   http.on("clientError", (_error, socket: Duplex) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
