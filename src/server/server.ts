@@ -13,6 +13,8 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AgentSocketServer } from "./agent-socket.js";
+import { resolvePortHintTypes } from "./graphql/widgets.js";
+import { serveUi } from "./ui.js";
 import { coalesceWrites } from "./cork.js";
 import { TokenAuthority, ensureDevToken, tokenFromHeader, writeDevToken, type Identity } from "./auth.js";
 import { serveLegacyGraphqlWs, LEGACY_PROTOCOL } from "./graphql/legacy-ws.js";
@@ -26,7 +28,6 @@ import { ServerStartError, compileOptions, type ServerOptions, type TokenClaims 
 import { Platform } from "./platform.js";
 import { guardSends } from "./socket-guard.js";
 import { Store } from "./store/store.js";
-import { serveUi } from "./ui.js";
 import { CloseCode } from "../protocol/index.js";
 
 const { GraphQLError, Kind, printSchema, specifiedRules } = graphql;
@@ -66,7 +67,7 @@ function withRawJson(result: ResultProcessorInput): ResultProcessorInput {
 let cachedSchema: GraphQLSchema | null = null;
 /** The schema is the same for every server in a process; build it once. */
 function serverSchema(): GraphQLSchema {
-  cachedSchema ??= buildServerSchema();
+  cachedSchema ??= resolvePortHintTypes(buildServerSchema());
   return cachedSchema;
 }
 

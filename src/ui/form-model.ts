@@ -242,55 +242,88 @@ export function widgetProblem(port: FormPort, value: unknown): string | null {
 // ------------------------------------------------------------------------------------------------ effects
 
 /**
- * An effect's condition, read without running it: only the declarative shapes arkitekt-next's
- * generator writes are understood (`(v) => v[0] === <JSON literal>`, `!==`, `<`, `<=`, `>`, `>=`,
- * `v[0]` (truthy) and `!v[0]`, with any parameter name and index); anything else is shown, never
- * evaluated (the page's Content-Security-Policy forbids eval anyway).
+ * An effect's condition, read without running it: only declarative shapes are understood, and
+ * anything else is shown, never evaluated (the page's Content-Security-Policy forbids eval anyway).
+ * The shapes: the ones `register()`'s form hints render (`(v, d0) => d0 === <JSON>`,
+ * `(v, d0) => [<JSON>, ...].includes(d0)`, either wrapped in `!( )`), and simple comparisons of
+ * a dependency by position (`v[0]`, `d0`) or a port by key (`values.flag`) with `===`, `!==`, `<`,
+ * `<=`, `>`, `>=`, or its truthiness (`v[0]`, `!v[0]`).
  */
 export interface EffectCondition {
-  /** The dependency it reads: by position in `dependencies` (`v[0]`), or by port key (`values.flag`). */
+  /** The dependency it reads: by position in `dependencies` (`v[0]`, `d0`), or by port key (`values.flag`). */
   index: number | string;
-  op: "===" | "!==" | "<" | "<=" | ">" | ">=" | "truthy" | "falsy";
+  op: "===" | "!==" | "<" | "<=" | ">" | ">=" | "truthy" | "falsy" | "in" | "not in";
   literal?: unknown;
 }
 
-// `v[0]`, `values.flag`, `values["flag"]`: a dependency by index, or a port by key
-const OPERAND = String.raw`[A-Za-z_$][\w$]*(?:\[(\d+)\]|\.([A-Za-z_$][\w$]*)|\[["']([^"']+)["']\])`;
+// `v[0]`, `d0`, `values.flag`, `values["flag"]`: a dependency by index, or a port by key
+const OPERAND = String.raw`(?:d(\d+)|[A-Za-z_$][\w$]*\[(\d+)\]|[A-Za-z_$][\w$]*\.([A-Za-z_$][\w$]*)|[A-Za-z_$][\w$]*\[["']([^"']+)["']\])`;
+const OPERAND_GROUPS = 4;
 
-function operandOf(match: ArrayLike<string | undefined>): number | string {
-  return match[1] !== undefined ? Number(match[1]) : (match[2] ?? match[3] ?? "");
+function operandOf(match: ArrayLike<string | undefined>, at: number): number | string {
+  if (match[at] !== undefined) return Number(match[at]);
+  if (match[at + 1] !== undefined) return Number(match[at + 1]);
+  return match[at + 2] ?? match[at + 3] ?? "";
 }
 
-export function readEffectCondition(source: string): EffectCondition | null {
-  const body = source.trim().replace(/^\(?\s*[A-Za-z_$][\w$]*\s*(?:,\s*[A-Za-z_$][\w$]*\s*)*\)?\s*=>\s*/, "").replace(/;$/, "").trim();
-  const unwrapped = body.startsWith("(") && body.endsWith(")") ? body.slice(1, -1).trim() : body;
-  const compare = new RegExp(`^${OPERAND}\\s*(===|!==|==|!=|<=|>=|<|>)\\s*(.+)$`).exec(unwrapped);
-  if (compare) {
-    let literal: unknown;
-    try {
-      literal = JSON.parse(compare[5]!.trim().replace(/^'(.*)'$/, '"$1"'));
-    } catch {
-      return null;
-    }
-    const op = compare[4] === "==" ? "===" : compare[4] === "!=" ? "!==" : (compare[4] as EffectCondition["op"]);
-    return { index: operandOf(compare), op, literal };
+function parseLiteral(text: string): { value: unknown } | null {
+  try {
+    return { value: JSON.parse(text.trim().replace(/^'(.*)'$/, '"$1"')) as unknown };
+  } catch {
+    return null;
   }
-  const truthy = new RegExp(`^(!?)\\s*(?:Boolean\\()?${OPERAND}\\)?$`).exec(unwrapped);
-  if (truthy) return { index: operandOf(truthy.slice(1)), op: truthy[1] ? "falsy" : "truthy" };
-  return null;
+}
+
+const NEGATED: Record<string, EffectCondition["op"]> = { "===": "!==", "!==": "===", truthy: "falsy", falsy: "truthy", in: "not in", "not in": "in" };
+
+export function readEffectCondition(source: string): EffectCondition | null {
+  let body = source.trim().replace(/^\(?\s*[A-Za-z_$][\w$]*\s*(?:,\s*[A-Za-z_$][\w$]*\s*)*\)?\s*=>\s*/, "").replace(/;$/, "").trim();
+  let negate = false;
+  const wrapped = /^!\((.*)\)$/.exec(body);
+  if (wrapped) {
+    negate = true;
+    body = wrapped[1]!.trim();
+  }
+  if (body.startsWith("(") && body.endsWith(")")) body = body.slice(1, -1).trim();
+  const read = ((): EffectCondition | null => {
+    const includes = new RegExp(`^(\\[.*\\])\\.includes\\(${OPERAND}\\)$`).exec(body);
+    if (includes) {
+      const list = parseLiteral(includes[1]!);
+      return list && Array.isArray(list.value) ? { index: operandOf(includes, 2), op: "in", literal: list.value } : null;
+    }
+    const compare = new RegExp(`^${OPERAND}\\s*(===|!==|==|!=|<=|>=|<|>)\\s*(.+)$`).exec(body);
+    if (compare) {
+      const literal = parseLiteral(compare[OPERAND_GROUPS + 2]!);
+      if (!literal) return null;
+      const raw = compare[OPERAND_GROUPS + 1]!;
+      const op = raw === "==" ? "===" : raw === "!=" ? "!==" : (raw as EffectCondition["op"]);
+      return { index: operandOf(compare, 1), op, literal: literal.value };
+    }
+    const truthy = new RegExp(`^(!?)\\s*(?:Boolean\\()?${OPERAND}\\)?$`).exec(body);
+    if (truthy) return { index: operandOf(truthy, 2), op: truthy[1] ? "falsy" : "truthy" };
+    return null;
+  })();
+  if (!read || !negate) return read;
+  const flipped = NEGATED[read.op];
+  return flipped ? { ...read, op: flipped } : null;
 }
 
 export function conditionHolds(condition: EffectCondition, values: readonly unknown[], byKey: Readonly<Record<string, unknown>> = {}): boolean {
   const v = typeof condition.index === "number" ? values[condition.index] : byKey[condition.index];
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
   switch (condition.op) {
     case "truthy":
       return Boolean(v);
     case "falsy":
       return !v;
     case "===":
-      return JSON.stringify(v) === JSON.stringify(condition.literal);
+      return same(v, condition.literal);
     case "!==":
-      return JSON.stringify(v) !== JSON.stringify(condition.literal);
+      return !same(v, condition.literal);
+    case "in":
+      return Array.isArray(condition.literal) && condition.literal.some((x) => same(v, x));
+    case "not in":
+      return !(Array.isArray(condition.literal) && condition.literal.some((x) => same(v, x)));
     default: {
       if (typeof v !== "number" || typeof condition.literal !== "number") return false;
       const l = condition.literal;

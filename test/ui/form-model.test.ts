@@ -59,6 +59,19 @@ describe("issue 13: form values", () => {
     expect(readEffectCondition("(v) => v[1] > 3")).toEqual({ index: 1, op: ">", literal: 3 });
     expect(readEffectCondition("(v) => !v[0]")).toEqual({ index: 0, op: "falsy" });
     expect(readEffectCondition("(v) => fetch('http://evil')")).toBeNull();
+    // the shapes register()'s form hints render (definition/hints.ts renderEffect)
+    expect(readEffectCondition('(v, d0) => d0 === "fast"')).toEqual({ index: 0, op: "===", literal: "fast" });
+    expect(readEffectCondition('(v, d0) => !(d0 === "fast")')).toEqual({ index: 0, op: "!==", literal: "fast" });
+    expect(readEffectCondition('(v, d0) => ["a",null].includes(d0)')).toEqual({ index: 0, op: "in", literal: ["a", null] });
+    expect(readEffectCondition('(v, d0) => !(["a","b"].includes(d0))')).toEqual({ index: 0, op: "not in", literal: ["a", "b"] });
+    const showIf = { ...port("secret"), effects: [{ kind: "HIDE", function: "(v, d0) => !(d0 === true)", dependencies: ["flag"] }] };
+    expect(hiddenBy(showIf, { flag: false })).toBe(true);
+    expect(hiddenBy(showIf, {})).toBe(true);
+    expect(hiddenBy(showIf, { flag: true })).toBe(false);
+    const hideIfOneOf = { ...port("secret"), effects: [{ kind: "HIDE", function: '(v, d0) => ["S",null].includes(d0)', dependencies: ["size"] }] };
+    expect(hiddenBy(hideIfOneOf, { size: "S" })).toBe(true);
+    expect(hiddenBy(hideIfOneOf, {})).toBe(true);
+    expect(hiddenBy(hideIfOneOf, { size: "L" })).toBe(false);
     expect(hiddenBy(port("secret"), { flag: false })).toBe(true);
     expect(hiddenBy(port("secret"), { flag: true })).toBe(false);
     // an effect the form cannot read never hides

@@ -13,7 +13,6 @@ import { PageError, isPaged, pageOf, type Page } from "./pages.js";
 import { rawJson } from "./raw-json.js";
 import { asCreated, readMyTasksReplay, replayThenLive } from "./replay.js";
 import { loadPlatformDocument, subsetSdl } from "./sdl.js";
-import { resolvePortHintTypes } from "./widgets.js";
 
 const { GraphQLError, buildASTSchema, isListType, isNonNullType, isObjectType } = graphql;
 
@@ -710,7 +709,6 @@ function emptyFor(type: unknown): unknown {
 /** Builds the executable schema. */
 export function buildServerSchema(): GraphQLSchema {
   const schema = buildASTSchema(subsetSdl(loadPlatformDocument(), IMPLEMENTED), { assumeValidSDL: true });
-  resolvePortHintTypes(schema);
   const resolvers = buildResolvers();
   const subscriptions = buildSubscriptions();
   for (const type of Object.values(schema.getTypeMap())) {

@@ -22,15 +22,19 @@ const CONCRETE: Record<string, Record<string, string>> = {
   Effect: { MESSAGE: "MessageEffect", HIDE: "HideEffect", CUSTOM: "CustomEffect" },
 };
 
-/** Sets `resolveType` of AssignWidget, ReturnWidget and Effect (by `kind`) where the schema has them. */
-export function resolvePortHintTypes(schema: GraphQLSchema): void {
+/**
+ * Sets `resolveType` of AssignWidget, ReturnWidget and Effect (by `kind`) where the schema has them
+ * and the schema's own resolvers did not already.
+ */
+export function resolvePortHintTypes(schema: GraphQLSchema): GraphQLSchema {
   for (const [name, byKind] of Object.entries(CONCRETE)) {
     const type = schema.getType(name);
-    if (!type || !isInterfaceType(type)) continue;
+    if (!type || !isInterfaceType(type) || type.resolveType) continue;
     const fallback = Object.values(byKind).find((t) => schema.getType(t)) ?? null;
     type.resolveType = (value) => {
       const concrete = byKind[String((value as { kind?: unknown }).kind)];
       return concrete && schema.getType(concrete) ? concrete : (fallback ?? undefined);
     };
   }
+  return schema;
 }
