@@ -301,7 +301,8 @@ function problemsOf(ports: readonly FormPort[], drafts: Record<string, Draft>): 
     if (!draft) return;
     const value = toWire(port, draft);
     const bound = widgetProblem(port, value);
-    if (bound) add(path, `expected a number ${bound}`);
+    // the value rule checks widget bounds itself where it knows form hints: say it once
+    if (bound && !problems.has(path)) add(path, `expected a number ${bound}`);
     if (draft.t === "model") for (const c of port.children ?? []) walk(c, draft.fields[c.key], childPath(path, c.key));
     if (draft.t === "list" && port.children?.[0]) draft.items.forEach((d, i) => walk(port.children![0]!, d, childPath(path, i)));
   };
