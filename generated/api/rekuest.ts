@@ -447,23 +447,6 @@ export async function uiAgents(
 }
 
 /**
- * Runs the query `UiTaskChildren`.
- *
- * All tasks.
- */
-export async function uiTaskChildren(
-  client: GraphQLClient,
-  variables: UiTaskChildrenQueryVariables,
-  options?: RequestOptions,
-): Promise<UiTaskChildrenQuery["tasks"]> {
-  const data = await client.request<UiTaskChildrenQuery, UiTaskChildrenQueryVariables>(
-    { document: UiTaskChildrenDocument, operationName: "UiTaskChildren", variables, generated },
-    options,
-  );
-  return data.tasks;
-}
-
-/**
  * Runs the mutation `Unblock`.
  *
  * Unblock a previously blocked agent.
@@ -4463,40 +4446,6 @@ export type UiActionQuery = {
   };
 };
 
-export type UiTaskChildrenQueryVariables = Exact<{
-  parent: string | number;
-}>;
-
-export type UiTaskChildrenQuery = {
-  tasks: Array<{
-    id: string;
-    reference: string | null;
-    isDone: boolean;
-    args: Scalars["AnyDefault"]["output"];
-    argsHash: string | null;
-    latestEventKind: TaskEventKind;
-    latestInstructKind: TaskInstructKind;
-    capture: boolean;
-    ephemeral: boolean;
-    createdAt: Scalars["DateTime"]["output"];
-    updatedAt: Scalars["DateTime"]["output"];
-    finishedAt: Scalars["DateTime"]["output"] | null;
-    action: {
-      id: string;
-      hash: Scalars["ActionHash"]["output"];
-      key: string;
-      name: string;
-      version: string;
-      kind: ActionKind;
-      description: string | null;
-    };
-    implementation: { id: string; interface: string } | null;
-    agent: { id: string; name: string } | null;
-    parent: { id: string } | null;
-    root: { id: string } | null;
-  }>;
-};
-
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -7210,49 +7159,3 @@ fragment UiArgPort on ArgPort {
     }
   }
 }`) as unknown as TypedDocumentString<UiActionQuery, UiActionQueryVariables>;
-export const UiTaskChildrenDocument = new TypedDocumentString(`
-    query UiTaskChildren($parent: ID!) {
-  tasks(filters: {parent: $parent}, pagination: {limit: 500}) {
-    ...Task
-  }
-}
-    fragment ActionSummary on Action {
-  id
-  hash
-  key
-  name
-  version
-  kind
-  description
-}
-fragment Task on Task {
-  id
-  reference
-  isDone
-  args
-  argsHash
-  latestEventKind
-  latestInstructKind
-  capture
-  ephemeral
-  createdAt
-  updatedAt
-  finishedAt
-  action {
-    ...ActionSummary
-  }
-  implementation {
-    id
-    interface
-  }
-  agent {
-    id
-    name
-  }
-  parent {
-    id
-  }
-  root {
-    id
-  }
-}`) as unknown as TypedDocumentString<UiTaskChildrenQuery, UiTaskChildrenQueryVariables>;
