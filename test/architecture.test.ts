@@ -46,7 +46,9 @@ function importsOf(file: SourceFile): Import[] {
 }
 
 const project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
-project.addSourceFilesAtPaths([join(src, "**/*.ts"), `!${join(src, "**/*.test.ts")}`]);
+project.addSourceFilesAtPaths([join(src, "**/*.ts"), join(src, "**/*.tsx"), `!${join(src, "**/*.test.ts")}`]);
+// the generated client is not ours to lay out, but the web UI's bundle reaches into it
+project.addSourceFilesAtPaths(join(root, "generated", "api", "*.ts"));
 const files = project.getSourceFiles();
 const imports = files.flatMap(importsOf);
 
@@ -103,6 +105,46 @@ describe("architecture (DESIGN.md boundaries)", () => {
 
   it("nothing imports cli/ but cli/ itself", () => {
     expect(violations(["definition", "protocol", "shared", "runtime", "index.ts", "server", "codegen"], (a) => a !== "cli")).toEqual([]);
+  });
+
+  it("issue 13: ui/ imports only the generated client, the transport's entry, shared/, definition/ and preact, never node: or the server", () => {
+    const transport = join(src, "runtime", "transport", "index.js");
+    const found = imports
+      .filter((i) => areaOf(join(root, i.from)) === "ui")
+      .filter((i) => {
+        if (i.area === null) return !["preact", "preact/hooks"].includes(i.specifier);
+        const target = resolve(dirname(join(root, i.from)), i.specifier);
+        if (["ui", "definition", "shared"].includes(i.area)) return false;
+        if (target === transport) return false;
+        return !(target.startsWith(join(root, "generated", "api") + sep) && i.area === "(outside src)");
+      })
+      .map((i) => `${i.from}:${i.line} -> ${i.specifier}`);
+    expect(found).toEqual([]);
+  });
+
+  it("issue 13: nothing the web UI's bundle reaches imports a node: module (statically) or the server", () => {
+    // Walk every local import from src/ui; `import("ws")` (the transport's node fallback) is dynamic and stubbed by the UI build.
+    const byFile = new Map<string, Import[]>();
+    for (const i of imports) byFile.set(join(root, i.from), [...(byFile.get(join(root, i.from)) ?? []), i]);
+    const known = new Set<string>(files.map((f) => f.getFilePath()));
+    const toSource = (target: string): string => {
+      for (const candidate of [target.replace(/\.js$/, ".ts"), target.replace(/\.js$/, ".tsx"), target]) if (byFile.has(candidate) || known.has(candidate)) return candidate;
+      return target;
+    };
+    const seen = new Set<string>();
+    const queue: string[] = files.filter((f) => areaOf(f.getFilePath()) === "ui").map((f) => f.getFilePath());
+    const bad: string[] = [];
+    while (queue.length > 0) {
+      const file = queue.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const i of byFile.get(file) ?? []) {
+        if (i.specifier.startsWith("node:") || i.area === "server" || i.area === "cli" || i.area === "codegen") bad.push(`${i.from}:${i.line} -> ${i.specifier}`);
+        if (i.specifier.startsWith(".")) queue.push(toSource(resolve(dirname(file), i.specifier)));
+      }
+    }
+    expect(seen.size).toBeGreaterThan(8);
+    expect(bad).toEqual([]);
   });
 
   it("only cli/ exits the process", () => {

@@ -447,6 +447,57 @@ export async function tasks(
 }
 
 /**
+ * Runs the query `UiAction`.
+ *
+ * Fetch a specific action.
+ */
+export async function uiAction(
+  client: GraphQLClient,
+  variables: UiActionQueryVariables,
+  options?: RequestOptions,
+): Promise<UiActionQuery["action"]> {
+  const data = await client.request<UiActionQuery, UiActionQueryVariables>(
+    { document: UiActionDocument, operationName: "UiAction", variables, generated },
+    options,
+  );
+  return data.action;
+}
+
+/**
+ * Runs the query `UiActions`.
+ *
+ * List of all available actions.
+ */
+export async function uiActions(
+  client: GraphQLClient,
+  variables: UiActionsQueryVariables = {},
+  options?: RequestOptions,
+): Promise<UiActionsQuery["actions"]> {
+  const data = await client.request<UiActionsQuery, UiActionsQueryVariables>(
+    { document: UiActionsDocument, operationName: "UiActions", variables, generated },
+    options,
+  );
+  return data.actions;
+}
+
+/**
+ * Runs the query `UiAgents`.
+ *
+ * Retrieve all compute agents.
+ */
+export async function uiAgents(
+  client: GraphQLClient,
+  variables: UiAgentsQueryVariables = {},
+  options?: RequestOptions,
+): Promise<UiAgentsQuery["agents"]> {
+  const data = await client.request<UiAgentsQuery, UiAgentsQueryVariables>(
+    { document: UiAgentsDocument, operationName: "UiAgents", variables, generated },
+    options,
+  );
+  return data.agents;
+}
+
+/**
  * Runs the mutation `Unblock`.
  *
  * Unblock a previously blocked agent.
@@ -700,6 +751,15 @@ export type TaskEvent = TaskEventFragment;
 
 /** The shape selected by fragment `TaskEventChange` on `TaskEventChange`. */
 export type TaskEventChange = TaskEventChangeFragment;
+
+/** The shape selected by fragment `UiArgPort` on `ArgPort`. */
+export type UiArgPort = UiArgPortFragment;
+
+/** The shape selected by fragment `UiPortHints` on `ArgPort`. */
+export type UiPortHints = UiPortHintsFragment;
+
+/** The shape selected by fragment `UiWidget` on `AssignWidget`. */
+export type UiWidget = UiWidgetFragment;
 
 // ------------------------------------------------------------------------------------------------
 // The operations' and schema's types and documents (stock typescript-operations and
@@ -3846,6 +3906,795 @@ export type TaskEventsQuery = {
   };
 };
 
+export type UiAgentsQueryVariables = Exact<{ [key: string]: never }>;
+
+export type UiAgentsQuery = {
+  agents: Array<{
+    id: string;
+    name: string;
+    kind: AgentKind;
+    hash: string;
+    connected: boolean;
+    active: boolean;
+    blocked: boolean;
+    pinned: boolean;
+    lastSeen: Scalars["DateTime"]["output"] | null;
+    app: { identifier: string };
+    release: { version: string };
+  }>;
+};
+
+export type UiActionsQueryVariables = Exact<{
+  filters?: ActionFilter | null | undefined;
+}>;
+
+export type UiActionsQuery = {
+  actions: Array<{
+    id: string;
+    hash: Scalars["ActionHash"]["output"];
+    key: string;
+    name: string;
+    version: string;
+    kind: ActionKind;
+    description: string | null;
+    collections: Array<{ id: string; name: string }>;
+    args: Array<{ key: string; kind: PortKind }>;
+    returns: Array<{ key: string; kind: PortKind }>;
+    implementations: Array<{ id: string; agent: { id: string; connected: boolean } }>;
+  }>;
+};
+
+type UiWidget_ChoiceAssignWidget_Fragment = {
+  kind: AssignWidgetKind;
+  followValue: string | null;
+  choices: Array<{ label: string; value: string; description: string | null }> | null;
+};
+
+type UiWidget_CustomAssignWidget_Fragment = { kind: AssignWidgetKind; followValue: string | null };
+
+type UiWidget_ProxyWidget_Fragment = { kind: AssignWidgetKind; followValue: string | null };
+
+type UiWidget_SearchAssignWidget_Fragment = { kind: AssignWidgetKind; followValue: string | null };
+
+type UiWidget_SliderAssignWidget_Fragment = {
+  min: number | null;
+  max: number | null;
+  step: number | null;
+  kind: AssignWidgetKind;
+  followValue: string | null;
+};
+
+type UiWidget_StateChoiceAssignWidget_Fragment = {
+  kind: AssignWidgetKind;
+  followValue: string | null;
+};
+
+type UiWidget_StringAssignWidget_Fragment = {
+  placeholder: string;
+  asParagraph: boolean;
+  kind: AssignWidgetKind;
+  followValue: string | null;
+};
+
+export type UiWidgetFragment =
+  | UiWidget_ChoiceAssignWidget_Fragment
+  | UiWidget_CustomAssignWidget_Fragment
+  | UiWidget_ProxyWidget_Fragment
+  | UiWidget_SearchAssignWidget_Fragment
+  | UiWidget_SliderAssignWidget_Fragment
+  | UiWidget_StateChoiceAssignWidget_Fragment
+  | UiWidget_StringAssignWidget_Fragment;
+
+export type UiPortHintsFragment = {
+  key: string;
+  label: string | null;
+  kind: PortKind;
+  description: string | null;
+  identifier: Scalars["Identifier"]["output"] | null;
+  nullable: boolean;
+  default: Scalars["AnyDefault"]["output"] | null;
+  choices: Array<{ label: string; value: string; description: string | null }> | null;
+  validators: Array<{
+    function: Scalars["ValidatorFunction"]["output"];
+    dependencies: Array<string> | null;
+    label: string | null;
+    errorMessage: string | null;
+  }> | null;
+  effects: Array<
+    | {
+        kind: EffectKind;
+        function: Scalars["ValidatorFunction"]["output"];
+        dependencies: Array<string>;
+      }
+    | {
+        kind: EffectKind;
+        function: Scalars["ValidatorFunction"]["output"];
+        dependencies: Array<string>;
+      }
+    | {
+        kind: EffectKind;
+        function: Scalars["ValidatorFunction"]["output"];
+        dependencies: Array<string>;
+      }
+  > | null;
+  widget:
+    | {
+        kind: AssignWidgetKind;
+        followValue: string | null;
+        choices: Array<{ label: string; value: string; description: string | null }> | null;
+      }
+    | { kind: AssignWidgetKind; followValue: string | null }
+    | { kind: AssignWidgetKind; followValue: string | null }
+    | { kind: AssignWidgetKind; followValue: string | null }
+    | {
+        min: number | null;
+        max: number | null;
+        step: number | null;
+        kind: AssignWidgetKind;
+        followValue: string | null;
+      }
+    | { kind: AssignWidgetKind; followValue: string | null }
+    | {
+        placeholder: string;
+        asParagraph: boolean;
+        kind: AssignWidgetKind;
+        followValue: string | null;
+      }
+    | null;
+};
+
+export type UiArgPortFragment = {
+  key: string;
+  label: string | null;
+  kind: PortKind;
+  description: string | null;
+  identifier: Scalars["Identifier"]["output"] | null;
+  nullable: boolean;
+  default: Scalars["AnyDefault"]["output"] | null;
+  children: Array<{
+    key: string;
+    label: string | null;
+    kind: PortKind;
+    description: string | null;
+    identifier: Scalars["Identifier"]["output"] | null;
+    nullable: boolean;
+    default: Scalars["AnyDefault"]["output"] | null;
+    children: Array<{
+      key: string;
+      label: string | null;
+      kind: PortKind;
+      description: string | null;
+      identifier: Scalars["Identifier"]["output"] | null;
+      nullable: boolean;
+      default: Scalars["AnyDefault"]["output"] | null;
+      children: Array<{
+        key: string;
+        label: string | null;
+        kind: PortKind;
+        description: string | null;
+        identifier: Scalars["Identifier"]["output"] | null;
+        nullable: boolean;
+        default: Scalars["AnyDefault"]["output"] | null;
+        children: Array<{
+          key: string;
+          label: string | null;
+          kind: PortKind;
+          description: string | null;
+          identifier: Scalars["Identifier"]["output"] | null;
+          nullable: boolean;
+          default: Scalars["AnyDefault"]["output"] | null;
+          choices: Array<{ label: string; value: string; description: string | null }> | null;
+          validators: Array<{
+            function: Scalars["ValidatorFunction"]["output"];
+            dependencies: Array<string> | null;
+            label: string | null;
+            errorMessage: string | null;
+          }> | null;
+          effects: Array<
+            | {
+                kind: EffectKind;
+                function: Scalars["ValidatorFunction"]["output"];
+                dependencies: Array<string>;
+              }
+            | {
+                kind: EffectKind;
+                function: Scalars["ValidatorFunction"]["output"];
+                dependencies: Array<string>;
+              }
+            | {
+                kind: EffectKind;
+                function: Scalars["ValidatorFunction"]["output"];
+                dependencies: Array<string>;
+              }
+          > | null;
+          widget:
+            | {
+                kind: AssignWidgetKind;
+                followValue: string | null;
+                choices: Array<{ label: string; value: string; description: string | null }> | null;
+              }
+            | { kind: AssignWidgetKind; followValue: string | null }
+            | { kind: AssignWidgetKind; followValue: string | null }
+            | { kind: AssignWidgetKind; followValue: string | null }
+            | {
+                min: number | null;
+                max: number | null;
+                step: number | null;
+                kind: AssignWidgetKind;
+                followValue: string | null;
+              }
+            | { kind: AssignWidgetKind; followValue: string | null }
+            | {
+                placeholder: string;
+                asParagraph: boolean;
+                kind: AssignWidgetKind;
+                followValue: string | null;
+              }
+            | null;
+        }> | null;
+        choices: Array<{ label: string; value: string; description: string | null }> | null;
+        validators: Array<{
+          function: Scalars["ValidatorFunction"]["output"];
+          dependencies: Array<string> | null;
+          label: string | null;
+          errorMessage: string | null;
+        }> | null;
+        effects: Array<
+          | {
+              kind: EffectKind;
+              function: Scalars["ValidatorFunction"]["output"];
+              dependencies: Array<string>;
+            }
+          | {
+              kind: EffectKind;
+              function: Scalars["ValidatorFunction"]["output"];
+              dependencies: Array<string>;
+            }
+          | {
+              kind: EffectKind;
+              function: Scalars["ValidatorFunction"]["output"];
+              dependencies: Array<string>;
+            }
+        > | null;
+        widget:
+          | {
+              kind: AssignWidgetKind;
+              followValue: string | null;
+              choices: Array<{ label: string; value: string; description: string | null }> | null;
+            }
+          | { kind: AssignWidgetKind; followValue: string | null }
+          | { kind: AssignWidgetKind; followValue: string | null }
+          | { kind: AssignWidgetKind; followValue: string | null }
+          | {
+              min: number | null;
+              max: number | null;
+              step: number | null;
+              kind: AssignWidgetKind;
+              followValue: string | null;
+            }
+          | { kind: AssignWidgetKind; followValue: string | null }
+          | {
+              placeholder: string;
+              asParagraph: boolean;
+              kind: AssignWidgetKind;
+              followValue: string | null;
+            }
+          | null;
+      }> | null;
+      choices: Array<{ label: string; value: string; description: string | null }> | null;
+      validators: Array<{
+        function: Scalars["ValidatorFunction"]["output"];
+        dependencies: Array<string> | null;
+        label: string | null;
+        errorMessage: string | null;
+      }> | null;
+      effects: Array<
+        | {
+            kind: EffectKind;
+            function: Scalars["ValidatorFunction"]["output"];
+            dependencies: Array<string>;
+          }
+        | {
+            kind: EffectKind;
+            function: Scalars["ValidatorFunction"]["output"];
+            dependencies: Array<string>;
+          }
+        | {
+            kind: EffectKind;
+            function: Scalars["ValidatorFunction"]["output"];
+            dependencies: Array<string>;
+          }
+      > | null;
+      widget:
+        | {
+            kind: AssignWidgetKind;
+            followValue: string | null;
+            choices: Array<{ label: string; value: string; description: string | null }> | null;
+          }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | {
+            min: number | null;
+            max: number | null;
+            step: number | null;
+            kind: AssignWidgetKind;
+            followValue: string | null;
+          }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | {
+            placeholder: string;
+            asParagraph: boolean;
+            kind: AssignWidgetKind;
+            followValue: string | null;
+          }
+        | null;
+    }> | null;
+    choices: Array<{ label: string; value: string; description: string | null }> | null;
+    validators: Array<{
+      function: Scalars["ValidatorFunction"]["output"];
+      dependencies: Array<string> | null;
+      label: string | null;
+      errorMessage: string | null;
+    }> | null;
+    effects: Array<
+      | {
+          kind: EffectKind;
+          function: Scalars["ValidatorFunction"]["output"];
+          dependencies: Array<string>;
+        }
+      | {
+          kind: EffectKind;
+          function: Scalars["ValidatorFunction"]["output"];
+          dependencies: Array<string>;
+        }
+      | {
+          kind: EffectKind;
+          function: Scalars["ValidatorFunction"]["output"];
+          dependencies: Array<string>;
+        }
+    > | null;
+    widget:
+      | {
+          kind: AssignWidgetKind;
+          followValue: string | null;
+          choices: Array<{ label: string; value: string; description: string | null }> | null;
+        }
+      | { kind: AssignWidgetKind; followValue: string | null }
+      | { kind: AssignWidgetKind; followValue: string | null }
+      | { kind: AssignWidgetKind; followValue: string | null }
+      | {
+          min: number | null;
+          max: number | null;
+          step: number | null;
+          kind: AssignWidgetKind;
+          followValue: string | null;
+        }
+      | { kind: AssignWidgetKind; followValue: string | null }
+      | {
+          placeholder: string;
+          asParagraph: boolean;
+          kind: AssignWidgetKind;
+          followValue: string | null;
+        }
+      | null;
+  }> | null;
+  choices: Array<{ label: string; value: string; description: string | null }> | null;
+  validators: Array<{
+    function: Scalars["ValidatorFunction"]["output"];
+    dependencies: Array<string> | null;
+    label: string | null;
+    errorMessage: string | null;
+  }> | null;
+  effects: Array<
+    | {
+        kind: EffectKind;
+        function: Scalars["ValidatorFunction"]["output"];
+        dependencies: Array<string>;
+      }
+    | {
+        kind: EffectKind;
+        function: Scalars["ValidatorFunction"]["output"];
+        dependencies: Array<string>;
+      }
+    | {
+        kind: EffectKind;
+        function: Scalars["ValidatorFunction"]["output"];
+        dependencies: Array<string>;
+      }
+  > | null;
+  widget:
+    | {
+        kind: AssignWidgetKind;
+        followValue: string | null;
+        choices: Array<{ label: string; value: string; description: string | null }> | null;
+      }
+    | { kind: AssignWidgetKind; followValue: string | null }
+    | { kind: AssignWidgetKind; followValue: string | null }
+    | { kind: AssignWidgetKind; followValue: string | null }
+    | {
+        min: number | null;
+        max: number | null;
+        step: number | null;
+        kind: AssignWidgetKind;
+        followValue: string | null;
+      }
+    | { kind: AssignWidgetKind; followValue: string | null }
+    | {
+        placeholder: string;
+        asParagraph: boolean;
+        kind: AssignWidgetKind;
+        followValue: string | null;
+      }
+    | null;
+};
+
+export type UiActionQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+export type UiActionQuery = {
+  action: {
+    stateful: boolean;
+    pure: boolean;
+    idempotent: boolean;
+    isDev: boolean;
+    definedAt: Scalars["DateTime"]["output"];
+    id: string;
+    hash: Scalars["ActionHash"]["output"];
+    key: string;
+    name: string;
+    version: string;
+    kind: ActionKind;
+    description: string | null;
+    args: Array<{
+      key: string;
+      label: string | null;
+      kind: PortKind;
+      description: string | null;
+      identifier: Scalars["Identifier"]["output"] | null;
+      nullable: boolean;
+      default: Scalars["AnyDefault"]["output"] | null;
+      children: Array<{
+        key: string;
+        label: string | null;
+        kind: PortKind;
+        description: string | null;
+        identifier: Scalars["Identifier"]["output"] | null;
+        nullable: boolean;
+        default: Scalars["AnyDefault"]["output"] | null;
+        children: Array<{
+          key: string;
+          label: string | null;
+          kind: PortKind;
+          description: string | null;
+          identifier: Scalars["Identifier"]["output"] | null;
+          nullable: boolean;
+          default: Scalars["AnyDefault"]["output"] | null;
+          children: Array<{
+            key: string;
+            label: string | null;
+            kind: PortKind;
+            identifier: Scalars["Identifier"]["output"] | null;
+            nullable: boolean;
+            description: string | null;
+            default: Scalars["AnyDefault"]["output"] | null;
+            children: Array<{
+              key: string;
+              label: string | null;
+              kind: PortKind;
+              description: string | null;
+              identifier: Scalars["Identifier"]["output"] | null;
+              nullable: boolean;
+              default: Scalars["AnyDefault"]["output"] | null;
+              choices: Array<{ label: string; value: string; description: string | null }> | null;
+              validators: Array<{
+                function: Scalars["ValidatorFunction"]["output"];
+                dependencies: Array<string> | null;
+                label: string | null;
+                errorMessage: string | null;
+              }> | null;
+              effects: Array<
+                | {
+                    kind: EffectKind;
+                    function: Scalars["ValidatorFunction"]["output"];
+                    dependencies: Array<string>;
+                  }
+                | {
+                    kind: EffectKind;
+                    function: Scalars["ValidatorFunction"]["output"];
+                    dependencies: Array<string>;
+                  }
+                | {
+                    kind: EffectKind;
+                    function: Scalars["ValidatorFunction"]["output"];
+                    dependencies: Array<string>;
+                  }
+              > | null;
+              widget:
+                | {
+                    kind: AssignWidgetKind;
+                    followValue: string | null;
+                    choices: Array<{
+                      label: string;
+                      value: string;
+                      description: string | null;
+                    }> | null;
+                  }
+                | { kind: AssignWidgetKind; followValue: string | null }
+                | { kind: AssignWidgetKind; followValue: string | null }
+                | { kind: AssignWidgetKind; followValue: string | null }
+                | {
+                    min: number | null;
+                    max: number | null;
+                    step: number | null;
+                    kind: AssignWidgetKind;
+                    followValue: string | null;
+                  }
+                | { kind: AssignWidgetKind; followValue: string | null }
+                | {
+                    placeholder: string;
+                    asParagraph: boolean;
+                    kind: AssignWidgetKind;
+                    followValue: string | null;
+                  }
+                | null;
+            }> | null;
+            choices: Array<{ label: string; value: string; description: string | null }> | null;
+            validators: Array<{
+              function: Scalars["ValidatorFunction"]["output"];
+              dependencies: Array<string> | null;
+              label: string | null;
+              errorMessage: string | null;
+            }> | null;
+            effects: Array<
+              | {
+                  kind: EffectKind;
+                  function: Scalars["ValidatorFunction"]["output"];
+                  dependencies: Array<string>;
+                }
+              | {
+                  kind: EffectKind;
+                  function: Scalars["ValidatorFunction"]["output"];
+                  dependencies: Array<string>;
+                }
+              | {
+                  kind: EffectKind;
+                  function: Scalars["ValidatorFunction"]["output"];
+                  dependencies: Array<string>;
+                }
+            > | null;
+            widget:
+              | {
+                  kind: AssignWidgetKind;
+                  followValue: string | null;
+                  choices: Array<{
+                    label: string;
+                    value: string;
+                    description: string | null;
+                  }> | null;
+                }
+              | { kind: AssignWidgetKind; followValue: string | null }
+              | { kind: AssignWidgetKind; followValue: string | null }
+              | { kind: AssignWidgetKind; followValue: string | null }
+              | {
+                  min: number | null;
+                  max: number | null;
+                  step: number | null;
+                  kind: AssignWidgetKind;
+                  followValue: string | null;
+                }
+              | { kind: AssignWidgetKind; followValue: string | null }
+              | {
+                  placeholder: string;
+                  asParagraph: boolean;
+                  kind: AssignWidgetKind;
+                  followValue: string | null;
+                }
+              | null;
+          }> | null;
+          choices: Array<{ label: string; value: string; description: string | null }> | null;
+          validators: Array<{
+            function: Scalars["ValidatorFunction"]["output"];
+            dependencies: Array<string> | null;
+            label: string | null;
+            errorMessage: string | null;
+          }> | null;
+          effects: Array<
+            | {
+                kind: EffectKind;
+                function: Scalars["ValidatorFunction"]["output"];
+                dependencies: Array<string>;
+              }
+            | {
+                kind: EffectKind;
+                function: Scalars["ValidatorFunction"]["output"];
+                dependencies: Array<string>;
+              }
+            | {
+                kind: EffectKind;
+                function: Scalars["ValidatorFunction"]["output"];
+                dependencies: Array<string>;
+              }
+          > | null;
+          widget:
+            | {
+                kind: AssignWidgetKind;
+                followValue: string | null;
+                choices: Array<{ label: string; value: string; description: string | null }> | null;
+              }
+            | { kind: AssignWidgetKind; followValue: string | null }
+            | { kind: AssignWidgetKind; followValue: string | null }
+            | { kind: AssignWidgetKind; followValue: string | null }
+            | {
+                min: number | null;
+                max: number | null;
+                step: number | null;
+                kind: AssignWidgetKind;
+                followValue: string | null;
+              }
+            | { kind: AssignWidgetKind; followValue: string | null }
+            | {
+                placeholder: string;
+                asParagraph: boolean;
+                kind: AssignWidgetKind;
+                followValue: string | null;
+              }
+            | null;
+        }> | null;
+        choices: Array<{ label: string; value: string; description: string | null }> | null;
+        validators: Array<{
+          function: Scalars["ValidatorFunction"]["output"];
+          dependencies: Array<string> | null;
+          label: string | null;
+          errorMessage: string | null;
+        }> | null;
+        effects: Array<
+          | {
+              kind: EffectKind;
+              function: Scalars["ValidatorFunction"]["output"];
+              dependencies: Array<string>;
+            }
+          | {
+              kind: EffectKind;
+              function: Scalars["ValidatorFunction"]["output"];
+              dependencies: Array<string>;
+            }
+          | {
+              kind: EffectKind;
+              function: Scalars["ValidatorFunction"]["output"];
+              dependencies: Array<string>;
+            }
+        > | null;
+        widget:
+          | {
+              kind: AssignWidgetKind;
+              followValue: string | null;
+              choices: Array<{ label: string; value: string; description: string | null }> | null;
+            }
+          | { kind: AssignWidgetKind; followValue: string | null }
+          | { kind: AssignWidgetKind; followValue: string | null }
+          | { kind: AssignWidgetKind; followValue: string | null }
+          | {
+              min: number | null;
+              max: number | null;
+              step: number | null;
+              kind: AssignWidgetKind;
+              followValue: string | null;
+            }
+          | { kind: AssignWidgetKind; followValue: string | null }
+          | {
+              placeholder: string;
+              asParagraph: boolean;
+              kind: AssignWidgetKind;
+              followValue: string | null;
+            }
+          | null;
+      }> | null;
+      choices: Array<{ label: string; value: string; description: string | null }> | null;
+      validators: Array<{
+        function: Scalars["ValidatorFunction"]["output"];
+        dependencies: Array<string> | null;
+        label: string | null;
+        errorMessage: string | null;
+      }> | null;
+      effects: Array<
+        | {
+            kind: EffectKind;
+            function: Scalars["ValidatorFunction"]["output"];
+            dependencies: Array<string>;
+          }
+        | {
+            kind: EffectKind;
+            function: Scalars["ValidatorFunction"]["output"];
+            dependencies: Array<string>;
+          }
+        | {
+            kind: EffectKind;
+            function: Scalars["ValidatorFunction"]["output"];
+            dependencies: Array<string>;
+          }
+      > | null;
+      widget:
+        | {
+            kind: AssignWidgetKind;
+            followValue: string | null;
+            choices: Array<{ label: string; value: string; description: string | null }> | null;
+          }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | {
+            kind: AssignWidgetKind;
+            followValue: string | null;
+            min: number | null;
+            max: number | null;
+            step: number | null;
+          }
+        | { kind: AssignWidgetKind; followValue: string | null }
+        | {
+            kind: AssignWidgetKind;
+            followValue: string | null;
+            placeholder: string;
+            asParagraph: boolean;
+          }
+        | null;
+      requires: Array<{
+        key: string;
+        operator: RequiresOperator;
+        value: Scalars["Arg"]["output"];
+      }> | null;
+    }>;
+    implementations: Array<{
+      id: string;
+      interface: string;
+      agent: { id: string; name: string; connected: boolean; active: boolean };
+    }>;
+    collections: Array<{ id: string; name: string }>;
+    portGroups: Array<{
+      key: string;
+      title: string | null;
+      description: string | null;
+      ports: Array<string>;
+    }>;
+    returns: Array<{
+      key: string;
+      label: string | null;
+      kind: PortKind;
+      description: string | null;
+      identifier: Scalars["Identifier"]["output"] | null;
+      nullable: boolean;
+      choices: Array<{ label: string; value: string; description: string | null }> | null;
+      widget: { kind: ReturnWidgetKind } | { kind: ReturnWidgetKind } | null;
+      children: Array<{
+        key: string;
+        label: string | null;
+        kind: PortKind;
+        description: string | null;
+        identifier: Scalars["Identifier"]["output"] | null;
+        nullable: boolean;
+        choices: Array<{ label: string; value: string; description: string | null }> | null;
+        children: Array<{
+          key: string;
+          label: string | null;
+          kind: PortKind;
+          description: string | null;
+          identifier: Scalars["Identifier"]["output"] | null;
+          nullable: boolean;
+          choices: Array<{ label: string; value: string; description: string | null }> | null;
+          children: Array<{
+            key: string;
+            label: string | null;
+            kind: PortKind;
+            identifier: Scalars["Identifier"]["output"] | null;
+            nullable: boolean;
+          }> | null;
+        }> | null;
+      }> | null;
+    }>;
+  };
+};
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -4651,6 +5500,154 @@ export const AgentChangeFragmentDoc = new TypedDocumentString(
     `,
   { fragmentName: "AgentChange" },
 ) as unknown as TypedDocumentString<AgentChangeFragment, unknown>;
+export const UiWidgetFragmentDoc = new TypedDocumentString(
+  `
+    fragment UiWidget on AssignWidget {
+  kind
+  followValue
+  ... on SliderAssignWidget {
+    min
+    max
+    step
+  }
+  ... on StringAssignWidget {
+    placeholder
+    asParagraph
+  }
+  ... on ChoiceAssignWidget {
+    choices {
+      ...Choice
+    }
+  }
+}
+    fragment Choice on Choice {
+  label
+  value
+  description
+}`,
+  { fragmentName: "UiWidget" },
+) as unknown as TypedDocumentString<UiWidgetFragment, unknown>;
+export const UiPortHintsFragmentDoc = new TypedDocumentString(
+  `
+    fragment UiPortHints on ArgPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  default
+  choices {
+    ...Choice
+  }
+  validators {
+    function
+    dependencies
+    label
+    errorMessage
+  }
+  effects {
+    kind
+    function
+    dependencies
+  }
+  widget {
+    ...UiWidget
+  }
+}
+    fragment Choice on Choice {
+  label
+  value
+  description
+}
+fragment UiWidget on AssignWidget {
+  kind
+  followValue
+  ... on SliderAssignWidget {
+    min
+    max
+    step
+  }
+  ... on StringAssignWidget {
+    placeholder
+    asParagraph
+  }
+  ... on ChoiceAssignWidget {
+    choices {
+      ...Choice
+    }
+  }
+}`,
+  { fragmentName: "UiPortHints" },
+) as unknown as TypedDocumentString<UiPortHintsFragment, unknown>;
+export const UiArgPortFragmentDoc = new TypedDocumentString(
+  `
+    fragment UiArgPort on ArgPort {
+  ...UiPortHints
+  children {
+    ...UiPortHints
+    children {
+      ...UiPortHints
+      children {
+        ...UiPortHints
+        children {
+          ...UiPortHints
+        }
+      }
+    }
+  }
+}
+    fragment Choice on Choice {
+  label
+  value
+  description
+}
+fragment UiWidget on AssignWidget {
+  kind
+  followValue
+  ... on SliderAssignWidget {
+    min
+    max
+    step
+  }
+  ... on StringAssignWidget {
+    placeholder
+    asParagraph
+  }
+  ... on ChoiceAssignWidget {
+    choices {
+      ...Choice
+    }
+  }
+}
+fragment UiPortHints on ArgPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  default
+  choices {
+    ...Choice
+  }
+  validators {
+    function
+    dependencies
+    label
+    errorMessage
+  }
+  effects {
+    kind
+    function
+    dependencies
+  }
+  widget {
+    ...UiWidget
+  }
+}`,
+  { fragmentName: "UiArgPort" },
+) as unknown as TypedDocumentString<UiArgPortFragment, unknown>;
 export const ActionDocument = new TypedDocumentString(`
     query Action($id: ID, $hash: ActionHash, $agent: ID, $interface: String) {
   action(id: $id, hash: $hash, agent: $agent, interface: $interface) {
@@ -6366,3 +7363,297 @@ export const TaskEventsDocument = new TypedDocumentString(`
   level
   createdAt
 }`) as unknown as TypedDocumentString<TaskEventsQuery, TaskEventsQueryVariables>;
+export const UiAgentsDocument = new TypedDocumentString(`
+    query UiAgents {
+  agents(pagination: {limit: 200}) {
+    ...Agent
+    app {
+      identifier
+    }
+    release {
+      version
+    }
+  }
+}
+    fragment Agent on Agent {
+  id
+  name
+  kind
+  hash
+  connected
+  active
+  blocked
+  pinned
+  lastSeen
+}`) as unknown as TypedDocumentString<UiAgentsQuery, UiAgentsQueryVariables>;
+export const UiActionsDocument = new TypedDocumentString(`
+    query UiActions($filters: ActionFilter) {
+  actions(filters: $filters, pagination: {limit: 200}) {
+    ...ActionSummary
+    collections {
+      id
+      name
+    }
+    args {
+      key
+      kind
+    }
+    returns {
+      key
+      kind
+    }
+    implementations(pagination: {limit: 5}) {
+      id
+      agent {
+        id
+        connected
+      }
+    }
+  }
+}
+    fragment ActionSummary on Action {
+  id
+  hash
+  key
+  name
+  version
+  kind
+  description
+}`) as unknown as TypedDocumentString<UiActionsQuery, UiActionsQueryVariables>;
+export const UiActionDocument = new TypedDocumentString(`
+    query UiAction($id: ID!) {
+  action(id: $id) {
+    ...Action
+    args {
+      ...UiArgPort
+    }
+    implementations {
+      id
+      interface
+      agent {
+        id
+        name
+        connected
+        active
+      }
+    }
+  }
+}
+    fragment Choice on Choice {
+  label
+  value
+  description
+}
+fragment GrandChildArgPort on ArgPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  default
+  choices {
+    ...Choice
+  }
+  children {
+    key
+    label
+    kind
+    identifier
+    nullable
+  }
+}
+fragment ChildArgPort on ArgPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  default
+  choices {
+    ...Choice
+  }
+  children {
+    ...GrandChildArgPort
+  }
+}
+fragment ArgPort on ArgPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  default
+  choices {
+    ...Choice
+  }
+  validators {
+    function
+    dependencies
+    label
+    errorMessage
+  }
+  effects {
+    kind
+    function
+    dependencies
+  }
+  widget {
+    kind
+    followValue
+  }
+  requires {
+    key
+    operator
+    value
+  }
+  children {
+    ...ChildArgPort
+  }
+}
+fragment GrandChildReturnPort on ReturnPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  choices {
+    ...Choice
+  }
+  children {
+    key
+    label
+    kind
+    identifier
+    nullable
+  }
+}
+fragment ChildReturnPort on ReturnPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  choices {
+    ...Choice
+  }
+  children {
+    ...GrandChildReturnPort
+  }
+}
+fragment ReturnPort on ReturnPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  choices {
+    ...Choice
+  }
+  widget {
+    kind
+  }
+  children {
+    ...ChildReturnPort
+  }
+}
+fragment PortGroup on PortGroup {
+  key
+  title
+  description
+  ports
+}
+fragment ActionSummary on Action {
+  id
+  hash
+  key
+  name
+  version
+  kind
+  description
+}
+fragment Action on Action {
+  ...ActionSummary
+  stateful
+  pure
+  idempotent
+  isDev
+  definedAt
+  collections {
+    id
+    name
+  }
+  portGroups {
+    ...PortGroup
+  }
+  args {
+    ...ArgPort
+  }
+  returns {
+    ...ReturnPort
+  }
+}
+fragment UiWidget on AssignWidget {
+  kind
+  followValue
+  ... on SliderAssignWidget {
+    min
+    max
+    step
+  }
+  ... on StringAssignWidget {
+    placeholder
+    asParagraph
+  }
+  ... on ChoiceAssignWidget {
+    choices {
+      ...Choice
+    }
+  }
+}
+fragment UiPortHints on ArgPort {
+  key
+  label
+  kind
+  description
+  identifier
+  nullable
+  default
+  choices {
+    ...Choice
+  }
+  validators {
+    function
+    dependencies
+    label
+    errorMessage
+  }
+  effects {
+    kind
+    function
+    dependencies
+  }
+  widget {
+    ...UiWidget
+  }
+}
+fragment UiArgPort on ArgPort {
+  ...UiPortHints
+  children {
+    ...UiPortHints
+    children {
+      ...UiPortHints
+      children {
+        ...UiPortHints
+        children {
+          ...UiPortHints
+        }
+      }
+    }
+  }
+}`) as unknown as TypedDocumentString<UiActionQuery, UiActionQueryVariables>;

@@ -13,6 +13,8 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AgentSocketServer } from "./agent-socket.js";
+import { resolvePortHintTypes } from "./graphql/widgets.js";
+import { serveUi } from "./ui.js";
 import { coalesceWrites } from "./cork.js";
 import { DEFAULT_DEV_APP, TokenAuthority, ensureDevToken, tokenFromHeader, writeDevToken, type Identity } from "./auth.js";
 import { serveLegacyGraphqlWs, LEGACY_PROTOCOL } from "./graphql/legacy-ws.js";
@@ -76,7 +78,7 @@ function withRawJson(result: ResultProcessorInput): ResultProcessorInput {
 let cachedSchema: GraphQLSchema | null = null;
 /** The schema is the same for every server in a process; build it once. */
 function serverSchema(): GraphQLSchema {
-  cachedSchema ??= buildServerSchema();
+  cachedSchema ??= resolvePortHintTypes(buildServerSchema());
   return cachedSchema;
 }
 
@@ -124,22 +126,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too la
     req.once("end", onEnd);
     req.once("error", reject);
   });
-}
-
-function indexPage(urls: { graphqlUrl: string; graphqlWsUrl: string; agiUrl: string; url: string }): string {
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>arkitekt-next dev platform</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 42rem; margin: 2rem auto">
-<h1>arkitekt-next dev platform</h1>
-<ul>
-<li>GraphQL (POST, and graphql-transport-ws / graphql-ws subscriptions): <code>${urls.graphqlUrl}</code> (WebSocket <code>${urls.graphqlWsUrl}</code>)</li>
-<li>Agent socket: <code>${urls.agiUrl}</code></li>
-<li>Schema (SDL): <a href="/schema"><code>${urls.url}/schema</code></a></li>
-<li>Health: <a href="/ht"><code>${urls.url}/ht</code></a></li>
-</ul>
-<p>Every request needs a token (<code>Authorization: Bearer &lt;token&gt;</code>); the dev token is in <code>dev-token.json</code> in the data folder.</p>
-</body></html>
-`;
 }
 
 /** Resolves once every socket has closed, or after `ms`. */
@@ -436,11 +422,9 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
       });
       return;
     }
-    if (path === "/" && (req.method === "GET" || req.method === "HEAD")) {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(indexPage(urls));
-      return;
-    }
-    res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path} (see / for the endpoints)\n`);
+    // the web UI (src/server/ui.ts): `/` and `/ui/*`
+    if (serveUi(req, res, path)) return;
+    res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path} (the web UI is at /, GraphQL at /graphql, the agent socket at /agi)\n`);
   });
   http.on("clientError", (_error, socket: Duplex) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
