@@ -13,7 +13,6 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AgentSocketServer } from "./agent-socket.js";
-import { resolvePortHintTypes } from "./graphql/widgets.js";
 import { serveUi } from "./ui.js";
 import { coalesceWrites } from "./cork.js";
 import { DEFAULT_DEV_APP, TokenAuthority, ensureDevToken, tokenFromHeader, writeDevToken, type Identity } from "./auth.js";
@@ -78,7 +77,7 @@ function withRawJson(result: ResultProcessorInput): ResultProcessorInput {
 let cachedSchema: GraphQLSchema | null = null;
 /** The schema is the same for every server in a process; build it once. */
 function serverSchema(): GraphQLSchema {
-  cachedSchema ??= resolvePortHintTypes(buildServerSchema());
+  cachedSchema ??= buildServerSchema();
   return cachedSchema;
 }
 
