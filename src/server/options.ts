@@ -173,8 +173,7 @@ export const DEFAULTS = {
   maxSubscriptionsPerIdentity: 500,
 } as const;
 
-/** The environment variable the CLI (`server`) reads more allowed origins from, comma-separated, besides `--allow-origin`. */
-export const ALLOW_ORIGINS_ENV = "ARKITEKT_ALLOW_ORIGINS";
+export { ALLOW_ORIGINS_ENV } from "../shared/origins.js";
 
 /** Thrown for options that cannot work; `hint` says what to do. */
 export class ServerStartError extends ArkitektError {

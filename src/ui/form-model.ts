@@ -1,5 +1,5 @@
 /**
- * The form's state and its translation to wire values (shared/spec/definitions-and-values.md):
+ * The form's state and its translation to wire values (docs/spec/definitions-and-values.md):
  * a `Draft` per port holds what the user typed (numbers as text, so "1." can be typed), and
  * `toWire` turns it into the value `assign` sends; `fromWire` fills a form from a value (a port's
  * default, or a past task's args for a re-run). Checking is the one value rule's (`checkArgs`).

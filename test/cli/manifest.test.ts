@@ -103,7 +103,9 @@ describe("arkitekt-next manifest", () => {
   it("issue 12: manifest validates the example app", () => {
     const result = cli(["manifest", "--cwd", app]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("generated/definitions.json: 7 actions");
+    const count = (JSON.parse(readFileSync(join(app, "generated", "definitions.json"), "utf8")) as unknown[]).length;
+    expect(count).toBeGreaterThan(0);
+    expect(result.stdout).toContain(`generated/definitions.json: ${count} actions`);
     expect(result.stdout).toMatch(/ {2}tile +GENERATOR \(image, size\) -> return0/);
     expect(result.stdout.trimEnd().endsWith("valid")).toBe(true);
   });

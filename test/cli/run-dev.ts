@@ -1,7 +1,7 @@
 // `arkitekt-next run dev` of the example app as a child process against an embedded platform it
 // starts itself in a temporary data folder: what the CLI tests call and the demo runs against.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -70,4 +70,10 @@ export async function startRunDev(prefix: string, options: RunDevOptions = {}): 
     });
   });
   return handle;
+}
+
+/** The example app's action keys as its generated/definitions.json lists them, sorted. */
+export function exampleKeys(): string[] {
+  const definitions = JSON.parse(readFileSync(join(app, "generated", "definitions.json"), "utf8")) as Array<{ definition: { key: string } }>;
+  return definitions.map((d) => d.definition.key).sort();
 }

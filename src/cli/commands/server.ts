@@ -11,7 +11,7 @@ import { UserError } from "../errors.js";
 import { isArkitektError } from "../../shared/errors.js";
 import { cliLogger } from "../logger.js";
 import type { ServerHandle, TokenClaims } from "../../server/index.js";
-import { ALLOW_ORIGINS_ENV } from "../../server/options.js";
+import { ALLOW_ORIGINS_ENV } from "../../shared/origins.js";
 import type { Logger } from "../../shared/logger.js";
 
 export interface ServerCommandOptions {
