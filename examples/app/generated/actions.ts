@@ -36,6 +36,10 @@ const codec_note: generatedSupport.Codec = {
     ["tags", { kind: "LIST", child: { kind: "STRING" } }],
   ],
 };
+const codec_literalClipRescale: generatedSupport.Codec = {
+  kind: "ENUM",
+  choices: ["clip", "rescale"],
+};
 const codec_literalKeepDropMerge: generatedSupport.Codec = {
   kind: "ENUM",
   choices: ["keep", "drop", "merge"],
@@ -108,6 +112,42 @@ const averageAdapter = codecAdapter<AverageArgs, AverageReturns>({
   args: [
     ["images", { kind: "LIST", child: codec_Image }],
     ["weights", { kind: "LIST", child: { kind: "FLOAT" }, nullable: true }],
+  ],
+  returns: [codec_Image],
+});
+
+/** Args of `clip` (com.example.imaging/clip@1). */
+export interface ClipArgs {
+  /**
+   * The image to clip
+   */
+  image: Image;
+  /**
+   * Lower end of the range
+   */
+  low?: number | null;
+  /**
+   * Upper end of the range
+   */
+  high?: number | null;
+  /**
+   * Clip only, or clip and rescale to 0..1
+   */
+  mode?: "clip" | "rescale" | null;
+  /**
+   * Exponent applied after rescaling
+   */
+  gamma?: number | null;
+}
+/** The result of `clip`. */
+export type ClipReturns = Image;
+const clipAdapter = codecAdapter<ClipArgs, ClipReturns>({
+  args: [
+    ["image", codec_Image],
+    ["low", { kind: "FLOAT", nullable: true }],
+    ["high", { kind: "FLOAT", nullable: true }],
+    ["mode", { ...codec_literalClipRescale, nullable: true }],
+    ["gamma", { kind: "FLOAT", nullable: true }],
   ],
   returns: [codec_Image],
 });
@@ -220,6 +260,27 @@ const tileAdapter = codecAdapter<TileArgs, TileReturns>({
   returns: [codec_Image],
 });
 
+/** Args of `tileStats` (com.example.imaging/tileStats@1). */
+export interface TileStatsArgs {
+  /**
+   * The image to cut and measure
+   */
+  image: Image;
+  /**
+   * Edge length of a tile in pixels
+   */
+  size?: number | null;
+}
+/** One yield of `tileStats`. */
+export type TileStatsReturns = { min: number; max: number; mean: number; count: number };
+const tileStatsAdapter = codecAdapter<TileStatsArgs, TileStatsReturns>({
+  args: [
+    ["image", codec_Image],
+    ["size", { kind: "INT", nullable: true }],
+  ],
+  returns: [codec_imageStats],
+});
+
 /** Typed calls of the selected remote actions over `client`: `const actions = createActions(client); await actions.add({ a: 1 })`. */
 export function createActions(client: ArkitektClient) {
   return {
@@ -254,13 +315,31 @@ export function createActions(client: ArkitektClient) {
         adapter: averageAdapter,
       }),
     /**
+     * Clip
+     *
+     * Clip an image to a range of values.
+     *
+     * Values below `low` become `low` and values above `high` become `high`; in rescale mode the
+     * range is then stretched to 0..1 and a gamma applied.
+     *
+     * Action 6650160e37226654feeb47057e0c5fa3b3c85c484560dca9217a42255aa5a036
+     */
+    clip: (
+      args: ClipArgs,
+      options: CallOptions<ClipArgs, ClipReturns> = {},
+    ): Promise<ClipReturns> =>
+      client.call({ app: "com.example.imaging", key: "clip", version: "1" }, args, {
+        ...options,
+        adapter: clipAdapter,
+      }),
+    /**
      * Gradient
      *
      * Make a test image.
      *
      * Fills a width x height image with a diagonal gradient.
      *
-     * Action 1bb783cdf4b8cca8e2661a82926edbd022fbb2a11c998a56f396e567655e697f
+     * Action 890f0fb37e4ee88f5f3d0dfc6dddf381f62471c83577b240c81f3e5f048f333c
      */
     gradient: (
       args: GradientArgs,
@@ -277,7 +356,7 @@ export function createActions(client: ArkitektClient) {
      *
      * Returns the labels and how many there were.
      *
-     * Action 3a22ffc782a81ebca59d7554a80d07cafb91c2fcf9248f0cf11c23a2443799e1
+     * Action 95fa7e7b77e9959762a9874eb5ba653eb0931217422ae649285c2c802aff4868
      */
     labelImages: (
       args: LabelImagesArgs,
@@ -307,7 +386,7 @@ export function createActions(client: ArkitektClient) {
      *
      * Threshold an image.
      *
-     * Action fa9835c3290b6f85ae032369e60f6883e367ab85c99f71359f0547be962e0162
+     * Action 5389507bfabdaac908938fd5d782074fb9b7519eba9ab41e7f4c7180f014c032
      */
     threshold: (
       args: ThresholdArgs,
@@ -324,7 +403,7 @@ export function createActions(client: ArkitektClient) {
      *
      * Yields one tile after the other and reports progress.
      *
-     * Action 6d7cdb777ac7022761e898905c0b03b798c9716d3c2f7b4e213b59c83aeb2afb
+     * Action f48fcf5be51f07f85be7cf3ccde222ce4ff50f2d4be8e3b36abfc231bb5c781a
      */
     tile: (
       args: TileArgs,
@@ -333,6 +412,25 @@ export function createActions(client: ArkitektClient) {
       client.iterate({ app: "com.example.imaging", key: "tile", version: "1" }, args, {
         ...options,
         adapter: tileAdapter,
+      }),
+    /**
+     * Tile Stats
+     *
+     * Measure an image tile by tile.
+     *
+     * A workflow: streams the yields of `tile` through `measure` as they arrive, calling both
+     * through the typed stubs (generated/actions.ts) with the agent's own client, so each call is a
+     * child task of this one (its parent and root are this task).
+     *
+     * Action 56004a9331a4f57675449b1043c89d5eec59d32b8d3a4aa85de614b3ee441612
+     */
+    tileStats: (
+      args: TileStatsArgs,
+      options: CallOptions<TileStatsArgs, TileStatsReturns> = {},
+    ): AsyncIterable<TileStatsReturns> =>
+      client.iterate({ app: "com.example.imaging", key: "tileStats", version: "1" }, args, {
+        ...options,
+        adapter: tileStatsAdapter,
       }),
   };
 }
