@@ -5,23 +5,11 @@
  * default, or a past task's args for a re-run). Checking is the one value rule's (`checkArgs`).
  */
 import { readDate } from "../definition/values.js";
-import type { JsonValue } from "../definition/model.js";
+import type { Choice, JsonValue, Widget } from "../definition/model.js";
 
-export interface FormChoice {
-  label: string;
-  value: unknown;
-  description?: string | null;
-}
-
-export interface FormWidget {
-  kind: string;
-  min?: number | null;
-  max?: number | null;
-  step?: number | null;
-  placeholder?: string | null;
-  asParagraph?: boolean | null;
-  choices?: FormChoice[] | null;
-}
+/** A choice and a widget as the platform serves them: the definition model's own shapes. */
+export type FormChoice = Choice;
+export type FormWidget = Widget;
 
 export interface FormValidator {
   function: string;

@@ -17,7 +17,7 @@ import type { AgentHandle, Registry } from "../../index.js";
 import { cliLogger } from "../logger.js";
 import type { Logger } from "../../shared/logger.js";
 import type { ChildMessage, ParentMessage } from "./messages.js";
-import { userFrame } from "./userframe.js";
+import { userFrame } from "../app-loading.js";
 import { explainPlatformFailure } from "../../runtime/config.js";
 
 function send(message: ChildMessage): void {

@@ -24,7 +24,7 @@ import { Worker } from "node:worker_threads";
 import type { GenWorkerData, GenWorkerMessage } from "./gen-worker.js";
 import { Supervisor } from "./supervisor.js";
 import { AppProcessError } from "./app-process.js";
-import { userFrame } from "./userframe.js";
+import { userFrame } from "../app-loading.js";
 import { signInUrl } from "../../shared/sign-in.js";
 
 export interface RunDevOptions {
