@@ -36,11 +36,12 @@ function cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } 
 const read = (dir: string, file: string): string => readFileSync(join(dir, file), "utf8");
 const readJson = (dir: string, file: string): Record<string, unknown> => JSON.parse(read(dir, file)) as Record<string, unknown>;
 
-/** The app's node_modules as an install would leave it: this repository and its TypeScript. */
+/** The app's node_modules as an install would leave it: this repository, its TypeScript and Node's types. */
 function linkDependencies(dir: string): void {
-  mkdirSync(join(dir, "node_modules"), { recursive: true });
+  mkdirSync(join(dir, "node_modules", "@types"), { recursive: true });
   symlinkSync(root, join(dir, "node_modules", "arkitekt-next"), "dir");
   symlinkSync(join(root, "node_modules", "typescript"), join(dir, "node_modules", "typescript"), "dir");
+  symlinkSync(join(root, "node_modules", "@types", "node"), join(dir, "node_modules", "@types", "node"), "dir");
 }
 
 /** A folder with an `npm` on PATH that runs `script` (sh) instead of the real npm. */
@@ -76,10 +77,11 @@ describe("arkitekt-next init", () => {
       description: "Adds numbers",
       scripts: { gen: "arkitekt-next gen", dev: "arkitekt-next run dev", build: "tsc -p tsconfig.json", start: "arkitekt-next run prod" },
       dependencies: { "arkitekt-next": `file:${root}`, typescript: "~6.0.3" },
+      devDependencies: { "@types/node": "^20.19.0" },
     });
     expect(readJson(dir, "arkitekt.json")).toEqual({ identifier: "my-app", version: "0.1.0", description: "Adds numbers", author: "Ada", scopes: ["read", "write"] });
     const tsconfig = readJson(dir, "tsconfig.json") as { compilerOptions: Record<string, unknown>; include: string[] };
-    expect(tsconfig.compilerOptions).toMatchObject({ strict: true, module: "NodeNext", moduleResolution: "NodeNext", rootDir: ".", outDir: "dist" });
+    expect(tsconfig.compilerOptions).toMatchObject({ strict: true, module: "NodeNext", moduleResolution: "NodeNext", rootDir: ".", outDir: "dist", types: ["node"] });
     expect(tsconfig.include).toEqual(["src/**/*.ts", "generated/**/*.ts"]);
     expect(read(dir, ".gitignore").split("\n")).toEqual(expect.arrayContaining(["node_modules/", "dist/", ".arkitekt/"]));
     expect(read(dir, "src/app.ts")).toContain("export const add = register(");
@@ -207,7 +209,7 @@ describe("arkitekt-next init", () => {
   it("issue 12: the simple template installs, runs gen and type-checks under strict", () => {
     const dir = newDir("simple-app");
     const npm = fakeNpm(
-      `echo "stand-in npm $*"; mkdir -p node_modules && ln -s "${root}" node_modules/arkitekt-next && ln -s "${join(root, "node_modules", "typescript")}" node_modules/typescript`,
+      `echo "stand-in npm $*"; mkdir -p node_modules/@types && ln -s "${root}" node_modules/arkitekt-next && ln -s "${join(root, "node_modules", "typescript")}" node_modules/typescript && ln -s "${join(root, "node_modules", "@types", "node")}" node_modules/@types/node`,
     );
     const result = cli(["init", dir, "--yes", "--template", "simple", "--package", `file:${root}`], { env: npm });
     expect(result.stderr).toBe("");

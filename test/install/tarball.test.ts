@@ -71,6 +71,40 @@ describe("installed from the packed tarball", () => {
     }
   }, 600_000);
 
+  it("serves the compiled app with run prod, and inspect, manifest, health and build work installed", async () => {
+    const app = join(sandbox, "myapp");
+    expect(existsSync(join(app, "node_modules", "arkitekt-next", "package.json")), "the tutorial made the app").toBe(true);
+    // run dev's platform goes; a standalone server takes its place (run prod never starts one).
+    for (const running of background.splice(0)) await running.stop();
+    const ok = async (command: string): Promise<Ran> => {
+      const ran = await runLine(command, app);
+      expect(ran.code, failure(`\`${command}\``, ran)).toBe(0);
+      return ran;
+    };
+    background.push(await startLine("npx arkitekt-next server --port 0", app, /Press Ctrl\+C to stop/));
+    await ok("npm run build");
+    expect(existsSync(join(app, "dist", "generated", "registry.js"))).toBe(true);
+    background.push(await startLine("npx arkitekt-next run prod --status-interval 500", app, /serving \d+ function\(s\)/));
+    expect((await ok("npx arkitekt-next call myapp/add a=20 b=22")).stdout.trim()).toBe('{"return0":42}');
+    await ok("npx arkitekt-next health");
+
+    const report = JSON.parse((await ok("npx arkitekt-next inspect --json")).stdout) as { agents: { app: string }[]; actions: { key: string; app: string }[] };
+    expect(report.agents.map((a) => a.app)).toContain("myapp");
+    expect(report.actions.filter((a) => a.app === "myapp").map((a) => a.key)).toContain("add");
+    expect((await ok("npx arkitekt-next manifest show")).stdout).toContain("myapp");
+    await ok("npx arkitekt-next manifest version patch");
+    expect(JSON.parse(readFileSync(join(app, "arkitekt.json"), "utf8")).version).toBe("0.1.1");
+
+    await ok("npx arkitekt-next build");
+    const dockerfile = readFileSync(join(app, "Dockerfile"), "utf8");
+    expect(dockerfile).toMatch(/^ENTRYPOINT .*"run", "prod"\]/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*"health"\]/m);
+    expect(existsSync(join(app, ".dockerignore"))).toBe(true);
+    // While unpublished, the tarball the app depends on is vendored into the build context.
+    expect(readFileSync(join(app, "package.json"), "utf8")).toContain(".tgz");
+    expect(dockerfile).toContain(".tgz");
+  }, 300_000);
+
   it("leaves no devDependency of the package resolvable from the app", () => {
     const app = join(sandbox, "myapp");
     expect(existsSync(join(app, "node_modules", "arkitekt-next", "package.json"))).toBe(true);
@@ -82,8 +116,11 @@ describe("installed from the packed tarball", () => {
       if (path === "") continue;
       for (const deps of [entry.dependencies, entry.optionalDependencies, entry.peerDependencies]) for (const name of Object.keys(deps ?? {})) brought.add(name);
     }
-    // typescript is the one the user installs next to us (init writes it).
-    const devOnly = Object.keys(pkg.devDependencies).filter((name) => name !== "typescript" && !(name in pkg.dependencies));
+    // What the app itself depends on (init writes typescript and @types/node) is the user's choice.
+    const own = JSON.parse(readFileSync(join(app, "package.json"), "utf8")) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const chosen = new Set([...Object.keys(own.dependencies ?? {}), ...Object.keys(own.devDependencies ?? {})]);
+    expect(chosen).toContain("typescript");
+    const devOnly = Object.keys(pkg.devDependencies).filter((name) => !chosen.has(name) && !(name in pkg.dependencies));
     expect(devOnly).toEqual(expect.arrayContaining(["vitest", "@graphql-codegen/cli"]));
     expect(Object.keys(pkg.dependencies)).toContain("tsx");
     for (const name of devOnly) {

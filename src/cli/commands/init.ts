@@ -26,6 +26,7 @@ export type TemplateName = keyof typeof TEMPLATES;
 
 /** The TypeScript the app depends on: the version this package is built and tested with. */
 const TYPESCRIPT_SPEC = "~6.0.3";
+const NODE_TYPES_SPEC = "^20.19.0";
 
 /** Entries that do not make a folder "not empty". */
 const IGNORED_ENTRIES = new Set([".git", ".DS_Store", "Thumbs.db"]);
@@ -314,6 +315,8 @@ export function renderFiles(answers: InitAnswers, packageSpec: string): Map<stri
         start: "arkitekt-next run prod",
       },
       dependencies: { "arkitekt-next": packageSpec, typescript: TYPESCRIPT_SPEC },
+      // Node's globals (console, process, Buffer) for the app's own code; tsconfig names them.
+      devDependencies: { "@types/node": NODE_TYPES_SPEC },
     }),
   );
   files.set(
