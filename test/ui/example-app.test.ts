@@ -36,11 +36,11 @@ afterAll(async () => {
 });
 
 describe("issue 13: the example app from the browser", () => {
-  it("issue 13: the run dev link opens the example app's actions, and a function and a generator run from their forms", async () => {
+  it("issue 13: the run dev link opens the example app's actions; a function, a generator and the workflow run from their forms", async () => {
     await page.goto(signInLink());
     await page.locator(".card.action").first().waitFor();
     expect(page.url()).not.toContain("token=");
-    for (const name of ["Gradient", "Threshold", "Measure", "Average", "Tile", "Label Images", "Annotate"]) {
+    for (const name of ["Gradient", "Threshold", "Measure", "Average", "Tile", "Clip", "Label Images", "Annotate", "Tile Stats"]) {
       await page.getByRole("link", { name, exact: true }).waitFor();
     }
     await expect.poll(() => page.locator(".card.agent").innerText(), T).toContain("connected");
@@ -70,6 +70,18 @@ describe("issue 13: the example app from the browser", () => {
     // 6x4 in tiles of 3: four yields, each an image reference
     await expect.poll(() => page.locator(".yield").count(), T).toBe(4);
     await expect.poll(() => page.locator("#task-progress").getAttribute("value"), T).toBe("100");
+
+    // the workflow: Tile Stats streams Tile's yields through Measure, a tree of child tasks
+    await page.goto(page.url().replace(/#.*$/, "#/"));
+    await page.getByRole("link", { name: "Tile Stats", exact: true }).click();
+    await page.locator(".port-form").waitFor();
+    await page.getByLabel("image", { exact: true }).fill(reference);
+    await page.getByLabel("size", { exact: true }).fill("3");
+    await page.getByRole("button", { name: "Run" }).click();
+    await page.locator('.task-page[data-status="COMPLETED"]').waitFor();
+    await expect.poll(() => page.locator(".yield").count(), T).toBe(4);
+    // the workflow, its one Tile child and one Measure child per tile
+    await expect.poll(() => page.locator(".task-tree li").count(), T).toBe(6);
     expect(browser.errors).toEqual([]);
   });
 });
