@@ -15,6 +15,7 @@
  *
  * Browser-safe: no `node:` imports, nothing of ours but the model's types.
  */
+import { RE2JS } from "re2js";
 import type { Choice, Effect, JsonValue, Port, PortGroup, Validator, Widget } from "./model.js";
 
 /** A JSON scalar, as choices, one-of lists and effect conditions hold them. */
@@ -287,7 +288,7 @@ export function readValidator(validator: Validator): ValidatorRule | undefined {
     }
   }
   if (rule && (rule.kind === "min" || rule.kind === "max") && !Number.isFinite(rule.value)) rule = undefined;
-  if (rule && rule.kind === "pattern" && (unsafePattern(rule.source) !== undefined || !/^[imsu]*$/.test(rule.flags))) rule = undefined;
+  if (rule && rule.kind === "pattern" && (!/^[imsu]*$/.test(rule.flags) || unsafePattern(rule.source, rule.flags) !== undefined)) rule = undefined;
   if (validatorCache.size > 1000) validatorCache.clear();
   validatorCache.set(key, rule ?? null);
   return rule;
@@ -336,42 +337,29 @@ export const MAX_PATTERN_CHARS = 1000;
 export const MAX_PATTERN_INPUT_CHARS = 100_000;
 
 /**
- * Why a pattern cannot be ours, or undefined when it can: the server tests patterns against
- * callers' strings, so only patterns that cannot backtrack catastrophically are ours: at most
- * `MAX_PATTERN_CHARS` long, no backreferences, and no quantified group that holds
- * a quantifier or an alternation (`(a+)+`, `(a|ab)*`). A conservative rule: `[a-z]+(-[a-z]+)*`
- * is refused too; an optional group (`(-\d+)?`) is fine.
+ * Why a pattern cannot be ours, or undefined when it can. The server, the agent and the form test
+ * patterns against callers' strings, so they match with RE2 (re2js: linear time, no catastrophic
+ * backtracking whatever the pattern); a pattern is ours when it is at most `MAX_PATTERN_CHARS`
+ * long and RE2 accepts it (no backreferences, no lookaround). The platform's UI evaluates the
+ * same source with JavaScript's RegExp, so it must be valid there too (`gen` checks that apart).
  */
-export function unsafePattern(source: string): string | undefined {
+export function unsafePattern(source: string, flags = ""): string | undefined {
   if (source.length > MAX_PATTERN_CHARS) return `longer than ${MAX_PATTERN_CHARS} characters`;
-  if (/\\[1-9]|\\k</.test(source)) return "it uses a backreference";
-  // Scan groups: for each group, whether it holds a quantifier or `|`; refuse it if it is quantified.
-  const stack: Array<{ risky: boolean }> = [];
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === "\\") {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === "]") inClass = false;
-      continue;
-    }
-    if (c === "[") inClass = true;
-    else if (c === "(") stack.push({ risky: false });
-    else if (c === ")") {
-      const group = stack.pop();
-      const next = source[i + 1];
-      const quantified = next === "*" || next === "+" || next === "{";
-      if (group?.risky && quantified) return "a quantified group holds a quantifier or an alternation (catastrophic backtracking)";
-      if (group?.risky && stack.length > 0) stack[stack.length - 1]!.risky = true;
-      if (quantified && stack.length > 0) stack[stack.length - 1]!.risky = true;
-    } else if (c === "*" || c === "+" || c === "{" || c === "|") {
-      if (stack.length > 0) stack[stack.length - 1]!.risky = true;
-    }
+  try {
+    RE2JS.compile(source, re2Flags(flags));
+    return undefined;
+  } catch (error) {
+    return `RE2, the linear-time engine that checks it, refuses it (${(error as Error).message}); backreferences and lookaround cannot be checked in linear time`;
   }
-  return undefined;
+}
+
+/** RE2 flags for a JavaScript flags string of ours (`u` is RE2's default). */
+function re2Flags(flags: string): number {
+  let bits = 0;
+  if (flags.includes("i")) bits |= RE2JS.CASE_INSENSITIVE;
+  if (flags.includes("m")) bits |= RE2JS.MULTILINE;
+  if (flags.includes("s")) bits |= RE2JS.DOTALL;
+  return bits;
 }
 
 /** One hint a value breaks: what a valid value is, and the author's message if one was given. */
@@ -380,15 +368,15 @@ export interface HintProblem {
   readonly message?: string;
 }
 
-const patterns = new Map<string, RegExp | null>();
+const patterns = new Map<string, RE2JS | null>();
 
-/** A compiled pattern (cached), or null when it is not a valid regular expression. */
-export function compilePattern(source: string, flags: string): RegExp | null {
+/** A compiled pattern (cached, RE2: linear-time matching), or null when it is not ours. */
+export function compilePattern(source: string, flags: string): RE2JS | null {
   const key = `${flags}/${source}`;
   let re = patterns.get(key);
   if (re === undefined) {
     try {
-      re = new RegExp(source, flags);
+      re = source.length > MAX_PATTERN_CHARS || !/^[imsu]*$/.test(flags) ? null : RE2JS.compile(source, re2Flags(flags));
     } catch {
       re = null;
     }
@@ -409,8 +397,8 @@ function holds(rule: ValidatorRule, value: unknown, siblings: Readonly<Record<st
       if (value.length > MAX_PATTERN_INPUT_CHARS) return false;
       const re = compilePattern(rule.source, rule.flags);
       if (!re) return true;
-      re.lastIndex = 0;
-      return re.test(value);
+      // RegExp.test semantics (a match anywhere; anchors are the author's), in linear time.
+      return re.matcher(value).find();
     }
     case "length": {
       const length = typeof value === "string" || Array.isArray(value) ? value.length : undefined;

@@ -92,7 +92,7 @@ export const h8 = register(function effectRef(a: number, b: boolean): void {}, {
 export const h9 = register(function groupRef(a: number): void {}, { portGroups: [{ key: "g", ports: ["a", "zz"] }] });
 export const i1 = register(function lengthOnNumber(a: number): void {}, { ports: { a: { validators: [{ length: { max: 3 } }] } } });
 export const i2 = register(function twoRules(a: number): void {}, { ports: { a: { validators: [{ min: 0, max: 1 }] } } });
-export const i4 = register(function unsafePattern(s: string): void {}, { ports: { s: { validators: [{ pattern: "^(a+)+$" }] } } });
+export const i4 = register(function unsafePattern(s: string): void {}, { ports: { s: { validators: [{ pattern: "^(a)\\\\1$" }] } } });
 export const i3 = register(function dupGroup(a: number, b: number): void {}, { portGroups: [{ key: "g", ports: ["a"] }, { key: "g", ports: ["b"] }] });
 `,
   "src/register-bad.ts": `import { register } from "arkitekt-next";

@@ -120,12 +120,16 @@ describe("readDate", () => {
 });
 
 describe("the rule is browser-safe", () => {
-  it("imports nothing but the model's types and the form hints (issue 13), and no node: module", () => {
+  it("imports nothing but the model's types, the form hints (issue 13) and re2js, and no node: module", () => {
     const source = readFileSync(new URL("../../src/definition/values.ts", import.meta.url), "utf8");
     const imports = [...source.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
     expect(imports).toEqual(["./hints.js", "./model.js"]);
     expect(source).toMatch(/^import type \{[^}]*\} from "\.\/model\.js";$/m);
     const hints = readFileSync(new URL("../../src/definition/hints.ts", import.meta.url), "utf8");
-    expect([...hints.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[0])).toEqual([expect.stringMatching(/^import type \{[^}]*\} from "\.\/model\.js";$/)]);
+    // re2js (a pure-JS RE2, browser-safe) checks patterns in linear time (issue 13 review).
+    expect([...hints.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[0])).toEqual([
+      'import { RE2JS } from "re2js";',
+      expect.stringMatching(/^import type \{[^}]*\} from "\.\/model\.js";$/),
+    ]);
   });
 });

@@ -150,7 +150,7 @@ export const DIAGNOSTICS = {
   hintUnsafePattern: define<{ pattern: string; why: string }>(
     "ARK_PORT_HINT",
     (p) => `pattern ${JSON.stringify(p.pattern)} cannot be checked safely: ${p.why}`,
-    "the server tests patterns against callers' strings: write it without nested quantifiers, alternations inside repeated groups or backreferences",
+    "the server, the agent and the form check patterns with RE2 (linear time): write it without backreferences or lookaround, at most 1000 characters",
   ),
   hintMissingPort: define<{ what: string; name: string; fn: string; known: readonly string[] }>(
     "ARK_PORT_HINT",

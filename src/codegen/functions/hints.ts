@@ -7,7 +7,6 @@
 import { ts } from "ts-morph";
 import {
   COMPARE_OPTIONS,
-  compilePattern,
   renderEffect,
   renderPortGroup,
   renderValidator,
@@ -213,17 +212,18 @@ class HintReader {
         if (typeof value !== "string") return this.shape(at, "a pattern", "a string (a regular expression without the slashes)");
         const flags = spec.flags ?? "";
         if (typeof flags !== "string" || !/^[imsu]*$/.test(flags)) this.shape([...path, "flags"], "a pattern's flags", 'a string of the flags "i", "m", "s", "u"');
-        if (!compilePattern(value, flags as string)) {
-          let error = "";
-          try {
-            new RegExp(value, flags as string);
-          } catch (e) {
-            error = (e as Error).message;
-          }
-          this.ctx.report(this.at(at), DIAGNOSTICS.hintPattern, { pattern: value, error });
+        // The platform's UI evaluates it with JavaScript's RegExp; ours check it with RE2.
+        let jsError: string | undefined;
+        try {
+          new RegExp(value, typeof flags === "string" ? flags : "");
+        } catch (e) {
+          jsError = (e as Error).message;
         }
-        const why = unsafePattern(value);
-        if (why) this.ctx.report(this.at(at), DIAGNOSTICS.hintUnsafePattern, { pattern: value, why });
+        if (jsError !== undefined) this.ctx.report(this.at(at), DIAGNOSTICS.hintPattern, { pattern: value, error: jsError });
+        else {
+          const why = unsafePattern(value, typeof flags === "string" ? flags : "");
+          if (why) this.ctx.report(this.at(at), DIAGNOSTICS.hintUnsafePattern, { pattern: value, why });
+        }
         break;
       }
       case "length": {
