@@ -305,7 +305,17 @@ export class Platform {
   ensureAgent(identity: Identity, input: { name?: string | null; kind?: string | null; hookUrl?: string | null }): AgentRow {
     this.checkStoredInput(input, "ensureAgent input");
     const existing = this.store.agentByIdentity(identity);
-    if (existing) return existing;
+    if (existing && existing.app === identity.app && existing.release === identity.release) return existing;
+    if (existing) {
+      // The token now names another app or release (arkitekt.json's identifier or version
+      // changed): the agent follows it, and its definitions must be registered under the new
+      // app, so the stored definitions hash no longer holds (the client then implements again).
+      this.store.updateAgent(existing.id, { app: identity.app, release: identity.release, hash: null });
+      const moved = this.store.agent(existing.id)!;
+      this.log.info(`agent ${moved.id} now stands for ${identity.app} ${identity.release} (was ${existing.app} ${existing.release})`);
+      this.publish({ type: "agentUpdate", agent: moved });
+      return moved;
+    }
     const agent = this.createAgentFor(identity, input.name ?? identity.clientId, input.kind ?? "WEBSOCKET", input.hookUrl ?? null);
     this.log.debug(`agent ${agent.id} created for ${identity.clientId}@${identity.org}`);
     this.publish({ type: "agentCreate", agent });

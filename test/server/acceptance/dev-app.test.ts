@@ -52,6 +52,35 @@ describe("the dev identity's app", () => {
     }
   });
 
+  it("issue 12 review: a changed identifier or version reaches an existing agent, whose definitions then must be implemented again", async () => {
+    const ENSURE = "mutation ($input: AgentInput!) { ensureAgent(input: $input) { id hash app { identifier } release { version } } }";
+    type Ensured = { ensureAgent: { id: string; hash: string | null; app: { identifier: string }; release: { version: string } } };
+    const first = await startServer({ dataDir: dir, port: 0, devApp: { identifier: "structapp", version: "0.1.0" } });
+    let agentId: string;
+    try {
+      const fixture = await setupAgent(target(first), first.devToken!, [ADD]);
+      agentId = fixture.agentId;
+      const again = await graphqlData<Ensured>(first.graphqlUrl, first.devToken!, ENSURE, { input: { name: "acceptance agent" } });
+      expect(again.ensureAgent).toMatchObject({ id: agentId, app: { identifier: "structapp" }, release: { version: "0.1.0" } });
+      expect(again.ensureAgent.hash).not.toBe("");
+    } finally {
+      await first.close();
+    }
+    // arkitekt.json now says structapp2 0.1.1; the data dir (and so the token and agent) stay
+    const second = await startServer({ dataDir: dir, port: 0, devApp: { identifier: "structapp2", version: "0.1.1" } });
+    try {
+      const moved = await graphqlData<Ensured>(second.graphqlUrl, second.devToken!, ENSURE, { input: { name: "acceptance agent" } });
+      expect(moved.ensureAgent).toEqual({ id: agentId, hash: "", app: { identifier: "structapp2" }, release: { version: "0.1.1" } });
+      const fixture = await setupAgent(target(second), second.devToken!, [ADD]);
+      const data = await graphqlData<{ action: { app: { identifier: string } } }>(second.graphqlUrl, second.devToken!, "query ($id: ID!) { action(id: $id) { app { identifier } } }", {
+        id: fixture.impl.add!.actionId,
+      });
+      expect(data.action.app.identifier).toBe("structapp2");
+    } finally {
+      await second.close();
+    }
+  });
+
   it("issue 12: without devApp the dev identity's app stays arkitekt-next-dev 0.1.0", async () => {
     const handle = await startServer({ dataDir: dir, port: 0 });
     try {
