@@ -246,6 +246,28 @@ describe("run dev --no-reload", () => {
 });
 
 describe("run dev against a platform another process hosts", () => {
+  it("issue 12 review: run dev --force taking the agent over from a run dev that hosts the platform leaves that platform up", async () => {
+    const dir = makeApp();
+    const dataDir = join(dir, "shared-data");
+    let host: RunDev | undefined;
+    let second: RunDev | undefined;
+    try {
+      host = await startRunDev("unused-", { cwd: dir, dataDir, args: ["--no-reload"] });
+      expect(host.output).toContain("started the embedded dev platform");
+      const url = JSON.parse(readFileSync(join(dataDir, "dev-token.json"), "utf8")).url as string;
+      second = await startRunDev("unused-", { cwd: dir, dataDir, args: ["--force", "--no-reload"] });
+      expect(second.output).toContain(`using the platform at ${url}`);
+      await waitFor("the host's takeover note", () => /keeps hosting the platform/.test(host!.output), () => host!.output);
+      expect(host.child.exitCode).toBe(null);
+      expect((await fetch(new URL("/ht", url))).ok).toBe(true);
+      expect(JSON.parse(cli(["call", "--data", dataDir, "com.example.reload/add", "a=2", "b=3"]).stdout)).toEqual({ return0: 5 });
+    } finally {
+      await second?.stop();
+      await host?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("issue 12: `server` in an app folder takes its identity; run dev --force uses that platform and never stops it", async () => {
     const dir = makeApp();
     const dataDir = join(dir, "shared-data");

@@ -95,7 +95,7 @@ async function handle(message: ParentMessage): Promise<void> {
       }
       serving = true;
       void agent.closed.then((stop) => {
-        if (!leaving) send({ type: "stopped", ...(stop.error ? { message: stop.error.message, hint: stop.error.hint } : {}) });
+        if (!leaving) send({ type: "stopped", ...(stop.error ? { message: stop.error.message, hint: stop.error.hint, code: stop.error.code } : {}) });
       });
       const served = Object.values(agent.implementations).map((impl) => ({
         key: entries[impl.interface]?.implementation.definition.key ?? impl.interface,

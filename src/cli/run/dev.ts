@@ -22,7 +22,7 @@ import { DEV_TOKEN_FILE, describePlatformSources } from "../../runtime/config.js
 import type { AgentHandle, Registry } from "../../index.js";
 import { Worker } from "node:worker_threads";
 import type { GenWorkerData, GenWorkerMessage } from "./gen-worker.js";
-import { Supervisor } from "./supervisor.js";
+import { Supervisor, type AgentFailure } from "./supervisor.js";
 import { AppProcessError } from "./app-process.js";
 import { userFrame } from "../app-loading.js";
 import { signInUrl } from "../../shared/sign-in.js";
@@ -58,8 +58,12 @@ export interface RunningApp {
   agentId: string;
   /** Served functions: key and action hash. */
   served: Array<{ key: string; hash: string }>;
-  /** Resolves with a message when the agent stopped on its own (another process took it over ...). */
-  failed: Promise<string>;
+  /** Resolves when the agent stopped on its own (another process took it over ...). */
+  failed: Promise<AgentFailure>;
+  /** True when this command started the embedded server it serves on. */
+  hostsPlatform: boolean;
+  /** Stops the agent (in-flight tasks finish or are reported) and the watcher; the platform stays. */
+  stopApp(): Promise<void>;
   /** Stops the agent (in-flight tasks finish or are reported), the watcher, then the embedded server if this command started it. */
   stop(): Promise<void>;
 }
@@ -159,6 +163,11 @@ export async function runDev(options: RunDevOptions, logger: Logger, out: NodeJS
       agentId: served.agentId,
       served: served.served,
       failed: supervisor.failed,
+      hostsPlatform: server !== undefined,
+      async stopApp() {
+        await stopWorker();
+        await supervisor.stop();
+      },
       async stop() {
         await stopWorker();
         await supervisor.stop();
@@ -347,7 +356,13 @@ async function serveInProcess(
       agentId: agent.agentId,
       served,
       // a close() of ours is no failure: only a stop with an error settles it
-      failed: agent.closed.then((stop) => (stop.error ? `${stop.error.message} (${stop.error.hint})` : new Promise<string>(() => undefined))),
+      failed: agent.closed.then((stop) =>
+        stop.error ? { message: `${stop.error.message} (${stop.error.hint})`, code: stop.error.code } : new Promise<AgentFailure>(() => undefined),
+      ),
+      hostsPlatform: server !== undefined,
+      async stopApp() {
+        await agent.close();
+      },
       async stop() {
         await agent.close();
         await server?.close();
@@ -443,7 +458,14 @@ Examples:
         };
         process.once("SIGINT", () => stop("SIGINT"));
         process.once("SIGTERM", () => stop("SIGTERM"));
-        void app.failed.then((message) => {
+        void app.failed.then(async ({ message, code }) => {
+          if (code === "ARKITEKT_AGENT_REPLACED" && app.hostsPlatform) {
+            // Another `run dev --force` took the agent over and serves on the platform this
+            // process hosts: stopping the platform would take it down under the other one.
+            await app.stopApp();
+            logger.warn(`${message}; this process keeps hosting the platform at ${app.endpoint.url} for it (Ctrl+C stops the platform)`);
+            return;
+          }
           failure = message;
           resolveStop();
         });

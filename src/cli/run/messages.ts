@@ -27,5 +27,5 @@ export type ChildMessage =
   | { type: "failed"; message: string; hint?: string | undefined }
   | { type: "drained" }
   | { type: "closed" }
-  | { type: "stopped"; message?: string; hint?: string }
+  | { type: "stopped"; message?: string; hint?: string; code?: string }
   | { type: "task"; task: string; key: string; status: string; durationMs: number; error?: string };

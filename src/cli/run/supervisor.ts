@@ -20,6 +20,12 @@ import type { Logger } from "../../shared/logger.js";
 import { AppProcess, AppProcessError } from "./app-process.js";
 import type { ChildMessage } from "./messages.js";
 
+/** Why the serving agent stopped on its own: the agent's message and its stop code (e.g. ARKITEKT_AGENT_REPLACED). */
+export interface AgentFailure {
+  message: string;
+  code?: string;
+}
+
 export interface SupervisorOptions {
   cwd: string;
   registryFile: string;
@@ -49,11 +55,11 @@ export class Supervisor {
   #stopping = false;
   #served: Served | undefined;
   /** Resolves when the serving app process stopped on its own and could not be replaced. */
-  readonly #failed: { promise: Promise<string>; resolve(message: string): void };
+  readonly #failed: { promise: Promise<AgentFailure>; resolve(failure: AgentFailure): void };
 
   constructor(private readonly options: SupervisorOptions) {
-    let resolve!: (message: string) => void;
-    this.#failed = { promise: new Promise<string>((r) => (resolve = r)), resolve };
+    let resolve!: (failure: AgentFailure) => void;
+    this.#failed = { promise: new Promise<AgentFailure>((r) => (resolve = r)), resolve };
   }
 
   get served(): Served | undefined {
@@ -61,7 +67,7 @@ export class Supervisor {
   }
 
   /** Settles when the agent stopped for good (e.g. another process took it over). */
-  get failed(): Promise<string> {
+  get failed(): Promise<AgentFailure> {
     return this.#failed.promise;
   }
 
@@ -199,7 +205,7 @@ export class Supervisor {
       }
     } else if (message.type === "stopped" && app === this.#current && !this.#stopping) {
       const text = `${message.message ?? "the agent stopped"}${message.hint ? ` (${message.hint})` : ""}`;
-      this.#failed.resolve(text);
+      this.#failed.resolve({ message: text, ...(message.code ? { code: message.code } : {}) });
     }
   }
 
