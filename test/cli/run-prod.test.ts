@@ -213,6 +213,11 @@ describe("run prod", () => {
       const call = cli(["call", "gradient", "width=2", "height=2"], { ARKITEKT_URL: platform.url, ARKITEKT_TOKEN: platform.token });
       expect(call.stderr).toBe("");
       expect(JSON.parse(call.stdout).return0.__identifier).toBe("@example/image");
+      // issue 12 review: one line per task in the production log too
+      await waitFor("the task's log line", () => (/^task \d+ gradient COMPLETED \d+ ms$/m.test(prod.output) ? true : undefined));
+      const failed = cli(["call", "measure", 'image={"__identifier":"@example/image","object":"missing"}'], { ARKITEKT_URL: platform.url, ARKITEKT_TOKEN: platform.token });
+      expect(failed.status).toBe(2);
+      await waitFor("the failed task's log line", () => (/^task \d+ measure (FAILED|CRITICAL) \d+ ms\n {4}\S/m.test(prod.output) ? true : undefined));
 
       const statusFile = join(dir, ".arkitekt", "status.json");
       const first = JSON.parse(readFileSync(statusFile, "utf8")) as { state: string; pid: number; updatedAt: string };

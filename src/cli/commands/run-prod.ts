@@ -13,6 +13,7 @@
  * 4. on SIGTERM/SIGINT: in-flight tasks finish (up to `--shutdown-timeout` ms, then they are
  *    reported CRITICAL), the socket closes, exit 0.
  */
+import { taskEndLines } from "../task-log.js";
 import { existsSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
@@ -201,6 +202,8 @@ export async function runProd(options: RunProdOptions, logger: Logger, signal: A
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       closeTimeoutMs: options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
       logger: agentLogger,
+      // One line per task, so a failure leaves a trace in the agent's log too.
+      onTaskEnd: (end) => process.stdout.write(taskEndLines(end, registry, false)),
     });
   agent = await connectWithRetry(connectOnce, endpoint, connectTimeout, signal, logger).catch(async (error: unknown) => {
     state = "stopped";

@@ -78,7 +78,7 @@ async function handle(message: ParentMessage): Promise<void> {
           ...(message.drainTimeoutMs !== undefined ? { closeTimeoutMs: message.drainTimeoutMs } : {}),
           logger,
           onTaskEnd: (end) => {
-            const key = end.interface === undefined ? end.task : (entries[end.interface]?.implementation.definition.key ?? end.interface);
+            const key = end.interface === undefined ? "(unknown action)" : (entries[end.interface]?.implementation.definition.key ?? end.interface);
             send({ type: "task", task: end.task, key, status: end.status, durationMs: end.durationMs, ...(end.stack ?? end.error ? { error: end.stack ?? end.error } : {}) });
           },
         });

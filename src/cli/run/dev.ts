@@ -26,6 +26,7 @@ import { Supervisor, type AgentFailure } from "./supervisor.js";
 import { AppProcessError } from "./app-process.js";
 import { userFrame } from "../app-loading.js";
 import { signInUrl } from "../../shared/sign-in.js";
+import { taskEndLines } from "../task-log.js";
 
 export interface RunDevOptions {
   cwd?: string;
@@ -334,12 +335,7 @@ async function serveInProcess(
         ...(name ? { name } : {}),
         ...(options.force ? { force: true } : {}),
         logger: agentLogger,
-        onTaskEnd: (end) => {
-          const key = end.interface === undefined ? end.task : (registry.entries[end.interface]?.implementation.definition.key ?? end.interface);
-          process.stdout.write(`task ${end.task} ${key} ${end.status} ${Math.round(end.durationMs)} ms\n`);
-          const error = end.stack ?? end.error;
-          if (error && (end.status === "CRITICAL" || end.status === "FAILED")) process.stdout.write(`${error.replace(/^/gm, "    ")}\n`);
-        },
+        onTaskEnd: (end) => process.stdout.write(taskEndLines(end, registry, true)),
       });
     } catch (error) {
       throw platformUserError(error, endpoint) ?? error;
