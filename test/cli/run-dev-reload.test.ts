@@ -246,6 +246,32 @@ describe("run dev --no-reload", () => {
 });
 
 describe("run dev against a platform another process hosts", () => {
+  it("issue 12 review: an app process that dies is started again at once, not on the next save", async () => {
+    const dir = makeApp();
+    const dataDir = join(dir, "crash-data");
+    edit(dir, (source) =>
+      `${source}
+declare const process: { exit(code: number): never };
+
+/** Exits the app's process. */
+export const crash = register(function crash(): Int {
+  return process.exit(3);
+});
+`,
+    );
+    let runDev: RunDev | undefined;
+    try {
+      runDev = await startRunDev("unused-", { cwd: dir, dataDir });
+      const crashed = cli(["call", "--data", dataDir, "com.example.reload/crash"]);
+      expect(crashed.status).toBe(2);
+      await waitFor("the restart", () => /starting it again/.test(runDev!.output) && /^reloaded \(/m.test(runDev!.output), () => runDev!.output);
+      expect(JSON.parse(cli(["call", "--data", dataDir, "com.example.reload/add", "a=1", "b=2"]).stdout)).toEqual({ return0: 3 });
+    } finally {
+      await runDev?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("issue 12 review: run dev --force taking the agent over from a run dev that hosts the platform leaves that platform up", async () => {
     const dir = makeApp();
     const dataDir = join(dir, "shared-data");

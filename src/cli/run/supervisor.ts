@@ -190,8 +190,9 @@ export class Supervisor {
     app.onEvent = (message) => this.#onEvent(app, message);
     void app.exited.then((how) => {
       if (this.#stopping || app !== this.#current) return;
-      this.options.logger.error(`the app process exited unexpectedly (${how}); it is started again on the next save`);
+      this.options.logger.error(`the app process exited unexpectedly (${how}); starting it again (tasks it was running are reported by the platform)`);
       this.#current = undefined;
+      void this.reload();
     });
     return app;
   }
