@@ -55,6 +55,19 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The pid of another live process that keeps `file` (its state is not "stopped"), if one does. */
+export async function otherKeeper(file: string): Promise<number | undefined> {
+  const text = await readFile(file, "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const status = JSON.parse(text) as Partial<AgentStatus>;
+    if (typeof status.pid !== "number" || status.pid === process.pid || status.state === "stopped") return undefined;
+    return alive(status.pid) ? status.pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads and judges the status file at `file`. */
 export async function checkHealth(file: string, maxAgeMs: number, now = Date.now()): Promise<Health> {
   const text = await readFile(file, "utf8").catch(() => undefined);

@@ -231,6 +231,12 @@ describe("run prod", () => {
       const health = cli(["health", "--cwd", dir]);
       expect(health.stdout).toMatch(/^healthy: serving as agent \S+ on http/);
       expect(health.status).toBe(0);
+      // issue 12 review: a second run prod that cannot serve leaves the first one's status file alone
+      const second = cli(["run", "prod", "--cwd", dir], { ARKITEKT_URL: platform.url, ARKITEKT_TOKEN: platform.token });
+      expect(second.status).toBe(1);
+      expect(second.stderr).toContain(`the process ${child.pid} keeps`);
+      expect(JSON.parse(readFileSync(statusFile, "utf8"))).toMatchObject({ state: "serving", pid: child.pid });
+      expect(cli(["health", "--cwd", dir]).status).toBe(0);
 
       child.kill("SIGTERM");
       expect(await exited).toBe(0);

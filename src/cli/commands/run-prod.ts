@@ -23,7 +23,7 @@ import { parseMilliseconds, parsePositiveMilliseconds } from "../options.js";
 import { DEFAULT_DATA_DIR, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
 import { importRegistry, quietLogger } from "../app-loading.js";
 import { compiledLayout, compiledPath } from "../compiled-layout.js";
-import { DEFAULT_STATUS_FILE, DEFAULT_STATUS_INTERVAL_MS, writeStatus, type AgentState } from "../status-file.js";
+import { DEFAULT_STATUS_FILE, DEFAULT_STATUS_INTERVAL_MS, otherKeeper, writeStatus, type AgentState } from "../status-file.js";
 import { describeStale } from "../../codegen/freshness.js";
 import { describePlatformSources, explainPlatformFailure } from "../../runtime/config.js";
 import { backoffDelay, compileBackoff, sleep } from "../../shared/backoff.js";
@@ -172,14 +172,18 @@ export async function runProd(options: RunProdOptions, logger: Logger, signal: A
   let state: AgentState = "connecting";
   let detail: string | undefined;
   let agent: AgentHandle | undefined;
+  // Another live run prod keeps this status file: this one must not overwrite what health reads.
+  const keeper = await otherKeeper(statusFile);
+  if (keeper !== undefined) logger.warn(`the process ${keeper} keeps ${statusFile}; this one does not write it (give a second agent its own --status-file)`);
   // Writes one at a time (each renames the same temporary file), each with the state of its turn.
   let writing = Promise.resolve();
   const status = (): Promise<void> =>
-    (writing = writing.then(() =>
-      writeStatus(statusFile, { state, url: endpoint.url, ...(agent?.agentId ? { agentId: agent.agentId } : {}), ...(detail ? { detail } : {}) }).catch(
+    (writing = writing.then(async () => {
+      if (keeper !== undefined) return;
+      await writeStatus(statusFile, { state, url: endpoint.url, ...(agent?.agentId ? { agentId: agent.agentId } : {}), ...(detail ? { detail } : {}) }).catch(
         (error: Error) => logger.warn(`cannot write the status file ${statusFile}: ${error.message}`),
-      ),
-    ));
+      );
+    }));
   await status();
   logger.info(`using the platform at ${endpoint.url} (${describePlatformSources(endpoint)})`);
   const registry = await importRegistry(plan.registryFile, plan.cwd, {
