@@ -136,7 +136,14 @@ describe("issue 13: the web UI in a browser", () => {
     await expect.poll(() => field("n").getAttribute("class"), T).toMatch(/invalid/);
     await visible(page.locator(".action-page"));
     await openAction("Everything");
+    // a dict's key used twice: at the second row's key (issue 13 review)
+    for (const key of ["a", "a"]) {
+      await page.getByRole("button", { name: "add an entry to Scores" }).click();
+      await page.getByLabel(/^key \d$/).last().fill(key);
+    }
     await page.getByRole("button", { name: "Run" }).click();
+    await seeText(problemsAt("scores[key 2]"), 'the key "a" is already used by entry 1');
+    expect(await problemsAt("scores[key 1]").count()).toBe(0);
     // required and empty: at the field, nested ones too
     await seeText(problemsAt("ratio"), "not nullable");
     await seeText(problemsAt("color"), "not nullable");
