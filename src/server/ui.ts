@@ -78,12 +78,20 @@ export function serveUi(req: IncomingMessage, res: ServerResponse, path: string,
     return true;
   }
   const file = join(dir, name);
-  // read per request (a few small files; a rebuild shows on reload)
-  if (!existsSync(file)) {
-    send(req, res, 404, "text/plain; charset=utf-8", `not found: ${path} (the UI's files are in ${dir})\n`);
+  // read per request (a few small files; a rebuild shows on reload). No existsSync first: a file
+  // removed mid-rebuild, a folder named like an asset or an unreadable file is an answer, never a throw
+  let body: Buffer;
+  try {
+    body = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") {
+      send(req, res, 404, "text/plain; charset=utf-8", `not found: ${path} (the UI's files are in ${dir})\n`);
+    } else {
+      send(req, res, 500, "text/plain; charset=utf-8", `cannot read ${path} (${code ?? "error"}): check the permissions of ${dir}, or rebuild with npm run build\n`);
+    }
     return true;
   }
-  const body = readFileSync(file);
   const dot = name.lastIndexOf(".");
   send(req, res, 200, TYPES[name.slice(dot)] ?? "application/octet-stream", body);
   return true;

@@ -3,13 +3,11 @@
  * history), a task (live: progress, logs, yields, result or error, cancel, and its tree of child
  * tasks for workflows). Routes live in the fragment: `#/`, `#/action/<id>`, `#/task/<id>`.
  */
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { GraphQLClient } from "../runtime/transport/index.js";
-import { checkArgs, formatProblem } from "../definition/values.js";
-import type { Port } from "../definition/model.js";
 import { assign, cancel, tasks as readTasks, uiAction, uiActions, uiAgents, watchAgents, type UiActionQuery, type UiActionsQuery, type UiAgentsQuery } from "../../generated/api/rekuest.js";
 import { PortField, type Problems } from "./form.js";
-import { argsOf, childPath, fromWire, initialDraft, toWire, widgetProblem, type Draft, type FormPort } from "./form-model.js";
+import { argsOf, formProblems, fromWire, initialDraft, problemsOutsideFields, type Draft, type FormPort } from "./form-model.js";
 import { DONE_KINDS, LiveTasks, progressOf, type LiveEvent, type LiveTask } from "./live.js";
 import { rememberReferencesIn } from "./references.js";
 import { clientFor, errorText, isAuthError, portRefusals, storeToken, storedToken, takeTokenFromLocation } from "./session.js";
@@ -62,11 +60,17 @@ export function App() {
     return { client, live };
   }, [token]);
 
-  // a sign-in link opened in a tab that shows the page already changes only the fragment
+  const current = useRef(token);
+  current.current = token;
+  // a sign-in link opened in a tab that shows the page already changes only the fragment; a link
+  // with another token than the one in use asks first (a link can come from anyone), the first
+  // sign-in and the same token do not
   useEffect(() => {
     const onHash = () => {
       const fromLink = takeTokenFromLocation();
       if (!fromLink) return;
+      const using = current.current;
+      if (using && using !== fromLink && !confirm("This link signs in with another token than the one this page uses. Switch to the link's token?")) return;
       storeToken(fromLink);
       setRefused(null);
       setToken(fromLink);
@@ -290,26 +294,6 @@ function Home({ session }: { session: Session }) {
 
 type ActionDetail = NonNullable<UiActionQuery["action"]>;
 
-function problemsOf(ports: readonly FormPort[], drafts: Record<string, Draft>): Map<string, string[]> {
-  const args = argsOf(ports, drafts);
-  const problems = new Map<string, string[]>();
-  const add = (path: string, message: string) => problems.set(path, [...(problems.get(path) ?? []), message]);
-  const check = checkArgs(ports as unknown as Port[], args);
-  for (const p of check.problems) add(p.path, formatProblem(p).replace(/^[^:]*:\s*/, ""));
-  // the widget's bounds (a slider's min and max), at any depth
-  const walk = (port: FormPort, draft: Draft | undefined, path: string): void => {
-    if (!draft) return;
-    const value = toWire(port, draft);
-    const bound = widgetProblem(port, value);
-    // the value rule checks widget bounds itself where it knows form hints: say it once
-    if (bound && !problems.has(path)) add(path, `expected a number ${bound}`);
-    if (draft.t === "model") for (const c of port.children ?? []) walk(c, draft.fields[c.key], childPath(path, c.key));
-    if (draft.t === "list" && port.children?.[0]) draft.items.forEach((d, i) => walk(port.children![0]!, d, childPath(path, i)));
-  };
-  for (const port of ports) walk(port, drafts[port.key], port.key);
-  return problems;
-}
-
 function ActionPage({ session, id }: { session: Session; id: string }) {
   const [action, setAction] = useState<ActionDetail | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
@@ -354,7 +338,7 @@ function ActionPage({ session, id }: { session: Session; id: string }) {
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const found = problemsOf(ports, drafts);
+    const found = formProblems(ports, drafts);
     setProblems(found);
     if (found.size > 0) {
       setError("Some fields need attention.");
@@ -408,7 +392,7 @@ function ActionPage({ session, id }: { session: Session; id: string }) {
             {error}
           </p>
         ) : null}
-        <ProblemsOutsideFields ports={ports} problems={problems} />
+        <ProblemsOutsideFields ports={ports} problems={problems} args={args} />
         <button type="submit" class="primary" disabled={busy}>
           {busy ? "Starting…" : "Run"}
         </button>
@@ -443,15 +427,15 @@ function ActionPage({ session, id }: { session: Session; id: string }) {
   );
 }
 
-/** Problems whose path matches no field on the page (e.g. an unknown key): listed under the form. */
-function ProblemsOutsideFields({ ports, problems }: { ports: FormPort[]; problems: Problems }) {
-  const outside = [...problems].filter(([path]) => !ports.some((p) => path === p.key || path.startsWith(`${p.key}.`) || path.startsWith(`${p.key}[`)));
+/** Problems no field shows (a path that matches no port, a port hidden by an effect): listed under the form. */
+function ProblemsOutsideFields({ ports, problems, args }: { ports: FormPort[]; problems: Problems; args: Record<string, unknown> }) {
+  const outside = problemsOutsideFields(ports, problems, args);
   if (outside.length === 0) return null;
   return (
-    <ul class="problems">
-      {outside.map(([path, list]) => (
-        <li key={path}>
-          {path}: {list.join("; ")}
+    <ul class="problems outside" role="alert">
+      {outside.map(({ path, text }) => (
+        <li key={path} data-path={path}>
+          {text}
         </li>
       ))}
     </ul>

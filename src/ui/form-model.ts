@@ -4,8 +4,8 @@
  * `toWire` turns it into the value `assign` sends; `fromWire` fills a form from a value (a port's
  * default, or a past task's args for a re-run). Checking is the one value rule's (`checkArgs`).
  */
-import { readDate } from "../definition/values.js";
-import type { Choice, JsonValue, Widget } from "../definition/model.js";
+import { checkArgs, formatProblem, readDate } from "../definition/values.js";
+import type { Choice, JsonValue, Port, Widget } from "../definition/model.js";
 
 /** A choice and a widget as the platform serves them: the definition model's own shapes. */
 export type FormChoice = Choice;
@@ -42,7 +42,8 @@ export interface FormPort {
 
 export type Draft =
   | { t: "null"; was: Draft | null }
-  | { t: "text"; text: string }
+  /** `keepEmpty`: an empty string that came from a wire value (a default, a past task's args), sent as `""`. */
+  | { t: "text"; text: string; keepEmpty?: boolean }
   | { t: "bool"; value: boolean }
   | { t: "list"; items: Draft[] }
   | { t: "dict"; rows: Array<{ key: string; value: Draft }> }
@@ -66,6 +67,12 @@ export function emptyDraft(port: FormPort): Draft {
       const first = port.children?.[0];
       return { t: "union", use: 0, value: first ? initialDraft(first) : { t: "text", text: "" } };
     }
+    case "INT":
+    case "FLOAT":
+    case "QUANTITY":
+      // a slider always shows a value, so that value is the one sent: it starts at its min
+      if (port.widget?.kind === "SLIDER") return { t: "text", text: String(port.widget.min ?? 0) };
+      return { t: "text", text: "" };
     default:
       return { t: "text", text: "" };
   }
@@ -83,7 +90,8 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
 export function dateToLocalInput(wire: string): string {
   const date = readDate(wire);
   if (!date) return wire;
-  const seconds = date.getSeconds() !== 0 || date.getMilliseconds() !== 0 ? `:${pad(date.getSeconds())}` : "";
+  const ms = date.getMilliseconds();
+  const seconds = date.getSeconds() !== 0 || ms !== 0 ? `:${pad(date.getSeconds())}${ms !== 0 ? `.${pad(ms, 3)}` : ""}` : "";
   return `${pad(date.getFullYear(), 4)}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}${seconds}`;
 }
 
@@ -127,6 +135,7 @@ export function fromWire(port: FormPort, value: unknown): Draft {
       return { t: "union", use, value: child ? fromWire(child, wrapped.__value) : { t: "text", text: "" } };
     }
     default:
+      if (value === "") return { t: "text", text: "", keepEmpty: true };
       return { t: "text", text: typeof value === "string" ? value : JSON.stringify(value) };
   }
 }
@@ -140,7 +149,9 @@ function numberFrom(text: string): JsonValue {
 
 /**
  * The wire value of a draft; `undefined` leaves the key out (an empty field: the port's default,
- * if any, applies on the agent, and the value rule refuses a required one).
+ * if any, applies on the agent, and the value rule refuses a required one). An empty text field
+ * is empty for every kind, STRING too: `""` is sent only when it came from a wire value
+ * (`keepEmpty`: a default of `""`, or a past task's `""` filled in again).
  */
 export function toWire(port: FormPort, draft: Draft): JsonValue | undefined {
   if (draft.t === "null") return null;
@@ -169,8 +180,10 @@ export function toWire(port: FormPort, draft: Draft): JsonValue | undefined {
     case "DICT": {
       const child = port.children?.[0];
       if (draft.t !== "dict" || !child) return undefined;
-      const out: Record<string, JsonValue> = {};
-      for (const row of draft.rows) out[row.key] = toWire(child, row.value) ?? null;
+      // no prototype and defined, not assigned: a key "__proto__" stays a key (duplicate keys are
+      // refused at their row by formProblems before anything is sent; the last one would win)
+      const out = Object.create(null) as Record<string, JsonValue>;
+      for (const row of draft.rows) Object.defineProperty(out, row.key, { value: toWire(child, row.value) ?? null, enumerable: true, writable: true, configurable: true });
       return out;
     }
     case "MODEL": {
@@ -191,6 +204,7 @@ export function toWire(port: FormPort, draft: Draft): JsonValue | undefined {
     }
     default:
       if (draft.t !== "text") return undefined;
+      if (draft.text === "" && !draft.keepEmpty) return undefined;
       if (!TEXT_KINDS.has(port.kind)) {
         try {
           return JSON.parse(draft.text) as JsonValue;
@@ -225,6 +239,104 @@ export function widgetProblem(port: FormPort, value: unknown): string | null {
   if (typeof w.min === "number" && value < w.min) return `at least ${w.min}`;
   if (typeof w.max === "number" && value > w.max) return `at most ${w.max}`;
   return null;
+}
+
+/** Where a dict row's key problems are shown: a path the value rule never writes (`scores[key 2]`). */
+export function dictKeyPath(path: string, row: number): string {
+  return `${path}[key ${row + 1}]`;
+}
+
+/** The path of a dict row's value field: its key, or `#<row>` while the key is empty. */
+export function dictValuePath(path: string, key: string, row: number): string {
+  return childPath(path, key || `#${row}`);
+}
+
+/**
+ * Every problem of a form, by path: the value rule's (`checkArgs`), the widget's bounds (a slider's
+ * min and max), and a dict's keys (empty, or used by two rows: shown at the row's key).
+ */
+export function formProblems(ports: readonly FormPort[], drafts: Readonly<Record<string, Draft>>): Map<string, string[]> {
+  const args = argsOf(ports, drafts);
+  const problems = new Map<string, string[]>();
+  const add = (path: string, message: string) => problems.set(path, [...(problems.get(path) ?? []), message]);
+  const check = checkArgs(ports as unknown as Port[], args);
+  for (const p of check.problems) add(p.path, formatProblem(p).replace(/^[^:]*:\s*/, ""));
+  const walk = (port: FormPort, draft: Draft | undefined, path: string): void => {
+    if (!draft) return;
+    const bound = widgetProblem(port, toWire(port, draft));
+    // the value rule checks widget bounds itself where it knows form hints: say it once
+    if (bound && !problems.has(path)) add(path, `expected a number ${bound}`);
+    const child = port.children?.[0];
+    if (draft.t === "model") for (const c of port.children ?? []) walk(c, draft.fields[c.key], childPath(path, c.key));
+    if (draft.t === "list" && child) draft.items.forEach((d, i) => walk(child, d, childPath(path, i)));
+    if (draft.t === "union" && port.children?.[draft.use]) walk(port.children[draft.use]!, draft.value, childPath(path, "__value"));
+    if (draft.t === "dict" && child) {
+      draft.rows.forEach((row, i) => {
+        if (row.key === "") add(dictKeyPath(path, i), "a key is needed: type one, or remove this entry");
+        else {
+          const first = draft.rows.findIndex((r) => r.key === row.key);
+          if (first !== i) add(dictKeyPath(path, i), `the key "${row.key}" is already used by entry ${first + 1}: keys must differ`);
+        }
+        walk(child, row.value, dictValuePath(path, row.key, i));
+      });
+    }
+  };
+  for (const port of ports) walk(port, drafts[port.key], port.key);
+  return problems;
+}
+
+/** The port a path starts in, and the ports along it (models, lists, unions; a dict's value); null when no port matches. */
+function portsAlong(ports: readonly FormPort[], path: string): FormPort[] | null {
+  const top = ports.find((p) => path === p.key || path.startsWith(`${p.key}.`) || path.startsWith(`${p.key}[`));
+  if (!top) return null;
+  const trail = [top];
+  let port = top;
+  let rest = path.slice(top.key.length);
+  while (rest) {
+    const index = /^\[(\d+)\]/.exec(rest);
+    if (index && port.kind === "LIST" && port.children?.[0]) {
+      port = port.children[0];
+      rest = rest.slice(index[0].length);
+    } else if (rest.startsWith(".") && port.kind === "MODEL") {
+      const name = /^\.([^.[]+)/.exec(rest)?.[1] ?? "";
+      const next = port.children?.find((c) => c.key === name);
+      if (!next) break;
+      port = next;
+      rest = rest.slice(name.length + 1);
+    } else if (rest.startsWith(".__value") && port.kind === "UNION") {
+      break; // the variant is the draft's, not the path's: the union's own effects are what count
+    } else if (port.kind === "DICT" && port.children?.[0] && rest.startsWith(".")) {
+      port = port.children[0];
+      trail.push(port);
+      break; // a key may hold dots: stop at the value port
+    } else break;
+    trail.push(port);
+  }
+  return trail;
+}
+
+/**
+ * Problems the form cannot show at a field, as lines for under the form: a path that matches no
+ * port (e.g. an unknown key), and a port hidden by an effect (its field is not drawn), named by
+ * its label so the user can act (`Gamma (hidden by another field): ...`).
+ */
+export function problemsOutsideFields(ports: readonly FormPort[], problems: ReadonlyMap<string, readonly string[]>, args: Readonly<Record<string, unknown>>): Array<{ path: string; text: string }> {
+  const out: Array<{ path: string; text: string }> = [];
+  for (const [path, list] of problems) {
+    if (list.length === 0) continue;
+    const trail = portsAlong(ports, path);
+    if (!trail) {
+      out.push({ path, text: `${path}: ${list.join("; ")}` });
+      continue;
+    }
+    const hidden = trail.find((p) => hiddenBy(p, args));
+    if (hidden) {
+      const name = hidden.label || hidden.key;
+      const where = path !== hidden.key ? ` at ${path}` : "";
+      out.push({ path, text: `${name} (hidden by another field${where}): ${list.join("; ")}` });
+    }
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------------------------------------ effects

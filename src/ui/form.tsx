@@ -4,7 +4,7 @@
  * widget's, or the server's refusal) shown at its field.
  */
 import type { ComponentChildren } from "preact";
-import { childPath, emptyDraft, hiddenBy, initialDraft, readEffectCondition, type Draft, type FormPort } from "./form-model.js";
+import { childPath, dictKeyPath, dictValuePath, emptyDraft, hiddenBy, initialDraft, readEffectCondition, type Draft, type FormPort } from "./form-model.js";
 import { seenReferences } from "./references.js";
 
 export type Problems = ReadonlyMap<string, readonly string[]>;
@@ -121,7 +121,8 @@ function ScalarInput({ port, draft, path, onChange, problems }: FieldProps) {
       if (widget?.kind === "SLIDER") {
         const min = widget.min ?? 0;
         const max = widget.max ?? 100;
-        const text = textOf(draft) === "" ? String(min) : textOf(draft);
+        // the draft starts at min (emptyDraft) or the default: what is shown is what is sent
+        const text = textOf(draft);
         return (
           <div class="slider">
             <input {...common} type="range" min={min} max={max} step={step} value={text} onInput={(e) => set((e.currentTarget as HTMLInputElement).value)} />
@@ -132,7 +133,8 @@ function ScalarInput({ port, draft, path, onChange, problems }: FieldProps) {
       return <input {...common} type="number" step={step} inputMode={port.kind === "INT" ? "numeric" : "decimal"} value={textOf(draft)} onInput={(e) => set((e.currentTarget as HTMLInputElement).value)} />;
     }
     case "DATE":
-      return <input {...common} type="datetime-local" step="1" value={textOf(draft)} onInput={(e) => set((e.currentTarget as HTMLInputElement).value)} />;
+      // milliseconds (a re-run of a past task's date) are kept: the step allows them when there are some
+      return <input {...common} type="datetime-local" step={/\.\d/.test(textOf(draft)) ? "0.001" : "1"} value={textOf(draft)} onInput={(e) => set((e.currentTarget as HTMLInputElement).value)} />;
     case "STRUCTURE": {
       const seen = seenReferences(port.identifier ?? "");
       const list = `${id}-seen`;
@@ -222,13 +224,23 @@ function DictInput(props: FieldProps) {
     <div class="dict" id={fieldId(path)} role="group" aria-label={titleOf(port)}>
       {rows.map((row, i) => {
         const keyId = `${fieldId(path)}-key-${i}`;
+        const keyPath = dictKeyPath(path, i);
+        const keyBad = (problems.get(keyPath)?.length ?? 0) > 0;
         return (
           <div class="row" key={i}>
-            <div class="dict-key">
+            <div class={`dict-key${keyBad ? " invalid" : ""}`} data-path={keyPath}>
               <label for={keyId}>key {i + 1}</label>
-              <input id={keyId} type="text" value={row.key} onInput={(e) => set(rows.map((r, j) => (j === i ? { ...r, key: (e.currentTarget as HTMLInputElement).value } : r)))} />
+              <input
+                id={keyId}
+                type="text"
+                value={row.key}
+                aria-invalid={keyBad ? true : undefined}
+                aria-describedby={keyBad ? `${fieldId(keyPath)}-problems` : undefined}
+                onInput={(e) => set(rows.map((r, j) => (j === i ? { ...r, key: (e.currentTarget as HTMLInputElement).value } : r)))}
+              />
+              <ProblemList path={keyPath} problems={problems} />
             </div>
-            <PortField port={child} draft={row.value} path={childPath(path, row.key || `#${i}`)} problems={problems} args={args} label={`value of ${row.key || `key ${i + 1}`}`} onChange={(d) => set(rows.map((r, j) => (j === i ? { ...r, value: d } : r)))} />
+            <PortField port={child} draft={row.value} path={dictValuePath(path, row.key, i)} problems={problems} args={args} label={`value of ${row.key || `key ${i + 1}`}`} onChange={(d) => set(rows.map((r, j) => (j === i ? { ...r, value: d } : r)))} />
             <button type="button" aria-label={`remove ${titleOf(port)} entry ${i + 1}`} onClick={() => set(rows.filter((_, j) => j !== i))}>
               ✕
             </button>

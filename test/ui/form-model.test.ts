@@ -3,7 +3,22 @@
  * every kind, defaults and past args back into drafts, and effect conditions read, never run.
  */
 import { describe, expect, it } from "vitest";
-import { argsOf, fromWire, hiddenBy, initialDraft, readEffectCondition, toWire, widgetProblem, type FormPort } from "../../src/ui/form-model.js";
+import {
+  argsOf,
+  dateToLocalInput,
+  dictKeyPath,
+  formProblems,
+  fromWire,
+  hiddenBy,
+  initialDraft,
+  localInputToDate,
+  problemsOutsideFields,
+  readEffectCondition,
+  toWire,
+  widgetProblem,
+  type Draft,
+  type FormPort,
+} from "../../src/ui/form-model.js";
 import { everythingPorts } from "../fixtures/ui/registry.js";
 
 const ports = everythingPorts as unknown as FormPort[];
@@ -76,5 +91,67 @@ describe("issue 13: form values", () => {
     expect(hiddenBy(port("secret"), { flag: true })).toBe(false);
     // an effect the form cannot read never hides
     expect(hiddenBy({ ...port("secret"), effects: [{ kind: "HIDE", function: "(v) => alert(1)", dependencies: ["flag"] }] }, { flag: false })).toBe(false);
+  });
+});
+
+describe("issue 13 review: form values", () => {
+  const drafts = (over: Record<string, Draft> = {}) => ({ ...Object.fromEntries(ports.map((p) => [p.key, initialDraft(p)])), ...over });
+
+  it("issue 13 review: a slider on a required port without a default starts at its min, and sends it", () => {
+    const slider: FormPort = { key: "level", kind: "INT", nullable: false, widget: { kind: "SLIDER", min: 2, max: 9 } as FormPort["widget"] };
+    expect(initialDraft(slider)).toEqual({ t: "text", text: "2" });
+    expect(argsOf([slider], { level: initialDraft(slider) })).toEqual({ level: 2 });
+    expect(formProblems([slider], { level: initialDraft(slider) }).size).toBe(0);
+    // with a default, the default
+    expect(argsOf([{ ...slider, default: 5 }], { level: initialDraft({ ...slider, default: 5 }) })).toEqual({ level: 5 });
+  });
+
+  it("issue 13 review: a problem on a port hidden by an effect is listed under the form, naming the port", () => {
+    // secret is hidden while flag is false; the server refuses it anyway
+    const refused = new Map([["secret", ["not allowed"]], ["nope", ["unknown port"]], ["ratio", ["shown at its field"]]]);
+    expect(problemsOutsideFields(ports, refused, { flag: false })).toEqual([
+      { path: "secret", text: "Secret (hidden by another field): not allowed" },
+      { path: "nope", text: "nope: unknown port" },
+    ]);
+    // shown once the field is drawn
+    expect(problemsOutsideFields(ports, refused, { flag: true })).toEqual([{ path: "nope", text: "nope: unknown port" }]);
+    // at any depth: a model's field hidden by an effect
+    const nested: FormPort[] = [{ key: "p", kind: "MODEL", nullable: false, children: [{ key: "g", kind: "INT", label: "Gamma", nullable: false, effects: [{ kind: "HIDE", function: "(v) => v[0] === true", dependencies: ["on"] }] }] }];
+    expect(problemsOutsideFields(nested, new Map([["p.g", ["expected an integer"]]]), { on: true })).toEqual([{ path: "p.g", text: "Gamma (hidden by another field at p.g): expected an integer" }]);
+  });
+
+  it("issue 13 review: an untouched empty STRING field is missing, so the value rule refuses a required one at the field", () => {
+    const all = drafts();
+    expect("title" in argsOf(ports, all)).toBe(false);
+    expect(formProblems(ports, all).get("title")?.join()).toMatch(/not nullable/);
+    // an empty string from a wire value (a default, a past task's args) is kept
+    expect(toWire(port("title"), fromWire(port("title"), ""))).toBe("");
+    expect(argsOf([{ ...port("title"), default: "" }], { title: initialDraft({ ...port("title"), default: "" }) })).toEqual({ title: "" });
+  });
+
+  it("issue 13 review: a dict keeps a key __proto__, and refuses empty and duplicate keys at their row", () => {
+    const scores = port("scores");
+    const row = (key: string, text: string) => ({ key, value: { t: "text", text } as Draft });
+    const wire = toWire(scores, { t: "dict", rows: [row("__proto__", "1"), row("b", "2")] });
+    expect(JSON.stringify(wire)).toBe('{"__proto__":1,"b":2}');
+    expect(Object.keys(wire as object)).toEqual(["__proto__", "b"]);
+    expect(formProblems(ports, drafts({ scores: { t: "dict", rows: [row("__proto__", "1")] } })).has("scores")).toBe(false);
+    // and back: a past task's {"__proto__": 1} fills one row
+    expect(fromWire(scores, JSON.parse('{"__proto__":1}'))).toEqual({ t: "dict", rows: [row("__proto__", "1")] });
+    const found = formProblems(ports, drafts({ scores: { t: "dict", rows: [row("a", "1"), row("", "2"), row("a", "3")] } }));
+    expect(found.get(dictKeyPath("scores", 0))).toBeUndefined();
+    expect(found.get(dictKeyPath("scores", 1))?.join()).toMatch(/a key is needed/);
+    expect(found.get(dictKeyPath("scores", 2))?.join()).toMatch(/"a" is already used by entry 1/);
+    // the rows' problems are at fields, not under the form
+    expect(problemsOutsideFields(ports, found, {}).filter((p) => p.path.startsWith("scores"))).toEqual([]);
+  });
+
+  it("issue 13 review: a re-run keeps the milliseconds of a date", () => {
+    const wire = "2024-05-06T07:08:09.123Z";
+    const local = dateToLocalInput(wire);
+    expect(local).toMatch(/:09\.123$/);
+    expect(localInputToDate(local)).toBe(wire);
+    expect(toWire(port("when"), fromWire(port("when"), wire))).toBe(wire);
+    expect(dateToLocalInput("2024-05-06T07:08:09.000Z")).toMatch(/T\d\d:08:09$/);
   });
 });

@@ -80,6 +80,45 @@ describe("issue 13: the web UI in a browser", () => {
     await page.getByLabel("Search actions").fill("");
   });
 
+  it("issue 13 review: a link with another token asks before switching; the first sign-in does not", async () => {
+    const stored = () => page.evaluate(() => sessionStorage.getItem("arkitekt-next:token"));
+    const followLink = (token: string) => page.evaluate((t) => (location.hash = `#token=${encodeURIComponent(t)}`), token);
+    await page.goto(`${fixture.server.url}/#/`);
+    await page.locator(".card.action").first().waitFor();
+    expect(await stored()).toBe(CALLER_TOKEN);
+    // refused: the page keeps its token, and the link's token leaves the address bar
+    let asked = page.waitForEvent("dialog");
+    await followLink(OTHER_TOKEN);
+    let dialog = await asked;
+    expect(dialog.message()).toContain("another token");
+    await dialog.dismiss();
+    await expect.poll(() => page.url(), T).not.toContain("token=");
+    expect(await stored()).toBe(CALLER_TOKEN);
+    // accepted: switched
+    asked = page.waitForEvent("dialog");
+    await followLink(OTHER_TOKEN);
+    dialog = await asked;
+    await dialog.accept();
+    await expect.poll(stored, T).toBe(OTHER_TOKEN);
+    // signed out, a link signs in with one click (no dialog: one would be dismissed by default)
+    const dialogs: string[] = [];
+    const seen = (d: { message(): string }) => dialogs.push(d.message());
+    page.on("dialog", seen);
+    try {
+      await page.getByRole("button", { name: "sign out" }).click();
+      await visible(page.getByLabel("Token"));
+      await followLink(CALLER_TOKEN);
+      await page.locator(".card.action").first().waitFor();
+      expect(await stored()).toBe(CALLER_TOKEN);
+      // the same token again: nothing to ask
+      await followLink(CALLER_TOKEN);
+      await expect.poll(() => page.url(), T).not.toContain("token=");
+      expect(dialogs).toEqual([]);
+    } finally {
+      page.off("dialog", seen);
+    }
+  });
+
   it("issue 13: an action whose description holds <script> shows it as text", async () => {
     const card = page.locator('.card.action[data-key="scripted"]');
     await expect.poll(() => card.locator(".description").innerText(), T).toBe(`<script>window.__pwned = true</script><img src=x onerror="window.__pwned = true"> is text`);
@@ -97,12 +136,20 @@ describe("issue 13: the web UI in a browser", () => {
     await expect.poll(() => field("n").getAttribute("class"), T).toMatch(/invalid/);
     await visible(page.locator(".action-page"));
     await openAction("Everything");
+    // a dict's key used twice: at the second row's key (issue 13 review)
+    for (const key of ["a", "a"]) {
+      await page.getByRole("button", { name: "add an entry to Scores" }).click();
+      await page.getByLabel(/^key \d$/).last().fill(key);
+    }
     await page.getByRole("button", { name: "Run" }).click();
+    await seeText(problemsAt("scores[key 2]"), 'the key "a" is already used by entry 1');
+    expect(await problemsAt("scores[key 1]").count()).toBe(0);
     // required and empty: at the field, nested ones too
     await seeText(problemsAt("ratio"), "not nullable");
     await seeText(problemsAt("color"), "not nullable");
     await seeText(problemsAt("point.x"), "a finite number");
-    expect(await problemsAt("title").count()).toBe(0);
+    // an untouched empty required text field is missing (issue 13 review), not ""
+    await seeText(problemsAt("title"), "not nullable");
     expect(page.url()).toContain("#/action/");
   });
 

@@ -3,7 +3,7 @@
  * with a Content-Security-Policy and nosniff, nothing outside the folder, and a page that says to
  * build when the files are missing.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +29,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, "app.js"), "console.log('app')");
   writeFileSync(join(dir, "app.css"), "body{}");
   writeFileSync(join(dir, ".secret"), "no");
+  mkdirSync(join(dir, "chunk.js"));
   built = await serve(dir);
   missing = await serve(null);
 });
@@ -78,6 +79,30 @@ describe("issue 13: serving the web UI", () => {
     expect(await res.text()).toContain("npm run build");
     expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
     expect((await fetch(`${base(missing)}/ui/app.js`)).status).toBe(404);
+  });
+});
+
+describe("issue 13 review: serving the web UI", () => {
+  it("issue 13 review: a folder named like an asset, or a file gone mid-rebuild, answers 404 and the server keeps serving", async () => {
+    const folder = await fetch(`${base(built)}/ui/chunk.js`);
+    expect(folder.status).toBe(404);
+    expect(await folder.text()).toContain("not found: /ui/chunk.js");
+    // a folder where the page should be (a rebuild half done)
+    const half = mkdtempSync(join(tmpdir(), "arkitekt-ui-half-"));
+    mkdirSync(join(half, "index.html"));
+    const server = await serve(half);
+    try {
+      const page = await fetch(`${base(server)}/`);
+      expect(page.status).toBe(404);
+      await page.arrayBuffer();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      rmSync(half, { recursive: true, force: true });
+    }
+    const js = await fetch(`${base(built)}/ui/app.js`);
+    expect(js.status).toBe(200);
+    expect(await js.text()).toBe("console.log('app')");
   });
 });
 
