@@ -37,7 +37,7 @@ export const DIAGNOSTIC_CODES = {
   ARK_OPTIONS:
     "`register()` options that are not an object literal of literals, unknown options or values, `ports` naming no port, `pure` with `stateful` or a PHYSICAL effect",
   ARK_PORT_HINT:
-    "a form hint that does not fit: a widget, validator, effect or port group of the wrong shape, a slider or comparison on a port that is not a number, a pattern or length on the wrong kind, `min` above `max`, a pattern that is not a regular expression or could backtrack catastrophically, a choice that does not fit the port, a reference to a port that is not an arg port",
+    "a form hint that does not fit: a widget, validator, effect or port group of the wrong shape, a slider or comparison on a port that is not a number, a pattern or length on the wrong kind, `min` above `max`, a pattern that is not a regular expression or that RE2 (the linear-time engine our checks use) refuses (backreferences, lookaround), a choice that does not fit the port, a reference to a port that is not an arg port",
 } as const satisfies Record<`ARK_${string}`, string>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
