@@ -3,7 +3,7 @@
 // child processes against real platforms: `run dev` of the example app, and an in-process server
 // with the runtime fixture agent (slow and ticking functions) for cancelling and streaming.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -314,7 +314,14 @@ describe("issue 12: gen says what it looked for", () => {
       expect(result.stderr).toContain("tsconfig.json: not found (the functions stage reads the files it includes for register() calls)");
       expect(result.stderr).toContain("codegen.yml: not found");
       expect(result.stderr).toContain("To start an app here: npx arkitekt-next init");
+      // while unpublished, init runs from the tarball
+      expect(result.stderr).toContain("while the package is unpublished: npx ./arkitekt-next-<version>.tgz init");
       expect(result.stdout).not.toContain("up to date");
+      // nothing is written (no generated/.arkitekt-gen.json), so the suggested init still takes the folder
+      expect(readdirSync(empty)).toEqual([]);
+      const init = cli(["init", empty, "--yes", "--no-install", "--package", `file:${root}`]);
+      expect(init.stderr).toBe("");
+      expect(init.status).toBe(0);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
