@@ -65,6 +65,15 @@ describe("issue 12: call, inspect and gen have --help with examples", () => {
     expect(result.stdout).not.toContain("--stream");
   });
 
+  it("issue 12 review: call --help says @version is the action's definition version, not the app's release, and whose the examples are", () => {
+    const result = cli(["call", "--help"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("<version> is the action's definition\n");
+    expect(result.stdout).toMatch(/app\/key@version line, not the app's release version/);
+    expect(result.stdout).toContain("The examples name this repository's example app (examples/app, identifier com.example.imaging)");
+    expect(result.stdout).toContain("e.g. myapp/add a=1 b=2");
+  });
+
   it("issue 12: inspect --help has examples and says where the URL and token come from", () => {
     const result = cli(["inspect", "--help"]);
     expect(result.status).toBe(0);
