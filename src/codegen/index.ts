@@ -266,7 +266,12 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const logger = options.logger ?? silentLogger;
   const generator = new Generator(cwd, options);
   if (generator.stages.length === 0) {
+    // Nothing runs and nothing is written (not even the manifest): the folder stays as it was, so
+    // the `init` the message suggests still finds it empty.
     logger.error(nothingToGenerate(cwd, generator.config));
+    const result: GenerateResult = { ok: true, diagnostics: [], files: [], written: [], removed: [], stale: [], stages: [], skipped: [], functionCount: 0, durationMs: 0 };
+    options.onRun?.(result);
+    return result;
   }
   // --watch runs every stage first, so its stages are warm (ts-morph loaded) for the first edit.
   const result = await generator.run(options.check ?? false, (options.force ?? false) || (options.watch === true && !options.check));

@@ -56,7 +56,7 @@ export function nothingToGenerate(cwd: string, config: ProjectConfig): string {
   return [
     `nothing to generate in ${cwd}. Looked for:`,
     ...looked.map((line) => `  ${line}`),
-    "To start an app here: npx arkitekt-next init (writes package.json, tsconfig.json, arkitekt.json and src/app.ts).",
+    "To start an app here: npx arkitekt-next init (writes package.json, tsconfig.json, arkitekt.json and src/app.ts; while the package is unpublished: npx ./arkitekt-next-<version>.tgz init).",
     "For an existing app: run gen in its folder, or pass --cwd <app folder>.",
   ].join("\n");
 }

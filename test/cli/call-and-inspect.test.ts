@@ -3,7 +3,7 @@
 // child processes against real platforms: `run dev` of the example app, and an in-process server
 // with the runtime fixture agent (slow and ticking functions) for cancelling and streaming.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,6 +63,15 @@ describe("issue 12: call, inspect and gen have --help with examples", () => {
       expect(result.stdout).toContain(text);
     }
     expect(result.stdout).not.toContain("--stream");
+  });
+
+  it("issue 12 review: call --help says @version is the action's definition version, not the app's release, and whose the examples are", () => {
+    const result = cli(["call", "--help"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("<version> is the action's definition\n");
+    expect(result.stdout).toMatch(/app\/key@version line, not the app's release version/);
+    expect(result.stdout).toContain("The examples name this repository's example app (examples/app, identifier com.example.imaging)");
+    expect(result.stdout).toContain("e.g. myapp/add a=1 b=2");
   });
 
   it("issue 12: inspect --help has examples and says where the URL and token come from", () => {
@@ -314,7 +323,14 @@ describe("issue 12: gen says what it looked for", () => {
       expect(result.stderr).toContain("tsconfig.json: not found (the functions stage reads the files it includes for register() calls)");
       expect(result.stderr).toContain("codegen.yml: not found");
       expect(result.stderr).toContain("To start an app here: npx arkitekt-next init");
+      // while unpublished, init runs from the tarball
+      expect(result.stderr).toContain("while the package is unpublished: npx ./arkitekt-next-<version>.tgz init");
       expect(result.stdout).not.toContain("up to date");
+      // nothing is written (no generated/.arkitekt-gen.json), so the suggested init still takes the folder
+      expect(readdirSync(empty)).toEqual([]);
+      const init = cli(["init", empty, "--yes", "--no-install", "--package", `file:${root}`]);
+      expect(init.stderr).toBe("");
+      expect(init.status).toBe(0);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

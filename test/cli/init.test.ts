@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bin, root } from "./run-dev.js";
+import { bin, root, startRunDev } from "./run-dev.js";
 import { installedFromTarball } from "../../src/cli/commands/init.js";
 
 const base = mkdtempSync(join(tmpdir(), "arkitekt-init-"));
@@ -194,6 +194,116 @@ describe("arkitekt-next init", () => {
     expect(overwritten.status).toBe(0);
     expect(overwritten.stdout).toMatch(/overwrote \(--overwrite\) .*README\.md/);
     expect(read(dir, "README.md")).toMatch(/^# kept\n\nnew\n/);
+  });
+
+  /** The package.json `npm init -y` writes (npm 11), with the user's own additions. */
+  const npmInitPackage = (name: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    name,
+    version: "1.0.0",
+    description: "",
+    main: "index.js",
+    scripts: { test: 'echo "Error: no test specified" && exit 1' },
+    keywords: [],
+    author: "",
+    license: "ISC",
+    type: "commonjs",
+    ...extra,
+  });
+
+  it("issue 12 review: init --force in an `npm init -y` project merges type module, the dependencies and the scripts into its package.json, keeping the user's fields", async () => {
+    const dir = newDir("npm-app");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "package.json"), `${JSON.stringify(npmInitPackage("npm-app", { dependencies: { lodash: "^4.17.21" } }), null, 2)}\n`);
+    const tarball = join(base, `arkitekt-next-${++count}.tgz`);
+    writeFileSync(tarball, "");
+    const result = cli(["init", dir, "--yes", "--force", "--no-install", "--package", tarball]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+
+    const pkg = readJson(dir, "package.json");
+    expect(pkg).toEqual({
+      // the user's fields, in their order
+      name: "npm-app",
+      version: "1.0.0",
+      description: "",
+      main: "index.js",
+      scripts: {
+        test: 'echo "Error: no test specified" && exit 1',
+        gen: "arkitekt-next gen",
+        dev: "arkitekt-next run dev",
+        build: "tsc -p tsconfig.json",
+        start: "arkitekt-next run prod",
+      },
+      keywords: [],
+      author: "",
+      license: "ISC",
+      type: "module",
+      dependencies: { lodash: "^4.17.21", "arkitekt-next": `file:${tarball}`, typescript: "~6.0.3" },
+      devDependencies: { "@types/node": "^20.19.0" },
+    });
+    expect(result.stdout).toContain(
+      `merged into your package.json: "type": "module" (was "commonjs"; your .js files are ES modules now: rename CommonJS ones to .cjs), dependencies.arkitekt-next file:${tarball}, dependencies.typescript ~6.0.3, devDependencies.@types/node ^20.19.0, scripts.gen, scripts.dev, scripts.build, scripts.start`,
+    );
+    expect(result.stdout).not.toContain("kept your package.json");
+    expect(result.stdout).toContain("Ready: npm-app (simple template). Next:");
+    expect(result.stdout).toContain("npm install && npm run gen\n  npm run dev");
+
+    // Init again: nothing left to merge.
+    const again = cli(["init", dir, "--yes", "--force", "--no-install", "--package", tarball]);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/unchanged package\.json/);
+    expect(again.stdout).not.toContain("merged into your package.json");
+
+    // The next steps work: the app loads and serves under run dev (before, Node failed with "Cannot require() ES Module ... in a cycle").
+    linkDependencies(dir);
+    const dev = await startRunDev("arkitekt-init-merge-", { cwd: dir });
+    try {
+      expect(dev.output).toMatch(/serving 3 function\(s\)/);
+    } finally {
+      await dev.stop();
+    }
+  }, 90_000);
+
+  it("issue 12 review: init --force keeps and lists a package.json script or dependency of the user's that differs; --overwrite replaces it and keeps the rest", () => {
+    const dir = newDir("mine");
+    mkdirSync(dir, { recursive: true });
+    const theirs = npmInitPackage("mine", { scripts: { test: "vitest", build: "tsc", dev: "nodemon" }, devDependencies: { typescript: "^5.0.0" } });
+    delete theirs.type; // missing means CommonJS too
+    writeFileSync(join(dir, "package.json"), JSON.stringify(theirs, null, 4));
+    const forced = cli(["init", dir, "--yes", "--force", "--no-install", "--package", `file:${root}`]);
+    expect(forced.status).toBe(0);
+    const pkg = readJson(dir, "package.json") as { type: string; scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    expect(pkg.type).toBe("module");
+    expect(pkg.scripts).toEqual({ test: "vitest", build: "tsc", dev: "nodemon", gen: "arkitekt-next gen", start: "arkitekt-next run prod" });
+    expect(pkg.dependencies).toEqual({ "arkitekt-next": `file:${root}` }); // typescript is already a devDependency
+    expect(pkg.devDependencies).toEqual({ typescript: "^5.0.0", "@types/node": "^20.19.0" });
+    expect(read(dir, "package.json")).toMatch(/^\{\n {4}"name": "mine"/); // the file's indentation
+    expect(forced.stdout).toContain('"type": "module" (was missing;');
+    expect(forced.stdout).toContain(
+      'kept in your package.json: devDependencies.typescript "^5.0.0" (init\'s: ~6.0.3), scripts.dev "nodemon" (init\'s: "arkitekt-next run dev"), scripts.build "tsc" (init\'s: "tsc -p tsconfig.json") (they differ from init\'s; --overwrite replaces them)',
+    );
+    // The user's dev script is not ours: the next steps call the CLI.
+    expect(forced.stdout).toContain("npm install && npm run gen\n  npx arkitekt-next run dev # serves src/app.ts");
+
+    const overwritten = cli(["init", dir, "--yes", "--overwrite", "--no-install", "--package", `file:${root}`]);
+    expect(overwritten.status).toBe(0);
+    const replaced = readJson(dir, "package.json") as typeof pkg & Record<string, unknown>;
+    expect(replaced.scripts).toMatchObject({ build: "tsc -p tsconfig.json", dev: "arkitekt-next run dev", test: "vitest" });
+    expect(replaced.devDependencies.typescript).toBe("~6.0.3");
+    expect(replaced).toMatchObject({ name: "mine", version: "1.0.0", main: "index.js", license: "ISC" });
+    expect(overwritten.stdout).toContain('replaced in your package.json (--overwrite): devDependencies.typescript ~6.0.3 (was "^5.0.0"), scripts.dev "arkitekt-next run dev" (was "nodemon"), scripts.build "tsc -p tsconfig.json" (was "tsc")');
+  });
+
+  it("issue 12 review: init --force with a package.json that is not valid JSON stops before writing anything", () => {
+    const dir = newDir();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "package.json"), "{ not json");
+    const result = cli(["init", dir, "--yes", "--force", "--no-install"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`error: ${join(dir, "package.json")} is not valid JSON`);
+    expect(result.stderr).toContain("nothing was written");
+    expect(existsSync(join(dir, "src"))).toBe(false);
+    expect(read(dir, "package.json")).toBe("{ not json");
   });
 
   it("issue 12: an npm install that fails is a clear error, with the files written", () => {

@@ -131,7 +131,9 @@ export const CALL_EXIT = {
 export const ACTION_NAMING_HELP = `How an action is named (first rule that fits wins):
   implementation:<id>   that implementation (an agent's copy of the action), by its id
   app/key[@version]     the action <key> of the app <app> (the token's client_app, for run dev the
-                        app's arkitekt.json identifier), in version <version> when given
+                        app's arkitekt.json identifier); <version> is the action's definition
+                        version ("1" unless register() sets one), as inspect prints it on each
+                        action's app/key@version line, not the app's release version
   <64 hex digits>       the action hash
   <6 to 63 hex digits, at least one of them 0-9>
                         a hash prefix: must start the hash of exactly one action (as run dev and
@@ -162,6 +164,9 @@ export function callCommand(): Command {
     .addHelpText(
       "after",
       `
+The examples name this repository's example app (examples/app, identifier com.example.imaging);
+in your own app use its identifier and keys, e.g. myapp/add a=1 b=2.
+
 Examples:
   $ arkitekt-next call gradient width=3 height=2                 # in examples/app, with run dev running
   $ arkitekt-next call com.example.imaging/gradient '{"width": 3}'   # app/key

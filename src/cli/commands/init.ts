@@ -59,8 +59,10 @@ export interface InitResult {
   answers: InitAnswers;
   /** The `arkitekt-next` dependency spec written into package.json. */
   packageSpec: string;
-  /** Files by what happened to them (paths relative to `dir`). */
-  files: { written: string[]; unchanged: string[]; kept: string[]; overwritten: string[] };
+  /** Files by what happened to them (paths relative to `dir`); an existing package.json is `merged` when it changed. */
+  files: { written: string[]; unchanged: string[]; kept: string[]; overwritten: string[]; merged: string[] };
+  /** What init merged into a package.json that was there, or undefined when it wrote a new one. */
+  packageJson?: PackageMerge;
   installed: boolean;
   generated: boolean;
 }
@@ -80,9 +82,23 @@ export async function runInit(dirArg: string | undefined, options: InitOptions, 
   const answers = await collectAnswers(dir, options, io);
 
   const files = renderFiles(answers, packageSpec);
+  // An existing package.json (`npm init -y`: "type": "commonjs", no dependencies, no scripts) gets
+  // what the app needs merged in, the user's other fields kept; it is read before anything is written.
+  const packagePath = join(dir, "package.json");
+  const packageJson = existsSync(packagePath)
+    ? mergePackageJson(packagePath, files.get("package.json")!, { overwrite: options.overwrite === true, packageGiven: options.package !== undefined })
+    : undefined;
+  if (packageJson) files.delete("package.json");
   mkdirSync(dir, { recursive: true });
   const outcome = writeFiles(dir, files, options.overwrite === true);
-  report(io, dir, outcome);
+  if (packageJson) {
+    if (packageJson.content === undefined) outcome.unchanged.unshift("package.json");
+    else {
+      writeFileSync(packagePath, packageJson.content);
+      outcome.merged.push("package.json");
+    }
+  }
+  report(io, dir, outcome, packageJson);
 
   let installed = false;
   let generated = false;
@@ -92,8 +108,10 @@ export async function runInit(dirArg: string | undefined, options: InitOptions, 
     await generate(dir);
     generated = true;
   }
-  io.out.write(nextSteps(dir, answers, installed));
-  return { dir, answers, packageSpec, files: outcome, installed, generated };
+  // A script of the user's kept under the same name is not ours: the steps then call the CLI directly.
+  const keptScripts = new Set(packageJson?.kept.filter((k) => k.startsWith("scripts.")).map((k) => k.slice("scripts.".length).split(" ")[0]!));
+  io.out.write(nextSteps(dir, answers, installed, keptScripts));
+  return { dir, answers, packageSpec, files: outcome, ...(packageJson ? { packageJson } : {}), installed, generated };
 }
 
 function defaultIo(): InitIo {
@@ -108,7 +126,7 @@ function refuseNonEmpty(dir: string, force: boolean): void {
   const shown = entries.slice(0, 5).join(", ") + (entries.length > 5 ? `, ... (${entries.length} entries)` : "");
   throw new UserError(
     `${dir} is not empty (${shown})`,
-    "init a new or empty directory, or pass --force to add the app's files next to what is there (existing files are kept; --overwrite replaces those that differ)",
+    "init a new or empty directory, or pass --force to add the app's files next to what is there (existing files are kept, a package.json gets what the app needs merged in; --overwrite replaces those that differ)",
   );
 }
 
@@ -357,9 +375,92 @@ function callExample(answers: InitAnswers): string {
     : `npx arkitekt-next call ${answers.identifier}/add a=1 b=2`;
 }
 
+/** What `init` did to a package.json that was there (entries are ready to print). */
+export interface PackageMerge {
+  /** The new content, or undefined when nothing changed. */
+  content: string | undefined;
+  /** What was added or changed, e.g. `"type": "module" (was "commonjs"; ...)`, `scripts.gen`. */
+  merged: string[];
+  /** The user's values kept where the app's differ, e.g. `scripts.build ("tsc")`. */
+  kept: string[];
+  /** The user's values replaced (`--overwrite`), e.g. `scripts.build (was "tsc")`. */
+  overwritten: string[];
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Merges what the app needs into the package.json at `path` (`ours` is the one init would write):
+ * `"type": "module"`, the dependencies arkitekt-next and typescript, the devDependency @types/node
+ * (each where absent from dependencies and devDependencies), the scripts gen, dev, build and start
+ * (where absent). Everything else of the user's is kept. Where the user's value differs it is
+ * kept and listed, or replaced with `overwrite`; the arkitekt-next spec is replaced when `--package`
+ * names one. Key order and indentation are the file's.
+ */
+export function mergePackageJson(path: string, ours: string, options: { overwrite: boolean; packageGiven: boolean }): PackageMerge {
+  const text = readFileSync(path, "utf8");
+  let theirs: Json;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("it is not a JSON object");
+    theirs = parsed as Json;
+  } catch (error) {
+    throw new UserError(`${path} is not valid JSON (${(error as Error).message}); nothing was written`, "fix it (or move it away and run init again for a new one)");
+  }
+  const app = JSON.parse(ours) as Json & { scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const result = structuredClone(theirs);
+  const outcome: PackageMerge = { content: undefined, merged: [], kept: [], overwritten: [] };
+
+  if (result.type !== "module") {
+    const was = result.type === undefined ? "missing" : JSON.stringify(result.type);
+    result.type = "module";
+    outcome.merged.push(`"type": "module" (was ${was}; your .js files are ES modules now: rename CommonJS ones to .cjs)`);
+  }
+  const section = (name: string): Record<string, unknown> => {
+    const value = result[name];
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+    return (result[name] = {});
+  };
+  const depSections = ["dependencies", "devDependencies"] as const;
+  const addDependency = (where: (typeof depSections)[number], name: string, spec: string, replace: boolean): void => {
+    const found = depSections.find((s) => result[s] !== null && typeof result[s] === "object" && name in (result[s] as Json));
+    if (found === undefined) {
+      section(where)[name] = spec;
+      outcome.merged.push(`${where}.${name} ${spec}`);
+      return;
+    }
+    const current = (result[found] as Json)[name];
+    if (current === spec) return;
+    if (replace) {
+      (result[found] as Json)[name] = spec;
+      outcome.overwritten.push(`${found}.${name} ${spec} (was ${JSON.stringify(current)})`);
+    } else outcome.kept.push(`${found}.${name} ${JSON.stringify(current)} (init's: ${spec})`);
+  };
+  addDependency("dependencies", "arkitekt-next", app.dependencies["arkitekt-next"]!, options.overwrite || options.packageGiven);
+  addDependency("dependencies", "typescript", app.dependencies.typescript!, options.overwrite);
+  addDependency("devDependencies", "@types/node", app.devDependencies["@types/node"]!, options.overwrite);
+  for (const [name, command] of Object.entries(app.scripts)) {
+    const scripts = section("scripts");
+    if (!(name in scripts)) {
+      scripts[name] = command;
+      outcome.merged.push(`scripts.${name}`);
+    } else if (scripts[name] !== command) {
+      if (options.overwrite) {
+        outcome.overwritten.push(`scripts.${name} "${command}" (was ${JSON.stringify(scripts[name])})`);
+        scripts[name] = command;
+      } else outcome.kept.push(`scripts.${name} ${JSON.stringify(scripts[name])} (init's: "${command}")`);
+    }
+  }
+  if (outcome.merged.length > 0 || outcome.overwritten.length > 0) {
+    const indent = /^[{[]\r?\n([ \t]+)/.exec(text)?.[1] ?? 2;
+    outcome.content = `${JSON.stringify(result, null, indent)}\n`;
+  }
+  return outcome;
+}
+
 /** Writes the files; an existing file is never replaced unless `overwrite` (and then listed). */
 function writeFiles(dir: string, files: Map<string, string>, overwrite: boolean): InitResult["files"] {
-  const outcome: InitResult["files"] = { written: [], unchanged: [], kept: [], overwritten: [] };
+  const outcome: InitResult["files"] = { written: [], unchanged: [], kept: [], overwritten: [], merged: [] };
   for (const [file, content] of files) {
     const path = join(dir, file);
     if (existsSync(path)) {
@@ -381,7 +482,7 @@ function writeFiles(dir: string, files: Map<string, string>, overwrite: boolean)
   return outcome;
 }
 
-function report(io: InitIo, dir: string, files: InitResult["files"]): void {
+function report(io: InitIo, dir: string, files: InitResult["files"], packageJson: PackageMerge | undefined): void {
   const line = (label: string, list: string[]): void => {
     if (list.length > 0) io.out.write(`${label} ${list.join(", ")}\n`);
   };
@@ -391,6 +492,13 @@ function report(io: InitIo, dir: string, files: InitResult["files"]): void {
   line("  overwrote (--overwrite)", files.overwritten);
   if (files.kept.length > 0) {
     io.out.write(`  kept your ${files.kept.join(", ")} (they differ from the template; --overwrite replaces them)\n`);
+  }
+  if (packageJson) {
+    line("  merged into your package.json:", packageJson.merged);
+    line("  replaced in your package.json (--overwrite):", packageJson.overwritten);
+    if (packageJson.kept.length > 0) {
+      io.out.write(`  kept in your package.json: ${packageJson.kept.join(", ")} (they differ from init's; --overwrite replaces them)\n`);
+    }
   }
 }
 
@@ -439,12 +547,12 @@ async function generate(dir: string): Promise<void> {
   });
 }
 
-function nextSteps(dir: string, answers: InitAnswers, installed: boolean): string {
+function nextSteps(dir: string, answers: InitAnswers, installed: boolean, keptScripts: ReadonlySet<string> = new Set()): string {
   const rel = relative(process.cwd(), dir);
   const steps: string[] = [];
   if (rel !== "") steps.push(`cd ${/\s/.test(rel) ? JSON.stringify(rel) : rel}`);
-  if (!installed) steps.push("npm install && npm run gen");
-  steps.push("npm run dev            # serves src/app.ts; Ctrl+C stops");
+  if (!installed) steps.push(`npm install && ${keptScripts.has("gen") ? "npx arkitekt-next gen" : "npm run gen"}`);
+  steps.push(`${keptScripts.has("dev") ? "npx arkitekt-next run dev" : "npm run dev           "} # serves src/app.ts; Ctrl+C stops`);
   return [
     "",
     `Ready: ${answers.identifier} (${answers.template} template). Next:`,
@@ -478,7 +586,7 @@ export function initCommand(): Command {
     .option("-y, --yes", "ask nothing: the defaults for every question no flag answers")
     .option("--package <spec>", "the arkitekt-next dependency: a version spec, or a path to a .tgz or folder (written as an absolute file: spec); default: ^ this CLI's version, or the tarball it was installed from")
     .option("--no-install", "do not run npm install (nor gen, which needs the installed package)")
-    .option("--force", "init a non-empty folder: add the missing files, keep every existing file (those that differ are listed)")
+    .option("--force", "init a non-empty folder: add the missing files, keep every existing file (those that differ are listed), merge what the app needs into an existing package.json")
     .option("--overwrite", "with a non-empty folder: replace existing files that differ from the template (listed); implies --force")
     .addHelpText(
       "after",
@@ -490,7 +598,10 @@ can be made from it, init stops and asks for --identifier.
 
 init refuses a folder that has files (other than .git) unless --force. It never replaces a file
 silently: with --force, a file that exists and differs is kept and listed; --overwrite replaces it
-(and lists it).
+(and lists it). An existing package.json (e.g. from \`npm init -y\`) is merged instead, and what
+changed is listed: "type": "module", the dependencies arkitekt-next and typescript, @types/node and
+the scripts gen, dev, build, start where it lacks them; the rest of it is kept, and a script or
+dependency of its own that differs is kept and listed (--overwrite replaces it).
 
 It writes package.json (ESM; scripts gen, dev, build, start), tsconfig.json (strict, NodeNext),
 arkitekt.json (identifier, version, description, author, scopes), src/app.ts, .gitignore and

@@ -17,7 +17,7 @@ import type { AgentHandle, Registry } from "../../index.js";
 import { cliLogger } from "../logger.js";
 import type { Logger } from "../../shared/logger.js";
 import type { ChildMessage, ParentMessage } from "./messages.js";
-import { userFrame } from "../app-loading.js";
+import { loadErrorHint, userFrame } from "../app-loading.js";
 import { explainPlatformFailure } from "../../runtime/config.js";
 
 function send(message: ChildMessage): void {
@@ -126,9 +126,10 @@ async function loadRegistry(file: string): Promise<Registry> {
   try {
     mod = (await import(pathToFileURL(file).href)) as { registry?: Registry };
   } catch (error) {
+    const appDir = dirname(dirname(file));
     throw withHint(
-      `loading the app failed${userFrame(error, dirname(dirname(file)))}: ${describe(error)}`,
-      "fix the error in your code; `arkitekt-next run dev` loads every file that registers functions",
+      `loading the app failed${userFrame(error, appDir)}: ${describe(error)}`,
+      loadErrorHint(error, appDir, "fix the error in your code; `arkitekt-next run dev` loads every file that registers functions"),
     );
   }
   if (!mod.registry || typeof mod.registry !== "object" || !("entries" in mod.registry)) {

@@ -24,7 +24,7 @@ import { Worker } from "node:worker_threads";
 import type { GenWorkerData, GenWorkerMessage } from "./gen-worker.js";
 import { Supervisor, type AgentFailure } from "./supervisor.js";
 import { AppProcessError } from "./app-process.js";
-import { userFrame } from "../app-loading.js";
+import { loadErrorHint, userFrame } from "../app-loading.js";
 import { signInUrl } from "../../shared/sign-in.js";
 import { taskEndLines } from "../task-log.js";
 
@@ -380,7 +380,11 @@ async function loadRegistry(file: string): Promise<Registry> {
   try {
     mod = (await import(pathToFileURL(file).href)) as { registry?: Registry };
   } catch (error) {
-    throw new UserError(`loading the app failed${userFrame(error, resolve(file, "..", ".."))}: ${describe(error)}`, "fix the error in your code; `arkitekt-next run dev` loads every file that registers functions");
+    const appDir = resolve(file, "..", "..");
+    throw new UserError(
+      `loading the app failed${userFrame(error, appDir)}: ${describe(error)}`,
+      loadErrorHint(error, appDir, "fix the error in your code; `arkitekt-next run dev` loads every file that registers functions"),
+    );
   }
   if (!mod.registry || typeof mod.registry !== "object" || !("entries" in mod.registry)) {
     throw new UserError(`${file} does not export a registry`, "run `arkitekt-next gen` again: the file was edited or is stale");
