@@ -3,9 +3,9 @@
 // installs), then every other command in that app, each as a child process.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
 import { packInto, provideNativeBuild, repoRoot, runLine, startLine, type Background, type Ran } from "./installed.js";
 import { readTutorial } from "./readme-tutorial.js";
 
@@ -27,7 +27,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const running of background) await running.stop();
-  if (sandbox) rmSync(sandbox, { recursive: true, force: true });
+  if (!sandbox) return;
+  // `npx <tgz>` installed the tarball into npm's npx cache under a folder of its own: remove it,
+  // or every run would leave a copy of the package and its dependencies behind.
+  const npxCache = join(process.env.npm_config_cache ?? join(homedir(), ".npm"), "_npx");
+  for (const entry of existsSync(npxCache) ? readdirSync(npxCache) : []) {
+    const manifest = join(npxCache, entry, "package.json");
+    if (existsSync(manifest) && readFileSync(manifest, "utf8").includes(basename(sandbox))) rmSync(join(npxCache, entry), { recursive: true, force: true });
+  }
+  rmSync(sandbox, { recursive: true, force: true });
 });
 
 function failure(what: string, ran: Ran): string {
