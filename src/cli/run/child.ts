@@ -8,9 +8,10 @@
  *   drain                          -> drained          (stops taking tasks, finishes in-flight ones)
  *   close                          -> closed, then exits (finishes in-flight tasks, closes 1000)
  *
- * and reports `task {key, status, durationMs, error}` once per finished task and `stopped {error}`
+ * and reports `task {text}` (its log lines) once per finished task and `stopped {error}`
  * when its agent stops on its own. When the parent goes away, it exits.
  */
+import { taskEndLines } from "../task-log.js";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { AgentHandle, Registry } from "../../index.js";
@@ -65,6 +66,7 @@ async function handle(message: ParentMessage): Promise<void> {
     }
     case "connect": {
       if (!registry) throw new Error("connect before load");
+      const loaded = registry;
       const entries = registry.entries;
       try {
         agent = await runtime.connect({
@@ -77,10 +79,7 @@ async function handle(message: ParentMessage): Promise<void> {
           ...(message.force ? { force: true } : {}),
           ...(message.drainTimeoutMs !== undefined ? { closeTimeoutMs: message.drainTimeoutMs } : {}),
           logger,
-          onTaskEnd: (end) => {
-            const key = end.interface === undefined ? "(unknown action)" : (entries[end.interface]?.implementation.definition.key ?? end.interface);
-            send({ type: "task", task: end.task, key, status: end.status, durationMs: end.durationMs, ...(end.stack ?? end.error ? { error: end.stack ?? end.error } : {}) });
-          },
+          onTaskEnd: (end) => send({ type: "task", text: taskEndLines(end, loaded, true) }),
         });
       } catch (error) {
         // the CLI's wording for an unreachable URL or a refused token, naming where each came from

@@ -28,4 +28,5 @@ export type ChildMessage =
   | { type: "drained" }
   | { type: "closed" }
   | { type: "stopped"; message?: string; hint?: string; code?: string }
-  | { type: "task"; task: string; key: string; status: string; durationMs: number; error?: string };
+  /** A finished task's log lines, as `taskEndLines` writes them (dev mode: with the stack). */
+  | { type: "task"; text: string };

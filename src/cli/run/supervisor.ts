@@ -199,11 +199,7 @@ export class Supervisor {
 
   #onEvent(app: AppProcess, message: ChildMessage): void {
     if (message.type === "task") {
-      const ms = Math.round(message.durationMs);
-      this.options.out.write(`task ${message.task} ${message.key} ${message.status} ${ms} ms\n`);
-      if (message.error && (message.status === "CRITICAL" || message.status === "FAILED")) {
-        this.options.out.write(`${message.error.replace(/^/gm, "    ")}\n`);
-      }
+      this.options.out.write(message.text);
     } else if (message.type === "stopped" && app === this.#current && !this.#stopping) {
       const text = `${message.message ?? "the agent stopped"}${message.hint ? ` (${message.hint})` : ""}`;
       this.#failed.resolve({ message: text, ...(message.code ? { code: message.code } : {}) });
