@@ -11,3 +11,5 @@ export { silentLogger } from "../shared/logger.js";
 export { ArkitektError, isArkitektError } from "../shared/errors.js";
 export { startServer } from "./server.js";
 export type { ServerHandle } from "./server.js";
+export { collectGarbage } from "./media/gc.js";
+export type { MediaGarbageReport, CollectedStore } from "./media/gc.js";
