@@ -146,7 +146,11 @@ export class S3Endpoint {
     let key = "";
     const request: S3Request = { req, res, path, query: [], bucket, key, requestId, expectContinue };
     try {
-      key = decodeURIComponent(rest.join("/"));
+      try {
+        key = decodeURIComponent(rest.join("/"));
+      } catch {
+        throw new S3Error("InvalidArgument", "the object key is not valid percent-encoding");
+      }
       request.key = key;
       request.query = parseQuery(q === -1 ? "" : raw.slice(q + 1));
       await this.serve(request);
