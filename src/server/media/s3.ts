@@ -278,6 +278,12 @@ export class S3Endpoint {
     // the request is piped into a pass-through, so a refused body does not destroy the socket before the answer
     const source = new PassThrough();
     req.pipe(source);
+    // a client that goes away mid-body: the upload fails (and its temporary file goes) instead of waiting forever
+    const cut = (): void => {
+      if (!req.complete) source.destroy(new S3Error("IncompleteBody", "the connection closed before the whole body arrived"));
+    };
+    req.once("close", cut);
+    req.once("error", cut);
     const decoder = chunked ? new AwsChunkedDecoder() : null;
     const sink: Writable = this.media.files.tempStream(target);
     try {

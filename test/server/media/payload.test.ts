@@ -7,12 +7,15 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createHash } from "node:crypto";
+import { readdir } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { AwsChunkedDecoder } from "../../../src/server/media/aws-chunked.js";
 import { useSharedTestServer } from "../helpers/server.js";
+import { pollUntil } from "../helpers/wait.js";
 import { T1 } from "../helpers/tokens.js";
 import { patternBytes, requestAccess, requestUpload, s3For, type Grant } from "./helpers.js";
 
@@ -163,5 +166,29 @@ describe("issue 14: the aws-chunked decoder", () => {
     await expect(decode([whole.subarray(0, whole.length - 8)])).rejects.toThrow(/ended before its final chunk/);
     await expect(decode([Buffer.from("3\r\nhello\r\n0\r\n\r\n")])).rejects.toThrow(/not followed by CRLF/);
     await expect(decode([Buffer.from("zz\r\n")])).rejects.toThrow(/no chunk size/);
+  });
+});
+
+describe("issue 14: an upload cut off mid-body", () => {
+  const server = useSharedTestServer();
+
+  it("issue 14: a client that disconnects mid-upload leaves no temporary file and no object", async () => {
+    const s = server();
+    const grant = await requestUpload(s, T1);
+    const presigned = (await (
+      await fetch(`${s.url}/api/media/presign`, { method: "POST", headers: { authorization: `Bearer ${T1}` }, body: JSON.stringify({ storeId: grant.store, method: "PUT" }) })
+    ).json()) as { url: string };
+    await new Promise<void>((resolve) => {
+      const req = httpRequest(presigned.url, { method: "PUT", headers: { "content-length": "100000" } });
+      req.on("error", () => resolve());
+      req.write(Buffer.alloc(5000, 3), () => setTimeout(() => req.destroy(), 50));
+      req.on("close", () => resolve());
+    });
+    const tmp = join(s.dataDir, "media", "tmp");
+    await pollUntil(() => readdir(tmp), (names) => names.length === 0, { what: "the temporary file to go" });
+    expect(await readdir(join(s.dataDir, "media", "objects"))).toEqual([]);
+    // and the grant still works for a complete upload
+    await s3For(s, grant).send(new PutObjectCommand({ Bucket: grant.bucket, Key: grant.key, Body: "complete" }));
+    expect(await readdir(join(s.dataDir, "media", "objects"))).toEqual([grant.key]);
   });
 });
