@@ -1,6 +1,7 @@
 /**
  * The embedded dev platform (`arkitekt-next/server`): one node http server carrying GraphQL over
- * HTTP and WebSocket (`/graphql`), the agent socket (`/agi`), `GET /schema`, `GET /ht` and `/`.
+ * HTTP and WebSocket (`/graphql`), the agent socket (`/agi`), `GET /schema`, `GET /ht`, `/`, and the
+ * media store (src/server/media): S3 at `/<bucket>/<key>`, `GET /.well-known/s3`, `POST /api/media/presign`.
  * State lives in one SQLite file under `dataDir`. See docs/spec/wire-protocol.md and docs/spec/platform-api.md.
  */
 export type { ServerOptions, TokenClaims } from "./options.js";

@@ -49,8 +49,13 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   return Array.isArray(v) ? v.join(",") : v;
 };
 
+/** Sub-resources of an object that are other S3 operations (ACLs, tags, versions ...): not served. */
+const OTHER_SUBRESOURCES = new Set(["acl", "tagging", "attributes", "torrent", "legal-hold", "retention", "restore", "select", "versionId", "uploads-list"]);
+
 function operationOf(method: string, query: QueryPairs): Operation {
   const has = (name: string) => query.some(([k]) => k === name);
+  const other = query.find(([k]) => OTHER_SUBRESOURCES.has(k));
+  if (other) throw new S3Error("NotImplemented", `the S3 sub-resource "${other[0]}" is not served: the media store serves PutObject, multipart uploads, GetObject and HeadObject`);
   switch (method) {
     case "PUT":
       return has("uploadId") || has("partNumber") ? "UploadPart" : "PutObject";
