@@ -371,8 +371,8 @@ export async function resolveS3Endpoint(input: S3EndpointInput): Promise<S3Endpo
       why = `it answered HTTP ${response.status}`;
     }
   } catch (error) {
-    const cause = (error as { cause?: { code?: unknown } }).cause;
-    why = `it failed: ${typeof cause?.code === "string" ? cause.code : (error as Error).message}`;
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    why = `it failed: ${typeof cause?.code === "string" ? cause.code : typeof cause?.message === "string" ? cause.message : (error as Error).message}`;
   }
   looked.push(`GET ${wellKnown} (${why})`);
   throw new PlatformConfigError(
