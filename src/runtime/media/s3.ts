@@ -31,6 +31,21 @@ export function loadStorage(): Promise<StorageModule> {
 /** An S3 client for one grant. */
 export async function s3ClientFor(grant: MediaGrant, endpoint: string): Promise<S3Client> {
   const { S3Client } = await loadS3();
+  // The SDK warns once per process (on stderr) that its releases after January 2027 need Node 22;
+  // that is not the user's to act on here (our engines say Node 20.12), so the first client is
+  // made with the SDK's own switch for it set, unless the user set it.
+  const quiet = process.env[SDK_NODE_WARNING_ENV] === undefined;
+  if (quiet) process.env[SDK_NODE_WARNING_ENV] = "true";
+  try {
+    return makeClient(S3Client, grant, endpoint);
+  } finally {
+    if (quiet) delete process.env[SDK_NODE_WARNING_ENV];
+  }
+}
+
+const SDK_NODE_WARNING_ENV = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
+
+function makeClient(S3Client: S3Module["S3Client"], grant: MediaGrant, endpoint: string): S3Client {
   return new S3Client({
     endpoint,
     region: grant.region,
