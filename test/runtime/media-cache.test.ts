@@ -1,13 +1,19 @@
 // Issue 14: File.path()'s media cache in `.arkitekt/cache/media/`: bounded by size, least recently used first.
-import { mkdtempSync, readdirSync, writeFileSync, utimesSync, existsSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync, utimesSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { MediaCache, appFolder, cacheName, mediaCache } from "../../src/runtime/media/cache.js";
 import { configureMedia, mediaOptions, resetMediaOptions, MEDIA_DEFAULTS } from "../../src/runtime/media/options.js";
 import { MediaError } from "../../src/runtime/media/errors.js";
 
-const fresh = () => mkdtempSync(join(tmpdir(), "arkitekt-media-cache-"));
+const made: string[] = [];
+const fresh = () => {
+  const dir = mkdtempSync(join(tmpdir(), "arkitekt-media-cache-"));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 const filler = (bytes: number) => async (temp: string) => writeFileSync(temp, Buffer.alloc(bytes, 1));
 /** Sets a cached file's last use `secondsAgo` in the past. */
 const usedAgo = (file: string, secondsAgo: number) => {

@@ -1,6 +1,6 @@
 // Issue 14: File, upload() and download() against the real embedded server (its S3 endpoint and
 // media GraphQL operations), in process; the cross-process round trip is test/cli/media-across-processes.test.ts.
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
+import { mkdtempSync as mkdtempRaw, readFileSync, writeFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -13,6 +13,13 @@ import { CALLER_TOKEN, OTHER_TOKEN } from "../fixtures/runtime/tokens.js";
 import { RUNTIME_TOKENS } from "../fixtures/runtime/tokens.js";
 
 process.env.AWS_EC2_METADATA_DISABLED = "true";
+
+const made: string[] = [];
+const mkdtempSync = (prefix: string) => {
+  const dir = mkdtempRaw(prefix);
+  made.push(dir);
+  return dir;
+};
 
 let server: RuntimeServer;
 let client: ArkitektClient;
@@ -33,6 +40,7 @@ afterAll(async () => {
   await client?.close();
   await foreign?.close();
   await server?.close();
+  made.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
 });
 
 describe("issue 14: File against the embedded server", () => {

@@ -1,6 +1,6 @@
 // Issue 14: where the media store's S3 endpoint comes from (src/runtime/config.ts, the one resolver).
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,10 +24,16 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+const made: string[] = [];
+afterAll(async () => {
+  made.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 function devTokenFile(content: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), "arkitekt-s3-")), "dev-token.json");
+  const dir = mkdtempSync(join(tmpdir(), "arkitekt-s3-"));
+  made.push(dir);
+  const file = join(dir, "dev-token.json");
   writeFileSync(file, JSON.stringify(content));
   return file;
 }
