@@ -35,7 +35,12 @@ describe("issue 14: the media cache", () => {
     usedAgo(c, 10);
     // a hit on a: it becomes the most recently used, so b is now the oldest
     let fills = 0;
-    expect(await cache.path("ms_a", 1000, async (t) => void fills++ && filler(1000)(t))).toBe(a);
+    expect(
+      await cache.path("ms_a", 1000, async (t) => {
+        fills++;
+        await filler(1000)(t);
+      }),
+    ).toBe(a);
     expect(fills).toBe(0);
     await cache.path("ms_d", 1000, filler(1000));
     expect(readdirSync(dir).sort()).toEqual(["ms_a", "ms_c", "ms_d"]);

@@ -22,6 +22,7 @@ export class Image implements Structure<string> {
     id: string | null = null,
   ) {
     this.id = id;
+    if (id !== null) known.set(id, this);
   }
 
   /** Uploads the image as a PNG (once) and returns its reference. */
@@ -40,9 +41,7 @@ export class Image implements Structure<string> {
     if (cached) return cached;
     const file = await File.fromId(ref);
     const { width, height, pixels } = decodeGreyPng(await file.bytes());
-    const image = new Image(width, height, pixels, ref);
-    known.set(ref, image);
-    return image;
+    return new Image(width, height, pixels, ref);
   }
 
   static create(width: number, height: number, fill: (x: number, y: number) => number): Image {
