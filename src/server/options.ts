@@ -118,7 +118,7 @@ export interface ServerOptions {
    * the streamed count, and a multipart upload's total. Default 2 GiB.
    */
   maxMediaBytes?: number;
-  /** Lifetime of the temporary S3 credentials of an upload or access grant, in seconds. Default 3600. */
+  /** Lifetime of the temporary S3 credentials of an upload or access grant (and of a presigned URL), in seconds, at most 604800. Default 3600. */
   mediaGrantSeconds?: number;
   /** Name of the one S3 bucket the embedded server serves at its root (`{url}/{bucket}/{key}`). Default `media`. */
   mediaBucket?: string;
@@ -286,9 +286,14 @@ function compileMediaOptions(options: ServerOptions): Pick<CompiledOptions, "max
       "ARKITEKT_SERVER_BAD_OPTION",
     );
   }
+  const mediaGrantSeconds = positiveInteger("mediaGrantSeconds", options.mediaGrantSeconds, DEFAULTS.mediaGrantSeconds);
+  // the longest a SigV4 presigned URL may live
+  if (mediaGrantSeconds > 604_800) {
+    throw new ServerStartError(`mediaGrantSeconds ${mediaGrantSeconds} is over 604800 (seven days, the longest SigV4 allows)`, "pass mediaGrantSeconds <= 604800", "ARKITEKT_SERVER_BAD_OPTION");
+  }
   return {
     maxMediaBytes: positiveInteger("maxMediaBytes", options.maxMediaBytes, DEFAULTS.maxMediaBytes),
-    mediaGrantSeconds: positiveInteger("mediaGrantSeconds", options.mediaGrantSeconds, DEFAULTS.mediaGrantSeconds),
+    mediaGrantSeconds,
     mediaBucket: bucket,
   };
 }

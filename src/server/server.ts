@@ -38,6 +38,9 @@ const { GraphQLError, Kind, printSchema, specifiedRules } = graphql;
 /** Distinct refused origins that get a log line; later ones are refused silently. */
 const MAX_LOGGED_ORIGINS = 100;
 
+/** Expired media grants are removed at start once they are this old (the garbage collector removes all expired ones). */
+const EXPIRED_GRANT_KEEP_MS = 24 * 3600 * 1000;
+
 /** How long `close()` waits for sockets to take their 1012 close before dropping them. */
 const SHUTDOWN_CLOSE_WAIT_MS = 1_000;
 
@@ -199,6 +202,8 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const media = new MediaService(store, options, log);
   platform.media = media;
   await media.files.clearTemp();
+  // grants expired over a day ago are only rows (a recent one still answers ExpiredToken rather than InvalidAccessKeyId)
+  media.records.deleteExpiredGrants(Date.now() - EXPIRED_GRANT_KEEP_MS);
   const s3 = new S3Endpoint(media);
 
   const schema = serverSchema();

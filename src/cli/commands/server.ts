@@ -10,7 +10,7 @@ import { parseMilliseconds, parsePort } from "../options.js";
 import { UserError } from "../errors.js";
 import { isArkitektError } from "../../shared/errors.js";
 import { cliLogger } from "../logger.js";
-import type { ServerHandle, TokenClaims } from "../../server/index.js";
+import type { MediaGarbageReport, ServerHandle, TokenClaims } from "../../server/index.js";
 import { ALLOW_ORIGINS_ENV } from "../../shared/origins.js";
 import type { Logger } from "../../shared/logger.js";
 
@@ -28,6 +28,10 @@ export interface ServerCommandOptions {
   /** Browser origins allowed besides the server's own (repeatable `--allow-origin`). */
   allowOrigin?: string[];
   verbose?: boolean;
+  /** `--gc`: collect the media store's garbage in `--data` and exit (no server starts). */
+  gc?: boolean;
+  /** With `--gc`: list what would go, remove nothing. */
+  dryRun?: boolean;
 }
 
 /** Reads and checks a tokens file: a JSON object mapping token strings to claims objects. */
@@ -121,6 +125,31 @@ export async function runServer(
   }
 }
 
+/** `arkitekt-next server --gc [--dry-run]`: collects the media store's garbage in `--data` (no server may run on it). */
+export async function runGarbageCollection(options: Pick<ServerCommandOptions, "data" | "dryRun" | "verbose">): Promise<MediaGarbageReport> {
+  const { collectGarbage, ServerStartError } = await import("../../server/index.js");
+  try {
+    return await collectGarbage({ dataDir: resolve(options.data), dryRun: options.dryRun ?? false });
+  } catch (error) {
+    if (isArkitektError(error, ServerStartError)) throw new UserError(error.message, error.hint);
+    throw error;
+  }
+}
+
+const mebibytes = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+
+/** The lines `--gc` prints: each store removed (or that would be) with why, then the totals. */
+export function garbageSummary(report: MediaGarbageReport): string {
+  const verb = report.dryRun ? "would remove" : "removed";
+  const lines = report.stores.map((s) => `  ${s.id}  ${s.org}  ${s.state}  ${s.bytes} bytes  (${s.reason})`);
+  lines.unshift(`media store garbage${report.dryRun ? " (dry run: nothing removed)" : ""}: ${verb} ${report.stores.length} store(s)`);
+  if (report.keptForOpenTasks.length > 0) lines.push(`  kept ${report.keptForOpenTasks.length} store(s) an unfinished task refers to: ${report.keptForOpenTasks.join(", ")}`);
+  if (report.multipartUploads.length > 0) lines.push(`  ${verb} ${report.multipartUploads.length} unfinished multipart upload(s)`);
+  if (report.orphanObjects.length > 0) lines.push(`  ${verb} ${report.orphanObjects.length} object file(s) without a store`);
+  lines.push(`  ${verb} ${report.expiredGrants} expired grant(s); ${mebibytes(report.bytes)} ${report.dryRun ? "would be freed" : "freed"}`);
+  return `${lines.join("\n")}\n`;
+}
+
 /**
  * What `arkitekt-next server` prints once it listens: the endpoints, and with a dev token the UI's
  * one-click sign-in link (the token in the URL fragment, which the browser keeps to itself).
@@ -162,6 +191,8 @@ export function serverCommand(): Command {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option("--verbose", "log every connection and task transition")
+    .option("--gc", "collect the media store's garbage in --data and exit: stores no task refers to (never one an unfinished task needs), discarded ones, uploads never finished; the server must not be running")
+    .option("--dry-run", "with --gc: list what would be removed, remove nothing")
     .addHelpText(
       "after",
       `
@@ -169,11 +200,18 @@ Examples:
   $ arkitekt-next server                 # 127.0.0.1:8080; prints a one-click "Sign in" link for the UI
   $ arkitekt-next server --port 0 --data /tmp/arkitekt-dev
   $ arkitekt-next server --allow-origin http://localhost:5173   # a UI served from another origin
+  $ arkitekt-next server --gc --dry-run --data .arkitekt/dev     # list the media store's garbage
+  $ arkitekt-next server --gc --data .arkitekt/dev               # and remove it
 
 Browsers may use the sockets and CORS only from the server's own origin and the allowed ones
 (--allow-origin, or ${ALLOW_ORIGINS_ENV}=origin1,origin2); clients without an Origin are not affected.`,
     )
     .action(async (options: ServerCommandOptions) => {
+      if (options.dryRun && !options.gc) throw new UserError("--dry-run only goes with --gc", "run arkitekt-next server --gc --dry-run --data <dir>");
+      if (options.gc) {
+        process.stdout.write(garbageSummary(await runGarbageCollection(options)));
+        return;
+      }
       const handle = await runServer(options);
       process.stdout.write(serverBanner(handle, options));
       await new Promise<void>((done) => {

@@ -811,13 +811,14 @@ export function buildServerSchema(): GraphQLSchema {
             const pagedArgs = paged ? { ...args, pagination: pageOf(listName, args.pagination, ctx.platform.options) } : args;
             const result = custom(parent, pagedArgs, { ...ctx, me });
             // a mutation answers only once its writes are durable
+            // (an async resolver's refusal is turned into its GraphQL error too)
             return type.name === "Mutation"
-              ? ctx.platform.store.committed().then(
-                  () => result,
-                  (error: unknown) => {
+              ? ctx.platform.store
+                  .committed()
+                  .then(() => result)
+                  .catch((error: unknown) => {
                     throw toGraphqlError(error);
-                  },
-                )
+                  })
               : result;
           } catch (error) {
             throw toGraphqlError(error);

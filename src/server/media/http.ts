@@ -73,7 +73,12 @@ export async function servePresign(req: IncomingMessage, res: ServerResponse, ct
     return;
   }
   // the URL is for the origin the browser used (its Host), so the page's PUT or link stays same-origin
-  const origin = new URL(`http://${req.headers.host ?? new URL(ctx.baseUrl()).host}`);
+  let origin: URL;
+  try {
+    origin = new URL(`http://${req.headers.host ?? ""}`);
+  } catch {
+    origin = new URL(ctx.baseUrl());
+  }
   try {
     json(res, 200, await ctx.media.presignForBrowser(identity, body, origin), cors);
   } catch (error) {

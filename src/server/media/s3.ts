@@ -49,8 +49,13 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   return Array.isArray(v) ? v.join(",") : v;
 };
 
+/** Sub-resources of an object that are other S3 operations (ACLs, tags, versions ...): not served. */
+const OTHER_SUBRESOURCES = new Set(["acl", "tagging", "attributes", "torrent", "legal-hold", "retention", "restore", "select", "versionId", "uploads-list"]);
+
 function operationOf(method: string, query: QueryPairs): Operation {
   const has = (name: string) => query.some(([k]) => k === name);
+  const other = query.find(([k]) => OTHER_SUBRESOURCES.has(k));
+  if (other) throw new S3Error("NotImplemented", `the S3 sub-resource "${other[0]}" is not served: the media store serves PutObject, multipart uploads, GetObject and HeadObject`);
   switch (method) {
     case "PUT":
       return has("uploadId") || has("partNumber") ? "UploadPart" : "PutObject";
@@ -146,7 +151,11 @@ export class S3Endpoint {
     let key = "";
     const request: S3Request = { req, res, path, query: [], bucket, key, requestId, expectContinue };
     try {
-      key = decodeURIComponent(rest.join("/"));
+      try {
+        key = decodeURIComponent(rest.join("/"));
+      } catch {
+        throw new S3Error("InvalidArgument", "the object key is not valid percent-encoding");
+      }
       request.key = key;
       request.query = parseQuery(q === -1 ? "" : raw.slice(q + 1));
       await this.serve(request);
@@ -274,6 +283,12 @@ export class S3Endpoint {
     // the request is piped into a pass-through, so a refused body does not destroy the socket before the answer
     const source = new PassThrough();
     req.pipe(source);
+    // a client that goes away mid-body: the upload fails (and its temporary file goes) instead of waiting forever
+    const cut = (): void => {
+      if (!req.complete) source.destroy(new S3Error("IncompleteBody", "the connection closed before the whole body arrived"));
+    };
+    req.once("close", cut);
+    req.once("error", cut);
     const decoder = chunked ? new AwsChunkedDecoder() : null;
     const sink: Writable = this.media.files.tempStream(target);
     try {

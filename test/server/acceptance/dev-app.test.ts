@@ -38,6 +38,8 @@ describe("the dev identity's app", () => {
         url: handle.url,
         token: "dev-old",
         app: { identifier: "com.example.lab", version: "1.2.0" },
+        // the media store's S3 endpoint (issue 14)
+        s3: { endpoint: handle.url, region: "us-east-1", bucket: "media" },
       });
       const fixture = await setupAgent(target(handle), "dev-old", [ADD]);
       const data = await graphqlData<{ action: { key: string; app: { identifier: string } } }>(

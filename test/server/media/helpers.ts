@@ -16,6 +16,7 @@ export const REQUEST_UPLOAD = `mutation ($input: RequestMediaUploadInput!) {
   requestMediaUpload(input: $input) { status accessKey secretKey sessionToken region bucket key path expiresIn store maxBytes originalFileName uploadFileName uploadContentType uploadFormField }
 }`;
 export const FINISH_UPLOAD = `mutation ($input: FinishMediaUploadInput!) { finishMediaUpload(input: $input) { id path bucket key originalFileName contentType presignedUrl } }`;
+export const FINISH_WITH_GRANT = `mutation ($input: FinishMediaUploadInput!) { finishMediaUpload(input: $input) { id accessGrant { accessKey secretKey sessionToken region bucket key path expiresIn store } } }`;
 export const REQUEST_ACCESS = `mutation ($input: RequestMediaAccessInput!) {
   requestMediaAccess(input: $input) { status accessKey secretKey sessionToken region bucket key path expiresIn store }
 }`;

@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { useTestServer } from "../helpers/server.js";
 import { T1 } from "../helpers/tokens.js";
-import { finishUpload, patternBytes, requestAccess, requestUpload, s3For } from "./helpers.js";
+import { FINISH_WITH_GRANT, finishUpload, patternBytes, requestAccess, requestUpload, s3For, type Grant } from "./helpers.js";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -34,6 +34,16 @@ describe("issue 14: the media store round trip", () => {
     const range = await s3For(s, access).send(new GetObjectCommand({ Bucket: access.bucket, Key: access.key, Range: "bytes=6-10" }));
     expect(range.ContentRange).toBe(`bytes 6-10/${body.length}`);
     expect(Buffer.from(await range.Body!.transformToByteArray()).toString()).toBe("media");
+  });
+
+  it("issue 14: MediaStore.accessGrant gives read credentials for the store it is asked on", async () => {
+    const s = server();
+    const grant = await requestUpload(s, T1, { originalFileName: "a.txt" });
+    await s3For(s, grant).send(new PutObjectCommand({ Bucket: grant.bucket, Key: grant.key, Body: "via accessGrant" }));
+    const done = await s.gql<{ finishMediaUpload: { id: string; accessGrant: Grant } }>(T1, FINISH_WITH_GRANT, { input: { storeId: grant.store } });
+    expect(done.finishMediaUpload.accessGrant).toMatchObject({ store: grant.store, key: grant.key, region: "us-east-1", expiresIn: 3600 });
+    const got = await s3For(s, done.finishMediaUpload.accessGrant).send(new GetObjectCommand({ Bucket: grant.bucket, Key: grant.key }));
+    expect(await got.Body!.transformToString()).toBe("via accessGrant");
   });
 
   it("issue 14: a multipart upload (lib-storage Upload, 5 MiB parts of a 12 MiB stream) stores the whole object", async () => {
