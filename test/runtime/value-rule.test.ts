@@ -93,7 +93,8 @@ describe("issue 10: the example app's generated registry judges like the server"
 
   it("reads every accepted DATE form as the instant the rule says", async () => {
     const entry = exampleRegistry.entries.annotate!;
-    const img = ExampleImage.create(1, 1, () => 0);
+    // An image this process knows under an id (as if stored): it expands without the media store (issue 14).
+    const img = new ExampleImage(1, 1, [0], "img-date-forms");
     for (const row of VALUE_TABLE.filter((r) => r.port === "date" && r.fits)) {
       const args = await entry.expandArgs(entry.parseArgs({ image: { ...image, object: img.id }, label, takenAt: valueOf(row) }));
       expect((args[2] as Date).toISOString(), row.json).toBe(row.reads);
