@@ -146,6 +146,8 @@ async function buildExample(): Promise<void> {
   for (const entry of ["src", "generated", "arkitekt.json", "package.json", "tsconfig.json"]) cpSync(join(app, entry), join(built, entry), { recursive: true });
   mkdirSync(join(built, "node_modules"));
   symlinkSync(root, join(built, "node_modules", "arkitekt-next"));
+  // issue 14: the example app's own dependency (its Image is a PNG)
+  symlinkSync(join(root, "node_modules", "fast-png"), join(built, "node_modules", "fast-png"));
   await run([join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(built, "tsconfig.json")]);
 }
 
