@@ -134,8 +134,10 @@ const DOWNLOADS = {
 const say = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 async function timed(fn) {
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const value = await fn();
-  return { value, seconds: (performance.now() - start) / 1000 };
+  const used = process.cpuUsage(cpu);
+  return { value, seconds: (performance.now() - start) / 1000, cpuMs: (used.user + used.system) / 1000 };
 }
 const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
 
@@ -153,18 +155,18 @@ if (mode === "throughput") {
     for (let run = 0; run < runs; run++) {
       let id;
       for (const [variant, fn] of rotate(Object.entries(UPLOADS), run)) {
-        const { value, seconds } = await timed(() => fn(file));
+        const { value, seconds, cpuMs } = await timed(() => fn(file));
         if (variant.startsWith("runtime")) id = value;
-        say({ kind: "upload", variant, bytes, seconds });
+        say({ kind: "upload", variant, bytes, seconds, cpuMs });
       }
       for (const [variant, fn] of rotate(Object.entries(DOWNLOADS), run)) {
-        const { seconds } = await timed(() => fn(id, dest));
+        const { seconds, cpuMs } = await timed(() => fn(id, dest));
         if (statSync(dest, { throwIfNoEntry: false })?.size !== undefined && variant.endsWith("to a file")) {
           const got = statSync(dest).size;
           if (got !== bytes) throw new Error(`${variant}: ${got} bytes written, expected ${bytes}`);
           rmSync(dest);
         }
-        say({ kind: "download", variant, bytes, seconds });
+        say({ kind: "download", variant, bytes, seconds, cpuMs });
       }
     }
   }

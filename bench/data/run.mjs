@@ -135,21 +135,24 @@ const load = [];
 load.push(os.loadavg()[0]);
 const server = await startServer();
 const samples = new Map(); // `${kind}|${variant}|${bytes}` -> MB/s list
+const cpu = new Map(); // same key -> client CPU ms per MB
 const throughput = startClient(["throughput", server.url, TOKEN, tmp, String(runs), ...files]);
 for await (const r of throughput.lines()) {
   const key = `${r.kind}|${r.variant}|${r.bytes}`;
   if (!samples.has(key)) samples.set(key, []);
   samples.get(key).push(r.bytes / 1e6 / r.seconds);
+  if (!cpu.has(key)) cpu.set(key, []);
+  cpu.get(key).push(r.cpuMs / (r.bytes / 1e6));
   process.stderr.write(`  ${r.kind} ${(r.bytes / MiB).toFixed(0)} MiB ${r.variant}: ${(r.bytes / 1e6 / r.seconds).toFixed(0)} MB/s\n`);
 }
 await throughput.exited;
 await server.stop();
 load.push(os.loadavg()[0]);
 if (profile) {
-  console.log("\n| transfer | median MB/s | runs |\n| --- | ---: | --- |");
+  console.log("\n| transfer | median MB/s | runs | client CPU ms/MB |\n| --- | ---: | --- | ---: |");
   for (const [key, values] of samples) {
     const [kind, variant, bytes] = key.split("|");
-    console.log(`| ${kind} ${Number(bytes) / MiB} MiB, ${variant} | ${median(values).toFixed(0)} | ${values.map((v) => v.toFixed(0)).join(", ")} |`);
+    console.log(`| ${kind} ${Number(bytes) / MiB} MiB, ${variant} | ${median(values).toFixed(0)} | ${values.map((v) => v.toFixed(0)).join(", ")} | ${median(cpu.get(key)).toFixed(2)} |`);
   }
   process.exit(0);
 }
@@ -199,13 +202,14 @@ for (const [i, mib] of sizes.entries()) {
       const isRuntime = group.runtime.includes(variant);
       const ratio = isRuntime ? med(variant) / rawBest : undefined;
       if (ratio !== undefined) ratios.push({ mib, variant, ratio });
-      rows.push(`| ${mib} MiB | ${variant} | ${isRuntime ? "**" : ""}${fmt(med(variant))}${isRuntime ? "**" : ""} | ${list(values)} | ${ratio === undefined ? "" : `**${Math.round(ratio * 100)} %**`} |`);
+      const cpuPerMb = median(cpu.get(`${group.kind}|${variant}|${bytes}`));
+      rows.push(`| ${mib} MiB | ${variant} | ${isRuntime ? "**" : ""}${fmt(med(variant))}${isRuntime ? "**" : ""} | ${list(values)} | ${ratio === undefined ? "" : `**${Math.round(ratio * 100)} %**`} | ${cpuPerMb.toFixed(2)} |`);
     }
   }
 }
 const throughputTable = [
-  "| size | path | median MB/s | runs (MB/s) | runtime / best raw |",
-  "| --- | --- | ---: | --- | ---: |",
+  "| size | path | median MB/s | runs (MB/s) | runtime / best raw | client CPU ms per MB (median) |",
+  "| --- | --- | ---: | --- | ---: | ---: |",
   ...rows,
 ].join("\n");
 
@@ -253,7 +257,9 @@ if (argv.includes("--write")) {
       "and finishMediaUpload, downloads requestMediaAccess (the runtime's also its HEAD in",
       "`File.fromId`). Raw clients use the runtime's S3 settings (path style, checksums when required);",
       "raw lib-storage `Upload` uses the runtime's 8 MiB parts × 4 in flight. The ratio compares the",
-      "runtime's median with the best raw median of the same row group.",
+      "runtime's median with the best raw median of the same row group. Client CPU = user + system time",
+      "of the client process per MB (steadier than wall time on a loaded machine; the server's CPU is",
+      "not in it).",
       "",
       "## Throughput",
       "",
