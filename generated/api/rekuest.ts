@@ -498,6 +498,56 @@ export async function uiAgents(
 }
 
 /**
+ * Runs the mutation `UiFinishMediaUpload`.
+ *
+ * Finalize a media upload after the client has written the object
+ */
+export async function uiFinishMediaUpload(
+  client: GraphQLClient,
+  variables: UiFinishMediaUploadMutationVariables,
+  options?: RequestOptions,
+): Promise<UiFinishMediaUploadMutation["finishMediaUpload"]> {
+  const data = await client.request<
+    UiFinishMediaUploadMutation,
+    UiFinishMediaUploadMutationVariables
+  >(
+    {
+      document: UiFinishMediaUploadDocument,
+      operationName: "UiFinishMediaUpload",
+      variables,
+      generated,
+    },
+    options,
+  );
+  return data.finishMediaUpload;
+}
+
+/**
+ * Runs the mutation `UiRequestMediaUpload`.
+ *
+ * Upload media and return a URL for access
+ */
+export async function uiRequestMediaUpload(
+  client: GraphQLClient,
+  variables: UiRequestMediaUploadMutationVariables,
+  options?: RequestOptions,
+): Promise<UiRequestMediaUploadMutation["requestMediaUpload"]> {
+  const data = await client.request<
+    UiRequestMediaUploadMutation,
+    UiRequestMediaUploadMutationVariables
+  >(
+    {
+      document: UiRequestMediaUploadDocument,
+      operationName: "UiRequestMediaUpload",
+      variables,
+      generated,
+    },
+    options,
+  );
+  return data.requestMediaUpload;
+}
+
+/**
  * Runs the mutation `Unblock`.
  *
  * Unblock a previously blocked agent.
@@ -1276,6 +1326,11 @@ export type EffectInput = {
 /** The kind of effect. */
 export type EffectKind = "MESSAGE" | "HIDE" | "CUSTOM";
 
+export type FinishMediaUploadInput = {
+  storeId: string;
+  valid?: boolean;
+};
+
 /** A hook is a function that is called when a action has reached a specific lifecycle point. Hooks are jsut actions that take a task as input and return a value. */
 export type HookInput = {
   /** The kind of the hook. This is used to identify the hook in the system. */
@@ -1515,6 +1570,12 @@ export type ProvidesInput = {
 /** The operator for matching descriptors. */
 export type ProvidesOperator =
   "MATCHES" | "EXISTS" | "LTE" | "GTE" | "EQUALS" | "CONTAINS" | "NOT_EQUALS" | "IN" | "NOT_IN";
+
+export type RequestMediaUploadInput = {
+  originalFileName: string;
+  fileSize?: number | null | undefined;
+  contentType?: string | null | undefined;
+};
 
 export type RequiresInput = {
   /** The key of the requirement. This is used to uniquely identify the requirement */
@@ -4695,6 +4756,22 @@ export type UiActionQuery = {
   };
 };
 
+export type UiRequestMediaUploadMutationVariables = Exact<{
+  input: RequestMediaUploadInput;
+}>;
+
+export type UiRequestMediaUploadMutation = {
+  requestMediaUpload: { store: string; maxBytes: number; expiresIn: number };
+};
+
+export type UiFinishMediaUploadMutationVariables = Exact<{
+  input: FinishMediaUploadInput;
+}>;
+
+export type UiFinishMediaUploadMutation = {
+  finishMediaUpload: { id: string; originalFileName: string | null; contentType: string | null };
+};
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -7657,3 +7734,27 @@ fragment UiArgPort on ArgPort {
     }
   }
 }`) as unknown as TypedDocumentString<UiActionQuery, UiActionQueryVariables>;
+export const UiRequestMediaUploadDocument = new TypedDocumentString(`
+    mutation UiRequestMediaUpload($input: RequestMediaUploadInput!) {
+  requestMediaUpload(input: $input) {
+    store
+    maxBytes
+    expiresIn
+  }
+}
+    `) as unknown as TypedDocumentString<
+  UiRequestMediaUploadMutation,
+  UiRequestMediaUploadMutationVariables
+>;
+export const UiFinishMediaUploadDocument = new TypedDocumentString(`
+    mutation UiFinishMediaUpload($input: FinishMediaUploadInput!) {
+  finishMediaUpload(input: $input) {
+    id
+    originalFileName
+    contentType
+  }
+}
+    `) as unknown as TypedDocumentString<
+  UiFinishMediaUploadMutation,
+  UiFinishMediaUploadMutationVariables
+>;
