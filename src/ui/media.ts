@@ -61,7 +61,26 @@ export async function presign(access: MediaAccess, storeId: string, method: "PUT
   // Only a URL of this page's own origin is followed: the bearer token never leaves it, and the CSP allows no other.
   const url = new URL(answer.url, location.origin);
   if (url.origin !== location.origin) throw new MediaError(`the server gave a ${method} link to another origin (${url.origin})`);
-  return { ...answer, url: url.href };
+  return { ...answer, url: url.href, originalFileName: answer.originalFileName ?? fileNameOfDisposition(url.searchParams.get("response-content-disposition")) };
+}
+
+/**
+ * The file name of a Content-Disposition value (RFC 6266: `filename*=UTF-8''...` wins over
+ * `filename="..."`), e.g. the `response-content-disposition` a presigned GET URL carries.
+ */
+export function fileNameOfDisposition(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const star = /filename\*\s*=\s*utf-8''([^;]+)/i.exec(value);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1]!.trim());
+    } catch {
+      // a broken encoding: try the plain form
+    }
+  }
+  const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(value);
+  if (plain) return (plain[1] ?? plain[2] ?? "").replace(/\\(.)/g, "$1") || null;
+  return null;
 }
 
 /** PUTs `body` to `url`, reporting progress; rejects on a non-2xx answer, abort or network error. */

@@ -40,3 +40,15 @@ describe("issue 14: File ports in the form", () => {
     expect(formProblems([file], { file: { t: "file", id: "ms_abc" } }).size).toBe(0);
   });
 });
+
+describe("issue 14: the name of a returned file in the page", () => {
+  it("issue 14: a download link is named from the presigned URL's response-content-disposition (filename* wins)", async () => {
+    const { fileNameOfDisposition } = await import("../../src/ui/media.js");
+    expect(fileNameOfDisposition(`attachment; filename*=UTF-8''reversed-caf%C3%A9%20photo.bin`)).toBe("reversed-café photo.bin");
+    expect(fileNameOfDisposition(`attachment; filename="a \\"b\\".txt"; filename*=UTF-8''c.txt`)).toBe("c.txt");
+    expect(fileNameOfDisposition(`attachment; filename="plain.txt"`)).toBe("plain.txt");
+    expect(fileNameOfDisposition(`attachment; filename*=UTF-8''%E0%A4%A; filename=fallback.txt`)).toBe("fallback.txt");
+    expect(fileNameOfDisposition("attachment")).toBeNull();
+    expect(fileNameOfDisposition(null)).toBeNull();
+  });
+});
