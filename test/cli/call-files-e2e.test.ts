@@ -2,7 +2,7 @@
 // child processes against the real embedded server (in this process) and its media store.
 // `@path` uploads a file for a File port only; --out writes returned files under their original
 // names, inside the folder, never overwriting; big transfers show progress on stderr.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -64,6 +64,14 @@ afterAll(async () => {
 });
 
 describe("issue 14: call with files", () => {
+  it("issue 14: call --help shows how to pass a file (@path) and save returned files (--out), with an example", () => {
+    const help = spawnSync(process.execPath, [bin, "call", "--help"], { encoding: "utf8", env: { ...process.env, ...ENV } });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("--out <dir>");
+    expect(help.stdout).toContain("$ arkitekt-next call myapp/thumbnail image=@photos/cat.png --out results/");
+    expect(help.stdout).toContain('anywhere else @text stays the string "@text"');
+  });
+
   it("issue 14: call uploads @path for a File port and --out writes the returned file under its original name", async () => {
     const input = randomBytes(100_000);
     writeFileSync(join(work, "input.bin"), input);
