@@ -122,9 +122,12 @@ export function ensureDevToken(dataDir: string, url: string | null, app: DevApp 
   return { token, claims };
 }
 
-/** Writes `{url, token, app}` (`app`: the dev identity's, so another process can tell which app this server serves). */
-export function writeDevToken(dataDir: string, url: string, token: string, app?: DevApp): void {
+/**
+ * Writes `{url, token, app, s3}` (`app`: the dev identity's, so another process can tell which app this
+ * server serves; `s3`: the media store's endpoint, region and bucket, as `GET /.well-known/s3` says).
+ */
+export function writeDevToken(dataDir: string, url: string, token: string, app?: DevApp, s3?: { endpoint: string; region: string; bucket: string }): void {
   const file = join(dataDir, DEV_TOKEN_FILE);
-  writeFileSync(file, `${JSON.stringify({ url, token, ...(app ? { app } : {}) }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify({ url, token, ...(app ? { app } : {}), ...(s3 ? { s3 } : {}) }, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
 }

@@ -111,6 +111,17 @@ export interface ServerOptions {
   replayWindowMs?: number;
   /** At most this many events are replayed to a new `mytasks` subscription (the newest). Default 10000. */
   maxReplayEvents?: number;
+  // The media store (issue 14) ------------------------------------------------------------------
+  /**
+   * Largest object one media upload may store (`MediaUploadGrant.maxBytes` when the request gives no
+   * `fileSize`; a larger `fileSize` is refused). Enforced on the bytes received: the declared length,
+   * the streamed count, and a multipart upload's total. Default 2 GiB.
+   */
+  maxMediaBytes?: number;
+  /** Lifetime of the temporary S3 credentials of an upload or access grant, in seconds. Default 3600. */
+  mediaGrantSeconds?: number;
+  /** Name of the one S3 bucket the embedded server serves at its root (`{url}/{bucket}/{key}`). Default `media`. */
+  mediaBucket?: string;
 }
 
 export interface CompiledOptions {
@@ -144,6 +155,9 @@ export interface CompiledOptions {
   maxQueryCost: number;
   replayWindowMs: number;
   maxReplayEvents: number;
+  maxMediaBytes: number;
+  mediaGrantSeconds: number;
+  mediaBucket: string;
 }
 
 export const DEFAULTS = {
@@ -171,6 +185,9 @@ export const DEFAULTS = {
   keepAliveMs: 12_000,
   maxSubscriptionsPerConnection: 100,
   maxSubscriptionsPerIdentity: 500,
+  maxMediaBytes: 2 * 1024 * 1024 * 1024,
+  mediaGrantSeconds: 3600,
+  mediaBucket: "media",
 } as const;
 
 export { ALLOW_ORIGINS_ENV } from "../shared/origins.js";
@@ -252,6 +269,27 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     allowedOrigins: (options.allowedOrigins ?? []).map(normaliseOrigin),
     logger: options.logger ?? silentLogger,
     ...compileReadLimits(options),
+    ...compileMediaOptions(options),
+  };
+}
+
+/** Names the S3 bucket may not take: they are the server's own paths. */
+const RESERVED_BUCKETS = new Set(["graphql", "agi", "ui", "ht", "schema", "api", "index.html"]);
+
+function compileMediaOptions(options: ServerOptions): Pick<CompiledOptions, "maxMediaBytes" | "mediaGrantSeconds" | "mediaBucket"> {
+  const bucket = options.mediaBucket ?? DEFAULTS.mediaBucket;
+  // S3's bucket naming rules (lower case, digits, dots, hyphens; 3..63), minus the server's own paths
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || RESERVED_BUCKETS.has(bucket)) {
+    throw new ServerStartError(
+      `mediaBucket "${bucket}" is not a usable bucket name`,
+      `use 3..63 lower-case letters, digits, dots or hyphens, not one of the server's paths (${[...RESERVED_BUCKETS].join(", ")}); the default is "${DEFAULTS.mediaBucket}"`,
+      "ARKITEKT_SERVER_BAD_OPTION",
+    );
+  }
+  return {
+    maxMediaBytes: positiveInteger("maxMediaBytes", options.maxMediaBytes, DEFAULTS.maxMediaBytes),
+    mediaGrantSeconds: positiveInteger("mediaGrantSeconds", options.mediaGrantSeconds, DEFAULTS.mediaGrantSeconds),
+    mediaBucket: bucket,
   };
 }
 

@@ -34,6 +34,7 @@ import type { Logger } from "../shared/logger.js";
 import type { CompiledOptions } from "./options.js";
 import type { ActionRow, AgentRow, ImplementationRow, Store, StoreWriteError, TaskEventRow, TaskRow } from "./store/store.js";
 import { ArkitektError } from "../shared/errors.js";
+import type { MediaService } from "./media/service.js";
 
 /** A refused operation; `message` is what the client sees, `code` and `extensions` go into the GraphQL error's `extensions`. */
 export class PlatformError extends ArkitektError {
@@ -187,6 +188,8 @@ export class Platform {
   private readonly definitionCache = new Map<number, { hash: string; args: Port[]; returns: string[]; returnPorts: Port[] }>();
   private reaper: NodeJS.Timeout | null = null;
   private closed = false;
+  /** The media store (src/server/media), set by the server: assign checks `@arkitekt/file` values with it. */
+  media: MediaService | null = null;
 
   constructor(
     readonly store: Store,
@@ -836,6 +839,9 @@ export class Platform {
       const ports = verdict.problems.map((p) => ({ path: p.path, message: problemMessage(p) }));
       throw invalidArgs(action.key, formatProblems(verdict), ports, verdict.omitted);
     }
+    // `@arkitekt/file` values must name a store of the caller's organisation that is (or can now be) finished
+    const files = this.media?.refusedFileArgs(identity, this.portsOf(action), args as Record<string, unknown>) ?? [];
+    if (files.length > 0) throw invalidArgs(action.key, files.map((p) => `port "${p.path}": ${p.message}`).join("; "), files);
 
     let parent: TaskRow | undefined;
     if (input.parent) {

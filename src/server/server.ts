@@ -27,6 +27,9 @@ import { ALLOW_ORIGINS_ENV, ServerStartError, compileOptions, type ServerOptions
 import { Platform } from "./platform.js";
 import { guardSends } from "./socket-guard.js";
 import { Store } from "./store/store.js";
+import { MediaService } from "./media/service.js";
+import { S3Endpoint } from "./media/s3.js";
+import { PRESIGN_PATH, WELL_KNOWN_S3, servePresign, serveWellKnownS3, type MediaRouteContext } from "./media/http.js";
 import { CloseCode } from "../protocol/index.js";
 import { signInUrl } from "../shared/sign-in.js";
 
@@ -192,6 +195,11 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   }
   const platform = new Platform(store, options, log);
   platform.start();
+  // the media store (issue 14): S3 at the root, path-style, for the one bucket
+  const media = new MediaService(store, options, log);
+  platform.media = media;
+  await media.files.clearTemp();
+  const s3 = new S3Endpoint(media);
 
   const schema = serverSchema();
   const depthRule = depthLimitRule(options.maxGraphqlDepth);
@@ -403,7 +411,33 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     await yoga.handle(req, res, { req, res });
   };
 
-  const http = createServer((req, res) => {
+  const corsFor = (req: IncomingMessage): Record<string, string> => {
+    const origin = req.headers.origin;
+    return origin && originAllowed(origin, req.headers.host) ? { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", vary: "Origin" } : {};
+  };
+  const mediaRoutes: MediaRouteContext = {
+    media,
+    baseUrl: () => url,
+    authenticate: (req) => {
+      const header = req.headers.authorization ?? req.headers["x-authorization"];
+      return auth.authenticate(tokenFromHeader(Array.isArray(header) ? header[0] : header));
+    },
+    cors: corsFor,
+  };
+  const isMediaPath = (path: string): boolean => path === `/${options.mediaBucket}` || path.startsWith(`/${options.mediaBucket}/`);
+  /** S3 requests (the media bucket's paths): a foreign browser origin is refused like everywhere else. */
+  const serveS3 = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originAllowed(origin, req.headers.host)) {
+      logRefusedOrigin(origin, "an S3 request");
+      res.writeHead(403, { "content-type": "application/xml", connection: "close" }).end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>origin not allowed: start the server with --allow-origin (server option allowedOrigins)</Message></Error>`);
+      req.resume();
+      return;
+    }
+    void s3.handle(req, res, expectContinue);
+  };
+
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
     const path = pathOf(req.url);
     if (path === "/ht" || path === "/ht/") {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
@@ -421,9 +455,42 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
       });
       return;
     }
+    if (isMediaPath(path)) {
+      serveS3(req, res, false);
+      return;
+    }
+    if (path === WELL_KNOWN_S3) {
+      serveWellKnownS3(req, res, mediaRoutes);
+      return;
+    }
+    if (path === PRESIGN_PATH) {
+      const origin = req.headers.origin;
+      if (origin !== undefined && !originAllowed(origin, req.headers.host)) {
+        logRefusedOrigin(origin, "a media presign request");
+        refuse(req, res, 403, `origin ${origin} is not allowed: start the server with --allow-origin ${origin} (server option allowedOrigins)`, "FORBIDDEN_ORIGIN");
+        return;
+      }
+      void servePresign(req, res, mediaRoutes).catch((error: unknown) => {
+        log.error(`media presign failed: ${(error as Error)?.stack ?? String(error)}`);
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: "Unexpected error." }));
+        else res.destroy();
+      });
+      return;
+    }
     // the web UI (src/server/ui.ts): `/` and `/ui/*`
     if (serveUi(req, res, path)) return;
-    res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path} (the web UI is at /, GraphQL at /graphql, the agent socket at /agi)\n`);
+    res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path} (the web UI is at /, GraphQL at /graphql, the agent socket at /agi, S3 at /${options.mediaBucket}/<key>)\n`);
+  };
+  const http = createServer(route);
+  // `Expect: 100-continue` (S3 clients send it before large bodies): an S3 upload is checked (signature,
+  // grant, size) before the body is asked for; everything else continues at once
+  http.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    if (isMediaPath(pathOf(req.url))) {
+      serveS3(req, res, true);
+      return;
+    }
+    res.writeContinue();
+    route(req, res);
   });
   http.on("clientError", (_error, socket: Duplex) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
@@ -485,7 +552,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const url = `http://${hostForUrl}:${port}`;
   const urls = { url, graphqlUrl: `${url}/graphql`, graphqlWsUrl: `ws://${hostForUrl}:${port}/graphql`, agiUrl: `ws://${hostForUrl}:${port}/agi` };
   for (const origin of ownOrigins(options.host, port)) allowedOrigins.add(origin);
-  if (devToken) writeDevToken(options.dataDir, url, devToken, options.devApp ?? DEFAULT_DEV_APP);
+  if (devToken) writeDevToken(options.dataDir, url, devToken, options.devApp ?? DEFAULT_DEV_APP, media.discovery(url));
   log.info(`arkitekt-next dev platform listening on ${url}`);
 
   let closing: Promise<void> | null = null;

@@ -13,6 +13,7 @@ import { PageError, isPaged, pageOf, type Page } from "./pages.js";
 import { rawJson } from "./raw-json.js";
 import { asCreated, readMyTasksReplay, replayThenLive } from "./replay.js";
 import { loadPlatformDocument, subsetSdl } from "./sdl.js";
+import { MEDIA_MUTATIONS, mediaResolvers } from "../media/graphql.js";
 
 const { GraphQLError, buildASTSchema, isInterfaceType, isListType, isNonNullType, isObjectType } = graphql;
 
@@ -56,6 +57,7 @@ export const IMPLEMENTED = {
     "unblock",
     "deleteAgent",
     "updateAgent",
+    ...MEDIA_MUTATIONS,
   ],
   Subscription: ["mytasks", "tasks", "agents", "childTasks", "agentTasks"],
 } as const;
@@ -329,6 +331,13 @@ function scopedTasks(ctx: ScopedCtx, filters: unknown, ordering: unknown, pagina
 }
 
 function buildResolvers(): Record<string, Record<string, Resolver>> {
+  const resolvers = coreResolvers();
+  // the media store's fields (issue 14) live in src/server/media
+  const media = mediaResolvers();
+  return { ...resolvers, Mutation: { ...resolvers.Mutation, ...media.Mutation }, MediaStore: media.MediaStore };
+}
+
+function coreResolvers(): Record<string, Record<string, Resolver>> {
   const agentOf = (ctx: ScopedCtx, id: number | null) => (id === null ? null : inViewerOrg(ctx, ctx.platform.store.agent(id)));
   const control = (kind: ControlKind): Resolver => (_p, args, ctx) => {
     const input = args.input as { task: string; step?: boolean };

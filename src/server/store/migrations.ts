@@ -121,4 +121,32 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE task_event ADD COLUMN seq INTEGER;
   ALTER TABLE task_event ADD COLUMN session TEXT;
   `,
+  /* 3: the media store (issue 14): one row per stored object, and the temporary S3 credentials of each grant */ `
+  CREATE TABLE media_store (
+    id TEXT PRIMARY KEY,
+    org TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    bucket TEXT NOT NULL,
+    original_file_name TEXT,
+    content_type TEXT,
+    max_bytes INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    size INTEGER,
+    etag TEXT,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    finished_at INTEGER
+  );
+  CREATE INDEX media_store_org ON media_store (org, id);
+  CREATE TABLE media_grant (
+    access_key TEXT PRIMARY KEY,
+    secret_key TEXT NOT NULL,
+    session_token TEXT NOT NULL,
+    store_id TEXT NOT NULL REFERENCES media_store (id) ON DELETE CASCADE,
+    org TEXT NOT NULL,
+    action TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX media_grant_store ON media_grant (store_id);
+  `,
 ];
