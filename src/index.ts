@@ -43,9 +43,9 @@ export function register<F extends (...args: never[]) => unknown>(fn: F, options
  *
  * A reference must mean the same thing in every process it travels to: `expand` must resolve a
  * reference from anywhere the reference goes (the agent that shrank it, a caller in another
- * process, a later run), so `shrink` puts the object where those processes can read it. An
- * in-memory map is not enough; `LocalStructureStore` (the app's `.arkitekt/` folder) serves
- * processes on one machine until the platform's media store does.
+ * process, a later run), so `shrink` puts the object where those processes can read it: the
+ * platform's media store, through `upload()` (shrink) and `File.fromId(ref)` / `download()`
+ * (expand). An in-memory map is not enough. `File` itself is the built-in structure for files.
  */
 export interface Structure<Ref = string> {
   /** Turns this object into the reference that travels on the wire. */
@@ -96,8 +96,12 @@ export {
   codecAdapter,
   StructureReference,
   referenceStructure,
-  LocalStructureStore,
-  StructureNotFoundError,
+  File,
+  upload,
+  download,
+  MediaError,
+  configureMedia,
+  MEDIA_DEFAULTS,
 } from "./runtime/index.js";
 export type {
   AgentHandle,
@@ -117,7 +121,12 @@ export type {
   RefusedPort,
   TaskEventData,
   CodecAdapterSpec,
-  LocalStructureStoreOptions,
+  FileInit,
+  MediaCallOptions,
+  MediaErrorKind,
+  MediaOptions,
+  StreamSource,
+  UploadSource,
 } from "./runtime/index.js";
 
 // Every error of ours extends ArkitektError (a stable `code`, a `hint` when the user can act);
@@ -126,8 +135,8 @@ export { ArkitektError, isArkitektError } from "./shared/errors.js";
 export type { ArkitektErrorClass } from "./shared/errors.js";
 
 // Where the platform URL and token come from (options, ARKITEKT_URL / ARKITEKT_TOKEN, the dev-token file).
-export { PlatformConfigError, resolvePlatformConfig } from "./runtime/config.js";
-export type { PlatformConfig, PlatformConfigInput, PlatformConfigProblem, TokenSource } from "./runtime/config.js";
+export { PlatformConfigError, resolvePlatformConfig, resolveS3Endpoint } from "./runtime/config.js";
+export type { PlatformConfig, PlatformConfigInput, PlatformConfigProblem, TokenSource, S3Endpoint, S3EndpointInput } from "./runtime/config.js";
 
 // ---------------------------------------------------------------------------------------------
 // GraphQL transport: what users' generated clients (`generated/api/*.ts`) import from here.

@@ -209,6 +209,28 @@ export async function ensureAgent(
 }
 
 /**
+ * Runs the mutation `FinishMediaUpload`.
+ *
+ * Finalize a media upload after the client has written the object
+ */
+export async function finishMediaUpload(
+  client: GraphQLClient,
+  variables: FinishMediaUploadMutationVariables,
+  options?: RequestOptions,
+): Promise<FinishMediaUploadMutation["finishMediaUpload"]> {
+  const data = await client.request<FinishMediaUploadMutation, FinishMediaUploadMutationVariables>(
+    {
+      document: FinishMediaUploadDocument,
+      operationName: "FinishMediaUpload",
+      variables,
+      generated,
+    },
+    options,
+  );
+  return data.finishMediaUpload;
+}
+
+/**
  * Runs the mutation `ImplementAgent`.
  *
  * Implement an agent with given states and implementations. This is used to set up an agent with its initial configuration and capabilities.
@@ -376,6 +398,56 @@ export async function recentTasks(
     options,
   );
   return data.tasks;
+}
+
+/**
+ * Runs the mutation `RequestMediaAccess`.
+ *
+ * Request temporary S3 read credentials for a media file
+ */
+export async function requestMediaAccess(
+  client: GraphQLClient,
+  variables: RequestMediaAccessMutationVariables,
+  options?: RequestOptions,
+): Promise<RequestMediaAccessMutation["requestMediaAccess"]> {
+  const data = await client.request<
+    RequestMediaAccessMutation,
+    RequestMediaAccessMutationVariables
+  >(
+    {
+      document: RequestMediaAccessDocument,
+      operationName: "RequestMediaAccess",
+      variables,
+      generated,
+    },
+    options,
+  );
+  return data.requestMediaAccess;
+}
+
+/**
+ * Runs the mutation `RequestMediaUpload`.
+ *
+ * Upload media and return a URL for access
+ */
+export async function requestMediaUpload(
+  client: GraphQLClient,
+  variables: RequestMediaUploadMutationVariables,
+  options?: RequestOptions,
+): Promise<RequestMediaUploadMutation["requestMediaUpload"]> {
+  const data = await client.request<
+    RequestMediaUploadMutation,
+    RequestMediaUploadMutationVariables
+  >(
+    {
+      document: RequestMediaUploadDocument,
+      operationName: "RequestMediaUpload",
+      variables,
+      generated,
+    },
+    options,
+  );
+  return data.requestMediaUpload;
 }
 
 /**
@@ -1570,6 +1642,10 @@ export type ProvidesInput = {
 /** The operator for matching descriptors. */
 export type ProvidesOperator =
   "MATCHES" | "EXISTS" | "LTE" | "GTE" | "EQUALS" | "CONTAINS" | "NOT_EQUALS" | "IN" | "NOT_IN";
+
+export type RequestMediaAccessInput = {
+  storeId: string;
+};
 
 export type RequestMediaUploadInput = {
   originalFileName: string;
@@ -3490,6 +3566,58 @@ export type RecentTasksQuery = {
     parent: { id: string } | null;
     root: { id: string } | null;
   }>;
+};
+
+export type RequestMediaUploadMutationVariables = Exact<{
+  input: RequestMediaUploadInput;
+}>;
+
+export type RequestMediaUploadMutation = {
+  requestMediaUpload: {
+    accessKey: string;
+    secretKey: string;
+    sessionToken: string;
+    region: string;
+    bucket: string;
+    key: string;
+    path: string;
+    expiresIn: number;
+    store: string;
+    maxBytes: number;
+  };
+};
+
+export type FinishMediaUploadMutationVariables = Exact<{
+  input: FinishMediaUploadInput;
+}>;
+
+export type FinishMediaUploadMutation = {
+  finishMediaUpload: {
+    id: string;
+    path: string;
+    bucket: string;
+    key: string;
+    originalFileName: string | null;
+    contentType: string | null;
+  };
+};
+
+export type RequestMediaAccessMutationVariables = Exact<{
+  input: RequestMediaAccessInput;
+}>;
+
+export type RequestMediaAccessMutation = {
+  requestMediaAccess: {
+    accessKey: string;
+    secretKey: string;
+    sessionToken: string;
+    region: string;
+    bucket: string;
+    key: string;
+    path: string;
+    expiresIn: number;
+    store: string | null;
+  };
 };
 
 export type WatchMyTasksSubscriptionVariables = Exact<{ [key: string]: never }>;
@@ -6901,6 +7029,58 @@ fragment Task on Task {
     id
   }
 }`) as unknown as TypedDocumentString<RecentTasksQuery, RecentTasksQueryVariables>;
+export const RequestMediaUploadDocument = new TypedDocumentString(`
+    mutation RequestMediaUpload($input: RequestMediaUploadInput!) {
+  requestMediaUpload(input: $input) {
+    accessKey
+    secretKey
+    sessionToken
+    region
+    bucket
+    key
+    path
+    expiresIn
+    store
+    maxBytes
+  }
+}
+    `) as unknown as TypedDocumentString<
+  RequestMediaUploadMutation,
+  RequestMediaUploadMutationVariables
+>;
+export const FinishMediaUploadDocument = new TypedDocumentString(`
+    mutation FinishMediaUpload($input: FinishMediaUploadInput!) {
+  finishMediaUpload(input: $input) {
+    id
+    path
+    bucket
+    key
+    originalFileName
+    contentType
+  }
+}
+    `) as unknown as TypedDocumentString<
+  FinishMediaUploadMutation,
+  FinishMediaUploadMutationVariables
+>;
+export const RequestMediaAccessDocument = new TypedDocumentString(`
+    mutation RequestMediaAccess($input: RequestMediaAccessInput!) {
+  requestMediaAccess(input: $input) {
+    accessKey
+    secretKey
+    sessionToken
+    region
+    bucket
+    key
+    path
+    expiresIn
+    store
+  }
+}
+    `) as unknown as TypedDocumentString<
+  RequestMediaAccessMutation,
+  RequestMediaAccessMutationVariables
+>;
 export const WatchMyTasksDocument = new TypedDocumentString(`
     subscription WatchMyTasks {
   mytasks {

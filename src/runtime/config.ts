@@ -64,7 +64,7 @@ export interface PlatformConfig<T extends TokenSource = string> {
 }
 
 /** Why no usable URL and token could be put together. */
-export type PlatformConfigProblem = "NOTHING" | "NO_TOKEN" | "NO_URL" | "BAD_URL" | "BAD_DEV_TOKEN_FILE";
+export type PlatformConfigProblem = "NOTHING" | "NO_TOKEN" | "NO_URL" | "BAD_URL" | "BAD_DEV_TOKEN_FILE" | "NO_S3_ENDPOINT";
 
 /** Thrown when the URL and token are missing, partial or malformed; the message names each piece's origin. */
 export class PlatformConfigError extends ArkitektError {
@@ -258,6 +258,138 @@ async function readDevTokenFile(file: string): Promise<{ url: string; token: str
     );
   }
   return { url: parsed.url, token: parsed.token };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The media store's S3 endpoint
+
+/** Names the S3 endpoint of the platform's media store (e.g. `http://minio:9000`). */
+export const S3_URL_ENV = "ARKITEKT_S3_URL";
+/** Where a platform announces its S3 endpoint, under its base URL (no token needed). */
+export const S3_WELL_KNOWN_PATH = "/.well-known/s3";
+
+export interface S3EndpointInput {
+  /** The platform's http base in use (the resolved `PlatformConfig.url`). */
+  platformUrl: string;
+  /** An explicit endpoint (the `s3Url` option). Empty strings count as absent. */
+  s3Url?: string | undefined;
+  /** How messages name the explicit value: `"flag"` says "the --s3-url flag", `"option"` (default) "the s3Url option". */
+  explicit?: "flag" | "option";
+  /** The environment. Default `process.env` when there is one; `{}` ignores it. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The dev server's token file; its `s3.endpoint` is used only when its `url` is `platformUrl`.
+   * Default `.arkitekt/dev/dev-token.json` under the working directory (Node only); `false` never reads one.
+   */
+  devTokenFile?: string | false | undefined;
+  /** The fetch used for `GET {platformUrl}/.well-known/s3`. Default the global fetch. */
+  fetch?: typeof fetch;
+  /** Gives up on the well-known request after this many milliseconds. Default 10000. */
+  timeoutMs?: number;
+}
+
+/** The S3 endpoint of the platform's media store and where it came from. */
+export interface S3Endpoint {
+  /** The endpoint's http(s) URL, without trailing slashes (requests are path-style: `{endpoint}/{bucket}/{key}`). */
+  endpoint: string;
+  /** Where it came from, in words: "the s3Url option", "ARKITEKT_S3_URL", a dev-token file, "GET <url>/.well-known/s3". */
+  from: string;
+  /** The region the platform announced (grants carry their own; informative). */
+  region?: string;
+  /** The media bucket the platform announced (grants carry their own; informative). */
+  bucket?: string;
+}
+
+function checkS3Url(value: string, from: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value.trim());
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:") || !parsed.host) {
+    throw new PlatformConfigError(
+      "NO_S3_ENDPOINT",
+      `the S3 endpoint ${JSON.stringify(value)} (from ${from}) is not an http(s) URL`,
+      `give the media store's S3 endpoint, e.g. http://127.0.0.1:9000 (with ${S3_URL_ENV} or the s3Url option)`,
+    );
+  }
+  return value.trim().replace(/\/+$/, "");
+}
+
+/** `{endpoint, region?, bucket?}` read from an announcement (dev-token file `s3`, or the well-known document). */
+function readAnnouncement(value: unknown): { endpoint: string; region?: string; bucket?: string } | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  const { endpoint, region, bucket } = value as { endpoint?: unknown; region?: unknown; bucket?: unknown };
+  if (typeof endpoint !== "string" || endpoint.trim() === "") return undefined;
+  return {
+    endpoint,
+    ...(typeof region === "string" && region ? { region } : {}),
+    ...(typeof bucket === "string" && bucket ? { bucket } : {}),
+  };
+}
+
+/**
+ * The S3 endpoint of the platform's media store, first hit wins: the explicit `s3Url`, env
+ * `ARKITEKT_S3_URL`, the dev server's token file `s3.endpoint` (only when that file's `url` is the
+ * platform URL in use), else `GET {platformUrl}/.well-known/s3`. Throws `PlatformConfigError`
+ * (`NO_S3_ENDPOINT`) saying where it looked when none gives one.
+ */
+export async function resolveS3Endpoint(input: S3EndpointInput): Promise<S3Endpoint> {
+  if (present(input.s3Url)) {
+    const from = input.explicit === "flag" ? "the --s3-url flag" : "the s3Url option";
+    return { endpoint: checkS3Url(input.s3Url, from), from };
+  }
+  const env = input.env ?? processEnv();
+  const fromEnv = env[S3_URL_ENV];
+  if (present(fromEnv)) return { endpoint: checkS3Url(fromEnv, S3_URL_ENV), from: S3_URL_ENV };
+  const looked: string[] = [input.explicit === "flag" ? "no --s3-url" : "no s3Url option", `no ${S3_URL_ENV}`];
+  const file = input.devTokenFile === undefined ? await defaultDevTokenFile() : input.devTokenFile || undefined;
+  if (file && isNode()) {
+    const raw = await readJsonFile(file);
+    if (raw && typeof raw === "object" && typeof (raw as { url?: unknown }).url === "string" && sameUrl((raw as { url: string }).url, input.platformUrl)) {
+      const announced = readAnnouncement((raw as { s3?: unknown }).s3);
+      if (announced) return { ...announced, endpoint: checkS3Url(announced.endpoint, `s3.endpoint in ${file}`), from: file };
+      looked.push(`no s3.endpoint in ${file}`);
+    }
+  }
+  const wellKnown = `${input.platformUrl.replace(/\/+$/, "")}${S3_WELL_KNOWN_PATH}`;
+  const doFetch = input.fetch ?? globalThis.fetch;
+  let why: string;
+  try {
+    const response = await doFetch(wellKnown, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(input.timeoutMs ?? 10_000) });
+    if (response.ok) {
+      const announced = readAnnouncement(await response.json().catch(() => undefined));
+      if (announced) {
+        const from = `GET ${wellKnown}`;
+        // A relative endpoint (e.g. "/") is relative to the platform's base.
+        const endpoint = new URL(announced.endpoint, `${input.platformUrl.replace(/\/+$/, "")}/`).href;
+        return { ...announced, endpoint: checkS3Url(endpoint, from), from };
+      }
+      why = "its answer has no endpoint";
+    } else {
+      why = `it answered HTTP ${response.status}`;
+    }
+  } catch (error) {
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    why = `it failed: ${typeof cause?.code === "string" ? cause.code : typeof cause?.message === "string" ? cause.message : (error as Error).message}`;
+  }
+  looked.push(`GET ${wellKnown} (${why})`);
+  throw new PlatformConfigError(
+    "NO_S3_ENDPOINT",
+    `no S3 endpoint for the media store of ${input.platformUrl}: ${looked.join(", ")}`,
+    `set ${S3_URL_ENV} (or the s3Url option) to the platform's S3 endpoint, e.g. http://minio.example.org:9000; the embedded server (\`arkitekt-next server\`) announces its own`,
+  );
+}
+
+/** A JSON file's value; undefined when it is missing or not JSON. */
+async function readJsonFile(file: string): Promise<unknown> {
+  const { readFile } = await import("node:fs/promises");
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

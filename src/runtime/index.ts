@@ -7,8 +7,8 @@ export * from "./caller/index.js";
 export { context, currentContext, runWithContext } from "./context.js";
 export type { TaskContext, LogLevel } from "./context.js";
 export { call, iterate, defaultClient, closeDefaultClient } from "./caller/default-client.js";
-export { LocalStructureStore, StructureNotFoundError } from "./structures/local-store.js";
-export type { LocalStructureStoreOptions } from "./structures/local-store.js";
+export { File, upload, download, MediaError, configureMedia, MEDIA_DEFAULTS } from "./media/index.js";
+export type { FileInit, MediaCallOptions, MediaErrorKind, MediaOptions, StreamSource, UploadSource } from "./media/index.js";
 // The one logger shape (src/shared/logger.ts); `RuntimeLogger` and `silentRuntimeLogger` are its earlier names.
 export type { Logger, Logger as RuntimeLogger } from "../shared/logger.js";
 export { silentLogger, silentLogger as silentRuntimeLogger } from "../shared/logger.js";

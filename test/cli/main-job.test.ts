@@ -20,9 +20,9 @@ describe("npm start (scripts/main-job.mjs)", () => {
     expect(out).toMatch(/measure\(thresholded\)\s+\{"min":0,"max":1,/);
     expect(out).toMatch(/tile\(image, 3\) yields\s+4/);
     expect(out).toMatch(/tile progress\s+\[25,50,75,100\]/);
-    expect(out).toMatch(/gradient\(6, 4\)\s+"<Image img-[0-9a-f-]+>"/);
+    expect(out).toMatch(/gradient\(6, 4\)\s+"<Image ms_[A-Za-z0-9_-]{22}>"/);
     expect(out).toMatch(/labelImages\(\.\.\.\)\s+\{"labels":\["lab-a cells \[keep\]","lab-b nuclei \[keep\]"\],"count":2\}/);
-    expect(out).toMatch(/annotate\(image, 7\)\s+\{"image":"<Image img-[0-9a-f-]+>","takenAt":"\d{4}-.*Z","label":7,"tags":\["demo"\]\}/);
+    expect(out).toMatch(/annotate\(image, 7\)\s+\{"image":"<Image ms_[A-Za-z0-9_-]{22}>","takenAt":"\d{4}-.*Z","label":7,"tags":\["demo"\]\}/);
     expect(out).toMatch(/average\(\[\]\) fails\s+"CRITICAL: Error: average needs at least one image/);
     expect(out).toContain("main job done");
   });

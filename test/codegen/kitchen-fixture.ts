@@ -75,5 +75,13 @@ export const documented = register(function documented(a: number): number { retu
 import { register } from "arkitekt-next";
 export default register(function defaultExport(a: string): string { return a; });
 `,
+  // issue 14: the package's built-in File structure, imported from "arkitekt-next" (aliased too).
+  "src/files.ts": `
+import { register, File, File as Blob } from "arkitekt-next";
+/** Makes a derived file. */
+export const derive = register(async function derive(file: File, copies: Blob[] = [], note?: File | null): Promise<File> {
+  return File.fromBytes((await file.text()).toUpperCase(), { name: "upper-" + file.name });
+});
+`,
 };
 

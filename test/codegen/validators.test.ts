@@ -3,10 +3,15 @@
  * (defaults applied), bad ones are refused with a PortValueError naming the port; expand/shrink
  * turn references into structures, enum names into members, ISO strings into dates, and back.
  */
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { registry } from "../../examples/app/generated/registry.js";
 import { Image } from "../../examples/app/src/image.js";
 import { ThresholdMode } from "../../examples/app/src/filters.js";
+import { decodeGreyPng } from "../../examples/app/src/png.js";
+import { File, closeDefaultClient } from "arkitekt-next";
+import { startRuntimeServer } from "../fixtures/runtime/harness.js";
+import { CALLER_TOKEN } from "../fixtures/runtime/tokens.js";
 import type { Port } from "../../src/definition/model.js";
 import * as support from "../../src/runtime/structures/support.js";
 
@@ -28,7 +33,9 @@ function refusedPort(fn: () => unknown): { port: string; message: string } {
   throw new Error("expected the args to be refused");
 }
 
-const imageRef = (id: string) => ({ __identifier: "@example/image", object: id });
+const imageRef = (id: string | null) => ({ __identifier: "@example/image", object: id });
+/** An image this process knows under an id (as if stored): expanding its id gives it back without the media store. */
+const stored = (width: number, height: number, value: number) => new Image(width, height, new Array<number>(width * height).fill(value), `img-${randomUUID()}`);
 
 describe("generated validators", () => {
   it("accepts good args and applies defaults", () => {
@@ -96,8 +103,8 @@ describe("generated validators", () => {
 
 describe("generated adapters", () => {
   it("expands structure references (concurrently over lists) and enum names into members", async () => {
-    const a = Image.create(2, 2, () => 0.2);
-    const b = Image.create(2, 2, () => 0.8);
+    const a = stored(2, 2, 0.2);
+    const b = stored(2, 2, 0.8);
     const parsed = entry("threshold").parseArgs({ image: imageRef(a.id), mode: "Below" });
     const args = await entry("threshold").expandArgs(parsed);
     expect(args).toEqual([a, 0.5, ThresholdMode.Below]);
@@ -110,7 +117,7 @@ describe("generated adapters", () => {
     await expect(entry("average").expandArgs(parsed)).rejects.toMatchObject({ name: "PortValueError", port: "images[0]" });
   });
   it("reads dates without an offset as UTC and unions by their member", async () => {
-    const img = Image.create(1, 1, () => 1);
+    const img = stored(1, 1, 1);
     const args = await entry("annotate").expandArgs(
       entry("annotate").parseArgs({ image: imageRef(img.id), label: { __use: 1, __value: 7 }, takenAt: "2024-05-01T10:00:00" }),
     );
@@ -118,7 +125,7 @@ describe("generated adapters", () => {
     expect((args[2] as Date).toISOString()).toBe("2024-05-01T10:00:00.000Z");
   });
   it("shrinks returns: structures to references, models with __identifier, dates to ISO, unions to {__use, __value}", async () => {
-    const img = Image.create(1, 1, () => 1);
+    const img = stored(1, 1, 1);
     const returns = await entry("annotate").shrinkReturns({ image: img, takenAt: new Date("2024-05-01T10:00:00Z"), label: 4, tags: ["x"] });
     expect(returns).toEqual({
       return0: {
@@ -135,12 +142,29 @@ describe("generated adapters", () => {
     await expect(entry("label_images").shrinkReturns([["a"], "many"])).rejects.toMatchObject({ port: "return1" });
     await expect(entry("measure").shrinkReturns({ min: 0, max: 1, mean: 0.5, count: 2.5 })).rejects.toMatchObject({ port: "return0.count" });
   });
-  it("runs a whole call: parse, expand, call, shrink", async () => {
-    const e = entry("gradient");
-    const args = await e.expandArgs(e.parseArgs({ width: 3, height: 2 }));
-    const result = await (e.fn as (...a: unknown[]) => unknown)(...args);
-    const returns = await e.shrinkReturns(result);
-    expect(returns.return0).toMatchObject({ __identifier: "@example/image" });
+  it("issue 14: runs a whole call: parse, expand, call, shrink (the image goes to the media store as a PNG)", async () => {
+    const server = await startRuntimeServer();
+    const saved = { url: process.env.ARKITEKT_URL, token: process.env.ARKITEKT_TOKEN };
+    // The example's Image uploads through the default client (ARKITEKT_URL / ARKITEKT_TOKEN).
+    process.env.ARKITEKT_URL = server.url;
+    process.env.ARKITEKT_TOKEN = CALLER_TOKEN;
+    try {
+      const e = entry("gradient");
+      const args = await e.expandArgs(e.parseArgs({ width: 3, height: 2 }));
+      const result = await (e.fn as (...a: unknown[]) => unknown)(...args);
+      const returns = await e.shrinkReturns(result);
+      expect(returns.return0).toMatchObject({ __identifier: "@example/image", object: (result as Image).id });
+      const file = await File.fromId((result as Image).id!);
+      expect(file.contentType).toBe("image/png");
+      expect(decodeGreyPng(await file.bytes()).pixels).toEqual((result as Image).pixels.map((v) => Math.round(v * 65535) / 65535));
+    } finally {
+      await closeDefaultClient();
+      for (const [key, value] of [["ARKITEKT_URL", saved.url], ["ARKITEKT_TOKEN", saved.token]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+      await server.close();
+    }
   });
 });
 
@@ -174,7 +198,7 @@ describe("codec fast path (plain scalars and lists/dicts of them convert without
     expect(returns).toEqual({ return0: xs, return1: xs });
     expect(JSON.stringify(returns.return0)).toBe(JSON.stringify(xs));
     // Through the example app's generated entry too (weights?: number[] | null next to structures).
-    const img = Image.create(1, 1, () => 0.5);
+    const img = stored(1, 1, 0.5);
     const expanded = await entry("average").expandArgs(entry("average").parseArgs({ images: [imageRef(img.id)], weights: xs }));
     expect(expanded).toEqual([[img], xs]);
   });
@@ -193,7 +217,7 @@ describe("codec fast path (plain scalars and lists/dicts of them convert without
     await expect(shrinkValue(grid, [[1], [2, 2.5]], "g")).rejects.toMatchObject({ port: "g[1][1]" });
     await expect(shrinkValue(counts, { a: 1, b: null, c: "x" }, "d")).rejects.toMatchObject({ port: "d.c" });
     // Structures inside a list still expand, and a bad one is named by its index.
-    await expect(entry("average").expandArgs(entry("average").parseArgs({ images: [imageRef(Image.create(1, 1, () => 0).id), imageRef("missing")], weights: xs }))).rejects.toMatchObject({ port: "images[1]" });
+    await expect(entry("average").expandArgs(entry("average").parseArgs({ images: [imageRef(stored(1, 1, 0).id), imageRef("missing")], weights: xs }))).rejects.toMatchObject({ port: "images[1]" });
   });
 
   it("converts nulls and dicts like the general walker", async () => {

@@ -17,7 +17,7 @@ import { GraphQLRequestError, GraphQLTransportError } from "../../src/runtime/tr
 import { AgentStoppedError } from "../../src/runtime/agent/errors.js";
 import { TaskAbortedError } from "../../src/runtime/agent/task-run.js";
 import { PlatformConfigError } from "../../src/runtime/config.js";
-import { StructureNotFoundError } from "../../src/runtime/structures/local-store.js";
+import { MediaError } from "../../src/runtime/media/errors.js";
 import { ReportedError, UserError, isUserFacing } from "../../src/cli/errors.js";
 import { ServerStartError } from "../../src/server/options.js";
 import { PlatformError } from "../../src/server/platform.js";
@@ -88,7 +88,7 @@ describe("the error base (src/shared/errors.ts)", () => {
       [new AgentStoppedError("ARKITEKT_AGENT_BLOCKED", "blocked", "ask an administrator"), "AgentStoppedError", "ARKITEKT_AGENT_BLOCKED"],
       [new TaskAbortedError("t1", "CANCELLED"), "AbortError", "ARKITEKT_TASK_ABORTED"],
       [new PlatformConfigError("NO_TOKEN", "no token", "set ARKITEKT_TOKEN"), "PlatformConfigError", "ARKITEKT_PLATFORM_CONFIG"],
-      [new StructureNotFoundError("x-1", "/tmp/store", "was it stored here?"), "StructureNotFoundError", "ARKITEKT_STRUCTURE_NOT_FOUND"],
+      [new MediaError("REFUSED", "no store ms_1", "was it uploaded here?"), "MediaError", "ARKITEKT_MEDIA"],
       [new UserError("bad flag", "use --url"), "UserError", "ARKITEKT_USER_ERROR"],
       [new ReportedError(2), "ReportedError", "ARKITEKT_REPORTED"],
       [new ServerStartError("bad port", "pass --port 0", "ARKITEKT_SERVER_BAD_OPTION"), "ServerStartError", "ARKITEKT_SERVER_BAD_OPTION"],
@@ -142,7 +142,7 @@ describe("the error base (src/shared/errors.ts)", () => {
     expect(error instanceof Error).toBe(false);
     expect(isArkitektError(error)).toBe(true);
     expect(error instanceof PortValueError).toBe(true);
-    expect(error instanceof StructureNotFoundError).toBe(false);
+    expect(error instanceof MediaError).toBe(false);
   });
 
   it("the agent names the port when the args' PortValueError comes from the app's copy of the package", () => {

@@ -314,12 +314,24 @@ function firstUnsupported(ports: readonly Port[]): Port | undefined {
   return undefined;
 }
 
+/** The identifier of the package's built-in File structure (src/runtime/media/file.ts). */
+const FILE_IDENTIFIER = "@arkitekt/file";
+
+function usesIdentifier(ports: readonly Port[], identifier: string): boolean {
+  return ports.some((port) => (port.kind === "STRUCTURE" && port.identifier === identifier) || usesIdentifier(port.children ?? [], identifier));
+}
+
 export function renderActions(snapshot: ActionsSnapshot, config: ActionsConfig, cwd: string): { source: string; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const outDir = posix.dirname(normalize(config.out));
   const structureClasses = new Map<string, string>();
   const imports: ActionsView["imports"] = [];
-  for (const [identifier, target] of Object.entries(config.structures).sort(([a], [b]) => compare(a, b))) {
+  // The package's File (`@arkitekt/file`) needs no configuration: stubs take and return File objects.
+  const structures = { ...config.structures };
+  if (!(FILE_IDENTIFIER in structures) && snapshot.actions.some((a) => usesIdentifier([...a.args, ...a.returns], FILE_IDENTIFIER))) {
+    structures[FILE_IDENTIFIER] = { from: config.runtime, import: "File" };
+  }
+  for (const [identifier, target] of Object.entries(structures).sort(([a], [b]) => compare(a, b))) {
     const from = target.from.startsWith(".") ? relativeImport(outDir, target.from, cwd) : target.from;
     imports.push({ name: target.import, from: JSON.stringify(from) });
     structureClasses.set(identifier, target.import);

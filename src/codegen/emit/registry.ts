@@ -74,7 +74,8 @@ class Imports {
           .get(file)!
           .sort((a, b) => (a.ref.name < b.ref.name ? -1 : a.ref.name > b.ref.name ? 1 : 0))
           .map((e) => `${e.value ? "" : "type "}${e.ref.name === e.local ? e.local : `${e.ref.name} as ${e.local}`}`);
-        return { specifiers: specs, from: JSON.stringify(importPath(this.fromDir, file)) };
+        const module = byFile.get(file)![0]!.ref.module;
+        return { specifiers: specs, from: JSON.stringify(module ?? importPath(this.fromDir, file)) };
       });
   }
 }

@@ -10,6 +10,11 @@ export interface TypeRef {
   file: string;
   /** The name it is exported under from that file. */
   name: string;
+  /**
+   * A bare module specifier to import it from instead of a path (the package's own structures,
+   * e.g. `File` from "arkitekt-next"); `file` then holds the same specifier.
+   */
+  module?: string;
 }
 
 /** How a port's TypeScript type was written, without its `null` / `undefined` members. */

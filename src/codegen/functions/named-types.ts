@@ -12,14 +12,22 @@ import type { PortNode, TypeRef } from "./model.js";
 import { modulePath } from "./naming.js";
 import type { PortSite } from "./ports.js";
 
+/** The package whose own structure classes generated code imports by name (never by a path into it). */
+export const PACKAGE_SPECIFIER = "arkitekt-next";
+/** The structure classes the package exports from its root, by class name. */
+const PACKAGE_STRUCTURES = new Set(["File"]);
+
 /** A class type: a STRUCTURE port if it keeps the structure contract, else a diagnostic saying what is missing. */
 export function mapStructure(ctx: ScanContext, type: ts.Type, symbol: ts.Symbol, site: PortSite, problem: { site: string; written: string }): PortNode {
   const { at, key } = site;
   const decl = symbol.declarations?.find(ts.isClassDeclaration);
+  // The package's own structures (File): imported from "arkitekt-next" by generated code, wherever
+  // the package is installed; their declarations are not the project's, so no file dependency.
+  const fromPackage = decl !== undefined && PACKAGE_STRUCTURES.has(symbol.name) && ctx.project.isPackageDeclaration(decl);
   const missing: string[] = [];
   let identifier: string | undefined;
   if (decl) {
-    ctx.dependOn(decl);
+    if (!fromPackage) ctx.dependOn(decl);
     for (const member of decl.members) {
       if (
         ts.isPropertyDeclaration(member) &&
@@ -45,7 +53,9 @@ export function mapStructure(ctx: ScanContext, type: ts.Type, symbol: ts.Symbol,
   if (identifier!.includes("@") && !identifier!.includes("/")) {
     ctx.report(at, DIAGNOSTICS.structureIdentifier, { identifier: identifier!, className: symbol.name });
   }
-  const ref = refOf(ctx, symbol, decl!, at, "class");
+  const ref: TypeRef = fromPackage
+    ? { file: PACKAGE_SPECIFIER, name: symbol.name, module: PACKAGE_SPECIFIER }
+    : refOf(ctx, symbol, decl!, at, "class");
   return {
     port: { key, kind: "STRUCTURE", nullable: false, identifier: identifier! },
     children: [],

@@ -44,6 +44,8 @@ export interface ConnectOptions extends Omit<AgentSocketOptions, "agiUrl" | "reg
   graphqlUrl?: string;
   /** Override the derived agent socket endpoint. */
   agiUrl?: string;
+  /** The S3 endpoint of the platform's media store, for `File` args and returns (see `ClientOptions.s3Url`). */
+  s3Url?: string;
 }
 
 /** What the platform calls each registered function. */
@@ -134,7 +136,14 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
   // `context().client`: one caller per agent, with the agent's platform and token, made when a
   // task first asks for it and closed with the agent.
   let client: ArkitektClient | undefined;
-  const clientOf = (): ArkitektClient => (client ??= createClient({ url, token, graphqlUrl, logger }));
+  const clientOf = (): ArkitektClient => (client ??= createClient({
+      url,
+      token,
+      graphqlUrl,
+      logger,
+      ...(options.s3Url !== undefined ? { s3Url: options.s3Url } : {}),
+      ...(options.devTokenFile !== undefined ? { devTokenFile: options.devTokenFile } : {}),
+    }));
   const socket = new AgentSocket({ ...options, token, agiUrl, registry, client: clientOf });
   await socket.start();
   const handle: AgentHandle = {

@@ -93,16 +93,18 @@ export class TaskRun {
       });
     }
 
+    // Expanding args and shrinking returns run in the task's context too: structures such as File
+    // read and write through the agent's platform and report transfer progress on the task.
+    const ctx = this.#context();
     let positional: unknown[];
     try {
       const parsed = entry.parseArgs(this.assignment.args ?? {});
-      positional = await entry.expandArgs(parsed);
+      positional = await runWithContext(ctx, () => entry.expandArgs(parsed));
     } catch (error) {
       return this.#finish("FAILED", { task, error: describeValueError(error, "args") });
     }
     if (this.#isOver()) return this.#finishAfterStop();
 
-    const ctx = this.#context();
     const generator = entry.implementation.definition.kind === "GENERATOR";
     try {
       const result = runWithContext(ctx, () => (entry.fn as (...args: unknown[]) => unknown)(...positional));
@@ -115,7 +117,7 @@ export class TaskRun {
             return this.#finishAfterStop();
           }
           if (step.done) break;
-          const shrunk = await this.#shrink(entry, step.value);
+          const shrunk = await this.#shrink(entry, step.value, ctx);
           if (shrunk === undefined) {
             await closeQuietly(iterator);
             return;
@@ -132,7 +134,7 @@ export class TaskRun {
       } else {
         const value = await result;
         if (this.#isOver()) return this.#finishAfterStop();
-        const shrunk = await this.#shrink(entry, value);
+        const shrunk = await this.#shrink(entry, value, ctx);
         if (shrunk === undefined) return;
         if (this.#isOver()) return this.#finishAfterStop();
         this.#emit("YIELD", { task, returns: shrunk });
@@ -241,9 +243,9 @@ export class TaskRun {
   }
 
   /** Shrinks one value; on failure reports FAILED and returns undefined. */
-  async #shrink(entry: RegistryEntry, value: unknown): Promise<Record<string, unknown> | undefined> {
+  async #shrink(entry: RegistryEntry, value: unknown, ctx: TaskContext): Promise<Record<string, unknown> | undefined> {
     try {
-      return await entry.shrinkReturns(value);
+      return await runWithContext(ctx, () => entry.shrinkReturns(value));
     } catch (error) {
       if (this.#isOver()) {
         this.#finishAfterStop();

@@ -15,6 +15,9 @@ import { AssignError, PlatformLostError, TaskFailedError, refusedPortsOf, type T
 import { LogLevelLoader, toLogLevel } from "./log-levels.js";
 import type { AssignedTask, AssignTarget, CallerPlatform } from "./platform.js";
 import { TaskEventRouter, type TaskEventData, type TaskWatch } from "./router.js";
+import { MediaError } from "../media/errors.js";
+import { withMediaClient } from "../media/ambient.js";
+import type { MediaPlatform } from "../media/platform.js";
 
 /** What to call: an action hash, or an object naming it. */
 export type CallTarget =
@@ -167,7 +170,7 @@ export class ArkitektClient {
       // A function without returns (its agent may not YIELD `{}`), or a generator that yielded
       // nothing; a function with returns that did not YIELD was refused as RESULT_LOST.
       const adapter = options.adapter;
-      return (adapter ? await adapter.decodeReturns({}) : {}) as R;
+      return (adapter ? await withMediaClient(this, () => adapter.decodeReturns({})) : {}) as R;
     }
     return last.value;
   }
@@ -209,6 +212,18 @@ export class ArkitektClient {
     };
   }
 
+  /**
+   * The platform's media store, with this client's URL and token: what `File`, `upload()` and
+   * `download()` use (inside a task, the agent's client). Throws when the platform has none.
+   */
+  media(): MediaPlatform {
+    const media = this.#platform.media?.();
+    if (!media) {
+      throw new MediaError("USAGE", "this client's platform has no media store", "use a client made by createClient() (or connect()), which talks to the platform over GraphQL");
+    }
+    return media;
+  }
+
   /** Stops the shared subscription and closes the platform's sockets. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -234,7 +249,8 @@ export class ArkitektClient {
     await this.#platform.ready?.();
     await this.#ensureSubscription();
     const label = describeTarget(target);
-    const wireArgs = options.adapter ? await options.adapter.encodeArgs(args) : (args as Record<string, unknown>);
+    const adapter = options.adapter;
+    const wireArgs = adapter ? await withMediaClient(this, () => adapter.encodeArgs(args)) : (args as Record<string, unknown>);
     const reference = options.reference ?? randomUUID();
     const parent = options.parent !== undefined ? options.parent : (currentContext()?.taskId ?? null);
     const failOnDisconnect = options.failOnDisconnect ?? true;
@@ -274,7 +290,7 @@ export class ArkitektClient {
 
     const deliver = async (returns: Record<string, unknown>) => {
       yields++;
-      const value = options.adapter ? await options.adapter.decodeReturns(returns) : (returns as R);
+      const value = adapter ? await withMediaClient(this, () => adapter.decodeReturns(returns)) : (returns as R);
       await onValue(value);
     };
     const completed = async () => {

@@ -16,6 +16,7 @@ import {
 import { createGraphQLClient, type TransportLogger } from "../transport/index.js";
 import { PageSizes, readAllPages } from "../transport/pages.js";
 import { explainPlatformFailure, type PlatformConfig } from "../config.js";
+import { graphqlMedia, type MediaPlatform } from "../media/platform.js";
 import type { CallerPlatform } from "./platform.js";
 import type { TaskChangeData } from "./router.js";
 
@@ -29,6 +30,10 @@ export interface GraphQLPlatformOptions {
    * the token is explained naming them (`CallerPlatform.explain`).
    */
   config?: Pick<PlatformConfig, "url" | "urlFrom" | "tokenFrom" | "devTokenFile" | "explicit">;
+  /** The media store's S3 endpoint (else ARKITEKT_S3_URL, the dev-token file, `/.well-known/s3`: `resolveS3Endpoint`). */
+  s3Url?: string | undefined;
+  /** The dev server's token file consulted for the S3 endpoint (see `S3EndpointInput.devTokenFile`). */
+  devTokenFile?: string | false | undefined;
 }
 
 /**
@@ -56,7 +61,17 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
   });
 
   const config = options.config;
+  let media: MediaPlatform | undefined;
   return {
+    media() {
+      media ??= graphqlMedia({
+        gql,
+        url: config?.url ?? options.graphqlUrl.replace(/\/graphql\/?$/, ""),
+        s3Url: options.s3Url,
+        devTokenFile: options.devTokenFile,
+      });
+      return media;
+    },
     ...(config ? { explain: (error: unknown) => explainPlatformFailure(error, config) } : {}),
     async assign(input) {
       const task = await assignMutation(gql, { input });

@@ -43,6 +43,12 @@ export interface ClientOptions {
   logger?: Logger;
   /** See `ArkitektClientOptions.platformLostMs` (default 30000). */
   platformLostMs?: number;
+  /**
+   * The S3 endpoint of the platform's media store (File, upload, download). Default env
+   * ARKITEKT_S3_URL, else the dev-token file's `s3.endpoint` (for its own platform), else what
+   * `GET <url>/.well-known/s3` announces.
+   */
+  s3Url?: string;
 }
 
 /**
@@ -70,6 +76,8 @@ export function createClient(options: ClientOptions = {}): ArkitektClient {
       graphqlUrl: options.graphqlUrl ?? platformEndpoints(config.url).graphqlUrl,
       token: config.token,
       config: { ...config, explicit: "option" },
+      s3Url: options.s3Url,
+      devTokenFile: options.devTokenFile,
       ...(options.logger ? { logger: options.logger } : {}),
     });
   const now = resolvePlatformConfigNow(input);

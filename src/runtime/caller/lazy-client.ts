@@ -10,6 +10,7 @@
  */
 import { ArkitektClient, type ArkitektClientOptions } from "./client.js";
 import type { CallerPlatform } from "./platform.js";
+import { deferredMedia, type MediaPlatform } from "../media/platform.js";
 
 /** A platform made once `open` resolves its configuration; every operation waits for it, with all its arguments. */
 function deferredPlatform(open: () => Promise<CallerPlatform>): CallerPlatform {
@@ -27,7 +28,19 @@ function deferredPlatform(open: () => Promise<CallerPlatform>): CallerPlatform {
     );
     return opening;
   };
+  let media: MediaPlatform | undefined;
   return {
+    media() {
+      media ??= deferredMedia(
+        async () => {
+          const platform = await real();
+          if (!platform.media) throw new Error("this platform has no media store");
+          return platform.media();
+        },
+        () => opened?.media?.().url ?? "the platform (not yet resolved)",
+      );
+      return media;
+    },
     async ready() {
       await (await real()).ready?.();
     },

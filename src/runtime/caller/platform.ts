@@ -3,6 +3,7 @@
  * (client.ts) runs against it, and `graphqlPlatform` implements it with the generated functions of
  * `generated/api/rekuest.ts` over the transport.
  */
+import type { MediaPlatform } from "../media/platform.js";
 import type { TaskChangeData, TaskEventData } from "./router.js";
 
 /** Exactly one way of naming what to run, as `AssignInput` takes it. */
@@ -63,6 +64,8 @@ export interface CallerPlatform {
     onSocketClosed?: () => void,
     onProblem?: (message: string, task: string | undefined) => void,
   ): AsyncIterable<TaskChangeData>;
+  /** The platform's media store (grants over GraphQL, the S3 endpoint); absent on platforms without one. */
+  media?(): MediaPlatform;
   /** Ends subscriptions and sockets. */
   close(): Promise<void>;
 }

@@ -1,36 +1,35 @@
 /**
  * The functions this app serves, with a structure: a `Series` travels between processes as a
- * reference (its id) and lives in the app's `.arkitekt/structures/series/` folder, so a caller in
- * another process can expand what the agent made. `npm run gen` reads the types into `generated/`.
+ * reference (its id in the platform's media store, where `shrink` uploads it as JSON), so a
+ * caller in another process or on another machine can expand what the agent made.
+ * `npm run gen` reads the types into `generated/`.
  */
-import { LocalStructureStore, context, register, type Int, type Structure } from "arkitekt-next";
+import { File, context, register, upload, type Int, type Structure } from "arkitekt-next";
 
-/** Where series are kept between processes (the platform's media store will replace it). */
-const store = new LocalStructureStore<{ values: number[] }>({ name: "series", from: import.meta });
-
-/** A list of numbers kept in the store; only its id travels. */
+/** A list of numbers kept in the platform's media store; only its id travels. */
 export class Series implements Structure<string> {
   static identifier = "@{{identifier}}/series";
 
   constructor(
-    readonly id: string,
     readonly values: number[],
+    /** The media store id, once stored. */
+    public id: string | null = null,
   ) {}
 
   static create(values: number[]): Series {
-    return new Series(store.newId(), values);
+    return new Series(values);
   }
 
-  /** Puts the series in the store and returns its reference. */
+  /** Uploads the series as JSON (once) and returns its reference. */
   async shrink(): Promise<string> {
-    await store.put(this.id, { values: this.values });
+    this.id ??= (await upload(new TextEncoder().encode(JSON.stringify(this.values)), { name: "series.json" })).id;
     return this.id;
   }
 
-  /** Fetches a series by reference, from any process that shares this app's folder. */
+  /** Downloads a series by reference, from any process that talks to the same platform. */
   static async expand(ref: string): Promise<Series> {
-    const data = await store.get(ref);
-    return new Series(ref, data.values);
+    const file = await File.fromId(ref);
+    return new Series(JSON.parse(await file.text()) as number[], ref);
   }
 }
 

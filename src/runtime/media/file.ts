@@ -1,0 +1,429 @@
+/**
+ * The built-in File structure (identifier `@arkitekt/file`): a file in the platform's media store
+ * that travels by reference. Its wire value is the MediaStore id (a string).
+ *
+ * - As an argument, a File arrives lazily: `expand` asks for a read grant and the object's size,
+ *   type and name (a HEAD), never its bytes; `stream()`, `bytes()`, `text()` and `path()` read it
+ *   when asked (`path()` through the size-bounded cache in `.arkitekt/cache/media/`).
+ * - As a return, `File.fromPath`, `File.fromStream` and `File.fromBytes` make a local file that
+ *   `shrink()` uploads (once), then finishes with `finishMediaUpload`.
+ *
+ * Bytes always stream: uploads go through lib-storage in parts of `partSize` (8 MiB), downloads
+ * are the response stream; transfers over 4 MiB inside a task report progress on it. The AWS SDK
+ * is loaded on first transfer only.
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { basename, dirname, join, resolve } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { currentContext } from "../context.js";
+import type { ArkitektClient } from "../caller/client.js";
+import { defaultClient } from "../caller/default-client.js";
+import { ambientMediaClient } from "./ambient.js";
+import { mediaCache } from "./cache.js";
+import { MediaError } from "./errors.js";
+import { mediaOptions } from "./options.js";
+import type { MediaGrant, MediaPlatform } from "./platform.js";
+import { ProgressCounter } from "./progress.js";
+import { getObjectStream, headObject, putObjectStream } from "./s3.js";
+
+/** Where a File's platform comes from and what can abort its transfers. */
+export interface MediaCallOptions {
+  /** The client whose platform (URL, token, S3 endpoint) to use. Default: see `platformFor`. */
+  client?: ArkitektClient;
+  /** Aborts the transfer. Default inside a task: the task's signal. */
+  signal?: AbortSignal;
+}
+
+/** What a local File is made with. */
+export interface FileInit {
+  /** The file name (the store's `originalFileName`). */
+  name?: string;
+  /** The MIME type; default from the name's extension, else none. */
+  contentType?: string;
+  /** The size in bytes, when known (streams): sent as the upload's `fileSize` (its size limit). */
+  size?: number;
+}
+
+/** Anything `File.fromStream` and `upload()` take as a stream. */
+export type StreamSource = Readable | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+type Source =
+  | { kind: "path"; path: string }
+  | { kind: "bytes"; bytes: Uint8Array }
+  | { kind: "stream"; stream: Readable; used: boolean };
+
+/** A few common types; anything else has no content type unless given. */
+const TYPES: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  tif: "image/tiff",
+  tiff: "image/tiff",
+  webp: "image/webp",
+  svg: "image/svg+xml",
+  txt: "text/plain",
+  csv: "text/csv",
+  json: "application/json",
+  pdf: "application/pdf",
+  zip: "application/zip",
+  gz: "application/gzip",
+  npy: "application/octet-stream",
+  bin: "application/octet-stream",
+};
+
+function typeOfName(name: string): string | undefined {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase();
+  return ext ? TYPES[ext] : undefined;
+}
+
+/** The platform a File uses: the option, the client making the current call, the task's, the default. */
+export function platformFor(client?: ArkitektClient): MediaPlatform {
+  if (client) return client.media();
+  const ambient = ambientMediaClient();
+  if (ambient) return ambient.media();
+  const ctx = currentContext();
+  if (ctx) {
+    let taskClient: ArkitektClient | undefined;
+    try {
+      taskClient = ctx.client;
+    } catch {
+      taskClient = undefined; // an agent without a platform client: fall back to the default one
+    }
+    if (taskClient) return taskClient.media();
+  }
+  return defaultClient().media();
+}
+
+function toReadable(source: StreamSource): Readable {
+  if (source instanceof Readable) return source;
+  if (typeof (source as ReadableStream).getReader === "function") return Readable.fromWeb(source as import("node:stream/web").ReadableStream<Uint8Array>);
+  return Readable.from(source as AsyncIterable<Uint8Array>);
+}
+
+function toBytes(value: Uint8Array | ArrayBuffer | string): Uint8Array {
+  if (typeof value === "string") return new TextEncoder().encode(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  return value;
+}
+
+/** Grants are renewed when 80% of their life has passed. */
+function fresh(grant: MediaGrant | undefined): grant is MediaGrant {
+  return grant !== undefined && Date.now() - grant.receivedAt < grant.expiresIn * 800;
+}
+
+/** Stops a stream that brings more bytes than the grant allows (the server enforces it too). */
+function limit(maxBytes: number, what: string): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        callback(new MediaError("TRANSFER", `${what} is larger than the ${maxBytes} bytes its upload grant allows`, "pass the right size (File.fromStream's size), or ask the platform's operator for a larger maxMediaBytes"));
+      } else callback(null, chunk);
+    },
+  });
+}
+
+export class File {
+  /** The structure identifier of File ports. A Python caller registers a structure with this identifier to read them. */
+  static readonly identifier = "@arkitekt/file";
+
+  #id: string | undefined;
+  #name: string;
+  #contentType: string | undefined;
+  #size: number | undefined;
+  #source: Source | undefined;
+  #platform: MediaPlatform | undefined;
+  #grant: MediaGrant | undefined;
+  #uploading: Promise<string> | undefined;
+
+  private constructor(init: { id?: string; name: string; contentType?: string | undefined; size?: number | undefined; source?: Source; platform?: MediaPlatform }) {
+    this.#id = init.id;
+    this.#name = init.name;
+    this.#contentType = init.contentType;
+    this.#size = init.size;
+    this.#source = init.source;
+    this.#platform = init.platform;
+  }
+
+  /** A local file on disk, uploaded by `shrink()` (or `upload()`). */
+  static fromPath(path: string, init: FileInit = {}): File {
+    const name = init.name ?? basename(path);
+    return new File({ name, contentType: init.contentType ?? typeOfName(name), size: init.size, source: { kind: "path", path: resolve(path) } });
+  }
+
+  /** A stream, uploaded by `shrink()` as it is read (once: a stream cannot be read twice). */
+  static fromStream(stream: StreamSource, init: FileInit & { name: string }): File {
+    return new File({
+      name: init.name,
+      contentType: init.contentType ?? typeOfName(init.name),
+      size: init.size,
+      source: { kind: "stream", stream: toReadable(stream), used: false },
+    });
+  }
+
+  /** Bytes (or a string, as UTF-8) in memory, uploaded by `shrink()`. */
+  static fromBytes(bytes: Uint8Array | ArrayBuffer | string, init: FileInit = {}): File {
+    const data = toBytes(bytes);
+    const name = init.name ?? (typeof bytes === "string" ? "text.txt" : "data.bin");
+    return new File({
+      name,
+      contentType: init.contentType ?? typeOfName(name) ?? (typeof bytes === "string" ? "text/plain; charset=utf-8" : undefined),
+      size: data.byteLength,
+      source: { kind: "bytes", bytes: data },
+    });
+  }
+
+  /**
+   * The File of a store id (what a File port carries), described by a HEAD of its object: its
+   * bytes are read only when asked.
+   */
+  static async fromId(id: string, options: MediaCallOptions = {}): Promise<File> {
+    if (typeof id !== "string" || id.trim() === "") {
+      throw new MediaError("USAGE", `a File reference is a media store id (a non-empty string), got ${JSON.stringify(id) ?? String(id)}`);
+    }
+    const platform = platformFor(options.client);
+    const file = new File({ id, name: id, platform });
+    const grant = await file.#readGrant();
+    const endpoint = (await platform.s3()).endpoint;
+    const info = await headObject(grant, endpoint);
+    file.#size = info.size;
+    file.#contentType = info.contentType;
+    file.#name = info.name ?? (grant.key.split("/").at(-1) || id);
+    return file;
+  }
+
+  /** The generated adapters call this with each incoming reference (the store id). */
+  static expand(ref: string): Promise<File> {
+    return File.fromId(ref);
+  }
+
+  /** The media store id; throws for a local file not uploaded yet (see `uploaded`). */
+  get id(): string {
+    if (this.#id === undefined) {
+      throw new MediaError("USAGE", `the file "${this.#name}" has no id yet: it is uploaded when returned from a task, or by \`await file.upload()\``);
+    }
+    return this.#id;
+  }
+
+  /** Whether the file is in the media store (it has an id). */
+  get uploaded(): boolean {
+    return this.#id !== undefined;
+  }
+
+  /** The file's name (its original file name in the store). */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** Its MIME type, when known. */
+  get contentType(): string | undefined {
+    return this.#contentType;
+  }
+
+  /** Its size in bytes, when known (always for stored files and for paths and bytes after upload). */
+  get size(): number | undefined {
+    return this.#size;
+  }
+
+  /** Its bytes as a Node stream (read from the store, or the local source). */
+  async stream(options: MediaCallOptions = {}): Promise<Readable> {
+    const source = this.#source;
+    if (source?.kind === "path") return createReadStream(source.path);
+    if (source?.kind === "bytes") return Readable.from([Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength)]);
+    if (source?.kind === "stream") {
+      if (source.used) throw this.#streamUsed();
+      source.used = true;
+      this.#source = undefined;
+      return source.stream;
+    }
+    if (this.#id === undefined) throw this.#streamUsed();
+    const platform = this.#platformOr(options.client);
+    const grant = await this.#readGrant(options.client);
+    const endpoint = (await platform.s3()).endpoint;
+    const signal = options.signal ?? currentContext()?.signal;
+    const body = await getObjectStream(grant, endpoint, signal);
+    const { progressAboveBytes } = mediaOptions();
+    const counter = new ProgressCounter("downloaded", this.#name, this.#size, progressAboveBytes);
+    pipeline(body, counter).catch(() => undefined); // an error destroys `counter`, which the reader sees
+    return counter;
+  }
+
+  /** All its bytes (held in memory: for small files; use `stream()` or `path()` for large ones). */
+  async bytes(options: MediaCallOptions = {}): Promise<Uint8Array> {
+    const source = this.#source;
+    if (source?.kind === "bytes") return source.bytes;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.stream(options)) chunks.push(chunk as Buffer);
+    return new Uint8Array(Buffer.concat(chunks));
+  }
+
+  /** Its content as UTF-8 text. */
+  async text(options: MediaCallOptions = {}): Promise<string> {
+    return new TextDecoder().decode(await this.bytes(options));
+  }
+
+  /**
+   * A path on disk holding its bytes: a local file's own path, else a file in the media cache
+   * (`.arkitekt/cache/media/`, bounded by `cacheMaxBytes`; least recently used files are evicted,
+   * so read it soon or copy it with `download()`).
+   */
+  async path(options: MediaCallOptions = {}): Promise<string> {
+    const source = this.#source;
+    if (source?.kind === "path") return source.path;
+    const cache = await mediaCache(mediaOptions());
+    const fill = async (temp: string): Promise<void> => {
+      await pipeline(await this.stream(options), createWriteStream(temp));
+    };
+    if (source !== undefined) {
+      // A local stream or bytes: spilled into the cache folder, then read from there.
+      const path = await cache.path(`local-${randomUUID()}`, this.#size, fill);
+      this.#source = { kind: "path", path };
+      return path;
+    }
+    return cache.path(this.id, this.#size, fill);
+  }
+
+  /** Puts a local file into the media store (once) and returns this File, now with an id. */
+  async upload(options: MediaCallOptions = {}): Promise<File> {
+    if (this.#id !== undefined) return this;
+    this.#uploading ??= this.#upload(options).catch((error: unknown) => {
+      this.#uploading = undefined;
+      throw error;
+    });
+    await this.#uploading;
+    return this;
+  }
+
+  /** The reference on the wire: the store id (a local file is uploaded first). */
+  async shrink(): Promise<string> {
+    await this.upload();
+    return this.id;
+  }
+
+  /** `{ id, name, size, contentType }` (id null before upload). */
+  toJSON(): { id: string | null; name: string; size: number | null; contentType: string | null } {
+    return { id: this.#id ?? null, name: this.#name, size: this.#size ?? null, contentType: this.#contentType ?? null };
+  }
+
+  async #upload(options: MediaCallOptions): Promise<string> {
+    const source = this.#source;
+    if (!source) throw this.#streamUsed();
+    if (source.kind === "path" && this.#size === undefined) {
+      const info = await stat(source.path).catch((error: unknown) => {
+        throw new MediaError("USAGE", `cannot upload ${source.path}: ${(error as Error).message}`, "File.fromPath needs a readable file", { cause: error });
+      });
+      if (!info.isFile()) throw new MediaError("USAGE", `cannot upload ${source.path}: it is not a file`);
+      this.#size = info.size;
+    }
+    if (source.kind === "stream" && source.used) throw this.#streamUsed();
+    const platform = platformFor(options.client);
+    const grant = await platform.requestUpload({
+      originalFileName: this.#name,
+      ...(this.#size !== undefined ? { fileSize: this.#size } : {}),
+      ...(this.#contentType !== undefined ? { contentType: this.#contentType } : {}),
+    });
+    let endpoint: string;
+    try {
+      endpoint = (await platform.s3()).endpoint;
+    } catch (error) {
+      await platform.finishUpload(grant.store, false).catch(() => undefined);
+      throw error;
+    }
+    const input = await this.stream();
+    const { partSize, uploadConcurrency, progressAboveBytes } = mediaOptions();
+    const counter = new ProgressCounter("uploaded", this.#name, this.#size, progressAboveBytes);
+    // An error anywhere destroys `counter` with it, which fails the upload that reads it.
+    pipeline(input, limit(grant.maxBytes, `the file "${this.#name}"`), counter).catch(() => undefined);
+    try {
+      await putObjectStream(grant, endpoint, counter, {
+        name: this.#name,
+        contentType: this.#contentType,
+        partSize,
+        queueSize: uploadConcurrency,
+        signal: options.signal ?? currentContext()?.signal,
+      });
+    } catch (error) {
+      input.destroy();
+      await platform.finishUpload(grant.store, false).catch(() => undefined);
+      throw error;
+    }
+    await platform.finishUpload(grant.store, true);
+    this.#size ??= counter.bytes;
+    this.#id = grant.store;
+    this.#platform = platform;
+    return grant.store;
+  }
+
+  #platformOr(client?: ArkitektClient): MediaPlatform {
+    if (client) return client.media();
+    this.#platform ??= platformFor();
+    return this.#platform;
+  }
+
+  async #readGrant(client?: ArkitektClient): Promise<MediaGrant> {
+    if (!client && fresh(this.#grant)) return this.#grant;
+    const grant = await this.#platformOr(client).requestAccess(this.id);
+    if (!client) this.#grant = grant;
+    return grant;
+  }
+
+  #streamUsed(): MediaError {
+    return new MediaError(
+      "USAGE",
+      `the stream of the file "${this.#name}" was already read`,
+      "a stream can be read once: use File.fromPath or File.fromBytes for a file read more than once",
+    );
+  }
+}
+
+/** Anything `upload()` takes: a path, bytes, or a stream. */
+export type UploadSource = string | URL | Uint8Array | ArrayBuffer | StreamSource;
+
+/**
+ * Puts `source` into the media store and returns its File (with its id): a path (string or file
+ * URL), bytes, or a stream (give `name`, and `size` when known).
+ */
+export async function upload(source: UploadSource, options: FileInit & MediaCallOptions = {}): Promise<File> {
+  const { client, signal, ...init } = options;
+  let file: File;
+  if (typeof source === "string") file = File.fromPath(source, init);
+  else if (source instanceof URL) {
+    const { fileURLToPath } = await import("node:url");
+    file = File.fromPath(fileURLToPath(source), init);
+  } else if (source instanceof Uint8Array || source instanceof ArrayBuffer) file = File.fromBytes(source, init);
+  else file = File.fromStream(source, { ...init, name: init.name ?? "upload.bin" });
+  return file.upload({ ...(client ? { client } : {}), ...(signal ? { signal } : {}) });
+}
+
+/**
+ * Writes a File (or the File of a store id) to `dest` and returns the path written: `dest` itself,
+ * or `dest/<file name>` when `dest` is an existing folder (or ends with a slash). The bytes stream
+ * to a temporary file next to it, renamed when complete.
+ */
+export async function download(file: File | string, dest: string, options: MediaCallOptions = {}): Promise<string> {
+  const f = typeof file === "string" ? await File.fromId(file, options) : file;
+  let target = resolve(dest);
+  const isDir = /[\\/]$/.test(dest) || (await stat(target).then((s) => s.isDirectory(), () => false));
+  if (isDir) target = join(target, safeFileName(f.name));
+  await mkdir(dirname(target), { recursive: true });
+  const temp = `${target}.${randomUUID()}.part`;
+  try {
+    await pipeline(await f.stream(options), createWriteStream(temp));
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  return target;
+}
+
+/** A name that stays inside a folder: no separators, no `..`, not empty. */
+function safeFileName(name: string): string {
+  const base = name.replace(/[\\/\u0000]/g, "_").replace(/^\.+$/, "_").trim();
+  return base === "" ? "file" : base;
+}
