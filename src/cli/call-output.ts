@@ -64,9 +64,10 @@ export function transferSteps(stepPercent: number): (key: string, loaded: number
     if ((total ?? loaded) <= TRANSFER_PROGRESS_BYTES) return undefined;
     const percent = total ? Math.min(100, Math.floor((loaded / total) * 100)) : -1;
     const step = total ? Math.floor(percent / stepPercent) : Math.floor(loaded / TRANSFER_PROGRESS_BYTES);
-    if (last.get(key) === step) return undefined;
+    if (step === 0 || last.get(key) === step) return undefined;
     last.set(key, step);
-    return percent;
+    // whole steps: 10%, 20% ... 100%
+    return total ? step * stepPercent : -1;
   };
 }
 

@@ -81,8 +81,8 @@ describe("issue 14: call with files", () => {
     const yielded = JSON.parse(result.stdout.trim()) as { return0: { __identifier: string; object: string } };
     expect(yielded.return0.__identifier).toBe("@arkitekt/file");
     const written = join(work, "results", "reversed-input.bin");
-    expect(result.stderr).toContain(`uploaded ${join(work, "input.bin")} (100.0 kB) for file as `);
-    expect(result.stderr).toContain(`return0: wrote ${written} (100.0 kB)`);
+    expect(result.stderr).toContain(`uploaded ${join(work, "input.bin")} (100 kB) for file as `);
+    expect(result.stderr).toContain(`return0: wrote ${written} (100 kB)`);
     expect(readFileSync(written).equals(Buffer.from(input).reverse())).toBe(true);
   });
 
