@@ -82,7 +82,11 @@ export function FileInput({ id, name, draft, onChange, describedBy }: FileInputP
           {file.name ? `${file.name}${file.size !== undefined ? ` (${formatBytes(file.size)})` : ""} · ` : ""}
           <code>{file.id}</code>
         </p>
-      ) : file.error ? null : (
+      ) : file.error ? (
+        <p class="error upload-error" role="alert">
+          the upload of {file.name ?? "the file"} failed: {file.error}
+        </p>
+      ) : (
         <p class="muted">pick a file: it is uploaded to the platform's media store</p>
       )}
     </div>

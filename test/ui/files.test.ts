@@ -6,7 +6,7 @@
  * whose bytes are the derived file's. The page's bundle holds no AWS SDK.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
@@ -14,7 +14,7 @@ import { connect, type AgentHandle } from "../../src/runtime/agent/index.js";
 import { startRuntimeServer, type RuntimeServer } from "../fixtures/runtime/harness.js";
 import { AGENT_TOKEN, CALLER_TOKEN } from "../fixtures/runtime/tokens.js";
 import { registry } from "../fixtures/files/registry.js";
-import { launchBrowser, root, type Browser } from "./harness.js";
+import { artefacts, launchBrowser, root, type Browser } from "./harness.js";
 
 let server: RuntimeServer;
 let agent: AgentHandle;
@@ -25,6 +25,7 @@ const T = { timeout: 15_000, interval: 50 };
 
 beforeAll(async () => {
   process.env.AWS_EC2_METADATA_DISABLED = "true";
+  mkdirSync(artefacts, { recursive: true });
   server = await startRuntimeServer();
   agent = await connect({ url: server.url, token: AGENT_TOKEN, registry, reconnect: { initialDelayMs: 50 } });
   browser = await launchBrowser(1280, 800);
@@ -70,6 +71,7 @@ describe("issue 14: files in the web UI", () => {
     await expect.poll(() => value.getAttribute("data-store"), T).toMatch(/\S/);
     const storeId = (await value.getAttribute("data-store"))!;
     expect(await value.innerText()).toContain("photo.bin (3.1 MB)");
+    await page.screenshot({ path: join(artefacts, "file-picker.png"), fullPage: true });
     expect(requests).toEqual(["graphql UiRequestMediaUpload", "POST /api/media/presign PUT", "PUT media", "graphql UiFinishMediaUpload"]);
     const progress = await page.evaluate(() => (window as unknown as { __uploadProgress: Array<{ loaded: number; total: number }> }).__uploadProgress);
     expect(progress.length).toBeGreaterThan(0);
@@ -83,12 +85,42 @@ describe("issue 14: files in the web UI", () => {
     const link = page.locator('.returns [data-port="return0"] .file-link a');
     await expect.poll(() => link.innerText(), T).toBe("reversed-photo.bin");
     expect(requests.at(-1)).toBe("POST /api/media/presign GET");
+    await page.screenshot({ path: join(artefacts, "file-result.png"), fullPage: true });
     const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
     expect(download.suggestedFilename()).toBe("reversed-photo.bin");
     const bytes = readFileSync((await download.path())!);
     expect(bytes.equals(Buffer.from(input).reverse())).toBe(true);
     expect(requests.filter((r) => r.startsWith("OTHER ORIGIN"))).toEqual([]);
     expect(browser.errors).toEqual([]);
+  });
+
+  it("issue 14: a refused upload is said at the File field, the store is discarded, and nothing is assigned", async () => {
+    await page.goto(`${server.url}/#/`);
+    await page.getByRole("link", { name: "Reverse", exact: true }).click();
+    await page.locator(".port-form").waitFor();
+    let finished: unknown;
+    page.on("request", (request) => {
+      if (new URL(request.url()).pathname === "/graphql" && (request.postDataJSON() as { operationName?: string }).operationName === "UiFinishMediaUpload") finished = request.postDataJSON();
+    });
+    // the S3 endpoint answers the PUT with an S3 error, as it does for an expired URL
+    await page.route(/\/media\//, (route) =>
+      route.request().method() === "PUT"
+        ? route.fulfill({ status: 403, contentType: "application/xml", body: "<Error><Code>AccessDenied</Code><Message>Request has expired: presign the URL again</Message></Error>" })
+        : route.continue(),
+    );
+    try {
+      await page.getByLabel("File").setInputFiles({ name: "late.bin", mimeType: "application/octet-stream", buffer: Buffer.from("late") });
+      const problems = page.locator('.problems[data-path="file"]');
+      await expect.poll(() => page.locator('.field[data-path="file"] .upload-error').innerText(), T).toBe(
+        "the upload of late.bin failed: the upload was refused (403 AccessDenied): Request has expired: presign the URL again",
+      );
+      await page.getByRole("button", { name: "Run" }).click();
+      await expect.poll(() => problems.innerText(), T).toContain("the upload failed: the upload was refused (403 AccessDenied): Request has expired: presign the URL again; pick the file again");
+      await expect.poll(() => finished, T).toMatchObject({ variables: { input: { valid: false } } });
+      expect(page.url()).toContain("#/action/");
+    } finally {
+      await page.unroute(/\/media\//);
+    }
   });
 
   it("issue 14: the UI bundle holds no AWS SDK (the browser uploads through presigned URLs)", () => {
