@@ -388,6 +388,7 @@ export async function runCall(action: string, argParts: string[], options: CallC
       });
     }
     if (isArkitektError(error, MediaError)) {
+      if (signal.aborted) throw new CallFailure({ kind: "CANCELLED", message: "cancelled while a file was transferred", task: taskId, exitCode: CALL_EXIT.CANCELLED });
       throw new CallFailure({
         kind: "MEDIA_FAILED",
         message: error.message,
