@@ -12,6 +12,9 @@ import { bin } from "./run-dev.js";
 import { spawnFixture, startRuntimeServer, type ChildHandle, type RuntimeServer } from "../fixtures/runtime/harness.js";
 import { AGENT_TOKEN, CALLER_TOKEN } from "../fixtures/runtime/tokens.js";
 
+/** Heartbeats a busy CI machine keeps up with (the runtime tests' FAST_TIMING is 200/400 ms). */
+const RELAXED_HEARTBEATS = { heartbeatIntervalMs: 2_000, heartbeatTimeoutMs: 10_000, staleAfterMs: 30_000 };
+
 const ENV = { ARKITEKT_URL: "", ARKITEKT_TOKEN: "", ARKITEKT_S3_URL: "", NO_COLOR: "1", AWS_EC2_METADATA_DISABLED: "true" };
 
 interface Finished {
@@ -52,7 +55,9 @@ const jsonLines = (text: string) => text.trim().split("\n").map((line) => JSON.p
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "arkitekt-call-files-"));
-  server = await startRuntimeServer();
+  // the first File loads the AWS SDK in the agent, which can stall a loaded machine's event loop
+  // past the fast heartbeats of the other runtime tests: a task would end DISCONNECTED
+  server = await startRuntimeServer(RELAXED_HEARTBEATS);
   agent = spawnFixture("../files/agent-main.ts", { ...ENV, ARKITEKT_URL: server.url, ARKITEKT_TOKEN: AGENT_TOKEN });
   await agent.ready;
 }, 60_000);
@@ -77,7 +82,7 @@ describe("issue 14: call with files", () => {
     writeFileSync(join(work, "input.bin"), input);
     const result = await call(["runtime-agent/reverse", "file=@input.bin", "--out", "results"]);
     expect(result.stderr).not.toContain("internal error");
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
     const yielded = JSON.parse(result.stdout.trim()) as { return0: { __identifier: string; object: string } };
     expect(yielded.return0.__identifier).toBe("@arkitekt/file");
     const written = join(work, "results", "reversed-input.bin");
@@ -88,11 +93,11 @@ describe("issue 14: call with files", () => {
 
   it("issue 14: at a STRING port @bob stays the string \"@bob\", also beside a File port", async () => {
     const echo = await call(["runtime-agent/echo", "text=@bob"]);
-    expect(echo.status).toBe(0);
+    expect(echo.status, echo.stderr).toBe(0);
     expect(echo.stdout).toBe('{"return0":"@bob"}\n');
     writeFileSync(join(work, "seven.txt"), "1234567");
     const tagged = await call(["runtime-agent/tagged", "file=@seven.txt", "label=@bob"]);
-    expect(tagged.status).toBe(0);
+    expect(tagged.status, tagged.stderr).toBe(0);
     expect(tagged.stdout).toBe('{"return0":"@bob:seven.txt:7"}\n');
   });
 
@@ -100,7 +105,7 @@ describe("issue 14: call with files", () => {
     writeFileSync(join(work, "a.txt"), "a");
     writeFileSync(join(work, "bb.txt"), "bb");
     const result = await call(["runtime-agent/many", 'files=["@a.txt", "@bb.txt"]']);
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toBe('{"return0":"a.txt=1,bb.txt=2"}\n');
   });
 
@@ -120,7 +125,7 @@ describe("issue 14: call with files", () => {
   it("issue 14: without --out a returned file is printed as its reference with a hint naming --out", async () => {
     writeFileSync(join(work, "small.txt"), "small");
     const result = await call(["runtime-agent/reverse", "file=@small.txt"]);
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
     const yielded = JSON.parse(result.stdout.trim()) as { return0: { object: string } };
     expect(result.stderr).toContain(`return0 is a file (${yielded.return0.object}): pass --out DIR to write returned files into DIR`);
   });
@@ -137,7 +142,7 @@ describe("issue 14: call with files", () => {
     const nested = join(work, "deep", "er");
     mkdirSync(nested, { recursive: true });
     const result = await call(["runtime-agent/escape", "--out", "out"], nested);
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
     expect(readFileSync(join(nested, "out", "escape.txt"), "utf8")).toBe("escaped");
     expect(existsSync(join(work, "deep", "escape.txt"))).toBe(false);
     expect(existsSync(join(work, "escape.txt"))).toBe(false);
@@ -146,7 +151,7 @@ describe("issue 14: call with files", () => {
   it("issue 14: with --json, uploads and written files are JSON lines too", async () => {
     writeFileSync(join(work, "j.txt"), "json");
     const result = await call(["runtime-agent/reverse", "file=@j.txt", "--out", "json-out", "--json"]);
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
     const lines = jsonLines(result.stdout);
     expect(lines.map((l) => l.type)).toEqual(["upload", "assigned", "yield", "file", "done"]);
     expect(lines[0]).toMatchObject({ type: "upload", port: "file", path: join(work, "j.txt"), bytes: 4 });
@@ -157,7 +162,7 @@ describe("issue 14: call with files", () => {
   it("issue 14: transfers over 4 MB report progress on stderr", async () => {
     writeFileSync(join(work, "big.bin"), randomBytes(5 * 1024 * 1024));
     const result = await call(["runtime-agent/reverse", "file=@big.bin", "--out", "big-out"]);
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain("uploading big.bin (file) 50%");
     expect(result.stderr).toContain("uploading big.bin (file) 100%");
     expect(result.stderr).toContain("downloading reversed-big.bin (return0) 50%");

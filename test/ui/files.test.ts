@@ -13,6 +13,9 @@ import type { Page } from "playwright-core";
 import { connect, type AgentHandle } from "../../src/runtime/agent/index.js";
 import { startRuntimeServer, type RuntimeServer } from "../fixtures/runtime/harness.js";
 import { AGENT_TOKEN, CALLER_TOKEN } from "../fixtures/runtime/tokens.js";
+
+/** Heartbeats a busy CI machine keeps up with (the runtime tests' FAST_TIMING is 200/400 ms). */
+const RELAXED_HEARTBEATS = { heartbeatIntervalMs: 2_000, heartbeatTimeoutMs: 10_000, staleAfterMs: 30_000 };
 import { registry } from "../fixtures/files/registry.js";
 import { artefacts, launchBrowser, root, type Browser } from "./harness.js";
 
@@ -26,7 +29,9 @@ const T = { timeout: 15_000, interval: 50 };
 beforeAll(async () => {
   process.env.AWS_EC2_METADATA_DISABLED = "true";
   mkdirSync(artefacts, { recursive: true });
-  server = await startRuntimeServer();
+  // the first File loads the AWS SDK in the agent, which can stall a loaded machine's event loop
+  // past the fast heartbeats of the other runtime tests: a task would end DISCONNECTED
+  server = await startRuntimeServer(RELAXED_HEARTBEATS);
   agent = await connect({ url: server.url, token: AGENT_TOKEN, registry, reconnect: { initialDelayMs: 50 } });
   browser = await launchBrowser(1280, 800);
   page = browser.page;
