@@ -570,6 +570,56 @@ export async function uiAgents(
 }
 
 /**
+ * Runs the mutation `UiFinishMediaUpload`.
+ *
+ * Finalize a media upload after the client has written the object
+ */
+export async function uiFinishMediaUpload(
+  client: GraphQLClient,
+  variables: UiFinishMediaUploadMutationVariables,
+  options?: RequestOptions,
+): Promise<UiFinishMediaUploadMutation["finishMediaUpload"]> {
+  const data = await client.request<
+    UiFinishMediaUploadMutation,
+    UiFinishMediaUploadMutationVariables
+  >(
+    {
+      document: UiFinishMediaUploadDocument,
+      operationName: "UiFinishMediaUpload",
+      variables,
+      generated,
+    },
+    options,
+  );
+  return data.finishMediaUpload;
+}
+
+/**
+ * Runs the mutation `UiRequestMediaUpload`.
+ *
+ * Upload media and return a URL for access
+ */
+export async function uiRequestMediaUpload(
+  client: GraphQLClient,
+  variables: UiRequestMediaUploadMutationVariables,
+  options?: RequestOptions,
+): Promise<UiRequestMediaUploadMutation["requestMediaUpload"]> {
+  const data = await client.request<
+    UiRequestMediaUploadMutation,
+    UiRequestMediaUploadMutationVariables
+  >(
+    {
+      document: UiRequestMediaUploadDocument,
+      operationName: "UiRequestMediaUpload",
+      variables,
+      generated,
+    },
+    options,
+  );
+  return data.requestMediaUpload;
+}
+
+/**
  * Runs the mutation `Unblock`.
  *
  * Unblock a previously blocked agent.
@@ -4834,6 +4884,22 @@ export type UiActionQuery = {
   };
 };
 
+export type UiRequestMediaUploadMutationVariables = Exact<{
+  input: RequestMediaUploadInput;
+}>;
+
+export type UiRequestMediaUploadMutation = {
+  requestMediaUpload: { store: string; maxBytes: number; expiresIn: number };
+};
+
+export type UiFinishMediaUploadMutationVariables = Exact<{
+  input: FinishMediaUploadInput;
+}>;
+
+export type UiFinishMediaUploadMutation = {
+  finishMediaUpload: { id: string; originalFileName: string | null; contentType: string | null };
+};
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -7848,3 +7914,27 @@ fragment UiArgPort on ArgPort {
     }
   }
 }`) as unknown as TypedDocumentString<UiActionQuery, UiActionQueryVariables>;
+export const UiRequestMediaUploadDocument = new TypedDocumentString(`
+    mutation UiRequestMediaUpload($input: RequestMediaUploadInput!) {
+  requestMediaUpload(input: $input) {
+    store
+    maxBytes
+    expiresIn
+  }
+}
+    `) as unknown as TypedDocumentString<
+  UiRequestMediaUploadMutation,
+  UiRequestMediaUploadMutationVariables
+>;
+export const UiFinishMediaUploadDocument = new TypedDocumentString(`
+    mutation UiFinishMediaUpload($input: FinishMediaUploadInput!) {
+  finishMediaUpload(input: $input) {
+    id
+    originalFileName
+    contentType
+  }
+}
+    `) as unknown as TypedDocumentString<
+  UiFinishMediaUploadMutation,
+  UiFinishMediaUploadMutationVariables
+>;

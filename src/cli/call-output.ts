@@ -5,8 +5,12 @@
  *   progress on stderr, as a redrawn bar when stderr is a terminal, else as plain lines
  *   (`call progress 40% message`); logs and the final outcome on stderr.
  * - for programs (`jsonCallOutput`, `--json`): one JSON object per line on stdout, each with a
- *   `type` (`assigned`, `yield`, `progress`, `log`, `event`, `done`, `error`); `done` and `error`
- *   carry the exit code the command ends with.
+ *   `type` (`upload`, `assigned`, `yield`, `file`, `transfer`, `progress`, `log`, `event`, `done`,
+ *   `error`); `done` and `error` carry the exit code the command ends with.
+ *
+ * Files (issue 14): each `@path` arg uploaded (`upload`), each returned file written into `--out`
+ * (`file`), or without `--out` a hint naming the flag; transfers larger than
+ * `TRANSFER_PROGRESS_BYTES` report their progress (on stderr for people, `transfer` lines for programs).
  */
 import type { Logger } from "../shared/logger.js";
 
@@ -24,6 +28,47 @@ export interface CallOutput {
   done(yields: number): void;
   /** The command fails with `exitCode`; `kind` says how (a task failure kind, or USER_ERROR ...). */
   error(failure: CallFailure): void;
+  /** An `@path` arg was uploaded: its port, the local file, the store id and its size. */
+  uploaded(port: string, path: string, id: string, bytes: number): void;
+  /** A returned file was written into --out. */
+  savedFile(port: string, id: string, path: string, bytes: number): void;
+  /** A returned file without --out (its reference is in the yield). */
+  returnedFile(port: string, id: string): void;
+  /** Bytes of a transfer so far; called often: outputs report only large ones, in steps. */
+  transfer(direction: "upload" | "download", port: string, name: string, loaded: number, total: number | undefined): void;
+}
+
+/** Transfers larger than this report their progress (like the runtime's progress on a task). */
+export const TRANSFER_PROGRESS_BYTES = 4 * 1024 * 1024;
+
+/** `1.5 MB`, `320 B`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = -1;
+  do {
+    value /= 1000;
+    unit++;
+  } while (value >= 1000 && unit < units.length - 1);
+  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
+ * Turns a transfer's byte counts into reports worth printing: only for transfers over
+ * `TRANSFER_PROGRESS_BYTES` (or of unknown size past it), at most one per `stepPercent`.
+ */
+export function transferSteps(stepPercent: number): (key: string, loaded: number, total: number | undefined) => number | undefined {
+  const last = new Map<string, number>();
+  return (key, loaded, total) => {
+    if ((total ?? loaded) <= TRANSFER_PROGRESS_BYTES) return undefined;
+    const percent = total ? Math.min(100, Math.floor((loaded / total) * 100)) : -1;
+    const step = total ? Math.floor(percent / stepPercent) : Math.floor(loaded / TRANSFER_PROGRESS_BYTES);
+    if (step === 0 || last.get(key) === step) return undefined;
+    last.set(key, step);
+    // whole steps: 10%, 20% ... 100%
+    return total ? step * stepPercent : -1;
+  };
 }
 
 export interface CallFailure {
@@ -38,6 +83,7 @@ export interface CallFailure {
 export function jsonCallOutput(out: NodeJS.WritableStream = process.stdout, options: { verbose?: boolean; logger?: Logger } = {}): CallOutput {
   let task: string | undefined;
   let yields = 0;
+  const steps = transferSteps(10);
   const line = (value: Record<string, unknown>): void => {
     out.write(`${JSON.stringify(value)}\n`);
   };
@@ -67,6 +113,19 @@ export function jsonCallOutput(out: NodeJS.WritableStream = process.stdout, opti
     error(failure) {
       line({ type: "error", task: failure.task ?? task ?? null, kind: failure.kind, message: failure.message, hint: failure.hint ?? null, exitCode: failure.exitCode });
     },
+    uploaded(port, path, id, bytes) {
+      line({ type: "upload", port, path, file: id, bytes });
+    },
+    savedFile(port, id, path, bytes) {
+      line({ type: "file", task: task ?? null, index: yields - 1, port, file: id, path, bytes });
+    },
+    returnedFile() {
+      // the reference is in the yield line; --json readers know the flag
+    },
+    transfer(direction, port, name, loaded, total) {
+      const percent = steps(`${direction} ${port}`, loaded, total);
+      if (percent !== undefined) line({ type: "transfer", direction, port, name, loaded, total: total ?? null, percent: percent < 0 ? null : percent });
+    },
   };
 }
 
@@ -85,6 +144,10 @@ export function humanCallOutput(options: HumanOutputOptions): CallOutput {
   const stderr = options.stderr ?? process.stderr;
   const { logger } = options;
   const bar = stderr.isTTY ? new ProgressLine(stderr) : undefined;
+  // uploads happen before the task, downloads between its yields: a bar of their own
+  const transferBar = stderr.isTTY ? new ProgressLine(stderr) : undefined;
+  const steps = transferSteps(10);
+  let hinted = false;
   /** Writes around the bar: it is cleared first and drawn again after. */
   const around = (write: () => void): void => {
     bar?.clear();
@@ -118,6 +181,31 @@ export function humanCallOutput(options: HumanOutputOptions): CallOutput {
     error() {
       // The CLI prints the error itself (message and hint on stderr); the bar keeps its last state.
       bar?.finish();
+    },
+    uploaded(port, path, id, bytes) {
+      transferBar?.clear();
+      around(() => logger.info(`uploaded ${path} (${formatBytes(bytes)}) for ${port} as ${id}`));
+    },
+    savedFile(port, _id, path, bytes) {
+      transferBar?.clear();
+      around(() => logger.info(`${port}: wrote ${path} (${formatBytes(bytes)})`));
+    },
+    returnedFile(port, id) {
+      if (hinted) return;
+      hinted = true;
+      around(() => logger.info(`${port} is a file (${id}): pass --out DIR to write returned files into DIR`));
+    },
+    transfer(direction, port, name, loaded, total) {
+      const verb = direction === "upload" ? "uploading" : "downloading";
+      const what = `${verb} ${name} (${port}) ${formatBytes(loaded)}${total ? ` of ${formatBytes(total)}` : ""}`;
+      if (transferBar) {
+        if ((total ?? loaded) <= TRANSFER_PROGRESS_BYTES) return;
+        bar?.clear();
+        transferBar.update(total ? (loaded / total) * 100 : undefined, what);
+        return;
+      }
+      const percent = steps(`${direction} ${port}`, loaded, total);
+      if (percent !== undefined) logger.info(percent < 0 ? what : `${verb} ${name} (${port}) ${percent}%`);
     },
   };
 }

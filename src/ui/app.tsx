@@ -10,6 +10,9 @@ import { PortField, type Problems } from "./form.js";
 import { argsOf, formProblems, fromWire, initialDraft, problemsOutsideFields, type Draft, type FormPort } from "./form-model.js";
 import { DONE_KINDS, LiveTasks, progressOf, type LiveEvent, type LiveTask } from "./live.js";
 import { rememberReferencesIn } from "./references.js";
+import { FileLink, MediaContext } from "./files.js";
+import { FILE_IDENTIFIER } from "./form-model.js";
+import type { MediaAccess } from "./media.js";
 import { clientFor, errorText, isAuthError, portRefusals, storeToken, storedToken, takeTokenFromLocation } from "./session.js";
 
 type Route = { page: "home" } | { page: "action"; id: string } | { page: "task"; id: string };
@@ -41,6 +44,8 @@ function useLive(live: LiveTasks): void {
 interface Session {
   client: GraphQLClient;
   live: LiveTasks;
+  /** The client and token for the media routes (file uploads and download links). */
+  media: MediaAccess;
 }
 
 export function App() {
@@ -57,7 +62,7 @@ export function App() {
     // events missed while the socket was down (run dev restarting the server) are read again
     const client = clientFor(token, () => live?.resync());
     live = new LiveTasks(client);
-    return { client, live };
+    return { client, live, media: { client, token } };
   }, [token]);
 
   const current = useRef(token);
@@ -141,7 +146,9 @@ export function App() {
           sign out
         </button>
       </header>
-      <main>{checked ? <Routed session={session} /> : <p class="muted">signing in…</p>}</main>
+      <main>
+        <MediaContext.Provider value={session.media}>{checked ? <Routed session={session} /> : <p class="muted">signing in…</p>}</MediaContext.Provider>
+      </main>
     </div>
   );
 }
@@ -453,6 +460,7 @@ function StatusBadge({ task }: { task: LiveTask }) {
 function ValueView({ value }: { value: unknown }) {
   if (value && typeof value === "object" && !Array.isArray(value)) {
     const v = value as Record<string, unknown>;
+    if (v.__identifier === FILE_IDENTIFIER && typeof v.object === "string") return <FileLink storeId={v.object} />;
     if (typeof v.__identifier === "string" && "object" in v) {
       return (
         <span class="ref" title={v.__identifier}>

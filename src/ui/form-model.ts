@@ -48,12 +48,27 @@ export type Draft =
   | { t: "list"; items: Draft[] }
   | { t: "dict"; rows: Array<{ key: string; value: Draft }> }
   | { t: "model"; fields: Record<string, Draft> }
-  | { t: "union"; use: number; value: Draft };
+  | { t: "union"; use: number; value: Draft }
+  /**
+   * A File port (STRUCTURE `@arkitekt/file`): `id` is the media store id ("" before a file is
+   * picked); `name` and `size` of the picked file; `uploading` while its bytes travel; `error`
+   * when the upload failed.
+   */
+  | { t: "file"; id: string; name?: string; size?: number; uploading?: boolean; error?: string };
+
+/** The identifier of the built-in File structure (the runtime's `File.identifier`). */
+export const FILE_IDENTIFIER = "@arkitekt/file";
+
+/** Whether a port takes a File: the form draws a file picker for it. */
+export function isFilePort(port: Pick<FormPort, "kind" | "identifier">): boolean {
+  return port.kind === "STRUCTURE" && port.identifier === FILE_IDENTIFIER;
+}
 
 const TEXT_KINDS = new Set(["INT", "FLOAT", "QUANTITY", "STRING", "DATE", "ENUM", "STRUCTURE", "MEMORY_STRUCTURE"]);
 
 /** An empty draft of a port (no default applied). */
 export function emptyDraft(port: FormPort): Draft {
+  if (isFilePort(port)) return { t: "file", id: "" };
   switch (port.kind) {
     case "BOOL":
       return { t: "bool", value: false };
@@ -112,6 +127,7 @@ export function fromWire(port: FormPort, value: unknown): Draft {
     case "DATE":
       return { t: "text", text: typeof value === "string" ? dateToLocalInput(value) : String(value) };
     case "STRUCTURE":
+      if (isFilePort(port)) return { t: "file", id: value && typeof value === "object" && "object" in value ? String((value as { object: unknown }).object) : String(value) };
       return { t: "text", text: value && typeof value === "object" && "object" in value ? String((value as { object: unknown }).object) : String(value) };
     case "ENUM":
       return { t: "text", text: typeof value === "string" ? value : JSON.stringify(value) };
@@ -167,6 +183,7 @@ export function toWire(port: FormPort, draft: Draft): JsonValue | undefined {
       if (draft.t !== "text" || draft.text.trim() === "") return undefined;
       return localInputToDate(draft.text.trim());
     case "STRUCTURE":
+      if (draft.t === "file") return draft.id === "" ? undefined : { __identifier: port.identifier ?? "", object: draft.id };
       if (draft.t !== "text" || draft.text.trim() === "") return undefined;
       return { __identifier: port.identifier ?? "", object: draft.text.trim() };
     case "ENUM":
@@ -263,6 +280,11 @@ export function formProblems(ports: readonly FormPort[], drafts: Readonly<Record
   for (const p of check.problems) add(p.path, formatProblem(p).replace(/^[^:]*:\s*/, ""));
   const walk = (port: FormPort, draft: Draft | undefined, path: string): void => {
     if (!draft) return;
+    if (draft.t === "file" && (draft.uploading || draft.error)) {
+      // said instead of "missing": the value comes when the upload ends
+      problems.set(path, [draft.uploading ? "the file is still uploading: wait for it to finish" : `the upload failed: ${draft.error}; pick the file again`]);
+      return;
+    }
     const bound = widgetProblem(port, toWire(port, draft));
     // the value rule checks widget bounds itself where it knows form hints: say it once
     if (bound && !problems.has(path)) add(path, `expected a number ${bound}`);

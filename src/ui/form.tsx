@@ -4,7 +4,8 @@
  * widget's, or the server's refusal) shown at its field.
  */
 import type { ComponentChildren } from "preact";
-import { childPath, dictKeyPath, dictValuePath, emptyDraft, hiddenBy, initialDraft, readEffectCondition, type Draft, type FormPort } from "./form-model.js";
+import { childPath, dictKeyPath, dictValuePath, emptyDraft, hiddenBy, initialDraft, isFilePort, readEffectCondition, type Draft, type FormPort } from "./form-model.js";
+import { FileInput } from "./files.js";
 import { seenReferences } from "./references.js";
 
 export type Problems = ReadonlyMap<string, readonly string[]>;
@@ -136,6 +137,7 @@ function ScalarInput({ port, draft, path, onChange, problems }: FieldProps) {
       // milliseconds (a re-run of a past task's date) are kept: the step allows them when there are some
       return <input {...common} type="datetime-local" step={/\.\d/.test(textOf(draft)) ? "0.001" : "1"} value={textOf(draft)} onInput={(e) => set((e.currentTarget as HTMLInputElement).value)} />;
     case "STRUCTURE": {
+      if (isFilePort(port)) return <FileInput id={id} name={path} draft={draft} onChange={onChange} describedBy={describedBy} />;
       const seen = seenReferences(port.identifier ?? "");
       const list = `${id}-seen`;
       return (

@@ -2,7 +2,7 @@
 // printed around it) and the pieces `inspect` renders (port types, masked tokens).
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { ProgressLine, humanCallOutput, jsonCallOutput, renderProgressBar } from "../../src/cli/call-output.js";
+import { ProgressLine, humanCallOutput, jsonCallOutput, renderProgressBar, transferSteps } from "../../src/cli/call-output.js";
 import { describeCallFailure } from "../../src/cli/commands/call.js";
 import { maskToken, portType, table } from "../../src/cli/commands/inspect.js";
 import { UserError } from "../../src/cli/errors.js";
@@ -124,6 +124,56 @@ describe("issue 12: inspect's port types and masked tokens", () => {
       "  key    type         description",
       "  width  INT          Width",
       "  h      LIST<FLOAT>",
+    ]);
+  });
+});
+
+describe("issue 14: progress of file transfers in call", () => {
+  const MB = 1024 * 1024;
+
+  it("issue 14: only transfers over 4 MB report, in whole 10% steps, once each", () => {
+    const step = transferSteps(10);
+    expect(step("up", 3 * MB, 4 * MB)).toBeUndefined(); // small: never
+    const reported = [0, 0.05, 0.1, 0.12, 0.5, 0.55, 0.99, 1].map((f) => step("big", Math.round(f * 10 * MB), 10 * MB));
+    expect(reported).toEqual([undefined, undefined, 10, undefined, 50, undefined, 90, 100]);
+    // unknown size: a line per 4 MB once past it
+    expect([3, 5, 6, 9].map((n) => step("stream", n * MB, undefined))).toEqual([undefined, -1, undefined, -1]);
+  });
+
+  it("issue 14: without a terminal a big transfer is a line per step; on a terminal a bar of its own, cleared when the file is done", () => {
+    lines.length = 0;
+    const plain = terminal();
+    (plain as { isTTY: boolean }).isTTY = false;
+    const output = humanCallOutput({ logger, stdout: terminal(), stderr: plain });
+    for (const f of [0.3, 0.6, 1]) output.transfer("upload", "image", "cat.png", f * 10 * MB, 10 * MB);
+    output.uploaded("image", "/w/cat.png", "ms_1", 10 * MB);
+    expect(lines).toEqual(["info uploading cat.png (image) 30%", "info uploading cat.png (image) 60%", "info uploading cat.png (image) 100%", "info uploaded /w/cat.png (10.5 MB) for image as ms_1"]);
+    expect(plain.text()).toBe("");
+
+    const tty = terminal(100);
+    const bar = humanCallOutput({ logger, stdout: terminal(), stderr: tty });
+    bar.transfer("download", "return0", "out.png", 5 * MB, 10 * MB);
+    bar.savedFile("return0", "ms_2", "/w/out/out.png", 10 * MB);
+    const erase = "\r\u001b[2K";
+    expect(tty.text()).toBe(`${erase}${renderProgressBar(50, "downloading out.png (return0) 5.2 MB of 10.5 MB", 100)}${erase}`);
+    expect(lines.at(-1)).toBe("info return0: wrote /w/out/out.png (10.5 MB)");
+  });
+
+  it("issue 14: --json reports uploads, written files and transfer steps as lines", () => {
+    const out = terminal();
+    const output = jsonCallOutput(out);
+    output.uploaded("image", "/w/cat.png", "ms_1", 5);
+    output.transfer("upload", "image", "cat.png", 2, 5); // small: no line
+    output.assigned("7");
+    output.yielded({ return0: { __identifier: "@arkitekt/file", object: "ms_2" } });
+    output.transfer("download", "return0", "big.bin", 6 * MB, 12 * MB);
+    output.savedFile("return0", "ms_2", "/w/out/big.bin", 12 * MB);
+    expect(out.text().trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([
+      { type: "upload", port: "image", path: "/w/cat.png", file: "ms_1", bytes: 5 },
+      { type: "assigned", task: "7" },
+      { type: "yield", task: "7", index: 0, returns: { return0: { __identifier: "@arkitekt/file", object: "ms_2" } } },
+      { type: "transfer", direction: "download", port: "return0", name: "big.bin", loaded: 6 * MB, total: 12 * MB, percent: 50 },
+      { type: "file", task: "7", index: 0, port: "return0", file: "ms_2", path: "/w/out/big.bin", bytes: 12 * MB },
     ]);
   });
 });

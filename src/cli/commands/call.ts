@@ -3,9 +3,11 @@
  * (every yield for a generator). The action is named by its key (as `run dev` lists it), by
  * `app/key[@version]`, by its hash or a unique hash prefix, or by `implementation:<id>`; args are a
  * JSON object keyed by port (wire format, docs/spec/definitions-and-values.md) or `key=value` pairs whose
- * values are read as JSON when they parse.
+ * values are read as JSON when they parse. `@path` at a File port uploads that file (call-files.ts);
+ * `--out DIR` writes returned files into DIR.
  */
-import { resolve } from "node:path";
+import { mkdir, rm, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { parsePositiveMilliseconds } from "../options.js";
 import { UserError, isUserFacing } from "../errors.js";
@@ -13,6 +15,8 @@ import { humanCallOutput, jsonCallOutput, type CallFailure as CallFailureInfo, t
 import { isArkitektError } from "../../shared/errors.js";
 import { cliLogger } from "../logger.js";
 import { DEFAULT_DATA_DIR, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
+import { DEV_TOKEN_FILE } from "../../runtime/config.js";
+import { FILE_IDENTIFIER, createUniqueFile, filesIn, findFileArgs, hasAtString, readLocalFile, safeFileName, type PortShape } from "../call-files.js";
 import type { CallTarget } from "../../index.js";
 
 export interface CallCommandOptions {
@@ -26,6 +30,8 @@ export interface CallCommandOptions {
   stream?: boolean;
   json?: boolean;
   verbose?: boolean;
+  /** Write returned files (File ports) into this folder. */
+  out?: string;
 }
 
 /** How the user named the action; `key` and `hash-prefix` are looked up on the platform. */
@@ -87,6 +93,39 @@ export async function resolveTarget(name: TargetName, endpoint: Endpoint): Promi
   }
   const options = matches.map((a) => `${(a.hash as string).slice(0, 12)} (${a.key}@${a.version})`).join(", ");
   throw new UserError(`${matches.length} actions have ${what}: ${options}`, "name one by a longer hash prefix or by app/key[@version]");
+}
+
+/**
+ * The arg ports of the action a target names (read only when an arg holds an `@` string, to tell
+ * File ports from others).
+ */
+export async function actionArgPorts(target: CallTarget, endpoint: Endpoint): Promise<PortShape[]> {
+  const [api, { createGraphQLClient, platformEndpoints }, { readAllPages }] = await Promise.all([
+    import("../../../generated/api/rekuest.js"),
+    import("../../runtime/transport/index.js"),
+    import("../../runtime/transport/pages.js"),
+  ]);
+  const gql = createGraphQLClient({ url: platformEndpoints(endpoint.url).graphqlUrl, token: endpoint.token });
+  try {
+    let found: { args: PortShape[] } | null | undefined;
+    if (typeof target === "string") found = await api.action(gql, { hash: target });
+    else if ("actionHash" in target) found = await api.action(gql, { hash: target.actionHash });
+    else if ("action" in target) found = await api.action(gql, { id: target.action });
+    else if ("implementation" in target) found = (await api.implementation(gql, { id: target.implementation })).action;
+    else if ("agent" in target) found = (await api.implementationAt(gql, { agent: target.agent, interface: target.interface })).action;
+    else {
+      const { app, key, version } = target;
+      const list = await readAllPages((pagination) => api.actions(gql, { filters: { appIdentifier: app }, pagination }), { field: "Query.actions", keyOf: (a) => a.id });
+      const match = list.filter((a) => a.key === key && (version === undefined || a.version === version)).at(-1);
+      found = match ? await api.action(gql, { id: match.id }) : undefined;
+    }
+    // no such action: the call itself says so, in its words
+    return found?.args ?? [];
+  } catch (error) {
+    throw platformUserError(error, endpoint) ?? error;
+  } finally {
+    await gql.close();
+  }
 }
 
 /** Reads args: one JSON object, or key=value pairs (values parsed as JSON when they parse, else strings). */
@@ -161,6 +200,7 @@ export function callCommand(): Command {
     // Streaming is the default now; the flag stays accepted so scripts written for it keep working.
     .addOption(new Option("--stream", "(no effect: every yield is printed as it arrives)").hideHelp())
     .option("--verbose", "print every task event as it arrives (with --json: as event lines)")
+    .option("--out <dir>", "write returned files (File ports) into this folder, under their original names (made when missing; never overwrites: a taken name gets -1, -2 ...)")
     .addHelpText(
       "after",
       `
@@ -173,6 +213,7 @@ Examples:
   $ arkitekt-next call 1bb783cdf4b8 width=3                       # a hash prefix from the run dev listing
   $ arkitekt-next call tile image='{"__identifier":"@example/image","object":"img-1"}' size=2
   $ arkitekt-next call tile image=... --json | jq -c 'select(.type == "yield") | .returns'
+  $ arkitekt-next call myapp/thumbnail image=@photos/cat.png --out results/   # upload a file, save the returned one
 
 ${ACTION_NAMING_HELP}
 
@@ -187,7 +228,7 @@ With --json, stdout has one JSON object per line instead:
   {"type":"done","task":"7","yields":4,"exitCode":0}
   {"type":"error","task":"7","kind":"CRITICAL","message":"...","hint":"...","exitCode":2}
 (error kinds: the task's FAILED, CRITICAL, CANCELLED, INTERRUPTED, DISCONNECTED, TIMEOUT,
-RESULT_LOST; or USER_ERROR, ASSIGN_FAILED, PLATFORM_LOST before or around the task)
+RESULT_LOST; or USER_ERROR, ASSIGN_FAILED, PLATFORM_LOST, MEDIA_FAILED before or around the task)
 
 Exit codes:
   0    the task completed
@@ -200,7 +241,14 @@ Exit codes:
 
 Values are the wire format: structures {"__identifier": ..., "object": <ref>}, enums by member name,
 dates as ISO strings; a key=value value is read as JSON when it parses (quote strings that look like
-numbers: name='"5"').`,
+numbers: name='"5"').
+
+Files: where a port is a File (structure ${FILE_IDENTIFIER}, also inside a list, dict or model),
+@path uploads that file (relative to the current directory) and passes its reference, e.g.
+image=@cat.png or images='["@a.png", "@b.png"]'; anywhere else @text stays the string "@text".
+Returned files are printed as references; --out DIR writes them into DIR (stderr says where;
+with --json as {"type":"file","port":...,"path":...} lines). Transfers over 4 MB show progress
+on stderr (--json: "transfer" lines).`,
     )
     .action(async (action: string, argParts: string[], options: CallCommandOptions) => {
       const verbose = options.verbose ?? false;
@@ -269,11 +317,25 @@ export async function runCall(action: string, argParts: string[], options: CallC
   const dataDir = resolve(options.cwd ?? process.cwd(), options.data);
   const endpoint = await requireEndpoint({ url: options.url, token: options.token }, dataDir);
   const target = await resolveTarget(name, endpoint);
-  const { createClient, TaskFailedError, AssignError, PlatformLostError } = await import("../../index.js");
-  const client = createClient({ url: endpoint.url, token: endpoint.token, platformLostMs: 15_000 });
+  const out = options.out === undefined ? undefined : await outputFolder(options.out);
+  // `@path` at File ports: every file is checked before any is uploaded
+  const uploads: Array<{ port: string; path: string; size: number; replace(value: unknown): void }> = [];
+  if (hasAtString(args)) {
+    for (const arg of findFileArgs(await actionArgPorts(target, endpoint), args)) uploads.push({ ...arg, ...(await readLocalFile(arg, process.cwd())) });
+  }
+  const { createClient, TaskFailedError, AssignError, PlatformLostError, MediaError } = await import("../../index.js");
+  // the dev server's token file of --data also names its S3 endpoint (for its own URL only)
+  const client = createClient({ url: endpoint.url, token: endpoint.token, platformLostMs: 15_000, devTokenFile: join(dataDir, DEV_TOKEN_FILE) });
+  const media = uploads.length > 0 || out !== undefined ? await callMedia(client) : undefined;
   let taskId: string | undefined;
   try {
     signal.throwIfAborted();
+    for (const upload of uploads) {
+      const name = basename(upload.path);
+      const id = await media!.upload(upload.path, upload.size, (loaded) => output.transfer("upload", upload.port, name, loaded, upload.size), signal);
+      upload.replace({ __identifier: FILE_IDENTIFIER, object: id });
+      output.uploaded(upload.port, upload.path, id, upload.size);
+    }
     let yields = 0;
     const stream = client.iterate(target, args, {
       signal,
@@ -291,6 +353,13 @@ export async function runCall(action: string, argParts: string[], options: CallC
     for await (const returns of stream) {
       output.yielded(returns);
       yields++;
+      for (const file of filesIn(returns)) {
+        if (out === undefined) output.returnedFile(file.port, file.id);
+        else {
+          const saved = await saveReturnedFile(media!, out, file, (name, loaded, total) => output.transfer("download", file.port, name, loaded, total), signal);
+          output.savedFile(file.port, file.id, saved.path, saved.bytes);
+        }
+      }
     }
     output.done(yields);
   } catch (error) {
@@ -314,6 +383,16 @@ export async function runCall(action: string, argParts: string[], options: CallC
           (/arg|port/i.test(error.message)
             ? "the args must fit the action's ports (wire format: structures as {\"__identifier\", \"object\"}, enums by member name)"
             : "check the action name and that an agent serving it is running (`arkitekt-next inspect` lists agents and actions)"),
+        task: taskId,
+        exitCode: CALL_EXIT.USER_ERROR,
+      });
+    }
+    if (isArkitektError(error, MediaError)) {
+      if (signal.aborted) throw new CallFailure({ kind: "CANCELLED", message: "cancelled while a file was transferred", task: taskId, exitCode: CALL_EXIT.CANCELLED });
+      throw new CallFailure({
+        kind: "MEDIA_FAILED",
+        message: error.message,
+        hint: error.hint ?? "a file could not be moved to or from the platform's media store: check the platform's S3 endpoint (ARKITEKT_S3_URL, or GET <url>/.well-known/s3)",
         task: taskId,
         exitCode: CALL_EXIT.USER_ERROR,
       });
@@ -350,3 +429,82 @@ const FAILURE_HINTS: Record<string, string> = {
   TIMEOUT: "the task was cancelled after --timeout; raise it if the function needs longer",
   RESULT_LOST: "the platform lost the task's result; call it again",
 };
+
+// ------------------------------------------------------------------------------------------------ files
+
+/** The media transfers of `call`, over the call's own client (its URL and token). */
+export interface CallMedia {
+  /** Uploads a local file; resolves to its store id. */
+  upload(path: string, size: number, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<string>;
+  /** A stored file: its original name (null when the store has none), its size, and its bytes when read. */
+  open(id: string, signal: AbortSignal): Promise<{ name: string | null; size: number | undefined; read(): Promise<AsyncIterable<Uint8Array>> }>;
+}
+
+/** `--out DIR`: made when missing; a user error when it is a file. */
+async function outputFolder(dir: string): Promise<string> {
+  const path = resolve(process.cwd(), dir);
+  const info = await stat(path).catch(() => undefined);
+  if (info && !info.isDirectory()) throw new UserError(`--out ${dir}: ${path} is not a folder`, "pass a folder for returned files (it is made when missing)");
+  if (!info) await mkdir(path, { recursive: true });
+  return path;
+}
+
+/**
+ * Writes one returned file into `dir` under its original name (made safe, numbered when taken);
+ * a failed download leaves no partial file.
+ */
+export async function saveReturnedFile(
+  media: CallMedia,
+  dir: string,
+  file: { port: string; id: string },
+  onProgress: (name: string, loaded: number, total: number | undefined) => void,
+  signal: AbortSignal,
+): Promise<{ path: string; bytes: number }> {
+  const stored = await media.open(file.id, signal);
+  const name = safeFileName(stored.name, safeFileName(file.id, "file"));
+  const created = await createUniqueFile(dir, name);
+  let bytes = 0;
+  try {
+    for await (const chunk of await stored.read()) {
+      for (let at = 0; at < chunk.length; ) at += (await created.handle.write(chunk, at)).bytesWritten;
+      bytes += chunk.length;
+      onProgress(name, bytes, stored.size);
+    }
+    await created.handle.close();
+  } catch (error) {
+    await created.handle.close().catch(() => undefined);
+    await rm(created.path, { force: true });
+    throw error;
+  }
+  return { path: created.path, bytes };
+}
+
+/** `CallMedia` over the runtime's File helpers, with `client`'s URL, token and S3 endpoint. */
+async function callMedia(client: import("../../index.js").ArkitektClient): Promise<CallMedia> {
+  const [{ File, upload }, { createReadStream }, { Transform }] = await Promise.all([import("../../index.js"), import("node:fs"), import("node:stream")]);
+  /** Counts the bytes that pass. */
+  const counting = (onProgress: (loaded: number) => void) => {
+    let loaded = 0;
+    return new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        loaded += chunk.length;
+        onProgress(loaded);
+        done(null, chunk);
+      },
+    });
+  };
+  return {
+    async upload(path, size, onProgress, signal) {
+      const counter = counting(onProgress);
+      const source = createReadStream(path);
+      source.on("error", (error) => counter.destroy(error));
+      const file = await upload(source.pipe(counter), { name: basename(path), size, client, signal });
+      return file.id;
+    },
+    async open(id, signal) {
+      const file = await File.fromId(id, { client });
+      // a store without an original name is named by its object key
+      return { name: file.name === id ? null : file.name, size: file.size, read: async () => (await file.stream({ client, signal })) as AsyncIterable<Uint8Array> };
+    },
+  };
+}

@@ -429,6 +429,8 @@ export class S3Endpoint {
     if (row.etag) headers.etag = `"${row.etag}"`;
     const disposition = queryValue(r.query, "response-content-disposition");
     if (disposition !== undefined) headers["content-disposition"] = disposition;
+    // the store's name, for readers of a store id (File.fromId's HEAD, call --out): no query reads it
+    else if (row.original_file_name) headers["content-disposition"] = `attachment; filename*=UTF-8''${encodeURIComponent(row.original_file_name)}`;
     const range = parseRange(header(r.req, "range"), size);
     if (range === "unsatisfiable") throw new S3Error("InvalidRange", `the requested range is not satisfiable (the object has ${size} bytes)`);
     let status = 200;
