@@ -258,7 +258,7 @@ describe("arkitekt-next init", () => {
     linkDependencies(dir);
     const dev = await startRunDev("arkitekt-init-merge-", { cwd: dir });
     try {
-      expect(dev.output).toMatch(/serving 3 function\(s\)/);
+      expect(dev.output).toMatch(/serving 4 function\(s\)/);
     } finally {
       await dev.stop();
     }
@@ -325,10 +325,10 @@ describe("arkitekt-next init", () => {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("stand-in npm install");
-    expect(result.stdout).toMatch(/gen generated \d+ of \d+ files \(3 functions, stages: functions\)/);
+    expect(result.stdout).toMatch(/gen generated \d+ of \d+ files \(4 functions, stages: functions\)/);
     expect(result.stdout).not.toContain("npm install && npm run gen");
     const definitions = JSON.parse(read(dir, "generated/definitions.json")) as Array<{ definition: { key: string } }>;
-    expect(definitions.map((d) => d.definition.key).sort()).toEqual(["add", "greet", "mean"]);
+    expect(definitions.map((d) => d.definition.key).sort()).toEqual(["add", "greet", "mean", "shout"]);
     const tsc = typecheck(dir);
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);

@@ -2,7 +2,7 @@
  * The functions this app serves. Each `register()` call makes a function callable through the
  * arkitekt platform; `npm run gen` reads their types and doc comments into `generated/`.
  */
-import { register, type Int } from "arkitekt-next";
+import { File, register, type Int } from "arkitekt-next";
 
 /**
  * Add two integers.
@@ -32,4 +32,14 @@ export const greet = register(function greet(name: string, excited = false): str
 export const mean = register(function mean(values: number[]): number {
   if (values.length === 0) throw new Error("mean needs at least one value");
   return values.reduce((sum, v) => sum + v, 0) / values.length;
+});
+
+/**
+ * Shout a text file: the same text in capitals, as a new file.
+ * @param text A text file (kept in the platform's media store; only its reference travels)
+ * @returns The shouted file
+ */
+export const shout = register(async function shout(text: File): Promise<File> {
+  const shouted = (await text.text()).toUpperCase();
+  return File.fromBytes(shouted, { name: `shouted-${text.name}` });
 });
