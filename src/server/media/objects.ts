@@ -6,7 +6,7 @@
  * are checked hex before they become paths, so no request can name a file outside the folder.
  */
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, mkdirSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, renameSync } from "node:fs";
 import { readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -66,9 +66,12 @@ export class ObjectFiles {
   tempStream(path: string): NodeJS.WritableStream & ReturnType<typeof createWriteStream> {
     return createWriteStream(path, { flags: "wx" });
   }
-  /** Moves a completely written temporary file into place as the object `key` (atomic on one file system). */
-  async commit(tempPath: string, key: string): Promise<void> {
-    await rename(tempPath, this.objectPath(key));
+  /**
+   * Moves a completely written temporary file into place as the object `key` (atomic on one file
+   * system). Synchronous, so a caller can check the store's state in the same turn.
+   */
+  commitSync(tempPath: string, key: string): void {
+    renameSync(tempPath, this.objectPath(key));
   }
   async discardTemp(path: string): Promise<void> {
     await rm(path, { force: true });

@@ -9,7 +9,7 @@
  * `STREAMING-UNSIGNED-PAYLOAD-TRAILER` (aws-chunked, decoded; its checksum trailer verified).
  */
 import { createHash, randomBytes, type Hash as CryptoHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, rmSync } from "node:fs";
 import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PassThrough, Transform, type TransformCallback, type Writable } from "node:stream";
@@ -328,10 +328,24 @@ export class S3Endpoint {
     const temp = this.media.files.tempPath();
     const meter = await this.receive(r, temp, row.max_bytes, `the object is over the grant's limit of ${row.max_bytes} bytes`);
     const etag = meter.md5Hex();
-    await this.media.files.commit(temp, row.key);
+    this.commitIfPending(temp, row);
     this.media.records.setUploaded(row.id, meter.bytes, etag, header(r.req, "content-type") ?? null);
     await this.media.store.committed();
     r.res.writeHead(200, { etag: `"${etag}"`, "x-amz-request-id": r.requestId, "content-length": "0" }).end();
+  }
+
+  /**
+   * Moves a received object into place, unless its store stopped being pending while the body was
+   * arriving (finished or discarded): a finished object never changes under the task that was given it.
+   * The check and the rename are synchronous, so no finish can come in between.
+   */
+  private commitIfPending(temp: string, row: MediaStoreRow): void {
+    const now = this.media.records.find(row.id);
+    if (now?.state !== "pending") {
+      rmSync(temp, { force: true });
+      throw new S3Error("AccessDenied", `media store ${row.id} is ${now?.state ?? "gone"}: its object cannot change (upload a new one)`);
+    }
+    this.media.files.commitSync(temp, row.key);
   }
 
   private async createMultipart(r: S3Request, row: MediaStoreRow): Promise<void> {
@@ -397,7 +411,7 @@ export class S3Endpoint {
       const out = this.media.files.tempStream(temp);
       for (const p of parts) await pipeline(createReadStream(this.media.files.partPath(upload.uploadId, p.number)), out, { end: false });
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-      await this.media.files.commit(temp, row.key);
+      this.commitIfPending(temp, row);
     } catch (error) {
       await this.media.files.discardTemp(temp);
       throw error;
@@ -425,6 +439,10 @@ export class S3Endpoint {
       "accept-ranges": "bytes",
       "content-type": queryValue(r.query, "response-content-type") ?? row.content_type ?? "application/octet-stream",
       "last-modified": new Date(row.finished_at ?? row.created_at).toUTCString(),
+      // objects are served on the web UI's own origin: an uploaded HTML or SVG page must not run script there
+      // (it could read the UI's token), so the browser renders it sandboxed (an opaque origin, no script) and never sniffs a type
+      "content-security-policy": "sandbox; default-src 'none'",
+      "x-content-type-options": "nosniff",
     };
     if (row.etag) headers.etag = `"${row.etag}"`;
     const disposition = queryValue(r.query, "response-content-disposition");

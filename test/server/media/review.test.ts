@@ -1,0 +1,89 @@
+/**
+ * Findings of the security review of the media store (issue 14, reviewer r1): each test reproduces
+ * an attack or an operator's problem that worked before its fix.
+ */
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { readdir } from "node:fs/promises";
+import { request as httpRequest, type ClientRequest } from "node:http";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { presignUrl } from "../../../src/server/media/sigv4.js";
+import { useSharedTestServer } from "../helpers/server.js";
+import { T1 } from "../helpers/tokens.js";
+import { finishUpload, requestAccess, requestUpload, s3For, type Grant } from "./helpers.js";
+
+const presignedPut = (url: string, grant: Grant) =>
+  presignUrl(new URL(url), "PUT", `/${grant.bucket}/${grant.key}`, { accessKey: grant.accessKey, secretKey: grant.secretKey, sessionToken: grant.sessionToken }, "us-east-1", 600);
+
+/** Starts a PUT of `length` bytes to `url` and returns the request (to write the body piece by piece) and its answer. */
+function startPut(url: string, length: number): { req: ClientRequest; answer: Promise<{ status: number; body: string }> } {
+  let req!: ClientRequest;
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req = httpRequest(url, { method: "PUT", headers: { "content-length": String(length) } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+  });
+  return { req, answer };
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("review r1: the media store under attack", () => {
+  const server = useSharedTestServer({ maxMediaBytes: 1024 * 1024 });
+
+  it("review r1: an uploaded HTML object is served sandboxed (CSP sandbox, nosniff), so it cannot run script on the web UI's origin", async () => {
+    const s = server();
+    const grant = await requestUpload(s, T1, { originalFileName: "page.html", contentType: "text/html" });
+    await s3For(s, grant).send(new PutObjectCommand({ Bucket: grant.bucket, Key: grant.key, Body: "<script>alert(sessionStorage.length)</script>", ContentType: "text/html" }));
+    await finishUpload(s, T1, grant.store);
+    const access = await requestAccess(s, T1, grant.store);
+    const url = await presignUrl(
+      new URL(s.url),
+      "GET",
+      `/${access.bucket}/${access.key}`,
+      { accessKey: access.accessKey, secretKey: access.secretKey, sessionToken: access.sessionToken },
+      "us-east-1",
+      600,
+      // a read grant's holder may also ask for any response type
+      { "response-content-type": "text/html" },
+    );
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("<script>");
+    expect(res.headers.get("content-security-policy")).toMatch(/\bsandbox\b/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("review r1: an upload still streaming when its store is finished does not replace the finished object", async () => {
+    const s = server();
+    const grant = await requestUpload(s, T1);
+    await s3For(s, grant).send(new PutObjectCommand({ Bucket: grant.bucket, Key: grant.key, Body: "first version" }));
+    // a second PUT starts while the store is pending ...
+    const second = Buffer.from("a replaced version, sent after the store was finished");
+    const { req, answer } = startPut(await presignedPut(s.url, grant), second.length);
+    req.write(second.subarray(0, 10));
+    const tmp = join(s.dataDir, "media", "tmp");
+    await until(async () => (await readdir(tmp)).length > 0, "the second upload's temporary file");
+    // ... the store is finished (its object checked and confirmed) ...
+    await finishUpload(s, T1, grant.store);
+    // ... and only then the rest of the body arrives
+    req.end(second.subarray(10));
+    const { status, body } = await answer;
+    expect(status).toBe(403);
+    expect(body).toContain("is finished");
+    const access = await requestAccess(s, T1, grant.store);
+    const got = await s3For(s, access).send(new GetObjectCommand({ Bucket: access.bucket, Key: access.key }));
+    expect(await got.Body!.transformToString()).toBe("first version");
+    expect(await readdir(tmp)).toEqual([]);
+  });
+});
