@@ -155,6 +155,10 @@ export class MediaService {
   async finish(identity: Identity, input: { storeId: string; valid?: boolean | null }): Promise<MediaStoreRow> {
     const row = this.storeInOrg(identity, input.storeId);
     if (input.valid === false) {
+      // a task still to run (or running) was given this object: deleting it would fail that task
+      if (this.records.taskReference(row.id) === "open") {
+        throw new PlatformError(`Media store ${row.id} cannot be discarded: an unfinished task refers to it (discard it once that task is done)`, "MEDIA_IN_USE");
+      }
       await this.discard(row);
       return { ...row, state: "discarded" };
     }

@@ -8,8 +8,9 @@ import { request as httpRequest, type ClientRequest } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { presignUrl } from "../../../src/server/media/sigv4.js";
+import { ASSIGN, implOf, setupAgent, type ImplementationInput } from "../helpers/fixture.js";
 import { useSharedTestServer } from "../helpers/server.js";
-import { T1 } from "../helpers/tokens.js";
+import { T1, T2 } from "../helpers/tokens.js";
 import { finishUpload, requestAccess, requestUpload, s3For, type Grant } from "./helpers.js";
 
 const presignedPut = (url: string, grant: Grant) =>
@@ -29,6 +30,21 @@ function startPut(url: string, length: number): { req: ClientRequest; answer: Pr
   });
   return { req, answer };
 }
+
+const KEEP_FILE: ImplementationInput = {
+  interface: "keep_file",
+  effect: "NONE",
+  definition: {
+    key: "keep_file",
+    version: "1",
+    name: "Keep File",
+    kind: "FUNCTION",
+    description: "Holds a file (media fixture)",
+    collections: [],
+    args: [{ key: "file", kind: "STRUCTURE", identifier: "@arkitekt/file", nullable: false }],
+    returns: [],
+  },
+};
 
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -85,5 +101,21 @@ describe("review r1: the media store under attack", () => {
     const got = await s3For(s, access).send(new GetObjectCommand({ Bucket: access.bucket, Key: access.key }));
     expect(await got.Body!.transformToString()).toBe("first version");
     expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it("review r1: finishMediaUpload(valid: false) is refused while an unfinished task refers to the store (its object stays)", async () => {
+    const s = server();
+    const grant = await requestUpload(s, T1);
+    await s3For(s, grant).send(new PutObjectCommand({ Bucket: grant.bucket, Key: grant.key, Body: "a running task reads me" }));
+    await finishUpload(s, T1, grant.store);
+    const fixture = await setupAgent(s, T1, [KEEP_FILE]);
+    await s.connectAgent(T1);
+    await s.gql(T1, ASSIGN, { input: { implementation: implOf(fixture, "keep_file").id, args: { file: { __identifier: "@arkitekt/file", object: grant.store } } } });
+    // another app of the same organisation tries to discard it under the running task
+    const errors = await s.gqlErrors(T2, "mutation ($id: String!) { finishMediaUpload(input: {storeId: $id, valid: false}) { id } }", { id: grant.store });
+    expect(errors[0]).toContain("an unfinished task refers to it");
+    const access = await requestAccess(s, T1, grant.store);
+    const got = await s3For(s, access).send(new GetObjectCommand({ Bucket: access.bucket, Key: access.key }));
+    expect(await got.Body!.transformToString()).toBe("a running task reads me");
   });
 });
