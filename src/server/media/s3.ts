@@ -26,6 +26,8 @@ import { MAX_CLOCK_SKEW_MS, STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD, parseQ
 const MAX_XML_BODY_BYTES = 2 * 1024 * 1024;
 /** S3's part numbers. */
 const MAX_PART_NUMBER = 10_000;
+/** Multipart uploads one media store may have in progress at once (an SDK uses one; a retry may leave another). */
+export const MAX_UPLOADS_PER_STORE = 16;
 /** After refusing a body, at most this much more of it is read (and dropped) so the client sees the answer; then the socket is closed. */
 const MAX_DISCARD_BYTES = 8 * 1024 * 1024;
 
@@ -89,6 +91,8 @@ class Meter extends Transform {
     private readonly limit: number,
     private readonly limitMessage: string,
     want: { sha256: boolean; sha1: boolean; crc32: boolean },
+    /** The store's bytes in flight: `add` counts each chunk; `others` is what other requests of the store are receiving now. */
+    private readonly shared: { add: (n: number) => void; others: () => number },
   ) {
     super();
     this.sha256 = want.sha256 ? createHash("sha256") : null;
@@ -98,7 +102,8 @@ class Meter extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
-    if (this.bytes > this.limit) {
+    this.shared.add(chunk.length);
+    if (this.bytes + this.shared.others() > this.limit) {
       callback(new S3Error("EntityTooLarge", this.limitMessage));
       return;
     }
@@ -138,6 +143,13 @@ const CHECKSUM_ALGORITHMS = ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"] a
 
 export class S3Endpoint {
   private readonly xml = new XMLParser({ isArray: (name) => name === "Part", parseTagValue: false, processEntities: true });
+
+  /**
+   * Bytes of request bodies being received now, per media store (its PutObject and UploadPart
+   * requests in flight): they count against the store's limit together, so parallel requests
+   * cannot each take the whole of it.
+   */
+  private readonly receiving = new Map<string, number>();
 
   constructor(private readonly media: MediaService) {}
 
@@ -257,7 +269,7 @@ export class S3Endpoint {
    * Streams the request body to `target` within `limit` bytes: decodes aws-chunked, verifies a
    * signed SHA-256, a Content-MD5 and a flexible checksum (header or trailer). Returns the meter.
    */
-  private async receive(r: S3Request, target: string, limit: number, limitMessage: string): Promise<Meter> {
+  private async receive(r: S3Request, storeId: string, target: string, limit: number, limitMessage: string): Promise<Meter> {
     const { req } = r;
     const payload = header(req, "x-amz-content-sha256") ?? UNSIGNED_PAYLOAD;
     const signedSha = /^[0-9a-f]{64}$/.test(payload) ? payload : null;
@@ -279,7 +291,29 @@ export class S3Endpoint {
     const contentMd5 = header(req, "content-md5");
     if (r.expectContinue) r.res.writeContinue();
 
-    const meter = new Meter(limit, limitMessage, { sha256: signedSha !== null || algorithm === "sha256", sha1: algorithm === "sha1", crc32: algorithm === "crc32" });
+    const meter: Meter = new Meter(
+      limit,
+      limitMessage,
+      { sha256: signedSha !== null || algorithm === "sha256", sha1: algorithm === "sha1", crc32: algorithm === "crc32" },
+      { add: (n) => this.receiving.set(storeId, (this.receiving.get(storeId) ?? 0) + n), others: (): number => (this.receiving.get(storeId) ?? 0) - meter.bytes },
+    );
+    try {
+      return await this.receiveInto(r, meter, target, { signedSha, chunked, declared, trailerName, algorithm, contentMd5 });
+    } finally {
+      const left = (this.receiving.get(storeId) ?? 0) - meter.bytes;
+      if (left > 0) this.receiving.set(storeId, left);
+      else this.receiving.delete(storeId);
+    }
+  }
+
+  private async receiveInto(
+    r: S3Request,
+    meter: Meter,
+    target: string,
+    body: { signedSha: string | null; chunked: boolean; declared: number | null; trailerName: string | undefined; algorithm: string | undefined; contentMd5: string | undefined },
+  ): Promise<Meter> {
+    const { req } = r;
+    const { signedSha, chunked, declared, trailerName, algorithm, contentMd5 } = body;
     // the request is piped into a pass-through, so a refused body does not destroy the socket before the answer
     const source = new PassThrough();
     req.pipe(source);
@@ -326,7 +360,7 @@ export class S3Endpoint {
   private async putObject(r: S3Request, row: MediaStoreRow): Promise<void> {
     if (header(r.req, "x-amz-copy-source") !== undefined) throw new S3Error("NotImplemented", "CopyObject is not served: upload the bytes");
     const temp = this.media.files.tempPath();
-    const meter = await this.receive(r, temp, row.max_bytes, `the object is over the grant's limit of ${row.max_bytes} bytes`);
+    const meter = await this.receive(r, row.id, temp, row.max_bytes, `the object is over the grant's limit of ${row.max_bytes} bytes`);
     const etag = meter.md5Hex();
     this.commitIfPending(temp, row);
     this.media.records.setUploaded(row.id, meter.bytes, etag, header(r.req, "content-type") ?? null);
@@ -349,6 +383,10 @@ export class S3Endpoint {
   }
 
   private async createMultipart(r: S3Request, row: MediaStoreRow): Promise<void> {
+    const open = (await this.media.files.uploads()).filter((u) => u.storeId === row.id).length;
+    if (open >= MAX_UPLOADS_PER_STORE) {
+      throw new S3Error("InvalidRequest", `media store ${row.id} has ${open} multipart uploads in progress, the most one store may have: complete or abort one (AbortMultipartUpload) first`);
+    }
     const upload = await this.media.files.createUpload(row.id, row.key, header(r.req, "content-type") ?? null);
     this.sendXml(r, resultXml("InitiateMultipartUploadResult", { Bucket: row.bucket, Key: row.key, UploadId: upload.uploadId }));
   }
@@ -365,13 +403,18 @@ export class S3Endpoint {
     const text = queryValue(r.query, "partNumber") ?? "";
     const partNumber = /^\d{1,5}$/.test(text) ? Number(text) : 0;
     if (partNumber < 1 || partNumber > MAX_PART_NUMBER) throw new S3Error("InvalidArgument", `partNumber must be 1..${MAX_PART_NUMBER}`);
-    const sizes = await this.media.files.partSizes(upload.uploadId);
-    sizes.delete(partNumber);
-    const others = [...sizes.values()].reduce((a, b) => a + b, 0);
+    // the parts already stored by every upload of this store (but this part, which a retry replaces)
+    let others = 0;
+    for (const u of await this.media.files.uploads()) {
+      if (u.storeId !== row.id) continue;
+      const sizes = await this.media.files.partSizes(u.uploadId);
+      if (u.uploadId === upload.uploadId) sizes.delete(partNumber);
+      for (const size of sizes.values()) others += size;
+    }
     const room = row.max_bytes - others;
     const part = this.media.files.partPath(upload.uploadId, partNumber);
     const temp = `${part}.${randomBytes(6).toString("hex")}.tmp`;
-    const meter = await this.receive(r, temp, Math.max(0, room), `the upload's parts are over the grant's limit of ${row.max_bytes} bytes`);
+    const meter = await this.receive(r, row.id, temp, Math.max(0, room), `the upload's parts are over the grant's limit of ${row.max_bytes} bytes`);
     const etag = meter.md5Hex();
     await rename(temp, part);
     await writeFile(`${part}.etag`, etag);

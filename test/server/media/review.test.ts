@@ -2,8 +2,8 @@
  * Findings of the security review of the media store (issue 14, reviewer r1): each test reproduces
  * an attack or an operator's problem that worked before its fix.
  */
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { readdir } from "node:fs/promises";
+import { CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { readdir, stat } from "node:fs/promises";
 import { request as httpRequest, type ClientRequest } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,10 +11,10 @@ import { presignUrl } from "../../../src/server/media/sigv4.js";
 import { ASSIGN, implOf, setupAgent, type ImplementationInput } from "../helpers/fixture.js";
 import { useSharedTestServer } from "../helpers/server.js";
 import { T1, T2 } from "../helpers/tokens.js";
-import { finishUpload, requestAccess, requestUpload, s3For, type Grant } from "./helpers.js";
+import { finishUpload, requestAccess, requestUpload, s3ErrorCode, s3For, type Grant } from "./helpers.js";
 
-const presignedPut = (url: string, grant: Grant) =>
-  presignUrl(new URL(url), "PUT", `/${grant.bucket}/${grant.key}`, { accessKey: grant.accessKey, secretKey: grant.secretKey, sessionToken: grant.sessionToken }, "us-east-1", 600);
+const presignedPut = (url: string, grant: Grant, query: Record<string, string> = {}) =>
+  presignUrl(new URL(url), "PUT", `/${grant.bucket}/${grant.key}`, { accessKey: grant.accessKey, secretKey: grant.secretKey, sessionToken: grant.sessionToken }, "us-east-1", 600, query);
 
 /** Starts a PUT of `length` bytes to `url` and returns the request (to write the body piece by piece) and its answer. */
 function startPut(url: string, length: number): { req: ClientRequest; answer: Promise<{ status: number; body: string }> } {
@@ -117,5 +117,46 @@ describe("review r1: the media store under attack", () => {
     const access = await requestAccess(s, T1, grant.store);
     const got = await s3For(s, access).send(new GetObjectCommand({ Bucket: access.bucket, Key: access.key }));
     expect(await got.Body!.transformToString()).toBe("a running task reads me");
+  });
+
+  it("review r1: the parts of every multipart upload of a store count against its limit (a second upload cannot store another maxBytes)", async () => {
+    const s = server();
+    const grant = await requestUpload(s, T1, { originalFileName: "small.bin", fileSize: 1000 });
+    const s3 = s3For(s, grant);
+    const part = (uploadId: string, partNumber: number, size: number) =>
+      s3.send(new UploadPartCommand({ Bucket: grant.bucket, Key: grant.key, UploadId: uploadId, PartNumber: partNumber, Body: Buffer.alloc(size, 1) }));
+    const first = await s3.send(new CreateMultipartUploadCommand({ Bucket: grant.bucket, Key: grant.key }));
+    await part(first.UploadId!, 1, 800);
+    const second = await s3.send(new CreateMultipartUploadCommand({ Bucket: grant.bucket, Key: grant.key }));
+    expect(await s3ErrorCode(part(second.UploadId!, 1, 800))).toBe("EntityTooLarge");
+    // within what is left it works
+    await part(second.UploadId!, 1, 200);
+  });
+
+  it("review r1: parts received at the same time share the store's limit (racing parts cannot pass maxBytes together)", async () => {
+    const s = server();
+    const grant = await requestUpload(s, T1, { originalFileName: "small.bin", fileSize: 1000 });
+    const s3 = s3For(s, grant);
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: grant.bucket, Key: grant.key }));
+    // part 1 (600 bytes) is on its way: 500 of them arrived
+    const { req, answer } = startPut(await presignedPut(s.url, grant, { partNumber: "1", uploadId: UploadId! }), 600);
+    req.write(Buffer.alloc(500, 1));
+    const dir = join(s.dataDir, "media", "multipart", UploadId!);
+    await until(async () => {
+      const temp = (await readdir(dir)).find((n) => n.endsWith(".tmp"));
+      return temp !== undefined && (await stat(join(dir, temp))).size === 500;
+    }, "part 1's first 500 bytes");
+    // part 2 (600 bytes) would make 1200 together
+    expect(await s3ErrorCode(s3.send(new UploadPartCommand({ Bucket: grant.bucket, Key: grant.key, UploadId, PartNumber: 2, Body: Buffer.alloc(600, 2) })))).toBe("EntityTooLarge");
+    req.end(Buffer.alloc(100, 1));
+    expect((await answer).status).toBe(200);
+  });
+
+  it("review r1: a store has at most 16 multipart uploads in progress", async () => {
+    const s = server();
+    const grant = await requestUpload(s, T1);
+    const s3 = s3For(s, grant);
+    for (let i = 0; i < 16; i++) await s3.send(new CreateMultipartUploadCommand({ Bucket: grant.bucket, Key: grant.key }));
+    expect(await s3ErrorCode(s3.send(new CreateMultipartUploadCommand({ Bucket: grant.bucket, Key: grant.key })))).toBe("InvalidRequest");
   });
 });
