@@ -108,13 +108,17 @@ export class ObjectFiles {
       return null;
     }
   }
-  /** Every multipart upload in progress (for the garbage collector). */
-  async uploads(): Promise<MultipartUpload[]> {
+  /**
+   * Every multipart upload in progress. `removeBroken` (the offline garbage collector only) deletes
+   * folders without a readable upload.json: on a live server such a folder may be an upload being
+   * created right now (made, its upload.json not written yet).
+   */
+  async uploads(options: { removeBroken?: boolean } = {}): Promise<MultipartUpload[]> {
     const found: MultipartUpload[] = [];
     for (const name of await readdir(this.multipart).catch(() => [] as string[])) {
       const upload = await this.upload(name);
       if (upload) found.push(upload);
-      else if (ObjectFiles.isUploadId(name)) await rm(join(this.multipart, name), { recursive: true, force: true });
+      else if (options.removeBroken && ObjectFiles.isUploadId(name)) await rm(join(this.multipart, name), { recursive: true, force: true });
     }
     return found;
   }

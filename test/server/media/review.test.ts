@@ -3,10 +3,13 @@
  * an attack or an operator's problem that worked before its fix.
  */
 import { CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
-import { readdir, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { request as httpRequest, type ClientRequest } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ObjectFiles } from "../../../src/server/media/objects.js";
 import { presignUrl } from "../../../src/server/media/sigv4.js";
 import { ASSIGN, implOf, setupAgent, type ImplementationInput } from "../helpers/fixture.js";
 import { useSharedTestServer } from "../helpers/server.js";
@@ -158,5 +161,26 @@ describe("review r1: the media store under attack", () => {
     const s3 = s3For(s, grant);
     for (let i = 0; i < 16; i++) await s3.send(new CreateMultipartUploadCommand({ Bucket: grant.bucket, Key: grant.key }));
     expect(await s3ErrorCode(s3.send(new CreateMultipartUploadCommand({ Bucket: grant.bucket, Key: grant.key })))).toBe("InvalidRequest");
+  });
+});
+
+describe("review r1: multipart bookkeeping", () => {
+  it("review r1: listing the multipart uploads on a live server never deletes an upload being created (its folder exists, its upload.json not yet)", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "arkitekt-review-"));
+    try {
+      const files = new ObjectFiles(dataDir);
+      // the moment between createUpload's mkdir and its writeFile of upload.json
+      const uploadId = "ab".repeat(16);
+      const dir = join(dataDir, "media", "multipart", uploadId);
+      await mkdir(dir, { recursive: true });
+      // another store's UploadPart / CreateMultipartUpload / discard lists the uploads now
+      expect(await files.uploads()).toEqual([]);
+      expect(existsSync(dir)).toBe(true);
+      // the offline garbage collection removes a folder that never got its upload.json
+      expect(await files.uploads({ removeBroken: true })).toEqual([]);
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
