@@ -416,8 +416,15 @@ export class S3Endpoint {
     const temp = `${part}.${randomBytes(6).toString("hex")}.tmp`;
     const meter = await this.receive(r, row.id, temp, Math.max(0, room), `the upload's parts are over the grant's limit of ${row.max_bytes} bytes`);
     const etag = meter.md5Hex();
-    await rename(temp, part);
-    await writeFile(`${part}.etag`, etag);
+    try {
+      await rename(temp, part);
+      await writeFile(`${part}.etag`, etag);
+    } catch (error) {
+      await rm(temp, { force: true });
+      // the upload was completed or aborted while this part arrived: its folder is gone
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new S3Error("NoSuchUpload", "the multipart upload was completed or aborted while this part arrived");
+      throw error;
+    }
     r.res.writeHead(200, { etag: `"${etag}"`, "x-amz-request-id": r.requestId, "content-length": "0" }).end();
   }
 
@@ -450,12 +457,14 @@ export class S3Endpoint {
     }
     if (total > row.max_bytes) throw new S3Error("EntityTooLarge", `the upload's parts are over the grant's limit of ${row.max_bytes} bytes`);
     const temp = this.media.files.tempPath();
+    const out = this.media.files.tempStream(temp);
     try {
-      const out = this.media.files.tempStream(temp);
       for (const p of parts) await pipeline(createReadStream(this.media.files.partPath(upload.uploadId, p.number)), out, { end: false });
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
       this.commitIfPending(temp, row);
     } catch (error) {
+      // a part that vanished (an abort at the same time) leaves the output open: close its file
+      out.destroy();
       await this.media.files.discardTemp(temp);
       throw error;
     }

@@ -2,7 +2,7 @@
  * Findings of the security review of the media store (issue 14, reviewer r1): each test reproduces
  * an attack or an operator's problem that worked before its fix.
  */
-import { CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -153,6 +153,23 @@ describe("review r1: the media store under attack", () => {
     expect(await s3ErrorCode(s3.send(new UploadPartCommand({ Bucket: grant.bucket, Key: grant.key, UploadId, PartNumber: 2, Body: Buffer.alloc(600, 2) })))).toBe("EntityTooLarge");
     req.end(Buffer.alloc(100, 1));
     expect((await answer).status).toBe(200);
+  });
+
+  it("review r1: a part still arriving when its upload is aborted is answered NoSuchUpload (not InternalError) and leaves no file", async () => {
+    const s = server();
+    const grant = await requestUpload(s, T1);
+    const s3 = s3For(s, grant);
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: grant.bucket, Key: grant.key }));
+    const { req, answer } = startPut(await presignedPut(s.url, grant, { partNumber: "1", uploadId: UploadId! }), 600);
+    req.write(Buffer.alloc(300, 1));
+    const dir = join(s.dataDir, "media", "multipart", UploadId!);
+    await until(async () => (await readdir(dir)).some((n) => n.endsWith(".tmp")), "part 1's temporary file");
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: grant.bucket, Key: grant.key, UploadId }));
+    req.end(Buffer.alloc(300, 1));
+    const { status, body } = await answer;
+    expect(body).toContain("<Code>NoSuchUpload</Code>");
+    expect(status).toBe(404);
+    expect(existsSync(dir)).toBe(false);
   });
 
   it("review r1: a store has at most 16 multipart uploads in progress", async () => {
