@@ -19,7 +19,7 @@ import { XMLParser } from "fast-xml-parser";
 import { AwsChunkedDecoder } from "./aws-chunked.js";
 import type { MediaGrantRow, MediaStoreRow } from "./records.js";
 import { S3Error, errorXml, resultXml } from "./s3-errors.js";
-import { MediaService } from "./service.js";
+import { MediaService, isStorableContentType } from "./service.js";
 import { MAX_CLOCK_SKEW_MS, STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD, parseQuery, queryValue, readSignature, verifySignature, type QueryPairs } from "./sigv4.js";
 
 /** Largest CompleteMultipartUpload body read (10,000 parts of ~100 bytes fit). */
@@ -49,6 +49,12 @@ interface S3Request {
 const header = (req: IncomingMessage, name: string): string | undefined => {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(",") : v;
+};
+
+/** The request's Content-Type when the store may keep it (it is served back and shown): else none. */
+const sentContentType = (req: IncomingMessage): string | null => {
+  const value = header(req, "content-type")?.trim();
+  return value !== undefined && isStorableContentType(value) ? value : null;
 };
 
 /** Sub-resources of an object that are other S3 operations (ACLs, tags, versions ...): not served. */
@@ -363,7 +369,7 @@ export class S3Endpoint {
     const meter = await this.receive(r, row.id, temp, row.max_bytes, `the object is over the grant's limit of ${row.max_bytes} bytes`);
     const etag = meter.md5Hex();
     this.commitIfPending(temp, row);
-    this.media.records.setUploaded(row.id, meter.bytes, etag, header(r.req, "content-type") ?? null);
+    this.media.records.setUploaded(row.id, meter.bytes, etag, sentContentType(r.req));
     await this.media.store.committed();
     r.res.writeHead(200, { etag: `"${etag}"`, "x-amz-request-id": r.requestId, "content-length": "0" }).end();
   }
@@ -387,7 +393,7 @@ export class S3Endpoint {
     if (open >= MAX_UPLOADS_PER_STORE) {
       throw new S3Error("InvalidRequest", `media store ${row.id} has ${open} multipart uploads in progress, the most one store may have: complete or abort one (AbortMultipartUpload) first`);
     }
-    const upload = await this.media.files.createUpload(row.id, row.key, header(r.req, "content-type") ?? null);
+    const upload = await this.media.files.createUpload(row.id, row.key, sentContentType(r.req));
     this.sendXml(r, resultXml("InitiateMultipartUploadResult", { Bucket: row.bucket, Key: row.key, UploadId: upload.uploadId }));
   }
 

@@ -20,10 +20,10 @@ const presignedPut = (url: string, grant: Grant, query: Record<string, string> =
   presignUrl(new URL(url), "PUT", `/${grant.bucket}/${grant.key}`, { accessKey: grant.accessKey, secretKey: grant.secretKey, sessionToken: grant.sessionToken }, "us-east-1", 600, query);
 
 /** Starts a PUT of `length` bytes to `url` and returns the request (to write the body piece by piece) and its answer. */
-function startPut(url: string, length: number): { req: ClientRequest; answer: Promise<{ status: number; body: string }> } {
+function startPut(url: string, length: number, headers: Record<string, string> = {}): { req: ClientRequest; answer: Promise<{ status: number; body: string }> } {
   let req!: ClientRequest;
   const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req = httpRequest(url, { method: "PUT", headers: { "content-length": String(length) } }, (res) => {
+    req = httpRequest(url, { method: "PUT", headers: { "content-length": String(length), ...headers } }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => (body += c));
@@ -170,6 +170,22 @@ describe("review r1: the media store under attack", () => {
     expect(body).toContain("<Code>NoSuchUpload</Code>");
     expect(status).toBe(404);
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it("review r1: a Content-Type sent with the object is kept only when it is a plausible MIME type (printable ASCII, at most 255 characters)", async () => {
+    const s = server();
+    for (const [sent, kept] of [
+      ["image/png", "image/png"],
+      ["x".repeat(5000), null],
+      ["text/plain\u00ff", null],
+    ] as const) {
+      const grant = await requestUpload(s, T1);
+      const { req, answer } = startPut(await presignedPut(s.url, grant), 2, { "content-type": sent });
+      req.end("hi");
+      expect((await answer).status).toBe(200);
+      const store = await finishUpload(s, T1, grant.store);
+      expect(store.contentType).toBe(kept);
+    }
   });
 
   it("review r1: a store has at most 16 multipart uploads in progress", async () => {
