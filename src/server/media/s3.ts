@@ -475,8 +475,9 @@ export class S3Endpoint {
       throw error;
     }
     const etag = `${createHash("md5").update(Buffer.concat(digests)).digest("hex")}-${parts.length}`;
-    await this.media.files.removeUpload(upload.uploadId);
+    // recorded in the turn of the rename, so a first use in between never finishes the store with another object's size and ETag
     this.media.records.setUploaded(row.id, total, etag, upload.contentType);
+    await this.media.files.removeUpload(upload.uploadId);
     await this.media.store.committed();
     this.sendXml(r, resultXml("CompleteMultipartUploadResult", { Location: `/${row.bucket}/${row.key}`, Bucket: row.bucket, Key: row.key, ETag: `"${etag}"` }));
   }
