@@ -70,7 +70,7 @@ export async function collectMediaGarbage(media: MediaService, options: CollectO
     }
   }
   const removed = new Set(report.stores.map((s) => s.id));
-  for (const upload of await media.files.uploads()) {
+  for (const upload of await media.files.uploads({ removeBroken: true })) {
     const row = media.records.find(upload.storeId);
     const stale = !row || removed.has(row.id) || row.state !== "pending" || upload.createdAt + media.options.mediaGrantSeconds * 1000 < now;
     if (!stale) continue;

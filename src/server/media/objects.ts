@@ -6,8 +6,8 @@
  * are checked hex before they become paths, so no request can name a file outside the folder.
  */
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, mkdirSync } from "node:fs";
-import { readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createReadStream, createWriteStream, mkdirSync, renameSync } from "node:fs";
+import { readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 
@@ -66,9 +66,12 @@ export class ObjectFiles {
   tempStream(path: string): NodeJS.WritableStream & ReturnType<typeof createWriteStream> {
     return createWriteStream(path, { flags: "wx" });
   }
-  /** Moves a completely written temporary file into place as the object `key` (atomic on one file system). */
-  async commit(tempPath: string, key: string): Promise<void> {
-    await rename(tempPath, this.objectPath(key));
+  /**
+   * Moves a completely written temporary file into place as the object `key` (atomic on one file
+   * system). Synchronous, so a caller can check the store's state in the same turn.
+   */
+  commitSync(tempPath: string, key: string): void {
+    renameSync(tempPath, this.objectPath(key));
   }
   async discardTemp(path: string): Promise<void> {
     await rm(path, { force: true });
@@ -105,13 +108,17 @@ export class ObjectFiles {
       return null;
     }
   }
-  /** Every multipart upload in progress (for the garbage collector). */
-  async uploads(): Promise<MultipartUpload[]> {
+  /**
+   * Every multipart upload in progress. `removeBroken` (the offline garbage collector only) deletes
+   * folders without a readable upload.json: on a live server such a folder may be an upload being
+   * created right now (made, its upload.json not written yet).
+   */
+  async uploads(options: { removeBroken?: boolean } = {}): Promise<MultipartUpload[]> {
     const found: MultipartUpload[] = [];
     for (const name of await readdir(this.multipart).catch(() => [] as string[])) {
       const upload = await this.upload(name);
       if (upload) found.push(upload);
-      else if (ObjectFiles.isUploadId(name)) await rm(join(this.multipart, name), { recursive: true, force: true });
+      else if (options.removeBroken && ObjectFiles.isUploadId(name)) await rm(join(this.multipart, name), { recursive: true, force: true });
     }
     return found;
   }

@@ -9,7 +9,7 @@
  * `STREAMING-UNSIGNED-PAYLOAD-TRAILER` (aws-chunked, decoded; its checksum trailer verified).
  */
 import { createHash, randomBytes, type Hash as CryptoHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, rmSync } from "node:fs";
 import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PassThrough, Transform, type TransformCallback, type Writable } from "node:stream";
@@ -19,13 +19,15 @@ import { XMLParser } from "fast-xml-parser";
 import { AwsChunkedDecoder } from "./aws-chunked.js";
 import type { MediaGrantRow, MediaStoreRow } from "./records.js";
 import { S3Error, errorXml, resultXml } from "./s3-errors.js";
-import { MediaService } from "./service.js";
+import { MediaService, isStorableContentType } from "./service.js";
 import { MAX_CLOCK_SKEW_MS, STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD, parseQuery, queryValue, readSignature, verifySignature, type QueryPairs } from "./sigv4.js";
 
 /** Largest CompleteMultipartUpload body read (10,000 parts of ~100 bytes fit). */
 const MAX_XML_BODY_BYTES = 2 * 1024 * 1024;
 /** S3's part numbers. */
 const MAX_PART_NUMBER = 10_000;
+/** Multipart uploads one media store may have in progress at once (an SDK uses one; a retry may leave another). */
+export const MAX_UPLOADS_PER_STORE = 16;
 /** After refusing a body, at most this much more of it is read (and dropped) so the client sees the answer; then the socket is closed. */
 const MAX_DISCARD_BYTES = 8 * 1024 * 1024;
 
@@ -47,6 +49,12 @@ interface S3Request {
 const header = (req: IncomingMessage, name: string): string | undefined => {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(",") : v;
+};
+
+/** The request's Content-Type when the store may keep it (it is served back and shown): else none. */
+const sentContentType = (req: IncomingMessage): string | null => {
+  const value = header(req, "content-type")?.trim();
+  return value !== undefined && isStorableContentType(value) ? value : null;
 };
 
 /** Sub-resources of an object that are other S3 operations (ACLs, tags, versions ...): not served. */
@@ -89,6 +97,8 @@ class Meter extends Transform {
     private readonly limit: number,
     private readonly limitMessage: string,
     want: { sha256: boolean; sha1: boolean; crc32: boolean },
+    /** The store's bytes in flight: `add` counts each chunk; `others` is what other requests of the store are receiving now. */
+    private readonly shared: { add: (n: number) => void; others: () => number },
   ) {
     super();
     this.sha256 = want.sha256 ? createHash("sha256") : null;
@@ -98,7 +108,8 @@ class Meter extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
-    if (this.bytes > this.limit) {
+    this.shared.add(chunk.length);
+    if (this.bytes + this.shared.others() > this.limit) {
       callback(new S3Error("EntityTooLarge", this.limitMessage));
       return;
     }
@@ -138,6 +149,13 @@ const CHECKSUM_ALGORITHMS = ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"] a
 
 export class S3Endpoint {
   private readonly xml = new XMLParser({ isArray: (name) => name === "Part", parseTagValue: false, processEntities: true });
+
+  /**
+   * Bytes of request bodies being received now, per media store (its PutObject and UploadPart
+   * requests in flight): they count against the store's limit together, so parallel requests
+   * cannot each take the whole of it.
+   */
+  private readonly receiving = new Map<string, number>();
 
   constructor(private readonly media: MediaService) {}
 
@@ -257,7 +275,7 @@ export class S3Endpoint {
    * Streams the request body to `target` within `limit` bytes: decodes aws-chunked, verifies a
    * signed SHA-256, a Content-MD5 and a flexible checksum (header or trailer). Returns the meter.
    */
-  private async receive(r: S3Request, target: string, limit: number, limitMessage: string): Promise<Meter> {
+  private async receive(r: S3Request, storeId: string, target: string, limit: number, limitMessage: string): Promise<Meter> {
     const { req } = r;
     const payload = header(req, "x-amz-content-sha256") ?? UNSIGNED_PAYLOAD;
     const signedSha = /^[0-9a-f]{64}$/.test(payload) ? payload : null;
@@ -279,7 +297,29 @@ export class S3Endpoint {
     const contentMd5 = header(req, "content-md5");
     if (r.expectContinue) r.res.writeContinue();
 
-    const meter = new Meter(limit, limitMessage, { sha256: signedSha !== null || algorithm === "sha256", sha1: algorithm === "sha1", crc32: algorithm === "crc32" });
+    const meter: Meter = new Meter(
+      limit,
+      limitMessage,
+      { sha256: signedSha !== null || algorithm === "sha256", sha1: algorithm === "sha1", crc32: algorithm === "crc32" },
+      { add: (n) => this.receiving.set(storeId, (this.receiving.get(storeId) ?? 0) + n), others: (): number => (this.receiving.get(storeId) ?? 0) - meter.bytes },
+    );
+    try {
+      return await this.receiveInto(r, meter, target, { signedSha, chunked, declared, trailerName, algorithm, contentMd5 });
+    } finally {
+      const left = (this.receiving.get(storeId) ?? 0) - meter.bytes;
+      if (left > 0) this.receiving.set(storeId, left);
+      else this.receiving.delete(storeId);
+    }
+  }
+
+  private async receiveInto(
+    r: S3Request,
+    meter: Meter,
+    target: string,
+    body: { signedSha: string | null; chunked: boolean; declared: number | null; trailerName: string | undefined; algorithm: string | undefined; contentMd5: string | undefined },
+  ): Promise<Meter> {
+    const { req } = r;
+    const { signedSha, chunked, declared, trailerName, algorithm, contentMd5 } = body;
     // the request is piped into a pass-through, so a refused body does not destroy the socket before the answer
     const source = new PassThrough();
     req.pipe(source);
@@ -326,16 +366,34 @@ export class S3Endpoint {
   private async putObject(r: S3Request, row: MediaStoreRow): Promise<void> {
     if (header(r.req, "x-amz-copy-source") !== undefined) throw new S3Error("NotImplemented", "CopyObject is not served: upload the bytes");
     const temp = this.media.files.tempPath();
-    const meter = await this.receive(r, temp, row.max_bytes, `the object is over the grant's limit of ${row.max_bytes} bytes`);
+    const meter = await this.receive(r, row.id, temp, row.max_bytes, `the object is over the grant's limit of ${row.max_bytes} bytes`);
     const etag = meter.md5Hex();
-    await this.media.files.commit(temp, row.key);
-    this.media.records.setUploaded(row.id, meter.bytes, etag, header(r.req, "content-type") ?? null);
+    this.commitIfPending(temp, row);
+    this.media.records.setUploaded(row.id, meter.bytes, etag, sentContentType(r.req));
     await this.media.store.committed();
     r.res.writeHead(200, { etag: `"${etag}"`, "x-amz-request-id": r.requestId, "content-length": "0" }).end();
   }
 
+  /**
+   * Moves a received object into place, unless its store stopped being pending while the body was
+   * arriving (finished or discarded): a finished object never changes under the task that was given it.
+   * The check and the rename are synchronous, so no finish can come in between.
+   */
+  private commitIfPending(temp: string, row: MediaStoreRow): void {
+    const now = this.media.records.find(row.id);
+    if (now?.state !== "pending") {
+      rmSync(temp, { force: true });
+      throw new S3Error("AccessDenied", `media store ${row.id} is ${now?.state ?? "gone"}: its object cannot change (upload a new one)`);
+    }
+    this.media.files.commitSync(temp, row.key);
+  }
+
   private async createMultipart(r: S3Request, row: MediaStoreRow): Promise<void> {
-    const upload = await this.media.files.createUpload(row.id, row.key, header(r.req, "content-type") ?? null);
+    const open = (await this.media.files.uploads()).filter((u) => u.storeId === row.id).length;
+    if (open >= MAX_UPLOADS_PER_STORE) {
+      throw new S3Error("InvalidRequest", `media store ${row.id} has ${open} multipart uploads in progress, the most one store may have: complete or abort one (AbortMultipartUpload) first`);
+    }
+    const upload = await this.media.files.createUpload(row.id, row.key, sentContentType(r.req));
     this.sendXml(r, resultXml("InitiateMultipartUploadResult", { Bucket: row.bucket, Key: row.key, UploadId: upload.uploadId }));
   }
 
@@ -351,16 +409,28 @@ export class S3Endpoint {
     const text = queryValue(r.query, "partNumber") ?? "";
     const partNumber = /^\d{1,5}$/.test(text) ? Number(text) : 0;
     if (partNumber < 1 || partNumber > MAX_PART_NUMBER) throw new S3Error("InvalidArgument", `partNumber must be 1..${MAX_PART_NUMBER}`);
-    const sizes = await this.media.files.partSizes(upload.uploadId);
-    sizes.delete(partNumber);
-    const others = [...sizes.values()].reduce((a, b) => a + b, 0);
+    // the parts already stored by every upload of this store (but this part, which a retry replaces)
+    let others = 0;
+    for (const u of await this.media.files.uploads()) {
+      if (u.storeId !== row.id) continue;
+      const sizes = await this.media.files.partSizes(u.uploadId);
+      if (u.uploadId === upload.uploadId) sizes.delete(partNumber);
+      for (const size of sizes.values()) others += size;
+    }
     const room = row.max_bytes - others;
     const part = this.media.files.partPath(upload.uploadId, partNumber);
     const temp = `${part}.${randomBytes(6).toString("hex")}.tmp`;
-    const meter = await this.receive(r, temp, Math.max(0, room), `the upload's parts are over the grant's limit of ${row.max_bytes} bytes`);
+    const meter = await this.receive(r, row.id, temp, Math.max(0, room), `the upload's parts are over the grant's limit of ${row.max_bytes} bytes`);
     const etag = meter.md5Hex();
-    await rename(temp, part);
-    await writeFile(`${part}.etag`, etag);
+    try {
+      await rename(temp, part);
+      await writeFile(`${part}.etag`, etag);
+    } catch (error) {
+      await rm(temp, { force: true });
+      // the upload was completed or aborted while this part arrived: its folder is gone
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new S3Error("NoSuchUpload", "the multipart upload was completed or aborted while this part arrived");
+      throw error;
+    }
     r.res.writeHead(200, { etag: `"${etag}"`, "x-amz-request-id": r.requestId, "content-length": "0" }).end();
   }
 
@@ -393,18 +463,21 @@ export class S3Endpoint {
     }
     if (total > row.max_bytes) throw new S3Error("EntityTooLarge", `the upload's parts are over the grant's limit of ${row.max_bytes} bytes`);
     const temp = this.media.files.tempPath();
+    const out = this.media.files.tempStream(temp);
     try {
-      const out = this.media.files.tempStream(temp);
       for (const p of parts) await pipeline(createReadStream(this.media.files.partPath(upload.uploadId, p.number)), out, { end: false });
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-      await this.media.files.commit(temp, row.key);
+      this.commitIfPending(temp, row);
     } catch (error) {
+      // a part that vanished (an abort at the same time) leaves the output open: close its file
+      out.destroy();
       await this.media.files.discardTemp(temp);
       throw error;
     }
     const etag = `${createHash("md5").update(Buffer.concat(digests)).digest("hex")}-${parts.length}`;
-    await this.media.files.removeUpload(upload.uploadId);
+    // recorded in the turn of the rename, so a first use in between never finishes the store with another object's size and ETag
     this.media.records.setUploaded(row.id, total, etag, upload.contentType);
+    await this.media.files.removeUpload(upload.uploadId);
     await this.media.store.committed();
     this.sendXml(r, resultXml("CompleteMultipartUploadResult", { Location: `/${row.bucket}/${row.key}`, Bucket: row.bucket, Key: row.key, ETag: `"${etag}"` }));
   }
@@ -425,6 +498,10 @@ export class S3Endpoint {
       "accept-ranges": "bytes",
       "content-type": queryValue(r.query, "response-content-type") ?? row.content_type ?? "application/octet-stream",
       "last-modified": new Date(row.finished_at ?? row.created_at).toUTCString(),
+      // objects are served on the web UI's own origin: an uploaded HTML or SVG page must not run script there
+      // (it could read the UI's token), so the browser renders it sandboxed (an opaque origin, no script) and never sniffs a type
+      "content-security-policy": "sandbox; default-src 'none'",
+      "x-content-type-options": "nosniff",
     };
     if (row.etag) headers.etag = `"${row.etag}"`;
     const disposition = queryValue(r.query, "response-content-disposition");

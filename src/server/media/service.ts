@@ -54,6 +54,9 @@ export interface UploadGrantOut {
 
 export type AccessGrantOut = Pick<UploadGrantOut, "status" | "accessKey" | "secretKey" | "sessionToken" | "region" | "bucket" | "key" | "path" | "expiresIn" | "store">;
 
+/** A content type the store keeps: printable ASCII, at most 255 characters (a MIME type, not arbitrary text). */
+export const isStorableContentType = (text: string): boolean => text.length <= 255 && /^[\x21-\x7e][\x20-\x7e]*$/.test(text);
+
 export const storePath = (row: Pick<MediaStoreRow, "bucket" | "key">): string => `s3://${row.bucket}/${row.key}`;
 
 export class MediaService {
@@ -117,7 +120,7 @@ export class MediaService {
       throw new PlatformError("originalFileName must be at most 1024 characters without control characters", "BAD_USER_INPUT");
     }
     const contentType = input.contentType ?? null;
-    if (contentType !== null && (contentType.length > 255 || !/^[\x21-\x7e][\x20-\x7e]*$/.test(contentType))) {
+    if (contentType !== null && !isStorableContentType(contentType)) {
       throw new PlatformError("contentType must be a MIME type (printable ASCII, at most 255 characters)", "BAD_USER_INPUT");
     }
     const limit = this.options.maxMediaBytes;
@@ -155,6 +158,10 @@ export class MediaService {
   async finish(identity: Identity, input: { storeId: string; valid?: boolean | null }): Promise<MediaStoreRow> {
     const row = this.storeInOrg(identity, input.storeId);
     if (input.valid === false) {
+      // a task still to run (or running) was given this object: deleting it would fail that task
+      if (this.records.taskReference(row.id) === "open") {
+        throw new PlatformError(`Media store ${row.id} cannot be discarded: an unfinished task refers to it (discard it once that task is done)`, "MEDIA_IN_USE");
+      }
       await this.discard(row);
       return { ...row, state: "discarded" };
     }
