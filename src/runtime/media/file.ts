@@ -8,9 +8,11 @@
  * - As a return, `File.fromPath`, `File.fromStream` and `File.fromBytes` make a local file that
  *   `shrink()` uploads (once), then finishes with `finishMediaUpload`.
  *
- * Bytes always stream: uploads go through lib-storage in parts of `partSize` (8 MiB), downloads
- * are the response stream; transfers over 4 MiB inside a task report progress on it. The AWS SDK
- * is loaded on first transfer only.
+ * Bytes always stream: an upload of known size up to `singlePutMaxBytes` (1 GiB) is one streamed
+ * PutObject (from a path, sent again from the reopened file if the connection or the server
+ * fails); others go through lib-storage in parts of `partSize` (8 MiB). Downloads are the response
+ * stream (`download(id)` takes the name and size from the GET's headers, no HEAD). Transfers over
+ * 4 MiB inside a task report progress on it. The AWS SDK is loaded on first transfer only.
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
