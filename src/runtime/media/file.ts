@@ -370,13 +370,16 @@ export class File {
     const signal = options.signal ?? currentContext()?.signal;
     // A single PUT cannot resume: one from a path is sent again from a reopened file when the
     // connection or the server failed; a caller's stream cannot be read twice, so it fails.
-    const attempts = source.kind === "path" && isSinglePut(this.#size, singlePutMaxBytes) ? SINGLE_PUT_ATTEMPTS : 1;
+    const single = isSinglePut(this.#size, singlePutMaxBytes);
+    const attempts = source.kind === "path" && single ? SINGLE_PUT_ATTEMPTS : 1;
     let counter: ProgressCounter | undefined;
     for (let attempt = 1; ; attempt++) {
       const input = await this.#sourceStream();
       counter = new ProgressCounter("uploaded", this.#name, this.#size, progressAboveBytes);
-      // An error anywhere destroys `counter` with it, which fails the upload that reads it.
-      pipeline(input, limit(grant.maxBytes, `the file "${this.#name}"`), counter).catch(() => undefined);
+      // An error anywhere destroys `counter` with it, which fails the upload that reads it. A single
+      // PUT checks the exact size itself (and the grant's maxBytes is that size).
+      const stages = single ? pipeline(input, counter) : pipeline(input, limit(grant.maxBytes, `the file "${this.#name}"`), counter);
+      stages.catch(() => undefined);
       try {
         await putObjectStream(grant, endpoint, counter, {
           name: this.#name,
