@@ -8,9 +8,11 @@
  * - As a return, `File.fromPath`, `File.fromStream` and `File.fromBytes` make a local file that
  *   `shrink()` uploads (once), then finishes with `finishMediaUpload`.
  *
- * Bytes always stream: uploads go through lib-storage in parts of `partSize` (8 MiB), downloads
- * are the response stream; transfers over 4 MiB inside a task report progress on it. The AWS SDK
- * is loaded on first transfer only.
+ * Bytes always stream: an upload of known size up to `singlePutMaxBytes` (1 GiB) is one streamed
+ * PutObject (from a path, sent again from the reopened file if the connection or the server
+ * fails); others go through lib-storage in parts of `partSize` (8 MiB). Downloads are the response
+ * stream (`download(id)` takes the name and size from the GET's headers, no HEAD). Transfers over
+ * 4 MiB inside a task report progress on it. The AWS SDK is loaded on first transfer only.
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
@@ -27,7 +29,18 @@ import { MediaError } from "./errors.js";
 import { mediaOptions } from "./options.js";
 import type { MediaGrant, MediaPlatform } from "./platform.js";
 import { ProgressCounter } from "./progress.js";
-import { getObjectStream, headObject, putObjectStream } from "./s3.js";
+import { getObjectStream, headObject, isSinglePut, putObjectStream, type ObjectInfo } from "./s3.js";
+
+/** How often a single PUT from a path is sent (reopening the file) when the connection or the server fails. */
+const SINGLE_PUT_ATTEMPTS = 3;
+
+/** Whether a failed transfer may work when sent again: no answer, or a server error (5xx). */
+function retryable(error: unknown): boolean {
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause === undefined || cause instanceof MediaError) return false;
+  const status = (cause as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status === undefined || status >= 500;
+}
 
 /** Where a File's platform comes from and what can abort its transfers. */
 export interface MediaCallOptions {
@@ -128,6 +141,9 @@ function limit(maxBytes: number, what: string): Transform {
   });
 }
 
+/** Set by File's static block (it reaches the private constructor). */
+let undescribed: (id: string, platform: MediaPlatform) => File;
+
 export class File {
   /** The structure identifier of File ports. A Python caller registers a structure with this identifier to read them. */
   static readonly identifier = "@arkitekt/file";
@@ -140,6 +156,8 @@ export class File {
   #platform: MediaPlatform | undefined;
   #grant: MediaGrant | undefined;
   #uploading: Promise<string> | undefined;
+  /** Whether size, type and name come from the store (a HEAD or a GET), or from the local source. */
+  #described = false;
 
   private constructor(init: { id?: string; name: string; contentType?: string | undefined; size?: number | undefined; source?: Source; platform?: MediaPlatform }) {
     this.#id = init.id;
@@ -183,18 +201,18 @@ export class File {
    * bytes are read only when asked.
    */
   static async fromId(id: string, options: MediaCallOptions = {}): Promise<File> {
-    if (typeof id !== "string" || id.trim() === "") {
-      throw new MediaError("USAGE", `a File reference is a media store id (a non-empty string), got ${JSON.stringify(id) ?? String(id)}`);
-    }
+    checkId(id);
     const platform = platformFor(options.client);
     const file = new File({ id, name: id, platform });
     const grant = await file.#readGrant();
     const endpoint = (await platform.s3()).endpoint;
-    const info = await headObject(grant, endpoint);
-    file.#size = info.size;
-    file.#contentType = info.contentType;
-    file.#name = info.name ?? (grant.key.split("/").at(-1) || id);
+    file.#describe(await headObject(grant, endpoint), grant);
     return file;
+  }
+
+  static {
+    // For download(id): a stored File described by its GET's headers instead of a HEAD.
+    undescribed = (id, platform) => new File({ id, name: id, platform });
   }
 
   /** The generated adapters call this with each incoming reference (the store id). */
@@ -232,25 +250,39 @@ export class File {
 
   /** Its bytes as a Node stream (read from the store, or the local source). */
   async stream(options: MediaCallOptions = {}): Promise<Readable> {
-    const source = this.#source;
-    if (source?.kind === "path") return createReadStream(source.path);
-    if (source?.kind === "bytes") return Readable.from([Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength)]);
-    if (source?.kind === "stream") {
-      if (source.used) throw this.#streamUsed();
-      source.used = true;
-      this.#source = undefined;
-      return source.stream;
-    }
+    if (this.#source) return this.#sourceStream();
     if (this.#id === undefined) throw this.#streamUsed();
     const platform = this.#platformOr(options.client);
     const grant = await this.#readGrant(options.client);
     const endpoint = (await platform.s3()).endpoint;
     const signal = options.signal ?? currentContext()?.signal;
-    const body = await getObjectStream(grant, endpoint, signal);
+    const { body, info } = await getObjectStream(grant, endpoint, signal);
+    if (!this.#described) this.#describe(info, grant);
     const { progressAboveBytes } = mediaOptions();
     const counter = new ProgressCounter("downloaded", this.#name, this.#size, progressAboveBytes);
     pipeline(body, counter).catch(() => undefined); // an error destroys `counter`, which the reader sees
     return counter;
+  }
+
+  /** The bytes of the local source (a path is opened afresh each time; a stream only once). */
+  async #sourceStream(): Promise<Readable> {
+    const source = this.#source;
+    if (source?.kind === "path") return createReadStream(source.path);
+    if (source?.kind === "bytes") return Readable.from([Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength)]);
+    if (source?.kind === "stream" && !source.used) {
+      source.used = true;
+      this.#source = undefined;
+      return source.stream;
+    }
+    throw this.#streamUsed();
+  }
+
+  /** Takes size, type and name from the object's headers (a HEAD's or a GET's). */
+  #describe(info: ObjectInfo, grant: MediaGrant): void {
+    this.#size = info.size;
+    this.#contentType = info.contentType;
+    this.#name = info.name ?? (grant.key.split("/").at(-1) || this.id);
+    this.#described = true;
   }
 
   /** All its bytes (held in memory: for small files; use `stream()` or `path()` for large ones). */
@@ -334,23 +366,37 @@ export class File {
       await platform.finishUpload(grant.store, false).catch(() => undefined);
       throw error;
     }
-    const input = await this.stream();
-    const { partSize, uploadConcurrency, progressAboveBytes } = mediaOptions();
-    const counter = new ProgressCounter("uploaded", this.#name, this.#size, progressAboveBytes);
-    // An error anywhere destroys `counter` with it, which fails the upload that reads it.
-    pipeline(input, limit(grant.maxBytes, `the file "${this.#name}"`), counter).catch(() => undefined);
-    try {
-      await putObjectStream(grant, endpoint, counter, {
-        name: this.#name,
-        contentType: this.#contentType,
-        partSize,
-        queueSize: uploadConcurrency,
-        signal: options.signal ?? currentContext()?.signal,
-      });
-    } catch (error) {
-      input.destroy();
-      await platform.finishUpload(grant.store, false).catch(() => undefined);
-      throw error;
+    const { partSize, uploadConcurrency, progressAboveBytes, singlePutMaxBytes } = mediaOptions();
+    const signal = options.signal ?? currentContext()?.signal;
+    // A single PUT cannot resume: one from a path is sent again from a reopened file when the
+    // connection or the server failed; a caller's stream cannot be read twice, so it fails.
+    const single = isSinglePut(this.#size, singlePutMaxBytes);
+    const attempts = source.kind === "path" && single ? SINGLE_PUT_ATTEMPTS : 1;
+    let counter: ProgressCounter | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const input = await this.#sourceStream();
+      counter = new ProgressCounter("uploaded", this.#name, this.#size, progressAboveBytes);
+      // An error anywhere destroys `counter` with it, which fails the upload that reads it. A single
+      // PUT checks the exact size itself (and the grant's maxBytes is that size).
+      const stages = single ? pipeline(input, counter) : pipeline(input, limit(grant.maxBytes, `the file "${this.#name}"`), counter);
+      stages.catch(() => undefined);
+      try {
+        await putObjectStream(grant, endpoint, counter, {
+          name: this.#name,
+          contentType: this.#contentType,
+          size: this.#size,
+          singlePutMaxBytes,
+          partSize,
+          queueSize: uploadConcurrency,
+          signal,
+        });
+        break;
+      } catch (error) {
+        input.destroy();
+        if (attempt < attempts && !signal?.aborted && retryable(error)) continue;
+        await platform.finishUpload(grant.store, false).catch(() => undefined);
+        throw error;
+      }
     }
     await platform.finishUpload(grant.store, true);
     this.#size ??= counter.bytes;
@@ -365,10 +411,13 @@ export class File {
     return this.#platform;
   }
 
+  /** A read grant; the File's own platform's (also when passed as `client`) is cached until 80% of its life. */
   async #readGrant(client?: ArkitektClient): Promise<MediaGrant> {
-    if (!client && fresh(this.#grant)) return this.#grant;
-    const grant = await this.#platformOr(client).requestAccess(this.id);
-    if (!client) this.#grant = grant;
+    const platform = this.#platformOr(client);
+    const own = platform === this.#platform;
+    if (own && fresh(this.#grant)) return this.#grant;
+    const grant = await platform.requestAccess(this.id);
+    if (own) this.#grant = grant;
     return grant;
   }
 
@@ -378,6 +427,12 @@ export class File {
       `the stream of the file "${this.#name}" was already read`,
       "a stream can be read once: use File.fromPath or File.fromBytes for a file read more than once",
     );
+  }
+}
+
+function checkId(id: unknown): void {
+  if (typeof id !== "string" || id.trim() === "") {
+    throw new MediaError("USAGE", `a File reference is a media store id (a non-empty string), got ${JSON.stringify(id) ?? String(id)}`);
   }
 }
 
@@ -406,17 +461,22 @@ export async function upload(source: UploadSource, options: FileInit & MediaCall
  * to a temporary file next to it, renamed when complete.
  */
 export async function download(file: File | string, dest: string, options: MediaCallOptions = {}): Promise<string> {
-  const f = typeof file === "string" ? await File.fromId(file, options) : file;
+  if (typeof file === "string") checkId(file);
+  // An id is read with one grant and one GET: its name (for a folder) comes from the GET's headers.
+  const f = typeof file === "string" ? undescribed(file, platformFor(options.client)) : file;
+  const body = await f.stream(options);
   let target = resolve(dest);
-  const isDir = /[\\/]$/.test(dest) || (await stat(target).then((s) => s.isDirectory(), () => false));
-  if (isDir) target = join(target, safeFileName(f.name));
-  await mkdir(dirname(target), { recursive: true });
-  const temp = `${target}.${randomUUID()}.part`;
+  const temp = { path: "" };
   try {
-    await pipeline(await f.stream(options), createWriteStream(temp));
-    await rename(temp, target);
+    const isDir = /[\\/]$/.test(dest) || (await stat(target).then((s) => s.isDirectory(), () => false));
+    if (isDir) target = join(target, safeFileName(f.name));
+    await mkdir(dirname(target), { recursive: true });
+    temp.path = `${target}.${randomUUID()}.part`;
+    await pipeline(body, createWriteStream(temp.path));
+    await rename(temp.path, target);
   } catch (error) {
-    await rm(temp, { force: true });
+    body.destroy();
+    if (temp.path) await rm(temp.path, { force: true });
     throw error;
   }
   return target;

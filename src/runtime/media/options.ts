@@ -8,6 +8,9 @@ import { MediaError } from "./errors.js";
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 
+/** S3's limit for one PutObject. */
+export const SINGLE_PUT_LIMIT = 5 * GiB;
+
 export const CACHE_MAX_BYTES_ENV = "ARKITEKT_CACHE_MAX_BYTES";
 export const CACHE_DIR_ENV = "ARKITEKT_CACHE_DIR";
 
@@ -28,6 +31,12 @@ export interface MediaOptions {
   partSize?: number;
   /** How many parts of one upload are in flight at once (each holds one part in memory). Default 4. */
   uploadConcurrency?: number;
+  /**
+   * Uploads of a known size up to this many bytes go as one streamed PutObject (no part buffers,
+   * the bytes written once); larger ones and streams of unknown size go as a multipart upload.
+   * Default 1 GiB; at most 5 GiB (S3's limit for one PUT); 0 sends every upload as multipart.
+   */
+  singlePutMaxBytes?: number;
   /** Transfers larger than this report progress on the running task. Default 4 MiB. */
   progressAboveBytes?: number;
 }
@@ -37,6 +46,7 @@ export interface ResolvedMediaOptions {
   cacheMaxBytes: number;
   partSize: number;
   uploadConcurrency: number;
+  singlePutMaxBytes: number;
   progressAboveBytes: number;
 }
 
@@ -44,6 +54,7 @@ export const MEDIA_DEFAULTS = {
   cacheMaxBytes: GiB,
   partSize: 8 * MiB,
   uploadConcurrency: 4,
+  singlePutMaxBytes: GiB,
   progressAboveBytes: 4 * MiB,
 } as const;
 
@@ -62,6 +73,16 @@ export function configureMedia(options: MediaOptions): void {
   if (options.partSize !== undefined) positiveInteger(options.partSize, "partSize", 5 * MiB);
   if (options.uploadConcurrency !== undefined) positiveInteger(options.uploadConcurrency, "uploadConcurrency");
   if (options.progressAboveBytes !== undefined) positiveInteger(options.progressAboveBytes, "progressAboveBytes", 0);
+  if (options.singlePutMaxBytes !== undefined) {
+    positiveInteger(options.singlePutMaxBytes, "singlePutMaxBytes", 0);
+    if (options.singlePutMaxBytes > SINGLE_PUT_LIMIT) {
+      throw new MediaError(
+        "USAGE",
+        `singlePutMaxBytes must be at most ${SINGLE_PUT_LIMIT} (5 GiB, S3's limit for one PUT), got ${options.singlePutMaxBytes}`,
+        "lower singlePutMaxBytes: larger files go as a multipart upload",
+      );
+    }
+  }
   configured = { ...configured, ...options };
 }
 
@@ -82,6 +103,7 @@ export function mediaOptions(env: Readonly<Record<string, string | undefined>> =
     cacheMaxBytes: cacheMaxBytes ?? MEDIA_DEFAULTS.cacheMaxBytes,
     partSize: configured.partSize ?? MEDIA_DEFAULTS.partSize,
     uploadConcurrency: configured.uploadConcurrency ?? MEDIA_DEFAULTS.uploadConcurrency,
+    singlePutMaxBytes: configured.singlePutMaxBytes ?? MEDIA_DEFAULTS.singlePutMaxBytes,
     progressAboveBytes: configured.progressAboveBytes ?? MEDIA_DEFAULTS.progressAboveBytes,
   };
 }
