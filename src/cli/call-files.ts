@@ -9,7 +9,8 @@
  *   is found by `filesIn`; with `--out DIR` each is written into DIR under its original file
  *   name, made safe (`safeFileName`) and never overwriting (`createUniqueFile`).
  */
-import { open, stat, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, open, stat, type FileHandle } from "node:fs/promises";
 import { basename, extname, join, relative, resolve, isAbsolute } from "node:path";
 import { UserError } from "./errors.js";
 
@@ -189,8 +190,33 @@ export async function createUniqueFile(dir: string, name: string): Promise<{ pat
     try {
       return { path, handle: await open(path, "wx") };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST") throw new UserError(`cannot write ${path}: ${code ?? (error as Error).message}`, "pass an --out folder you can write to (the file stays in the platform's media store)");
     }
   }
   throw new UserError(`${folder} already holds ${name} and ${MAX_SUFFIX} numbered copies of it`, "pass another --out folder");
+}
+
+/**
+ * The `--out` folder `dir` (relative to `cwd`) as an absolute path, made when missing; checked
+ * writable before the call, so a task's returned files are not lost to a folder that refuses them.
+ */
+export async function outputFolder(dir: string, cwd: string): Promise<string> {
+  const path = resolve(cwd, dir);
+  const hint = "pass a folder you can write to for returned files (it is made when missing)";
+  const info = await stat(path).catch(() => undefined);
+  if (info && !info.isDirectory()) throw new UserError(`--out ${dir}: ${path} is not a folder`, hint);
+  if (!info) {
+    try {
+      await mkdir(path, { recursive: true });
+    } catch (error) {
+      throw new UserError(`--out ${dir}: cannot make the folder ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, hint);
+    }
+  }
+  try {
+    await access(path, constants.W_OK);
+  } catch (error) {
+    throw new UserError(`--out ${dir}: cannot write into ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, hint);
+  }
+  return path;
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FILE_IDENTIFIER, createUniqueFile, filesIn, findFileArgs, hasAtString, readLocalFile, safeFileName, type PortShape } from "../../src/cli/call-files.js";
+import { FILE_IDENTIFIER, createUniqueFile, filesIn, findFileArgs, hasAtString, outputFolder, readLocalFile, safeFileName, type PortShape } from "../../src/cli/call-files.js";
 import { UserError } from "../../src/cli/errors.js";
 
 const file: PortShape = { key: "image", kind: "STRUCTURE", identifier: FILE_IDENTIFIER, nullable: false };
@@ -124,6 +124,20 @@ describe("issue 14: call --out names returned files safely", () => {
     await second.handle.close();
     expect([first.path, second.path]).toEqual([join(out, "result-1.png"), join(out, "result-2.png")]);
     expect(readFileSync(join(out, "result.png"), "utf8")).toBe("old");
+  });
+
+  it("issue 14: an --out folder that cannot be made is a user error naming --out and the folder (not an internal error)", async () => {
+    writeFileSync(join(out, "plain.txt"), "a file, not a folder");
+    const error = await outputFolder("plain.txt/sub", out).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toContain(`--out plain.txt/sub: cannot make the folder ${join(out, "plain.txt", "sub")}`);
+    expect((error as UserError).hint).toMatch(/folder you can write to/);
+  });
+
+  it("issue 14: a returned file that cannot be created in --out is a user error naming the file", async () => {
+    const error = await createUniqueFile(join(out, "no-such-folder"), "result.png").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toContain(`cannot write ${join(out, "no-such-folder", "result.png")}`);
   });
 
   it("issue 14: a symlink in the output folder is never written through", async () => {
