@@ -220,3 +220,17 @@ export async function outputFolder(dir: string, cwd: string): Promise<string> {
   }
   return path;
 }
+
+/**
+ * A hint for an assign error about a File port (`call` passes the server's message): a plain path
+ * at a File port wants `@`, an `@path` at another port is not read as a file. Undefined otherwise.
+ */
+export function fileArgHint(message: string): string | undefined {
+  const port = /port "([^"]+)"/.exec(message)?.[1];
+  const given = /got the string "((?:[^"\\]|\\.)*)"/.exec(message)?.[1];
+  if (port === undefined || given === undefined) return undefined;
+  if (message.includes(`"${FILE_IDENTIFIER}"`)) return `a File port takes a local file as ${port}=@${given.replace(/^@/, "")} (or a store id as {"__identifier": "${FILE_IDENTIFIER}", "object": "<id>"})`;
+  if (!given.startsWith("@")) return undefined;
+  if (/expected a list/.test(message)) return `a list port takes a JSON list; for files: ${port}='["${given}"]'`;
+  return `@path names a file to upload only at File ports; port "${port}" is not one (the value stays the string "${given}")`;
+}

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FILE_IDENTIFIER, createUniqueFile, filesIn, findFileArgs, hasAtString, outputFolder, readLocalFile, safeFileName, type PortShape } from "../../src/cli/call-files.js";
+import { FILE_IDENTIFIER, createUniqueFile, filesIn, findFileArgs, fileArgHint, hasAtString, outputFolder, readLocalFile, safeFileName, type PortShape } from "../../src/cli/call-files.js";
 import { UserError } from "../../src/cli/errors.js";
 
 const file: PortShape = { key: "image", kind: "STRUCTURE", identifier: FILE_IDENTIFIER, nullable: false };
@@ -151,5 +151,21 @@ describe("issue 14: call --out names returned files safely", () => {
     expect(created.path).toBe(join(out, "link-1.txt"));
     expect(readFileSync(join(elsewhere, "target.txt"), "utf8")).toBe("keep");
     expect(readdirSync(out).sort()).toContain("link-1.txt");
+  });
+});
+
+describe("issue 14: call's hints when args do not fit File ports", () => {
+  it("issue 14: a plain path at a File port is answered with the @path form", () => {
+    const hint = fileArgHint('Invalid args for action "shout": port "text": expected a structure reference {"__identifier": "@arkitekt/file", "object": "<reference>"}, got the string "hello.txt"');
+    expect(hint).toContain("text=@hello.txt");
+  });
+
+  it("issue 14: @path at a port that is not a File port says @ works only at File ports (a list of files is a JSON list)", () => {
+    expect(fileArgHint('Invalid args for action "add": port "a": expected an integer between -(2^53 - 1) and 2^53 - 1, got the string "@hello.txt"')).toMatch(/only at File ports/);
+    expect(fileArgHint('Invalid args for action "countAll": port "files": expected a list, got the string "@hello.txt"')).toContain(`files='["@hello.txt"]'`);
+  });
+
+  it("issue 14: other assign errors get no file hint", () => {
+    expect(fileArgHint('Invalid args for action "add": port "a": expected an integer, got the string "x"')).toBeUndefined();
   });
 });

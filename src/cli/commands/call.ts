@@ -16,7 +16,7 @@ import { isArkitektError } from "../../shared/errors.js";
 import { cliLogger } from "../logger.js";
 import { DEFAULT_DATA_DIR, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
 import { DEV_TOKEN_FILE } from "../../runtime/config.js";
-import { FILE_IDENTIFIER, createUniqueFile, filesIn, findFileArgs, hasAtString, outputFolder, readLocalFile, safeFileName, type PortShape } from "../call-files.js";
+import { FILE_IDENTIFIER, createUniqueFile, fileArgHint, filesIn, findFileArgs, hasAtString, outputFolder, readLocalFile, safeFileName, type PortShape } from "../call-files.js";
 import type { CallTarget } from "../../index.js";
 
 export interface CallCommandOptions {
@@ -380,6 +380,7 @@ export async function runCall(action: string, argParts: string[], options: CallC
         message: error.message,
         hint:
           error.hint ??
+          fileArgHint(error.message) ??
           (/arg|port/i.test(error.message)
             ? "the args must fit the action's ports (wire format: structures as {\"__identifier\", \"object\"}, enums by member name)"
             : "check the action name and that an agent serving it is running (`arkitekt-next inspect` lists agents and actions)"),
