@@ -337,6 +337,7 @@ export async function runCall(action: string, argParts: string[], options: CallC
       output.uploaded(upload.port, upload.path, id, upload.size);
     }
     let yields = 0;
+    let savedFiles = 0;
     const stream = client.iterate(target, args, {
       signal,
       ...(options.timeout ? { timeout: options.timeout } : {}),
@@ -358,9 +359,11 @@ export async function runCall(action: string, argParts: string[], options: CallC
         else {
           const saved = await saveReturnedFile(media!, out, file, (name, loaded, total) => output.transfer("download", file.port, name, loaded, total), signal);
           output.savedFile(file.port, file.id, saved.path, saved.bytes);
+          savedFiles++;
         }
       }
     }
+    if (out !== undefined && savedFiles === 0) output.warn(`--out: the result held no file; nothing was written into ${out}`);
     output.done(yields);
   } catch (error) {
     const failure = platformUserError(error, endpoint);
