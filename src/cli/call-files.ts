@@ -9,7 +9,8 @@
  *   is found by `filesIn`; with `--out DIR` each is written into DIR under its original file
  *   name, made safe (`safeFileName`) and never overwriting (`createUniqueFile`).
  */
-import { open, stat, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, open, stat, type FileHandle } from "node:fs/promises";
 import { basename, extname, join, relative, resolve, isAbsolute } from "node:path";
 import { UserError } from "./errors.js";
 
@@ -189,8 +190,47 @@ export async function createUniqueFile(dir: string, name: string): Promise<{ pat
     try {
       return { path, handle: await open(path, "wx") };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST") throw new UserError(`cannot write ${path}: ${code ?? (error as Error).message}`, "pass an --out folder you can write to (the file stays in the platform's media store)");
     }
   }
   throw new UserError(`${folder} already holds ${name} and ${MAX_SUFFIX} numbered copies of it`, "pass another --out folder");
+}
+
+/**
+ * The `--out` folder `dir` (relative to `cwd`) as an absolute path, made when missing; checked
+ * writable before the call, so a task's returned files are not lost to a folder that refuses them.
+ */
+export async function outputFolder(dir: string, cwd: string): Promise<string> {
+  const path = resolve(cwd, dir);
+  const hint = "pass a folder you can write to for returned files (it is made when missing)";
+  const info = await stat(path).catch(() => undefined);
+  if (info && !info.isDirectory()) throw new UserError(`--out ${dir}: ${path} is not a folder`, hint);
+  if (!info) {
+    try {
+      await mkdir(path, { recursive: true });
+    } catch (error) {
+      throw new UserError(`--out ${dir}: cannot make the folder ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, hint);
+    }
+  }
+  try {
+    await access(path, constants.W_OK);
+  } catch (error) {
+    throw new UserError(`--out ${dir}: cannot write into ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, hint);
+  }
+  return path;
+}
+
+/**
+ * A hint for an assign error about a File port (`call` passes the server's message): a plain path
+ * at a File port wants `@`, an `@path` at another port is not read as a file. Undefined otherwise.
+ */
+export function fileArgHint(message: string): string | undefined {
+  const port = /port "([^"]+)"/.exec(message)?.[1];
+  const given = /got the string "((?:[^"\\]|\\.)*)"/.exec(message)?.[1];
+  if (port === undefined || given === undefined) return undefined;
+  if (message.includes(`"${FILE_IDENTIFIER}"`)) return `a File port takes a local file as ${port}=@${given.replace(/^@/, "")} (or a store id as {"__identifier": "${FILE_IDENTIFIER}", "object": "<id>"})`;
+  if (!given.startsWith("@")) return undefined;
+  if (/expected a list/.test(message)) return `a list port takes a JSON list; for files: ${port}='["${given}"]'`;
+  return `@path names a file to upload only at File ports; port "${port}" is not one (the value stays the string "${given}")`;
 }

@@ -130,6 +130,12 @@ describe("issue 14: call with files", () => {
     expect(result.stderr).toContain(`return0 is a file (${yielded.return0.object}): pass --out DIR to write returned files into DIR`);
   });
 
+  it("issue 14: --out with a result that holds no file says that nothing was written", async () => {
+    const result = await call(["runtime-agent/echo", "text=y", "--out", join(work, "nofiles")]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain("--out: the result held no file; nothing was written");
+  });
+
   it("issue 14: --out never overwrites: a taken name gets a numbered suffix", async () => {
     writeFileSync(join(work, "same.txt"), "same");
     const out = join(work, "twice");

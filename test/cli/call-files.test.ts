@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FILE_IDENTIFIER, createUniqueFile, filesIn, findFileArgs, hasAtString, readLocalFile, safeFileName, type PortShape } from "../../src/cli/call-files.js";
+import { FILE_IDENTIFIER, createUniqueFile, filesIn, findFileArgs, fileArgHint, hasAtString, outputFolder, readLocalFile, safeFileName, type PortShape } from "../../src/cli/call-files.js";
 import { UserError } from "../../src/cli/errors.js";
 
 const file: PortShape = { key: "image", kind: "STRUCTURE", identifier: FILE_IDENTIFIER, nullable: false };
@@ -126,6 +126,20 @@ describe("issue 14: call --out names returned files safely", () => {
     expect(readFileSync(join(out, "result.png"), "utf8")).toBe("old");
   });
 
+  it("issue 14: an --out folder that cannot be made is a user error naming --out and the folder (not an internal error)", async () => {
+    writeFileSync(join(out, "plain.txt"), "a file, not a folder");
+    const error = await outputFolder("plain.txt/sub", out).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toContain(`--out plain.txt/sub: cannot make the folder ${join(out, "plain.txt", "sub")}`);
+    expect((error as UserError).hint).toMatch(/folder you can write to/);
+  });
+
+  it("issue 14: a returned file that cannot be created in --out is a user error naming the file", async () => {
+    const error = await createUniqueFile(join(out, "no-such-folder"), "result.png").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toContain(`cannot write ${join(out, "no-such-folder", "result.png")}`);
+  });
+
   it("issue 14: a symlink in the output folder is never written through", async () => {
     const elsewhere = join(out, "elsewhere");
     mkdirSync(elsewhere);
@@ -137,5 +151,21 @@ describe("issue 14: call --out names returned files safely", () => {
     expect(created.path).toBe(join(out, "link-1.txt"));
     expect(readFileSync(join(elsewhere, "target.txt"), "utf8")).toBe("keep");
     expect(readdirSync(out).sort()).toContain("link-1.txt");
+  });
+});
+
+describe("issue 14: call's hints when args do not fit File ports", () => {
+  it("issue 14: a plain path at a File port is answered with the @path form", () => {
+    const hint = fileArgHint('Invalid args for action "shout": port "text": expected a structure reference {"__identifier": "@arkitekt/file", "object": "<reference>"}, got the string "hello.txt"');
+    expect(hint).toContain("text=@hello.txt");
+  });
+
+  it("issue 14: @path at a port that is not a File port says @ works only at File ports (a list of files is a JSON list)", () => {
+    expect(fileArgHint('Invalid args for action "add": port "a": expected an integer between -(2^53 - 1) and 2^53 - 1, got the string "@hello.txt"')).toMatch(/only at File ports/);
+    expect(fileArgHint('Invalid args for action "countAll": port "files": expected a list, got the string "@hello.txt"')).toContain(`files='["@hello.txt"]'`);
+  });
+
+  it("issue 14: other assign errors get no file hint", () => {
+    expect(fileArgHint('Invalid args for action "add": port "a": expected an integer, got the string "x"')).toBeUndefined();
   });
 });

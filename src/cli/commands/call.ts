@@ -6,7 +6,7 @@
  * values are read as JSON when they parse. `@path` at a File port uploads that file (call-files.ts);
  * `--out DIR` writes returned files into DIR.
  */
-import { mkdir, rm, stat } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { parsePositiveMilliseconds } from "../options.js";
@@ -16,7 +16,7 @@ import { isArkitektError } from "../../shared/errors.js";
 import { cliLogger } from "../logger.js";
 import { DEFAULT_DATA_DIR, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
 import { DEV_TOKEN_FILE } from "../../runtime/config.js";
-import { FILE_IDENTIFIER, createUniqueFile, filesIn, findFileArgs, hasAtString, readLocalFile, safeFileName, type PortShape } from "../call-files.js";
+import { FILE_IDENTIFIER, createUniqueFile, fileArgHint, filesIn, findFileArgs, hasAtString, outputFolder, readLocalFile, safeFileName, type PortShape } from "../call-files.js";
 import type { CallTarget } from "../../index.js";
 
 export interface CallCommandOptions {
@@ -317,7 +317,7 @@ export async function runCall(action: string, argParts: string[], options: CallC
   const dataDir = resolve(options.cwd ?? process.cwd(), options.data);
   const endpoint = await requireEndpoint({ url: options.url, token: options.token }, dataDir);
   const target = await resolveTarget(name, endpoint);
-  const out = options.out === undefined ? undefined : await outputFolder(options.out);
+  const out = options.out === undefined ? undefined : await outputFolder(options.out, process.cwd());
   // `@path` at File ports: every file is checked before any is uploaded
   const uploads: Array<{ port: string; path: string; size: number; replace(value: unknown): void }> = [];
   if (hasAtString(args)) {
@@ -337,6 +337,7 @@ export async function runCall(action: string, argParts: string[], options: CallC
       output.uploaded(upload.port, upload.path, id, upload.size);
     }
     let yields = 0;
+    let savedFiles = 0;
     const stream = client.iterate(target, args, {
       signal,
       ...(options.timeout ? { timeout: options.timeout } : {}),
@@ -358,9 +359,11 @@ export async function runCall(action: string, argParts: string[], options: CallC
         else {
           const saved = await saveReturnedFile(media!, out, file, (name, loaded, total) => output.transfer("download", file.port, name, loaded, total), signal);
           output.savedFile(file.port, file.id, saved.path, saved.bytes);
+          savedFiles++;
         }
       }
     }
+    if (out !== undefined && savedFiles === 0) output.warn(`--out: the result held no file; nothing was written into ${out}`);
     output.done(yields);
   } catch (error) {
     const failure = platformUserError(error, endpoint);
@@ -380,6 +383,7 @@ export async function runCall(action: string, argParts: string[], options: CallC
         message: error.message,
         hint:
           error.hint ??
+          fileArgHint(error.message) ??
           (/arg|port/i.test(error.message)
             ? "the args must fit the action's ports (wire format: structures as {\"__identifier\", \"object\"}, enums by member name)"
             : "check the action name and that an agent serving it is running (`arkitekt-next inspect` lists agents and actions)"),
@@ -438,15 +442,6 @@ export interface CallMedia {
   upload(path: string, size: number, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<string>;
   /** A stored file: its original name (null when the store has none), its size, and its bytes when read. */
   open(id: string, signal: AbortSignal): Promise<{ name: string | null; size: number | undefined; read(): Promise<AsyncIterable<Uint8Array>> }>;
-}
-
-/** `--out DIR`: made when missing; a user error when it is a file. */
-async function outputFolder(dir: string): Promise<string> {
-  const path = resolve(process.cwd(), dir);
-  const info = await stat(path).catch(() => undefined);
-  if (info && !info.isDirectory()) throw new UserError(`--out ${dir}: ${path} is not a folder`, "pass a folder for returned files (it is made when missing)");
-  if (!info) await mkdir(path, { recursive: true });
-  return path;
 }
 
 /**
