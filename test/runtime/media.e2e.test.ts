@@ -87,6 +87,16 @@ describe("issue 14: File against the embedded server", () => {
     expect(readdirSync(out).filter((n) => n.endsWith(".part"))).toEqual([]);
   });
 
+  it("issue 14: download() into a folder writes a file whose stored name is longer than a file name may be (cut, extension kept; review r2)", async () => {
+    const file = await upload(Buffer.from("long"), { name: `${"n".repeat(300)}.txt`, client });
+    const out = mkdtempSync(join(tmpdir(), "arkitekt-media-long-"));
+    const written = await download(file.id, `${out}/`, { client });
+    expect(readFileSync(written, "utf8")).toBe("long");
+    expect(Buffer.byteLength(written.slice(out.length + 1))).toBeLessThanOrEqual(200);
+    expect(written.endsWith(".txt")).toBe(true);
+    expect(readdirSync(out)).toHaveLength(1);
+  });
+
   it("issue 14: a multi-part upload (over the part size) round-trips without a whole-file buffer", async () => {
     configureMedia({ partSize: 5 * 1024 * 1024 });
     try {

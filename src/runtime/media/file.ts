@@ -25,6 +25,7 @@ import type { ArkitektClient } from "../caller/client.js";
 import { defaultClient } from "../caller/default-client.js";
 import { ambientMediaClient } from "./ambient.js";
 import { mediaCache } from "./cache.js";
+import { safeFileName } from "./file-names.js";
 import { MediaError } from "./errors.js";
 import { mediaOptions } from "./options.js";
 import type { MediaGrant, MediaPlatform } from "./platform.js";
@@ -469,9 +470,10 @@ export async function download(file: File | string, dest: string, options: Media
   const temp = { path: "" };
   try {
     const isDir = /[\\/]$/.test(dest) || (await stat(target).then((s) => s.isDirectory(), () => false));
-    if (isDir) target = join(target, safeFileName(f.name));
+    if (isDir) target = join(target, safeFileName(f.name, "file"));
     await mkdir(dirname(target), { recursive: true });
-    temp.path = `${target}.${randomUUID()}.part`;
+    // named apart from the target, so a name near the file system's limit still has room
+    temp.path = join(dirname(target), `.${randomUUID()}.part`);
     await pipeline(body, createWriteStream(temp.path));
     await rename(temp.path, target);
   } catch (error) {
@@ -482,8 +484,3 @@ export async function download(file: File | string, dest: string, options: Media
   return target;
 }
 
-/** A name that stays inside a folder: no separators, no `..`, not empty. */
-function safeFileName(name: string): string {
-  const base = name.replace(/[\\/\u0000]/g, "_").replace(/^\.+$/, "_").trim();
-  return base === "" ? "file" : base;
-}
