@@ -184,6 +184,12 @@ export class S3Endpoint {
 
   private fail(r: S3Request, error: unknown): void {
     const s3 = error instanceof S3Error ? error : null;
+    if (!s3 && hungUp(r.res, error)) {
+      // the client left before the answer was complete (a reader that stopped once it had the bytes): nothing failed here
+      this.media.log.debug(`S3 ${r.req.method} ${r.path}: the client closed the connection (${(error as NodeJS.ErrnoException).code ?? "closed"})`);
+      r.res.destroy();
+      return;
+    }
     if (!s3) this.media.log.error(`S3 ${r.req.method} ${r.path} failed: ${(error as Error)?.stack ?? String(error)}`);
     const e = s3 ?? new S3Error("InternalError", "the server failed on this request; see its log");
     const { req, res } = r;
@@ -556,4 +562,10 @@ async function readSmallBody(req: IncomingMessage, limit: number): Promise<Buffe
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** Whether `error` only says that the client hung up while the answer was being sent. */
+function hungUp(res: ServerResponse, error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return res.destroyed || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ECONNRESET" || code === "EPIPE";
 }

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { ObjectFiles } from "../../../src/server/media/objects.js";
 import { presignUrl } from "../../../src/server/media/sigv4.js";
 import { ASSIGN, implOf, setupAgent, type ImplementationInput } from "../helpers/fixture.js";
-import { useSharedTestServer } from "../helpers/server.js";
+import { useSharedTestServer, useTestServer } from "../helpers/server.js";
 import { T1, T2 } from "../helpers/tokens.js";
 import { finishUpload, requestAccess, requestUpload, s3ErrorCode, s3For, type Grant } from "./helpers.js";
 
@@ -215,5 +215,33 @@ describe("review r1: multipart bookkeeping", () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("review r2: a reader that hangs up", () => {
+  const errors: string[] = [];
+  const logger = { debug() {}, info() {}, warn() {}, error: (message: string) => void errors.push(message) };
+  const server = useTestServer({ logger });
+
+  it("review r2: a client that closes the connection in the middle of a GET is not logged as a server error", async () => {
+    const s = server();
+    const grant = await requestUpload(s, T1, { originalFileName: "big.bin" });
+    await s3For(s, grant).send(new PutObjectCommand({ Bucket: grant.bucket, Key: grant.key, Body: Buffer.alloc(8 * 1024 * 1024, 7) }));
+    await finishUpload(s, T1, grant.store);
+    const access = await requestAccess(s, T1, grant.store);
+    const url = await presignUrl(new URL(s.url), "GET", `/${access.bucket}/${access.key}`, access, "us-east-1", 60);
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest(url, (res) => {
+        expect(res.statusCode).toBe(200);
+        res.once("data", () => {
+          req.destroy(); // gone after the first chunk, as a reader that stops early
+          setTimeout(resolve, 300);
+        });
+      });
+      req.on("error", () => undefined);
+      req.once("error", reject);
+      req.end();
+    });
+    expect(errors).toEqual([]);
   });
 });
