@@ -369,8 +369,11 @@ async function expandGeneral(codec: Codec, value: unknown, path: string): Promis
   }
 }
 
+/** An error in words, with its hint when it has one (a MediaError's says what to check), for the task's message. */
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const text = error instanceof Error ? error.message : String(error);
+  const hint = (error as { hint?: unknown } | null)?.hint;
+  return typeof hint === "string" && hint !== "" && !text.includes(hint) ? `${text} (${hint})` : text;
 }
 
 /** Whether a function value belongs to this codec (used to pick a UNION member). */
@@ -459,7 +462,7 @@ async function toWireGeneral(codec: Codec, value: unknown, path: string): Promis
       try {
         ref = await (shrink as () => unknown).call(value);
       } catch (error) {
-        throw new PortValueError(path, `could not shrink ${codec.identifier}: ${message(error)}`);
+        throw new PortValueError(path, `expected a ${codec.identifier} its shrink() can store, got an error: ${message(error)}`);
       }
       return { __identifier: codec.identifier, object: ref };
     }
