@@ -12,6 +12,7 @@
  * (`file`), or without `--out` a hint naming the flag; transfers larger than
  * `TRANSFER_PROGRESS_BYTES` report their progress (on stderr for people, `transfer` lines for programs).
  */
+import { formatBytes } from "../shared/format-bytes.js";
 import type { Logger } from "../shared/logger.js";
 
 /** What happened to the task, in the order it happened; `done`/`error` come last. */
@@ -41,18 +42,6 @@ export interface CallOutput {
 /** Transfers larger than this report their progress (like the runtime's progress on a task). */
 export const TRANSFER_PROGRESS_BYTES = 4 * 1024 * 1024;
 
-/** `1.5 MB`, `320 B`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = -1;
-  do {
-    value /= 1000;
-    unit++;
-  } while (value >= 1000 && unit < units.length - 1);
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
-}
 
 /**
  * Turns a transfer's byte counts into reports worth printing: only for transfers over

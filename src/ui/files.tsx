@@ -5,7 +5,8 @@
 import { createContext } from "preact";
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import type { Draft } from "./form-model.js";
-import { MediaError, formatBytes, presign, uploadFile, type MediaAccess, type Presigned } from "./media.js";
+import { formatBytes } from "../shared/format-bytes.js";
+import { MediaError, presign, uploadFile, type MediaAccess, type Presigned } from "./media.js";
 
 /** The page's client and token, for the media routes (provided by the signed-in page). */
 export const MediaContext = createContext<MediaAccess | null>(null);

@@ -8,6 +8,7 @@
  * Download: `POST /api/media/presign` `{storeId, method: "GET"}` gives a URL for a link.
  */
 import type { GraphQLClient } from "../runtime/transport/index.js";
+import { formatBytes } from "../shared/format-bytes.js";
 import { uiFinishMediaUpload, uiRequestMediaUpload } from "../../generated/api/rekuest.js";
 
 /** What the browser needs to reach the server's media routes. */
@@ -130,15 +131,3 @@ export async function uploadFile(access: MediaAccess, file: File, options: Uploa
   return storeId;
 }
 
-/** `1.5 MB`, `320 B`: sizes in words (decimal units, like browsers' download lists). */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = -1;
-  do {
-    value /= 1000;
-    unit++;
-  } while (value >= 1000 && unit < units.length - 1);
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
-}
