@@ -26,7 +26,7 @@ import { buildServerSchema, type GraphqlContext } from "./graphql/schema.js";
 import { ALLOW_ORIGINS_ENV, ServerStartError, compileOptions, type ServerOptions, type TokenClaims } from "./options.js";
 import { Platform } from "./platform.js";
 import { guardSends } from "./socket-guard.js";
-import { Store } from "./store/store.js";
+import { openStore } from "./store/open.js";
 import { MediaService } from "./media/service.js";
 import { S3Endpoint } from "./media/s3.js";
 import { PRESIGN_PATH, WELL_KNOWN_S3, servePresign, serveWellKnownS3, type MediaRouteContext } from "./media/http.js";
@@ -184,18 +184,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   }
   const auth = new TokenAuthority(tokens);
 
-  let store: Store;
-  try {
-    store = new Store(options.dataDir);
-  } catch (error) {
-    throw new ServerStartError(
-      `cannot open the store in ${options.dataDir}: ${(error as Error).message}`,
-      /locked|busy/i.test((error as Error).message)
-        ? "another arkitekt-next server is using this data folder: stop it, or pass another --data"
-        : "check that the folder is writable and holds a store of this arkitekt-next version",
-      "ARKITEKT_SERVER_STORE",
-    );
-  }
+  const store = openStore(options.dataDir, "another arkitekt-next server is using this data folder: stop it, or pass another --data");
   const platform = new Platform(store, options, log);
   platform.start();
   // the media store (issue 14): S3 at the root, path-style, for the one bucket

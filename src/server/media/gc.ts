@@ -9,7 +9,8 @@ import { existsSync } from "node:fs";
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ServerStartError, compileOptions } from "../options.js";
-import { STORE_FILE, Store } from "../store/store.js";
+import { openStore } from "../store/open.js";
+import { STORE_FILE } from "../store/store.js";
 import type { Logger } from "../../shared/logger.js";
 import { ObjectFiles } from "./objects.js";
 import type { MediaStoreRow } from "./records.js";
@@ -100,16 +101,7 @@ export async function collectGarbage(input: { dataDir: string; dryRun?: boolean;
   if (!existsSync(join(options.dataDir, STORE_FILE))) {
     throw new ServerStartError(`there is no store in ${options.dataDir}`, "pass --data with the folder the server keeps its data in (default .arkitekt/dev)", "ARKITEKT_SERVER_STORE");
   }
-  let store: Store;
-  try {
-    store = new Store(options.dataDir);
-  } catch (error) {
-    throw new ServerStartError(
-      `cannot open the store in ${options.dataDir}: ${(error as Error).message}`,
-      /locked|busy/i.test((error as Error).message) ? "a server is running on this data folder: stop it first, then run --gc again" : "check that the folder holds a store of this arkitekt-next version",
-      "ARKITEKT_SERVER_STORE",
-    );
-  }
+  const store = openStore(options.dataDir, "a server is running on this data folder: stop it first, then run --gc again");
   try {
     const media = new MediaService(store, options, options.logger);
     return await collectMediaGarbage(media, { ...(input.dryRun !== undefined ? { dryRun: input.dryRun } : {}), ...(input.now !== undefined ? { now: input.now } : {}) });
