@@ -8,42 +8,27 @@ import {
   finishMediaUpload,
   requestMediaAccess,
   requestMediaUpload,
+  type FinishMediaUploadMutation,
+  type RequestMediaAccessMutation,
+  type RequestMediaUploadMutation,
 } from "../../../generated/api/rekuest.js";
 import { resolveS3Endpoint, type S3Endpoint } from "../config.js";
 import type { GraphQLClient } from "../transport/index.js";
 import { GraphQLRequestError } from "../transport/errors.js";
 import { MediaError } from "./errors.js";
 
-/** Temporary S3 credentials for one object. */
-export interface MediaGrant {
-  accessKey: string;
-  secretKey: string;
-  sessionToken: string;
-  region: string;
-  bucket: string;
-  key: string;
-  /** `s3://bucket/key`. */
-  path: string;
-  expiresIn: number;
-  /** The store id (the File's wire value). */
-  store: string;
-  /** When the grant was received (ms since the epoch): it is renewed before it runs out. */
-  receivedAt: number;
-}
+/**
+ * Temporary S3 credentials for one object, as `requestMediaAccess` answers them (`path` is
+ * `s3://bucket/key`), with the store id (the File's wire value) always set and the time the grant
+ * was received (ms since the epoch): it is renewed before it runs out.
+ */
+export type MediaGrant = Omit<RequestMediaAccessMutation["requestMediaAccess"], "store"> & { store: string; receivedAt: number };
 
-export interface MediaUploadGrant extends MediaGrant {
-  /** The most bytes the object may have. */
-  maxBytes: number;
-}
+/** An upload grant: a `MediaGrant` with the most bytes the object may have (`maxBytes`). */
+export type MediaUploadGrant = RequestMediaUploadMutation["requestMediaUpload"] & { receivedAt: number };
 
-export interface MediaStoreInfo {
-  id: string;
-  path: string;
-  bucket: string;
-  key: string;
-  originalFileName: string | null;
-  contentType: string | null;
-}
+/** A store as `finishMediaUpload` answers it. */
+export type MediaStoreInfo = FinishMediaUploadMutation["finishMediaUpload"];
 
 export interface MediaPlatform {
   /** The platform's http base (named in errors). */

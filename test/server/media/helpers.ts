@@ -4,6 +4,7 @@
  * explicit credentials and region and path-style addressing, never probing a metadata service.
  */
 import { S3Client } from "@aws-sdk/client-s3";
+import type { ImplementationInput } from "../helpers/fixture.js";
 import type { TestServer } from "../helpers/server.js";
 
 process.env.AWS_EC2_METADATA_DISABLED = "true";
@@ -72,3 +73,19 @@ export function patternBytes(size: number, seed = 7): Buffer {
   for (let i = 0; i < size; i++) b[i] = (i * 31 + seed + (i >> 10)) & 0xff;
   return b;
 }
+
+/** An action whose one argument is a File: tasks of it refer to a store (for the in-use rules). */
+export const KEEP_FILE: ImplementationInput = {
+  interface: "keep_file",
+  effect: "NONE",
+  definition: {
+    key: "keep_file",
+    version: "1",
+    name: "Keep File",
+    kind: "FUNCTION",
+    description: "Holds a file (media fixture)",
+    collections: [],
+    args: [{ key: "file", kind: "STRUCTURE", identifier: "@arkitekt/file", nullable: false }],
+    returns: [],
+  },
+};

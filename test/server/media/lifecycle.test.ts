@@ -8,31 +8,16 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { collectGarbage, startServer, type ServerHandle, type ServerOptions } from "../../../src/server/index.js";
-import { ASSIGN, implOf, setupAgent, type ImplementationInput } from "../helpers/fixture.js";
+import { ASSIGN, implOf, setupAgent } from "../helpers/fixture.js";
 import { TestServer, TEST_TIMING, useTestServer } from "../helpers/server.js";
 import { T1, TOKENS } from "../helpers/tokens.js";
-import { finishUpload, requestAccess, requestUpload, s3ErrorCode, s3For } from "./helpers.js";
+import { finishUpload, requestAccess, requestUpload, KEEP_FILE, s3ErrorCode, s3For } from "./helpers.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/arkitekt-next.js", import.meta.url));
 const put = (grant: { bucket: string; key: string }, body: string) => new PutObjectCommand({ Bucket: grant.bucket, Key: grant.key, Body: body });
 const read = async (s: { url: string }, grant: { bucket: string; key: string; accessKey: string; secretKey: string; sessionToken: string }) =>
   (await s3For(s, grant).send(new GetObjectCommand({ Bucket: grant.bucket, Key: grant.key }))).Body!.transformToString();
 const ACCESS = "mutation ($id: String!) { requestMediaAccess(input: {storeId: $id}) { key } }";
-
-const KEEP_FILE: ImplementationInput = {
-  interface: "keep_file",
-  effect: "NONE",
-  definition: {
-    key: "keep_file",
-    version: "1",
-    name: "Keep File",
-    kind: "FUNCTION",
-    description: "Holds a file (media fixture)",
-    collections: [],
-    args: [{ key: "file", kind: "STRUCTURE", identifier: "@arkitekt/file", nullable: false }],
-    returns: [],
-  },
-};
 
 describe("issue 14: finishing, discarding and pending stores", () => {
   const server = useTestServer();

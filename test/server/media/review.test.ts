@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ObjectFiles } from "../../../src/server/media/objects.js";
 import { presignUrl } from "../../../src/server/media/sigv4.js";
-import { ASSIGN, implOf, setupAgent, type ImplementationInput } from "../helpers/fixture.js";
+import { ASSIGN, implOf, setupAgent } from "../helpers/fixture.js";
 import { useSharedTestServer, useTestServer } from "../helpers/server.js";
 import { T1, T2 } from "../helpers/tokens.js";
-import { finishUpload, requestAccess, requestUpload, s3ErrorCode, s3For, type Grant } from "./helpers.js";
+import { finishUpload, requestAccess, requestUpload, KEEP_FILE, s3ErrorCode, s3For, type Grant } from "./helpers.js";
 
 const presignedPut = (url: string, grant: Grant, query: Record<string, string> = {}) =>
   presignUrl(new URL(url), "PUT", `/${grant.bucket}/${grant.key}`, { accessKey: grant.accessKey, secretKey: grant.secretKey, sessionToken: grant.sessionToken }, "us-east-1", 600, query);
@@ -33,21 +33,6 @@ function startPut(url: string, length: number, headers: Record<string, string> =
   });
   return { req, answer };
 }
-
-const KEEP_FILE: ImplementationInput = {
-  interface: "keep_file",
-  effect: "NONE",
-  definition: {
-    key: "keep_file",
-    version: "1",
-    name: "Keep File",
-    kind: "FUNCTION",
-    description: "Holds a file (media fixture)",
-    collections: [],
-    args: [{ key: "file", kind: "STRUCTURE", identifier: "@arkitekt/file", nullable: false }],
-    returns: [],
-  },
-};
 
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
