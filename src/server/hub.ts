@@ -3,6 +3,7 @@
  * (src/shared/async-queue.ts) that buffers what was published until it is read; `return()` unsubscribes.
  */
 import { AsyncQueue } from "../shared/async-queue.js";
+import type { AreaHubEvent } from "./areas/events.js";
 import type { AgentRow, TaskEventRow, TaskRow } from "./store/store.js";
 
 export type HubEvent =
@@ -11,7 +12,8 @@ export type HubEvent =
   | { type: "taskEvent"; task: TaskRow; event: TaskEventRow }
   | { type: "agentCreate"; agent: AgentRow }
   | { type: "agentUpdate"; agent: AgentRow }
-  | { type: "agentDelete"; agent: AgentRow };
+  | { type: "agentDelete"; agent: AgentRow }
+  | AreaHubEvent;
 
 type Listener = (event: HubEvent) => void;
 

@@ -4,6 +4,7 @@
  * nothing about HTTP or WebSocket: GraphQL resolvers and the agent socket call into it, and it
  * talks back to agents through the small `AgentLink` interface.
  */
+import { createAreas, type Areas } from "./areas/index.js";
 import { randomUUID } from "node:crypto";
 import { hashDefinitions } from "../definition/hash.js";
 import { writeReturns } from "../definition/json-writer.js";
@@ -190,6 +191,8 @@ export class Platform {
   private closed = false;
   /** The media store (src/server/media), set by the server: assign checks `@arkitekt/file` values with it. */
   media: MediaService | null = null;
+  /** The services of the areas beyond the core (src/server/areas). */
+  readonly areas: Areas = createAreas(this);
 
   constructor(
     readonly store: Store,

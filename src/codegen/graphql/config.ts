@@ -47,11 +47,16 @@ export interface CodegenConfig {
   targets: CodegenTarget[];
 }
 
-/** Plugins this stage runs in-process. `typescript` is accepted and skipped next to `typescript-operations` (see below). */
+/**
+ * Plugins this stage runs in-process. `typescript` is accepted and skipped next to
+ * `typescript-operations` (see below); `typescript` + `typescript-resolvers` type a server's
+ * resolvers (the embedded server's own are generated that way).
+ */
 export const SUPPORTED_PLUGINS = [
   "typescript",
   "typescript-operations",
   "typed-document-node",
+  "typescript-resolvers",
   "arkitekt-next",
 ] as const;
 

@@ -54,6 +54,8 @@ async function pluginModule(name: string, templates: Templates): Promise<PluginM
       return (await import("@graphql-codegen/typescript-operations")) as unknown as PluginModule;
     case "typed-document-node":
       return (await import("@graphql-codegen/typed-document-node")) as unknown as PluginModule;
+    case "typescript-resolvers":
+      return (await import("@graphql-codegen/typescript-resolvers")) as unknown as PluginModule;
     default:
       return createClientPlugin(templates.client) as unknown as PluginModule;
   }
@@ -110,10 +112,16 @@ async function generateTarget(
     logger.debug(`${target.output}: skipping the typescript plugin (typescript-operations emits the types it needs)`);
     plugins = plugins.filter((p) => p.name !== "typescript");
   }
+  // typescript-operations refers to the `Scalars` type our plugin emits; the typescript plugin
+  // declares `Scalars` itself, so it gets the TypeScript types directly (JSON values as unknown).
+  const declaresScalars = plugins.some((p) => p.name === "typescript");
   const scalarsConfig: Record<string, { input: string; output: string }> = {};
   for (const type of Object.values(schema.schemaAst.getTypeMap())) {
     if (graphql.isScalarType(type) && !graphql.isSpecifiedScalarType(type) && mappings[type.name]) {
-      scalarsConfig[type.name] = { input: `Scalars["${type.name}"]["input"]`, output: `Scalars["${type.name}"]["output"]` };
+      const m = mappings[type.name]!;
+      scalarsConfig[type.name] = declaresScalars
+        ? { input: m.input.replaceAll("JsonValue", "unknown"), output: m.output.replaceAll("JsonValue", "unknown") }
+        : { input: `Scalars["${type.name}"]["input"]`, output: `Scalars["${type.name}"]["output"]` };
     }
   }
   const functions = plugins.some((p) => p.name === "arkitekt-next");

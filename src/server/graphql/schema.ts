@@ -6,61 +6,20 @@ import type { GraphQLError as GraphQLErrorType, GraphQLFieldResolver, GraphQLSch
 import { graphql } from "./graphql-module.js";
 import type { Port } from "../../definition/model.js";
 import type { Identity } from "../auth.js";
-import type { HubEvent } from "../hub.js";
+import type { GraphqlContext } from "./context.js";
 import { Platform, PlatformError, clampProgress, definitionOf, type ControlKind } from "../platform.js";
 import { StoreWriteError, storeFailureOf, type ActionRow, type AgentRow, type ImplementationRow, type TaskEventRow, type TaskRow } from "../store/store.js";
 import { PageError, isPaged, pageOf, type Page } from "./pages.js";
 import { rawJson } from "./raw-json.js";
 import { asCreated, readMyTasksReplay, replayThenLive } from "./replay.js";
 import { loadPlatformDocument, subsetSdl } from "./sdl.js";
-import { MEDIA_MUTATIONS, mediaResolvers } from "../media/graphql.js";
+import { mediaResolvers } from "../media/graphql.js";
+import { AREAS } from "../areas/index.js";
+import type { Area, Replaying as AreaReplaying, Select } from "./area.js";
 
 const { GraphQLError, buildASTSchema, isInterfaceType, isListType, isNonNullType, isObjectType } = graphql;
 
-export interface GraphqlContext {
-  /** Null when the request carried no valid token; every root field then refuses. */
-  identity: Identity | null;
-  platform: Platform;
-  signal?: AbortSignal;
-}
-
-export const IMPLEMENTED = {
-  Query: [
-    "agents",
-    "agent",
-    "actions",
-    "action",
-    "implementations",
-    "implementation",
-    "implementationAt",
-    "myImplementationAt",
-    "tasks",
-    "task",
-    "myTasks",
-    "event",
-  ],
-  Mutation: [
-    "ensureAgent",
-    "implementAgent",
-    "createImplementation",
-    "deleteImplementation",
-    "assign",
-    "cancel",
-    "interrupt",
-    "pause",
-    "resume",
-    "ack",
-    "collect",
-    "bounce",
-    "kick",
-    "block",
-    "unblock",
-    "deleteAgent",
-    "updateAgent",
-    ...MEDIA_MUTATIONS,
-  ],
-  Subscription: ["mytasks", "tasks", "agents", "childTasks", "agentTasks"],
-} as const;
+export type { GraphqlContext } from "./context.js";
 
 type Args = Record<string, unknown>;
 type Resolver = (parent: unknown, args: Args, ctx: GraphqlContext & { me: Identity }) => unknown;
@@ -362,11 +321,59 @@ function scopedTasks(ctx: ScopedCtx, filters: unknown, ordering: unknown, pagina
   return org === null ? [] : listTasks(ctx.platform, org, filters, ordering, pagination, extra);
 }
 
-function buildResolvers(): Record<string, Record<string, Resolver>> {
-  const resolvers = coreResolvers();
-  // the media store's fields (issue 14) live in src/server/media
-  const media = mediaResolvers();
-  return { ...resolvers, Mutation: { ...resolvers.Mutation, ...media.Mutation }, MediaStore: media.MediaStore };
+/** The core (agents, actions, implementations, tasks) and the media store (src/server/media) as areas. */
+function coreAreas(): Area[] {
+  return [
+    { name: "core", resolvers: coreResolvers() as Area["resolvers"], subscriptions: buildSubscriptions() as Area["subscriptions"] },
+    { name: "media", resolvers: mediaResolvers() as Area["resolvers"] },
+  ];
+}
+
+type AnyResolver = (parent: unknown, args: Args, ctx: GraphqlContext & { me: Identity }, info?: unknown) => unknown;
+interface Merged {
+  resolvers: Record<string, Record<string, AnyResolver>>;
+  subscriptions: Record<string, Subscriber>;
+  /** Which area resolves each `Type.field`. */
+  owner: Map<string, string>;
+}
+
+/** Merges the areas' fields; one field resolved by two areas is an error (say which two). */
+export function mergeAreas(areas: readonly Area[]): Merged {
+  const merged: Merged = { resolvers: {}, subscriptions: {}, owner: new Map() };
+  const claim = (field: string, area: string) => {
+    const before = merged.owner.get(field);
+    if (before) throw new Error(`${field} is resolved by two areas of the server: ${before} and ${area}`);
+    merged.owner.set(field, area);
+  };
+  for (const area of areas) {
+    for (const [typeName, fields] of Object.entries(area.resolvers ?? {})) {
+      const into = (merged.resolvers[typeName] ??= {});
+      for (const [field, resolver] of Object.entries(fields as Record<string, unknown>)) {
+        claim(`${typeName}.${field}`, area.name);
+        into[field] = resolver as AnyResolver;
+      }
+    }
+    for (const [field, subscriber] of Object.entries(area.subscriptions ?? {})) {
+      claim(`Subscription.${field}`, area.name);
+      merged.subscriptions[field] = subscriber as Subscriber;
+    }
+  }
+  return merged;
+}
+
+/** Every area of the server: the core, the media store and src/server/areas. */
+export function serverAreas(): Area[] {
+  return [...coreAreas(), ...AREAS];
+}
+
+/** The root fields the server serves: exactly those some area resolves. */
+export function servedRootFields(areas: readonly Area[] = serverAreas()): Record<"Query" | "Mutation" | "Subscription", string[]> {
+  const merged = mergeAreas(areas);
+  return {
+    Query: Object.keys(merged.resolvers.Query ?? {}),
+    Mutation: Object.keys(merged.resolvers.Mutation ?? {}),
+    Subscription: Object.keys(merged.subscriptions),
+  };
 }
 
 function coreResolvers(): Record<string, Record<string, Resolver>> {
@@ -695,14 +702,8 @@ function coreResolvers(): Record<string, Record<string, Resolver>> {
   };
 }
 
-/** A subscription that first replays stored payloads: `select` maps live events, `replay` reads the store. */
-interface Replaying {
-  select: (event: HubEvent) => unknown;
-  /** Read once the live listener is in place: the payloads to send first, and which live payloads they already carried. */
-  replay: () => { items: unknown[]; replayed: (payload: unknown) => boolean };
-}
-
-type Subscriber = (args: Args, ctx: GraphqlContext & { me: Identity }) => ((event: HubEvent) => unknown) | Replaying;
+type Replaying = AreaReplaying<unknown>;
+type Subscriber = (args: Args, ctx: GraphqlContext & { me: Identity }) => Select<unknown> | Replaying;
 
 interface TaskChangePayload {
   create: { id: string } | null;
@@ -804,10 +805,9 @@ function emptyFor(type: unknown): unknown {
 }
 
 /** Builds the executable schema. */
-export function buildServerSchema(): GraphQLSchema {
-  const schema = buildASTSchema(subsetSdl(loadPlatformDocument(), IMPLEMENTED), { assumeValidSDL: true });
-  const resolvers = buildResolvers();
-  const subscriptions = buildSubscriptions();
+export function buildServerSchema(areas: readonly Area[] = serverAreas()): GraphQLSchema {
+  const { resolvers, subscriptions } = mergeAreas(areas);
+  const schema = buildASTSchema(subsetSdl(loadPlatformDocument(), servedRootFields(areas)), { assumeValidSDL: true });
   for (const [name, resolveType] of Object.entries(RESOLVE_TYPE)) {
     const type = schema.getType(name);
     if (isInterfaceType(type)) type.resolveType = resolveType;
@@ -841,12 +841,12 @@ export function buildServerSchema(): GraphQLSchema {
       if (custom) {
         const listName = `${type.name}.${field.name}`;
         const paged = isPaged(field, listName);
-        field.resolve = ((parent: unknown, args: Args, ctx: GraphqlContext) => {
+        field.resolve = ((parent: unknown, args: Args, ctx: GraphqlContext, info: unknown) => {
           const me = isRoot ? requireIdentity(ctx) : (ctx.identity as Identity);
           try {
             // every paged list gets a checked page (`pagination.limit`, else its default; over the maximum is refused)
             const pagedArgs = paged ? { ...args, pagination: pageOf(listName, args.pagination, ctx.platform.options) } : args;
-            const result = custom(parent, pagedArgs, { ...ctx, me });
+            const result = custom(parent, pagedArgs, { ...ctx, me }, info);
             // a mutation answers only once its writes are durable
             // (an async resolver's refusal is turned into its GraphQL error too)
             return type.name === "Mutation"

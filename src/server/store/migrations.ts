@@ -2,6 +2,16 @@
  * Versioned schema migrations of the server's SQLite file. `PRAGMA user_version` holds the number
  * of migrations applied; each runs once, in order, inside a transaction. Append, never edit.
  */
+import { AGENTS_MIGRATION } from "../areas/agents/migration.js";
+import { STATE_MIGRATION } from "../areas/state/migration.js";
+import { MEMORY_MIGRATION } from "../areas/memory/migration.js";
+import { DEPENDENCIES_MIGRATION } from "../areas/dependencies/migration.js";
+import { CATALOG_MIGRATION } from "../areas/catalog/migration.js";
+import { WORKSPACE_MIGRATION } from "../areas/workspace/migration.js";
+import { SPACES_MIGRATION } from "../areas/spaces/migration.js";
+import { TESTING_MIGRATION } from "../areas/testing/migration.js";
+import { FAKTS_MIGRATION } from "../fakts/migration.js";
+
 export const MIGRATIONS: readonly string[] = [
   /* 1: initial schema */ `
   CREATE TABLE agent (
@@ -149,4 +159,13 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX media_grant_store ON media_grant (store_id);
   `,
+  /* 4: the agents area (src/server/areas/agents) */ AGENTS_MIGRATION,
+  /* 5: the state area (src/server/areas/state) */ STATE_MIGRATION,
+  /* 6: the memory area (src/server/areas/memory) */ MEMORY_MIGRATION,
+  /* 7: the dependencies area (src/server/areas/dependencies) */ DEPENDENCIES_MIGRATION,
+  /* 8: the catalog area (src/server/areas/catalog) */ CATALOG_MIGRATION,
+  /* 9: the workspace area (src/server/areas/workspace) */ WORKSPACE_MIGRATION,
+  /* 10: the spaces area (src/server/areas/spaces) */ SPACES_MIGRATION,
+  /* 11: the testing area (src/server/areas/testing) */ TESTING_MIGRATION,
+  /* 12: fakts (src/server/fakts) */ FAKTS_MIGRATION,
 ];

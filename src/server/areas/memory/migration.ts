@@ -1,0 +1,2 @@
+/** The memory area's tables: one entry of MIGRATIONS (store/migrations.ts), append-only once released. */
+export const MEMORY_MIGRATION = "";

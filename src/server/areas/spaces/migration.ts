@@ -1,0 +1,2 @@
+/** The spaces area's tables: one entry of MIGRATIONS (store/migrations.ts), append-only once released. */
+export const SPACES_MIGRATION = "";

@@ -1,0 +1,2 @@
+/** The testing area's tables: one entry of MIGRATIONS (store/migrations.ts), append-only once released. */
+export const TESTING_MIGRATION = "";

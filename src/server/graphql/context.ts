@@ -1,0 +1,16 @@
+/**
+ * What every resolver receives. The GraphQL layer (schema.ts) checks the token before a root field
+ * runs, so resolvers always see the viewer's identity as `me`.
+ */
+import type { Identity } from "../auth.js";
+import type { Platform } from "../platform.js";
+
+export interface GraphqlContext {
+  /** Null when the request carried no valid token; every root field then refuses. */
+  identity: Identity | null;
+  platform: Platform;
+  signal?: AbortSignal;
+}
+
+/** The context of generated/server/resolvers.ts: the viewer is known. */
+export type ResolverContext = GraphqlContext & { me: Identity };
