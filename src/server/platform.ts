@@ -250,8 +250,8 @@ export class Platform {
     this.reportersInBatch.add(link);
   }
 
-  /** Publishes to subscriptions once the writes behind the event are committed. */
-  private publish(event: HubEvent): void {
+  /** Publishes to subscriptions once the writes behind the event are committed (areas publish through it too). */
+  publish(event: HubEvent): void {
     this.store.afterCommit(() => this.hub.publish(event));
   }
 

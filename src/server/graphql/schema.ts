@@ -10,6 +10,7 @@ import type { GraphqlContext } from "./context.js";
 import { Platform, PlatformError, clampProgress, definitionOf, type ControlKind } from "../platform.js";
 import { StoreWriteError, storeFailureOf, type ActionRow, type AgentRow, type ImplementationRow, type TaskEventRow, type TaskRow } from "../store/store.js";
 import { PageError, isPaged, pageOf, type Page } from "./pages.js";
+import { idList, parseId } from "./ids.js";
 import { rawJson } from "./raw-json.js";
 import { asCreated, readMyTasksReplay, replayThenLive } from "./replay.js";
 import { loadPlatformDocument, subsetSdl } from "./sdl.js";
@@ -87,17 +88,6 @@ function strLookup(value: string, lookup: unknown): boolean {
   if (typeof l.iEndsWith === "string" && !lv.endsWith(l.iEndsWith.toLowerCase())) return false;
   return true;
 }
-
-/** A row id as the platform writes them: decimal digits only ("0x1", " 1", "1e0", "+1" are no ids). */
-function parseId(value: unknown): number | null {
-  if (typeof value !== "string" && typeof value !== "number") return null;
-  const text = String(value);
-  return /^\d{1,15}$/.test(text) ? Number(text) : null;
-}
-
-/** An `ids` filter as a set of row ids; values that are no ids match nothing. */
-const idList = (value: unknown): Set<number> | null =>
-  Array.isArray(value) ? new Set(value.map(parseId).filter((id): id is number => id !== null)) : null;
 
 function taskChange(platform: Platform, task: TaskRow): Record<string, unknown> {
   void platform;
