@@ -42,7 +42,7 @@ function literal(value: unknown): string {
 }
 
 /** A made-up value for a required input type (strings "walk", ints 1, the first enum value, required input fields). */
-function madeUp(type: GraphQLInputType, idOf: (typeName: string) => string | undefined, hint: string): unknown {
+export function madeUp(type: GraphQLInputType, idOf: (typeName: string) => string | undefined, hint: string): unknown {
   if (isNonNullType(type)) return madeUp(type.ofType, idOf, hint);
   if (isListType(type)) return [madeUp(type.ofType, idOf, hint)];
   if (isEnumType(type)) return { __enum: type.getValues()[0]!.name };
