@@ -41,7 +41,7 @@ function isLoopbackAddress(address: string | undefined): boolean {
 
 /**
  * A request from a CLI on this machine: a loopback peer and `Host`, and nothing a browser or a
- * proxy adds (`Origin`, `Sec-Fetch-*`, `Forwarded`, `X-Forwarded-For`): a proxy on this machine
+ * proxy adds (`Origin`, `Sec-Fetch-Site`, `Forwarded`, `X-Forwarded-For`): a proxy on this machine
  * that forwards outside requests must not make them look local.
  */
 export function isLocalCli(req: IncomingMessage, at: RequestHost): boolean {
@@ -50,8 +50,8 @@ export function isLocalCli(req: IncomingMessage, at: RequestHost): boolean {
     isLoopbackAddress(req.socket.remoteAddress) &&
     LOOPBACK_NAME.test(at.host) &&
     h.origin === undefined &&
+    // browsers send Sec-Fetch-Site on every request; Node's fetch sends only Sec-Fetch-Mode
     h["sec-fetch-site"] === undefined &&
-    h["sec-fetch-mode"] === undefined &&
     h.forwarded === undefined &&
     h["x-forwarded-for"] === undefined
   );

@@ -16,7 +16,7 @@ export interface FaktsOptions {
   maxFaktsBodyBytes?: number;
   /**
    * Approve a device code at once when `/f/start/` comes from this machine's own CLI: a loopback
-   * peer, a loopback `Host`, no `Origin`, no `Sec-Fetch-*` and no proxy header (`Forwarded`,
+   * peer, a loopback `Host`, no `Origin`, no `Sec-Fetch-Site` and no proxy header (`Forwarded`,
    * `X-Forwarded-For`). Otherwise the user approves it on `/configure/<code>`. Default true.
    */
   autoApproveLocal?: boolean;
