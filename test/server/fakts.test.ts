@@ -257,8 +257,11 @@ describe("issue 17: fakts on the embedded platform", () => {
   });
 
   it("issue 17: the dev redeem token is on the handle and in redeem-token.json beside dev-token.json, and redeems headless; an unknown one is refused", async () => {
-    const handle = await start();
+    const lines: string[] = [];
+    const handle = await start({ logger: { debug() {}, info: (m) => lines.push(m), warn() {}, error() {} } });
     expect(handle.redeemToken).toMatch(/^redeem-/);
+    // printed at start
+    expect(lines.some((line) => line.includes(handle.redeemToken!) && line.includes("redeem-token.json"))).toBe(true);
     const file = join(dir, "redeem-token.json");
     expect(JSON.parse(await readFile(file, "utf8"))).toEqual({ url: handle.url, redeemToken: handle.redeemToken });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
@@ -352,5 +355,23 @@ describe("issue 17: fakts on the embedded platform", () => {
     const malformed = (await postJson(`${handle.url}/f/start/`, { manifest: { identifier: "a/b", version: "1" } })).json();
     expect(malformed.status).toBe("error");
     expect(malformed.error).toMatch(/manifest\.identifier/);
+  });
+
+  it("issue 17: the limits hold: pending device codes (maxPendingDeviceCodes), tokens per client (maxTokensPerClient), body size (maxFaktsBodyBytes)", async () => {
+    const handle = await start({ maxPendingDeviceCodes: 2, maxTokensPerClient: 2, maxFaktsBodyBytes: 4096 });
+    for (let i = 0; i < 2; i++) expect((await postJson(`${handle.url}/f/start/`, startBody(), { origin: handle.url })).json().status).toBe("granted");
+    const third = (await postJson(`${handle.url}/f/start/`, startBody(), { origin: handle.url })).json();
+    expect(third.status).toBe("error");
+    expect(third.error).toContain("maxPendingDeviceCodes 2");
+    // a local CLI's start is approved at once, so it waits for nobody and is not refused
+    const config = await claimConfig(handle);
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) tokens.push((await tokenRequest(config.auth.token_url, config.auth)).json().access_token as string);
+    expect((await graphql(handle, tokens[0], "query { __typename }")).status).toBe(403);
+    expect((await graphql(handle, tokens[1], "query { __typename }")).status).toBe(200);
+    expect((await graphql(handle, tokens[2], "query { __typename }")).status).toBe(200);
+    const big = await postJson(`${handle.url}/f/start/`, { ...startBody(), padding: "x".repeat(5000) });
+    expect(big.status).toBe(413);
+    expect(big.json().error).toContain("maxFaktsBodyBytes");
   });
 });

@@ -110,7 +110,8 @@ export class FaktsService {
     if (refusal) return refused(refusal, "error");
     const now = this.now();
     this.records.write(() => this.records.deleteExpiredCodes(now));
-    if (this.records.pendingCodes(now) >= this.options.maxPendingDeviceCodes) {
+    // a code approved at once waits for nobody: only codes that wait count against the bound
+    if (!autoApprove && this.records.pendingCodes(now) >= this.options.maxPendingDeviceCodes) {
       return refused(`too many device codes are waiting for approval (server option maxPendingDeviceCodes ${this.options.maxPendingDeviceCodes}): approve or deny them on /configure/<code>, or wait for them to expire`, "error");
     }
     const seconds = Math.min(parsed.data.expiration_time_seconds ?? 300, this.options.maxDeviceCodeSeconds);
