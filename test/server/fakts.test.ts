@@ -214,6 +214,9 @@ describe("issue 17: fakts on the embedded platform", () => {
     expect(approved.headers.location).toBe(`/configure/${code}`);
     expect((await postJson(`${own}/f/challenge/`, { code })).json()).toEqual({ status: "granted", token: expect.any(String) });
     expect((await raw(`${own}/configure/${code}`)).text).toContain("approved");
+    // the page where fakts-next says to type the code by hand
+    expect((await raw(`${own}/device`)).text).toContain('name="code"');
+    expect((await raw(`${own}/device?code=${code}`)).headers.location).toBe(`/configure/${code}`);
     // clients deriving the page from base_url (`{base_url}configure/<code>`) are sent to it
     const derived = await raw(`${own}/f/configure/${code}`);
     expect(derived.status).toBe(302);

@@ -1,9 +1,10 @@
 /**
  * The fakts routes of the embedded platform (issue 17): `/.well-known/fakts`, `/f/start/`,
  * `/f/challenge/`, `/f/redeem/`, `/f/claim/`, `/f/report/`, `/o/token/`, the approval page
- * `/configure/<code>` and the self alias' probe `/lok/ht`. Every URL and address is built from the
- * request's `Host`, which must be one the server answers to (`hostAllowed`: the server's origin
- * rules); a request to another host is refused 400, so a DNS-rebinding page cannot read a claim.
+ * `/configure/<code>` (and `/device`, where a code is typed by hand) and the self alias' probe
+ * `/lok/ht`. Every URL and address is built from the request's `Host`, which must be one the
+ * server answers to (`hostAllowed`: the server's origin rules); a request to another host is
+ * refused 400, so a DNS-rebinding page cannot read a claim.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FaktsAnswer, FaktsService, RequestHost } from "./service.js";
@@ -195,7 +196,8 @@ async function serveFaktsPost(req: IncomingMessage, res: ServerResponse, ctx: Fa
 export function serveFakts(req: IncomingMessage, res: ServerResponse, requestPath: string, ctx: FaktsRouteContext): boolean {
   const path = FAKTS_POST.has(`${requestPath}/`) ? `${requestPath}/` : requestPath;
   const configure = /^\/(?:f\/)?configure\/([A-Za-z0-9_-]{1,200})\/?$/.exec(path);
-  const isFakts = path === "/.well-known/fakts" || path === "/.well-known/fakts/" || path === "/lok/ht" || path === "/lok/ht/" || FAKTS_POST.has(path) || configure !== null;
+  const device = path === "/device" || path === "/device/";
+  const isFakts = path === "/.well-known/fakts" || path === "/.well-known/fakts/" || path === "/lok/ht" || path === "/lok/ht/" || FAKTS_POST.has(path) || configure !== null || device;
   if (!isFakts) return false;
   const hostHeader = req.headers.host;
   const at = parseHost(hostHeader);
@@ -226,6 +228,13 @@ export function serveFakts(req: IncomingMessage, res: ServerResponse, requestPat
   if (path.startsWith("/.well-known/fakts")) {
     if (method !== "GET" && method !== "HEAD") send(res, 405, { status: "error", error: "/.well-known/fakts answers GET" }, { allow: "GET, HEAD", ...cors });
     else send(res, 200, ctx.fakts.wellKnown(base), cors);
+    return true;
+  }
+  if (device) {
+    // fakts-next prints `{configure_url without "configure/"}device` for typing the code by hand
+    const code = new URL(req.url ?? "/", "http://x").searchParams.get("code")?.trim() ?? "";
+    if (/^[A-Za-z0-9_-]{1,200}$/.test(code)) res.writeHead(302, { location: `/configure/${code}` }).end();
+    else page(res, 200, "Enter a code", '<form method="get" action="/device"><p><label>Code the app printed: <input name="code" size="30" autofocus></label></p><button type="submit">Continue</button></form>');
     return true;
   }
   if (configure) {
