@@ -4,12 +4,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { hashDefinitions } from "../../definition/hash.js";
-import type { Port } from "../../definition/model.js";
 import { CloseCode, encodeBounce, encodeKick } from "../../protocol/index.js";
 import type { Identity } from "../auth.js";
-import type { AgentRow, ImplementationRow } from "../store/store.js";
+import type { AgentKind, AgentRow, ImplementationRow } from "../store/store.js";
 import { PlatformError } from "./errors.js";
-import { toId, type DefinitionInputLike, type ImplementationInputLike } from "./model.js";
+import { toId, type ImplementationInputLike, type PortInputLike } from "./model.js";
 import type { Store } from "../store/store.js";
 import type { CompiledOptions } from "../options.js";
 import type { Logger } from "../../shared/logger.js";
@@ -35,7 +34,7 @@ export class Agents {
   }
 
   /** A new agent row for the identity (client, user, org), with its app and release. */
-  private createAgentFor(identity: Identity, name: string, kind: string, hookUrl: string | null): AgentRow {
+  private createAgentFor(identity: Identity, name: string, kind: AgentKind, hookUrl: string | null, hookUrlSecret: string | null = null): AgentRow {
     return this.store.createAgent({
       org: identity.org,
       client_id: identity.clientId,
@@ -47,10 +46,11 @@ export class Agents {
       name,
       kind,
       hook_url: hookUrl,
+      hook_url_secret: hookUrlSecret,
     });
   }
 
-  ensureAgent(identity: Identity, input: { name?: string | null; kind?: string | null; hookUrl?: string | null }): AgentRow {
+  ensureAgent(identity: Identity, input: { name?: string | null; kind?: AgentKind | null; hookUrl?: string | null; hookUrlSecret?: string | null }): AgentRow {
     this.p.checkStoredInput(input, "ensureAgent input");
     const existing = this.store.agentByIdentity(identity);
     if (existing && existing.app === identity.app && existing.release === identity.release) return existing;
@@ -64,7 +64,7 @@ export class Agents {
       this.p.publish({ type: "agentUpdate", agent: moved });
       return moved;
     }
-    const agent = this.createAgentFor(identity, input.name ?? identity.clientId, input.kind ?? "WEBSOCKET", input.hookUrl ?? null);
+    const agent = this.createAgentFor(identity, input.name ?? identity.clientId, input.kind ?? "WEBSOCKET", input.hookUrl ?? null, input.hookUrlSecret ?? null);
     this.log.debug(`agent ${agent.id} created for ${identity.clientId}@${identity.org}`);
     this.p.publish({ type: "agentCreate", agent });
     return agent;
@@ -72,7 +72,7 @@ export class Agents {
 
   implementAgent(
     identity: Identity,
-    input: { name?: string | null; hash?: string | null; implementations?: ImplementationInputLike[] | null },
+    input: { name?: string | null; hash?: string | null; implementations?: readonly ImplementationInputLike[] | null },
   ): AgentRow {
     const impls = input.implementations ?? [];
     this.p.checkStoredInput(input.name, "implementAgent name");
@@ -116,7 +116,7 @@ export class Agents {
     if (!d || typeof d.key !== "string") throw new PlatformError("implementation.definition.key is required");
     if (d.pure && impl.effect === "PHYSICAL") throw new PlatformError(`definition "${d.key}": a pure action cannot have a PHYSICAL effect`);
     if (d.pure && d.stateful) throw new PlatformError(`definition "${d.key}": a pure action cannot be stateful`);
-    const checkPorts = (ports: Port[] | null | undefined, where: string): void => {
+    const checkPorts = (ports: readonly PortInputLike[] | null | undefined, where: string): void => {
       for (const p of ports ?? []) {
         if (p.kind === "LIST" && (p.children ?? []).length !== 1) {
           throw new PlatformError(`definition "${d.key}": ${where} port "${p.key}" of kind LIST needs exactly one child`);
@@ -132,7 +132,7 @@ export class Agents {
     const d = impl.definition;
     const version = d.version ?? "1";
     const pure = d.pure ?? false;
-    const definition: DefinitionInputLike = {
+    const definition = {
       key: d.key,
       version,
       name: d.name,
@@ -147,6 +147,9 @@ export class Agents {
       args: d.args ?? [],
       returns: d.returns ?? [],
       isTestFor: d.isTestFor ?? [],
+      // served as Action.logo / Action.interfaces; kept only when declared, so older definitions store the same text
+      ...(typeof d.logo === "string" ? { logo: d.logo } : {}),
+      ...(d.interfaces && d.interfaces.length > 0 ? { interfaces: d.interfaces } : {}),
     };
     const hash = hashDefinitions({
       name: definition.name,
@@ -185,6 +188,7 @@ export class Agents {
       effect: impl.effect ?? "NONE",
       needs_token: impl.needsToken === false ? 0 : 1,
       dependencies: JSON.stringify(impl.dependencies ?? []),
+      provenance_audience: impl.provenanceAudience ? JSON.stringify(impl.provenanceAudience) : null,
     };
     const existing = this.store.implementationByInterface(agentId, iface);
     if (existing) {

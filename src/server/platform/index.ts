@@ -126,10 +126,10 @@ export class Platform {
   agentInOrg(identity: Identity, id: string | number): AgentRow {
     return this.agents.agentInOrg(identity, id);
   }
-  ensureAgent(identity: Identity, input: { name?: string | null; kind?: string | null; hookUrl?: string | null }): AgentRow {
+  ensureAgent(identity: Identity, input: Parameters<Agents["ensureAgent"]>[1]): AgentRow {
     return this.agents.ensureAgent(identity, input);
   }
-  implementAgent(identity: Identity, input: { name?: string | null; hash?: string | null; implementations?: ImplementationInputLike[] | null }): AgentRow {
+  implementAgent(identity: Identity, input: Parameters<Agents["implementAgent"]>[1]): AgentRow {
     return this.agents.implementAgent(identity, input);
   }
   createImplementation(identity: Identity, impl: ImplementationInputLike): ImplementationRow {

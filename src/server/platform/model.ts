@@ -2,7 +2,7 @@
  * What the sections of the platform core share: the agent link the sockets implement, the inputs of
  * the core operations and the small rules every section applies (ids, progress, stored definitions).
  */
-import type { Port } from "../../definition/model.js";
+import type { Choice, Port } from "../../definition/model.js";
 import { encodeCancel, encodeInterrupt, encodePause, encodeResume, type TaskEventKind } from "../../protocol/index.js";
 import type { Identity } from "../auth.js";
 import type { ActionRow } from "../store/store.js";
@@ -47,22 +47,65 @@ export interface AssignInput {
   step?: boolean | null;
 }
 
+/** A port as an agent declares it (checked structurally here; the stored definition is read back as `Port`). */
+export interface PortInputLike {
+  key: string;
+  kind: string;
+  children?: readonly PortInputLike[] | null;
+  [extra: string]: unknown;
+}
+
 export interface DefinitionInputLike {
   key: string;
   version?: string | null;
   name: string;
   kind: string;
   description?: string | null;
-  collections?: string[] | null;
+  collections?: readonly string[] | null;
   stateful?: boolean | null;
   pure?: boolean | null;
   idempotent?: boolean | null;
   isDev?: boolean | null;
-  portGroups?: unknown[] | null;
-  args?: Port[] | null;
-  returns?: Port[] | null;
-  isTestFor?: unknown[] | null;
+  portGroups?: readonly unknown[] | null;
+  args?: readonly PortInputLike[] | null;
+  returns?: readonly PortInputLike[] | null;
+  isTestFor?: readonly unknown[] | null;
+  /** `custom:svg-paths` or a lucide icon name, as the agent declared it. */
+  logo?: string | null;
+  interfaces?: readonly string[] | null;
   [extra: string]: unknown;
+}
+
+/** A choice of a stored port (its value is any JSON; GraphQL serves it as a string). */
+export type StoredChoice = Choice;
+
+/** A port group of a stored definition (PortGroupInput as the agent sent it). */
+export interface StoredPortGroup {
+  key: string;
+  title?: string | null;
+  description?: string | null;
+  ports?: string[] | null;
+  effects?: unknown[] | null;
+}
+
+/** A definition as stored in `action.definition` (JSON): what upsertImplementation wrote (logo and interfaces since issue 15). */
+export interface StoredDefinition {
+  key: string;
+  version: string;
+  name: string;
+  kind: string;
+  description: string | null;
+  collections: string[];
+  stateful: boolean;
+  pure: boolean;
+  idempotent: boolean;
+  isDev: boolean;
+  portGroups: StoredPortGroup[];
+  args: Port[];
+  returns: Port[];
+  isTestFor: unknown[];
+  logo?: string | null;
+  interfaces?: string[];
 }
 
 export interface ImplementationInputLike {
@@ -71,7 +114,9 @@ export interface ImplementationInputLike {
   params?: unknown;
   effect?: string | null;
   needsToken?: boolean | null;
-  dependencies?: unknown[] | null;
+  dependencies?: readonly unknown[] | null;
+  /** The provenance token's audience the implementation asks for (stored, served as `Implementation.provenanceAudience`). */
+  provenanceAudience?: readonly string[] | null;
   [extra: string]: unknown;
 }
 
@@ -112,6 +157,6 @@ export function clampProgress(progress: unknown): number | null {
 }
 
 /** Ports as stored: the definition's `args`/`returns` JSON. */
-export function definitionOf(action: ActionRow): DefinitionInputLike {
-  return JSON.parse(action.definition) as DefinitionInputLike;
+export function definitionOf(action: ActionRow): StoredDefinition {
+  return JSON.parse(action.definition) as StoredDefinition;
 }
