@@ -10,18 +10,15 @@ import type { AgentKind, AgentRow, ImplementationRow } from "../store/store.js";
 import { PlatformError } from "./errors.js";
 import { toId, type ImplementationInputLike, type PortInputLike } from "./model.js";
 import type { Store } from "../store/store.js";
-import type { CompiledOptions } from "../options.js";
 import type { Logger } from "../../shared/logger.js";
 import type { Platform } from "./index.js";
 
 export class Agents {
   private readonly store: Store;
-  private readonly options: CompiledOptions;
   private readonly log: Logger;
 
   constructor(private readonly p: Platform) {
     this.store = p.store;
-    this.options = p.options;
     this.log = p.log;
   }
 

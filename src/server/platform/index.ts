@@ -17,7 +17,7 @@ import type { CompiledOptions } from "../options.js";
 import type { AgentRow, ImplementationRow, Store, TaskRow } from "../store/store.js";
 import type { MediaService } from "../media/service.js";
 import { PlatformError } from "./errors.js";
-import type { AgentLink, AssignInput, ControlKind, ImplementationInputLike } from "./model.js";
+import type { AgentLink, AssignInput, ImplementationInputLike } from "./model.js";
 import { Agents } from "./agents.js";
 import { Leases } from "./leases.js";
 import { Outbox } from "./outbox.js";

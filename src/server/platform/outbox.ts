@@ -1,19 +1,13 @@
 /** The durable per-agent outbox: entries are sent once committed, in order, paced by the socket. */
 import { keptUntilAnswered } from "../../protocol/index.js";
 import type { Store } from "../store/store.js";
-import type { CompiledOptions } from "../options.js";
-import type { Logger } from "../../shared/logger.js";
 import type { Platform } from "./index.js";
 
 export class Outbox {
   private readonly store: Store;
-  private readonly options: CompiledOptions;
-  private readonly log: Logger;
 
   constructor(private readonly p: Platform) {
     this.store = p.store;
-    this.options = p.options;
-    this.log = p.log;
   }
 
 

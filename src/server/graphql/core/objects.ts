@@ -13,7 +13,6 @@ import type {
 } from "../../../../generated/server/resolvers.js";
 import type { Port } from "../../../definition/model.js";
 import { clampProgress, definitionOf } from "../../platform.js";
-import type { TaskRow } from "../../store/store.js";
 import type { ResolverContext } from "../context.js";
 import { idList } from "../ids.js";
 import { rawJson } from "../raw-json.js";
