@@ -101,12 +101,18 @@ export const implementationResolvers: ImplementationResolvers = {
 /** The control messages a task received, from its events (CANCELLING, INTERRUPTING, PAUSING, RESUMING). */
 const INSTRUCT_OF_EVENT: Record<string, TaskInstructKind> = { CANCELLING: "CANCEL", INTERRUPTING: "INTERRUPT", PAUSING: "PAUSE", RESUMING: "RESUME" };
 
-/** `identifier:value` of every structure the args name (top-level STRUCTURE ports and lists of them). */
+/**
+ * `identifier:object` of every structure the args name (STRUCTURE ports at the top and in lists):
+ * a structure arg travels as `{"__identifier": ..., "object": "<reference>"}` (definitions-and-values.md).
+ */
 function actedOn(ports: readonly Port[], args: unknown): string[] {
   if (args === null || typeof args !== "object" || Array.isArray(args)) return [];
   const found: string[] = [];
   const add = (port: Port, value: unknown) => {
-    if (port.kind === "STRUCTURE" && port.identifier && (typeof value === "string" || typeof value === "number")) found.push(`${port.identifier}:${value}`);
+    if (port.kind !== "STRUCTURE" || value === null || typeof value !== "object") return;
+    const identifier: unknown = Reflect.get(value, "__identifier") ?? port.identifier;
+    const object: unknown = Reflect.get(value, "object");
+    if (typeof identifier === "string" && (typeof object === "string" || typeof object === "number")) found.push(`${identifier}:${object}`);
   };
   for (const port of ports) {
     const value: unknown = Reflect.get(args, port.key);
