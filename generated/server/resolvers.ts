@@ -13,6 +13,8 @@ import type {
   TaskEventRow,
 } from "../../src/server/store/store.js";
 import type { MediaStoreRow } from "../../src/server/media/records.js";
+import type { Port } from "../../src/definition/model.js";
+import type { StoredChoice, StoredPortGroup } from "../../src/server/platform/model.js";
 import type { ResolverContext } from "../../src/server/graphql/context.js";
 
 export type Maybe<T> = T | null;
@@ -4660,7 +4662,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   AssignWidget:
-    | Partial<ChoiceAssignWidget>
+    | Partial<Omit<ChoiceAssignWidget, "choices"> & { choices?: Maybe<Array<_RefType["Choice"]>> }>
     | Partial<CustomAssignWidget>
     | Partial<ProxyWidget>
     | Partial<Omit<SearchAssignWidget, "filters"> & { filters?: Maybe<Array<_RefType["ArgPort"]>> }>
@@ -4668,7 +4670,9 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | Partial<StateChoiceAssignWidget>
     | Partial<StringAssignWidget>;
   Effect: Partial<CustomEffect> | Partial<HideEffect> | Partial<MessageEffect>;
-  ReturnWidget: Partial<ChoiceReturnWidget> | Partial<CustomReturnWidget>;
+  ReturnWidget:
+    | Partial<Omit<ChoiceReturnWidget, "choices"> & { choices?: Maybe<Array<_RefType["Choice"]>> }>
+    | Partial<CustomReturnWidget>;
 };
 
 /** Mapping between all available schema types and the resolvers types */
@@ -4728,15 +4732,7 @@ export type ResolversTypes = {
   AnyDefault: ResolverTypeWrapper<Partial<Scalars["AnyDefault"]["output"]>>;
   App: ResolverTypeWrapper<Partial<App>>;
   Arg: ResolverTypeWrapper<Partial<Scalars["Arg"]["output"]>>;
-  ArgPort: ResolverTypeWrapper<
-    Partial<
-      Omit<ArgPort, "effects" | "children" | "widget"> & {
-        effects?: Maybe<Array<ResolversTypes["Effect"]>>;
-        children?: Maybe<Array<ResolversTypes["ArgPort"]>>;
-        widget?: Maybe<ResolversTypes["AssignWidget"]>;
-      }
-    >
-  >;
+  ArgPort: ResolverTypeWrapper<Port>;
   ArgPortInput: ResolverTypeWrapper<Partial<ArgPortInput>>;
   Args: ResolverTypeWrapper<Partial<Scalars["Args"]["output"]>>;
   AssignInput: ResolverTypeWrapper<Partial<AssignInput>>;
@@ -4775,10 +4771,18 @@ export type ResolversTypes = {
   Caller: ResolverTypeWrapper<Partial<Omit<Caller, "user"> & { user: ResolversTypes["User"] }>>;
   CancelInput: ResolverTypeWrapper<Partial<CancelInput>>;
   ChildTaskEvent: ResolverTypeWrapper<Partial<ChildTaskEvent>>;
-  Choice: ResolverTypeWrapper<Partial<Choice>>;
-  ChoiceAssignWidget: ResolverTypeWrapper<Partial<ChoiceAssignWidget>>;
+  Choice: ResolverTypeWrapper<StoredChoice>;
+  ChoiceAssignWidget: ResolverTypeWrapper<
+    Partial<
+      Omit<ChoiceAssignWidget, "choices"> & { choices?: Maybe<Array<ResolversTypes["Choice"]>> }
+    >
+  >;
   ChoiceInput: ResolverTypeWrapper<Partial<ChoiceInput>>;
-  ChoiceReturnWidget: ResolverTypeWrapper<Partial<ChoiceReturnWidget>>;
+  ChoiceReturnWidget: ResolverTypeWrapper<
+    Partial<
+      Omit<ChoiceReturnWidget, "choices"> & { choices?: Maybe<Array<ResolversTypes["Choice"]>> }
+    >
+  >;
   Client: ResolverTypeWrapper<Partial<Client>>;
   ClientFilter: ResolverTypeWrapper<Partial<ClientFilter>>;
   ClientOrder: ResolverTypeWrapper<Partial<ClientOrder>>;
@@ -4964,9 +4968,7 @@ export type ResolversTypes = {
   PlacementInput: ResolverTypeWrapper<Partial<PlacementInput>>;
   PlacementOrder: ResolverTypeWrapper<Partial<PlacementOrder>>;
   PortDemandInput: ResolverTypeWrapper<Partial<PortDemandInput>>;
-  PortGroup: ResolverTypeWrapper<
-    Partial<Omit<PortGroup, "effects"> & { effects?: Maybe<Array<ResolversTypes["Effect"]>> }>
-  >;
+  PortGroup: ResolverTypeWrapper<StoredPortGroup>;
   PortGroupInput: ResolverTypeWrapper<Partial<PortGroupInput>>;
   PortKind: ResolverTypeWrapper<Partial<PortKind>>;
   PortMatch: ResolverTypeWrapper<Partial<PortMatch>>;
@@ -5021,15 +5023,7 @@ export type ResolversTypes = {
   ResolvedDependencyFilter: ResolverTypeWrapper<Partial<ResolvedDependencyFilter>>;
   ResolvedDependencyInput: ResolverTypeWrapper<Partial<ResolvedDependencyInput>>;
   ResumeInput: ResolverTypeWrapper<Partial<ResumeInput>>;
-  ReturnPort: ResolverTypeWrapper<
-    Partial<
-      Omit<ReturnPort, "effects" | "children" | "widget"> & {
-        effects?: Maybe<Array<ResolversTypes["Effect"]>>;
-        children?: Maybe<Array<ResolversTypes["ReturnPort"]>>;
-        widget?: Maybe<ResolversTypes["ReturnWidget"]>;
-      }
-    >
-  >;
+  ReturnPort: ResolverTypeWrapper<Port>;
   ReturnPortInput: ResolverTypeWrapper<Partial<ReturnPortInput>>;
   ReturnWidget: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>["ReturnWidget"]>;
   ReturnWidgetInput: ResolverTypeWrapper<Partial<ReturnWidgetInput>>;
@@ -5273,13 +5267,7 @@ export type ResolversParentTypes = {
   AnyDefault: Partial<Scalars["AnyDefault"]["output"]>;
   App: Partial<App>;
   Arg: Partial<Scalars["Arg"]["output"]>;
-  ArgPort: Partial<
-    Omit<ArgPort, "effects" | "children" | "widget"> & {
-      effects?: Maybe<Array<ResolversParentTypes["Effect"]>>;
-      children?: Maybe<Array<ResolversParentTypes["ArgPort"]>>;
-      widget?: Maybe<ResolversParentTypes["AssignWidget"]>;
-    }
-  >;
+  ArgPort: Port;
   ArgPortInput: Partial<ArgPortInput>;
   Args: Partial<Scalars["Args"]["output"]>;
   AssignInput: Partial<AssignInput>;
@@ -5312,10 +5300,14 @@ export type ResolversParentTypes = {
   Caller: Partial<Omit<Caller, "user"> & { user: ResolversParentTypes["User"] }>;
   CancelInput: Partial<CancelInput>;
   ChildTaskEvent: Partial<ChildTaskEvent>;
-  Choice: Partial<Choice>;
-  ChoiceAssignWidget: Partial<ChoiceAssignWidget>;
+  Choice: StoredChoice;
+  ChoiceAssignWidget: Partial<
+    Omit<ChoiceAssignWidget, "choices"> & { choices?: Maybe<Array<ResolversParentTypes["Choice"]>> }
+  >;
   ChoiceInput: Partial<ChoiceInput>;
-  ChoiceReturnWidget: Partial<ChoiceReturnWidget>;
+  ChoiceReturnWidget: Partial<
+    Omit<ChoiceReturnWidget, "choices"> & { choices?: Maybe<Array<ResolversParentTypes["Choice"]>> }
+  >;
   Client: Partial<Client>;
   ClientFilter: Partial<ClientFilter>;
   ClientOrder: Partial<ClientOrder>;
@@ -5472,9 +5464,7 @@ export type ResolversParentTypes = {
   PlacementInput: Partial<PlacementInput>;
   PlacementOrder: Partial<PlacementOrder>;
   PortDemandInput: Partial<PortDemandInput>;
-  PortGroup: Partial<
-    Omit<PortGroup, "effects"> & { effects?: Maybe<Array<ResolversParentTypes["Effect"]>> }
-  >;
+  PortGroup: StoredPortGroup;
   PortGroupInput: Partial<PortGroupInput>;
   PortMatch: Partial<PortMatch>;
   PortMatchInput: Partial<PortMatchInput>;
@@ -5516,13 +5506,7 @@ export type ResolversParentTypes = {
   ResolvedDependencyFilter: Partial<ResolvedDependencyFilter>;
   ResolvedDependencyInput: Partial<ResolvedDependencyInput>;
   ResumeInput: Partial<ResumeInput>;
-  ReturnPort: Partial<
-    Omit<ReturnPort, "effects" | "children" | "widget"> & {
-      effects?: Maybe<Array<ResolversParentTypes["Effect"]>>;
-      children?: Maybe<Array<ResolversParentTypes["ReturnPort"]>>;
-      widget?: Maybe<ResolversParentTypes["ReturnWidget"]>;
-    }
-  >;
+  ReturnPort: Port;
   ReturnPortInput: Partial<ReturnPortInput>;
   ReturnWidget: ResolversInterfaceTypes<ResolversParentTypes>["ReturnWidget"];
   ReturnWidgetInput: Partial<ReturnWidgetInput>;

@@ -3,39 +3,36 @@
  * `requestMediaUpload`, `finishMediaUpload`, `requestMediaAccess` and the fields of `MediaStore`.
  * Merged into the server's resolvers by graphql/schema.ts.
  */
-import type { Identity } from "../auth.js";
-import { PlatformError, type Platform } from "../platform.js";
-import type { MediaStoreRow } from "./records.js";
+import type { MediaStoreResolvers, MutationResolvers } from "../../../generated/server/resolvers.js";
+import type { ResolverContext } from "../graphql/context.js";
+import { PlatformError } from "../platform.js";
 import { storePath, type MediaService } from "./service.js";
-
-type Ctx = { platform: Platform; me: Identity };
-type Resolver = (parent: unknown, args: Record<string, unknown>, ctx: Ctx) => unknown;
 
 export const MEDIA_MUTATIONS = ["requestMediaUpload", "finishMediaUpload", "requestMediaAccess"] as const;
 
-function mediaOf(ctx: Ctx): MediaService {
+function mediaOf(ctx: ResolverContext): MediaService {
   if (!ctx.platform.media) throw new PlatformError("this server has no media store", "NOT_IMPLEMENTED");
   return ctx.platform.media;
 }
 
-export function mediaResolvers(): { Mutation: Record<string, Resolver>; MediaStore: Record<string, Resolver> } {
+export function mediaResolvers(): { Mutation: MutationResolvers; MediaStore: MediaStoreResolvers } {
   return {
     Mutation: {
-      requestMediaUpload: (_p, a, ctx) => mediaOf(ctx).requestUpload(ctx.me, a.input as Parameters<MediaService["requestUpload"]>[1]),
-      finishMediaUpload: (_p, a, ctx) => mediaOf(ctx).finish(ctx.me, a.input as { storeId: string; valid?: boolean | null }),
-      requestMediaAccess: (_p, a, ctx) => mediaOf(ctx).requestAccess(ctx.me, (a.input as { storeId: string }).storeId),
+      requestMediaUpload: (_p, a, ctx) => mediaOf(ctx).requestUpload(ctx.me, a.input),
+      finishMediaUpload: (_p, a, ctx) => mediaOf(ctx).finish(ctx.me, a.input),
+      requestMediaAccess: (_p, a, ctx) => mediaOf(ctx).requestAccess(ctx.me, a.input.storeId),
     },
     MediaStore: {
-      id: (p) => (p as MediaStoreRow).id,
-      path: (p) => storePath(p as MediaStoreRow),
-      bucket: (p) => (p as MediaStoreRow).bucket,
-      key: (p) => (p as MediaStoreRow).key,
-      originalFileName: (p) => (p as MediaStoreRow).original_file_name,
-      contentType: (p) => (p as MediaStoreRow).content_type,
+      id: (p) => p.id,
+      path: (p) => storePath(p),
+      bucket: (p) => p.bucket,
+      key: (p) => p.key,
+      originalFileName: (p) => p.original_file_name,
+      contentType: (p) => p.content_type,
       // scoped by the viewer's organisation again, never by the parent row's
-      accessGrant: (p, _a, ctx) => mediaOf(ctx).requestAccess(ctx.me, (p as MediaStoreRow).id),
+      accessGrant: (p, _a, ctx) => mediaOf(ctx).requestAccess(ctx.me, p.id),
       // as the platform: the canonical s3:// path (not an http URL)
-      presignedUrl: (p) => storePath(p as MediaStoreRow),
+      presignedUrl: (p) => storePath(p),
     },
   };
 }

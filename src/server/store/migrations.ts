@@ -168,4 +168,8 @@ export const MIGRATIONS: readonly string[] = [
   /* 10: the spaces area (src/server/areas/spaces) */ SPACES_MIGRATION,
   /* 11: the testing area (src/server/areas/testing) */ TESTING_MIGRATION,
   /* 12: fakts (src/server/fakts) */ FAKTS_MIGRATION,
+  /* 13: the core's stored placeholders (issue 15): a webhook agent's secret, an implementation's provenance audience */ `
+  ALTER TABLE agent ADD COLUMN hook_url_secret TEXT;
+  ALTER TABLE implementation ADD COLUMN provenance_audience TEXT;
+  `,
 ];

@@ -9,6 +9,14 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "./migrations.js";
 import { ArkitektError } from "../../shared/errors.js";
+import type { TaskEventKind } from "../../protocol/index.js";
+import { taskListQuery, type RowPage, type TaskListFilter, type TaskListOrder } from "./task-list.js";
+
+/** How an agent is reached (the platform's AgentKind). */
+export type AgentKind = "WEBSOCKET" | "WEBHOOK";
+
+/** What a task was last told (the platform's TaskInstructKind). */
+export type TaskInstructKind = "ASSIGN" | "CANCEL" | "RESUME" | "PAUSE" | "INTERRUPT" | "COLLECT";
 
 export const STORE_FILE = "rekuest.sqlite3";
 
@@ -22,9 +30,11 @@ export interface AgentRow {
   app: string | null;
   release: string | null;
   name: string;
-  kind: string;
+  kind: AgentKind;
   hash: string | null;
   hook_url: string | null;
+  /** A WEBHOOK agent's shared HMAC secret (EnsureAgentInput.hookUrlSecret; migration 13). */
+  hook_url_secret: string | null;
   connected: number;
   last_seen: number | null;
   blocked: number;
@@ -63,6 +73,8 @@ export interface ImplementationRow {
   effect: string;
   needs_token: number;
   dependencies: string;
+  /** JSON list of the provenance token's audience the implementation asked for, or null (migration 13). */
+  provenance_audience: string | null;
   created_at: number;
 }
 
@@ -87,8 +99,8 @@ export interface TaskRow {
   parent_id: number | null;
   root_id: number | null;
   is_done: number;
-  latest_event_kind: string;
-  latest_instruct_kind: string;
+  latest_event_kind: TaskEventKind;
+  latest_instruct_kind: TaskInstructKind;
   status_message: string | null;
   capture: number;
   ephemeral: number;
@@ -101,7 +113,7 @@ export interface TaskRow {
 export interface TaskEventRow {
   id: number;
   task_id: number;
-  kind: string;
+  kind: TaskEventKind;
   message: string | null;
   progress: number | null;
   returns: string | null;
@@ -186,8 +198,8 @@ export class Store {
       ),
       agentsByOrg: db.prepare<[string], AgentRow>("SELECT * FROM agent WHERE org = ? ORDER BY id"),
       insertAgent: db.prepare(
-        `INSERT INTO agent (org, client_id, user_sub, iss, username, app, release, name, kind, hook_url, created_at)
-         VALUES (@org, @client_id, @user_sub, @iss, @username, @app, @release, @name, @kind, @hook_url, @created_at)`,
+        `INSERT INTO agent (org, client_id, user_sub, iss, username, app, release, name, kind, hook_url, hook_url_secret, created_at)
+         VALUES (@org, @client_id, @user_sub, @iss, @username, @app, @release, @name, @kind, @hook_url, @hook_url_secret, @created_at)`,
       ),
       callerByIdentity: db.prepare<[string, string, string, string], CallerRow>(
         "SELECT * FROM caller WHERE org = ? AND client_id = ? AND user_sub = ? AND iss = ?",
@@ -218,12 +230,12 @@ export class Store {
         "SELECT i.* FROM implementation i JOIN agent a ON a.id = i.agent_id WHERE a.org = ? ORDER BY i.id",
       ),
       insertImplementation: db.prepare(
-        `INSERT INTO implementation (agent_id, action_id, interface, params, effect, needs_token, dependencies, created_at)
-         VALUES (@agent_id, @action_id, @interface, @params, @effect, @needs_token, @dependencies, @created_at)`,
+        `INSERT INTO implementation (agent_id, action_id, interface, params, effect, needs_token, dependencies, provenance_audience, created_at)
+         VALUES (@agent_id, @action_id, @interface, @params, @effect, @needs_token, @dependencies, @provenance_audience, @created_at)`,
       ),
       updateImplementation: db.prepare(
         `UPDATE implementation SET action_id = @action_id, params = @params, effect = @effect, needs_token = @needs_token,
-         dependencies = @dependencies WHERE id = @id`,
+         dependencies = @dependencies, provenance_audience = @provenance_audience WHERE id = @id`,
       ),
       deleteImplementation: db.prepare("DELETE FROM implementation WHERE id = ?"),
       taskById: db.prepare<[number], TaskRow>("SELECT * FROM task WHERE id = ?"),
@@ -422,9 +434,9 @@ export class Store {
   agentsOfOrg(org: string): AgentRow[] {
     return this.s.agentsByOrg.all(org);
   }
-  createAgent(row: Pick<AgentRow, "org" | "client_id" | "user_sub" | "iss" | "username" | "app" | "release" | "name" | "kind" | "hook_url">): AgentRow {
+  createAgent(row: Pick<AgentRow, "org" | "client_id" | "user_sub" | "iss" | "username" | "app" | "release" | "name" | "kind" | "hook_url"> & { hook_url_secret?: string | null }): AgentRow {
     this.batch();
-    const info = this.s.insertAgent.run({ ...row, created_at: Date.now() });
+    const info = this.s.insertAgent.run({ hook_url_secret: null, ...row, created_at: Date.now() });
     return this.agent(Number(info.lastInsertRowid))!;
   }
   /** Updates the given columns of one agent. Column names come from our code only. */
@@ -525,15 +537,15 @@ export class Store {
   implementationsOfOrg(org: string): ImplementationRow[] {
     return this.s.implementationsByOrg.all(org);
   }
-  insertImplementation(row: Omit<ImplementationRow, "id">): ImplementationRow {
+  insertImplementation(row: Omit<ImplementationRow, "id" | "provenance_audience"> & { provenance_audience?: string | null }): ImplementationRow {
     this.batch();
-    const info = this.s.insertImplementation.run(row);
+    const info = this.s.insertImplementation.run({ provenance_audience: null, ...row });
     return this.implementation(Number(info.lastInsertRowid))!;
   }
-  updateImplementation(row: Pick<ImplementationRow, "id" | "action_id" | "params" | "effect" | "needs_token" | "dependencies">): void {
+  updateImplementation(row: Pick<ImplementationRow, "id" | "action_id" | "params" | "effect" | "needs_token" | "dependencies"> & { provenance_audience?: string | null }): void {
     this.batch();
     this.implementationCache.delete(row.id);
-    this.s.updateImplementation.run(row);
+    this.s.updateImplementation.run({ provenance_audience: null, ...row });
   }
   deleteImplementation(id: number): void {
     this.batch();
@@ -589,7 +601,7 @@ export class Store {
   }
   insertEvent(
     taskId: number,
-    kind: string,
+    kind: TaskEventKind,
     message: string | null,
     progress: number | null,
     returns: string | null,
@@ -664,6 +676,11 @@ export class Store {
   /** Runs a read-only SQL query built by our code (filters of list queries). */
   query<T>(sql: string, params: unknown[]): T[] {
     return this.prepared(sql).all(...params) as T[];
+  }
+  /** One page of the tasks that match `filter` (store/task-list.ts), in `order`. */
+  tasksMatching(filter: TaskListFilter, order: TaskListOrder, page: RowPage): TaskRow[] {
+    const { sql, params } = taskListQuery(filter, order, page);
+    return this.query<TaskRow>(sql, params);
   }
 
   /** A prepared statement per SQL text, kept for the store's life: heartbeats and list queries repeat the same few. */
