@@ -13,6 +13,16 @@ import type {
   TaskEventRow,
 } from "../../src/server/store/store.js";
 import type { MediaStoreRow } from "../../src/server/media/records.js";
+import type {
+  DependencyRow,
+  ResolutionRow,
+  ResolvedDependencyRow,
+} from "../../src/server/areas/dependencies/records.js";
+import type {
+  ResolvedAgentDependencyValue,
+  AgentEntry,
+  ImplementationMappingValue,
+} from "../../src/server/areas/dependencies/service.js";
 import type { ResolverContext } from "../../src/server/graphql/context.js";
 
 export type Maybe<T> = T | null;
@@ -4704,14 +4714,7 @@ export type ResolversTypes = {
   AgentFilter: ResolverTypeWrapper<Partial<AgentFilter>>;
   AgentInput: ResolverTypeWrapper<Partial<AgentInput>>;
   AgentKind: ResolverTypeWrapper<Partial<AgentKind>>;
-  AgentMapping: ResolverTypeWrapper<
-    Partial<
-      Omit<AgentMapping, "agent" | "mappedImplementations"> & {
-        agent: ResolversTypes["Agent"];
-        mappedImplementations: Array<ResolversTypes["ImplementationMapping"]>;
-      }
-    >
-  >;
+  AgentMapping: ResolverTypeWrapper<AgentEntry>;
   AgentOrder: ResolverTypeWrapper<Partial<AgentOrder>>;
   AgentSnapshotEvent: ResolverTypeWrapper<Partial<AgentSnapshotEvent>>;
   AgentSnapshotEventStatePatchEvent: Partial<
@@ -4833,11 +4836,7 @@ export type ResolversTypes = {
   DeleteThreeDModelInput: ResolverTypeWrapper<Partial<DeleteThreeDModelInput>>;
   DeleteToolboxInput: ResolverTypeWrapper<Partial<DeleteToolboxInput>>;
   DemandKind: ResolverTypeWrapper<Partial<DemandKind>>;
-  Dependency: ResolverTypeWrapper<
-    Partial<
-      Omit<Dependency, "implementation"> & { implementation: ResolversTypes["Implementation"] }
-    >
-  >;
+  Dependency: ResolverTypeWrapper<DependencyRow>;
   DependencyFilter: ResolverTypeWrapper<Partial<DependencyFilter>>;
   DescriptorInput: ResolverTypeWrapper<Partial<DescriptorInput>>;
   Device: ResolverTypeWrapper<Partial<Device>>;
@@ -4863,14 +4862,7 @@ export type ResolversTypes = {
   ImplementationAgentFilter: ResolverTypeWrapper<Partial<ImplementationAgentFilter>>;
   ImplementationFilter: ResolverTypeWrapper<Partial<ImplementationFilter>>;
   ImplementationInput: ResolverTypeWrapper<Partial<ImplementationInput>>;
-  ImplementationMapping: ResolverTypeWrapper<
-    Partial<
-      Omit<ImplementationMapping, "implementation" | "resolvedDependencies"> & {
-        implementation: ResolversTypes["Implementation"];
-        resolvedDependencies: Array<ResolversTypes["ResolvedAgentDependency"]>;
-      }
-    >
-  >;
+  ImplementationMapping: ResolverTypeWrapper<ImplementationMappingValue>;
   ImplementationOrder: ResolverTypeWrapper<Partial<ImplementationOrder>>;
   ImplementationUpdate: ResolverTypeWrapper<
     Partial<
@@ -4992,32 +4984,10 @@ export type ResolversTypes = {
   Requires: ResolverTypeWrapper<Partial<Requires>>;
   RequiresInput: ResolverTypeWrapper<Partial<RequiresInput>>;
   RequiresOperator: ResolverTypeWrapper<Partial<RequiresOperator>>;
-  Resolution: ResolverTypeWrapper<
-    Partial<
-      Omit<Resolution, "resolvedDependencies" | "implementation" | "creator"> & {
-        resolvedDependencies: Array<ResolversTypes["ResolvedDependency"]>;
-        implementation: ResolversTypes["Implementation"];
-        creator: ResolversTypes["User"];
-      }
-    >
-  >;
+  Resolution: ResolverTypeWrapper<ResolutionRow>;
   ResolutionFilter: ResolverTypeWrapper<Partial<ResolutionFilter>>;
-  ResolvedAgentDependency: ResolverTypeWrapper<
-    Partial<
-      Omit<ResolvedAgentDependency, "mappedAgents"> & {
-        mappedAgents: Array<ResolversTypes["AgentMapping"]>;
-      }
-    >
-  >;
-  ResolvedDependency: ResolverTypeWrapper<
-    Partial<
-      Omit<ResolvedDependency, "dependency" | "implementation" | "downStreamResolution"> & {
-        dependency: ResolversTypes["Dependency"];
-        implementation: ResolversTypes["Implementation"];
-        downStreamResolution?: Maybe<ResolversTypes["Resolution"]>;
-      }
-    >
-  >;
+  ResolvedAgentDependency: ResolverTypeWrapper<ResolvedAgentDependencyValue>;
+  ResolvedDependency: ResolverTypeWrapper<ResolvedDependencyRow>;
   ResolvedDependencyFilter: ResolverTypeWrapper<Partial<ResolvedDependencyFilter>>;
   ResolvedDependencyInput: ResolverTypeWrapper<Partial<ResolvedDependencyInput>>;
   ResumeInput: ResolverTypeWrapper<Partial<ResumeInput>>;
@@ -5253,12 +5223,7 @@ export type ResolversParentTypes = {
   AgentDependencyInput: Partial<AgentDependencyInput>;
   AgentFilter: Partial<AgentFilter>;
   AgentInput: Partial<AgentInput>;
-  AgentMapping: Partial<
-    Omit<AgentMapping, "agent" | "mappedImplementations"> & {
-      agent: ResolversParentTypes["Agent"];
-      mappedImplementations: Array<ResolversParentTypes["ImplementationMapping"]>;
-    }
-  >;
+  AgentMapping: AgentEntry;
   AgentOrder: Partial<AgentOrder>;
   AgentSnapshotEvent: Partial<AgentSnapshotEvent>;
   AgentSnapshotEventStatePatchEvent: Partial<
@@ -5367,9 +5332,7 @@ export type ResolversParentTypes = {
   DeleteSpaceInput: Partial<DeleteSpaceInput>;
   DeleteThreeDModelInput: Partial<DeleteThreeDModelInput>;
   DeleteToolboxInput: Partial<DeleteToolboxInput>;
-  Dependency: Partial<
-    Omit<Dependency, "implementation"> & { implementation: ResolversParentTypes["Implementation"] }
-  >;
+  Dependency: DependencyRow;
   DependencyFilter: Partial<DependencyFilter>;
   DescriptorInput: Partial<DescriptorInput>;
   Device: Partial<Device>;
@@ -5389,12 +5352,7 @@ export type ResolversParentTypes = {
   ImplementationAgentFilter: Partial<ImplementationAgentFilter>;
   ImplementationFilter: Partial<ImplementationFilter>;
   ImplementationInput: Partial<ImplementationInput>;
-  ImplementationMapping: Partial<
-    Omit<ImplementationMapping, "implementation" | "resolvedDependencies"> & {
-      implementation: ResolversParentTypes["Implementation"];
-      resolvedDependencies: Array<ResolversParentTypes["ResolvedAgentDependency"]>;
-    }
-  >;
+  ImplementationMapping: ImplementationMappingValue;
   ImplementationOrder: Partial<ImplementationOrder>;
   ImplementationUpdate: Partial<
     Omit<ImplementationUpdate, "create" | "update"> & {
@@ -5493,26 +5451,10 @@ export type ResolversParentTypes = {
   RequestMediaUploadInput: Partial<RequestMediaUploadInput>;
   Requires: Partial<Requires>;
   RequiresInput: Partial<RequiresInput>;
-  Resolution: Partial<
-    Omit<Resolution, "resolvedDependencies" | "implementation" | "creator"> & {
-      resolvedDependencies: Array<ResolversParentTypes["ResolvedDependency"]>;
-      implementation: ResolversParentTypes["Implementation"];
-      creator: ResolversParentTypes["User"];
-    }
-  >;
+  Resolution: ResolutionRow;
   ResolutionFilter: Partial<ResolutionFilter>;
-  ResolvedAgentDependency: Partial<
-    Omit<ResolvedAgentDependency, "mappedAgents"> & {
-      mappedAgents: Array<ResolversParentTypes["AgentMapping"]>;
-    }
-  >;
-  ResolvedDependency: Partial<
-    Omit<ResolvedDependency, "dependency" | "implementation" | "downStreamResolution"> & {
-      dependency: ResolversParentTypes["Dependency"];
-      implementation: ResolversParentTypes["Implementation"];
-      downStreamResolution?: Maybe<ResolversParentTypes["Resolution"]>;
-    }
-  >;
+  ResolvedAgentDependency: ResolvedAgentDependencyValue;
+  ResolvedDependency: ResolvedDependencyRow;
   ResolvedDependencyFilter: Partial<ResolvedDependencyFilter>;
   ResolvedDependencyInput: Partial<ResolvedDependencyInput>;
   ResumeInput: Partial<ResumeInput>;
