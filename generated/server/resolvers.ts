@@ -23,6 +23,12 @@ import type {
   AgentEntry,
   ImplementationMappingValue,
 } from "../../src/server/areas/dependencies/service.js";
+import type {
+  ActionSlot,
+  StateSlot,
+  ActionDemandLike,
+  StateDemandLike,
+} from "../../src/server/areas/dependencies/demand.js";
 import type { ResolverContext } from "../../src/server/graphql/context.js";
 
 export type Maybe<T> = T | null;
@@ -4690,10 +4696,10 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Partial<Scalars["Boolean"]["output"]>>;
   ActionArgument: ResolverTypeWrapper<Partial<ActionArgument>>;
   ActionArgumentInput: ResolverTypeWrapper<Partial<ActionArgumentInput>>;
-  ActionDemand: ResolverTypeWrapper<Partial<ActionDemand>>;
+  ActionDemand: ResolverTypeWrapper<ActionDemandLike>;
   Int: ResolverTypeWrapper<Partial<Scalars["Int"]["output"]>>;
   ActionDemandInput: ResolverTypeWrapper<Partial<ActionDemandInput>>;
-  ActionDependency: ResolverTypeWrapper<Partial<ActionDependency>>;
+  ActionDependency: ResolverTypeWrapper<ActionSlot>;
   ActionDependencyInput: ResolverTypeWrapper<Partial<ActionDependencyInput>>;
   ActionField: ResolverTypeWrapper<Partial<ActionField>>;
   ActionFilter: ResolverTypeWrapper<Partial<ActionFilter>>;
@@ -4769,7 +4775,11 @@ export type ResolversTypes = {
   BlokAgentMappingInput: ResolverTypeWrapper<Partial<BlokAgentMappingInput>>;
   BlokDependency: ResolverTypeWrapper<
     Partial<
-      Omit<BlokDependency, "implementation"> & { implementation: ResolversTypes["Implementation"] }
+      Omit<BlokDependency, "implementation" | "actionDependencies" | "stateDependencies"> & {
+        implementation: ResolversTypes["Implementation"];
+        actionDependencies: Array<ResolversTypes["ActionDependency"]>;
+        stateDependencies: Array<ResolversTypes["StateDependency"]>;
+      }
     >
   >;
   BlokDependencyFilter: ResolverTypeWrapper<Partial<BlokDependencyFilter>>;
@@ -5066,9 +5076,9 @@ export type ResolversTypes = {
     Partial<Omit<StateDefinition, "ports"> & { ports: Array<ResolversTypes["ReturnPort"]> }>
   >;
   StateDefinitionInput: ResolverTypeWrapper<Partial<StateDefinitionInput>>;
-  StateDemand: ResolverTypeWrapper<Partial<StateDemand>>;
+  StateDemand: ResolverTypeWrapper<StateDemandLike>;
   StateDemandInput: ResolverTypeWrapper<Partial<StateDemandInput>>;
-  StateDependency: ResolverTypeWrapper<Partial<StateDependency>>;
+  StateDependency: ResolverTypeWrapper<StateSlot>;
   StateDependencyInput: ResolverTypeWrapper<Partial<StateDependencyInput>>;
   StateImplementationInput: ResolverTypeWrapper<Partial<StateImplementationInput>>;
   StatePatchEvent: ResolverTypeWrapper<Partial<StatePatchEvent>>;
@@ -5205,10 +5215,10 @@ export type ResolversParentTypes = {
   Boolean: Partial<Scalars["Boolean"]["output"]>;
   ActionArgument: Partial<ActionArgument>;
   ActionArgumentInput: Partial<ActionArgumentInput>;
-  ActionDemand: Partial<ActionDemand>;
+  ActionDemand: ActionDemandLike;
   Int: Partial<Scalars["Int"]["output"]>;
   ActionDemandInput: Partial<ActionDemandInput>;
-  ActionDependency: Partial<ActionDependency>;
+  ActionDependency: ActionSlot;
   ActionDependencyInput: Partial<ActionDependencyInput>;
   ActionFilter: Partial<ActionFilter>;
   ActionHash: Partial<Scalars["ActionHash"]["output"]>;
@@ -5267,8 +5277,10 @@ export type ResolversParentTypes = {
   >;
   BlokAgentMappingInput: Partial<BlokAgentMappingInput>;
   BlokDependency: Partial<
-    Omit<BlokDependency, "implementation"> & {
+    Omit<BlokDependency, "implementation" | "actionDependencies" | "stateDependencies"> & {
       implementation: ResolversParentTypes["Implementation"];
+      actionDependencies: Array<ResolversParentTypes["ActionDependency"]>;
+      stateDependencies: Array<ResolversParentTypes["StateDependency"]>;
     }
   >;
   BlokDependencyFilter: Partial<BlokDependencyFilter>;
@@ -5520,9 +5532,9 @@ export type ResolversParentTypes = {
     Omit<StateDefinition, "ports"> & { ports: Array<ResolversParentTypes["ReturnPort"]> }
   >;
   StateDefinitionInput: Partial<StateDefinitionInput>;
-  StateDemand: Partial<StateDemand>;
+  StateDemand: StateDemandLike;
   StateDemandInput: Partial<StateDemandInput>;
-  StateDependency: Partial<StateDependency>;
+  StateDependency: StateSlot;
   StateDependencyInput: Partial<StateDependencyInput>;
   StateImplementationInput: Partial<StateImplementationInput>;
   StatePatchEvent: Partial<StatePatchEvent>;

@@ -3,39 +3,15 @@
  * action slot of a dependency, and a dependency's app and version filters against an agent.
  */
 import type { AgentRow, ActionRow } from "../../store/store.js";
+import type { ActionDemandInput, ActionDependencyInput, PortMatchInput, StateDemandInput, StateDependencyInput } from "../../../../generated/server/resolvers.js";
 
-export interface PortMatchLike {
-  at?: number | null;
-  key?: string | null;
-  kind?: string | null;
-  identifier?: string | null;
-  nullable?: boolean | null;
-  children?: PortMatchLike[] | null;
-}
-
-export interface ActionDemandLike {
-  hash?: string | null;
-  key?: string | null;
-  app?: string | null;
-  version?: string | null;
-  name?: string | null;
-  argMatches?: PortMatchLike[] | null;
-  returnMatches?: PortMatchLike[] | null;
-  protocols?: string[] | null;
-  forceArgLength?: number | null;
-  forceReturnLength?: number | null;
-  pure?: boolean | null;
-  idempotent?: boolean | null;
-  stateful?: boolean | null;
-}
-
-/** One action slot of a dependency, as declared (`ActionDependencyInput`). */
-export interface ActionSlot {
-  key: string;
-  description?: string | null;
-  optional?: boolean | null;
-  demand?: ActionDemandLike | null;
-}
+export type PortMatchLike = PortMatchInput;
+export type ActionDemandLike = ActionDemandInput;
+export type StateDemandLike = StateDemandInput;
+/** One action slot of a dependency, as declared (`ActionDependencyInput`); the parent of `ActionDependency`. */
+export type ActionSlot = ActionDependencyInput;
+/** One state slot of a dependency, as declared (`StateDependencyInput`); the parent of `StateDependency`. */
+export type StateSlot = StateDependencyInput;
 
 interface StoredPort {
   key?: string;

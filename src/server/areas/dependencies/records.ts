@@ -60,6 +60,38 @@ export interface TaskDependencyRow {
   dependency_method: string | null;
 }
 
+/** The name lookups `resolutions(filters: {name})` applies (a subset of StrFilterLookup). */
+export interface NameLookup {
+  exact?: string | null;
+  iExact?: string | null;
+  contains?: string | null;
+  iContains?: string | null;
+  startsWith?: string | null;
+  iStartsWith?: string | null;
+  endsWith?: string | null;
+  iEndsWith?: string | null;
+  inList?: readonly string[] | null;
+  isNull?: boolean | null;
+}
+
+interface ResolutionQuery {
+  org: string;
+  ids: string | null;
+  impl: number | null;
+  exact: string | null;
+  iExact: string | null;
+  contains: string | null;
+  iContains: string | null;
+  startsWith: string | null;
+  iStartsWith: string | null;
+  endsWith: string | null;
+  iEndsWith: string | null;
+  inList: string | null;
+  isNull: number | null;
+  limit: number;
+  offset: number;
+}
+
 export type NewDependency = Omit<DependencyRow, "id">;
 export type NewResolvedDependency = Omit<ResolvedDependencyRow, "id">;
 
@@ -81,9 +113,18 @@ function prepare(db: Database.Database) {
     ),
     deleteDependency: db.prepare<[number]>("DELETE FROM dependency WHERE id = ?"),
     resolution: db.prepare<[number], ResolutionRow>("SELECT * FROM resolution WHERE id = ?"),
-    resolutionsPage: db.prepare<[{ org: string; ids: string | null; impl: number | null; limit: number; offset: number }], ResolutionRow>(
+    resolutionsPage: db.prepare<[ResolutionQuery], ResolutionRow>(
       `SELECT * FROM resolution WHERE org = @org AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
-         AND (@impl IS NULL OR implementation_id = @impl) ORDER BY id LIMIT @limit OFFSET @offset`,
+         AND (@impl IS NULL OR implementation_id = @impl)
+         AND (@exact IS NULL OR name = @exact) AND (@iExact IS NULL OR lower(name) = lower(@iExact))
+         AND (@contains IS NULL OR instr(name, @contains) > 0) AND (@iContains IS NULL OR instr(lower(name), lower(@iContains)) > 0)
+         AND (@startsWith IS NULL OR substr(name, 1, length(@startsWith)) = @startsWith)
+         AND (@iStartsWith IS NULL OR lower(substr(name, 1, length(@iStartsWith))) = lower(@iStartsWith))
+         AND (@endsWith IS NULL OR substr(name, length(name) - length(@endsWith) + 1) = @endsWith)
+         AND (@iEndsWith IS NULL OR lower(substr(name, length(name) - length(@iEndsWith) + 1)) = lower(@iEndsWith))
+         AND (@inList IS NULL OR name IN (SELECT value FROM json_each(@inList)))
+         AND (@isNull IS NULL OR @isNull = 0)
+         ORDER BY id LIMIT @limit OFFSET @offset`,
     ),
     insertResolution: db.prepare<[string, number, string, string, number]>(
       "INSERT INTO resolution (org, implementation_id, name, creator_sub, resolved_at) VALUES (?, ?, ?, ?, ?)",
@@ -140,9 +181,26 @@ export class DependencyRecords {
   resolution(id: number): ResolutionRow | undefined {
     return this.s.resolution.get(id);
   }
-  /** Resolutions of an organisation, optionally only `ids` and of one implementation, by id. */
-  resolutionsPage(org: string, ids: number[] | null, implementationId: number | null, limit: number, offset: number): ResolutionRow[] {
-    return this.s.resolutionsPage.all({ org, ids: ids ? JSON.stringify(ids) : null, impl: implementationId, limit, offset });
+  /** Resolutions of an organisation, optionally only `ids`, of one implementation, with a name lookup; by id. `limit` -1: all. */
+  resolutionsPage(org: string, filter: { ids: number[] | null; implementation: number | null; name: NameLookup | null }, limit: number, offset: number): ResolutionRow[] {
+    const n = filter.name ?? {};
+    return this.s.resolutionsPage.all({
+      org,
+      ids: filter.ids ? JSON.stringify(filter.ids) : null,
+      impl: filter.implementation,
+      exact: n.exact ?? null,
+      iExact: n.iExact ?? null,
+      contains: n.contains ?? null,
+      iContains: n.iContains ?? null,
+      startsWith: n.startsWith ?? null,
+      iStartsWith: n.iStartsWith ?? null,
+      endsWith: n.endsWith ?? null,
+      iEndsWith: n.iEndsWith ?? null,
+      inList: n.inList ? JSON.stringify(n.inList) : null,
+      isNull: n.isNull === undefined || n.isNull === null ? null : n.isNull ? 1 : 0,
+      limit,
+      offset,
+    });
   }
   insertResolution(org: string, implementationId: number, name: string, creatorSub: string): ResolutionRow {
     const info = this.s.insertResolution.run(org, implementationId, name, creatorSub, Date.now());
