@@ -28,37 +28,6 @@ type Resolver = (parent: unknown, args: Args, ctx: GraphqlContext & { me: Identi
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 const json = (text: string | null): unknown => (text === null ? null : (JSON.parse(text) as unknown));
 
-/**
- * `Implementation.dependencies`: the `AgentDependencyInput`s the agent declared (stored as JSON),
- * as `Dependency` objects. Only what was declared is returned; resolving them is not served yet.
- */
-function storedDependencies(row: ImplementationRow): Array<Record<string, unknown>> {
-  const declared = json(row.dependencies);
-  if (!Array.isArray(declared)) return [];
-  return declared.flatMap((entry, index) => {
-    if (entry === null || typeof entry !== "object") return [];
-    const d = entry as Record<string, unknown>;
-    const text = (value: unknown) => (typeof value === "string" ? value : null);
-    const int = (value: unknown) => (typeof value === "number" && Number.isInteger(value) ? value : null);
-    return [
-      {
-        id: `${row.id}:${index}`,
-        implementation: row,
-        key: text(d.key) ?? `dependency${index}`,
-        optional: d.optional === true,
-        description: text(d.description),
-        autoResolvable: d.autoResolvable === true,
-        appFilter: text(d.app),
-        versionFilter: text(d.version),
-        minViableInstances: int(d.minViableInstances),
-        maxViableInstances: int(d.maxViableInstances),
-        singular: int(d.maxViableInstances) === 1,
-        actionDependencies: [],
-        stateDependencies: [],
-      },
-    ];
-  });
-}
 const isDesc = (value: unknown): boolean => typeof value === "string" && value.startsWith("DESC");
 
 interface Pagination {
@@ -616,11 +585,6 @@ function coreResolvers(): Record<string, Record<string, Resolver>> {
       higherOrderConfig: () => ({}),
       needsToken: (p) => (p as ImplementationRow).needs_token === 1,
       name: (p, _a, ctx) => `${(p as ImplementationRow).interface}@${ctx.platform.store.agent((p as ImplementationRow).agent_id)?.name ?? "?"}`,
-      dependencies: (p, a) => {
-        const ids = (a.filters as { ids?: string[] | null } | null | undefined)?.ids;
-        const declared = storedDependencies(p as ImplementationRow);
-        return paginate(ids ? declared.filter((d) => ids.includes(d.id as string)) : declared, a.pagination);
-      },
       pinned: () => false,
       myLatestTask: () => null,
       higherOrderFor: () => null,
@@ -631,8 +595,6 @@ function coreResolvers(): Record<string, Record<string, Resolver>> {
       isDone: (p) => (p as TaskRow).is_done === 1,
       args: (p) => json((p as TaskRow).args),
       argsHash: (p) => (p as TaskRow).args_hash,
-      dependencies: () => ({}),
-      resolution: () => null,
       root: (p, _a, ctx) => ((p as TaskRow).root_id === null ? null : inViewerOrg(ctx, ctx.platform.store.task((p as TaskRow).root_id!))),
       parent: (p, _a, ctx) => ((p as TaskRow).parent_id === null ? null : inViewerOrg(ctx, ctx.platform.store.task((p as TaskRow).parent_id!))),
       action: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.action((p as TaskRow).action_id)), `Action of task ${(p as TaskRow).id}`, ctx),
@@ -666,9 +628,6 @@ function coreResolvers(): Record<string, Record<string, Resolver>> {
         const page = a.pagination as Page;
         return ctx.platform.store.eventsOfTaskPage((p as TaskRow).id, { ids: ids ? [...ids] : null, kinds: f.kind ?? null }, newestFirst, page.limit, page.offset);
       },
-      dependency: () => null,
-      dependencyMethod: () => null,
-      resolvedDependencies: () => [],
       instructs: () => [],
       arg: (p, a) => {
         // own keys only: "__proto__", "constructor" or "toString" are no args
