@@ -100,6 +100,8 @@ export interface AssignInput {
   interface?: string | null;
   dependency?: string | null;
   method?: string | null;
+  resolution?: string | null;
+  dependencies?: unknown;
   args?: unknown;
   reference?: string | null;
   parent?: string | null;
@@ -384,6 +386,7 @@ export class Platform {
     };
     checkPorts(d.args, "arg");
     checkPorts(d.returns, "return");
+    this.areas.dependencies.check(impl);
   }
 
   private upsertImplementation(identity: Identity, agentId: number, impl: ImplementationInputLike): ImplementationRow {
@@ -447,9 +450,9 @@ export class Platform {
     const existing = this.store.implementationByInterface(agentId, iface);
     if (existing) {
       this.store.updateImplementation({ id: existing.id, ...row });
-      return this.store.implementation(existing.id)!;
+      return this.areas.dependencies.declare(identity.org, this.store.implementation(existing.id)!, impl.dependencies);
     }
-    return this.store.insertImplementation({ agent_id: agentId, interface: iface, created_at: now, ...row });
+    return this.areas.dependencies.declare(identity.org, this.store.insertImplementation({ agent_id: agentId, interface: iface, created_at: now, ...row }), impl.dependencies);
   }
 
   setBlocked(identity: Identity, agentId: string, blocked: boolean, reason?: string | null): AgentRow {
@@ -781,8 +784,8 @@ export class Platform {
     let impl: ImplementationRow | undefined;
     let action: ActionRow | undefined;
     const noActive = (what: string) => new PlatformError(`No active implementation found for ${what}: no live agent implements it`, "NO_ACTIVE_IMPLEMENTATION");
-    if (input.dependency) {
-      throw new PlatformError("assign by dependency is not supported by the embedded server: assign by action, actionHash, implementation or agent + interface");
+    if (input.dependency || input.resolution) {
+      ({ impl, action } = this.areas.dependencies.route(identity, input, now));
     } else if (input.action) {
       const actionId = toId(input.action);
       action = actionId === null ? undefined : this.store.action(actionId);
@@ -850,6 +853,7 @@ export class Platform {
     if (input.parent) {
       parent = this.taskInOrg(identity, input.parent);
     }
+    const dependencies = this.areas.dependencies.plan(identity, impl, input, now);
     const caller = this.store.ensureCaller(identity);
     const task = this.store.transaction(() => {
       const task = this.store.insertTask({
@@ -868,6 +872,7 @@ export class Platform {
         step: input.step ? 1 : 0,
         created_at: now,
       });
+      this.areas.dependencies.recordTask(task, dependencies);
       this.store.enqueue(impl.agent_id, task.id, "ASSIGN", this.assignFrame(task, impl, action, identity), now);
       return task;
     });
