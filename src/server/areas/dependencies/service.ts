@@ -70,12 +70,16 @@ export function slotsOf(dep: DependencyRow): ActionSlot[] {
 }
 
 export class DependenciesService {
-  readonly records: DependencyRecords;
+  private recordsOnce: DependencyRecords | null = null;
   /** Rotates the choice among the live agents of a dependency (BALANCED). */
   private turn = 0;
 
-  constructor(readonly platform: Platform) {
-    this.records = new DependencyRecords(platform.store);
+  constructor(readonly platform: Platform) {}
+
+  /** Built on first use: the platform builds its areas before its store is assigned. */
+  get records(): DependencyRecords {
+    this.recordsOnce ??= new DependencyRecords(this.platform.store);
+    return this.recordsOnce;
   }
 
   private get store() {
