@@ -75,7 +75,7 @@ export const DEPENDENCIES_MIGRATION = `
     json_extract(d.value, '$.minViableInstances'), json_extract(d.value, '$.maxViableInstances'), json_extract(d.value, '$.preferedInstances'),
     COALESCE(json_extract(d.value, '$.actionDependencies'), '[]'), COALESCE(json_extract(d.value, '$.stateDependencies'), '[]'),
     implementation.created_at
-  FROM implementation JOIN agent ON agent.id = implementation.agent_id, json_each(CASE WHEN json_valid(implementation.dependencies) AND json_type(implementation.dependencies) = 'array' THEN implementation.dependencies ELSE '[]' END) AS d
-  WHERE json_type(d.value) = 'object'
+  FROM implementation JOIN agent ON agent.id = implementation.agent_id, json_each(CASE WHEN json_valid(implementation.dependencies) THEN CASE WHEN json_type(implementation.dependencies) = 'array' THEN implementation.dependencies ELSE '[]' END ELSE '[]' END) AS d
+  WHERE d.type = 'object'
   ON CONFLICT (implementation_id, key) DO NOTHING;
 `;
