@@ -11,6 +11,8 @@ import type { AgentSocket, Frame } from "../helpers/agent-socket.js";
 import { ADD, PING, assign, assignErrors, implOf, setupAgent, type AgentFixture, type ImplementationInput } from "../helpers/fixture.js";
 import { useTestServer, type TestServer } from "../helpers/server.js";
 import { T1, T2, T3, T4 } from "../helpers/tokens.js";
+import { DEFAULT_IMPLEMENTATIONS } from "../helpers/fixture.js";
+import { populate } from "../walk/populate/dependencies.js";
 
 function pipeline(dependency: Record<string, unknown> = {}): ImplementationInput {
   return {
@@ -263,5 +265,30 @@ describe("issue 15: dependencies and resolutions", () => {
     expect(await assignErrors(s, T3, { resolution: res.id, args: {} })).toEqual([`input.resolution: Resolution ${res.id} not found in organisation "elsewhere"`]);
     // lab still has it, unchanged
     expect((await s.gql<{ resolution: ResolutionShape }>(T1, GET, { id: res.id })).resolution.name).toBe("lab: seg on B");
+  });
+
+  it("issue 15: the walk population fills every table of the area for each organisation, and every field of its types resolves", async () => {
+    const s = server();
+    for (const [token, org] of [[T1, "lab"], [T3, "elsewhere"]] as const) {
+      const fixture = await setupAgent(s, token, DEFAULT_IMPLEMENTATIONS);
+      const { socket } = await s.connectAgent(token);
+      await populate({ server: s, token, org, gql: (q, v) => s.gql(token, q, v), agent: { id: fixture.agentId, socket, impl: fixture.impl }, taskId: "" });
+    }
+    const everything = `{
+      resolutions(pagination: { limit: 5 }) { ${RESOLUTION_FIELDS} more: resolvedDependencies(pagination: { limit: 2 }) { dependency { id key optional description autoResolvable appFilter versionFilter minViableInstances maxViableInstances singular
+        implementation { id } actionDependencies { key description optional demand { hash key app version name argMatches { key } returnMatches { key } protocols forceArgLength forceReturnLength pure idempotent stateful } }
+        stateDependencies { key description optional demand { hash key app matches { key } protocols } } } } }
+      tasks(pagination: { limit: 5 }) { id reference dependencies dependency dependencyMethod resolution { id name }
+        resolvedDependencies { key values mappedAgents { agentId agent { id } mappedImplementations { key implementation { id } resolvedDependencies { key } } } } }
+    }`;
+    for (const [token, org, other] of [[T1, "lab", "elsewhere"], [T3, "elsewhere", "lab"]] as const) {
+      const data = await s.gql<{ resolutions: ResolutionShape[]; tasks: Array<{ reference: string; resolution: { name: string } | null; resolvedDependencies: unknown[] }> }>(token, everything);
+      expect(data.resolutions.map((r) => r.name)).toEqual([`${org}: seg on own agent`, `Auto-resolve for ${org} pipeline`]);
+      expect(data.resolutions.every((r) => r.organization.slug === org && r.resolvedDependencies.length === 1)).toBe(true);
+      const task = data.tasks.find((t) => t.reference === `${org}-with-resolution`);
+      expect(task?.resolution?.name).toBe(`${org}: seg on own agent`);
+      expect(task?.resolvedDependencies).toHaveLength(1);
+      expect(JSON.stringify(data)).not.toContain(`${other}:`);
+    }
   });
 });
