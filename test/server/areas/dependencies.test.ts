@@ -291,4 +291,31 @@ describe("issue 15: dependencies and resolutions", () => {
       expect(JSON.stringify(data)).not.toContain(`${other}:`);
     }
   });
+
+  it("issue 15: autoResolve resolves the dependencies of a bound implementation too, as its down-stream resolution, and assign carries the nested map", async () => {
+    const s = server();
+    // B's "ping" itself depends on "adder": C's add (app-four)
+    const pingWithDependency: ImplementationInput = {
+      ...PING,
+      dependencies: [{ key: "adder", app: "app-four", actionDependencies: [{ key: "sum", demand: { key: "add" } }] }],
+    };
+    const a = await setupAgent(s, T1, [pipeline()]);
+    const b = await setupAgent(s, T2, [pingWithDependency]);
+    const c = await setupAgent(s, T4, [ADD]);
+    const sockets = { a: (await s.connectAgent(T1)).socket, b: (await s.connectAgent(T2)).socket };
+    await s.connectAgent(T4);
+    const auto = (await s.gql<{ autoResolve: ResolutionShape }>(T1, AUTO, { implementation: implOf(a, "pipeline").id })).autoResolve;
+    const down = auto.resolvedDependencies[0]!.downStreamResolution;
+    expect(down).not.toBeNull();
+    const nested = (await s.gql<{ resolution: ResolutionShape }>(T1, GET, { id: down!.id })).resolution;
+    expect(nested.implementation.id).toBe(implOf(b, "ping").id);
+    expect(nested.resolvedDependencies.map((r) => [r.dependency.key, r.key, r.implementation.id])).toEqual([["adder", "sum", implOf(c, "add").id]]);
+
+    const parent = await assign(s, T1, { resolution: auto.id, args: {} });
+    await sockets.a.next((f: Frame) => f.type === "ASSIGN" && f.task === parent.id);
+    const child = await assign(s, T1, { dependency: "seg", method: "run", parent: parent.id, args: {} });
+    await sockets.b.next((f: Frame) => f.type === "ASSIGN" && f.task === child.id);
+    const childTask = (await s.gql<{ task: { dependencies: unknown } }>(T1, TASK, { id: child.id })).task;
+    expect(childTask.dependencies).toEqual({ adder: [{ agent: c.agentId, actions: { sum: { implementation: implOf(c, "add").id, dependencies: {} } } }] });
+  });
 });
