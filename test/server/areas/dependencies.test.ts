@@ -175,6 +175,9 @@ describe("issue 15: dependencies and resolutions", () => {
     const s = server();
     const w = await world(s, { connect: ["a", "b", "c"] });
     const res = (await s.gql<{ createResolution: ResolutionShape }>(T1, CREATE, { input: createInput(w) })).createResolution;
+    expect(await assignErrors(s, T1, { resolution: res.id, implementation: w.pingB, args: {} })).toEqual([
+      `input.resolution: resolution ${res.id} configures implementation ${w.pipelineId}, not ${w.pingB}; assign with its implementation or another resolution`,
+    ]);
     const parent = await assign(s, T1, { resolution: res.id, args: {} });
     await w.sockets.a!.next((f: Frame) => f.type === "ASSIGN" && f.task === parent.id);
     await w.sockets.a!.reportAcked("STARTED", parent.id);

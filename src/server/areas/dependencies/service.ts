@@ -42,6 +42,7 @@ export interface TaskPlan {
 
 /** The parts of an assign the dependencies area reads. */
 export interface DependencyAssign {
+  action?: string | null;
   implementation?: string | null;
   dependency?: string | null;
   method?: string | null;
@@ -355,6 +356,9 @@ export class DependenciesService {
     const impl = this.store.implementation(res.implementation_id)!;
     if (input.implementation && parseId(input.implementation) !== impl.id) {
       throw badInput(`input.resolution: resolution ${res.id} configures implementation ${impl.id}, not ${input.implementation}; assign with its implementation or another resolution`);
+    }
+    if (input.action && parseId(input.action) !== impl.action_id) {
+      throw badInput(`input.resolution: resolution ${res.id} configures implementation ${impl.id} of action ${impl.action_id}, not action ${input.action}; leave input.action out or pick another resolution`);
     }
     const agent = this.store.agent(impl.agent_id)!;
     if (!this.live(agent, now)) {
