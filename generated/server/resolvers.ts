@@ -15,6 +15,22 @@ import type {
 import type { MediaStoreRow } from "../../src/server/media/records.js";
 import type { Port } from "../../src/definition/model.js";
 import type { StoredChoice, StoredPortGroup } from "../../src/server/platform/model.js";
+import type {
+  DependencyRow,
+  ResolutionRow,
+  ResolvedDependencyRow,
+} from "../../src/server/areas/dependencies/records.js";
+import type {
+  ResolvedAgentDependencyValue,
+  AgentEntry,
+  ImplementationMappingValue,
+} from "../../src/server/areas/dependencies/service.js";
+import type {
+  ActionSlot,
+  StateSlot,
+  ActionDemandLike,
+  StateDemandLike,
+} from "../../src/server/areas/dependencies/demand.js";
 import type { ResolverContext } from "../../src/server/graphql/context.js";
 
 export type Maybe<T> = T | null;
@@ -4684,10 +4700,10 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Partial<Scalars["Boolean"]["output"]>>;
   ActionArgument: ResolverTypeWrapper<Partial<ActionArgument>>;
   ActionArgumentInput: ResolverTypeWrapper<Partial<ActionArgumentInput>>;
-  ActionDemand: ResolverTypeWrapper<Partial<ActionDemand>>;
+  ActionDemand: ResolverTypeWrapper<ActionDemandLike>;
   Int: ResolverTypeWrapper<Partial<Scalars["Int"]["output"]>>;
   ActionDemandInput: ResolverTypeWrapper<Partial<ActionDemandInput>>;
-  ActionDependency: ResolverTypeWrapper<Partial<ActionDependency>>;
+  ActionDependency: ResolverTypeWrapper<ActionSlot>;
   ActionDependencyInput: ResolverTypeWrapper<Partial<ActionDependencyInput>>;
   ActionField: ResolverTypeWrapper<Partial<ActionField>>;
   ActionFilter: ResolverTypeWrapper<Partial<ActionFilter>>;
@@ -4708,14 +4724,7 @@ export type ResolversTypes = {
   AgentFilter: ResolverTypeWrapper<Partial<AgentFilter>>;
   AgentInput: ResolverTypeWrapper<Partial<AgentInput>>;
   AgentKind: ResolverTypeWrapper<Partial<AgentKind>>;
-  AgentMapping: ResolverTypeWrapper<
-    Partial<
-      Omit<AgentMapping, "agent" | "mappedImplementations"> & {
-        agent: ResolversTypes["Agent"];
-        mappedImplementations: Array<ResolversTypes["ImplementationMapping"]>;
-      }
-    >
-  >;
+  AgentMapping: ResolverTypeWrapper<AgentEntry>;
   AgentOrder: ResolverTypeWrapper<Partial<AgentOrder>>;
   AgentSnapshotEvent: ResolverTypeWrapper<Partial<AgentSnapshotEvent>>;
   AgentSnapshotEventStatePatchEvent: Partial<
@@ -4762,7 +4771,11 @@ export type ResolversTypes = {
   BlokAgentMappingInput: ResolverTypeWrapper<Partial<BlokAgentMappingInput>>;
   BlokDependency: ResolverTypeWrapper<
     Partial<
-      Omit<BlokDependency, "implementation"> & { implementation: ResolversTypes["Implementation"] }
+      Omit<BlokDependency, "implementation" | "actionDependencies" | "stateDependencies"> & {
+        implementation: ResolversTypes["Implementation"];
+        actionDependencies: Array<ResolversTypes["ActionDependency"]>;
+        stateDependencies: Array<ResolversTypes["StateDependency"]>;
+      }
     >
   >;
   BlokDependencyFilter: ResolverTypeWrapper<Partial<BlokDependencyFilter>>;
@@ -4837,11 +4850,7 @@ export type ResolversTypes = {
   DeleteThreeDModelInput: ResolverTypeWrapper<Partial<DeleteThreeDModelInput>>;
   DeleteToolboxInput: ResolverTypeWrapper<Partial<DeleteToolboxInput>>;
   DemandKind: ResolverTypeWrapper<Partial<DemandKind>>;
-  Dependency: ResolverTypeWrapper<
-    Partial<
-      Omit<Dependency, "implementation"> & { implementation: ResolversTypes["Implementation"] }
-    >
-  >;
+  Dependency: ResolverTypeWrapper<DependencyRow>;
   DependencyFilter: ResolverTypeWrapper<Partial<DependencyFilter>>;
   DescriptorInput: ResolverTypeWrapper<Partial<DescriptorInput>>;
   Device: ResolverTypeWrapper<Partial<Device>>;
@@ -4867,14 +4876,7 @@ export type ResolversTypes = {
   ImplementationAgentFilter: ResolverTypeWrapper<Partial<ImplementationAgentFilter>>;
   ImplementationFilter: ResolverTypeWrapper<Partial<ImplementationFilter>>;
   ImplementationInput: ResolverTypeWrapper<Partial<ImplementationInput>>;
-  ImplementationMapping: ResolverTypeWrapper<
-    Partial<
-      Omit<ImplementationMapping, "implementation" | "resolvedDependencies"> & {
-        implementation: ResolversTypes["Implementation"];
-        resolvedDependencies: Array<ResolversTypes["ResolvedAgentDependency"]>;
-      }
-    >
-  >;
+  ImplementationMapping: ResolverTypeWrapper<ImplementationMappingValue>;
   ImplementationOrder: ResolverTypeWrapper<Partial<ImplementationOrder>>;
   ImplementationUpdate: ResolverTypeWrapper<
     Partial<
@@ -4994,32 +4996,10 @@ export type ResolversTypes = {
   Requires: ResolverTypeWrapper<Partial<Requires>>;
   RequiresInput: ResolverTypeWrapper<Partial<RequiresInput>>;
   RequiresOperator: ResolverTypeWrapper<Partial<RequiresOperator>>;
-  Resolution: ResolverTypeWrapper<
-    Partial<
-      Omit<Resolution, "resolvedDependencies" | "implementation" | "creator"> & {
-        resolvedDependencies: Array<ResolversTypes["ResolvedDependency"]>;
-        implementation: ResolversTypes["Implementation"];
-        creator: ResolversTypes["User"];
-      }
-    >
-  >;
+  Resolution: ResolverTypeWrapper<ResolutionRow>;
   ResolutionFilter: ResolverTypeWrapper<Partial<ResolutionFilter>>;
-  ResolvedAgentDependency: ResolverTypeWrapper<
-    Partial<
-      Omit<ResolvedAgentDependency, "mappedAgents"> & {
-        mappedAgents: Array<ResolversTypes["AgentMapping"]>;
-      }
-    >
-  >;
-  ResolvedDependency: ResolverTypeWrapper<
-    Partial<
-      Omit<ResolvedDependency, "dependency" | "implementation" | "downStreamResolution"> & {
-        dependency: ResolversTypes["Dependency"];
-        implementation: ResolversTypes["Implementation"];
-        downStreamResolution?: Maybe<ResolversTypes["Resolution"]>;
-      }
-    >
-  >;
+  ResolvedAgentDependency: ResolverTypeWrapper<ResolvedAgentDependencyValue>;
+  ResolvedDependency: ResolverTypeWrapper<ResolvedDependencyRow>;
   ResolvedDependencyFilter: ResolverTypeWrapper<Partial<ResolvedDependencyFilter>>;
   ResolvedDependencyInput: ResolverTypeWrapper<Partial<ResolvedDependencyInput>>;
   ResumeInput: ResolverTypeWrapper<Partial<ResumeInput>>;
@@ -5090,9 +5070,9 @@ export type ResolversTypes = {
     Partial<Omit<StateDefinition, "ports"> & { ports: Array<ResolversTypes["ReturnPort"]> }>
   >;
   StateDefinitionInput: ResolverTypeWrapper<Partial<StateDefinitionInput>>;
-  StateDemand: ResolverTypeWrapper<Partial<StateDemand>>;
+  StateDemand: ResolverTypeWrapper<StateDemandLike>;
   StateDemandInput: ResolverTypeWrapper<Partial<StateDemandInput>>;
-  StateDependency: ResolverTypeWrapper<Partial<StateDependency>>;
+  StateDependency: ResolverTypeWrapper<StateSlot>;
   StateDependencyInput: ResolverTypeWrapper<Partial<StateDependencyInput>>;
   StateImplementationInput: ResolverTypeWrapper<Partial<StateImplementationInput>>;
   StatePatchEvent: ResolverTypeWrapper<Partial<StatePatchEvent>>;
@@ -5229,10 +5209,10 @@ export type ResolversParentTypes = {
   Boolean: Partial<Scalars["Boolean"]["output"]>;
   ActionArgument: Partial<ActionArgument>;
   ActionArgumentInput: Partial<ActionArgumentInput>;
-  ActionDemand: Partial<ActionDemand>;
+  ActionDemand: ActionDemandLike;
   Int: Partial<Scalars["Int"]["output"]>;
   ActionDemandInput: Partial<ActionDemandInput>;
-  ActionDependency: Partial<ActionDependency>;
+  ActionDependency: ActionSlot;
   ActionDependencyInput: Partial<ActionDependencyInput>;
   ActionFilter: Partial<ActionFilter>;
   ActionHash: Partial<Scalars["ActionHash"]["output"]>;
@@ -5247,12 +5227,7 @@ export type ResolversParentTypes = {
   AgentDependencyInput: Partial<AgentDependencyInput>;
   AgentFilter: Partial<AgentFilter>;
   AgentInput: Partial<AgentInput>;
-  AgentMapping: Partial<
-    Omit<AgentMapping, "agent" | "mappedImplementations"> & {
-      agent: ResolversParentTypes["Agent"];
-      mappedImplementations: Array<ResolversParentTypes["ImplementationMapping"]>;
-    }
-  >;
+  AgentMapping: AgentEntry;
   AgentOrder: Partial<AgentOrder>;
   AgentSnapshotEvent: Partial<AgentSnapshotEvent>;
   AgentSnapshotEventStatePatchEvent: Partial<
@@ -5290,8 +5265,10 @@ export type ResolversParentTypes = {
   >;
   BlokAgentMappingInput: Partial<BlokAgentMappingInput>;
   BlokDependency: Partial<
-    Omit<BlokDependency, "implementation"> & {
+    Omit<BlokDependency, "implementation" | "actionDependencies" | "stateDependencies"> & {
       implementation: ResolversParentTypes["Implementation"];
+      actionDependencies: Array<ResolversParentTypes["ActionDependency"]>;
+      stateDependencies: Array<ResolversParentTypes["StateDependency"]>;
     }
   >;
   BlokDependencyFilter: Partial<BlokDependencyFilter>;
@@ -5359,9 +5336,7 @@ export type ResolversParentTypes = {
   DeleteSpaceInput: Partial<DeleteSpaceInput>;
   DeleteThreeDModelInput: Partial<DeleteThreeDModelInput>;
   DeleteToolboxInput: Partial<DeleteToolboxInput>;
-  Dependency: Partial<
-    Omit<Dependency, "implementation"> & { implementation: ResolversParentTypes["Implementation"] }
-  >;
+  Dependency: DependencyRow;
   DependencyFilter: Partial<DependencyFilter>;
   DescriptorInput: Partial<DescriptorInput>;
   Device: Partial<Device>;
@@ -5381,12 +5356,7 @@ export type ResolversParentTypes = {
   ImplementationAgentFilter: Partial<ImplementationAgentFilter>;
   ImplementationFilter: Partial<ImplementationFilter>;
   ImplementationInput: Partial<ImplementationInput>;
-  ImplementationMapping: Partial<
-    Omit<ImplementationMapping, "implementation" | "resolvedDependencies"> & {
-      implementation: ResolversParentTypes["Implementation"];
-      resolvedDependencies: Array<ResolversParentTypes["ResolvedAgentDependency"]>;
-    }
-  >;
+  ImplementationMapping: ImplementationMappingValue;
   ImplementationOrder: Partial<ImplementationOrder>;
   ImplementationUpdate: Partial<
     Omit<ImplementationUpdate, "create" | "update"> & {
@@ -5483,26 +5453,10 @@ export type ResolversParentTypes = {
   RequestMediaUploadInput: Partial<RequestMediaUploadInput>;
   Requires: Partial<Requires>;
   RequiresInput: Partial<RequiresInput>;
-  Resolution: Partial<
-    Omit<Resolution, "resolvedDependencies" | "implementation" | "creator"> & {
-      resolvedDependencies: Array<ResolversParentTypes["ResolvedDependency"]>;
-      implementation: ResolversParentTypes["Implementation"];
-      creator: ResolversParentTypes["User"];
-    }
-  >;
+  Resolution: ResolutionRow;
   ResolutionFilter: Partial<ResolutionFilter>;
-  ResolvedAgentDependency: Partial<
-    Omit<ResolvedAgentDependency, "mappedAgents"> & {
-      mappedAgents: Array<ResolversParentTypes["AgentMapping"]>;
-    }
-  >;
-  ResolvedDependency: Partial<
-    Omit<ResolvedDependency, "dependency" | "implementation" | "downStreamResolution"> & {
-      dependency: ResolversParentTypes["Dependency"];
-      implementation: ResolversParentTypes["Implementation"];
-      downStreamResolution?: Maybe<ResolversParentTypes["Resolution"]>;
-    }
-  >;
+  ResolvedAgentDependency: ResolvedAgentDependencyValue;
+  ResolvedDependency: ResolvedDependencyRow;
   ResolvedDependencyFilter: Partial<ResolvedDependencyFilter>;
   ResolvedDependencyInput: Partial<ResolvedDependencyInput>;
   ResumeInput: Partial<ResumeInput>;
@@ -5562,9 +5516,9 @@ export type ResolversParentTypes = {
     Omit<StateDefinition, "ports"> & { ports: Array<ResolversParentTypes["ReturnPort"]> }
   >;
   StateDefinitionInput: Partial<StateDefinitionInput>;
-  StateDemand: Partial<StateDemand>;
+  StateDemand: StateDemandLike;
   StateDemandInput: Partial<StateDemandInput>;
-  StateDependency: Partial<StateDependency>;
+  StateDependency: StateSlot;
   StateDependencyInput: Partial<StateDependencyInput>;
   StateImplementationInput: Partial<StateImplementationInput>;
   StatePatchEvent: Partial<StatePatchEvent>;

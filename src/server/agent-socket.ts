@@ -225,6 +225,7 @@ class AgentConnection implements AgentLink {
             interface: message.interface ?? null,
             dependency: message.dependency ?? null,
             method: message.method ?? null,
+            resolution: message.resolution ?? null,
             parent: message.parent ?? null,
             capture: message.capture ?? null,
             ephemeral: message.ephemeral ?? null,

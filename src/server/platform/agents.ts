@@ -123,6 +123,7 @@ export class Agents {
     };
     checkPorts(d.args, "arg");
     checkPorts(d.returns, "return");
+    this.p.areas.dependencies.check(impl);
   }
 
   private upsertImplementation(identity: Identity, agentId: number, impl: ImplementationInputLike): ImplementationRow {
@@ -190,9 +191,9 @@ export class Agents {
     const existing = this.store.implementationByInterface(agentId, iface);
     if (existing) {
       this.store.updateImplementation({ id: existing.id, ...row });
-      return this.store.implementation(existing.id)!;
+      return this.p.areas.dependencies.declare(identity.org, this.store.implementation(existing.id)!, impl.dependencies);
     }
-    return this.store.insertImplementation({ agent_id: agentId, interface: iface, created_at: now, ...row });
+    return this.p.areas.dependencies.declare(identity.org, this.store.insertImplementation({ agent_id: agentId, interface: iface, created_at: now, ...row }), impl.dependencies);
   }
 
   setBlocked(identity: Identity, agentId: string, blocked: boolean, reason?: string | null): AgentRow {

@@ -39,6 +39,8 @@ export interface AssignInput {
   interface?: string | null;
   dependency?: string | null;
   method?: string | null;
+  resolution?: string | null;
+  dependencies?: unknown;
   args?: unknown;
   reference?: string | null;
   parent?: string | null;

@@ -165,8 +165,8 @@ export class Tasks {
     let impl: ImplementationRow | undefined;
     let action: ActionRow | undefined;
     const noActive = (what: string) => new PlatformError(`No active implementation found for ${what}: no live agent implements it`, "NO_ACTIVE_IMPLEMENTATION");
-    if (input.dependency) {
-      throw new PlatformError("assign by dependency is not supported by the embedded server: assign by action, actionHash, implementation or agent + interface");
+    if (input.dependency || input.resolution) {
+      ({ impl, action } = this.p.areas.dependencies.route(identity, input, now));
     } else if (input.action) {
       const actionId = toId(input.action);
       action = actionId === null ? undefined : this.store.action(actionId);
@@ -234,6 +234,7 @@ export class Tasks {
     if (input.parent) {
       parent = this.taskInOrg(identity, input.parent);
     }
+    const dependencies = this.p.areas.dependencies.plan(identity, impl, input, now);
     const caller = this.store.ensureCaller(identity);
     const task = this.store.transaction(() => {
       const task = this.store.insertTask({
@@ -252,6 +253,7 @@ export class Tasks {
         step: input.step ? 1 : 0,
         created_at: now,
       });
+      this.p.areas.dependencies.recordTask(task, dependencies);
       this.store.enqueue(impl.agent_id, task.id, "ASSIGN", this.assignFrame(task, impl, action, identity), now);
       return task;
     });
