@@ -31,6 +31,13 @@ import type {
   ActionDemandLike,
   StateDemandLike,
 } from "../../src/server/areas/dependencies/demand.js";
+import type {
+  StructurePackageRow,
+  StructureRow,
+  InterfaceRow,
+  ProtocolRow,
+} from "../../src/server/areas/catalog/records.js";
+import type { TestCaseRow, TestResultRow } from "../../src/server/areas/testing/records.js";
 import type { ResolverContext } from "../../src/server/graphql/context.js";
 
 export type Maybe<T> = T | null;
@@ -4886,16 +4893,7 @@ export type ResolversTypes = {
       }
     >
   >;
-  Interface: ResolverTypeWrapper<
-    Partial<
-      Omit<Interface, "package" | "implementations" | "inputUsages" | "outputUsages"> & {
-        package: ResolversTypes["StructurePackage"];
-        implementations: Array<ResolversTypes["Implementation"]>;
-        inputUsages: Array<ResolversTypes["PortUsage"]>;
-        outputUsages: Array<ResolversTypes["PortUsage"]>;
-      }
-    >
-  >;
+  Interface: ResolverTypeWrapper<InterfaceRow>;
   InterfaceFilter: ResolverTypeWrapper<Partial<InterfaceFilter>>;
   InterruptInput: ResolverTypeWrapper<Partial<InterruptInput>>;
   JSON: ResolverTypeWrapper<Partial<Scalars["JSON"]["output"]>>;
@@ -4979,9 +4977,7 @@ export type ResolversTypes = {
     Partial<Omit<PortUsage, "action"> & { action: ResolversTypes["Action"] }>
   >;
   Props: ResolverTypeWrapper<Partial<Scalars["Props"]["output"]>>;
-  Protocol: ResolverTypeWrapper<
-    Partial<Omit<Protocol, "actions"> & { actions: Array<ResolversTypes["Action"]> }>
-  >;
+  Protocol: ResolverTypeWrapper<ProtocolRow>;
   ProtocolFilter: ResolverTypeWrapper<Partial<ProtocolFilter>>;
   ProtocolOrder: ResolverTypeWrapper<Partial<ProtocolOrder>>;
   Provides: ResolverTypeWrapper<Partial<Provides>>;
@@ -5090,25 +5086,9 @@ export type ResolversTypes = {
   >;
   StrFilterLookup: ResolverTypeWrapper<Partial<StrFilterLookup>>;
   StringAssignWidget: ResolverTypeWrapper<Partial<StringAssignWidget>>;
-  Structure: ResolverTypeWrapper<
-    Partial<
-      Omit<Structure, "package" | "implements" | "inputUsages" | "outputUsages"> & {
-        package: ResolversTypes["StructurePackage"];
-        implements: Array<ResolversTypes["Interface"]>;
-        inputUsages: Array<ResolversTypes["PortUsage"]>;
-        outputUsages: Array<ResolversTypes["PortUsage"]>;
-      }
-    >
-  >;
+  Structure: ResolverTypeWrapper<StructureRow>;
   StructureFilter: ResolverTypeWrapper<Partial<StructureFilter>>;
-  StructurePackage: ResolverTypeWrapper<
-    Partial<
-      Omit<StructurePackage, "structures" | "interfaces"> & {
-        structures: Array<ResolversTypes["Structure"]>;
-        interfaces: Array<ResolversTypes["Interface"]>;
-      }
-    >
-  >;
+  StructurePackage: ResolverTypeWrapper<StructurePackageRow>;
   StructurePackageFilter: ResolverTypeWrapper<Partial<StructurePackageFilter>>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Task: ResolverTypeWrapper<TaskRow>;
@@ -5130,25 +5110,9 @@ export type ResolversTypes = {
   TaskStats: ResolverTypeWrapper<Partial<TaskStats>>;
   TaskStatus: ResolverTypeWrapper<Partial<TaskStatus>>;
   TaskTimestampField: ResolverTypeWrapper<Partial<TaskTimestampField>>;
-  TestCase: ResolverTypeWrapper<
-    Partial<
-      Omit<TestCase, "tester" | "action" | "results"> & {
-        tester: ResolversTypes["Action"];
-        action: ResolversTypes["Action"];
-        results: Array<ResolversTypes["TestResult"]>;
-      }
-    >
-  >;
+  TestCase: ResolverTypeWrapper<TestCaseRow>;
   TestCaseFilter: ResolverTypeWrapper<Partial<TestCaseFilter>>;
-  TestResult: ResolverTypeWrapper<
-    Partial<
-      Omit<TestResult, "implementation" | "tester" | "case"> & {
-        implementation: ResolversTypes["Implementation"];
-        tester: ResolversTypes["Implementation"];
-        case: ResolversTypes["TestCase"];
-      }
-    >
-  >;
+  TestResult: ResolverTypeWrapper<TestResultRow>;
   TestResultFilter: ResolverTypeWrapper<Partial<TestResultFilter>>;
   ThreeDModel: ResolverTypeWrapper<
     Partial<
@@ -5364,14 +5328,7 @@ export type ResolversParentTypes = {
       update: ResolversParentTypes["Implementation"];
     }
   >;
-  Interface: Partial<
-    Omit<Interface, "package" | "implementations" | "inputUsages" | "outputUsages"> & {
-      package: ResolversParentTypes["StructurePackage"];
-      implementations: Array<ResolversParentTypes["Implementation"]>;
-      inputUsages: Array<ResolversParentTypes["PortUsage"]>;
-      outputUsages: Array<ResolversParentTypes["PortUsage"]>;
-    }
-  >;
+  Interface: InterfaceRow;
   InterfaceFilter: Partial<InterfaceFilter>;
   InterruptInput: Partial<InterruptInput>;
   JSON: Partial<Scalars["JSON"]["output"]>;
@@ -5440,7 +5397,7 @@ export type ResolversParentTypes = {
   PortMatchInput: Partial<PortMatchInput>;
   PortUsage: Partial<Omit<PortUsage, "action"> & { action: ResolversParentTypes["Action"] }>;
   Props: Partial<Scalars["Props"]["output"]>;
-  Protocol: Partial<Omit<Protocol, "actions"> & { actions: Array<ResolversParentTypes["Action"]> }>;
+  Protocol: ProtocolRow;
   ProtocolFilter: Partial<ProtocolFilter>;
   ProtocolOrder: Partial<ProtocolOrder>;
   Provides: Partial<Provides>;
@@ -5534,21 +5491,9 @@ export type ResolversParentTypes = {
   >;
   StrFilterLookup: Partial<StrFilterLookup>;
   StringAssignWidget: Partial<StringAssignWidget>;
-  Structure: Partial<
-    Omit<Structure, "package" | "implements" | "inputUsages" | "outputUsages"> & {
-      package: ResolversParentTypes["StructurePackage"];
-      implements: Array<ResolversParentTypes["Interface"]>;
-      inputUsages: Array<ResolversParentTypes["PortUsage"]>;
-      outputUsages: Array<ResolversParentTypes["PortUsage"]>;
-    }
-  >;
+  Structure: StructureRow;
   StructureFilter: Partial<StructureFilter>;
-  StructurePackage: Partial<
-    Omit<StructurePackage, "structures" | "interfaces"> & {
-      structures: Array<ResolversParentTypes["Structure"]>;
-      interfaces: Array<ResolversParentTypes["Interface"]>;
-    }
-  >;
+  StructurePackage: StructurePackageRow;
   StructurePackageFilter: Partial<StructurePackageFilter>;
   Subscription: Record<PropertyKey, never>;
   Task: TaskRow;
@@ -5563,21 +5508,9 @@ export type ResolversParentTypes = {
   TaskInstruct: Partial<Omit<TaskInstruct, "task"> & { task: ResolversParentTypes["Task"] }>;
   TaskOrder: Partial<TaskOrder>;
   TaskStats: Partial<TaskStats>;
-  TestCase: Partial<
-    Omit<TestCase, "tester" | "action" | "results"> & {
-      tester: ResolversParentTypes["Action"];
-      action: ResolversParentTypes["Action"];
-      results: Array<ResolversParentTypes["TestResult"]>;
-    }
-  >;
+  TestCase: TestCaseRow;
   TestCaseFilter: Partial<TestCaseFilter>;
-  TestResult: Partial<
-    Omit<TestResult, "implementation" | "tester" | "case"> & {
-      implementation: ResolversParentTypes["Implementation"];
-      tester: ResolversParentTypes["Implementation"];
-      case: ResolversParentTypes["TestCase"];
-    }
-  >;
+  TestResult: TestResultRow;
   TestResultFilter: Partial<TestResultFilter>;
   ThreeDModel: Partial<
     Omit<ThreeDModel, "dependency" | "file"> & {

@@ -179,6 +179,8 @@ export class Agents {
       this.store.updateAction({ id: action.id, ...fields });
       this.p.tasks.definitionCache.delete(action.id);
     }
+    this.p.areas.catalog.onActionDefined(action, d);
+    this.p.areas.testing.onActionDefined(action, d);
     const iface = impl.interface ?? d.key;
     const row = {
       action_id: action.id,

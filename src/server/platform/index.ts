@@ -33,6 +33,7 @@ export {
   type ControlKind,
   type DefinitionInputLike,
   type ImplementationInputLike,
+  type PortInputLike,
 } from "./model.js";
 
 export class Platform {
