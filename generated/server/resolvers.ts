@@ -13,6 +13,7 @@ import type {
   TaskEventRow,
 } from "../../src/server/store/store.js";
 import type { MediaStoreRow } from "../../src/server/media/records.js";
+import type { StatsSelection } from "../../src/server/areas/agents/records.js";
 import type { ResolverContext } from "../../src/server/graphql/context.js";
 
 export type Maybe<T> = T | null;
@@ -4691,7 +4692,7 @@ export type ResolversTypes = {
   ActionKind: ResolverTypeWrapper<Partial<ActionKind>>;
   ActionOrder: ResolverTypeWrapper<Partial<ActionOrder>>;
   ActionScope: ResolverTypeWrapper<Partial<ActionScope>>;
-  ActionStats: ResolverTypeWrapper<Partial<ActionStats>>;
+  ActionStats: ResolverTypeWrapper<StatsSelection>;
   Float: ResolverTypeWrapper<Partial<Scalars["Float"]["output"]>>;
   ActionTimestampField: ResolverTypeWrapper<Partial<ActionTimestampField>>;
   Agent: ResolverTypeWrapper<AgentRow>;
@@ -5153,7 +5154,7 @@ export type ResolversTypes = {
   >;
   TaskInstructKind: ResolverTypeWrapper<Partial<TaskInstructKind>>;
   TaskOrder: ResolverTypeWrapper<Partial<TaskOrder>>;
-  TaskStats: ResolverTypeWrapper<Partial<TaskStats>>;
+  TaskStats: ResolverTypeWrapper<StatsSelection>;
   TaskStatus: ResolverTypeWrapper<Partial<TaskStatus>>;
   TaskTimestampField: ResolverTypeWrapper<Partial<TaskTimestampField>>;
   TestCase: ResolverTypeWrapper<
@@ -5243,7 +5244,7 @@ export type ResolversParentTypes = {
   ActionFilter: Partial<ActionFilter>;
   ActionHash: Partial<Scalars["ActionHash"]["output"]>;
   ActionOrder: Partial<ActionOrder>;
-  ActionStats: Partial<ActionStats>;
+  ActionStats: StatsSelection;
   Float: Partial<Scalars["Float"]["output"]>;
   Agent: AgentRow;
   AgentCall: Partial<AgentCall>;
@@ -5624,7 +5625,7 @@ export type ResolversParentTypes = {
   TaskFilter: Partial<TaskFilter>;
   TaskInstruct: Partial<Omit<TaskInstruct, "task"> & { task: ResolversParentTypes["Task"] }>;
   TaskOrder: Partial<TaskOrder>;
-  TaskStats: Partial<TaskStats>;
+  TaskStats: StatsSelection;
   TestCase: Partial<
     Omit<TestCase, "tester" | "action" | "results"> & {
       tester: ResolversParentTypes["Action"];

@@ -212,7 +212,7 @@ export class Platform {
    * serializes to more than `maxFrameBytes` (the limits of assign args), before anything walks it
    * recursively or writes it. `field` names it in the error.
    */
-  private checkStoredInput(value: unknown, field: string): void {
+  checkStoredInput(value: unknown, field: string): void {
     if (value === undefined || value === null) return;
     const limit = this.options.maxJsonDepth;
     const deep = valueTooDeepAt(value, limit);
@@ -294,6 +294,7 @@ export class Platform {
 
   /** A new agent row for the identity (client, user, org), with its app and release. */
   private createAgentFor(identity: Identity, name: string, kind: string, hookUrl: string | null): AgentRow {
+    this.areas.agents.clientSeen(identity);
     return this.store.createAgent({
       org: identity.org,
       client_id: identity.clientId,
@@ -317,6 +318,7 @@ export class Platform {
       // changed): the agent follows it, and its definitions must be registered under the new
       // app, so the stored definitions hash no longer holds (the client then implements again).
       this.store.updateAgent(existing.id, { app: identity.app, release: identity.release, hash: null });
+      this.areas.agents.clientSeen(identity);
       const moved = this.store.agent(existing.id)!;
       this.log.info(`agent ${moved.id} now stands for ${identity.app} ${identity.release} (was ${existing.app} ${existing.release})`);
       this.publish({ type: "agentUpdate", agent: moved });
@@ -352,7 +354,7 @@ export class Platform {
       this.store.updateAgent(agent.id, { name: input.name ?? identity.clientId, hash: input.hash ?? randomUUID(), app: identity.app, release: identity.release });
       const keep = new Set<number>();
       for (const impl of impls) keep.add(this.upsertImplementation(identity, agent.id, impl).id);
-      for (const old of this.store.implementationsOfAgent(agent.id)) if (!keep.has(old.id)) this.store.deleteImplementation(old.id);
+      for (const old of this.store.implementationsOfAgent(agent.id)) if (!keep.has(old.id)) this.deleteImplementationRow(old, identity.org);
       return this.store.agent(agent.id)!;
     });
     this.publish({ type: "agentUpdate", agent });
@@ -432,9 +434,12 @@ export class Platform {
     let action = this.store.actionByKey(identity.org, identity.app, d.key, version);
     if (!action) {
       action = this.store.insertAction({ org: identity.org, app: identity.app, key: d.key, version, defined_at: now, ...fields });
+      this.areas.agents.actionSaved(action, true);
     } else {
+      const changed = action.hash !== hash;
       this.store.updateAction({ id: action.id, ...fields });
       this.definitionCache.delete(action.id);
+      if (changed) this.areas.agents.actionSaved(this.store.action(action.id)!, false);
     }
     const iface = impl.interface ?? d.key;
     const row = {
@@ -447,9 +452,19 @@ export class Platform {
     const existing = this.store.implementationByInterface(agentId, iface);
     if (existing) {
       this.store.updateImplementation({ id: existing.id, ...row });
-      return this.store.implementation(existing.id)!;
+      const updated = this.store.implementation(existing.id)!;
+      this.areas.agents.implementationSaved(updated, false, identity.org);
+      return updated;
     }
-    return this.store.insertImplementation({ agent_id: agentId, interface: iface, created_at: now, ...row });
+    const created = this.store.insertImplementation({ agent_id: agentId, interface: iface, created_at: now, ...row });
+    this.areas.agents.implementationSaved(created, true, identity.org);
+    return created;
+  }
+
+  /** Deletes an implementation and tells its subscribers (the agents area). */
+  deleteImplementationRow(impl: ImplementationRow, org: string): void {
+    this.store.deleteImplementation(impl.id);
+    this.areas.agents.implementationDeleted(impl, org);
   }
 
   setBlocked(identity: Identity, agentId: string, blocked: boolean, reason?: string | null): AgentRow {
@@ -496,6 +511,7 @@ export class Platform {
           this.finish(this.store.task(task.id)!, "CRITICAL", `Agent ${agent.id} was deleted while running this task; its outcome is unknown`, now);
         }
       }
+      for (const impl of this.store.implementationsOfAgent(agent.id)) this.areas.agents.implementationDeleted(impl, agent.org);
       this.store.deleteAgent(agent.id);
     });
     this.links.get(agent.id)?.close(CloseCode.Replaced, "agent deleted");
@@ -629,10 +645,11 @@ export class Platform {
     this.store.transaction(() => this.failInflight(agentId, "agent lost"));
   }
 
-  private reap(): void {
+  private reap(only?: ReadonlySet<number>): void {
     if (this.closed || this.options.staleAfterMs <= 0) return;
     const now = Date.now();
     for (const agent of this.store.staleConnectedAgents(now - this.options.staleAfterMs)) {
+      if (only && !only.has(agent.id)) continue;
       // Clearing the active connection makes the link's own close a no-op in `disconnected()`: the
       // reaper is the one place that publishes this update and settles the in-flight work, at once.
       this.store.updateAgent(agent.id, { connected: 0, lease_epoch: agent.lease_epoch + 1, active_connection_id: null });
@@ -640,6 +657,16 @@ export class Platform {
       this.links.get(agent.id)?.close(CloseCode.Replaced, "lease revoked: agent went stale");
       this.publish({ type: "agentUpdate", agent: this.store.agent(agent.id)! });
       this.store.transaction(() => this.failInflight(agent.id, "agent stale"));
+    }
+  }
+
+  /** `reinit` (src/server/areas/agents): these agents' lost work meets its fate now (stale ones are reaped, a pending grace is cut short); live agents are untouched. */
+  reconcileNow(agentIds: readonly number[]): void {
+    this.reap(new Set(agentIds));
+    for (const id of agentIds) {
+      clearTimeout(this.graceTimers.get(id));
+      this.graceTimers.delete(id);
+      this.reconcile(id);
     }
   }
 

@@ -483,7 +483,7 @@ function coreResolvers(): Record<string, Record<string, Resolver>> {
         const impl = id === null ? undefined : ctx.platform.store.implementation(id);
         const agent = impl ? ctx.platform.store.agent(impl.agent_id) : undefined;
         if (id === null || !impl || !agent || agent.org !== ctx.me.org) throw new PlatformError(`Implementation ${String(raw)} not found`, "NOT_FOUND");
-        ctx.platform.store.deleteImplementation(id);
+        ctx.platform.deleteImplementationRow(impl, agent.org);
         return String(id);
       },
       assign: (_p, a, ctx) => ctx.platform.assign(ctx.me, a.input as Parameters<Platform["assign"]>[1]),
