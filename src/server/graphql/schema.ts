@@ -531,7 +531,6 @@ function coreResolvers(): Record<string, Record<string, Resolver>> {
         const a = p as AgentRow;
         return { id: `${a.app}@${a.release}`, version: a.release ?? "", app: { id: a.app ?? "", identifier: a.app ?? "" } };
       },
-      device: () => null,
       memoryShelve: () => null,
       implementations: (p, a, ctx) =>
         inViewerOrg(ctx, p as AgentRow) ? paginate(filterImplementations(ctx.platform, ctx.platform.store.implementationsOfAgent((p as AgentRow).id), a.filters), a.pagination) : [],
@@ -621,9 +620,6 @@ function coreResolvers(): Record<string, Record<string, Resolver>> {
         const declared = storedDependencies(p as ImplementationRow);
         return paginate(ids ? declared.filter((d) => ids.includes(d.id as string)) : declared, a.pagination);
       },
-      pinned: () => false,
-      myLatestTask: () => null,
-      higherOrderFor: () => null,
       provenanceAudience: () => null,
     },
     Task: {
