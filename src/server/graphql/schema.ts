@@ -523,7 +523,6 @@ function coreResolvers(): Record<string, Record<string, Resolver>> {
       connected: (p) => (p as AgentRow).connected === 1,
       active: (p, _a, ctx) => ctx.platform.isLive(p as AgentRow),
       blocked: (p) => (p as AgentRow).blocked === 1,
-      pinned: (p) => (p as AgentRow).pinned === 1,
       hookUrl: (p) => (p as AgentRow).hook_url,
       hookUrlSecret: () => null,
       app: (p) => ({ id: (p as AgentRow).app ?? "", identifier: (p as AgentRow).app ?? "" }),
@@ -612,7 +611,6 @@ function coreResolvers(): Record<string, Record<string, Resolver>> {
       agent: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.agent((p as ImplementationRow).agent_id)), `Agent of implementation ${(p as ImplementationRow).id}`, ctx),
       action: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.action((p as ImplementationRow).action_id)), `Action of implementation ${(p as ImplementationRow).id}`, ctx),
       params: (p) => json((p as ImplementationRow).params) ?? {},
-      higherOrderConfig: () => ({}),
       needsToken: (p) => (p as ImplementationRow).needs_token === 1,
       name: (p, _a, ctx) => `${(p as ImplementationRow).interface}@${ctx.platform.store.agent((p as ImplementationRow).agent_id)?.name ?? "?"}`,
       dependencies: (p, a) => {
