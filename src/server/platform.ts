@@ -332,7 +332,7 @@ export class Platform {
 
   implementAgent(
     identity: Identity,
-    input: { name?: string | null; hash?: string | null; implementations?: ImplementationInputLike[] | null },
+    input: { name?: string | null; hash?: string | null; implementations?: ImplementationInputLike[] | null; locks?: Parameters<Areas["agents"]["declareLocks"]>[1] },
   ): AgentRow {
     const impls = input.implementations ?? [];
     this.checkStoredInput(input.name, "implementAgent name");
@@ -352,6 +352,7 @@ export class Platform {
         agent = this.createAgentFor(identity, input.name ?? identity.clientId, "WEBSOCKET", null);
       }
       this.store.updateAgent(agent.id, { name: input.name ?? identity.clientId, hash: input.hash ?? randomUUID(), app: identity.app, release: identity.release });
+      this.areas.agents.declareLocks(agent, input.locks);
       const keep = new Set<number>();
       for (const impl of impls) keep.add(this.upsertImplementation(identity, agent.id, impl).id);
       for (const old of this.store.implementationsOfAgent(agent.id)) if (!keep.has(old.id)) this.deleteImplementationRow(old, identity.org);

@@ -13,7 +13,8 @@ import { MIGRATIONS } from "../../../src/server/store/migrations.js";
 import { STORE_FILE } from "../../../src/server/store/store.js";
 import { ADD, PING, assign, getTask, implementAgent, implOf, setupAgent, type ImplementationInput } from "../helpers/fixture.js";
 import { graphqlData, graphqlErrors } from "../helpers/graphql.js";
-import { TEST_TIMING, useSharedTestServer } from "../helpers/server.js";
+import { TEST_TIMING, TestServer, useSharedTestServer } from "../helpers/server.js";
+import { populate } from "../walk/populate/agents.js";
 import { T1, T2, T3, T4, TOKENS } from "../helpers/tokens.js";
 import type { SubscriptionStream } from "../helpers/subscriptions.js";
 
@@ -318,5 +319,65 @@ describe("agents area: migration", () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("agents area: locks", () => {
+  it("issue 15: implementAgent(locks) stores the agent's locks and LOCK / UNLOCK frames set and clear their holder; an empty key is refused naming it", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "arkitekt-agents-locks-"));
+    try {
+      const handle = await startServer({ host: "127.0.0.1", port: 0, tokens: TOKENS, ...TEST_TIMING, dataDir });
+      const s = new TestServer(handle, dataDir, {});
+      let taskId = "";
+      try {
+        const implement = "mutation I($input: ImplementAgentInput!) { implementAgent(input: $input) { id } }";
+        const refused = await s.gqlErrors(T1, implement, { input: { implementations: [PING], locks: [{ key: " ", definition: { key: "x" } }] } });
+        expect(refused[0]).toContain("input.locks[0].key: must not be empty");
+        const fixture = await setupAgent(s, T1, [PING]);
+        await s.gql(T1, implement, { input: { implementations: [PING], locks: [{ key: "stage", definition: { key: "stage", description: "the microscope stage" } }] } });
+        const { socket } = await s.connectAgent(T1);
+        taskId = (await assign(s, T1, { implementation: implOf(fixture, "ping").id, args: {} })).id;
+        await socket.next("ASSIGN");
+        await socket.reportAcked("STARTED", taskId);
+        socket.send({ type: "LOCK", key: "stage", task: taskId });
+        socket.send({ type: "LOCK", key: "camera", task: taskId });
+        socket.send({ type: "LOCK", key: "laser", task: "999999" });
+        socket.send({ type: "UNLOCK", key: "camera" });
+        await socket.reportAcked("COMPLETED", taskId);
+        expect(socket.isOpen).toBe(true);
+      } finally {
+        await handle.close();
+      }
+      const db = new Database(join(dataDir, STORE_FILE), { readonly: true });
+      const locks = db.prepare("SELECT org, key, description, hold_by FROM agent_lock ORDER BY key").all();
+      db.close();
+      expect(locks).toEqual([
+        { org: "lab", key: "camera", description: null, hold_by: null },
+        { org: "lab", key: "stage", description: "the microscope stage", hold_by: Number(taskId) },
+      ]);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("agents area: walk population", () => {
+  const server = useSharedTestServer();
+
+  it("issue 15: the walk's populate for the agents area fills pins and a higher-order link through the public API", async () => {
+    const s = server();
+    const fixture = await setupAgent(s, T1, [ADD, PING]);
+    const { socket } = await s.connectAgent(T1);
+    await populate({ server: s, token: T1, org: "lab", gql: (query, variables) => s.gql(T1, query, variables), agent: { id: fixture.agentId, socket, impl: fixture.impl }, taskId: "" });
+    const read = await s.gql(T1, "query R($id: ID!) { agent(id: $id) { pinned implementations { interface pinned higherOrderFor { interface } higherOrderConfig } } }", { id: fixture.agentId });
+    expect(read).toEqual({
+      agent: {
+        pinned: true,
+        implementations: [
+          { interface: "add", pinned: true, higherOrderFor: null, higherOrderConfig: {} },
+          { interface: "ping", pinned: false, higherOrderFor: { interface: "add" }, higherOrderConfig: { bound: { note: "wrapped in lab" } } },
+        ],
+      },
+    });
   });
 });

@@ -4,7 +4,7 @@
  * implementation and action subscriptions (the core calls the hooks below where it writes those rows).
  */
 import type { Area } from "../../graphql/area.js";
-import { PlatformError, type Platform } from "../../platform.js";
+import { PlatformError, type AgentLink, type Platform } from "../../platform.js";
 import type { Identity } from "../../auth.js";
 import type { ActionRow, AgentRow, ImplementationRow, TaskRow } from "../../store/store.js";
 import { hashDefinitions } from "../../../definition/hash.js";
@@ -151,6 +151,35 @@ export class AgentsArea {
   /** An action was defined (`created`) or its definition was updated. */
   actionSaved(action: ActionRow, created: boolean): void {
     this.platform.publish({ type: "agentsAction", change: created ? "create" : "update", action });
+  }
+
+  /**
+   * `implementAgent(locks)`: the resources the agent declares, upserted by key (a redeclared
+   * description replaces the old one; locks no longer declared stay, as on the platform).
+   * Runs inside implementAgent's transaction, so a refused lock refuses the whole registration.
+   */
+  declareLocks(agent: AgentRow, locks: ReadonlyArray<{ key: string; definition?: { key?: string; description?: string | null } | null }> | null | undefined): void {
+    if (!locks) return;
+    this.platform.checkStoredInput(locks, "input.locks");
+    const now = Date.now();
+    locks.forEach((lock, index) => {
+      if (typeof lock.key !== "string" || lock.key.trim() === "") throw bad(`input.locks[${index}].key: must not be empty; name the resource the agent locks`);
+      this.records.declareLock(agent.org, agent.id, lock.key, lock.definition?.description ?? null, now);
+    });
+  }
+
+  /** LOCK / UNLOCK from an agent: which of its tasks holds a lock. A task that is not the agent's is ignored (as the platform ignores unknown ones). */
+  onLockFrame(link: AgentLink, frame: { type: "LOCK"; key: string; task: string } | { type: "UNLOCK"; key: string }): void {
+    const agent = this.platform.store.agent(link.agentId);
+    if (!agent) return;
+    if (frame.type === "UNLOCK") {
+      this.records.releaseLock(agent.id, frame.key, Date.now());
+      return;
+    }
+    const taskId = parseId(frame.task);
+    const task = taskId === null ? undefined : this.platform.store.task(taskId);
+    if (!task || task.org !== agent.org) return;
+    this.records.holdLock(agent.org, agent.id, frame.key, task.id, Date.now());
   }
 
   /** An agent was created for `identity`, or now stands for another release: its client is recorded (for `clients`, `Agent.device`). */

@@ -8,7 +8,9 @@
  * - `agent_client`: the clients (app instances) of an organisation that registered an agent, with
  *   their app, release and device (the token's `client_device`), for `clients` and `Agent.device`.
  *   Filled when an agent is created or moves to another release; an existing data dir is backfilled
- *   from its agents (device unknown until the client registers again).
+ *   from its agents (device unknown until the client registers again);
+ * - `agent_lock`: the resources an agent declared (`implementAgent(locks)`) and which of its tasks
+ *   holds each (LOCK / UNLOCK frames). The schema has no field that reads them yet.
  */
 export const AGENTS_MIGRATION = `
   CREATE TABLE agent_pin (
@@ -48,6 +50,18 @@ export const AGENTS_MIGRATION = `
     created_at INTEGER NOT NULL,
     UNIQUE (org, client_id)
   );
+  CREATE TABLE agent_lock (
+    id INTEGER PRIMARY KEY,
+    org TEXT NOT NULL,
+    agent_id INTEGER NOT NULL REFERENCES agent (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    description TEXT,
+    hold_by INTEGER REFERENCES task (id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (agent_id, key)
+  );
+  CREATE INDEX agent_lock_hold ON agent_lock (hold_by);
   INSERT INTO agent_client (org, client_id, user_sub, app, release, device, created_at)
     SELECT org, client_id, MIN(user_sub), MIN(app), MIN(release), NULL, MIN(created_at) FROM agent GROUP BY org, client_id;
 `;

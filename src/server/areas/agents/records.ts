@@ -285,6 +285,15 @@ export class AgentsRecords {
            AND NOT EXISTS (SELECT 1 FROM implementation i WHERE i.action_id = a.id)
          ORDER BY a.id`,
       ),
+      declareLock: db.prepare(
+        `INSERT INTO agent_lock (org, agent_id, key, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (agent_id, key) DO UPDATE SET description = excluded.description, updated_at = excluded.updated_at`,
+      ),
+      holdLock: db.prepare(
+        `INSERT INTO agent_lock (org, agent_id, key, hold_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (agent_id, key) DO UPDATE SET hold_by = excluded.hold_by, updated_at = excluded.updated_at`,
+      ),
+      releaseLock: db.prepare("UPDATE agent_lock SET hold_by = NULL, updated_at = ? WHERE agent_id = ? AND key = ?"),
       deleteTasksOfAction: db.prepare("DELETE FROM task WHERE action_id = ?"),
       deleteAction: db.prepare("DELETE FROM action WHERE id = ? AND NOT EXISTS (SELECT 1 FROM implementation WHERE action_id = ?)"),
     };
@@ -349,6 +358,21 @@ export class AgentsRecords {
   }
   reusableTask(org: string, actionHash: string, argsHash: string): TaskRow | undefined {
     return this.s.reusableTask.get(org, actionHash, argsHash);
+  }
+
+  // locks ---------------------------------------------------------------------------------------
+
+  declareLock(org: string, agentId: number, key: string, description: string | null, now: number): void {
+    this.store.batch();
+    this.s.declareLock.run(org, agentId, key, description, now, now);
+  }
+  holdLock(org: string, agentId: number, key: string, taskId: number, now: number): void {
+    this.store.batch();
+    this.s.holdLock.run(org, agentId, key, taskId, now, now);
+  }
+  releaseLock(agentId: number, key: string, now: number): void {
+    this.store.batch();
+    this.s.releaseLock.run(now, agentId, key);
   }
 
   // cleanup ---------------------------------------------------------------------------------------
