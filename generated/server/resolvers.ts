@@ -38,6 +38,7 @@ import type {
   ProtocolRow,
 } from "../../src/server/areas/catalog/records.js";
 import type { TestCaseRow, TestResultRow } from "../../src/server/areas/testing/records.js";
+import type { StatsSelection } from "../../src/server/areas/agents/records.js";
 import type { ResolverContext } from "../../src/server/graphql/context.js";
 
 export type Maybe<T> = T | null;
@@ -4718,7 +4719,7 @@ export type ResolversTypes = {
   ActionKind: ResolverTypeWrapper<Partial<ActionKind>>;
   ActionOrder: ResolverTypeWrapper<Partial<ActionOrder>>;
   ActionScope: ResolverTypeWrapper<Partial<ActionScope>>;
-  ActionStats: ResolverTypeWrapper<Partial<ActionStats>>;
+  ActionStats: ResolverTypeWrapper<StatsSelection>;
   Float: ResolverTypeWrapper<Partial<Scalars["Float"]["output"]>>;
   ActionTimestampField: ResolverTypeWrapper<Partial<ActionTimestampField>>;
   Agent: ResolverTypeWrapper<AgentRow>;
@@ -5107,7 +5108,7 @@ export type ResolversTypes = {
   >;
   TaskInstructKind: ResolverTypeWrapper<Partial<TaskInstructKind>>;
   TaskOrder: ResolverTypeWrapper<Partial<TaskOrder>>;
-  TaskStats: ResolverTypeWrapper<Partial<TaskStats>>;
+  TaskStats: ResolverTypeWrapper<StatsSelection>;
   TaskStatus: ResolverTypeWrapper<Partial<TaskStatus>>;
   TaskTimestampField: ResolverTypeWrapper<Partial<TaskTimestampField>>;
   TestCase: ResolverTypeWrapper<TestCaseRow>;
@@ -5181,7 +5182,7 @@ export type ResolversParentTypes = {
   ActionFilter: Partial<ActionFilter>;
   ActionHash: Partial<Scalars["ActionHash"]["output"]>;
   ActionOrder: Partial<ActionOrder>;
-  ActionStats: Partial<ActionStats>;
+  ActionStats: StatsSelection;
   Float: Partial<Scalars["Float"]["output"]>;
   Agent: AgentRow;
   AgentCall: Partial<AgentCall>;
@@ -5507,7 +5508,7 @@ export type ResolversParentTypes = {
   TaskFilter: Partial<TaskFilter>;
   TaskInstruct: Partial<Omit<TaskInstruct, "task"> & { task: ResolversParentTypes["Task"] }>;
   TaskOrder: Partial<TaskOrder>;
-  TaskStats: Partial<TaskStats>;
+  TaskStats: StatsSelection;
   TestCase: TestCaseRow;
   TestCaseFilter: Partial<TestCaseFilter>;
   TestResult: TestResultRow;

@@ -257,11 +257,13 @@ class AgentConnection implements AgentLink {
         }
         return;
       }
+      case "LOCK":
+      case "UNLOCK":
+        platform.areas.agents.onLockFrame(this, message);
+        return;
       case "STATE_PATCH":
       case "STATE_SNAPSHOT":
       case "SESSION_INIT":
-      case "LOCK":
-      case "UNLOCK":
         // accepted for compatibility; the embedded server does not keep agent state yet
         return;
       default:

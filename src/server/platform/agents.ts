@@ -2,6 +2,7 @@
  * Agents and their implementations: ensureAgent / implementAgent / createImplementation (the
  * definitions are stored as actions of the agent's app), block, kick, bounce, rename, delete.
  */
+import type { Areas } from "../areas/index.js";
 import { randomUUID } from "node:crypto";
 import { hashDefinitions } from "../../definition/hash.js";
 import { CloseCode, encodeBounce, encodeKick } from "../../protocol/index.js";
@@ -32,6 +33,7 @@ export class Agents {
 
   /** A new agent row for the identity (client, user, org), with its app and release. */
   private createAgentFor(identity: Identity, name: string, kind: AgentKind, hookUrl: string | null, hookUrlSecret: string | null = null): AgentRow {
+    this.p.areas.agents.clientSeen(identity);
     return this.store.createAgent({
       org: identity.org,
       client_id: identity.clientId,
@@ -56,6 +58,7 @@ export class Agents {
       // changed): the agent follows it, and its definitions must be registered under the new
       // app, so the stored definitions hash no longer holds (the client then implements again).
       this.store.updateAgent(existing.id, { app: identity.app, release: identity.release, hash: null });
+      this.p.areas.agents.clientSeen(identity);
       const moved = this.store.agent(existing.id)!;
       this.log.info(`agent ${moved.id} now stands for ${identity.app} ${identity.release} (was ${existing.app} ${existing.release})`);
       this.p.publish({ type: "agentUpdate", agent: moved });
@@ -69,7 +72,12 @@ export class Agents {
 
   implementAgent(
     identity: Identity,
-    input: { name?: string | null; hash?: string | null; implementations?: readonly ImplementationInputLike[] | null },
+    input: {
+      name?: string | null;
+      hash?: string | null;
+      implementations?: readonly ImplementationInputLike[] | null;
+      locks?: Parameters<Areas["agents"]["declareLocks"]>[1];
+    },
   ): AgentRow {
     const impls = input.implementations ?? [];
     this.p.checkStoredInput(input.name, "implementAgent name");
@@ -89,9 +97,10 @@ export class Agents {
         agent = this.createAgentFor(identity, input.name ?? identity.clientId, "WEBSOCKET", null);
       }
       this.store.updateAgent(agent.id, { name: input.name ?? identity.clientId, hash: input.hash ?? randomUUID(), app: identity.app, release: identity.release });
+      this.p.areas.agents.declareLocks(agent, input.locks);
       const keep = new Set<number>();
       for (const impl of impls) keep.add(this.upsertImplementation(identity, agent.id, impl).id);
-      for (const old of this.store.implementationsOfAgent(agent.id)) if (!keep.has(old.id)) this.store.deleteImplementation(old.id);
+      for (const old of this.store.implementationsOfAgent(agent.id)) if (!keep.has(old.id)) this.deleteImplementationRow(old, identity.org);
       return this.store.agent(agent.id)!;
     });
     this.p.publish({ type: "agentUpdate", agent });
@@ -175,9 +184,12 @@ export class Agents {
     let action = this.store.actionByKey(identity.org, identity.app, d.key, version);
     if (!action) {
       action = this.store.insertAction({ org: identity.org, app: identity.app, key: d.key, version, defined_at: now, ...fields });
+      this.p.areas.agents.actionSaved(action, true);
     } else {
+      const changed = action.hash !== hash;
       this.store.updateAction({ id: action.id, ...fields });
       this.p.tasks.definitionCache.delete(action.id);
+      if (changed) this.p.areas.agents.actionSaved(this.store.action(action.id)!, false);
     }
     this.p.areas.catalog.onActionDefined(action, d);
     this.p.areas.testing.onActionDefined(action, d);
@@ -193,9 +205,19 @@ export class Agents {
     const existing = this.store.implementationByInterface(agentId, iface);
     if (existing) {
       this.store.updateImplementation({ id: existing.id, ...row });
-      return this.p.areas.dependencies.declare(identity.org, this.store.implementation(existing.id)!, impl.dependencies);
+      const updated = this.p.areas.dependencies.declare(identity.org, this.store.implementation(existing.id)!, impl.dependencies);
+      this.p.areas.agents.implementationSaved(updated, false, identity.org);
+      return updated;
     }
-    return this.p.areas.dependencies.declare(identity.org, this.store.insertImplementation({ agent_id: agentId, interface: iface, created_at: now, ...row }), impl.dependencies);
+    const created = this.p.areas.dependencies.declare(identity.org, this.store.insertImplementation({ agent_id: agentId, interface: iface, created_at: now, ...row }), impl.dependencies);
+    this.p.areas.agents.implementationSaved(created, true, identity.org);
+    return created;
+  }
+
+  /** Deletes an implementation and tells its subscribers (the agents area). */
+  deleteImplementationRow(impl: ImplementationRow, org: string): void {
+    this.store.deleteImplementation(impl.id);
+    this.p.areas.agents.implementationDeleted(impl, org);
   }
 
   setBlocked(identity: Identity, agentId: string, blocked: boolean, reason?: string | null): AgentRow {
@@ -242,6 +264,7 @@ export class Agents {
           this.p.tasks.finish(this.store.task(task.id)!, "CRITICAL", `Agent ${agent.id} was deleted while running this task; its outcome is unknown`, now);
         }
       }
+      for (const impl of this.store.implementationsOfAgent(agent.id)) this.p.areas.agents.implementationDeleted(impl, agent.org);
       this.store.deleteAgent(agent.id);
     });
     this.p.leases.links.get(agent.id)?.close(CloseCode.Replaced, "agent deleted");

@@ -151,6 +151,9 @@ export class Platform {
   renameAgent(identity: Identity, agentId: string, name: string): AgentRow {
     return this.agents.renameAgent(identity, agentId, name);
   }
+  deleteImplementationRow(impl: ImplementationRow, org: string): void {
+    this.agents.deleteImplementationRow(impl, org);
+  }
 
   // agent socket (leases.ts, outbox.ts) -------------------------------------------------------------
 
@@ -168,6 +171,9 @@ export class Platform {
   }
   flush(agentId: number): void {
     this.outbox.flush(agentId);
+  }
+  reconcileNow(agentIds: readonly number[]): void {
+    this.leases.reconcileNow(agentIds);
   }
 
   // tasks (tasks.ts) ----------------------------------------------------------------------------------

@@ -149,10 +149,11 @@ export class Leases {
     this.store.transaction(() => this.failInflight(agentId, "agent lost"));
   }
 
-  reap(): void {
+  reap(only?: ReadonlySet<number>): void {
     if (this.p.closed || this.options.staleAfterMs <= 0) return;
     const now = Date.now();
     for (const agent of this.store.staleConnectedAgents(now - this.options.staleAfterMs)) {
+      if (only && !only.has(agent.id)) continue;
       // Clearing the active connection makes the link's own close a no-op in `disconnected()`: the
       // reaper is the one place that publishes this update and settles the in-flight work, at once.
       this.store.updateAgent(agent.id, { connected: 0, lease_epoch: agent.lease_epoch + 1, active_connection_id: null });
@@ -160,6 +161,16 @@ export class Leases {
       this.links.get(agent.id)?.close(CloseCode.Replaced, "lease revoked: agent went stale");
       this.p.publish({ type: "agentUpdate", agent: this.store.agent(agent.id)! });
       this.store.transaction(() => this.failInflight(agent.id, "agent stale"));
+    }
+  }
+
+  /** `reinit` (src/server/areas/agents): these agents' lost work meets its fate now (stale ones are reaped, a pending grace is cut short); live agents are untouched. */
+  reconcileNow(agentIds: readonly number[]): void {
+    this.reap(new Set(agentIds));
+    for (const id of agentIds) {
+      clearTimeout(this.graceTimers.get(id));
+      this.graceTimers.delete(id);
+      this.reconcile(id);
     }
   }
 

@@ -517,6 +517,10 @@ export class Store {
     this.actionCache.delete(row.id);
     this.s.updateAction.run(row);
   }
+  /** Forgets cached action rows (after an area deleted them: src/server/areas/agents, cleanupActions). */
+  forgetActions(ids: readonly number[]): void {
+    for (const id of ids) this.actionCache.delete(id);
+  }
   implementation(id: number): ImplementationRow | undefined {
     let row = this.implementationCache.get(id);
     if (!row) {

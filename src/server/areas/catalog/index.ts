@@ -6,7 +6,7 @@
 import type { Area } from "../../graphql/area.js";
 import type { DefinitionInputLike, Platform, PortInputLike } from "../../platform.js";
 import type { ActionRow } from "../../store/store.js";
-import { CatalogRecords, type CatalogKind, type PortUsageRow, type UsageDirection } from "./records.js";
+import { CatalogRecords, type PortUsageRow, type UsageDirection } from "./records.js";
 import { catalogResolvers } from "./resolvers.js";
 
 /** What a protocol means, by name: the rules that infer it from a definition (the reference's inference modules). */

@@ -1,4 +1,5 @@
 /** The filters of the core's lists over rows the store returns per organisation (agents, actions, implementations). */
+import type { Identity } from "../../auth.js";
 import type { ActionFilter, AgentFilter, ImplementationFilter, StrFilterLookup } from "../../../../generated/server/resolvers.js";
 import type { Platform } from "../../platform.js";
 import { definitionOf } from "../../platform.js";
@@ -63,14 +64,15 @@ export function filterActions(rows: ActionRow[], f: ActionFilter | null | undefi
   });
 }
 
-export function filterAgents(platform: Platform, rows: AgentRow[], f: AgentFilter | null | undefined): AgentRow[] {
+/** `agents(filters)`; `pinned` is the viewer's own pin (the agents area keeps pins per user). */
+export function filterAgents(platform: Platform, rows: AgentRow[], f: AgentFilter | null | undefined, viewer: Identity): AgentRow[] {
   if (!f) return rows;
   const ids = idList(f.ids);
   return rows.filter((a) => {
     if (ids && !ids.has(a.id)) return false;
     if (typeof f.clientId === "string" && a.client_id !== f.clientId) return false;
     if (typeof f.search === "string" && !a.name.toLowerCase().includes(f.search.toLowerCase())) return false;
-    if (typeof f.pinned === "boolean" && (a.pinned === 1) !== f.pinned) return false;
+    if (typeof f.pinned === "boolean" && platform.areas.agents.records.agentPinned(a.id, viewer) !== f.pinned) return false;
     if (typeof f.appIdentifier === "string" && a.app !== f.appIdentifier) return false;
     if (typeof f.user === "string" && a.user_sub !== f.user) return false;
     if (f.hasImplementations) {

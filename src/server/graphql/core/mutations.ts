@@ -22,7 +22,7 @@ export const coreMutations: MutationResolvers = {
     const impl = id === null ? undefined : ctx.platform.store.implementation(id);
     const agent = impl ? ctx.platform.store.agent(impl.agent_id) : undefined;
     if (id === null || !impl || !agent || agent.org !== ctx.me.org) throw new PlatformError(`Implementation ${raw} not found`, "NOT_FOUND");
-    ctx.platform.store.deleteImplementation(id);
+    ctx.platform.deleteImplementationRow(impl, agent.org);
     return String(id);
   },
   assign: (_p, a, ctx) => ctx.platform.assign(ctx.me, a.input),

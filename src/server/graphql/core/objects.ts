@@ -41,7 +41,6 @@ export const agentResolvers: AgentResolvers = {
   connected: (p) => p.connected === 1,
   active: (p, _a, ctx) => ctx.platform.isLive(p),
   blocked: (p) => p.blocked === 1,
-  pinned: (p) => p.pinned === 1,
   hookUrl: (p) => p.hook_url,
   // as ensureAgent stored it (the platform serves it to the agent's organisation)
   hookUrlSecret: (p) => p.hook_url_secret ?? null,
@@ -91,8 +90,6 @@ export const implementationResolvers: ImplementationResolvers = {
   agent: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.agent(p.agent_id)), `Agent of implementation ${p.id}`, ctx),
   action: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.action(p.action_id)), `Action of implementation ${p.id}`, ctx),
   params: (p) => json(p.params) ?? {},
-  // ImplementationInput has no higher-order config: every implementation stores the empty one
-  higherOrderConfig: () => ({}),
   needsToken: (p) => p.needs_token === 1,
   name: (p, _a, ctx) => `${p.interface}@${ctx.platform.store.agent(p.agent_id)?.name ?? "?"}`,
   provenanceAudience: (p) => stringList(p.provenance_audience),

@@ -9,7 +9,7 @@ import { isDesc, listTasks, pageArg, paginate } from "./scope.js";
 export const coreQueries: QueryResolvers = {
   agents: (_p, a, ctx) => {
     const byLastSeen = (a.ordering ?? []).some((o) => isDesc(o.lastSeen));
-    const rows = filterAgents(ctx.platform, ctx.platform.store.agentsOfOrg(ctx.me.org), a.filters);
+    const rows = filterAgents(ctx.platform, ctx.platform.store.agentsOfOrg(ctx.me.org), a.filters, ctx.me);
     rows.sort((x, y) => (byLastSeen ? (y.last_seen ?? 0) - (x.last_seen ?? 0) : x.id - y.id));
     return paginate(rows, pageArg(a));
   },
