@@ -285,6 +285,11 @@ export class Platform {
 
   // agents ----------------------------------------------------------------------------------------
 
+  /** The agent's current socket, if it is connected (areas send their frames through it). */
+  linkOf(agentId: number): AgentLink | undefined {
+    return this.links.get(agentId);
+  }
+
   agentInOrg(identity: Identity, id: string | number): AgentRow {
     const agentId = toId(id);
     const agent = agentId === null ? undefined : this.store.agent(agentId);
@@ -309,6 +314,9 @@ export class Platform {
   }
 
   ensureAgent(identity: Identity, input: { name?: string | null; kind?: string | null; hookUrl?: string | null }): AgentRow {
+    return this.areas.memory.agentEnsured(this.ensureAgentRow(identity, input)); // the agent's memory shelve, emptied (areas/memory)
+  }
+  private ensureAgentRow(identity: Identity, input: { name?: string | null; kind?: string | null; hookUrl?: string | null }): AgentRow {
     this.checkStoredInput(input, "ensureAgent input");
     const existing = this.store.agentByIdentity(identity);
     if (existing && existing.app === identity.app && existing.release === identity.release) return existing;
