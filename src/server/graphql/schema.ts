@@ -492,7 +492,6 @@ function coreResolvers(): Record<string, Record<string, Resolver>> {
       pause: control("PAUSE"),
       resume: control("RESUME"),
       ack: (_p, a, ctx) => ctx.platform.taskInOrg(ctx.me, (a.input as { task: string }).task),
-      collect: (_p, a) => (a.input as { drawers: string[] }).drawers,
       bounce: (_p, a, ctx) => ctx.platform.bounce(ctx.me, (a.input as { agent: string }).agent),
       kick: (_p, a, ctx) => {
         const input = a.input as { agent: string; reason?: string | null };
@@ -532,7 +531,6 @@ function coreResolvers(): Record<string, Record<string, Resolver>> {
         return { id: `${a.app}@${a.release}`, version: a.release ?? "", app: { id: a.app ?? "", identifier: a.app ?? "" } };
       },
       device: () => null,
-      memoryShelve: () => null,
       implementations: (p, a, ctx) =>
         inViewerOrg(ctx, p as AgentRow) ? paginate(filterImplementations(ctx.platform, ctx.platform.store.implementationsOfAgent((p as AgentRow).id), a.filters), a.pagination) : [],
       implementation: (p, a, ctx) => (inViewerOrg(ctx, p as AgentRow) ? (ctx.platform.store.implementationByInterface((p as AgentRow).id, a.interface as string) ?? null) : null),
