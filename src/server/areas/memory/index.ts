@@ -54,7 +54,7 @@ export class MemoryArea {
   }
 
   /**
-   * The ensureAgent hook (platform-api.md): the agent gets its shelve, and the shelve is emptied, as
+   * The ensureAgent hook (docs/spec/platform-api.md): the agent gets its shelve, and the shelve is emptied, as
    * the platform does: the agent process that calls ensureAgent holds no object yet. Returns the agent.
    */
   agentEnsured(agent: AgentRow): AgentRow {
