@@ -31,6 +31,7 @@ import type {
   ActionDemandLike,
   StateDemandLike,
 } from "../../src/server/areas/dependencies/demand.js";
+import type { MemoryShelveRow, MemoryDrawerRow } from "../../src/server/areas/memory/records.js";
 import type {
   StructurePackageRow,
   StructureRow,
@@ -4923,18 +4924,9 @@ export type ResolversTypes = {
   MediaLike: ResolverTypeWrapper<Partial<Scalars["MediaLike"]["output"]>>;
   MediaStore: ResolverTypeWrapper<MediaStoreRow>;
   MediaUploadGrant: ResolverTypeWrapper<Partial<MediaUploadGrant>>;
-  MemoryDrawer: ResolverTypeWrapper<
-    Partial<Omit<MemoryDrawer, "shelve"> & { shelve: ResolversTypes["MemoryShelve"] }>
-  >;
+  MemoryDrawer: ResolverTypeWrapper<MemoryDrawerRow>;
   MemoryDrawerFilter: ResolverTypeWrapper<Partial<MemoryDrawerFilter>>;
-  MemoryShelve: ResolverTypeWrapper<
-    Partial<
-      Omit<MemoryShelve, "agent" | "drawers"> & {
-        agent: ResolversTypes["Agent"];
-        drawers: Array<ResolversTypes["MemoryDrawer"]>;
-      }
-    >
-  >;
+  MemoryShelve: ResolverTypeWrapper<MemoryShelveRow>;
   MemoryShelveFilter: ResolverTypeWrapper<Partial<MemoryShelveFilter>>;
   MemoryShelveOrder: ResolverTypeWrapper<Partial<MemoryShelveOrder>>;
   MessageEffect: ResolverTypeWrapper<Partial<MessageEffect>>;
@@ -5354,16 +5346,9 @@ export type ResolversParentTypes = {
   MediaLike: Partial<Scalars["MediaLike"]["output"]>;
   MediaStore: MediaStoreRow;
   MediaUploadGrant: Partial<MediaUploadGrant>;
-  MemoryDrawer: Partial<
-    Omit<MemoryDrawer, "shelve"> & { shelve: ResolversParentTypes["MemoryShelve"] }
-  >;
+  MemoryDrawer: MemoryDrawerRow;
   MemoryDrawerFilter: Partial<MemoryDrawerFilter>;
-  MemoryShelve: Partial<
-    Omit<MemoryShelve, "agent" | "drawers"> & {
-      agent: ResolversParentTypes["Agent"];
-      drawers: Array<ResolversParentTypes["MemoryDrawer"]>;
-    }
-  >;
+  MemoryShelve: MemoryShelveRow;
   MemoryShelveFilter: Partial<MemoryShelveFilter>;
   MemoryShelveOrder: Partial<MemoryShelveOrder>;
   MessageEffect: Partial<MessageEffect>;

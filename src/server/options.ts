@@ -6,6 +6,7 @@ import type { Logger } from "../shared/logger.js";
 import { silentLogger } from "../shared/logger.js";
 import { ArkitektError } from "../shared/errors.js";
 import { compileFaktsOptions, type CompiledFaktsOptions, type FaktsOptions } from "./fakts/options.js";
+import { compileMemoryOptions, type CompiledMemoryOptions, type MemoryOptions } from "./areas/memory/options.js";
 
 /**
  * Claims of a static token, as the platform's JWTs carry them. Missing claims take the platform's
@@ -27,7 +28,7 @@ export interface TokenClaims {
   scope?: string;
 }
 
-export interface ServerOptions extends FaktsOptions {
+export interface ServerOptions extends FaktsOptions, MemoryOptions {
   /** Interface to bind. Default `127.0.0.1`. */
   host?: string;
   /** Port; `0` picks a free one. Default `0`. */
@@ -125,7 +126,7 @@ export interface ServerOptions extends FaktsOptions {
   mediaBucket?: string;
 }
 
-export interface CompiledOptions extends CompiledFaktsOptions {
+export interface CompiledOptions extends CompiledFaktsOptions, CompiledMemoryOptions {
   host: string;
   port: number;
   dataDir: string;
@@ -272,6 +273,7 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     ...compileReadLimits(options),
     ...compileMediaOptions(options),
     ...compileFaktsOptions(options, positiveInteger),
+    ...compileMemoryOptions(options),
   };
 }
 

@@ -49,7 +49,12 @@ export class Agents {
     });
   }
 
+  /** get_or_create on (client, user, org); the agent's memory shelve is created and emptied (areas/memory). */
   ensureAgent(identity: Identity, input: { name?: string | null; kind?: AgentKind | null; hookUrl?: string | null; hookUrlSecret?: string | null }): AgentRow {
+    return this.p.areas.memory.agentEnsured(this.ensureAgentRow(identity, input));
+  }
+
+  private ensureAgentRow(identity: Identity, input: { name?: string | null; kind?: AgentKind | null; hookUrl?: string | null; hookUrlSecret?: string | null }): AgentRow {
     this.p.checkStoredInput(input, "ensureAgent input");
     const existing = this.store.agentByIdentity(identity);
     if (existing && existing.app === identity.app && existing.release === identity.release) return existing;

@@ -169,6 +169,10 @@ export class Platform {
   renew(link: AgentLink): boolean {
     return this.leases.renew(link);
   }
+  /** The agent's current socket, if it is connected (areas send their frames through it). */
+  linkOf(agentId: number): AgentLink | undefined {
+    return this.leases.links.get(agentId);
+  }
   flush(agentId: number): void {
     this.outbox.flush(agentId);
   }

@@ -31,7 +31,6 @@ export const coreMutations: MutationResolvers = {
   pause: control("PAUSE"),
   resume: control("RESUME"),
   ack: (_p, a, ctx) => ctx.platform.taskInOrg(ctx.me, a.input.task),
-  collect: (_p, a) => a.input.drawers,
   bounce: (_p, a, ctx) => ctx.platform.bounce(ctx.me, a.input.agent),
   kick: (_p, a, ctx) => ctx.platform.kick(ctx.me, a.input.agent, a.input.reason),
   block: (_p, a, ctx) => ctx.platform.setBlocked(ctx.me, a.input.agent, true, a.input.reason),
