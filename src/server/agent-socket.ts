@@ -259,6 +259,8 @@ class AgentConnection implements AgentLink {
       case "STATE_PATCH":
       case "STATE_SNAPSHOT":
       case "SESSION_INIT":
+        platform.areas.state.onFrame(this, message);
+        return;
       case "LOCK":
       case "UNLOCK":
         // accepted for compatibility; the embedded server does not keep agent state yet

@@ -5,6 +5,7 @@
 import type { Logger } from "../shared/logger.js";
 import { silentLogger } from "../shared/logger.js";
 import { ArkitektError } from "../shared/errors.js";
+import { compileStateOptions, type StateOptions } from "./areas/state/options.js";
 
 /**
  * Claims of a static token, as the platform's JWTs carry them. Missing claims take the platform's
@@ -26,7 +27,7 @@ export interface TokenClaims {
   scope?: string;
 }
 
-export interface ServerOptions {
+export interface ServerOptions extends StateOptions {
   /** Interface to bind. Default `127.0.0.1`. */
   host?: string;
   /** Port; `0` picks a free one. Default `0`. */
@@ -124,7 +125,7 @@ export interface ServerOptions {
   mediaBucket?: string;
 }
 
-export interface CompiledOptions {
+export interface CompiledOptions extends Required<StateOptions> {
   host: string;
   port: number;
   dataDir: string;
@@ -270,6 +271,7 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     logger: options.logger ?? silentLogger,
     ...compileReadLimits(options),
     ...compileMediaOptions(options),
+    ...compileStateOptions(options),
   };
 }
 

@@ -353,6 +353,7 @@ export class Platform {
       const keep = new Set<number>();
       for (const impl of impls) keep.add(this.upsertImplementation(identity, agent.id, impl).id);
       for (const old of this.store.implementationsOfAgent(agent.id)) if (!keep.has(old.id)) this.store.deleteImplementation(old.id);
+      this.areas.state.implement(identity, agent, "states" in input ? input.states : undefined);
       return this.store.agent(agent.id)!;
     });
     this.publish({ type: "agentUpdate", agent });
