@@ -10,6 +10,7 @@ import { COUNTER, STAGE, implementStates, sessionInit, statePatch, stateSnapshot
 import { SUBSCRIPTION_PROTOCOLS } from "../helpers/subscriptions.js";
 import { T1, T3 } from "../helpers/tokens.js";
 import { pollUntil } from "../helpers/wait.js";
+import { populate } from "../walk/populate/state.js";
 
 const STATE = /* GraphQL */ `
   query State($id: ID!) { state(id: $id) { id interface key appIdentifier createdAt updatedAt agent { id } definition { id hash name ports { key kind } } } }
@@ -257,5 +258,38 @@ describe("issue 15: state limits", () => {
     expect(await currentValue(s, T1, states.counter!.id, 7)).toMatchObject({ globalRevision: 7, value: { count: 7 } });
     const errors = await s.gqlErrors(T1, "query($id: ID) { stateAtGlobalRev(globalRevision: 2, stateId: $id) { id } }", { id: states.counter!.id });
     expect(errors.join()).toMatch(/were dropped \(the server keeps statePatchesKept=3 patches per state\)/);
+  });
+});
+
+describe("issue 15: walk population of the state area", () => {
+  const server = useTestServer();
+
+  it("issue 15: populate/state.ts fills every state table for two organisations, each seeing only its own rows", async () => {
+    const s = server();
+    for (const [token, org] of [
+      [T1, "lab"],
+      [T3, "elsewhere"],
+    ] as const) {
+      const fixture = await setupAgent(s, token);
+      const { socket } = await s.connectAgent(token);
+      const task = await assign(s, token, { implementation: implOf(fixture, "ping").id, args: {} });
+      await socket.next("ASSIGN");
+      await socket.reportAcked("COMPLETED", task.id);
+      await populate({ server: s, token, org, gql: (q, v) => s.gql(token, q, v), agent: { id: fixture.agentId, socket, impl: fixture.impl }, taskId: task.id });
+    }
+    for (const [token, org] of [
+      [T1, "lab"],
+      [T3, "elsewhere"],
+    ] as const) {
+      const seen = await s.gql<{ states: Array<{ interface: string }>; stateDefinitions: Array<{ name: string }>; sessions: Array<{ snapshots: unknown[]; patches: Array<{ task: { id: string } | null }> }> }>(
+        token,
+        "query { states { interface } stateDefinitions { name } sessions { snapshots { id } patches { task { id } } } }",
+      );
+      expect(seen.states.map((x) => x.interface)).toEqual([`${org}_counter`]);
+      expect(seen.stateDefinitions.map((d) => d.name)).toEqual([`${org} counter`]);
+      expect(seen.sessions).toHaveLength(1);
+      expect(seen.sessions[0]!.snapshots).toHaveLength(1);
+      expect(seen.sessions[0]!.patches[0]!.task).not.toBeNull();
+    }
   });
 });
