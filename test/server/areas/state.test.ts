@@ -66,6 +66,14 @@ describe("issue 15: agent state on the server", () => {
     expect(read.state.agent.id).toBe(agentId);
     expect(read.state.appIdentifier).toBeTruthy();
 
+    const found = await s.gql<{ byHash: { id: string }; byKey: { id: string }; definition: { name: string } }>(
+      T1,
+      `query($a: ID!, $h: String!, $d: ID!) { byHash: stateFor(agent: $a, stateHash: $h) { id } byKey: stateFor(agent: $a, demand: {key: "stage"}) { id }
+         definition: stateDefinition(id: $d) { name } }`,
+      { a: agentId, h: counter.definition.hash, d: counter.definition.id },
+    );
+    expect(found).toEqual({ byHash: { id: counter.id }, byKey: { id: states.stage!.id }, definition: { name: "Counter" } });
+
     // implementing again without "stage" deletes it; "counter" keeps its id
     const again = await implementStates(s, T1, [COUNTER]);
     expect(Object.keys(again.states)).toEqual(["counter"]);
@@ -129,6 +137,14 @@ describe("issue 15: agent state on the server", () => {
     );
     expect(forward.forwardEventsAfterRev.map((p) => p.globalFutureRevision)).toEqual([2, 3]);
     expect(forward.patchEventsBetweenGlobalRevs.map((p) => p.globalFutureRevision)).toEqual([1, 2]);
+    const local = await s.gql<{ stateAtLocalRev: Array<{ value: unknown; revision: number }>; snapshotsAroundRev: Array<{ revision: number; globalRevision: number }> }>(
+      T1,
+      `query($id: ID) { stateAtLocalRev(revision: 2, stateId: $id, sessionId: "session-1") { value revision }
+         snapshotsAroundRev(revision: 0, stateId: $id) { revision globalRevision } }`,
+      { id: states.counter!.id },
+    );
+    expect(local.stateAtLocalRev).toEqual([{ value: { count: 1, last: null, items: ["a"] }, revision: 2 }]);
+    expect(local.snapshotsAroundRev).toEqual([{ revision: 0, globalRevision: 0 }]);
   });
 
   it.each(SUBSCRIPTION_PROTOCOLS)("issue 15: a watchState subscriber (%s) gets the current snapshot first, then the agent's patches live", async (protocol) => {
@@ -229,11 +245,15 @@ describe("issue 15: agent state on the server", () => {
     expect((await socket.next("PROTOCOL_ERROR")).error).toMatch(/op "frobnicate" is not a JSON Patch operation/);
     statePatch(socket, "s1", 1, "other", { op: "replace", path: "/count", value: 1 });
     expect((await socket.next("PROTOCOL_ERROR")).error).toMatch(/STATE_PATCH\.state_name: agent \d+ declares no state "other"/);
-    // a frame missing a field is refused by the protocol (closed 3003, naming it)
     statePatch(socket, "s1", 1, "counter", { op: "replace", path: "/count", value: 2 });
     await pollUntil(() => currentValue(s, T1, states.counter!.id, 1), (v) => v !== undefined && (v as { globalRevision: number }).globalRevision === 1);
     expect(await currentValue(s, T1, states.counter!.id, 1)).toEqual({ value: { count: 2, last: null, items: [] }, globalRevision: 1 });
     expect(socket.isOpen).toBe(true);
+
+    // a frame missing a field is refused by the protocol, naming it (and the socket is closed 3003)
+    socket.send({ type: "STATE_PATCH", session_id: "s1", global_rev: 2, ts: 0, op: "replace", path: "/count", value: 3 });
+    expect((await socket.next("PROTOCOL_ERROR")).error).toMatch(/state_name/);
+    expect((await socket.closed()).code).toBe(3003);
   });
 });
 
