@@ -173,6 +173,18 @@ describe("issue 15: agent state on the server", () => {
     sessionInit(socket, "s2", { counter: { count: 0, last: null, items: [] } });
     const fresh = await watch.next();
     expect(fresh.watchState).toMatchObject({ __typename: "StateSnapshotEvent", sessionId: "s2", globalRevision: 0, value: { count: 0 } });
+    // the new session ended the old one; sessions are ordered and filtered in SQL
+    const sessions = await s.gql<{ sessions: Array<{ endedAt: string | null; snapshots: Array<{ sessionId: string }> }>; none: unknown[] }>(
+      T1,
+      `query($a: ID!) { sessions(filters: {agent: $a}, ordering: [{startedAt: DESC}]) { endedAt snapshots { sessionId } }
+         none: sessions(filters: {ids: ["999999"]}) { id } }`,
+      { a: first.watchState.agentId },
+    );
+    expect(sessions.sessions.map((x) => [x.snapshots[0]?.sessionId, x.endedAt === null])).toEqual([
+      ["s2", true],
+      ["s1", false],
+    ]);
+    expect(sessions.none).toEqual([]);
   });
 
   it("issue 15: watchAgent yields the values of every state of the agent, then patches; stateUpdateEvents and latestPatches follow changes", async () => {

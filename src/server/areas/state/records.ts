@@ -88,6 +88,20 @@ export interface Boundary {
   end_time: number | null;
 }
 
+/** One `SessionOrder` entry: a column and the schema's `Ordering`. */
+export interface SessionOrdering {
+  column: "started_at" | "ended_at";
+  direction: "ASC" | "ASC_NULLS_FIRST" | "ASC_NULLS_LAST" | "DESC" | "DESC_NULLS_FIRST" | "DESC_NULLS_LAST";
+}
+const NULLS: Record<SessionOrdering["direction"], string> = {
+  ASC: "",
+  DESC: "",
+  ASC_NULLS_FIRST: " NULLS FIRST",
+  ASC_NULLS_LAST: " NULLS LAST",
+  DESC_NULLS_FIRST: " NULLS FIRST",
+  DESC_NULLS_LAST: " NULLS LAST",
+};
+
 /** Which sessions a filter keeps: `null` for all, else the session row ids (a JSON array). */
 export type IdSet = readonly number[] | null;
 const idSet = (ids: IdSet): string | null => (ids === null ? null : JSON.stringify(ids));
@@ -272,8 +286,8 @@ export class StateRecords {
     return this.s.sessionRefsMatching.all(org, sessionId, asId).map((r) => r.id);
   }
   /** Sessions of the organisation, filtered, ordered and paged in SQL. */
-  listSessions(org: string, q: { ids: IdSet; agent: number | null; order: Array<{ column: "started_at" | "ended_at"; desc: boolean }>; limit: number; offset: number }): SessionRow[] {
-    const order = [...q.order.map((o) => `${o.column} ${o.desc ? "DESC" : "ASC"}`), "id ASC"].join(", ");
+  listSessions(org: string, q: { ids: IdSet; agent: number | null; order: SessionOrdering[]; limit: number; offset: number }): SessionRow[] {
+    const order = [...q.order.map((o) => `${o.column} ${o.direction.startsWith("DESC") ? "DESC" : "ASC"}${NULLS[o.direction]}`), "id ASC"].join(", ");
     const statement = this.listSessionsStatement(order);
     return statement.all({ org, ids: idSet(q.ids), agent: q.agent, limit: q.limit, offset: q.offset });
   }

@@ -3,13 +3,13 @@
  * history, the nested fields of those rows, and the subscriptions (watchState, watchAgent,
  * stateUpdateEvents, latestPatches). Every lookup checks the row's organisation against the viewer's.
  */
-import type { Resolvers } from "../../../../generated/server/resolvers.js";
+import type { Resolvers, SessionOrder } from "../../../../generated/server/resolvers.js";
 import type { Subscribers } from "../../graphql/area.js";
 import type { ResolverContext } from "../../graphql/context.js";
 import { idList, parseId } from "../../graphql/ids.js";
 import { PlatformError } from "../../platform.js";
 import { JSON_PATCH_OPS, type JsonPatchOp } from "./json-patch.js";
-import type { PatchRow, SnapshotRow, StateRow } from "./records.js";
+import type { PatchRow, SessionOrdering, SnapshotRow, StateRow } from "./records.js";
 import type { StateArea } from "./service.js";
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -22,6 +22,15 @@ function bounded(ctx: ResolverContext, name: string, value: number): number {
   const max = ctx.platform.options.maxPageSize;
   if (!Number.isInteger(value) || value < 0 || value > max) throw new PlatformError(`${name}: must be 0..${max} (the server's maxPageSize), got ${value}; page through with a later revision`, "BAD_USER_INPUT");
   return value;
+}
+
+/** `SessionOrder` entries (one field each, @oneOf) as columns of the session table. */
+function sessionOrder(ordering: ReadonlyArray<SessionOrder> | null | undefined): SessionOrdering[] {
+  return (ordering ?? []).flatMap((o): SessionOrdering[] => {
+    if (o.startedAt) return [{ column: "started_at", direction: o.startedAt }];
+    if (o.endedAt) return [{ column: "ended_at", direction: o.endedAt }];
+    return [];
+  });
 }
 
 function notFound(what: string, id: unknown, ctx: ResolverContext): never {
@@ -101,9 +110,7 @@ export const stateResolvers: Omit<Resolvers, "Subscription"> = {
     sessions: (_p, a, ctx) => {
       const f = a.filters ?? {};
       if (f.AND || f.OR || f.NOT) throw new PlatformError("filters.AND / OR / NOT: not supported for sessions; combine ids and agent instead", "BAD_USER_INPUT");
-      const order = (a.ordering ?? []).map((o) =>
-        o.startedAt ? { column: "started_at" as const, desc: o.startedAt.startsWith("DESC") } : { column: "ended_at" as const, desc: (o.endedAt ?? "ASC").startsWith("DESC") },
-      );
+      const order = sessionOrder(a.ordering);
       const agent = f.agent === null || f.agent === undefined ? null : (parseId(f.agent) ?? -1);
       const ids = idList(f.ids);
       return area(ctx).records.listSessions(ctx.me.org, {
@@ -164,9 +171,7 @@ export const stateResolvers: Omit<Resolvers, "Subscription"> = {
         ? area(ctx).records.listSessions(ctx.me.org, {
             ids: a.filters?.ids ? [...(idList(a.filters.ids) ?? [])] : null,
             agent: agent.id,
-            order: (a.ordering ?? []).map((o) =>
-              o.startedAt ? { column: "started_at" as const, desc: o.startedAt.startsWith("DESC") } : { column: "ended_at" as const, desc: (o.endedAt ?? "ASC").startsWith("DESC") },
-            ),
+            order: sessionOrder(a.ordering),
             limit: a.pagination?.limit ?? ctx.platform.options.defaultPageSize,
             offset: a.pagination?.offset ?? 0,
           })
