@@ -3,6 +3,7 @@
  * implementAgent, the agent's SESSION_INIT / STATE_SNAPSHOT / STATE_PATCH frames, the queries over
  * the current value and the history, the subscriptions, organisation isolation and refused input.
  */
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ADD, PING, assign, implOf, setupAgent } from "../helpers/fixture.js";
 import { useTestServer } from "../helpers/server.js";
@@ -209,6 +210,19 @@ describe("issue 15: agent state on the server", () => {
     expect((await agentWatch.next()).watchAgent).toMatchObject({ __typename: "StatePatchEvent", interface: "stage", op: "replace", globalRevision: 1 });
     expect((await updates.next()).stateUpdateEvents).toEqual({ id: states.stage!.id, interface: "stage" });
     expect((await latest.next()).latestPatches).toEqual({ interface: "stage", value: 1.5, state: { id: states.stage!.id } });
+  });
+
+  it("issue 15: the released Python agent's state frames (model_dump_json: every field, nulls included) keep the value", async () => {
+    const s = server();
+    const { states } = await implementStates(s, T1, [STAGE]);
+    const { socket } = await s.connectAgent(T1);
+    const session = randomUUID();
+    // rekuest_next/agents/base.py: ainit_states publishes a StateSnapshot at global_rev 0, then a StatePatch per change
+    socket.send({ id: randomUUID(), type: "STATE_SNAPSHOT", session_id: session, global_rev: 0, snapshots: { stage: { x: 0.0 } } });
+    socket.send({ id: randomUUID(), type: "STATE_PATCH", session_id: session, global_rev: 1, state_name: "stage", ts: 1764331200.123456, op: "replace", path: "/x", value: 2.5, old_value: null, task_id: null });
+    const value = await pollUntil(() => currentValue(s, T1, states.stage!.id, 1), (v) => v !== undefined && (v as { globalRevision: number }).globalRevision === 1);
+    expect(value).toEqual({ value: { x: 2.5 }, globalRevision: 1 });
+    expect(socket.seen("PROTOCOL_ERROR")).toEqual([]);
   });
 
   it("issue 15: another organisation sees none of the lab's states, definitions, sessions or patches", async () => {
