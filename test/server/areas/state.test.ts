@@ -284,7 +284,18 @@ describe("issue 15: agent state on the server", () => {
 });
 
 describe("issue 15: state limits", () => {
-  const server = useTestServer({ maxFrameBytes: 4096, statePatchesKept: 3, stateSnapshotsKept: 2 });
+  const server = useTestServer({ maxFrameBytes: 4096, maxJsonDepth: 8, statePatchesKept: 3, stateSnapshotsKept: 2 });
+
+  it("issue 15: a patch that would nest the state deeper than maxJsonDepth is refused, naming where", async () => {
+    const s = server();
+    const { states } = await implementStates(s, T1, [COUNTER]);
+    const { socket } = await s.connectAgent(T1);
+    sessionInit(socket, "s1", { counter: { count: 0, last: null, items: [] } });
+    statePatch(socket, "s1", 1, "counter", { op: "add", path: "/items/-", value: { a: { b: { c: { d: {} } } } } });
+    statePatch(socket, "s1", 2, "counter", { op: "add", path: "/items/0/a/b/c/d/e", value: { f: {} } });
+    expect((await socket.next("PROTOCOL_ERROR")).error).toMatch(/state "counter" after the patch\.items\[0\]\.a\.b\.c\.d\.e\.f: nested deeper than 8 levels \(the server's maxJsonDepth\)/);
+    expect(await currentValue(s, T1, states.counter!.id, 5)).toEqual({ value: { count: 0, last: null, items: [{ a: { b: { c: { d: {} } } } }] }, globalRevision: 1 });
+  });
 
   it("issue 15: a state value larger than maxFrameBytes is refused; history keeps statePatchesKept patches per state and says when a revision was dropped", async () => {
     const s = server();

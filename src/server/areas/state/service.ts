@@ -45,7 +45,8 @@ export class StateArea {
   checkedJson(value: unknown, field: string): string {
     const { maxJsonDepth, maxFrameBytes } = this.platform.options;
     const deep = valueTooDeepAt(value, maxJsonDepth);
-    if (deep) throw new PlatformError(`${field}${formatValuePath(deep, 12)}: nested deeper than ${maxJsonDepth} levels (the server's maxJsonDepth); flatten the value or raise the limit`, "BAD_USER_INPUT");
+    const at = deep ? formatValuePath(deep, 12) : "";
+    if (deep) throw new PlatformError(`${field}${at === "" || at.startsWith("[") ? "" : "."}${at}: nested deeper than ${maxJsonDepth} levels (the server's maxJsonDepth); flatten the value or raise the limit`, "BAD_USER_INPUT");
     const text = JSON.stringify(value ?? null);
     const bytes = Buffer.byteLength(text);
     if (bytes > maxFrameBytes) throw new PlatformError(`${field}: ${bytes} bytes of JSON, more than the server's maxFrameBytes (${maxFrameBytes}); keep state small (pass large data by reference) or raise the limit`, "BAD_USER_INPUT");
