@@ -263,7 +263,7 @@ class AgentConnection implements AgentLink {
         return;
       case "LOCK":
       case "UNLOCK":
-        // accepted for compatibility; the embedded server does not keep agent state yet
+        // accepted for compatibility; the embedded server does not keep locks yet
         return;
       default:
         break;
