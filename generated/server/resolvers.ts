@@ -40,6 +40,13 @@ import type {
 } from "../../src/server/areas/catalog/records.js";
 import type { TestCaseRow, TestResultRow } from "../../src/server/areas/testing/records.js";
 import type { StatsSelection } from "../../src/server/areas/agents/records.js";
+import type {
+  StateRow,
+  StateDefinitionRow,
+  SessionRow,
+  SnapshotRow,
+  PatchRow,
+} from "../../src/server/areas/state/records.js";
 import type { ResolverContext } from "../../src/server/graphql/context.js";
 
 export type Maybe<T> = T | null;
@@ -4672,16 +4679,7 @@ export type DirectiveResolverFn<
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
   AgentSnapshotEventStatePatchEvent: Partial<AgentSnapshotEvent> | Partial<StatePatchEvent>;
   StateSnapshotEventStatePatchEvent: Partial<StateSnapshotEvent> | Partial<StatePatchEvent>;
-  _Entity:
-    | MediaStoreRow
-    | Partial<
-        Omit<Session, "agent" | "snapshots" | "patches"> & {
-          agent: _RefType["Agent"];
-          snapshots: Array<_RefType["Snapshot"]>;
-          patches: Array<_RefType["Patch"]>;
-        }
-      >
-    | Partial<User>;
+  _Entity: MediaStoreRow | SessionRow | Partial<User>;
 };
 
 /** Mapping of interface types */
@@ -4937,14 +4935,7 @@ export type ResolversTypes = {
   Ordering: ResolverTypeWrapper<Partial<Ordering>>;
   Organization: ResolverTypeWrapper<Partial<Organization>>;
   ParamPair: ResolverTypeWrapper<Partial<ParamPair>>;
-  Patch: ResolverTypeWrapper<
-    Partial<
-      Omit<Patch, "task" | "state"> & {
-        task?: Maybe<ResolversTypes["Task"]>;
-        state: ResolversTypes["State"];
-      }
-    >
-  >;
+  Patch: ResolverTypeWrapper<PatchRow>;
   PauseInput: ResolverTypeWrapper<Partial<PauseInput>>;
   PinInput: ResolverTypeWrapper<Partial<PinInput>>;
   Placement: ResolverTypeWrapper<
@@ -5003,15 +4994,7 @@ export type ResolversTypes = {
     >
   >;
   SearchQuery: ResolverTypeWrapper<Partial<Scalars["SearchQuery"]["output"]>>;
-  Session: ResolverTypeWrapper<
-    Partial<
-      Omit<Session, "agent" | "snapshots" | "patches"> & {
-        agent: ResolversTypes["Agent"];
-        snapshots: Array<ResolversTypes["Snapshot"]>;
-        patches: Array<ResolversTypes["Patch"]>;
-      }
-    >
-  >;
+  Session: ResolverTypeWrapper<SessionRow>;
   SessionBoundary: ResolverTypeWrapper<Partial<SessionBoundary>>;
   SessionFilter: ResolverTypeWrapper<Partial<SessionFilter>>;
   SessionOrder: ResolverTypeWrapper<Partial<SessionOrder>>;
@@ -5031,9 +5014,7 @@ export type ResolversTypes = {
   ShortcutFilter: ResolverTypeWrapper<Partial<ShortcutFilter>>;
   ShortcutOrder: ResolverTypeWrapper<Partial<ShortcutOrder>>;
   SliderAssignWidget: ResolverTypeWrapper<Partial<SliderAssignWidget>>;
-  Snapshot: ResolverTypeWrapper<
-    Partial<Omit<Snapshot, "state"> & { state: ResolversTypes["State"] }>
-  >;
+  Snapshot: ResolverTypeWrapper<SnapshotRow>;
   Space: ResolverTypeWrapper<
     Partial<
       Omit<Space, "creator" | "placements"> & {
@@ -5044,20 +5025,11 @@ export type ResolversTypes = {
   >;
   SpaceFilter: ResolverTypeWrapper<Partial<SpaceFilter>>;
   SpaceOrder: ResolverTypeWrapper<Partial<SpaceOrder>>;
-  State: ResolverTypeWrapper<
-    Partial<
-      Omit<State, "definition" | "agent"> & {
-        definition: ResolversTypes["StateDefinition"];
-        agent: ResolversTypes["Agent"];
-      }
-    >
-  >;
+  State: ResolverTypeWrapper<StateRow>;
   StateAccessor: ResolverTypeWrapper<Partial<StateAccessor>>;
   StateAccessorInput: ResolverTypeWrapper<Partial<StateAccessorInput>>;
   StateChoiceAssignWidget: ResolverTypeWrapper<Partial<StateChoiceAssignWidget>>;
-  StateDefinition: ResolverTypeWrapper<
-    Partial<Omit<StateDefinition, "ports"> & { ports: Array<ResolversTypes["ReturnPort"]> }>
-  >;
+  StateDefinition: ResolverTypeWrapper<StateDefinitionRow>;
   StateDefinitionInput: ResolverTypeWrapper<Partial<StateDefinitionInput>>;
   StateDemand: ResolverTypeWrapper<StateDemandLike>;
   StateDemandInput: ResolverTypeWrapper<Partial<StateDemandInput>>;
@@ -5357,12 +5329,7 @@ export type ResolversParentTypes = {
   OptimisticInput: Partial<OptimisticInput>;
   Organization: Partial<Organization>;
   ParamPair: Partial<ParamPair>;
-  Patch: Partial<
-    Omit<Patch, "task" | "state"> & {
-      task?: Maybe<ResolversParentTypes["Task"]>;
-      state: ResolversParentTypes["State"];
-    }
-  >;
+  Patch: PatchRow;
   PauseInput: Partial<PauseInput>;
   PinInput: Partial<PinInput>;
   Placement: Partial<
@@ -5413,13 +5380,7 @@ export type ResolversParentTypes = {
     }
   >;
   SearchQuery: Partial<Scalars["SearchQuery"]["output"]>;
-  Session: Partial<
-    Omit<Session, "agent" | "snapshots" | "patches"> & {
-      agent: ResolversParentTypes["Agent"];
-      snapshots: Array<ResolversParentTypes["Snapshot"]>;
-      patches: Array<ResolversParentTypes["Patch"]>;
-    }
-  >;
+  Session: SessionRow;
   SessionBoundary: Partial<SessionBoundary>;
   SessionFilter: Partial<SessionFilter>;
   SessionOrder: Partial<SessionOrder>;
@@ -5437,7 +5398,7 @@ export type ResolversParentTypes = {
   ShortcutFilter: Partial<ShortcutFilter>;
   ShortcutOrder: Partial<ShortcutOrder>;
   SliderAssignWidget: Partial<SliderAssignWidget>;
-  Snapshot: Partial<Omit<Snapshot, "state"> & { state: ResolversParentTypes["State"] }>;
+  Snapshot: SnapshotRow;
   Space: Partial<
     Omit<Space, "creator" | "placements"> & {
       creator: ResolversParentTypes["User"];
@@ -5446,18 +5407,11 @@ export type ResolversParentTypes = {
   >;
   SpaceFilter: Partial<SpaceFilter>;
   SpaceOrder: Partial<SpaceOrder>;
-  State: Partial<
-    Omit<State, "definition" | "agent"> & {
-      definition: ResolversParentTypes["StateDefinition"];
-      agent: ResolversParentTypes["Agent"];
-    }
-  >;
+  State: StateRow;
   StateAccessor: Partial<StateAccessor>;
   StateAccessorInput: Partial<StateAccessorInput>;
   StateChoiceAssignWidget: Partial<StateChoiceAssignWidget>;
-  StateDefinition: Partial<
-    Omit<StateDefinition, "ports"> & { ports: Array<ResolversParentTypes["ReturnPort"]> }
-  >;
+  StateDefinition: StateDefinitionRow;
   StateDefinitionInput: Partial<StateDefinitionInput>;
   StateDemand: StateDemandLike;
   StateDemandInput: Partial<StateDemandInput>;

@@ -264,7 +264,7 @@ class AgentConnection implements AgentLink {
       case "STATE_PATCH":
       case "STATE_SNAPSHOT":
       case "SESSION_INIT":
-        // accepted for compatibility; the embedded server does not keep agent state yet
+        platform.areas.state.onFrame(this, message);
         return;
       default:
         break;

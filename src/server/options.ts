@@ -7,6 +7,7 @@ import { silentLogger } from "../shared/logger.js";
 import { ArkitektError } from "../shared/errors.js";
 import { compileFaktsOptions, type CompiledFaktsOptions, type FaktsOptions } from "./fakts/options.js";
 import { compileMemoryOptions, type CompiledMemoryOptions, type MemoryOptions } from "./areas/memory/options.js";
+import { compileStateOptions, type StateOptions } from "./areas/state/options.js";
 
 /**
  * Claims of a static token, as the platform's JWTs carry them. Missing claims take the platform's
@@ -28,7 +29,7 @@ export interface TokenClaims {
   scope?: string;
 }
 
-export interface ServerOptions extends FaktsOptions, MemoryOptions {
+export interface ServerOptions extends FaktsOptions, MemoryOptions, StateOptions {
   /** Interface to bind. Default `127.0.0.1`. */
   host?: string;
   /** Port; `0` picks a free one. Default `0`. */
@@ -126,7 +127,7 @@ export interface ServerOptions extends FaktsOptions, MemoryOptions {
   mediaBucket?: string;
 }
 
-export interface CompiledOptions extends CompiledFaktsOptions, CompiledMemoryOptions {
+export interface CompiledOptions extends CompiledFaktsOptions, CompiledMemoryOptions, Required<StateOptions> {
   host: string;
   port: number;
   dataDir: string;
@@ -274,6 +275,7 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     ...compileMediaOptions(options),
     ...compileFaktsOptions(options, positiveInteger),
     ...compileMemoryOptions(options),
+    ...compileStateOptions(options),
   };
 }
 

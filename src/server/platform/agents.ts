@@ -82,6 +82,7 @@ export class Agents {
       hash?: string | null;
       implementations?: readonly ImplementationInputLike[] | null;
       locks?: Parameters<Areas["agents"]["declareLocks"]>[1];
+      states?: Parameters<Areas["state"]["implement"]>[2];
     },
   ): AgentRow {
     const impls = input.implementations ?? [];
@@ -106,6 +107,7 @@ export class Agents {
       const keep = new Set<number>();
       for (const impl of impls) keep.add(this.upsertImplementation(identity, agent.id, impl).id);
       for (const old of this.store.implementationsOfAgent(agent.id)) if (!keep.has(old.id)) this.deleteImplementationRow(old, identity.org);
+      this.p.areas.state.implement(identity, agent, "states" in input ? input.states : undefined);
       return this.store.agent(agent.id)!;
     });
     this.p.publish({ type: "agentUpdate", agent });

@@ -1,12 +1,11 @@
 /**
- * Agent state (STATE_PATCH / STATE_SNAPSHOT / SESSION_INIT frames): state, stateFor, states, stateDefinition(s), watchState, stateUpdateEvents.
+ * Agent state (STATE_PATCH / STATE_SNAPSHOT / SESSION_INIT frames): state, stateFor, states,
+ * stateDefinition(s), session(s), the history queries, watchState, watchAgent, stateUpdateEvents,
+ * latestPatches. The rules live in service.ts, the SQL in records.ts, the GraphQL fields in resolvers.ts.
  */
 import type { Area } from "../../graphql/area.js";
-import type { Platform } from "../../platform.js";
+import { stateResolvers, stateSubscriptions } from "./resolvers.js";
 
-/** The area's service: its rules, over its records. Reached as `platform.areas.state`. */
-export class StateArea {
-  constructor(readonly platform: Platform) {}
-}
+export { StateArea } from "./service.js";
 
-export const stateArea: Area = { name: "state" };
+export const stateArea: Area = { name: "state", resolvers: stateResolvers, subscriptions: stateSubscriptions };
