@@ -122,6 +122,11 @@ export interface ServerOptions {
   mediaGrantSeconds?: number;
   /** Name of the one S3 bucket the embedded server serves at its root (`{url}/{bucket}/{key}`). Default `media`. */
   mediaBucket?: string;
+  // Stored workspace and spaces rows (issue 15) ---------------------------------------------------
+  /** Longest name, key, role or catalog name a stored row of the platform API accepts, in characters. Default 1000. */
+  maxNameChars?: number;
+  /** Longest description (or other free text) a stored row of the platform API accepts, in characters. Default 10000. */
+  maxDescriptionChars?: number;
 }
 
 export interface CompiledOptions {
@@ -158,6 +163,8 @@ export interface CompiledOptions {
   maxMediaBytes: number;
   mediaGrantSeconds: number;
   mediaBucket: string;
+  maxNameChars: number;
+  maxDescriptionChars: number;
 }
 
 export const DEFAULTS = {
@@ -188,6 +195,8 @@ export const DEFAULTS = {
   maxMediaBytes: 2 * 1024 * 1024 * 1024,
   mediaGrantSeconds: 3600,
   mediaBucket: "media",
+  maxNameChars: 1000,
+  maxDescriptionChars: 10_000,
 } as const;
 
 export { ALLOW_ORIGINS_ENV } from "../shared/origins.js";
@@ -270,6 +279,8 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     logger: options.logger ?? silentLogger,
     ...compileReadLimits(options),
     ...compileMediaOptions(options),
+    maxNameChars: positiveInteger("maxNameChars", options.maxNameChars, DEFAULTS.maxNameChars),
+    maxDescriptionChars: positiveInteger("maxDescriptionChars", options.maxDescriptionChars, DEFAULTS.maxDescriptionChars),
   };
 }
 

@@ -212,7 +212,7 @@ export class Platform {
    * serializes to more than `maxFrameBytes` (the limits of assign args), before anything walks it
    * recursively or writes it. `field` names it in the error.
    */
-  private checkStoredInput(value: unknown, field: string): void {
+  checkStoredInput(value: unknown, field: string): void {
     if (value === undefined || value === null) return;
     const limit = this.options.maxJsonDepth;
     const deep = valueTooDeepAt(value, limit);
