@@ -25,12 +25,16 @@ export const DEFAULT_ROLE = "just a member";
 
 /** The area's service: its rules, over its records. Reached as `platform.areas.spaces`. */
 export class SpacesArea {
-  readonly records: SpacesRecords;
   private readonly check: InputChecks;
+  private made: SpacesRecords | undefined;
 
   constructor(readonly platform: Platform) {
-    this.records = new SpacesRecords(platform.store);
     this.check = new InputChecks(platform);
+  }
+
+  /** The area's records, prepared on first use (the platform builds its areas before its store is set). */
+  get records(): SpacesRecords {
+    return (this.made ??= new SpacesRecords(this.platform.store));
   }
 
   // 3D models -----------------------------------------------------------------------------------

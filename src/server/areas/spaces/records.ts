@@ -51,7 +51,7 @@ export class SpacesRecords {
 
   constructor(private readonly store: Store) {
     const db = store.db;
-    const dated = { createdAt: "created_at", updatedAt: "updated_at", name: "name" };
+    const dated = { createdAt: "created_at", updatedAt: "updated_at", name: "name COLLATE NOCASE" };
     this.models = new OrgTable(store, "threed_model", "ThreeDModel", { ids: idsIn(), search: searchIn("name", "description") }, dated);
     this.spaces = new OrgTable(store, "space", "Space", { ids: idsIn(), search: searchIn("name", "description") }, dated);
     this.placements = new OrgTable(
@@ -59,7 +59,7 @@ export class SpacesRecords {
       "placement",
       "Placement",
       { ids: idsIn(), space: idIs("space_id"), agent: idIs("agent_id"), search: searchIn("role", "(SELECT a.name FROM agent a WHERE a.id = placement.agent_id)") },
-      { role: "role", createdAt: "created_at" },
+      { role: "role COLLATE NOCASE", createdAt: "created_at" },
     );
     this.s = {
       insertModel: db.prepare<Omit<ThreeDModelRow, "id" | "created_at" | "updated_at"> & { now: number }, ThreeDModelRow>(

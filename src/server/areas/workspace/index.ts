@@ -29,12 +29,16 @@ export const DEFAULT_CATALOG = "default";
 
 /** The area's service: its rules, over its records. Reached as `platform.areas.workspace`. */
 export class WorkspaceArea {
-  readonly records: WorkspaceRecords;
   private readonly check: InputChecks;
+  private made: WorkspaceRecords | undefined;
 
   constructor(readonly platform: Platform) {
-    this.records = new WorkspaceRecords(platform.store);
     this.check = new InputChecks(platform);
+  }
+
+  /** The area's records, prepared on first use (the platform builds its areas before its store is set). */
+  get records(): WorkspaceRecords {
+    return (this.made ??= new WorkspaceRecords(this.platform.store));
   }
 
   // toolboxes and shortcuts ---------------------------------------------------------------------

@@ -117,8 +117,8 @@ export class WorkspaceRecords {
 
   constructor(private readonly store: Store) {
     const db = store.db;
-    this.toolboxes = new OrgTable(store, "toolbox", "Toolbox", { ids: idsIn(), search: searchIn("name", "description"), name: strLookup("name") }, { name: "name" });
-    this.shortcuts = new OrgTable(store, "shortcut", "Shortcut", { ids: idsIn(), search: searchIn("name", "description"), toolbox: idIs("toolbox_id") }, { name: "name" });
+    this.toolboxes = new OrgTable(store, "toolbox", "Toolbox", { ids: idsIn(), search: searchIn("name", "description"), name: strLookup("name") }, { name: "name COLLATE NOCASE" });
+    this.shortcuts = new OrgTable(store, "shortcut", "Shortcut", { ids: idsIn(), search: searchIn("name", "description"), toolbox: idIs("toolbox_id") }, { name: "name COLLATE NOCASE" });
     this.dashboards = new OrgTable(store, "dashboard", "Dashboard", {}, {});
     this.catalogs = new OrgTable(store, "ui_catalog", "UICatalog", {}, {});
     this.bloks = new OrgTable(store, "blok", "Blok", {}, {});
