@@ -254,4 +254,11 @@ export class OrgTable<Row extends OrgRow> {
     this.store.batch();
     this.remove.run(id);
   }
+
+  /** Deletes the row `id` of organisation `org` (NOT_FOUND as `inOrg`) with what cascades from it; returns the row. */
+  deleteInOrg(org: string, id: unknown): Row {
+    const row = this.inOrg(org, id);
+    this.store.transaction(() => this.delete(row.id));
+    return row;
+  }
 }

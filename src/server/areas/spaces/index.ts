@@ -16,6 +16,7 @@ import type {
   UpdateThreeDModelInput,
 } from "../../../../generated/server/resolvers.js";
 import { InputChecks, badInput } from "../inputs.js";
+import { atInput } from "../scope.js";
 import { SpacesRecords, type NewPlacement, type PlacementRow, type SpaceRow, type ThreeDModelRow } from "./records.js";
 import { spacesResolvers } from "./resolvers.js";
 import type { MediaStoreRow } from "../../media/records.js";
@@ -60,9 +61,7 @@ export class SpacesArea {
   }
 
   deleteThreedModel(me: Identity, id: string): string {
-    const row = this.records.models.inOrg(me.org, id);
-    this.platform.store.transaction(() => this.records.models.delete(row.id));
-    return String(row.id);
+    return String(this.records.models.deleteInOrg(me.org, id).id);
   }
 
   // spaces --------------------------------------------------------------------------------------
@@ -92,15 +91,13 @@ export class SpacesArea {
   }
 
   deleteSpace(me: Identity, id: string): string {
-    const row = this.records.spaces.inOrg(me.org, id);
-    this.platform.store.transaction(() => this.records.spaces.delete(row.id));
-    return String(row.id);
+    return String(this.records.spaces.deleteInOrg(me.org, id).id);
   }
 
   // placements ----------------------------------------------------------------------------------
 
   createPlacement(me: Identity, input: CreatePlacementInput): PlacementRow {
-    const space = this.inOrgAt(() => this.records.spaces.inOrg(me.org, input.space), "input.space");
+    const space = atInput(() => this.records.spaces.inOrg(me.org, input.space), "input.space");
     const placement = this.placementOf(me, { ...input, blok: input.materializedBlok }, "input", false, "materializedBlok");
     return this.platform.store.transaction(() => this.records.upsertPlacement({ ...placement, space_id: space.id, now: Date.now() }));
   }
@@ -109,7 +106,7 @@ export class SpacesArea {
     const row = this.records.placements.inOrg(me.org, input.id);
     const role = input.role === null || input.role === undefined ? null : this.check.name(input.role, "input.role");
     const matrix = input.affineMatrix === null || input.affineMatrix === undefined ? null : this.check.json(input.affineMatrix, "input.affineMatrix");
-    const model = input.model === null || input.model === undefined ? null : this.inOrgAt(() => this.records.models.inOrg(me.org, input.model), "input.model");
+    const model = input.model === null || input.model === undefined ? null : atInput(() => this.records.models.inOrg(me.org, input.model), "input.model");
     return this.platform.store.transaction(() => {
       this.records.updatePlacement({ id: row.id, role, affine_matrix: matrix, model_id: model?.id ?? null, now: Date.now() });
       return this.records.placements.find(row.id)!;
@@ -117,9 +114,7 @@ export class SpacesArea {
   }
 
   deletePlacement(me: Identity, id: string): string {
-    const row = this.records.placements.inOrg(me.org, id);
-    this.platform.store.transaction(() => this.records.placements.delete(row.id));
-    return String(row.id);
+    return String(this.records.placements.deleteInOrg(me.org, id).id);
   }
 
   // checks --------------------------------------------------------------------------------------
@@ -129,11 +124,11 @@ export class SpacesArea {
     if (input.agent === null || input.agent === undefined) throw badInput(`${at}.agent`, "is required: give the id of the agent to place");
     if (modelRequired && (input.model === null || input.model === undefined)) throw badInput(`${at}.model`, "is required: give the id of the 3D model that shows the agent");
     const agent = this.check.agent(me.org, input.agent, `${at}.agent`);
-    const model = input.model === null || input.model === undefined ? null : this.inOrgAt(() => this.records.models.inOrg(me.org, input.model), `${at}.model`);
+    const model = input.model === null || input.model === undefined ? null : atInput(() => this.records.models.inOrg(me.org, input.model), `${at}.model`);
     const blok =
       input.blok === null || input.blok === undefined
         ? null
-        : this.inOrgAt(() => this.platform.areas.workspace.records.materializedBloks.inOrg(me.org, input.blok), `${at}.${blokField}`);
+        : atInput(() => this.platform.areas.workspace.records.materializedBloks.inOrg(me.org, input.blok), `${at}.${blokField}`);
     return {
       org: me.org,
       agent_id: agent.id,
@@ -148,18 +143,9 @@ export class SpacesArea {
   private mediaAt(me: Identity, id: string, path: string): MediaStoreRow {
     const media = this.platform.media;
     if (!media) throw new PlatformError(`${path}: this server has no media store`, "NOT_FOUND");
-    return this.inOrgAt(() => media.ensureFinished(media.storeInOrg(me, id)), path);
+    return atInput(() => media.ensureFinished(media.storeInOrg(me, id)), path, ["NOT_FOUND", "MEDIA_NOT_UPLOADED"]);
   }
 
-  /** Runs a lookup whose NOT_FOUND names the input field it came from. */
-  private inOrgAt<T>(lookup: () => T, path: string): T {
-    try {
-      return lookup();
-    } catch (error) {
-      if (error instanceof PlatformError && (error.code === "NOT_FOUND" || error.code === "MEDIA_NOT_UPLOADED")) throw new PlatformError(`${path}: ${error.message}`, error.code);
-      throw error;
-    }
-  }
 }
 
 export const spacesArea: Area = { name: "spaces", resolvers: spacesResolvers };

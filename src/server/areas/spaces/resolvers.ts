@@ -5,19 +5,11 @@
 import type { Resolvers } from "../../../../generated/server/resolvers.js";
 import type { ResolverContext } from "../../graphql/context.js";
 import { PlatformError } from "../../platform.js";
+import { childrenOf, mine, required, visible } from "../scope.js";
 import { iso, parsed } from "../inputs.js";
 
 const area = (ctx: ResolverContext) => ctx.platform.areas.spaces;
 const records = (ctx: ResolverContext) => ctx.platform.areas.spaces.records;
-const mine = (ctx: ResolverContext, row: { org: string }) => row.org === ctx.me.org;
-const visible = <T extends { org: string }>(ctx: ResolverContext, row: T | undefined): T | null => (row && mine(ctx, row) ? row : null);
-function required<T extends { org: string }>(ctx: ResolverContext, row: T | undefined, what: string): T {
-  const seen = visible(ctx, row);
-  if (!seen) throw new PlatformError(`${what} not found in organisation "${ctx.me.org}"`, "NOT_FOUND");
-  return seen;
-}
-const NONE = { sql: "0 = 1", params: [] };
-const of = (column: string, id: number) => ({ sql: `${column} = ?`, params: [id] });
 
 export const spacesResolvers: Omit<Resolvers, "Subscription"> = {
   Query: {
@@ -44,7 +36,7 @@ export const spacesResolvers: Omit<Resolvers, "Subscription"> = {
     creator: (p) => ({ id: p.creator_sub, sub: p.creator_sub }),
     createdAt: (p) => iso(p.created_at),
     updatedAt: (p) => iso(p.updated_at),
-    placements: (p, args, ctx) => records(ctx).placements.list(ctx.me.org, args, mine(ctx, p) ? of("space_id", p.id) : NONE),
+    placements: (p, args, ctx) => records(ctx).placements.list(ctx.me.org, args, childrenOf(ctx, p, "space_id")),
   },
   Placement: {
     id: (p) => String(p.id),
@@ -73,6 +65,6 @@ export const spacesResolvers: Omit<Resolvers, "Subscription"> = {
     updatedAt: (p) => iso(p.updated_at),
   },
   Agent: {
-    placements: (p, args, ctx) => records(ctx).placements.list(ctx.me.org, args, p.org === ctx.me.org ? of("agent_id", p.id) : NONE),
+    placements: (p, args, ctx) => records(ctx).placements.list(ctx.me.org, args, childrenOf(ctx, p, "agent_id")),
   },
 };

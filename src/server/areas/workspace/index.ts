@@ -19,6 +19,7 @@ import type {
   BlokImplementationInput,
 } from "../../../../generated/server/resolvers.js";
 import { InputChecks, badInput } from "../inputs.js";
+import { atInput } from "../scope.js";
 import { WorkspaceRecords, type BlokRow, type DashboardRow, type MaterializedBlokRow, type ShortcutRow, type ToolboxRow } from "./records.js";
 import { workspaceResolvers } from "./resolvers.js";
 
@@ -52,9 +53,7 @@ export class WorkspaceArea {
   }
 
   deleteToolbox(me: Identity, id: string): string {
-    const row = this.records.toolboxes.inOrg(me.org, id);
-    this.platform.store.transaction(() => this.records.toolboxes.delete(row.id));
-    return String(row.id);
+    return String(this.records.toolboxes.deleteInOrg(me.org, id).id);
   }
 
   createShortcut(me: Identity, input: CreateShortcutInput): ShortcutRow {
@@ -73,7 +72,7 @@ export class WorkspaceArea {
       const toolbox =
         input.toolbox === null || input.toolbox === undefined
           ? this.records.insertToolbox({ org: me.org, name: DEFAULT_TOOLBOX, description: "Default toolbox", creator_sub: me.sub, created_at: Date.now() })
-          : this.inOrgAt(() => this.records.toolboxes.inOrg(me.org, input.toolbox), "input.toolbox");
+          : atInput(() => this.records.toolboxes.inOrg(me.org, input.toolbox), "input.toolbox");
       return this.records.insertShortcut({
         org: me.org,
         toolbox_id: toolbox.id,
@@ -93,9 +92,7 @@ export class WorkspaceArea {
   }
 
   deleteShortcut(me: Identity, id: string): string {
-    const row = this.records.shortcuts.inOrg(me.org, id);
-    this.platform.store.transaction(() => this.records.shortcuts.delete(row.id));
-    return String(row.id);
+    return String(this.records.shortcuts.deleteInOrg(me.org, id).id);
   }
 
   // dashboards ----------------------------------------------------------------------------------
@@ -128,8 +125,7 @@ export class WorkspaceArea {
   }
 
   deleteDashboard(me: Identity, id: string): boolean {
-    const row = this.records.dashboards.inOrg(me.org, id);
-    this.platform.store.transaction(() => this.records.dashboards.delete(row.id));
+    this.records.dashboards.deleteInOrg(me.org, id);
     return true;
   }
 
@@ -174,8 +170,7 @@ export class WorkspaceArea {
   }
 
   deleteBlok(me: Identity, id: string): boolean {
-    const row = this.records.bloks.inOrg(me.org, id);
-    this.platform.store.transaction(() => this.records.bloks.delete(row.id));
+    this.records.bloks.deleteInOrg(me.org, id);
     return true;
   }
 
@@ -198,8 +193,8 @@ export class WorkspaceArea {
 
   /** Stores a materialization of a blok (one per blok, as the platform does: materializing again updates its mappings) and places it on the dashboard. */
   materializeBlok(me: Identity, input: MaterializeBlokInput): MaterializedBlokRow {
-    const blok = this.inOrgAt(() => this.records.bloks.inOrg(me.org, input.blok), "input.blok");
-    const dashboard = input.dashboard === null || input.dashboard === undefined ? null : this.inOrgAt(() => this.records.dashboards.inOrg(me.org, input.dashboard), "input.dashboard");
+    const blok = atInput(() => this.records.bloks.inOrg(me.org, input.blok), "input.blok");
+    const dashboard = input.dashboard === null || input.dashboard === undefined ? null : atInput(() => this.records.dashboards.inOrg(me.org, input.dashboard), "input.dashboard");
     const mappings = this.mappingsFor(me, blok, input.agentMappings ?? [], "input.agentMappings");
     return this.platform.store.transaction(() => {
       const now = Date.now();
@@ -225,22 +220,12 @@ export class WorkspaceArea {
   }
 
   deleteMaterializedBlok(me: Identity, id: string): boolean {
-    const row = this.records.materializedBloks.inOrg(me.org, id);
-    this.platform.store.transaction(() => this.records.materializedBloks.delete(row.id));
+    this.records.materializedBloks.deleteInOrg(me.org, id);
     return true;
   }
 
   // checks --------------------------------------------------------------------------------------
 
-  /** Runs a lookup whose NOT_FOUND should name the input field it came from. */
-  private inOrgAt<T>(lookup: () => T, path: string): T {
-    try {
-      return lookup();
-    } catch (error) {
-      if (error instanceof PlatformError && error.code === "NOT_FOUND") throw new PlatformError(`${path}: ${error.message}`, "NOT_FOUND");
-      throw error;
-    }
-  }
 
   /** A dashboard belongs to the viewer's organisation; an `organization` input may only name it. */
   private ownOrganisation(me: Identity, organization: string | null | undefined): void {
@@ -250,7 +235,7 @@ export class WorkspaceArea {
   }
 
   private materializedBlokList(me: Identity, ids: readonly string[], path: string): MaterializedBlokRow[] {
-    return ids.map((id, i) => this.inOrgAt(() => this.records.materializedBloks.inOrg(me.org, id), `${path}[${i}]`));
+    return ids.map((id, i) => atInput(() => this.records.materializedBloks.inOrg(me.org, id), `${path}[${i}]`));
   }
 
   private dependencyList(dependencies: readonly { key: string }[], path: string): Array<{ key: string; declared: string }> {

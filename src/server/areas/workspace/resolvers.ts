@@ -5,23 +5,13 @@
 import type { Resolvers } from "../../../../generated/server/resolvers.js";
 import type { ResolverContext } from "../../graphql/context.js";
 import { PlatformError } from "../../platform.js";
+import { childrenOf, mine, required, visible } from "../scope.js";
 import { iso, parsed } from "../inputs.js";
 
 const area = (ctx: ResolverContext) => ctx.platform.areas.workspace;
 const records = (ctx: ResolverContext) => ctx.platform.areas.workspace.records;
-const mine = (ctx: ResolverContext, row: { org: string }) => row.org === ctx.me.org;
-/** A row of the viewer's organisation, or null. */
-const visible = <T extends { org: string }>(ctx: ResolverContext, row: T | undefined): T | null => (row && mine(ctx, row) ? row : null);
-/** A non-null reference: the row of the viewer's organisation, else NOT_FOUND naming what was looked for. */
-function required<T extends { org: string }>(ctx: ResolverContext, row: T | undefined, what: string): T {
-  const seen = visible(ctx, row);
-  if (!seen) throw new PlatformError(`${what} not found in organisation "${ctx.me.org}"`, "NOT_FOUND");
-  return seen;
-}
 /** The unpaged lists of the schema (`dashboards`, `bloks`) return at most one maximum page. */
 const wholePage = (ctx: ResolverContext) => ({ offset: 0, limit: ctx.platform.options.maxPageSize });
-const NONE = { sql: "0 = 1", params: [] };
-const of = (column: string, id: number) => ({ sql: `${column} = ?`, params: [id] });
 
 export const workspaceResolvers: Omit<Resolvers, "Subscription"> = {
   Query: {
@@ -53,14 +43,14 @@ export const workspaceResolvers: Omit<Resolvers, "Subscription"> = {
   },
   Toolbox: {
     id: (p) => String(p.id),
-    shortcuts: (p, args, ctx) => records(ctx).shortcuts.list(ctx.me.org, args, mine(ctx, p) ? of("toolbox_id", p.id) : NONE),
+    shortcuts: (p, args, ctx) => records(ctx).shortcuts.list(ctx.me.org, args, childrenOf(ctx, p, "toolbox_id")),
   },
   Shortcut: {
     id: (p) => String(p.id),
     action: (p, _a, ctx) => required(ctx, ctx.platform.store.action(p.action_id), `Action ${p.action_id} of shortcut ${p.id}`),
     // a shortcut is made for an action; the schema's implementation input does not exist
     implementation: () => null,
-    toolboxes: (p, args, ctx) => records(ctx).toolboxes.list(ctx.me.org, args, mine(ctx, p) ? of("id", p.toolbox_id) : NONE),
+    toolboxes: (p, args, ctx) => records(ctx).toolboxes.list(ctx.me.org, args, { sql: "id = ?", params: [mine(ctx, p) ? p.toolbox_id : -1] }),
     savedArgs: (p) => parsed(p.saved_args),
     allowQuick: (p) => p.allow_quick === 1,
     useReturns: (p) => p.use_returns === 1,
@@ -70,7 +60,7 @@ export const workspaceResolvers: Omit<Resolvers, "Subscription"> = {
   },
   Dashboard: {
     id: (p) => String(p.id),
-    placements: (p, args, ctx) => records(ctx).dashboardPlacements.list(ctx.me.org, args, mine(ctx, p) ? of("dashboard_id", p.id) : NONE),
+    placements: (p, args, ctx) => records(ctx).dashboardPlacements.list(ctx.me.org, args, childrenOf(ctx, p, "dashboard_id")),
   },
   DashboardPlacement: {
     id: (p) => String(p.id),
@@ -84,8 +74,8 @@ export const workspaceResolvers: Omit<Resolvers, "Subscription"> = {
     id: (p) => String(p.id),
     creator: (p) => ({ id: p.creator_sub, sub: p.creator_sub }),
     catalog: (p, _a, ctx) => required(ctx, records(ctx).catalogs.find(p.catalog_id), `UICatalog ${p.catalog_id} of blok ${p.id}`),
-    materializedBloks: (p, args, ctx) => records(ctx).materializedBloks.list(ctx.me.org, args, mine(ctx, p) ? of("blok_id", p.id) : NONE),
-    dependencies: (p, args, ctx) => records(ctx).blokDependencies.list(ctx.me.org, args, mine(ctx, p) ? of("blok_id", p.id) : NONE),
+    materializedBloks: (p, args, ctx) => records(ctx).materializedBloks.list(ctx.me.org, args, childrenOf(ctx, p, "blok_id")),
+    dependencies: (p, args, ctx) => records(ctx).blokDependencies.list(ctx.me.org, args, childrenOf(ctx, p, "blok_id")),
     components: (p) => parsed(p.components),
     uiComponents: (p) => parsed(p.components),
     demoState: (p) => parsed(p.demo_state),
@@ -113,8 +103,8 @@ export const workspaceResolvers: Omit<Resolvers, "Subscription"> = {
     createdAt: (p) => iso(p.created_at),
     updatedAt: (p) => iso(p.updated_at),
     agentMappings: (p, _a, ctx) => (mine(ctx, p) ? records(ctx).mappingsOf(p.id) : []),
-    dashboardPlacements: (p, args, ctx) => records(ctx).dashboardPlacements.list(ctx.me.org, args, mine(ctx, p) ? of("materialized_blok_id", p.id) : NONE),
-    placements: (p, args, ctx) => ctx.platform.areas.spaces.records.placements.list(ctx.me.org, args, mine(ctx, p) ? of("materialized_blok_id", p.id) : NONE),
+    dashboardPlacements: (p, args, ctx) => records(ctx).dashboardPlacements.list(ctx.me.org, args, childrenOf(ctx, p, "materialized_blok_id")),
+    placements: (p, args, ctx) => ctx.platform.areas.spaces.records.placements.list(ctx.me.org, args, childrenOf(ctx, p, "materialized_blok_id")),
   },
   BlokAgentMapping: {
     id: (p) => String(p.id),
