@@ -179,12 +179,15 @@ export class WorkspaceArea {
    * the organisation's blok named by its key (created or updated), with its dependencies.
    */
   implementBloks(me: Identity, bloks: readonly BlokImplementationInput[], path = "input.bloks"): BlokRow[] {
-    return bloks.map((b, i) =>
-      this.createBlok(
-        me,
-        { name: b.key, description: b.description, catalog: b.catalog, components: b.components, demoState: b.demoState, dependencies: b.dependencies },
-        `${path}[${i}]`,
-        "key",
+    // all or none: a refused blok leaves none of the others stored
+    return this.platform.store.transaction(() =>
+      bloks.map((b, i) =>
+        this.createBlok(
+          me,
+          { name: b.key, description: b.description, catalog: b.catalog, components: b.components, demoState: b.demoState, dependencies: b.dependencies },
+          `${path}[${i}]`,
+          "key",
+        ),
       ),
     );
   }
