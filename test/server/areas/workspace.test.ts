@@ -56,6 +56,10 @@ describe("issue 15: workspace area", () => {
     const second = await gql<{ createShortcut: Ids & { toolboxes: Array<Ids & { name: string }> } }>(CREATE_SHORTCUT, { input: { name: "Zero add", action: add.actionId, args: {} } });
     // without a toolbox it lands in the organisation's default toolbox
     expect(second.createShortcut.toolboxes).toEqual([{ id: expect.any(String), name: "default" }]);
+    // and leaves that toolbox as it is
+    await gql(CREATE_TOOLBOX, { input: { name: "default", description: "mine" } });
+    const another = (await gql<{ createShortcut: Ids }>(CREATE_SHORTCUT, { input: { name: "another", action: add.actionId, args: {} } })).createShortcut;
+    expect((await gql<{ toolboxes: Array<{ description: string }> }>(`query { toolboxes(filters: {name: {exact: "default"}}) { description } }`)).toolboxes).toEqual([{ description: "mine" }]);
 
     const read = await gql<{ shortcut: { name: string } }>(`query ($id: ID!) { shortcut(id: $id) { name } }`, { id: sc.id });
     expect(read.shortcut.name).toBe("add one");
@@ -74,7 +78,8 @@ describe("issue 15: workspace area", () => {
     const notFirst = await gql<{ shortcuts: Array<{ id: string }> }>(`query ($a: [ID!]) { shortcuts(filters: {NOT: {ids: $a}}) { id } }`, { a: [sc.id] });
     expect(notFirst.shortcuts.map((s) => s.id)).not.toContain(sc.id);
     const paged = await gql<{ shortcuts: Array<{ id: string }> }>(`query { shortcuts(ordering: [{name: ASC}], pagination: {offset: 1, limit: 1}) { id } }`);
-    expect(paged.shortcuts).toEqual([{ id: second.createShortcut.id }]);
+    // "add one", "another", "Zero add": names order case-insensitively
+    expect(paged.shortcuts).toEqual([{ id: another.id }]);
     const boxes = await gql<{ toolboxes: Array<{ name: string }> }>(`query { toolboxes(filters: {name: {iStartsWith: "LAB"}}, ordering: [{name: ASC}]) { name } }`);
     expect(boxes.toolboxes).toEqual([{ name: "lab tools" }]);
 

@@ -71,7 +71,7 @@ export class WorkspaceArea {
     return this.platform.store.transaction(() => {
       const toolbox =
         input.toolbox === null || input.toolbox === undefined
-          ? this.records.insertToolbox({ org: me.org, name: DEFAULT_TOOLBOX, description: "Default toolbox", creator_sub: me.sub, created_at: Date.now() })
+          ? this.records.ensureToolbox({ org: me.org, name: DEFAULT_TOOLBOX, description: "Default toolbox", creator_sub: me.sub, created_at: Date.now() })
           : atInput(() => this.records.toolboxes.inOrg(me.org, input.toolbox), "input.toolbox");
       return this.records.insertShortcut({
         org: me.org,

@@ -152,6 +152,10 @@ export class WorkspaceRecords {
         `INSERT INTO toolbox (org, name, description, creator_sub, created_at) VALUES (@org, @name, @description, @creator_sub, @created_at)
          ON CONFLICT (org, name) DO UPDATE SET description = excluded.description RETURNING *`,
       ),
+      ensureToolbox: db.prepare<Omit<ToolboxRow, "id">, ToolboxRow>(
+        `INSERT INTO toolbox (org, name, description, creator_sub, created_at) VALUES (@org, @name, @description, @creator_sub, @created_at)
+         ON CONFLICT (org, name) DO UPDATE SET name = excluded.name RETURNING *`,
+      ),
       insertShortcut: db.prepare<Omit<ShortcutRow, "id">, ShortcutRow>(
         `INSERT INTO shortcut (org, toolbox_id, action_id, name, description, saved_args, args, returns, allow_quick, use_returns, bind_number, creator_sub, created_at)
          VALUES (@org, @toolbox_id, @action_id, @name, @description, @saved_args, @args, @returns, @allow_quick, @use_returns, @bind_number, @creator_sub, @created_at) RETURNING *`,
@@ -195,6 +199,11 @@ export class WorkspaceRecords {
   insertToolbox(row: Omit<ToolboxRow, "id">): ToolboxRow {
     this.store.batch();
     return this.s.insertToolbox.get(row)!;
+  }
+  /** The organisation's toolbox of that name as it is, created (with `row`'s description) when missing. */
+  ensureToolbox(row: Omit<ToolboxRow, "id">): ToolboxRow {
+    this.store.batch();
+    return this.s.ensureToolbox.get(row)!;
   }
   insertShortcut(row: Omit<ShortcutRow, "id">): ShortcutRow {
     this.store.batch();
