@@ -33,6 +33,22 @@ import type {
 } from "../../src/server/areas/dependencies/demand.js";
 import type { MemoryShelveRow, MemoryDrawerRow } from "../../src/server/areas/memory/records.js";
 import type {
+  ToolboxRow,
+  ShortcutRow,
+  DashboardRow,
+  DashboardPlacementRow,
+  UiCatalogRow,
+  BlokRow,
+  BlokDependencyRow,
+  MaterializedBlokRow,
+  BlokAgentMappingRow,
+} from "../../src/server/areas/workspace/records.js";
+import type {
+  SpaceRow,
+  PlacementRow,
+  ThreeDModelRow,
+} from "../../src/server/areas/spaces/records.js";
+import type {
   StructurePackageRow,
   StructureRow,
   InterfaceRow,
@@ -4758,33 +4774,10 @@ export type ResolversTypes = {
   AssignWidgetKind: ResolverTypeWrapper<Partial<AssignWidgetKind>>;
   AutoResolveInput: ResolverTypeWrapper<Partial<AutoResolveInput>>;
   BlockInput: ResolverTypeWrapper<Partial<BlockInput>>;
-  Blok: ResolverTypeWrapper<
-    Partial<
-      Omit<Blok, "creator" | "materializedBloks" | "dependencies"> & {
-        creator: ResolversTypes["User"];
-        materializedBloks: Array<ResolversTypes["MaterializedBlok"]>;
-        dependencies: Array<ResolversTypes["BlokDependency"]>;
-      }
-    >
-  >;
-  BlokAgentMapping: ResolverTypeWrapper<
-    Partial<
-      Omit<BlokAgentMapping, "agent" | "materializedBlok"> & {
-        agent: ResolversTypes["Agent"];
-        materializedBlok: ResolversTypes["MaterializedBlok"];
-      }
-    >
-  >;
+  Blok: ResolverTypeWrapper<BlokRow>;
+  BlokAgentMapping: ResolverTypeWrapper<BlokAgentMappingRow>;
   BlokAgentMappingInput: ResolverTypeWrapper<Partial<BlokAgentMappingInput>>;
-  BlokDependency: ResolverTypeWrapper<
-    Partial<
-      Omit<BlokDependency, "implementation" | "actionDependencies" | "stateDependencies"> & {
-        implementation: ResolversTypes["Implementation"];
-        actionDependencies: Array<ResolversTypes["ActionDependency"]>;
-        stateDependencies: Array<ResolversTypes["StateDependency"]>;
-      }
-    >
-  >;
+  BlokDependency: ResolverTypeWrapper<BlokDependencyRow>;
   BlokDependencyFilter: ResolverTypeWrapper<Partial<BlokDependencyFilter>>;
   BlokImplementationInput: ResolverTypeWrapper<Partial<BlokImplementationInput>>;
   BounceInput: ResolverTypeWrapper<Partial<BounceInput>>;
@@ -4828,19 +4821,8 @@ export type ResolversTypes = {
   CustomAssignWidget: ResolverTypeWrapper<Partial<CustomAssignWidget>>;
   CustomEffect: ResolverTypeWrapper<Partial<CustomEffect>>;
   CustomReturnWidget: ResolverTypeWrapper<Partial<CustomReturnWidget>>;
-  Dashboard: ResolverTypeWrapper<
-    Partial<
-      Omit<Dashboard, "placements"> & { placements: Array<ResolversTypes["DashboardPlacement"]> }
-    >
-  >;
-  DashboardPlacement: ResolverTypeWrapper<
-    Partial<
-      Omit<DashboardPlacement, "dashboard" | "blok"> & {
-        dashboard: ResolversTypes["Dashboard"];
-        blok?: Maybe<ResolversTypes["MaterializedBlok"]>;
-      }
-    >
-  >;
+  Dashboard: ResolverTypeWrapper<DashboardRow>;
+  DashboardPlacement: ResolverTypeWrapper<DashboardPlacementRow>;
   DashboardPlacementFilter: ResolverTypeWrapper<Partial<DashboardPlacementFilter>>;
   DashboardPlacementOrder: ResolverTypeWrapper<Partial<DashboardPlacementOrder>>;
   DateTime: ResolverTypeWrapper<Partial<Scalars["DateTime"]["output"]>>;
@@ -4906,16 +4888,7 @@ export type ResolversTypes = {
   LogLevel: ResolverTypeWrapper<Partial<LogLevel>>;
   MappedAgentInput: ResolverTypeWrapper<Partial<MappedAgentInput>>;
   MaterializeBlokInput: ResolverTypeWrapper<Partial<MaterializeBlokInput>>;
-  MaterializedBlok: ResolverTypeWrapper<
-    Partial<
-      Omit<MaterializedBlok, "blok" | "agentMappings" | "dashboardPlacements" | "placements"> & {
-        blok: ResolversTypes["Blok"];
-        agentMappings: Array<ResolversTypes["BlokAgentMapping"]>;
-        dashboardPlacements: Array<ResolversTypes["DashboardPlacement"]>;
-        placements: Array<ResolversTypes["Placement"]>;
-      }
-    >
-  >;
+  MaterializedBlok: ResolverTypeWrapper<MaterializedBlokRow>;
   MaterializedBlokFilter: ResolverTypeWrapper<Partial<MaterializedBlokFilter>>;
   MaterializedBlokOrder: ResolverTypeWrapper<Partial<MaterializedBlokOrder>>;
   MediaAccessGrant: ResolverTypeWrapper<Partial<MediaAccessGrant>>;
@@ -4938,16 +4911,7 @@ export type ResolversTypes = {
   Patch: ResolverTypeWrapper<PatchRow>;
   PauseInput: ResolverTypeWrapper<Partial<PauseInput>>;
   PinInput: ResolverTypeWrapper<Partial<PinInput>>;
-  Placement: ResolverTypeWrapper<
-    Partial<
-      Omit<Placement, "space" | "agent" | "blok" | "model"> & {
-        space: ResolversTypes["Space"];
-        agent: ResolversTypes["Agent"];
-        blok?: Maybe<ResolversTypes["MaterializedBlok"]>;
-        model?: Maybe<ResolversTypes["ThreeDModel"]>;
-      }
-    >
-  >;
+  Placement: ResolverTypeWrapper<PlacementRow>;
   PlacementFilter: ResolverTypeWrapper<Partial<PlacementFilter>>;
   PlacementInput: ResolverTypeWrapper<Partial<PlacementInput>>;
   PlacementOrder: ResolverTypeWrapper<Partial<PlacementOrder>>;
@@ -5000,29 +4964,12 @@ export type ResolversTypes = {
   SessionOrder: ResolverTypeWrapper<Partial<SessionOrder>>;
   SetHigherOrderInput: ResolverTypeWrapper<Partial<SetHigherOrderInput>>;
   ShelveInMemoryDrawerInput: ResolverTypeWrapper<Partial<ShelveInMemoryDrawerInput>>;
-  Shortcut: ResolverTypeWrapper<
-    Partial<
-      Omit<Shortcut, "action" | "implementation" | "toolboxes" | "args" | "returns"> & {
-        action: ResolversTypes["Action"];
-        implementation?: Maybe<ResolversTypes["Implementation"]>;
-        toolboxes: Array<ResolversTypes["Toolbox"]>;
-        args: Array<ResolversTypes["ArgPort"]>;
-        returns: Array<ResolversTypes["ReturnPort"]>;
-      }
-    >
-  >;
+  Shortcut: ResolverTypeWrapper<ShortcutRow>;
   ShortcutFilter: ResolverTypeWrapper<Partial<ShortcutFilter>>;
   ShortcutOrder: ResolverTypeWrapper<Partial<ShortcutOrder>>;
   SliderAssignWidget: ResolverTypeWrapper<Partial<SliderAssignWidget>>;
   Snapshot: ResolverTypeWrapper<SnapshotRow>;
-  Space: ResolverTypeWrapper<
-    Partial<
-      Omit<Space, "creator" | "placements"> & {
-        creator: ResolversTypes["User"];
-        placements: Array<ResolversTypes["Placement"]>;
-      }
-    >
-  >;
+  Space: ResolverTypeWrapper<SpaceRow>;
   SpaceFilter: ResolverTypeWrapper<Partial<SpaceFilter>>;
   SpaceOrder: ResolverTypeWrapper<Partial<SpaceOrder>>;
   State: ResolverTypeWrapper<StateRow>;
@@ -5079,25 +5026,16 @@ export type ResolversTypes = {
   TestCaseFilter: ResolverTypeWrapper<Partial<TestCaseFilter>>;
   TestResult: ResolverTypeWrapper<TestResultRow>;
   TestResultFilter: ResolverTypeWrapper<Partial<TestResultFilter>>;
-  ThreeDModel: ResolverTypeWrapper<
-    Partial<
-      Omit<ThreeDModel, "dependency" | "file"> & {
-        dependency: ResolversTypes["Agent"];
-        file: ResolversTypes["MediaStore"];
-      }
-    >
-  >;
+  ThreeDModel: ResolverTypeWrapper<ThreeDModelRow>;
   ThreeDModelFilter: ResolverTypeWrapper<Partial<ThreeDModelFilter>>;
   ThreeDModelOrder: ResolverTypeWrapper<Partial<ThreeDModelOrder>>;
   TimeBucket: ResolverTypeWrapper<Partial<TimeBucket>>;
-  Toolbox: ResolverTypeWrapper<
-    Partial<Omit<Toolbox, "shortcuts"> & { shortcuts: Array<ResolversTypes["Shortcut"]> }>
-  >;
+  Toolbox: ResolverTypeWrapper<ToolboxRow>;
   ToolboxFilter: ResolverTypeWrapper<Partial<ToolboxFilter>>;
   ToolboxOrder: ResolverTypeWrapper<Partial<ToolboxOrder>>;
   Track: ResolverTypeWrapper<Partial<Track>>;
   TrackInput: ResolverTypeWrapper<Partial<TrackInput>>;
-  UICatalog: ResolverTypeWrapper<Partial<UiCatalog>>;
+  UICatalog: ResolverTypeWrapper<UiCatalogRow>;
   UnblockInput: ResolverTypeWrapper<Partial<UnblockInput>>;
   UnshelveMemoryDrawerInput: ResolverTypeWrapper<Partial<UnshelveMemoryDrawerInput>>;
   UpdateAgentInput: ResolverTypeWrapper<Partial<UpdateAgentInput>>;
@@ -5179,27 +5117,10 @@ export type ResolversParentTypes = {
   AssignWidgetInput: Partial<AssignWidgetInput>;
   AutoResolveInput: Partial<AutoResolveInput>;
   BlockInput: Partial<BlockInput>;
-  Blok: Partial<
-    Omit<Blok, "creator" | "materializedBloks" | "dependencies"> & {
-      creator: ResolversParentTypes["User"];
-      materializedBloks: Array<ResolversParentTypes["MaterializedBlok"]>;
-      dependencies: Array<ResolversParentTypes["BlokDependency"]>;
-    }
-  >;
-  BlokAgentMapping: Partial<
-    Omit<BlokAgentMapping, "agent" | "materializedBlok"> & {
-      agent: ResolversParentTypes["Agent"];
-      materializedBlok: ResolversParentTypes["MaterializedBlok"];
-    }
-  >;
+  Blok: BlokRow;
+  BlokAgentMapping: BlokAgentMappingRow;
   BlokAgentMappingInput: Partial<BlokAgentMappingInput>;
-  BlokDependency: Partial<
-    Omit<BlokDependency, "implementation" | "actionDependencies" | "stateDependencies"> & {
-      implementation: ResolversParentTypes["Implementation"];
-      actionDependencies: Array<ResolversParentTypes["ActionDependency"]>;
-      stateDependencies: Array<ResolversParentTypes["StateDependency"]>;
-    }
-  >;
+  BlokDependency: BlokDependencyRow;
   BlokDependencyFilter: Partial<BlokDependencyFilter>;
   BlokImplementationInput: Partial<BlokImplementationInput>;
   BounceInput: Partial<BounceInput>;
@@ -5239,17 +5160,8 @@ export type ResolversParentTypes = {
   CustomAssignWidget: Partial<CustomAssignWidget>;
   CustomEffect: Partial<CustomEffect>;
   CustomReturnWidget: Partial<CustomReturnWidget>;
-  Dashboard: Partial<
-    Omit<Dashboard, "placements"> & {
-      placements: Array<ResolversParentTypes["DashboardPlacement"]>;
-    }
-  >;
-  DashboardPlacement: Partial<
-    Omit<DashboardPlacement, "dashboard" | "blok"> & {
-      dashboard: ResolversParentTypes["Dashboard"];
-      blok?: Maybe<ResolversParentTypes["MaterializedBlok"]>;
-    }
-  >;
+  Dashboard: DashboardRow;
+  DashboardPlacement: DashboardPlacementRow;
   DashboardPlacementFilter: Partial<DashboardPlacementFilter>;
   DashboardPlacementOrder: Partial<DashboardPlacementOrder>;
   DateTime: Partial<Scalars["DateTime"]["output"]>;
@@ -5304,14 +5216,7 @@ export type ResolversParentTypes = {
   LockImplementationInput: Partial<LockImplementationInput>;
   MappedAgentInput: Partial<MappedAgentInput>;
   MaterializeBlokInput: Partial<MaterializeBlokInput>;
-  MaterializedBlok: Partial<
-    Omit<MaterializedBlok, "blok" | "agentMappings" | "dashboardPlacements" | "placements"> & {
-      blok: ResolversParentTypes["Blok"];
-      agentMappings: Array<ResolversParentTypes["BlokAgentMapping"]>;
-      dashboardPlacements: Array<ResolversParentTypes["DashboardPlacement"]>;
-      placements: Array<ResolversParentTypes["Placement"]>;
-    }
-  >;
+  MaterializedBlok: MaterializedBlokRow;
   MaterializedBlokFilter: Partial<MaterializedBlokFilter>;
   MaterializedBlokOrder: Partial<MaterializedBlokOrder>;
   MediaAccessGrant: Partial<MediaAccessGrant>;
@@ -5332,14 +5237,7 @@ export type ResolversParentTypes = {
   Patch: PatchRow;
   PauseInput: Partial<PauseInput>;
   PinInput: Partial<PinInput>;
-  Placement: Partial<
-    Omit<Placement, "space" | "agent" | "blok" | "model"> & {
-      space: ResolversParentTypes["Space"];
-      agent: ResolversParentTypes["Agent"];
-      blok?: Maybe<ResolversParentTypes["MaterializedBlok"]>;
-      model?: Maybe<ResolversParentTypes["ThreeDModel"]>;
-    }
-  >;
+  Placement: PlacementRow;
   PlacementFilter: Partial<PlacementFilter>;
   PlacementInput: Partial<PlacementInput>;
   PlacementOrder: Partial<PlacementOrder>;
@@ -5386,25 +5284,12 @@ export type ResolversParentTypes = {
   SessionOrder: Partial<SessionOrder>;
   SetHigherOrderInput: Partial<SetHigherOrderInput>;
   ShelveInMemoryDrawerInput: Partial<ShelveInMemoryDrawerInput>;
-  Shortcut: Partial<
-    Omit<Shortcut, "action" | "implementation" | "toolboxes" | "args" | "returns"> & {
-      action: ResolversParentTypes["Action"];
-      implementation?: Maybe<ResolversParentTypes["Implementation"]>;
-      toolboxes: Array<ResolversParentTypes["Toolbox"]>;
-      args: Array<ResolversParentTypes["ArgPort"]>;
-      returns: Array<ResolversParentTypes["ReturnPort"]>;
-    }
-  >;
+  Shortcut: ShortcutRow;
   ShortcutFilter: Partial<ShortcutFilter>;
   ShortcutOrder: Partial<ShortcutOrder>;
   SliderAssignWidget: Partial<SliderAssignWidget>;
   Snapshot: SnapshotRow;
-  Space: Partial<
-    Omit<Space, "creator" | "placements"> & {
-      creator: ResolversParentTypes["User"];
-      placements: Array<ResolversParentTypes["Placement"]>;
-    }
-  >;
+  Space: SpaceRow;
   SpaceFilter: Partial<SpaceFilter>;
   SpaceOrder: Partial<SpaceOrder>;
   State: StateRow;
@@ -5452,23 +5337,16 @@ export type ResolversParentTypes = {
   TestCaseFilter: Partial<TestCaseFilter>;
   TestResult: TestResultRow;
   TestResultFilter: Partial<TestResultFilter>;
-  ThreeDModel: Partial<
-    Omit<ThreeDModel, "dependency" | "file"> & {
-      dependency: ResolversParentTypes["Agent"];
-      file: ResolversParentTypes["MediaStore"];
-    }
-  >;
+  ThreeDModel: ThreeDModelRow;
   ThreeDModelFilter: Partial<ThreeDModelFilter>;
   ThreeDModelOrder: Partial<ThreeDModelOrder>;
   TimeBucket: Partial<TimeBucket>;
-  Toolbox: Partial<
-    Omit<Toolbox, "shortcuts"> & { shortcuts: Array<ResolversParentTypes["Shortcut"]> }
-  >;
+  Toolbox: ToolboxRow;
   ToolboxFilter: Partial<ToolboxFilter>;
   ToolboxOrder: Partial<ToolboxOrder>;
   Track: Partial<Track>;
   TrackInput: Partial<TrackInput>;
-  UICatalog: Partial<UiCatalog>;
+  UICatalog: UiCatalogRow;
   UnblockInput: Partial<UnblockInput>;
   UnshelveMemoryDrawerInput: Partial<UnshelveMemoryDrawerInput>;
   UpdateAgentInput: Partial<UpdateAgentInput>;

@@ -125,6 +125,11 @@ export interface ServerOptions extends FaktsOptions, MemoryOptions, StateOptions
   mediaGrantSeconds?: number;
   /** Name of the one S3 bucket the embedded server serves at its root (`{url}/{bucket}/{key}`). Default `media`. */
   mediaBucket?: string;
+  // Stored workspace and spaces rows (issue 15) ---------------------------------------------------
+  /** Longest name, key, role or catalog name a stored row of the platform API accepts, in characters. Default 1000. */
+  maxNameChars?: number;
+  /** Longest description (or other free text) a stored row of the platform API accepts, in characters. Default 10000. */
+  maxDescriptionChars?: number;
 }
 
 export interface CompiledOptions extends CompiledFaktsOptions, CompiledMemoryOptions, Required<StateOptions> {
@@ -161,6 +166,8 @@ export interface CompiledOptions extends CompiledFaktsOptions, CompiledMemoryOpt
   maxMediaBytes: number;
   mediaGrantSeconds: number;
   mediaBucket: string;
+  maxNameChars: number;
+  maxDescriptionChars: number;
 }
 
 export const DEFAULTS = {
@@ -191,6 +198,8 @@ export const DEFAULTS = {
   maxMediaBytes: 2 * 1024 * 1024 * 1024,
   mediaGrantSeconds: 3600,
   mediaBucket: "media",
+  maxNameChars: 1000,
+  maxDescriptionChars: 10_000,
 } as const;
 
 export { ALLOW_ORIGINS_ENV } from "../shared/origins.js";
@@ -276,6 +285,8 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     ...compileFaktsOptions(options, positiveInteger),
     ...compileMemoryOptions(options),
     ...compileStateOptions(options),
+    maxNameChars: positiveInteger("maxNameChars", options.maxNameChars, DEFAULTS.maxNameChars),
+    maxDescriptionChars: positiveInteger("maxDescriptionChars", options.maxDescriptionChars, DEFAULTS.maxDescriptionChars),
   };
 }
 

@@ -83,6 +83,7 @@ export class Agents {
       implementations?: readonly ImplementationInputLike[] | null;
       locks?: Parameters<Areas["agents"]["declareLocks"]>[1];
       states?: Parameters<Areas["state"]["implement"]>[2];
+      bloks?: Parameters<Areas["workspace"]["implementBloks"]>[1] | null;
     },
   ): AgentRow {
     const impls = input.implementations ?? [];
@@ -108,6 +109,7 @@ export class Agents {
       for (const impl of impls) keep.add(this.upsertImplementation(identity, agent.id, impl).id);
       for (const old of this.store.implementationsOfAgent(agent.id)) if (!keep.has(old.id)) this.deleteImplementationRow(old, identity.org);
       this.p.areas.state.implement(identity, agent, "states" in input ? input.states : undefined);
+      if (input.bloks) this.p.areas.workspace.implementBloks(identity, input.bloks);
       return this.store.agent(agent.id)!;
     });
     this.p.publish({ type: "agentUpdate", agent });
