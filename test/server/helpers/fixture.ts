@@ -21,6 +21,8 @@ export interface PortInput {
   children?: PortInput[];
   identifier?: string;
   default?: unknown;
+  /** Any other ArgPortInput / ReturnPortInput field (widget, validators, effects, requires, ...), sent as given. */
+  [field: string]: unknown;
 }
 
 export interface ImplementationInput {

@@ -68,6 +68,13 @@ export function madeUp(type: GraphQLInputType, idOf: (typeName: string) => strin
   return null;
 }
 
+/** Which type an ID argument names: `agent`, `stateId` name their type; else the field's own type. */
+function idTypeOf(argName: string, field: GraphQLField<unknown, unknown>): string {
+  const base = argName.replace(/Id$/, "");
+  const candidate = base[0]!.toUpperCase() + base.slice(1);
+  return candidate !== "Id" && /^[A-Z][A-Za-z]+$/.test(candidate) && candidate !== getNamedType(field.type).name ? candidate : getNamedType(field.type).name;
+}
+
 function argsText(owner: string, field: GraphQLField<unknown, unknown>, values: ArgValues, idOf: (typeName: string) => string | undefined): string {
   const parts: string[] = [];
   for (const arg of field.args as readonly GraphQLArgument[]) {
@@ -75,7 +82,7 @@ function argsText(owner: string, field: GraphQLField<unknown, unknown>, values: 
     if (key in values) parts.push(`${arg.name}: ${literal(values[key])}`);
     // small pages keep the query under the server's cost limit (a list counts its page size)
     else if (arg.name === "pagination") parts.push("pagination: { limit: 3 }");
-    else if (isNonNullType(arg.type) && arg.defaultValue === undefined) parts.push(`${arg.name}: ${literal(madeUp(arg.type, idOf, getNamedType(field.type).name))}`);
+    else if (isNonNullType(arg.type) && arg.defaultValue === undefined) parts.push(`${arg.name}: ${literal(madeUp(arg.type, idOf, idTypeOf(arg.name, field)))}`);
   }
   return parts.length ? `(${parts.join(", ")})` : "";
 }
@@ -105,10 +112,14 @@ function shortestDepths(schema: GraphQLSchema, start: GraphQLNamedType): Map<str
   return depth;
 }
 
-export function buildRootQueries(schema: GraphQLSchema, values: ArgValues, idOf: (typeName: string) => string | undefined): RootQuery[] {
+/**
+ * `skip`: `Type.field`s left out of the selections (each with its reason where the walk declares it).
+ */
+export function buildRootQueries(schema: GraphQLSchema, values: ArgValues, idOf: (typeName: string) => string | undefined, skip: ReadonlySet<string> = new Set()): RootQuery[] {
   const query = schema.getQueryType()!;
   const out: RootQuery[] = [];
   for (const root of Object.values(query.getFields())) {
+    if (skip.has(`Query.${root.name}`)) continue;
     const rootType = getNamedType(root.type);
     const depths = shortestDepths(schema, rootType);
     const expanded = new Set<string>();
@@ -127,6 +138,7 @@ export function buildRootQueries(schema: GraphQLSchema, values: ArgValues, idOf:
       expanded.add(t.name);
       const parts = ["__typename"];
       for (const f of Object.values(fields)) {
+        if (skip.has(`${t.name}.${f.name}`)) continue;
         const sub = select(f.type, depth + 1);
         parts.push(`${f.name}${argsText(t.name, f, values, idOf)}${sub ? ` ${sub}` : ""}`);
       }

@@ -43,6 +43,15 @@ export const formHintResolvers: Resolvers = {
     placeholder: (w) => w.placeholder ?? "",
     asParagraph: (w) => w.asParagraph ?? false,
   },
+  // the input names the state to choose from `stateChoices` (AssignWidgetInput); the output calls it statePath
+  StateChoiceAssignWidget: {
+    statePath: (w) => w.statePath ?? ("stateChoices" in w && typeof w.stateChoices === "string" ? w.stateChoices : ""),
+  },
+  // no input carries a proxy's target: the platform's defaults for the required fields
+  ProxyWidget: {
+    targetPort: (w) => w.targetPort ?? "",
+    targetAction: (w) => w.targetAction ?? "",
+  },
   HideEffect: {
     fade: (e) => e.fade ?? true,
     dependencies: (e) => e.dependencies ?? [],

@@ -2,7 +2,7 @@
  * The core rows of one organisation for the schema walk: an agent connected on /agi with the
  * fixture implementations, and a finished task with LOG, PROGRESS, YIELD and COMPLETED events.
  */
-import { assign, setupAgent, implOf } from "../../helpers/fixture.js";
+import { assign, setupAgent, implOf, type ImplementationInput } from "../../helpers/fixture.js";
 import type { TestServer } from "../../helpers/server.js";
 import type { WalkOrg } from "./types.js";
 
@@ -18,7 +18,7 @@ const CHOICES = [
 ];
 
 /** An action whose ports carry every form hint the schema has (widgets, effects, validators, groups, requires/provides). */
-function showcase(org: string): Record<string, unknown> {
+export function showcase(org: string): ImplementationInput {
   const widget = (kind: string, extra: Record<string, unknown> = {}) => ({ kind, ...extra });
   return {
     interface: "showcase",
@@ -70,6 +70,13 @@ export async function populateCore(server: TestServer, token: string, org: strin
   socket.report("PROGRESS", task.id, { progress: 50, message: `half ${org}` });
   socket.report("YIELD", task.id, { returns: { return0: 3 } });
   await socket.reportAcked("COMPLETED", task.id);
+  // a second task, cancelled while it runs: its control shows in Task.instructs
+  const cancelled = await assign(server, token, { implementation: implOf(fixture, "add").id, args: { a: 2, b: 3 }, reference: `walk cancelled ${org}` });
+  await socket.next((f) => f.type === "ASSIGN" && f.task === cancelled.id);
+  await socket.reportAcked("STARTED", cancelled.id);
+  await server.gql(token, `mutation($input: CancelInput!) { cancel(input: $input) { id } }`, { input: { task: cancelled.id } });
+  await socket.next((f) => f.type === "CANCEL" && f.task === cancelled.id);
+  await socket.reportAcked("CANCELLED", cancelled.id);
   return {
     server,
     token,

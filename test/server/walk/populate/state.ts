@@ -6,10 +6,12 @@
 import { DEFAULT_IMPLEMENTATIONS } from "../../helpers/fixture.js";
 import { implementStates, sessionInit, statePatch, type StateInput } from "../../helpers/state.js";
 import { pollUntil } from "../../helpers/wait.js";
+import { showcase } from "./core.js";
 import type { WalkOrg } from "./types.js";
 
 export async function populate(org: WalkOrg): Promise<void> {
-  const implementations = DEFAULT_IMPLEMENTATIONS.filter((i) => i.interface in org.agent.impl);
+  // implementAgent deletes what it does not declare: keep the core's showcase (this module runs first)
+  const implementations = [...DEFAULT_IMPLEMENTATIONS, showcase(org.org)].filter((i) => i.interface in org.agent.impl);
   const missing = Object.keys(org.agent.impl).filter((iface) => !implementations.some((i) => i.interface === iface));
   if (missing.length > 0) throw new Error(`populate/state: the walk's agent has implementations outside DEFAULT_IMPLEMENTATIONS (${missing.join(", ")}); declare them here too`);
   const state: StateInput = {
