@@ -477,7 +477,9 @@ export function explainPlatformFailure(
     message: `the platform at ${config.url} refused the token from ${config.tokenFrom}${detail ? `: ${detail}` : ""}`,
     hint: config.devTokenFile
       ? `the dev server at ${config.url} no longer accepts the token in ${config.devTokenFile}: restart it (it writes a fresh file), or give a token with ${giveToken}`
-      : `pass a valid token with ${giveToken} (a local dev server prints its token at start and writes it to ${DEFAULT_DEV_DATA_DIR}/${DEV_TOKEN_FILE})`,
+      : config.tokenFrom.startsWith("fakts login")
+        ? "the deployment issued this token but its rekuest refuses it: check the app's permissions on the deployment, or log in again (delete .arkitekt/fakts/)"
+        : `pass a valid token with ${giveToken} (a local dev server prints its token at start and writes it to ${DEFAULT_DEV_DATA_DIR}/${DEV_TOKEN_FILE})`,
   });
   if (graphql) {
     const first = graphql.errors?.[0];
