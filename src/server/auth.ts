@@ -60,15 +60,29 @@ export function expandClaims(token: string, claims: TokenClaims): Identity {
   };
 }
 
+/** Looks up a token issued at run time (fakts, issue 17): its identity, or undefined when unknown or expired. */
+export type TokenIssuer = (token: string) => Identity | undefined;
+
 export class TokenAuthority {
   private readonly identities = new Map<string, Identity>();
+  private readonly issuers: TokenIssuer[] = [];
   constructor(tokens: Record<string, TokenClaims>) {
     for (const [token, claims] of Object.entries(tokens)) this.identities.set(token, expandClaims(token, claims ?? {}));
   }
-  /** The identity of a token, or undefined when the token is unknown. */
+  /** Adds a source of issued tokens, asked when the static map does not know a token. */
+  addIssuer(issuer: TokenIssuer): void {
+    this.issuers.push(issuer);
+  }
+  /** The identity of a token (static first, then issued), or undefined when the token is unknown or expired. */
   authenticate(token: string | null | undefined): Identity | undefined {
     if (!token) return undefined;
-    return this.identities.get(token);
+    const known = this.identities.get(token);
+    if (known) return known;
+    for (const issuer of this.issuers) {
+      const identity = issuer(token);
+      if (identity) return identity;
+    }
+    return undefined;
   }
 }
 

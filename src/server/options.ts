@@ -5,6 +5,7 @@
 import type { Logger } from "../shared/logger.js";
 import { silentLogger } from "../shared/logger.js";
 import { ArkitektError } from "../shared/errors.js";
+import { compileFaktsOptions, type CompiledFaktsOptions, type FaktsOptions } from "./fakts/options.js";
 
 /**
  * Claims of a static token, as the platform's JWTs carry them. Missing claims take the platform's
@@ -26,7 +27,7 @@ export interface TokenClaims {
   scope?: string;
 }
 
-export interface ServerOptions {
+export interface ServerOptions extends FaktsOptions {
   /** Interface to bind. Default `127.0.0.1`. */
   host?: string;
   /** Port; `0` picks a free one. Default `0`. */
@@ -124,7 +125,7 @@ export interface ServerOptions {
   mediaBucket?: string;
 }
 
-export interface CompiledOptions {
+export interface CompiledOptions extends CompiledFaktsOptions {
   host: string;
   port: number;
   dataDir: string;
@@ -270,11 +271,12 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     logger: options.logger ?? silentLogger,
     ...compileReadLimits(options),
     ...compileMediaOptions(options),
+    ...compileFaktsOptions(options, positiveInteger),
   };
 }
 
 /** Names the S3 bucket may not take: they are the server's own paths. */
-const RESERVED_BUCKETS = new Set(["graphql", "agi", "ui", "ht", "schema", "api", "index.html"]);
+const RESERVED_BUCKETS = new Set(["graphql", "agi", "ui", "ht", "schema", "api", "index.html", "lok", "configure", "device"]);
 
 function compileMediaOptions(options: ServerOptions): Pick<CompiledOptions, "maxMediaBytes" | "mediaGrantSeconds" | "mediaBucket"> {
   const bucket = options.mediaBucket ?? DEFAULTS.mediaBucket;

@@ -30,6 +30,9 @@ import { openStore } from "./store/open.js";
 import { MediaService } from "./media/service.js";
 import { S3Endpoint } from "./media/s3.js";
 import { PRESIGN_PATH, WELL_KNOWN_S3, servePresign, serveWellKnownS3, type MediaRouteContext } from "./media/http.js";
+import { FaktsService } from "./fakts/service.js";
+import { serveFakts, type FaktsRouteContext } from "./fakts/http.js";
+import { REDEEM_TOKEN_FILE, writeRedeemToken } from "./fakts/redeem-file.js";
 import { CloseCode } from "../protocol/index.js";
 import { signInUrl } from "../shared/sign-in.js";
 
@@ -58,6 +61,8 @@ export interface ServerHandle {
    * the fragment never reaches the server or its log).
    */
   signInUrl?: string;
+  /** With a dev identity: the fakts redeem token (`/f/redeem/`), also in `<dataDir>/redeem-token.json`. */
+  redeemToken?: string;
   /** The app the dev identity stands for (its `client_app` and `client_release`), when the server made one. */
   devApp?: { identifier: string; version: string };
   /** Closes every socket with 1012 (service restart, so clients reconnect), stops timers and flushes the store. */
@@ -194,6 +199,11 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   // grants expired over a day ago are only rows (a recent one still answers ExpiredToken rather than InvalidAccessKeyId)
   media.records.deleteExpiredGrants(Date.now() - EXPIRED_GRANT_KEEP_MS);
   const s3 = new S3Endpoint(media);
+  // fakts (issue 17): apps approved for the dev identity get their own clients and access tokens
+  const fakts = new FaktsService(store, options, devToken ? tokens[devToken] : undefined, log);
+  fakts.sweep(Date.now() - EXPIRED_GRANT_KEEP_MS);
+  const redeemToken = fakts.devRedeemToken();
+  auth.addIssuer((token) => fakts.authenticate(token));
 
   const schema = serverSchema();
   const depthRule = depthLimitRule(options.maxGraphqlDepth);
@@ -383,8 +393,11 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     if (req.method !== "OPTIONS") {
       // authenticate before reading or parsing anything: no token, no work (and nothing cached)
       const header = req.headers.authorization ?? req.headers["x-authorization"];
-      if (!auth.authenticate(tokenFromHeader(Array.isArray(header) ? header[0] : header))) {
-        refuse(req, res, 401, "Authentication required: send a valid token (Authorization: Bearer <token>)", "UNAUTHENTICATED");
+      const token = tokenFromHeader(Array.isArray(header) ? header[0] : header);
+      if (!auth.authenticate(token)) {
+        // no token: 401; an unknown or expired one: 403, on which the released Python client fetches a new token
+        if (token) refuse(req, res, 403, "Authentication required: the token is unknown or has expired; send a valid token (Authorization: Bearer <token>)", "UNAUTHENTICATED");
+        else refuse(req, res, 401, "Authentication required: send a valid token (Authorization: Bearer <token>)", "UNAUTHENTICATED");
         return;
       }
     }
@@ -431,8 +444,18 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     void s3.handle(req, res, expectContinue);
   };
 
+  const faktsRoutes: FaktsRouteContext = {
+    fakts,
+    options,
+    hostAllowed: (host) => originMayMatchHost || allowedOrigins.has(`http://${host.toLowerCase()}`),
+    originAllowed: (origin, host) => originAllowed(origin, host),
+    logRefusedOrigin,
+  };
+
   const route = (req: IncomingMessage, res: ServerResponse): void => {
     const path = pathOf(req.url);
+    // fakts and OAuth2 (issue 17): /.well-known/fakts, /f/*, /o/token/, /configure/<code>, /lok/ht
+    if (serveFakts(req, res, path, faktsRoutes)) return;
     if (path === "/ht" || path === "/ht/") {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
       return;
@@ -547,6 +570,10 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const urls = { url, graphqlUrl: `${url}/graphql`, graphqlWsUrl: `ws://${hostForUrl}:${port}/graphql`, agiUrl: `ws://${hostForUrl}:${port}/agi` };
   for (const origin of ownOrigins(options.host, port)) allowedOrigins.add(origin);
   if (devToken) writeDevToken(options.dataDir, url, devToken, options.devApp ?? DEFAULT_DEV_APP, media.discovery(url));
+  if (redeemToken) {
+    writeRedeemToken(options.dataDir, url, redeemToken);
+    log.info(`fakts redeem token (for --redeem-token / ARKITEKT_REDEEM_TOKEN; also in ${join(options.dataDir, REDEEM_TOKEN_FILE)}): ${redeemToken}`);
+  }
   log.info(`arkitekt-next dev platform listening on ${url}`);
 
   let closing: Promise<void> | null = null;
@@ -572,5 +599,5 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     return closing;
   };
 
-  return { ...urls, port, ...(devToken ? { devToken, signInUrl: signInUrl(url, devToken), devApp: options.devApp ?? DEFAULT_DEV_APP } : {}), close };
+  return { ...urls, port, ...(devToken ? { devToken, signInUrl: signInUrl(url, devToken), devApp: options.devApp ?? DEFAULT_DEV_APP } : {}), ...(redeemToken ? { redeemToken } : {}), close };
 }
