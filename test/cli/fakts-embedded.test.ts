@@ -13,7 +13,7 @@ import { startServer, type ServerHandle } from "../../src/server/index.js";
 import { connect, type AgentHandle } from "../../src/runtime/agent/index.js";
 import { createClient } from "../../src/runtime/caller/index.js";
 import { registry } from "../fixtures/runtime/registry.js";
-import { bin } from "./run-dev.js";
+import { app as exampleApp, bin } from "./run-dev.js";
 
 let server: ServerHandle;
 let dataDir: string;
@@ -100,6 +100,35 @@ describe("fakts against the embedded server", () => {
       expect(result.stderr).not.toContain("/configure/");
     } finally {
       await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it("issue 17: `run dev --url <deployment>` serves through a fakts login (its app process logs in from the cached claim)", async () => {
+    const data = await mkdtemp(join(tmpdir(), "arkitekt-fakts-dev-"));
+    const cache = join(exampleApp, ".arkitekt/fakts/com.example.imaging-0.1.0.json");
+    const child = spawn(process.execPath, [bin, "run", "dev", "--cwd", exampleApp, "--no-gen", "--url", server.url, "--headless", "--data", data], {
+      env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", ARKITEKT_REDEEM_TOKEN: "", FAKTS_TOKEN: "", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    try {
+      const deadline = Date.now() + 40_000;
+      while (!/serving \d+ function\(s\) as agent/.test(output) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(output).toMatch(/serving \d+ function\(s\) as agent \S+ on http:\/\/127\.0\.0\.1:\d+/);
+      expect(output).toContain(`${server.url}/f/configure/`);
+      const prefix = /^ {2}gradient +([0-9a-f]{12})$/m.exec(output)?.[1];
+      expect(prefix).toBeDefined();
+      const called = await cli(["call", prefix!, "width=2", "height=2", "--url", server.url], project);
+      expect(called.code, called.stderr).toBe(0);
+      expect(called.stdout).toContain("@example/image");
+    } finally {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+      await rm(data, { recursive: true, force: true });
+      await rm(cache, { force: true });
     }
   });
 });
