@@ -195,3 +195,38 @@ describe("fakts login against a fake deployment", () => {
     }
   });
 });
+
+describe("the agent socket and a token function", () => {
+  it("issue 17: a REGISTER refused before INIT (3003) is tried once more with a new token ({rejected}), then stops", async () => {
+    const { WebSocketServer } = await import("ws");
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
+    const registered: string[] = [];
+    wss.on("connection", (ws) => {
+      ws.on("message", (data) => {
+        registered.push((JSON.parse(data.toString()) as { token: string }).token);
+        ws.close(3003, "invalid token");
+      });
+    });
+    const { AgentSocket } = await import("../../src/runtime/agent/index.js");
+    const asked: Array<string | undefined> = [];
+    const socket = new AgentSocket({
+      agiUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/agi`,
+      registry,
+      token: (info) => {
+        asked.push(info?.rejected);
+        return info?.rejected ? "fresh" : "stale";
+      },
+      reconnect: { initialDelayMs: 10 },
+    });
+    try {
+      const error = await socket.start().catch((e: unknown) => e);
+      expect((error as { code?: string }).code).toBe("ARKITEKT_AGENT_REFUSED");
+      expect(registered).toEqual(["stale", "fresh"]);
+      expect(asked).toEqual([undefined, "stale"]);
+    } finally {
+      await socket.close().catch(() => undefined);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    }
+  });
+});
