@@ -137,6 +137,11 @@ export type { ArkitektErrorClass } from "./shared/errors.js";
 // Where the platform URL and token come from (options, ARKITEKT_URL / ARKITEKT_TOKEN, the dev-token file).
 export { PlatformConfigError, resolvePlatformConfig, resolveS3Endpoint } from "./runtime/config.js";
 export type { PlatformConfig, PlatformConfigInput, PlatformConfigProblem, TokenSource, S3Endpoint, S3EndpointInput } from "./runtime/config.js";
+// Logging in to a deployment (fakts, issue 17).
+export { faktsLogin, FaktsError, FAKTS_TOKEN_ENV, REDEEM_TOKEN_ENV, HEADLESS_ENV } from "./runtime/fakts.js";
+export type { FaktsOptions, FaktsSession, FaktsProblem, FaktsManifest, FaktsConfig, RefreshingToken } from "./runtime/fakts.js";
+export { resolvePlatformOrLogin } from "./runtime/login.js";
+export type { LoginOptions, PlatformLogin, LoggedInConfig } from "./runtime/login.js";
 
 // ---------------------------------------------------------------------------------------------
 // GraphQL transport: what users' generated clients (`generated/api/*.ts`) import from here.

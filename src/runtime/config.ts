@@ -25,8 +25,12 @@ export const DEFAULT_DEV_DATA_DIR = ".arkitekt/dev";
 /** The file the dev server writes into its data dir at start. */
 export const DEV_TOKEN_FILE = "dev-token.json";
 
-/** A bearer token, or a function asked for it per request and per reconnect. */
-export type TokenSource = string | (() => string | Promise<string>);
+/**
+ * A bearer token, or a function asked for it per request and per reconnect. After the platform
+ * refused a token (HTTP 401/403, an auth close of a socket) the function is asked once more with
+ * `{ rejected }`, so a token provider (e.g. a fakts login) can fetch a new one.
+ */
+export type TokenSource = string | ((info?: { rejected?: string }) => string | Promise<string>);
 
 export interface PlatformConfigInput<T extends TokenSource = string> {
   /** An explicit URL (an option or the `--url` flag). Empty strings count as absent. */
@@ -75,6 +79,8 @@ export class PlatformConfigError extends ArkitektError {
     message: string,
     /** What to do about it, one line. */
     override readonly hint: string,
+    /** With NO_TOKEN: the URL that has no token and where it came from (a fakts login may complete it). */
+    readonly given?: { url: string; urlFrom: string },
   ) {
     super(message);
   }
@@ -182,6 +188,7 @@ export async function findPlatformConfig<T extends TokenSource = string>(input: 
     "NO_TOKEN",
     `the platform URL ${given.url.value} (from ${given.url.from}) has no token${about}`,
     `pass --token or set ${TOKEN_ENV} (a local dev server prints its token at start and writes it to ${DEFAULT_DEV_DATA_DIR}/${DEV_TOKEN_FILE})`,
+    { url: given.url.value, urlFrom: given.url.from },
   );
 }
 
@@ -470,7 +477,9 @@ export function explainPlatformFailure(
     message: `the platform at ${config.url} refused the token from ${config.tokenFrom}${detail ? `: ${detail}` : ""}`,
     hint: config.devTokenFile
       ? `the dev server at ${config.url} no longer accepts the token in ${config.devTokenFile}: restart it (it writes a fresh file), or give a token with ${giveToken}`
-      : `pass a valid token with ${giveToken} (a local dev server prints its token at start and writes it to ${DEFAULT_DEV_DATA_DIR}/${DEV_TOKEN_FILE})`,
+      : config.tokenFrom.startsWith("fakts login")
+        ? "the deployment issued this token but its rekuest refuses it: check the app's permissions on the deployment, or log in again (delete .arkitekt/fakts/)"
+        : `pass a valid token with ${giveToken} (a local dev server prints its token at start and writes it to ${DEFAULT_DEV_DATA_DIR}/${DEV_TOKEN_FILE})`,
   });
   if (graphql) {
     const first = graphql.errors?.[0];

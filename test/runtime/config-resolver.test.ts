@@ -5,6 +5,7 @@
  * partial is a PlatformConfigError naming what is missing and where each piece came from. The same
  * rule holds in `createClient()` and `connect()` against the real embedded server.
  */
+import { FaktsError } from "../../src/runtime/fakts.js";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -231,9 +232,16 @@ describe("createClient and connect use the resolver", () => {
 
   it("connect() with only ARKITEKT_URL names the missing token and where the URL came from", async () => {
     process.env.ARKITEKT_URL = "http://127.0.0.1:1";
-    const error = (await connect({ registry, devTokenFile: false }).catch((e: unknown) => e)) as PlatformConfigError;
+    // without a fakts login (fakts: false) a URL without a token is the resolver's error
+    const error = (await connect({ registry, devTokenFile: false, fakts: false }).catch((e: unknown) => e)) as PlatformConfigError;
     expect(error).toBeInstanceOf(PlatformConfigError);
     expect(error.problem).toBe("NO_TOKEN");
     expect(error.message).toBe("the platform URL http://127.0.0.1:1 (from ARKITEKT_URL) has no token");
+    // issue 17: by default it is a deployment to log in to; that failing says both
+    const login = (await connect({ registry, devTokenFile: false, fakts: { cacheDir: false } }).catch((e: unknown) => e)) as FaktsError;
+    expect(login).toBeInstanceOf(FaktsError);
+    expect(login.problem).toBe("UNREACHABLE");
+    expect(login.message).toMatch(/^the platform URL http:\/\/127\.0\.0\.1:1 \(from ARKITEKT_URL\) has no token, and logging in there failed: could not reach the deployment at http:\/\/127\.0\.0\.1:1/);
+    expect(login.hint).toContain("--token");
   });
 });

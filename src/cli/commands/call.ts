@@ -14,7 +14,7 @@ import { UserError, isUserFacing } from "../errors.js";
 import { humanCallOutput, jsonCallOutput, type CallFailure as CallFailureInfo, type CallOutput } from "../call-output.js";
 import { isArkitektError } from "../../shared/errors.js";
 import { cliLogger } from "../logger.js";
-import { DEFAULT_DATA_DIR, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
+import { DEFAULT_DATA_DIR, LOGIN_HELP, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
 import { DEV_TOKEN_FILE } from "../../runtime/config.js";
 import { FILE_IDENTIFIER, createUniqueFile, fileArgHint, filesIn, findFileArgs, hasAtString, outputFolder, readLocalFile, safeFileName, type PortShape } from "../call-files.js";
 import type { CallTarget } from "../../index.js";
@@ -22,6 +22,10 @@ import type { CallTarget } from "../../index.js";
 export interface CallCommandOptions {
   url?: string;
   token?: string;
+  /** `--redeem-token`: log in to a deployment without a browser. */
+  redeemToken?: string;
+  /** `--headless`: print the approval URL instead of opening a browser. */
+  headless?: boolean;
   data: string;
   cwd?: string;
   timeout?: number;
@@ -188,6 +192,8 @@ export function callCommand(): Command {
     .argument("[args...]", "a JSON object, or key=value pairs (values read as JSON)")
     .option("--url <url>", "the platform's http base (default: ARKITEKT_URL, else the dev server's <data>/dev-token.json)")
     .option("--token <token>", "the token (default: ARKITEKT_TOKEN, else the dev server's, for its own URL only)")
+    .option("--redeem-token <token>", "log in to a deployment with this redeem token, no browser (default: ARKITEKT_REDEEM_TOKEN; FAKTS_TOKEN gives a claim token directly)")
+    .option("--headless", "print the approval URL of a deployment login instead of opening a browser (automatic without a TTY)")
     .option("--cwd <dir>", "the project directory whose dev server to use (default: the current directory)")
     .option("--data <dir>", "the dev server's data dir, relative to --cwd", DEFAULT_DATA_DIR)
     .option("--json", "machine output: one JSON object per line on stdout (assigned, yield, progress, log, done or error with its exitCode)")
@@ -204,6 +210,8 @@ export function callCommand(): Command {
     .addHelpText(
       "after",
       `
+${LOGIN_HELP}
+
 The examples name this repository's example app (examples/app, identifier com.example.imaging);
 in your own app use its identifier and keys, e.g. myapp/add a=1 b=2.
 
@@ -315,7 +323,11 @@ export async function runCall(action: string, argParts: string[], options: CallC
   const name = parseTarget(action);
   const args = parseArgs(argParts);
   const dataDir = resolve(options.cwd ?? process.cwd(), options.data);
-  const endpoint = await requireEndpoint({ url: options.url, token: options.token }, dataDir);
+  const endpoint = await requireEndpoint(
+    { url: options.url, token: options.token, redeemToken: options.redeemToken, headless: options.headless },
+    dataDir,
+    { cwd: resolve(options.cwd ?? process.cwd()) },
+  );
   const target = await resolveTarget(name, endpoint);
   const out = options.out === undefined ? undefined : await outputFolder(options.out, process.cwd());
   // `@path` at File ports: every file is checked before any is uploaded

@@ -15,6 +15,10 @@ export interface GenCommandOptions {
   watch?: boolean;
   cwd?: string;
   refreshActions?: boolean;
+  /** `--redeem-token`: log in to the deployment of `--refresh-actions` without a browser. */
+  redeemToken?: string;
+  /** `--headless`: print the approval URL instead of opening a browser. */
+  headless?: boolean;
   force?: boolean;
   verbose?: boolean;
 }
@@ -25,6 +29,9 @@ export async function runGen(options: GenCommandOptions, logger: Logger = cliLog
   const cwd = resolve(options.cwd ?? process.cwd());
   if (!existsSync(cwd)) throw new UserError(`the project directory ${cwd} does not exist`, "pass --cwd with your app's directory (the one with tsconfig.json or codegen.yml)");
   const { generate } = await import("../../codegen/index.js");
+  // the actions stage logs in to a deployment (fakts) with these, like every command's flags
+  if (options.redeemToken) process.env.ARKITEKT_REDEEM_TOKEN = options.redeemToken;
+  if (options.headless) process.env.ARKITEKT_HEADLESS = "1";
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   if (options.watch) process.once("SIGINT", stop);
@@ -54,11 +61,17 @@ export function genCommand(): Command {
     .option("--watch", "keep running and regenerate when sources change (re-reads only changed files)")
     .option("--cwd <dir>", "the project directory (default: the current directory)")
     .option("--refresh-actions", "fetch remote action definitions again instead of using the cached ones")
+    .option("--redeem-token <token>", "with --refresh-actions: log in to a deployment with this redeem token, no browser (default: ARKITEKT_REDEEM_TOKEN)")
+    .option("--headless", "with --refresh-actions: print the approval URL of a deployment login instead of opening a browser (automatic without a TTY)")
     .option("--force", "run every stage, even those whose inputs are unchanged since the last gen")
     .option("--verbose", "print timings of each stage and which stages were skipped")
     .addHelpText(
       "after",
       `
+--refresh-actions reads ARKITEKT_URL (else actions.url in arkitekt.json) and ARKITEKT_TOKEN; a URL
+without a token is a deployment, logged in to with fakts (a claim cached in .arkitekt/fakts/):
+  $ ARKITEKT_URL=https://lab.example.org arkitekt-next gen --refresh-actions --headless
+
 What runs is read from arkitekt.json in the project directory, if present:
   { "functions": { "tsconfig": "tsconfig.json", "out": "generated" } | false,
     "graphql": "codegen.yml" | false,

@@ -8,13 +8,17 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { UserError } from "../errors.js";
-import { DEFAULT_DATA_DIR, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
+import { DEFAULT_DATA_DIR, LOGIN_HELP, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
 import { ACTION_NAMING_HELP } from "./call.js";
 import type { InspectActionsQuery, InspectAgentsQuery, RecentTasksQuery } from "../../../generated/api/rekuest.js";
 
 export interface InspectCommandOptions {
   url?: string;
   token?: string;
+  /** `--redeem-token`: log in to a deployment without a browser. */
+  redeemToken?: string;
+  /** `--headless`: print the approval URL instead of opening a browser. */
+  headless?: boolean;
   cwd?: string;
   data: string;
   json?: boolean;
@@ -297,6 +301,8 @@ export function inspectCommand(): Command {
     .argument("[what]", `one part only: ${INSPECT_SECTIONS.join(", ")} (default: all)`)
     .option("--url <url>", "the platform's http base (default: ARKITEKT_URL, else the dev server's <data>/dev-token.json)")
     .option("--token <token>", "the token (default: ARKITEKT_TOKEN, else the dev server's, for its own URL only)")
+    .option("--redeem-token <token>", "log in to a deployment with this redeem token, no browser (default: ARKITEKT_REDEEM_TOKEN; FAKTS_TOKEN gives a claim token directly)")
+    .option("--headless", "print the approval URL of a deployment login instead of opening a browser (automatic without a TTY)")
     .option("--cwd <dir>", "the project directory whose dev server to use (default: the current directory)")
     .option("--data <dir>", "the dev server's data dir, relative to --cwd", DEFAULT_DATA_DIR)
     .option("--limit <n>", "how many of the most recent tasks to list", parseLimit, DEFAULT_TASK_LIMIT)
@@ -320,14 +326,20 @@ hash prefix, kind and app/key@version, i.e. the names \`arkitekt-next call\` tak
 ${ACTION_NAMING_HELP}
 
 Where the URL and token come from, first hit wins: --url/--token, ARKITEKT_URL/ARKITEKT_TOKEN, the
-dev server's <data>/dev-token.json (written by \`run dev\` or \`server\` at start).`,
+dev server's <data>/dev-token.json (written by \`run dev\` or \`server\` at start).
+
+${LOGIN_HELP}`,
     )
     .action(async (what: string | undefined, options: InspectCommandOptions) => {
       const sections = parseSection(what);
       const dataDir = resolve(options.cwd ?? process.cwd(), options.data);
-      const endpoint = await requireEndpoint({ url: options.url, token: options.token }, dataDir);
+      const endpoint = await requireEndpoint(
+        { url: options.url, token: options.token, redeemToken: options.redeemToken, headless: options.headless },
+        dataDir,
+        { cwd: resolve(options.cwd ?? process.cwd()) },
+      );
       if (options.config) {
-        const config = { url: endpoint.url, urlFrom: endpoint.urlFrom, token: maskToken(endpoint.token), tokenFrom: endpoint.tokenFrom };
+        const config = { url: endpoint.url, urlFrom: endpoint.urlFrom, token: typeof endpoint.token === "string" ? maskToken(endpoint.token) : "(access tokens of a fakts login, fetched as needed)", tokenFrom: endpoint.tokenFrom };
         process.stdout.write(
           options.json
             ? `${JSON.stringify(config, null, 2)}\n`

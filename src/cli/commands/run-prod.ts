@@ -20,7 +20,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { UserError } from "../errors.js";
 import { cliLogger } from "../logger.js";
 import { parseMilliseconds, parsePositiveMilliseconds } from "../options.js";
-import { DEFAULT_DATA_DIR, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
+import { DEFAULT_DATA_DIR, LOGIN_HELP, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
 import { importRegistry, quietLogger } from "../app-loading.js";
 import { compiledLayout, compiledPath } from "../compiled-layout.js";
 import { DEFAULT_STATUS_FILE, DEFAULT_STATUS_INTERVAL_MS, otherKeeper, writeStatus, type AgentState } from "../status-file.js";
@@ -41,6 +41,10 @@ export interface RunProdOptions {
   cwd?: string;
   url?: string;
   token?: string;
+  /** `--redeem-token`: log in to a deployment without a browser. */
+  redeemToken?: string;
+  /** `--headless`: print the approval URL instead of opening a browser. */
+  headless?: boolean;
   /** Retry an unreachable platform this long (ms); 0 = forever. */
   connectTimeout?: number;
   /** Relative to cwd. */
@@ -168,7 +172,11 @@ export interface ProdApp {
 export async function runProd(options: RunProdOptions, logger: Logger, signal: AbortSignal): Promise<ProdApp | undefined> {
   const plan = await planRunProd(options.cwd);
   const statusFile = resolve(plan.cwd, options.statusFile ?? DEFAULT_STATUS_FILE);
-  const endpoint = await requireEndpoint({ url: options.url, token: options.token }, join(plan.cwd, DEFAULT_DATA_DIR));
+  const endpoint = await requireEndpoint(
+    { url: options.url, token: options.token, redeemToken: options.redeemToken, headless: options.headless },
+    join(plan.cwd, DEFAULT_DATA_DIR),
+    { cwd: plan.cwd },
+  );
   let state: AgentState = "connecting";
   let detail: string | undefined;
   let agent: AgentHandle | undefined;
@@ -275,6 +283,8 @@ export function runProdCommand(): Command {
     .option("--cwd <dir>", "the app directory (default: the current directory)")
     .option("--url <url>", "the platform's http base (default: ARKITEKT_URL)")
     .option("--token <token>", "the token (default: ARKITEKT_TOKEN)")
+    .option("--redeem-token <token>", "log in to a deployment with this redeem token, no browser (default: ARKITEKT_REDEEM_TOKEN; FAKTS_TOKEN gives a claim token directly)")
+    .option("--headless", "print the approval URL of a deployment login instead of opening a browser (automatic without a TTY)")
     .option("--connect-timeout <ms>", `retry an unreachable platform this long, at start and after a drop, then exit 1 (0 = forever)`, parseMilliseconds, DEFAULT_CONNECT_TIMEOUT_MS)
     .option("--shutdown-timeout <ms>", "on SIGTERM/SIGINT, wait this long for in-flight tasks before reporting them CRITICAL", parseMilliseconds, DEFAULT_SHUTDOWN_TIMEOUT_MS)
     .option("--status-file <path>", "the status file for `arkitekt-next health`, relative to the app directory", DEFAULT_STATUS_FILE)
@@ -289,6 +299,8 @@ export function runProdCommand(): Command {
     .addHelpText(
       "after",
       `
+${LOGIN_HELP}
+
 What it runs: the registry compiled by the app's \`npm run build\` (tsc -p tsconfig.json), i.e.
 <outDir>/<rootDir-relative path of generated/registry.ts>; with the template's tsconfig ("rootDir": ".",
 "outDir": "dist") that is dist/generated/registry.js. Missing: run \`npm run build\`.

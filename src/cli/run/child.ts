@@ -70,8 +70,10 @@ async function handle(message: ParentMessage): Promise<void> {
       const entries = registry.entries;
       try {
         agent = await runtime.connect({
-          url: message.url,
-          token: message.token,
+          // after a fakts login: log in again from the claim the parent cached (no approval)
+          ...(message.fakts
+            ? { url: message.fakts.deployment, app: message.fakts.app, fakts: { cacheDir: message.fakts.cacheDir, headless: true } }
+            : { url: message.url, token: message.token }),
           registry,
           devTokenFile: false,
           sessionId: message.sessionId,

@@ -17,7 +17,7 @@ import { ReportedError, UserError } from "../errors.js";
 import { cliLogger } from "../logger.js";
 import type { Logger } from "../../shared/logger.js";
 import { isArkitektError } from "../../shared/errors.js";
-import { DEFAULT_DATA_DIR, findEndpoint, platformUserError, type Endpoint } from "../endpoint.js";
+import { DEFAULT_DATA_DIR, LOGIN_HELP, findEndpoint, platformUserError, type Endpoint } from "../endpoint.js";
 import { DEV_TOKEN_FILE, describePlatformSources } from "../../runtime/config.js";
 import type { AgentHandle, Registry } from "../../index.js";
 import { Worker } from "node:worker_threads";
@@ -32,6 +32,10 @@ export interface RunDevOptions {
   cwd?: string;
   url?: string;
   token?: string;
+  /** `--redeem-token`: log in to a deployment without a browser. */
+  redeemToken?: string;
+  /** `--headless`: print the approval URL instead of opening a browser. */
+  headless?: boolean;
   gen?: boolean;
   /** `--no-reload`: one process, no watching. */
   reload?: boolean;
@@ -238,7 +242,11 @@ function startGenWorker(data: GenWorkerData, logger?: Logger): GenWorker {
  */
 async function findOrStartPlatform(options: RunDevOptions, cwd: string, app: { identifier: string; version: string }, logger: Logger): Promise<Platform> {
   const dataDir = resolve(cwd, options.data ?? DEFAULT_DATA_DIR);
-  const endpoint = await findEndpoint({ url: options.url, token: options.token }, dataDir);
+  const endpoint = await findEndpoint(
+    { url: options.url, token: options.token, redeemToken: options.redeemToken, headless: options.headless },
+    dataDir,
+    { cwd, app, logger },
+  );
   if (endpoint) {
     logger.info(`using the platform at ${endpoint.url} (${describePlatformSources(endpoint)})`);
     let seen: { identifier: string; version: string } | undefined;
@@ -407,6 +415,8 @@ export function devCommand(): Command {
     .option("--cwd <dir>", "the app directory (default: the current directory)")
     .option("--url <url>", "the platform's http base (default: ARKITEKT_URL, else a running or new embedded dev server)")
     .option("--token <token>", "the token (default: ARKITEKT_TOKEN, else the dev server's)")
+    .option("--redeem-token <token>", "log in to a deployment with this redeem token, no browser (default: ARKITEKT_REDEEM_TOKEN; FAKTS_TOKEN gives a claim token directly)")
+    .option("--headless", "print the approval URL of a deployment login instead of opening a browser (automatic without a TTY)")
     .option("--no-gen", "do not run `gen` first")
     .option("--no-reload", "one process, no watching: edits need a restart")
     .option("--data <dir>", "the embedded server's data dir", DEFAULT_DATA_DIR)
@@ -420,8 +430,10 @@ export function devCommand(): Command {
       `
 Where the platform comes from: --url/--token, else ARKITEKT_URL/ARKITEKT_TOKEN, field by field; with
 neither, a dev server whose <data>/dev-token.json answers (the file gives both or neither), else an
-embedded dev server started here (stopped on exit) on the port it had last time. A URL without a
-token (or the reverse) is an error.
+embedded dev server started here (stopped on exit) on the port it had last time. A token without a
+URL is an error.
+
+${LOGIN_HELP}
 
 The app the platform sees is arkitekt.json's identifier and version (the embedded server's dev
 identity takes them): call its functions as <identifier>/<key>.
@@ -447,7 +459,7 @@ Examples:
       process.stdout.write(`call one with: arkitekt-next call ${prefix}<key> key=value ... (or a hash prefix)\n`);
       if (app.devServer) {
         // The token travels in the fragment, which browsers never send: it stays out of every log.
-        process.stdout.write(`web UI: ${signInUrl(app.endpoint.url, app.endpoint.token)}\n`);
+        process.stdout.write(`web UI: ${signInUrl(app.endpoint.url, String(app.endpoint.token))}\n`);
         process.stdout.write(`token: ${app.endpoint.token}\nPress Ctrl+C to stop.\n`);
       }
       let failure: string | undefined;

@@ -10,6 +10,8 @@ export type ParentMessage =
       urlFrom: string;
       tokenFrom: string;
       devTokenFile?: string;
+      /** Set after a fakts login (issue 17): the app process logs in itself from the cached claim (then `token` is empty). */
+      fakts?: { deployment: string; app: { identifier: string; version: string }; cacheDir: string };
       /** The same for every app process of one `run dev`: the platform sees one agent session across reloads. */
       sessionId: string;
       name?: string;

@@ -19,6 +19,7 @@ import { performance } from "node:perf_hooks";
 import type { Logger } from "../../shared/logger.js";
 import { AppProcess, AppProcessError } from "./app-process.js";
 import type { ChildMessage } from "./messages.js";
+import type { Endpoint } from "../endpoint.js";
 
 /** Why the serving agent stopped on its own: the agent's message and its stop code (e.g. ARKITEKT_AGENT_REPLACED). */
 export interface AgentFailure {
@@ -71,13 +72,21 @@ export class Supervisor {
     return this.#failed.promise;
   }
 
-  #platform: { urlFrom: string; tokenFrom: string; devTokenFile?: string } = { urlFrom: "", tokenFrom: "" };
+  #platform: { urlFrom: string; tokenFrom: string; devTokenFile?: string; fakts?: { deployment: string; app: { identifier: string; version: string }; cacheDir: string } } = { urlFrom: "", tokenFrom: "" };
 
-  /** The platform, once known (the first app process warms up before). */
-  setEndpoint(endpoint: { url: string; token: string; urlFrom: string; tokenFrom: string; devTokenFile?: string | undefined }): void {
+  /**
+   * The platform, once known (the first app process warms up before). After a fakts login (a token
+   * function) each app process logs in itself from the cached claim: no token crosses the IPC.
+   */
+  setEndpoint(endpoint: Pick<Endpoint, "url" | "token" | "urlFrom" | "tokenFrom" | "devTokenFile" | "fakts">): void {
     this.options.url = endpoint.url;
-    this.options.token = endpoint.token;
-    this.#platform = { urlFrom: endpoint.urlFrom, tokenFrom: endpoint.tokenFrom, ...(endpoint.devTokenFile ? { devTokenFile: endpoint.devTokenFile } : {}) };
+    this.options.token = typeof endpoint.token === "string" ? endpoint.token : "";
+    this.#platform = {
+      urlFrom: endpoint.urlFrom,
+      tokenFrom: endpoint.tokenFrom,
+      ...(endpoint.devTokenFile ? { devTokenFile: endpoint.devTokenFile } : {}),
+      ...(typeof endpoint.token !== "string" && endpoint.fakts ? { fakts: endpoint.fakts } : {}),
+    };
   }
 
   /** Starts warming the first app process (before gen and the platform are ready). */

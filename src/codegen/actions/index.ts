@@ -30,9 +30,11 @@ import {
   PlatformConfigError,
   describePlatformSources,
   explainPlatformFailure,
-  resolvePlatformConfig,
   type PlatformConfig,
+  type TokenSource,
 } from "../../runtime/config.js";
+import { defaultAppIdentity, resolvePlatformOrLogin } from "../../runtime/login.js";
+import { FaktsError } from "../../runtime/fakts.js";
 import { formatTypeScript } from "../emit/format.js";
 import { literal, propertyName, renderTsType } from "../emit/ports.js";
 import { renderTemplate } from "../emit/templates.js";
@@ -119,11 +121,11 @@ export async function generateActions(options: GenerateActionsOptions): Promise<
   const files: GeneratedFile[] = [];
   let snapshot: ActionsSnapshot;
   if (options.refresh) {
-    let platform: PlatformConfig;
+    let platform: PlatformConfig<TokenSource>;
     try {
       platform = await endpoint(options, config);
     } catch (error) {
-      if (!(error instanceof PlatformConfigError)) throw error;
+      if (!(error instanceof PlatformConfigError) && !(error instanceof FaktsError)) throw error;
       return { files: [], diagnostics: [diagnostic(`cannot refresh the actions: ${error.message}`, error.hint, "ARK_ACTIONS_PLATFORM")] };
     }
     try {
@@ -202,16 +204,20 @@ function normalize(path: string): string {
 // fetching
 
 /** The platform to refresh from (src/runtime/config.ts); throws `PlatformConfigError`. */
-async function endpoint(options: GenerateActionsOptions, config: ActionsConfig): Promise<PlatformConfig> {
-  return resolvePlatformConfig({
-    url: options.url,
-    token: options.token,
-    ...(config.url !== undefined ? { configUrl: { url: config.url, from: `actions.url in ${CONFIG_FILE}` } } : {}),
-    devTokenFile: join(options.cwd, DEFAULT_DEV_DATA_DIR, DEV_TOKEN_FILE),
-  });
+/** A deployment URL without a token is logged in to with fakts (issue 17; cached under the project's .arkitekt/). */
+async function endpoint(options: GenerateActionsOptions, config: ActionsConfig): Promise<PlatformConfig<TokenSource>> {
+  return resolvePlatformOrLogin(
+    {
+      url: options.url,
+      token: options.token,
+      ...(config.url !== undefined ? { configUrl: { url: config.url, from: `actions.url in ${CONFIG_FILE}` } } : {}),
+      devTokenFile: join(options.cwd, DEFAULT_DEV_DATA_DIR, DEV_TOKEN_FILE),
+    },
+    { app: await defaultAppIdentity(options.cwd), fakts: { cacheDir: options.cwd } },
+  );
 }
 
-async function fetchSnapshot(platform: PlatformConfig, config: ActionsConfig): Promise<ActionsSnapshot> {
+async function fetchSnapshot(platform: PlatformConfig<TokenSource>, config: ActionsConfig): Promise<ActionsSnapshot> {
   const client = createGraphQLClient({ url: platformEndpoints(platform.url).graphqlUrl, token: platform.token });
   try {
     const found = new Map<string, RemoteAction>();

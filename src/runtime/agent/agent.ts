@@ -31,6 +31,7 @@ import type { Registry } from "../registry.js";
 import { backoffDelay, compileBackoff, sleep, type BackoffOptions, type CompiledBackoff } from "../../shared/backoff.js";
 import { AgentStoppedError } from "./errors.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
+import type { TokenSource } from "../config.js";
 import { ReportOutbox, type HeldReport } from "./outbox.js";
 import { encodeReport, isTerminal, type ReportBody } from "./reports.js";
 import { TaskRun, describeUserError } from "./task-run.js";
@@ -41,7 +42,8 @@ export const PROCESS_SESSION_ID: string = randomUUID();
 export interface AgentSocketOptions {
   /** `ws(s)://host/agi`. */
   agiUrl: string;
-  token: string;
+  /** A bearer token, or a function asked per connection (with `{rejected}` after the platform refused the last one). */
+  token: TokenSource;
   registry: Registry;
   /** Default: one per process (`PROCESS_SESSION_ID`). */
   sessionId?: string;
@@ -99,7 +101,7 @@ export interface AgentStop {
 
 interface Compiled {
   agiUrl: string;
-  token: string;
+  token: TokenSource;
   registry: Registry;
   sessionId: string;
   force: boolean;
@@ -173,6 +175,9 @@ export class AgentSocket {
   #connection = 0;
   #pending: Outgoing[] = [];
   #ws: WebSocket | undefined;
+  /** The token the last REGISTER sent, and whether the platform refused it before INIT (asked again once). */
+  #sentToken: string | undefined;
+  #tokenRefused = false;
   #live = false;
   #stopped = false;
   #closing = false;
@@ -314,6 +319,11 @@ export class AgentSocket {
           code,
         );
       case CloseCode.ProtocolError:
+        // Refused before INIT with a token function: the token may have expired; once more with a new one.
+        if (!end.initialized && typeof this.options.token === "function" && !this.#tokenRefused) {
+          this.#tokenRefused = true;
+          return undefined;
+        }
         return new AgentStoppedError(
           "ARKITEKT_AGENT_REFUSED",
           `the platform refused the agent (close 3003: ${said})`,
@@ -340,6 +350,21 @@ export class AgentSocket {
     }
   }
 
+  /** Sends REGISTER with the token (a token function is asked now; after a refusal with `{rejected}`). */
+  async #register(ws: WebSocket): Promise<void> {
+    const source = this.options.token;
+    let token: string;
+    try {
+      token = typeof source === "function" ? await source(this.#tokenRefused && this.#sentToken !== undefined ? { rejected: this.#sentToken } : undefined) : source;
+    } catch (error) {
+      this.options.logger.warn(`could not get a token for the agent socket: ${error instanceof Error ? error.message : String(error)}`);
+      ws.close(CloseCode.Normal, "no token");
+      return;
+    }
+    this.#sentToken = token;
+    if (ws.readyState === WebSocket.OPEN) ws.send(encodeRegister({ token, force: this.options.force, session_id: this.options.sessionId }));
+  }
+
   /** One socket, from open to close. Never rejects. */
   #session(): Promise<SessionEnd> {
     return new Promise<SessionEnd>((resolve) => {
@@ -358,7 +383,7 @@ export class AgentSocket {
       };
       ws.on("open", () => {
         touch();
-        ws.send(encodeRegister({ token: this.options.token, force: this.options.force, session_id: this.options.sessionId }));
+        void this.#register(ws);
       });
       ws.on("message", (data, isBinary) => {
         touch();
@@ -374,6 +399,7 @@ export class AgentSocket {
         const message = parsed.message;
         if (message.type === "INIT") {
           initialized = true;
+          this.#tokenRefused = false;
           this.#onInit(ws, message);
           return;
         }

@@ -14,7 +14,8 @@ import {
 } from "../../../generated/api/rekuest.js";
 import { createGraphQLClient, platformEndpoints, type GraphQLClient } from "../transport/index.js";
 import { readAllPages } from "../transport/pages.js";
-import { describePlatformSources, explainPlatformFailure, resolvePlatformConfig } from "../config.js";
+import { describePlatformSources, explainPlatformFailure, type TokenSource } from "../config.js";
+import { resolvePlatformOrLogin, type PlatformLogin } from "../login.js";
 import type { Registry } from "../registry.js";
 import { createClient } from "../caller/index.js";
 import type { ArkitektClient } from "../caller/client.js";
@@ -22,14 +23,18 @@ import { AgentSocket, type AgentSocketOptions, type AgentStop } from "./agent.js
 import { AgentStoppedError } from "./errors.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 
-export interface ConnectOptions extends Omit<AgentSocketOptions, "agiUrl" | "registry" | "token"> {
+export interface ConnectOptions extends Omit<AgentSocketOptions, "agiUrl" | "registry" | "token">, PlatformLogin {
   /**
    * The platform's http base, e.g. `http://127.0.0.1:8080`; `/graphql` and `/agi` derive from it.
-   * Default: env ARKITEKT_URL, else the dev server's token file (see `devTokenFile`).
+   * Default: env ARKITEKT_URL, else the dev server's token file (see `devTokenFile`). A deployment's
+   * URL without a token (e.g. `https://lab.example.org`) is logged in to with fakts (see `fakts`).
    */
   url?: string;
-  /** Default: env ARKITEKT_TOKEN, else the dev server's token file. */
-  token?: string;
+  /**
+   * A bearer token, or a function asked per request and per reconnect (with `{rejected}` after a
+   * refusal). Default: env ARKITEKT_TOKEN, else the dev server's token file, else a fakts login.
+   */
+  token?: TokenSource;
   /**
    * The dev server's `dev-token.json`, read when neither the options nor the environment give a
    * token (it supplies both or neither). Default `.arkitekt/dev/dev-token.json` under the working
@@ -86,11 +91,14 @@ export interface AgentHandle {
 export async function connect(options: ConnectOptions): Promise<AgentHandle> {
   const logger: Logger = options.logger ?? silentLogger;
   // Missing, partial or malformed: PlatformConfigError, naming what is missing and where each piece came from.
-  const platform = await resolvePlatformConfig({
-    url: options.url,
-    token: options.token,
-    ...(options.devTokenFile !== undefined ? { devTokenFile: options.devTokenFile } : {}),
-  });
+  const platform = await resolvePlatformOrLogin(
+    {
+      url: options.url,
+      token: options.token,
+      ...(options.devTokenFile !== undefined ? { devTokenFile: options.devTokenFile } : {}),
+    },
+    { app: options.app, fakts: options.fakts },
+  );
   const { url, token } = platform;
   const endpoints = platformEndpoints(url);
   const graphqlUrl = options.graphqlUrl ?? endpoints.graphqlUrl;
@@ -141,7 +149,7 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
       token,
       graphqlUrl,
       logger,
-      ...(options.s3Url !== undefined ? { s3Url: options.s3Url } : {}),
+      ...(options.s3Url !== undefined ? { s3Url: options.s3Url } : platform.fakts?.s3Url ? { s3Url: platform.fakts.s3Url } : {}),
       ...(options.devTokenFile !== undefined ? { devTokenFile: options.devTokenFile } : {}),
     }));
   const socket = new AgentSocket({ ...options, token, agiUrl, registry, client: clientOf });

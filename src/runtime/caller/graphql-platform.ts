@@ -15,7 +15,7 @@ import {
 } from "../../../generated/api/rekuest.js";
 import { createGraphQLClient, type TransportLogger } from "../transport/index.js";
 import { PageSizes, readAllPages } from "../transport/pages.js";
-import { explainPlatformFailure, type PlatformConfig } from "../config.js";
+import { explainPlatformFailure, type PlatformConfig, type TokenSource } from "../config.js";
 import { graphqlMedia, type MediaPlatform } from "../media/platform.js";
 import type { CallerPlatform } from "./platform.js";
 import type { TaskChangeData } from "./router.js";
@@ -23,7 +23,7 @@ import type { TaskChangeData } from "./router.js";
 export interface GraphQLPlatformOptions {
   /** GraphQL HTTP endpoint. */
   graphqlUrl: string;
-  token: string | (() => string | Promise<string>);
+  token: TokenSource;
   logger?: TransportLogger;
   /**
    * Where the URL and token came from (`resolvePlatformConfig`): with it, a failure of the URL or

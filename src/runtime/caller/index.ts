@@ -9,7 +9,8 @@
  */
 import { platformEndpoints } from "../transport/index.js";
 import type { Logger } from "../../shared/logger.js";
-import { resolvePlatformConfig, resolvePlatformConfigNow, type PlatformConfig, type PlatformConfigInput, type TokenSource } from "../config.js";
+import { resolvePlatformConfigNow, type PlatformConfig, type PlatformConfigInput, type TokenSource } from "../config.js";
+import { resolvePlatformOrLogin, type LoggedInConfig, type PlatformLogin } from "../login.js";
 import { ArkitektClient } from "./client.js";
 import { graphqlPlatform } from "./graphql-platform.js";
 import { lazyClient } from "./lazy-client.js";
@@ -24,13 +25,17 @@ export { graphqlPlatform } from "./graphql-platform.js";
 export { TaskEventRouter } from "./router.js";
 export type { TaskEventData, TaskChangeData, TaskWatch } from "./router.js";
 
-export interface ClientOptions {
+export interface ClientOptions extends PlatformLogin {
   /**
    * The platform's http base, e.g. `http://127.0.0.1:8080` (GraphQL at `/graphql`). Default: env
-   * ARKITEKT_URL, else the dev server's token file (see `devTokenFile`).
+   * ARKITEKT_URL, else the dev server's token file (see `devTokenFile`). A deployment's URL without
+   * a token (e.g. `https://lab.example.org`) is logged in to with fakts on first use (see `fakts`).
    */
   url?: string;
-  /** Bearer token; a function is asked per request and per reconnect. Default: env ARKITEKT_TOKEN, else the dev server's token file. */
+  /**
+   * Bearer token; a function is asked per request and per reconnect (with `{rejected}` after a
+   * refusal). Default: env ARKITEKT_TOKEN, else the dev server's token file, else a fakts login.
+   */
   token?: TokenSource;
   /**
    * The dev server's `dev-token.json`, read (under Node) when neither the options nor the
@@ -71,18 +76,18 @@ export function createClient(options: ClientOptions = {}): ArkitektClient {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.platformLostMs !== undefined ? { platformLostMs: options.platformLostMs } : {}),
   };
-  const platformOf = (config: PlatformConfig<TokenSource>) =>
+  const platformOf = (config: PlatformConfig<TokenSource> & Pick<LoggedInConfig, "fakts">) =>
     graphqlPlatform({
       graphqlUrl: options.graphqlUrl ?? platformEndpoints(config.url).graphqlUrl,
       token: config.token,
       config: { ...config, explicit: "option" },
-      s3Url: options.s3Url,
+      s3Url: options.s3Url ?? config.fakts?.s3Url,
       devTokenFile: options.devTokenFile,
       ...(options.logger ? { logger: options.logger } : {}),
     });
   const now = resolvePlatformConfigNow(input);
   if (now) return new ArkitektClient(platformOf(now), clientOptions);
-  return lazyClient(async () => platformOf(await resolvePlatformConfig(input)), clientOptions);
+  return lazyClient(async () => platformOf(await resolvePlatformOrLogin(input, { app: options.app, fakts: options.fakts })), clientOptions);
 }
 export { codecAdapter, StructureReference, referenceStructure } from "./adapter.js";
 export type { CodecAdapterSpec } from "./adapter.js";

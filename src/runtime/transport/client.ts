@@ -67,7 +67,7 @@ export interface GraphQLClientOptions {
   /** The GraphQL HTTP endpoint, e.g. `http://127.0.0.1:8080/graphql`. */
   url: string;
   /** Bearer token; a function is called per request and per (re)connect, so a refreshed token is picked up. */
-  token?: string | (() => string | Promise<string>);
+  token?: string | ((info?: { rejected?: string }) => string | Promise<string>);
   /** The graphql-ws endpoint. Default: `url` with its scheme changed to ws/wss. */
   wsUrl?: string;
   /** `fetch` to use. Default: the global one. */
@@ -144,6 +144,11 @@ export function platformEndpoints(url: string): { graphqlUrl: string; agiUrl: st
   return { graphqlUrl: `${base}/graphql`, agiUrl: `${toWsUrl(base)}/agi` };
 }
 
+/** An error of ours (e.g. a token provider's login failure): passed on as is, not as a transport failure. */
+function isArkitektErrorLike(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[Symbol.for("arkitekt-next.error")] === true;
+}
+
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
 }
@@ -160,8 +165,11 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
   let closed = false;
   const active = new Set<() => void>();
 
-  const resolveToken = async (): Promise<string | undefined> =>
-    typeof options.token === "function" ? await options.token() : options.token;
+  const resolveToken = async (rejected?: string): Promise<string | undefined> =>
+    typeof options.token === "function" ? await options.token(rejected !== undefined ? { rejected } : undefined) : options.token;
+  // the token the subscription socket last sent; asked again with `rejected` after an auth close
+  let socketToken: string | undefined;
+  let socketRejected = false;
 
   async function request<TData, TVariables, TResult>(
     operation: GraphQLOperation<TData, TVariables, TResult>,
@@ -177,17 +185,25 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
       ...options.headers,
       ...requestOptions.headers,
     };
-    const token = await resolveToken();
-    if (token) headers.authorization = `Bearer ${token}`;
+    const payload = JSON.stringify({ query: String(operation.document), operationName, variables: operation.variables ?? {} });
     let response: Response;
     try {
-      response = await fetchImpl(url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ query: String(operation.document), operationName, variables: operation.variables ?? {} }),
-        ...(signal ? { signal } : {}),
-      });
+      let token = await resolveToken();
+      if (token) headers.authorization = `Bearer ${token}`;
+      response = await fetchImpl(url, { method: "POST", headers, body: payload, ...(signal ? { signal } : {}) });
+      // A token function gets one chance to replace a refused token (it expired, or was revoked).
+      if ((response.status === 401 || response.status === 403) && typeof options.token === "function" && token) {
+        const fresh = await resolveToken(token);
+        if (fresh && fresh !== token) {
+          await response.body?.cancel().catch(() => undefined);
+          token = fresh;
+          headers.authorization = `Bearer ${token}`;
+          logger?.debug(`the platform refused the token (HTTP ${response.status}); retrying ${operationName} with a new one`);
+          response = await fetchImpl(url, { method: "POST", headers, body: payload, ...(signal ? { signal } : {}) });
+        }
+      }
     } catch (error) {
+      if (isArkitektErrorLike(error)) throw error;
       if (signal?.aborted) throw abortReason(signal);
       throw new GraphQLTransportError(operationName, `could not reach ${url}: ${describeCause(error)}`, undefined, { cause: error });
     }
@@ -223,11 +239,21 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
         lazy: true,
         lazyCloseTimeout: 100,
         connectionParams: async () => {
-          const token = await resolveToken();
+          const token = await resolveToken(socketRejected ? socketToken : undefined);
+          socketRejected = false;
+          socketToken = token;
           return token ? { token } : {};
         },
         retryAttempts: attempts,
-        shouldRetry: (reason) => !(isCloseLike(reason) && FATAL_CLOSE_CODES.has(reason.code)),
+        shouldRetry: (reason) => {
+          if (!isCloseLike(reason) || !FATAL_CLOSE_CODES.has(reason.code)) return true;
+          // an auth close with a token function: retry once with a new token
+          if ((reason.code === 4401 || reason.code === 4403) && typeof options.token === "function" && !socketRejected && socketToken !== undefined) {
+            socketRejected = true;
+            return true;
+          }
+          return false;
+        },
         retryWait: async (retries) => {
           const delay = backoffDelay(retries, backoff);
           logger?.debug(`graphql-ws: reconnecting to ${wsUrl} in ${delay} ms (attempt ${retries + 1} of ${attempts})`);
