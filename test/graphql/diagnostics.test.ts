@@ -133,7 +133,7 @@ describe("bad input to the GraphQL stage", () => {
       [
         "ARK_CODEGEN_CONFIG",
         'generates["out.ts"].plugins: plugin "typescript-react-apollo" is not run by arkitekt-next gen',
-        "use typescript, typescript-operations, typed-document-node, arkitekt-next; run other plugins with the graphql-codegen CLI in a separate config",
+        "use typescript, typescript-operations, typed-document-node, typescript-resolvers, arkitekt-next; run other plugins with the graphql-codegen CLI in a separate config",
       ],
     ]);
   });
