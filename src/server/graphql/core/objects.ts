@@ -100,7 +100,7 @@ const INSTRUCT_OF_EVENT: Record<string, TaskInstructKind> = { CANCELLING: "CANCE
 
 /**
  * `identifier:object` of every structure the args name (STRUCTURE ports at the top and in lists):
- * a structure arg travels as `{"__identifier": ..., "object": "<reference>"}` (definitions-and-values.md).
+ * a structure arg travels as `{"__identifier": ..., "object": "<reference>"}` (docs/spec/definitions-and-values.md).
  */
 function actedOn(ports: readonly Port[], args: unknown): string[] {
   if (args === null || typeof args !== "object" || Array.isArray(args)) return [];
