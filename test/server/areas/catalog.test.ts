@@ -148,7 +148,6 @@ describe("issue 15: catalog area", () => {
     expect(await keys(`{ protocols(ordering: [{ name: DESC }]) { name } }`)).toEqual(["predicate", "hook"]);
     expect(await keys(`{ protocols(ordering: [{ name: ASC }]) { name } }`)).toEqual(["hook", "predicate"]);
     expect(await keys(`{ protocols(filters: { name: { iStartsWith: "PRE" } }) { name } }`)).toEqual(["predicate"]);
-    expect(await keys(`{ protocols(filters: { name: { regex: "^h.o" } }) { name } }`)).toEqual(["hook"]);
     expect(await keys(`{ protocols(filters: { name: { inList: ["hook", "agent"] } }) { name } }`)).toEqual(["hook"]);
     const hook = await s.gql<{ protocols: Array<{ actions: Array<{ key: string }> }> }>(T1, `{ protocols(filters: { name: { exact: "hook" } }) { actions(filters: { search: "hoo" }) { key } } }`);
     expect(hook.protocols[0]!.actions).toEqual([{ key: "hook" }]);
@@ -188,9 +187,9 @@ describe("issue 15: catalog area", () => {
 describe("issue 15: catalog area refuses bad input naming the field", () => {
   const server = useSharedTestServer();
 
-  it("issue 15: an invalid regular expression in a name lookup is refused naming filters.name.regex", async () => {
-    const [message] = await server().gqlErrors(T1, `{ protocols(filters: { name: { regex: "(" } }) { id } }`);
-    expect(message).toMatch(/^filters\.name\.regex: not a valid regular expression .*; pass a JavaScript regular expression$/);
+  it("issue 15: a regular expression in a name lookup is refused naming filters.name.regex (a pattern could stall the server)", async () => {
+    const [message] = await server().gqlErrors(T1, `{ protocols(filters: { name: { regex: "^(a+)+$" } }) { id } }`);
+    expect(message).toMatch(/^filters\.name\.regex: regular expressions are not served by this server; use contains/);
   });
 
   it("issue 15: an action filter the embedded server cannot apply on Protocol.actions is refused naming it, not ignored", async () => {

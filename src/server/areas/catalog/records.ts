@@ -5,7 +5,7 @@
  */
 import type Database from "better-sqlite3";
 import type { ActionRow, ImplementationRow, Store } from "../../store/store.js";
-import { registerRegexp, type Sql } from "../sql-filter.js";
+import type { Sql } from "../sql-filter.js";
 
 export interface StructurePackageRow {
   id: number;
@@ -80,7 +80,6 @@ export class CatalogRecords {
 
   constructor(private readonly store: Store) {
     const db = (this.db = store.db);
-    registerRegexp(db);
     this.s = {
       packageById: db.prepare<[number], StructurePackageRow>("SELECT * FROM structure_package WHERE id = ?"),
       packageByKey: db.prepare<[string, string], StructurePackageRow>("SELECT * FROM structure_package WHERE org = ? AND key = ?"),

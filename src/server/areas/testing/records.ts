@@ -4,7 +4,7 @@
  */
 import type Database from "better-sqlite3";
 import type { ActionRow, Store } from "../../store/store.js";
-import { registerRegexp, type Sql } from "../sql-filter.js";
+import type { Sql } from "../sql-filter.js";
 
 export interface TestCaseRow {
   id: number;
@@ -49,7 +49,6 @@ export class TestingRecords {
 
   constructor(private readonly store: Store) {
     const db = (this.db = store.db);
-    registerRegexp(db);
     this.s = {
       caseById: db.prepare<[number], TestCaseRow>("SELECT * FROM test_case WHERE id = ?"),
       caseByPair: db.prepare<[number, number], TestCaseRow>("SELECT * FROM test_case WHERE action_id = ? AND tester_id = ?"),
