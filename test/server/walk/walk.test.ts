@@ -65,6 +65,7 @@ function argValues(lab: WalkOrg): ArgValues {
     "Agent.implementation.interface": "add",
     "Task.arg.key": "a",
     "Query.implementationAt.agent": lab.agent.id,
+    "Query.checkoutAgent.agent": lab.agent.id,
     "Query.implementation.id": lab.agent.impl.showcase!.id,
     "Query.implementationAt.interface": "add",
     "Query.myImplementationAt.interface": "add",
