@@ -128,6 +128,17 @@ describe("issue 15: checkout and checkoutAgent", () => {
     expect(one.checkout).toMatchObject({ value: { count: 1, last: null, items: ["a"] }, globalRevision: 3 });
   });
 
+  it("issue 15: before the agent reports any state, checkout answers the declared default without a revision; asking for a revision is refused", async () => {
+    const s = server();
+    const { agentId, states } = await implementStates(s, T1, [COUNTER]);
+    const counter = states.counter!.id;
+    const one = await s.gql<CheckoutOut>(T1, CHECKOUT, { state: counter, forwardPatchCount: 3, backwardPatchCount: 3 });
+    expect(one.checkout).toEqual({ stateId: counter, value: {}, globalRevision: null, forwardPatches: [], backwardPatches: [] });
+    const all = await s.gql<CheckoutAgentOut>(T1, CHECKOUT_AGENT, { agent: agentId });
+    expect(all.checkoutAgent).toEqual({ agentId, values: { counter: {} }, globalRevision: 0, forwardPatches: [], backwardPatches: [] });
+    expect((await s.gqlErrors(T1, CHECKOUT, { state: counter, globalRevision: 0 })).join()).toMatch(/globalRevision: State \d+ has no history yet \(no session\)/);
+  });
+
   it("issue 15: another organisation's state or agent is not found by checkout / checkoutAgent", async () => {
     const s = server();
     const { agentId, counter } = await history(s);

@@ -154,7 +154,7 @@ export const stateResolvers: Omit<Resolvers, "Subscription"> = {
       const counts = { forward: bounded(ctx, "forwardPatchCount", a.forwardPatchCount), backward: bounded(ctx, "backwardPatchCount", a.backwardPatchCount) };
       const result = area(ctx).checkout(state.agent_id, state, { org: ctx.me.org, sessionId: a.sessionId, globalRevision: a.globalRevision, timestamp: a.timestamp, ...counts });
       const own = result.values[0];
-      return { stateId: String(state.id), value: own?.value ?? null, globalRevision: own?.globalRevision ?? null, forwardPatches: result.forward, backwardPatches: result.backward };
+      return { stateId: String(state.id), value: own?.value ?? {}, globalRevision: own?.globalRevision ?? null, forwardPatches: result.forward, backwardPatches: result.backward };
     },
     checkoutAgent: (_p, a, ctx) => {
       const agent = ctx.platform.agentInOrg(ctx.me, a.agent);
