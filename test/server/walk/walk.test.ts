@@ -106,6 +106,7 @@ function argValues(org: WalkOrg): ArgValues {
     "Query.reusableTaskFor.action": add.actionId,
     "Query.reusableTaskFor.args": { a: 1, b: 2 },
     "Query.stateFor.agent": org.agent.id,
+    "Query.checkoutAgent.agent": org.agent.id,
     "Query.stateFor.demand": { key: `${org.org}_counter` },
   };
 }

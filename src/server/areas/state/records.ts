@@ -88,6 +88,12 @@ export interface Boundary {
   end_time: number | null;
 }
 
+/** Where a point in time falls in a state's history: a session and the global revision reached there. */
+export interface HistoryPoint {
+  session_ref: number;
+  rev: number;
+}
+
 /** One `SessionOrder` entry: a column and the schema's `Ordering`. */
 export interface SessionOrdering {
   column: "started_at" | "ended_at";
@@ -189,6 +195,23 @@ export class StateRecords {
            AND (@states IS NULL OR p.state_id IN (SELECT value FROM json_each(@states)))
            AND (@sessions IS NULL OR p.session_ref IN (SELECT value FROM json_each(@sessions)))
          ORDER BY p.global_current_revision, p.state_id, p.current_revision, p.id LIMIT @n`,
+      ),
+      checkoutForward: db.prepare<{ session: number; state: number | null; agent: number; rev: number; n: number }, PatchRow>(
+        `${PATCH} WHERE p.session_ref = @session AND s.agent_id = @agent AND (@state IS NULL OR p.state_id = @state) AND p.global_current_revision >= @rev
+         ORDER BY p.global_current_revision, p.state_id, p.current_revision, p.id LIMIT @n`,
+      ),
+      checkoutBackward: db.prepare<{ session: number; state: number | null; agent: number; rev: number; n: number }, PatchRow>(
+        `SELECT * FROM (${PATCH} WHERE p.session_ref = @session AND s.agent_id = @agent AND (@state IS NULL OR p.state_id = @state) AND p.global_future_revision <= @rev
+           ORDER BY p.global_future_revision DESC, p.state_id DESC, p.id DESC LIMIT @n) ORDER BY global_future_revision, state_id, id`,
+      ),
+      historyAt: db.prepare<{ agent: number; state: number | null; session: number | null; ts: number }, HistoryPoint>(
+        `SELECT session_ref, rev FROM (
+           SELECT sn.session_ref AS session_ref, sn.global_revision AS rev, sn.timestamp AS ts FROM state_snapshot sn JOIN state s ON s.id = sn.state_id
+             WHERE s.agent_id = @agent AND (@state IS NULL OR sn.state_id = @state) AND (@session IS NULL OR sn.session_ref = @session) AND sn.timestamp <= @ts
+           UNION ALL
+           SELECT p.session_ref, p.global_future_revision, p.timestamp FROM state_patch p JOIN state s ON s.id = p.state_id
+             WHERE s.agent_id = @agent AND (@state IS NULL OR p.state_id = @state) AND (@session IS NULL OR p.session_ref = @session) AND p.timestamp <= @ts)
+         ORDER BY ts DESC, session_ref DESC, rev DESC LIMIT 1`,
       ),
       pruneMark: db.prepare<{ state: number; keep: number }, { id: number | null }>(
         "SELECT id FROM state_patch WHERE state_id = @state ORDER BY id DESC LIMIT 1 OFFSET @keep",
@@ -349,6 +372,18 @@ export class StateRecords {
   }
   between(org: string, from: number, to: number, states: IdSet, sessions: IdSet, max: number): PatchRow[] {
     return this.s.between.all({ org, from, to, states: idSet(states), sessions: idSet(sessions), n: max });
+  }
+  /** Checkout: the first `n` patches of a session (of one state, or of all the agent's) starting at or after global revision `rev`. */
+  checkoutForward(q: { session: number; state: number | null; agent: number; rev: number; n: number }): PatchRow[] {
+    return this.s.checkoutForward.all(q);
+  }
+  /** Checkout: the last `n` patches of a session (of one state, or of all the agent's) ending at or before global revision `rev`, oldest first. */
+  checkoutBackward(q: { session: number; state: number | null; agent: number; rev: number; n: number }): PatchRow[] {
+    return this.s.checkoutBackward.all(q);
+  }
+  /** The newest snapshot or patch (of one state, or of all the agent's; in one session or any) at or before `ts`: its session and global revision. */
+  historyAt(q: { agent: number; state: number | null; session: number | null; ts: number }): HistoryPoint | undefined {
+    return this.s.historyAt.get(q);
   }
   snapshotsAround(stateId: number, sessions: IdSet, revision: number, before: number, after: number): SnapshotRow[] {
     const args = { state: stateId, sessions: idSet(sessions), rev: revision };

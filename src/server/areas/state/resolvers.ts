@@ -149,6 +149,25 @@ export const stateResolvers: Omit<Resolvers, "Subscription"> = {
       const states = a.stateId == null ? area(ctx).records.stateIdsOfSessions(ctx.me.org, sessions) : [area(ctx).stateInOrg(ctx.me.org, a.stateId).id];
       return states.flatMap((id) => area(ctx).records.snapshotsAround(id, sessions, a.revision, before, after));
     },
+    checkout: (_p, a, ctx) => {
+      const state = area(ctx).stateInOrg(ctx.me.org, a.state);
+      const counts = { forward: bounded(ctx, "forwardPatchCount", a.forwardPatchCount), backward: bounded(ctx, "backwardPatchCount", a.backwardPatchCount) };
+      const result = area(ctx).checkout(state.agent_id, state, { org: ctx.me.org, sessionId: a.sessionId, globalRevision: a.globalRevision, timestamp: a.timestamp, ...counts });
+      const own = result.values[0];
+      return { stateId: String(state.id), value: own?.value ?? {}, globalRevision: own?.globalRevision ?? null, forwardPatches: result.forward, backwardPatches: result.backward };
+    },
+    checkoutAgent: (_p, a, ctx) => {
+      const agent = ctx.platform.agentInOrg(ctx.me, a.agent);
+      const counts = { forward: bounded(ctx, "forwardPatchCount", a.forwardPatchCount), backward: bounded(ctx, "backwardPatchCount", a.backwardPatchCount) };
+      const result = area(ctx).checkout(agent.id, null, { org: ctx.me.org, sessionId: a.sessionId, globalRevision: a.globalRevision, timestamp: a.timestamp, ...counts });
+      return {
+        agentId: String(agent.id),
+        values: Object.fromEntries(result.values.map((v) => [v.state.interface, v.value])),
+        globalRevision: result.globalRevision ?? 0,
+        forwardPatches: result.forward,
+        backwardPatches: result.backward,
+      };
+    },
     taskBoundaries: (_p, a, ctx) => {
       const state = a.stateId == null ? null : area(ctx).stateInOrg(ctx.me.org, a.stateId).id;
       const b = area(ctx).records.taskBoundary(ctx.me.org, a.correlationId, state);

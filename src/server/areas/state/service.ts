@@ -28,6 +28,24 @@ const stateInputSchema = z.array(
 const pathOf = (path: ReadonlyArray<PropertyKey>): string =>
   path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 
+/** What a checkout asks for (the schema's arguments; counts already bounded). */
+export interface CheckoutArgs {
+  org: string;
+  sessionId?: string | null;
+  globalRevision?: number | null;
+  timestamp?: string | null;
+  forward: number;
+  backward: number;
+}
+
+/** A checkout: each state's value (and the revision it is at), the highest of those, and the patches around it. */
+export interface CheckoutResult {
+  values: Array<{ state: StateRow; value: unknown; globalRevision: number | null }>;
+  globalRevision: number | null;
+  forward: PatchRow[];
+  backward: PatchRow[];
+}
+
 export class StateArea {
   private recordsOnce: StateRecords | null = null;
 
@@ -251,6 +269,80 @@ export class StateArea {
       return { ...anchor, value: JSON.stringify(value), revision: rev, global_revision: globalRev, timestamp: last.timestamp };
     }
     return null;
+  }
+
+  /**
+   * `checkout` (one state) and `checkoutAgent` (all states of the agent, `only` null): the values at
+   * `globalRevision` or at `timestamp` (the newest snapshot or patch at or before it; default: the
+   * latest) in the session `sessionId` names (default: the state's current session / the agent's
+   * newest; a timestamp picks its session when none is named), plus up to `forward` patches after
+   * that revision and up to `backward` patches up to it (of that state / of the agent, in that session).
+   * A state without a value at that point is left out of an agent checkout; a single state's is refused.
+   */
+  checkout(agentId: number, only: StateRow | null, args: CheckoutArgs): CheckoutResult {
+    const org = args.org;
+    const what = only ? `State ${only.id}` : `Agent ${agentId}`;
+    if (args.globalRevision != null && args.timestamp != null) {
+      throw new PlatformError("globalRevision, timestamp: pass one of them (or neither, for the latest), not both", "BAD_USER_INPUT");
+    }
+    if (args.globalRevision != null && (!Number.isInteger(args.globalRevision) || args.globalRevision < 0)) {
+      throw new PlatformError(`globalRevision: must be 0 or more, got ${args.globalRevision}; omit it for the latest value`, "BAD_USER_INPUT");
+    }
+    let sessionRef: number | null = null;
+    if (args.sessionId != null) {
+      const refs = this.records.sessionRefs(org, args.sessionId).filter((ref) => this.records.session(ref)?.agent_id === agentId);
+      if (refs.length === 0) throw new PlatformError(`Session ${args.sessionId} not found for agent ${agentId} in organisation "${org}"`, "NOT_FOUND");
+      sessionRef = Math.max(...refs);
+    }
+    let revision = args.globalRevision ?? null;
+    let field = "globalRevision";
+    if (args.timestamp != null) {
+      field = "timestamp";
+      const ms = Date.parse(args.timestamp);
+      if (Number.isNaN(ms)) throw new PlatformError(`timestamp: "${args.timestamp}" is not a date-time; send ISO 8601 (e.g. 2026-01-31T12:00:00Z)`, "BAD_USER_INPUT");
+      const point = this.records.historyAt({ agent: agentId, state: only?.id ?? null, session: sessionRef, ts: ms });
+      if (!point) {
+        throw new PlatformError(`timestamp: ${what} has no kept history at or before ${new Date(ms).toISOString()}${args.sessionId != null ? ` in session ${args.sessionId}` : ""}; ask for a later time`, "BAD_USER_INPUT");
+      }
+      sessionRef = point.session_ref;
+      revision = point.rev;
+    }
+    sessionRef ??= only ? only.session_ref : (this.latestSession(agentId)?.id ?? null);
+    const states = only ? [only] : this.records.statesOfAgent(agentId);
+    if (sessionRef === null) {
+      // no session yet: nothing was ever reported, the values are the declared defaults
+      if (revision !== null) throw new PlatformError(`${field}: ${what} has no history yet (no session); omit ${field} for the current value`, "BAD_USER_INPUT");
+      return { values: states.map((state) => ({ state, value: JSON.parse(state.value), globalRevision: null })), globalRevision: null, forward: [], backward: [] };
+    }
+    const sessionKey = this.records.session(sessionRef)?.session_id ?? String(sessionRef);
+    const values: CheckoutResult["values"] = [];
+    for (const state of states) {
+      let rebuilt: SnapshotRow | null;
+      try {
+        rebuilt = this.rebuild(state, revision ?? Number.MAX_SAFE_INTEGER, false, [sessionRef]);
+      } catch (error) {
+        if (error instanceof PlatformError && error.code === "BAD_USER_INPUT") throw new PlatformError(`${field}: ${error.message}`, "BAD_USER_INPUT");
+        throw error;
+      }
+      if (rebuilt) values.push({ state, value: JSON.parse(rebuilt.value), globalRevision: rebuilt.global_revision });
+    }
+    if (values.length === 0 && (only || revision !== null)) {
+      throw new PlatformError(
+        revision === null
+          ? `sessionId: ${what} has no value in session ${sessionKey}; name another session or omit sessionId`
+          : `${field}: ${what} has no kept snapshot at or before global revision ${revision} in session ${sessionKey} (the server keeps stateSnapshotsKept=${this.platform.options.stateSnapshotsKept} snapshots per state); ask for a later revision`,
+        "BAD_USER_INPUT",
+      );
+    }
+    const reached = values.length === 0 ? null : Math.max(...values.map((v) => v.globalRevision ?? 0));
+    const at = revision ?? reached ?? 0;
+    const query = { session: sessionRef, state: only?.id ?? null, agent: agentId, rev: at };
+    return {
+      values,
+      globalRevision: reached,
+      forward: args.forward > 0 ? this.records.checkoutForward({ ...query, n: args.forward }) : [],
+      backward: args.backward > 0 ? this.records.checkoutBackward({ ...query, n: args.backward }) : [],
+    };
   }
 
   /** The newest session of an agent (the one its states were last written in). */
