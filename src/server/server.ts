@@ -63,6 +63,11 @@ export interface ServerHandle {
   signInUrl?: string;
   /** With a dev identity: the fakts redeem token (`/f/redeem/`), also in `<dataDir>/redeem-token.json`. */
   redeemToken?: string;
+  /**
+   * The approval links (`<url>/configure/<code>?key=<key>`) of the device codes waiting for a click
+   * now, oldest first; each is also logged (info) when its code starts.
+   */
+  approvalLinks(): string[];
   /** The app the dev identity stands for (its `client_app` and `client_release`), when the server made one. */
   devApp?: { identifier: string; version: string };
   /** Closes every socket with 1012 (service restart, so clients reconnect), stops timers and flushes the store. */
@@ -569,6 +574,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const url = `http://${hostForUrl}:${port}`;
   const urls = { url, graphqlUrl: `${url}/graphql`, graphqlWsUrl: `ws://${hostForUrl}:${port}/graphql`, agiUrl: `ws://${hostForUrl}:${port}/agi` };
   for (const origin of ownOrigins(options.host, port)) allowedOrigins.add(origin);
+  fakts.setPublicUrl(url);
   if (devToken) writeDevToken(options.dataDir, url, devToken, options.devApp ?? DEFAULT_DEV_APP, media.discovery(url));
   if (redeemToken) {
     writeRedeemToken(options.dataDir, url, redeemToken);
@@ -599,5 +605,5 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     return closing;
   };
 
-  return { ...urls, port, ...(devToken ? { devToken, signInUrl: signInUrl(url, devToken), devApp: options.devApp ?? DEFAULT_DEV_APP } : {}), ...(redeemToken ? { redeemToken } : {}), close };
+  return { ...urls, port, ...(devToken ? { devToken, signInUrl: signInUrl(url, devToken), devApp: options.devApp ?? DEFAULT_DEV_APP } : {}), ...(redeemToken ? { redeemToken } : {}), approvalLinks: () => fakts.approvalLinks(), close };
 }

@@ -189,27 +189,30 @@ describe("issue 17: fakts on the embedded platform", () => {
     }
   });
 
-  it("issue 17: a browser-origin start waits for one click on /configure/<code>, which refuses a form without its CSRF token or from another origin", async () => {
+  it("issue 17: a browser-origin start waits for one click on /configure/<code>, which refuses a form without its approval key or from another origin", async () => {
     const handle = await start();
     const own = handle.url;
     const started = await postJson(`${own}/f/start/`, startBody(), { origin: own });
     expect(started.headers["access-control-allow-origin"]).toBe(own);
     const code = started.json().code as string;
     expect((await postJson(`${own}/f/challenge/`, { code })).json()).toEqual({ status: "pending", message: expect.any(String) });
-    const pageResponse = await raw(`${own}/configure/${code}`);
+    // the approval link (with its key) is the server's: on the handle and in its log
+    const link = handle.approvalLinks().find((l) => l.includes(`/configure/${code}?key=`))!;
+    expect(link).toBeTruthy();
+    const pageResponse = await raw(link);
     expect(pageResponse.status).toBe(200);
     expect(pageResponse.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
     expect(pageResponse.text).toContain("python-app");
-    const csrf = /name="csrf" value="([^"]+)"/.exec(pageResponse.text)?.[1];
-    expect(csrf).toBeTruthy();
+    const csrf = /name="key" value="([^"]+)"/.exec(pageResponse.text)?.[1];
+    expect(csrf).toBe(new URL(link).searchParams.get("key"));
     const form = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
       raw(`${own}/configure/${code}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body: new URLSearchParams(fields).toString() });
     expect((await form({ decision: "approve" }, { origin: own })).status).toBe(403);
-    expect((await form({ decision: "approve", csrf: "guess" }, { origin: own })).status).toBe(403);
-    expect((await form({ decision: "approve", csrf: csrf! }, { origin: "http://evil.example" })).status).toBe(403);
-    expect((await form({ decision: "approve", csrf: csrf! }, { origin: own, "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect((await form({ decision: "approve", key: "guess" }, { origin: own })).status).toBe(403);
+    expect((await form({ decision: "approve", key: csrf! }, { origin: "http://evil.example" })).status).toBe(403);
+    expect((await form({ decision: "approve", key: csrf! }, { origin: own, "sec-fetch-site": "cross-site" })).status).toBe(403);
     expect((await postJson(`${own}/f/challenge/`, { code })).json().status).toBe("pending");
-    const approved = await form({ decision: "approve", csrf: csrf! }, { origin: own, "sec-fetch-site": "same-origin" });
+    const approved = await form({ decision: "approve", key: csrf! }, { origin: own, "sec-fetch-site": "same-origin" });
     expect(approved.status).toBe(303);
     expect(approved.headers.location).toBe(`/configure/${code}`);
     expect((await postJson(`${own}/f/challenge/`, { code })).json()).toEqual({ status: "granted", token: expect.any(String) });
@@ -241,8 +244,9 @@ describe("issue 17: fakts on the embedded platform", () => {
   it("issue 17: a denied code answers denied once, then the code is gone", async () => {
     const handle = await start();
     const code = (await postJson(`${handle.url}/f/start/`, startBody(), { origin: handle.url })).json().code as string;
-    const csrf = /name="csrf" value="([^"]+)"/.exec((await raw(`${handle.url}/configure/${code}`)).text)![1]!;
-    const denied = await raw(`${handle.url}/configure/${code}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: handle.url }, body: `decision=deny&csrf=${encodeURIComponent(csrf)}` });
+    const link = handle.approvalLinks().find((l) => l.includes(`/configure/${code}?key=`))!;
+    const key = /name="key" value="([^"]+)"/.exec((await raw(link)).text)![1]!;
+    const denied = await raw(`${handle.url}/configure/${code}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: handle.url }, body: `decision=deny&key=${encodeURIComponent(key)}` });
     expect(denied.status).toBe(303);
     expect((await postJson(`${handle.url}/f/challenge/`, { code })).json()).toEqual({ status: "denied", message: "The user has denied the request" });
     expect((await postJson(`${handle.url}/f/challenge/`, { code })).json()).toEqual({ status: "error", error: "Challenge does not exist" });

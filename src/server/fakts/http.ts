@@ -110,19 +110,33 @@ function page(res: ServerResponse, status: number, title: string, body: string):
   res.writeHead(status, PAGE_HEADERS).end(html);
 }
 
-/** `GET /configure/<code>`: what the app asks for, and one form with Approve and Deny. */
-function serveApprovalPage(res: ServerResponse, ctx: FaktsRouteContext, code: string): void {
-  const found = ctx.fakts.pendingCode(code);
-  if (!("row" in found)) {
+/**
+ * `GET /configure/<code>?key=<key>`: what the app asks for, and one form with Approve and Deny. The
+ * key is printed only in the server's log (the app holds the code, never the key), so without it the
+ * page only says where to find the link.
+ */
+function serveApprovalPage(res: ServerResponse, ctx: FaktsRouteContext, code: string, key: string): void {
+  const found = ctx.fakts.pendingCode(code, key);
+  if ("state" in found && found.state === "no-key") {
+    page(
+      res,
+      403,
+      "Open the link the server printed",
+      "<p>This code waits for approval, but this address lacks its approval key. Open the link the arkitekt-next server printed in its log (<code>…/configure/&lt;code&gt;?key=…</code>) to approve or deny the app; the app itself cannot.</p>",
+    );
+    return;
+  }
+  if ("state" in found) {
+    const state = found.state as "granted" | "denied" | "unknown";
     const text = {
       granted: "This app is approved. You can close this page; the app continues on its own.",
       denied: "This request was denied. Start the app again to ask once more.",
       unknown: "This code is unknown or has expired. Start the app again for a new one.",
-    }[found.state];
-    page(res, found.state === "unknown" ? 404 : 200, found.state === "granted" ? "Approved" : found.state === "denied" ? "Denied" : "Unknown code", `<p>${text}</p>`);
+    }[state];
+    page(res, state === "unknown" ? 404 : 200, state === "granted" ? "Approved" : state === "denied" ? "Denied" : "Unknown code", `<p>${text}</p>`);
     return;
   }
-  const { manifest, csrf } = found.row;
+  const { manifest, key: approvalKey } = found.row;
   const requirements = (manifest.requirements ?? []).map((r) => `<li><code>${escapeHtml(r.key)}</code>: ${escapeHtml(r.service)}${r.optional ? " (optional)" : ""}</li>`).join("");
   page(
     res,
@@ -130,12 +144,12 @@ function serveApprovalPage(res: ServerResponse, ctx: FaktsRouteContext, code: st
     "Approve an app",
     `<p>The app <strong>${escapeHtml(manifest.identifier)}</strong> version <strong>${escapeHtml(manifest.version)}</strong>${manifest.node_id ? ` on machine <code>${escapeHtml(manifest.node_id)}</code>` : ""} asks to act as you on this platform.</p>
 ${requirements ? `<p>It uses:</p><ul>${requirements}</ul>` : ""}
-<form method="post" action="/configure/${encodeURIComponent(code)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<form method="post" action="/configure/${encodeURIComponent(code)}"><input type="hidden" name="key" value="${escapeHtml(approvalKey)}">
 <button type="submit" name="decision" value="approve">Approve</button><button type="submit" name="decision" value="deny">Deny</button></form>`,
   );
 }
 
-/** `POST /configure/<code>`: the form's answer; only from the server's own page (origin and the form's CSRF token). */
+/** `POST /configure/<code>`: the form's answer; only from the server's own page (origin) with the code's approval key (the form's hidden field). */
 async function serveDecision(req: IncomingMessage, res: ServerResponse, ctx: FaktsRouteContext, code: string): Promise<void> {
   const origin = req.headers.origin;
   const site = req.headers["sec-fetch-site"];
@@ -151,9 +165,9 @@ async function serveDecision(req: IncomingMessage, res: ServerResponse, ctx: Fak
   }
   const form = new URLSearchParams(raw.toString("utf8"));
   const decision = form.get("decision");
-  const decided = (decision === "approve" || decision === "deny") && (await ctx.fakts.decide(code, form.get("csrf") ?? "", decision === "approve"));
+  const decided = (decision === "approve" || decision === "deny") && (await ctx.fakts.decide(code, form.get("key") ?? "", decision === "approve"));
   if (!decided) {
-    page(res, 403, "Refused", "<p>This answer was not accepted: the code is no longer waiting, or the form did not come from its page. Reload the page and click again.</p>");
+    page(res, 403, "Refused", "<p>This answer was not accepted: the code is no longer waiting, the form lacks the approval key of the link the server printed, or the server stores as many apps as it may (server option maxFaktsClients). Open the link the server printed and click again.</p>");
     return;
   }
   // post/redirect/get: the page then shows the outcome
@@ -242,7 +256,7 @@ export function serveFakts(req: IncomingMessage, res: ServerResponse, requestPat
     if (path.startsWith("/f/")) {
       // fakts clients without `configure_url` derive the page from base_url
       res.writeHead(302, { location: `/configure/${code}` }).end();
-    } else if (method === "GET" || method === "HEAD") serveApprovalPage(res, ctx, code);
+    } else if (method === "GET" || method === "HEAD") serveApprovalPage(res, ctx, code, new URL(req.url ?? "/", "http://x").searchParams.get("key") ?? "");
     else if (method === "POST") void serveDecision(req, res, ctx, code).catch(fail);
     else page(res, 405, "Not allowed", "<p>Open this page in a browser.</p>");
     return true;

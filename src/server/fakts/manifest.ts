@@ -1,18 +1,19 @@
 /**
  * The app manifest the fakts clients send to `/f/start/` and `/f/redeem/` (fakts-next `Manifest`,
  * `model_dump()`: every field, nulls included), checked with the bounds the reference server's
- * model and the client's validators set. Unknown fields are kept (newer clients add some).
+ * model and the client's validators set. Unknown fields of the manifest and its requirements are
+ * dropped (only the known ones are stored), so a request cannot make the server keep what it never reads.
  */
 import { z } from "zod";
 
-const requirement = z.looseObject({
+const requirement = z.object({
   key: z.string().min(1).max(100),
   service: z.string().min(1).max(200),
   optional: z.boolean().nullish(),
   description: z.string().max(2000).nullish(),
 });
 
-export const manifestSchema = z.looseObject({
+export const manifestSchema = z.object({
   identifier: z
     .string()
     .min(1)

@@ -12,6 +12,11 @@ export interface FaktsOptions {
   maxPendingDeviceCodes?: number;
   /** Unexpired access tokens one client may hold; issuing one more drops its oldest. Default 100. */
   maxTokensPerClient?: number;
+  /**
+   * Fakts clients stored at once (one per app, version and machine); a start or redeem that would
+   * make one more is refused (an existing app, version and machine still re-registers). Default 1000.
+   */
+  maxFaktsClients?: number;
   /** Largest body of a fakts request (`/f/*`, `/o/token/`, the approval form). Default 64 KiB. */
   maxFaktsBodyBytes?: number;
   /**
@@ -29,6 +34,7 @@ export const FAKTS_DEFAULTS: CompiledFaktsOptions = {
   maxDeviceCodeSeconds: 900,
   maxPendingDeviceCodes: 100,
   maxTokensPerClient: 100,
+  maxFaktsClients: 1000,
   maxFaktsBodyBytes: 64 * 1024,
   autoApproveLocal: true,
 };
@@ -40,6 +46,7 @@ export function compileFaktsOptions(options: FaktsOptions, positive: (name: stri
     maxDeviceCodeSeconds: positive("maxDeviceCodeSeconds", options.maxDeviceCodeSeconds, FAKTS_DEFAULTS.maxDeviceCodeSeconds),
     maxPendingDeviceCodes: positive("maxPendingDeviceCodes", options.maxPendingDeviceCodes, FAKTS_DEFAULTS.maxPendingDeviceCodes),
     maxTokensPerClient: positive("maxTokensPerClient", options.maxTokensPerClient, FAKTS_DEFAULTS.maxTokensPerClient),
+    maxFaktsClients: positive("maxFaktsClients", options.maxFaktsClients, FAKTS_DEFAULTS.maxFaktsClients),
     maxFaktsBodyBytes: positive("maxFaktsBodyBytes", options.maxFaktsBodyBytes, FAKTS_DEFAULTS.maxFaktsBodyBytes),
     autoApproveLocal: options.autoApproveLocal ?? FAKTS_DEFAULTS.autoApproveLocal,
   };

@@ -72,6 +72,8 @@ export class FaktsRecords {
       deleteCode: db.prepare("DELETE FROM fakts_device_code WHERE code = ?"),
       deleteExpiredCodes: db.prepare("DELETE FROM fakts_device_code WHERE expires_at <= ?"),
       pendingCodes: db.prepare<[number], { n: number }>("SELECT COUNT(*) AS n FROM fakts_device_code WHERE state = 'pending' AND expires_at > ?"),
+      pendingCodeKeys: db.prepare<[number], { code: string; csrf: string }>("SELECT code, csrf FROM fakts_device_code WHERE state = 'pending' AND expires_at > ? ORDER BY created_at"),
+      clientCount: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM fakts_client"),
       token: db.prepare<[string], TokenRow>("SELECT * FROM fakts_token WHERE token_hash = ?"),
       insertToken: db.prepare("INSERT INTO fakts_token (token_hash, client_id, scope, created_at, expires_at) VALUES (@token_hash, @client_id, @scope, @created_at, @expires_at)"),
       deleteExpiredTokensOfClient: db.prepare("DELETE FROM fakts_token WHERE client_id = ? AND expires_at <= ?"),
@@ -127,6 +129,13 @@ export class FaktsRecords {
   }
   pendingCodes(now: number): number {
     return this.s.pendingCodes.get(now)?.n ?? 0;
+  }
+  /** The codes waiting for a click, with their approval keys (the `csrf` column), oldest first. */
+  pendingCodeKeys(now: number): { code: string; csrf: string }[] {
+    return this.s.pendingCodeKeys.all(now);
+  }
+  clientCount(): number {
+    return this.s.clientCount.get()?.n ?? 0;
   }
 
   token(hash: string): TokenRow | undefined {

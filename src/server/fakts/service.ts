@@ -7,6 +7,7 @@
  * so a restart keeps them; access tokens are kept as sha256 only.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "../../shared/logger.js";
 import { expandClaims, type Identity } from "../auth.js";
 import type { TokenClaims } from "../options.js";
@@ -53,6 +54,8 @@ function serviceKind(service: string): string | undefined {
 
 export class FaktsService {
   readonly records: FaktsRecords;
+  /** The server's own address (set once it listens): approval links are printed with it. */
+  private publicUrl = "";
 
   /**
    * `owner`: the claims of the identity every client acts for (the dev identity); undefined when
@@ -66,6 +69,25 @@ export class FaktsService {
     private readonly now: () => number = Date.now,
   ) {
     this.records = new FaktsRecords(store);
+  }
+
+  /** The address the approval links are printed with (the server's, once it listens). */
+  setPublicUrl(url: string): void {
+    this.publicUrl = url;
+  }
+
+  /**
+   * The approval link of a code: `/configure/<code>?key=<key>`. The key (the code's `csrf` column)
+   * is known only to the server and whoever reads its log, so the app that holds the code cannot
+   * approve itself.
+   */
+  approvalLink(code: string, key: string): string {
+    return `${this.publicUrl}/configure/${encodeURIComponent(code)}?key=${encodeURIComponent(key)}`;
+  }
+
+  /** The approval links of the codes waiting for a click now, oldest first. */
+  approvalLinks(): string[] {
+    return this.records.pendingCodeKeys(this.now()).map((row) => this.approvalLink(row.code, row.csrf));
   }
 
   /** Removes device codes past their expiry and tokens expired before `before` (at start). */
@@ -116,13 +138,20 @@ export class FaktsService {
     }
     const seconds = Math.min(parsed.data.expiration_time_seconds ?? 300, this.options.maxDeviceCodeSeconds);
     const code = secret(16);
+    const key = secret(24);
     const manifest = parsed.data.manifest;
+    const full = this.clientLimitRefusal(manifest);
+    if (full) return refused(full, "error");
     this.records.write(() => {
-      this.records.insertCode({ code, manifest: JSON.stringify(manifest), state: "pending", csrf: secret(24), client_id: null, created_at: now, expires_at: now + seconds * 1000 });
+      this.records.insertCode({ code, manifest: JSON.stringify(manifest), state: "pending", csrf: key, client_id: null, created_at: now, expires_at: now + seconds * 1000 });
       if (autoApprove) this.records.setCodeState(code, "granted", this.upsertClient(manifest).id);
     });
     await this.records.committed();
-    this.log.info(autoApprove ? `fakts: approved ${manifest.identifier}:${manifest.version} for a local client` : `fakts: ${manifest.identifier}:${manifest.version} waits for approval on /configure/${code}`);
+    this.log.info(
+      autoApprove
+        ? `fakts: approved ${manifest.identifier}:${manifest.version} for a local client`
+        : `fakts: ${manifest.identifier}:${manifest.version} waits for approval: open ${this.approvalLink(code, key)} to approve or deny it (only this link, printed here, can)`,
+    );
     return ok({ status: "granted", code });
   }
 
@@ -147,18 +176,24 @@ export class FaktsService {
   }
 
   /** A pending code for the approval page, or why there is none. */
-  pendingCode(code: string): { row: { code: string; csrf: string; manifest: Manifest; expiresAt: number } } | { state: "granted" | "denied" | "unknown" } {
+  pendingCode(code: string, key: string): { row: { code: string; key: string; manifest: Manifest; expiresAt: number } } | { state: "granted" | "denied" | "unknown" | "no-key" } {
     const row = this.records.code(code);
     if (!row || this.now() >= row.expires_at) return { state: "unknown" };
     if (row.state !== "pending") return { state: row.state };
-    return { row: { code: row.code, csrf: row.csrf, manifest: manifestSchema.parse(JSON.parse(row.manifest)), expiresAt: row.expires_at } };
+    if (!sameSecret(row.csrf, key)) return { state: "no-key" };
+    return { row: { code: row.code, key: row.csrf, manifest: manifestSchema.parse(JSON.parse(row.manifest)), expiresAt: row.expires_at } };
   }
 
-  /** The user's answer on `/configure/<code>`; false when the form's CSRF token does not match or the code is not pending. */
-  async decide(code: string, csrf: string, approve: boolean): Promise<boolean> {
+  /**
+   * The user's answer on `/configure/<code>`; false when the form's approval key (printed only in
+   * the server's log) does not match, the code is not pending, or approving would store a client
+   * past `maxFaktsClients`.
+   */
+  async decide(code: string, key: string, approve: boolean): Promise<boolean> {
     const row = this.records.code(code);
-    if (!row || row.state !== "pending" || this.now() >= row.expires_at || !sameSecret(row.csrf, csrf)) return false;
+    if (!row || row.state !== "pending" || this.now() >= row.expires_at || !sameSecret(row.csrf, key)) return false;
     const manifest = manifestSchema.parse(JSON.parse(row.manifest));
+    if (approve && this.clientLimitRefusal(manifest)) return false;
     this.records.write(() => {
       if (approve) this.records.setCodeState(code, "granted", this.upsertClient(manifest).id);
       else this.records.setCodeState(code, "denied", null);
@@ -177,7 +212,7 @@ export class FaktsService {
     const known = this.records.redeemToken(parsed.data.token);
     if (!known) return refused("Invalid redeem token");
     if (known.expires_at !== null && this.now() >= known.expires_at) return refused("Redeem token expired");
-    const refusal = this.refusalOf(parsed.data.manifest);
+    const refusal = this.refusalOf(parsed.data.manifest) ?? this.clientLimitRefusal(parsed.data.manifest);
     if (refusal) return refused(refusal);
     const client = this.records.write(() => this.upsertClient(parsed.data.manifest));
     await this.records.committed();
@@ -257,6 +292,15 @@ export class FaktsService {
     if (!client || given === null || !sameSecret(client.client_secret, given)) {
       return error(401, "invalid_client", id ? "unknown client or wrong secret: claim the app's configuration again (/f/claim/)" : "no client credentials: send them as HTTP Basic or client_id and client_secret");
     }
+    if (!this.ownedNow(client)) {
+      return error(
+        401,
+        "invalid_client",
+        this.owner
+          ? "this client was approved for another dev identity than the server's now: start the app again to approve it anew"
+          : "this server runs with a static token map, so apps approved for a dev identity get no tokens: start it without a token map (--tokens) to use fakts",
+      );
+    }
     const allowed = JSON.parse(client.scopes) as string[];
     const requested = form.get("scope")?.split(" ").filter((s) => s !== "") ?? allowed;
     const unknown = requested.filter((s) => !allowed.includes(s));
@@ -274,7 +318,7 @@ export class FaktsService {
     const row = this.records.token(sha256(token));
     if (!row || this.now() >= row.expires_at) return undefined;
     const client = this.records.client(row.client_id);
-    if (!client) return undefined;
+    if (!client || !this.ownedNow(client)) return undefined;
     const owner = JSON.parse(client.owner) as TokenClaims;
     return expandClaims(token, {
       ...owner,
@@ -287,6 +331,27 @@ export class FaktsService {
   }
 
   // clients ------------------------------------------------------------------------------------
+
+  /**
+   * Whether the client acts for the server's current dev identity: with a static token map (no dev
+   * identity) no client does, and a client approved for an earlier dev identity (another data dir
+   * history, another token) does not either.
+   */
+  private ownedNow(client: FaktsClientRow): boolean {
+    if (!this.owner) return false;
+    try {
+      return isDeepStrictEqual(JSON.parse(client.owner), JSON.parse(JSON.stringify(this.owner)));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Why the manifest's client cannot be stored (a new one past `maxFaktsClients`), or undefined; re-registering an existing one is fine. */
+  private clientLimitRefusal(manifest: Manifest): string | undefined {
+    if (this.records.clientByApp(manifest.identifier, manifest.version, manifest.node_id ?? "")) return undefined;
+    if (this.records.clientCount() < this.options.maxFaktsClients) return undefined;
+    return `this server already stores ${this.options.maxFaktsClients} fakts clients (server option maxFaktsClients): raise the option, or use a fresh data folder (--data)`;
+  }
 
   /** Why a manifest cannot be served (a required service this platform lacks, no dev identity), or undefined. */
   private refusalOf(manifest: Manifest): string | undefined {
