@@ -2,7 +2,7 @@
  * Assembles the embedded platform: one node http server; ws upgrades routed by path
  * (`/agi` agent socket; `/graphql` graphql-transport-ws or legacy graphql-ws by subprotocol).
  */
-import { accessSync, constants as fsConstants, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants as fsConstants, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
@@ -167,8 +167,11 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const log = options.logger;
 
   try {
-    mkdirSync(options.dataDir, { recursive: true });
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     accessSync(options.dataDir, fsConstants.W_OK);
+    // the store holds client secrets and claim tokens, media objects a user's data: only its owner
+    // may enter the folder (an existing folder is tightened too; review)
+    if (process.platform !== "win32") chmodSync(options.dataDir, 0o700);
     // The store and the dev token must never be committed by accident.
     const ignore = join(options.dataDir, ".gitignore");
     if (!existsSync(ignore)) writeFileSync(ignore, "# written by arkitekt-next server: its store and dev token stay out of git\n*\n");

@@ -156,3 +156,17 @@ it("fakts review: /f/start/ stores only the known manifest fields, and no more c
     expect(row.manifest.length).toBeLessThan(1000);
   }
 });
+
+it("review: the server's data folder (its store holds client secrets and claim tokens) is entered by its owner only, an existing one tightened too", async () => {
+  const { stat, mkdir } = await import("node:fs/promises");
+  const parent = await mkdtemp(join(tmpdir(), "arkitekt-data-mode-"));
+  const dataDir = join(parent, "data");
+  await mkdir(dataDir, { mode: 0o755 });
+  const handle = await startServer({ dataDir, port: 0 });
+  try {
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+  } finally {
+    await handle.close();
+    await rm(parent, { recursive: true, force: true });
+  }
+});
