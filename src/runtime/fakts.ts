@@ -448,8 +448,10 @@ async function readCache(file: string, deployment: string): Promise<CacheEntry |
 
 async function writeCache(file: string, entry: CacheEntry): Promise<void> {
   const { writeFile, mkdir, chmod, rename } = await import("node:fs/promises");
-  const { dirname } = await import("node:path");
+  const { dirname, join } = await import("node:path");
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  // the claim holds the client's secret: keep it out of git even where .arkitekt/ is not ignored
+  await writeFile(join(dirname(file), ".gitignore"), "# written by arkitekt-next: claimed deployment configs hold client secrets\n*\n", { flag: "wx" }).catch(() => undefined);
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600 });
   await chmod(temp, 0o600);

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connect, type AgentHandle } from "../../src/runtime/agent/index.js";
 import { createClient, type ArkitektClient } from "../../src/runtime/caller/index.js";
@@ -85,6 +85,8 @@ describe("fakts login against a fake deployment", () => {
     expect(deployment.count("/f/start/")).toBe(2);
     const file = join(cacheDir, ".arkitekt/fakts/fakts-agent-1.0.0.json");
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+    // review: the claim holds the client secret, so its folder ignores itself in git
+    expect(await readFile(join(dirname(file), ".gitignore"), "utf8")).toMatch(/^\*$/m);
     const text = await readFile(file, "utf8");
     expect(JSON.parse(text)).toMatchObject({ deployment: deployment.url.toLowerCase(), config: { auth: { client_id: expect.any(String) } } });
     for (const token of deployment.issued) expect(text).not.toContain(token);
