@@ -7,6 +7,7 @@ import { silentLogger } from "../shared/logger.js";
 import { ArkitektError } from "../shared/errors.js";
 import { compileFaktsOptions, type CompiledFaktsOptions, type FaktsOptions } from "./fakts/options.js";
 import { compileMemoryOptions, type CompiledMemoryOptions, type MemoryOptions } from "./areas/memory/options.js";
+import { compileDependencyOptions, type CompiledDependencyOptions, type DependencyOptions } from "./areas/dependencies/options.js";
 import { compileStateOptions, type StateOptions } from "./areas/state/options.js";
 
 /**
@@ -29,7 +30,7 @@ export interface TokenClaims {
   scope?: string;
 }
 
-export interface ServerOptions extends FaktsOptions, MemoryOptions, StateOptions {
+export interface ServerOptions extends FaktsOptions, MemoryOptions, DependencyOptions, StateOptions {
   /** Interface to bind. Default `127.0.0.1`. */
   host?: string;
   /** Port; `0` picks a free one. Default `0`. */
@@ -132,7 +133,7 @@ export interface ServerOptions extends FaktsOptions, MemoryOptions, StateOptions
   maxDescriptionChars?: number;
 }
 
-export interface CompiledOptions extends CompiledFaktsOptions, CompiledMemoryOptions, Required<StateOptions> {
+export interface CompiledOptions extends CompiledFaktsOptions, CompiledMemoryOptions, CompiledDependencyOptions, Required<StateOptions> {
   host: string;
   port: number;
   dataDir: string;
@@ -284,6 +285,7 @@ export function compileOptions(options: ServerOptions): CompiledOptions {
     ...compileMediaOptions(options),
     ...compileFaktsOptions(options, positiveInteger),
     ...compileMemoryOptions(options),
+    ...compileDependencyOptions(options),
     ...compileStateOptions(options),
     maxNameChars: positiveInteger("maxNameChars", options.maxNameChars, DEFAULTS.maxNameChars),
     maxDescriptionChars: positiveInteger("maxDescriptionChars", options.maxDescriptionChars, DEFAULTS.maxDescriptionChars),

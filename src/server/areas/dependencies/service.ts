@@ -9,6 +9,11 @@
  *   agents of auto-resolvable dependencies; an unresolved dependency refuses the assign naming its
  *   key. A call through a dependency (`dependency` + `method` + `parent`) is routed through the
  *   parent's map to a live agent.
+ * - bounds: one resolution (assign's map, autoResolve) builds the nested map (or down-stream
+ *   resolution) of each implementation once and reuses it for every slot and path that binds it
+ *   (a repeat on the way down is a cycle and stops); the nesting is bounded by maxDependencyDepth,
+ *   the entries of an assign's map by maxDependencyMapEntries, the slots of a declared dependency
+ *   by maxDependencySlots (LIMIT_EXCEEDED naming the dependency path).
  */
 import { randomUUID } from "node:crypto";
 import type { Identity } from "../../auth.js";
@@ -61,6 +66,21 @@ interface ResolvedDependencyInput {
   autoResolve?: boolean | null;
 }
 
+/**
+ * One resolution's walk down nested dependencies: the nested map of each implementation is built
+ * once (per down-stream resolution) and shared by every slot that binds it, so the work is linear
+ * in the implementations, not slots^depth; `open` holds the implementations being built (a repeat
+ * is a cycle and gets an empty map).
+ */
+interface Walk {
+  org: string;
+  now: number;
+  root: ImplementationRow;
+  memo: Map<string, DependencyMap>;
+  open: Set<number>;
+  sizes: WeakMap<DependencyMap, { depth: number; entries: number }>;
+}
+
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const badInput = (message: string) => new PlatformError(message, "BAD_USER_INPUT");
 
@@ -107,6 +127,15 @@ export class DependenciesService {
       }
       if (typeof d.minViableInstances === "number" && typeof d.maxViableInstances === "number" && d.minViableInstances > d.maxViableInstances) {
         throw badInput(`${at}.minViableInstances: ${d.minViableInstances} is more than maxViableInstances (${d.maxViableInstances})`);
+      }
+      const slotCount = (Array.isArray(d.actionDependencies) ? d.actionDependencies.length : 0) + (Array.isArray(d.stateDependencies) ? d.stateDependencies.length : 0);
+      const { maxDependencySlots } = this.platform.options;
+      if (slotCount > maxDependencySlots) {
+        throw new PlatformError(
+          `${at}: ${slotCount} slots (actionDependencies + stateDependencies), more than the server's maxDependencySlots (${maxDependencySlots}); split the dependency "${String(d.key)}" or raise maxDependencySlots`,
+          "LIMIT_EXCEEDED",
+          { dependency: String(d.key) },
+        );
       }
       for (const list of ["actionDependencies", "stateDependencies"] as const) {
         const slots = d[list];
@@ -185,7 +214,7 @@ export class DependenciesService {
   // binding agents to a dependency -------------------------------------------------------------
 
   /** The implementation per slot an agent offers for `dep`, or why it cannot serve it. */
-  private agentEntry(dep: DependencyRow, agent: AgentRow, nested: (impl: ImplementationRow) => DependencyMap): AgentEntry | string {
+  private agentEntry(dep: DependencyRow, agent: AgentRow, nested: (impl: ImplementationRow, slot: string) => DependencyMap): AgentEntry | string {
     const actions: Record<string, MapEntry> = {};
     const impls = this.store.implementationsOfAgent(agent.id);
     for (const slot of slotsOf(dep)) {
@@ -197,13 +226,13 @@ export class DependenciesService {
         if (slot.optional) continue;
         return `agent ${agent.id} ("${agent.name}") implements no action for slot "${slot.key}"`;
       }
-      actions[slot.key] = { implementation: String(impl.id), dependencies: nested(impl) };
+      actions[slot.key] = { implementation: String(impl.id), dependencies: nested(impl, slot.key) };
     }
     return { agent: String(agent.id), actions };
   }
 
   /** The live agents of the organisation that can serve `dep`, and why the others cannot. */
-  private autoAgents(org: string, dep: DependencyRow, now: number, nested: (impl: ImplementationRow) => DependencyMap): { entries: AgentEntry[]; reasons: string[] } {
+  private autoAgents(org: string, dep: DependencyRow, now: number, nested: (impl: ImplementationRow, slot: string) => DependencyMap): { entries: AgentEntry[]; reasons: string[] } {
     const entries: AgentEntry[] = [];
     const reasons: string[] = [];
     for (const agent of this.store.agentsOfOrg(org)) {
@@ -234,30 +263,74 @@ export class DependenciesService {
     return dep.min_viable_instances ?? (dep.optional ? 0 : 1);
   }
 
-  /** Nested maps of auto-bound implementations that declare dependencies themselves (cycles stop). */
-  private nestedAuto(org: string, now: number, visited: Set<number>): (impl: ImplementationRow) => DependencyMap {
-    return (impl) => {
-      if (visited.has(impl.id)) return {};
-      const deps = this.records.dependenciesOf(impl.id);
-      if (deps.length === 0) return {};
-      return this.mapFor(org, impl, deps, null, new Map(), now, new Set([...visited, impl.id]));
-    };
+  /** Levels and entries (one per slot of a bound agent, at every nesting) of a dependency map; shared maps are measured once. */
+  private measure(walk: Walk, map: DependencyMap): { depth: number; entries: number } {
+    const known = walk.sizes.get(map);
+    if (known) return known;
+    let depth = 0;
+    let entries = 0;
+    for (const list of Object.values(map)) {
+      for (const entry of list) {
+        for (const slot of Object.values(entry.actions)) {
+          const below = this.measure(walk, slot.dependencies);
+          entries += 1 + below.entries;
+          depth = Math.max(depth, 1 + below.depth);
+        }
+      }
+    }
+    const size = { depth, entries };
+    walk.sizes.set(map, size);
+    return size;
   }
 
-  /** The dependency map of one implementation's dependencies. */
+  /** Refuses a nesting deeper than maxDependencyDepth, naming the dependency path from the assigned implementation. */
+  private tooDeep(root: ImplementationRow, path: readonly string[], impl: ImplementationRow, more: number): PlatformError {
+    const { maxDependencyDepth } = this.platform.options;
+    return new PlatformError(
+      `Dependency path "${path.join(" → ")}" of ${this.describe(root)} nests deeper than the server's maxDependencyDepth (${maxDependencyDepth}): ${this.describe(impl)} at its end has ${more} more level(s) of dependencies; declare a shallower chain of dependencies, assign with input.dependencies, or raise maxDependencyDepth`,
+      "LIMIT_EXCEEDED",
+      { dependency: path[0]?.split(".")[0] ?? null, path: [...path] },
+    );
+  }
+
+  /** The nested map of an implementation bound at `path` (auto-bound, or by a down-stream resolution), built once per walk. */
+  private nestedOf(walk: Walk, impl: ImplementationRow, resolution: ResolutionRow | null, path: readonly string[]): DependencyMap {
+    if (walk.open.has(impl.id)) return {};
+    const key = `${resolution ? resolution.id : "auto"}:${impl.id}`;
+    const known = walk.memo.get(key);
+    if (known) {
+      const { depth } = this.measure(walk, known);
+      if (path.length + depth > this.platform.options.maxDependencyDepth) throw this.tooDeep(walk.root, path, impl, depth);
+      return known;
+    }
+    const deps = this.records.dependenciesOf(impl.id);
+    if (deps.length === 0) return {};
+    walk.open.add(impl.id);
+    try {
+      const map = this.mapFor(walk, impl, deps, resolution, new Map(), path);
+      walk.memo.set(key, map);
+      return map;
+    } finally {
+      walk.open.delete(impl.id);
+    }
+  }
+
+  /** The dependency map of one implementation's dependencies, whose entries sit at `path`. */
   private mapFor(
-    org: string,
+    walk: Walk,
     impl: ImplementationRow,
     deps: DependencyRow[],
     resolution: ResolutionRow | null,
     overrides: Map<string, { input: ResolvedDependencyInput; at: string }>,
-    now: number,
-    visited: Set<number>,
+    path: readonly string[],
   ): DependencyMap {
+    const { org, now } = walk;
+    const { maxDependencyDepth, maxDependencyMapEntries } = this.platform.options;
+    if (deps.length > 0 && path.length + 1 > maxDependencyDepth) throw this.tooDeep(walk.root, path, impl, 1);
     const map: DependencyMap = {};
     const resolved = resolution ? this.records.resolvedOf(resolution.id) : [];
-    const nested = this.nestedAuto(org, now, visited);
     for (const dep of deps) {
+      const nested = (bound: ImplementationRow, slot: string) => this.nestedOf(walk, bound, null, [...path, `${dep.key}.${slot}`]);
       const override = overrides.get(dep.key);
       let entries: AgentEntry[] = [];
       let why: string;
@@ -271,7 +344,7 @@ export class DependenciesService {
         });
         why = "input.dependencies maps no agent to it";
       } else if (!override && resolved.some((r) => r.dependency_key === dep.key)) {
-        entries = this.entriesOfResolved(org, resolved.filter((r) => r.dependency_key === dep.key), now, visited);
+        entries = this.entriesOfResolved(walk, resolved.filter((r) => r.dependency_key === dep.key), path);
         why = `resolution ${resolution!.id} binds it to no existing implementation`;
       } else if (override?.input.autoResolve || dep.auto_resolvable === 1) {
         const auto = this.autoAgents(org, dep, now, nested);
@@ -287,11 +360,20 @@ export class DependenciesService {
       }
       if (entries.length > 0) map[dep.key] = entries;
     }
+    const { entries } = this.measure(walk, map);
+    if (entries > maxDependencyMapEntries) {
+      const held = path.length > 0 ? `at least ${entries} entries (${entries} below dependency path "${path.join(" → ")}" alone)` : `${entries} entries`;
+      throw new PlatformError(
+        `The dependency map of ${this.describe(walk.root)} would hold ${held}, more than the server's maxDependencyMapEntries (${maxDependencyMapEntries}); declare fewer slots or a shallower chain of dependencies, map fewer agents (maxViableInstances, input.dependencies), or raise maxDependencyMapEntries`,
+        "LIMIT_EXCEEDED",
+        { path: [...path] },
+      );
+    }
     return map;
   }
 
   /** Resolved-dependency rows grouped by the agent of their implementation. */
-  private entriesOfResolved(org: string, rows: ReturnType<DependencyRecords["resolvedOf"]>, now: number, visited: Set<number>): AgentEntry[] {
+  private entriesOfResolved(walk: Walk, rows: ReturnType<DependencyRecords["resolvedOf"]>, path: readonly string[]): AgentEntry[] {
     const byAgent = new Map<number, AgentEntry>();
     for (const row of rows) {
       const impl = this.store.implementation(row.implementation_id);
@@ -303,9 +385,7 @@ export class DependenciesService {
       }
       let dependencies: DependencyMap = {};
       const down = row.down_stream_resolution_id === null ? undefined : this.records.resolution(row.down_stream_resolution_id);
-      if (down && down.org === org && !visited.has(impl.id)) {
-        dependencies = this.mapFor(org, impl, this.records.dependenciesOf(impl.id), down, new Map(), now, new Set([...visited, impl.id]));
-      }
+      if (down && down.org === walk.org) dependencies = this.nestedOf(walk, impl, down, [...path, `${row.dependency_key}.${row.method}`]);
       entry.actions[row.method] = { implementation: String(impl.id), dependencies };
     }
     return [...byAgent.values()];
@@ -444,7 +524,8 @@ export class DependenciesService {
       return null;
     }
     const overrides = this.overridesOf(input.dependencies, "input.dependencies", impl, deps);
-    return { dependencies: this.mapFor(identity.org, impl, deps, resolution, overrides, now, new Set([impl.id])), resolution: resolution?.id ?? null, dependency: null, method: null };
+    const walk: Walk = { org: identity.org, now, root: impl, memo: new Map(), open: new Set([impl.id]), sizes: new WeakMap() };
+    return { dependencies: this.mapFor(walk, impl, deps, resolution, overrides, []), resolution: resolution?.id ?? null, dependency: null, method: null };
   }
 
   /** Stores what `plan` decided, inside the assign's transaction. */
@@ -555,25 +636,57 @@ export class DependenciesService {
     const now = Date.now();
     return this.store.transaction(() => {
       const res = this.records.insertResolution(me.org, impl.id, `Auto-resolve for ${action?.name ?? impl.interface}`, me.sub);
-      this.autoResolveInto(me, impl, res, new Set([impl.id]), now);
+      this.autoResolveInto(me, impl, res, { root: impl, now, open: new Set([impl.id]), done: new Map() }, []);
       return res;
     });
   }
 
-  private autoResolveInto(me: Identity, impl: ImplementationRow, res: ResolutionRow, visited: Set<number>, now: number): void {
+  /**
+   * Binds the dependencies of `impl` (whose rows sit at `path`) into `res`; returns the levels of
+   * rows it and its down-stream resolutions hold. Each bound implementation gets one down-stream
+   * resolution per autoResolve, shared by every slot binding it.
+   */
+  private autoResolveInto(
+    me: Identity,
+    impl: ImplementationRow,
+    res: ResolutionRow,
+    walk: { root: ImplementationRow; now: number; open: Set<number>; done: Map<number, { resolution: number; depth: number }> },
+    path: readonly string[],
+  ): number {
+    const { maxDependencyDepth } = this.platform.options;
+    let depth = 0;
     for (const dep of this.records.dependenciesOf(impl.id)) {
-      const auto = this.autoAgents(me.org, dep, now, () => ({}));
+      const auto = this.autoAgents(me.org, dep, walk.now, () => ({}));
       const wanted = dep.prefered_instances ?? dep.max_viable_instances ?? 1;
       const chosen = auto.entries.slice(0, Math.max(wanted, this.minOf(dep)));
       if (chosen.length < this.minOf(dep)) throw this.unresolved(dep, impl, chosen.length === 0 ? auto.reasons.join("; ") : `${chosen.length} agent(s) serve it, fewer than its minViableInstances (${this.minOf(dep)})`);
       const down = (bound: ImplementationRow, method: string): number | null => {
-        if (visited.has(bound.id) || this.records.dependenciesOf(bound.id).length === 0) return null;
-        const sub = this.records.insertResolution(me.org, bound.id, `Auto-resolve for ${dep.key}.${method} of implementation ${impl.id}`, me.sub);
-        this.autoResolveInto(me, bound, sub, new Set([...visited, bound.id]), now);
-        return sub.id;
+        if (walk.open.has(bound.id) || this.records.dependenciesOf(bound.id).length === 0) return null;
+        const at = [...path, `${dep.key}.${method}`];
+        let done = walk.done.get(bound.id);
+        if (done) {
+          if (at.length + done.depth > maxDependencyDepth) throw this.tooDeep(walk.root, at, bound, done.depth);
+        } else {
+          if (at.length + 1 > maxDependencyDepth) throw this.tooDeep(walk.root, at, bound, 1);
+          const sub = this.records.insertResolution(me.org, bound.id, `Auto-resolve for ${dep.key}.${method} of implementation ${impl.id}`, me.sub);
+          walk.open.add(bound.id);
+          try {
+            done = { resolution: sub.id, depth: this.autoResolveInto(me, bound, sub, walk, at) };
+          } finally {
+            walk.open.delete(bound.id);
+          }
+          walk.done.set(bound.id, done);
+        }
+        depth = Math.max(depth, 1 + done.depth);
+        return done.resolution;
       };
-      for (const entry of chosen) for (const row of this.rowsOfEntry(me.org, dep, entry, randomUUID(), down)) this.records.insertResolved({ ...row, resolution_id: res.id });
+      for (const entry of chosen) {
+        const rows = this.rowsOfEntry(me.org, dep, entry, randomUUID(), down);
+        if (rows.length > 0) depth = Math.max(depth, 1);
+        for (const row of rows) this.records.insertResolved({ ...row, resolution_id: res.id });
+      }
     }
+    return depth;
   }
 
   /** `resolvedImplementations`: the implementations a resolution binds, optionally of one dependency and slot. */
