@@ -21,6 +21,14 @@ export type FilterSpec = Readonly<Record<string, FieldCompiler>>;
 
 const TRUE: Sql = { sql: "1", params: [] };
 
+/** A list query: the extra condition of the caller, the compiled filter, order terms and the page. */
+export interface ListQuery {
+  where: Sql;
+  order?: string[];
+  limit: number;
+  offset: number;
+}
+
 function badInput(at: string, what: string, todo: string): PlatformError {
   return new PlatformError(`${at}: ${what}; ${todo}`, "BAD_USER_INPUT");
 }

@@ -5,7 +5,7 @@
  */
 import type Database from "better-sqlite3";
 import type { ActionRow, ImplementationRow, Store } from "../../store/store.js";
-import type { Sql } from "../sql-filter.js";
+import type { ListQuery, Sql } from "../sql-filter.js";
 
 export interface StructurePackageRow {
   id: number;
@@ -65,13 +65,6 @@ export interface PortUsageRow {
   modifiers: string;
 }
 
-/** A list query: the extra condition of the caller, the compiled filter, order terms and the page. */
-export interface ListQuery {
-  where: Sql;
-  order?: string[];
-  limit: number;
-  offset: number;
-}
 
 export class CatalogRecords {
   private readonly db: Database.Database;

@@ -4,7 +4,7 @@
  */
 import type Database from "better-sqlite3";
 import type { ActionRow, Store } from "../../store/store.js";
-import type { Sql } from "../sql-filter.js";
+import type { ListQuery, Sql } from "../sql-filter.js";
 
 export interface TestCaseRow {
   id: number;
@@ -35,12 +35,6 @@ export interface TestResultRow {
   updated_at: number;
 }
 
-export interface ListQuery {
-  where: Sql;
-  order?: string[];
-  limit: number;
-  offset: number;
-}
 
 export class TestingRecords {
   private readonly db: Database.Database;
