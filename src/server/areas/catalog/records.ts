@@ -5,7 +5,7 @@
  */
 import type Database from "better-sqlite3";
 import type { ActionRow, ImplementationRow, Store } from "../../store/store.js";
-import type { ListQuery, Sql } from "../sql-filter.js";
+import type { ListQuery } from "../sql-filter.js";
 
 export interface StructurePackageRow {
   id: number;

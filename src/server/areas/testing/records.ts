@@ -4,7 +4,7 @@
  */
 import type Database from "better-sqlite3";
 import type { ActionRow, Store } from "../../store/store.js";
-import type { ListQuery, Sql } from "../sql-filter.js";
+import type { ListQuery } from "../sql-filter.js";
 
 export interface TestCaseRow {
   id: number;
