@@ -19,6 +19,9 @@ import { populateCore } from "./populate/core.js";
 import type { Populate, WalkOrg } from "./populate/types.js";
 import { buildRootQueries, collect, madeUp, type ArgValues, type Seen } from "./selection.js";
 
+const { Kind, TypeInfo, getNamedType, isAbstractType, isObjectType, print, typeFromAST, visit, visitWithTypeInfo } = graphql;
+const HERE = dirname(fileURLToPath(import.meta.url));
+
 /** Optional variables a client always sends for these operations (the query answers nothing useful without one). */
 const NAMED_OPTIONAL = new Set(["find.id", "AssignAction.id", "GetStateFor.demand", "ImplementationAt.interface", "MyImplementationAt.interface"]);
 
@@ -64,8 +67,6 @@ function variablesFor(
   return values;
 }
 
-const { Kind, TypeInfo, getNamedType, isAbstractType, isObjectType, print, typeFromAST, visit, visitWithTypeInfo } = graphql;
-const HERE = dirname(fileURLToPath(import.meta.url));
 
 /**
  * Types whose `id` is no row of one organisation, so equal ids in both say nothing: a component
