@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { buildServerSchema, servedRootFields } from "../../../src/server/graphql/schema.js";
+import { buildServerSchema, mergeAreas, serverAreas, servedRootFields } from "../../../src/server/graphql/schema.js";
 import { graphql } from "../../../src/server/graphql/graphql-module.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -48,5 +48,15 @@ describe("the server's GraphQL schema", () => {
         expect(a, type.name).toEqual(b);
       }
     }
+  });
+
+  it("issue 15: a field two areas both resolve stops the schema, naming both areas", () => {
+    const twice = [
+      { name: "first", resolvers: { Query: { agents: () => [] } } },
+      { name: "second", resolvers: { Query: { agents: () => [] } } },
+    ];
+    expect(() => mergeAreas(twice)).toThrow("Query.agents is resolved by two areas of the server: first and second");
+    // the server's own areas never overlap
+    expect(() => mergeAreas(serverAreas())).not.toThrow();
   });
 });
