@@ -29,6 +29,15 @@ export interface ListQuery {
   offset: number;
 }
 
+/**
+ * One page of `base` (a `SELECT … WHERE <caller's condition>`) under a list query: its filter, its
+ * order with `idColumn` last for a stable page, through the store's cached statements.
+ */
+export function listPage<T>(store: { query<R>(sql: string, params: unknown[]): R[] }, base: string, params: unknown[], q: ListQuery, idColumn: string): T[] {
+  const order = [...(q.order ?? []), `${idColumn} ASC`].join(", ");
+  return store.query<T>(`${base} AND (${q.where.sql}) ORDER BY ${order} LIMIT ? OFFSET ?`, [...params, ...q.where.params, q.limit, q.offset]);
+}
+
 function badInput(at: string, what: string, todo: string): PlatformError {
   return new PlatformError(`${at}: ${what}; ${todo}`, "BAD_USER_INPUT");
 }

@@ -3,9 +3,8 @@
  * interfaces, port usages, the interfaces and protocols of each action. Writes join the store's
  * group transaction (`batch`).
  */
-import type Database from "better-sqlite3";
 import type { ActionRow, ImplementationRow, Store } from "../../store/store.js";
-import type { ListQuery } from "../sql-filter.js";
+import { listPage, type ListQuery } from "../sql-filter.js";
 
 export interface StructurePackageRow {
   id: number;
@@ -65,14 +64,11 @@ export interface PortUsageRow {
   modifiers: string;
 }
 
-
 export class CatalogRecords {
-  private readonly db: Database.Database;
   private readonly s;
-  private readonly dynamic = new Map<string, Database.Statement>();
 
   constructor(private readonly store: Store) {
-    const db = (this.db = store.db);
+    const db = store.db;
     this.s = {
       packageById: db.prepare<[number], StructurePackageRow>("SELECT * FROM structure_package WHERE id = ?"),
       packageByKey: db.prepare<[string, string], StructurePackageRow>("SELECT * FROM structure_package WHERE org = ? AND key = ?"),
@@ -216,14 +212,6 @@ export class CatalogRecords {
   }
 
   private list<T>(base: string, params: unknown[], q: ListQuery, idColumn: string): T[] {
-    const order = [...(q.order ?? []), `${idColumn} ASC`].join(", ");
-    const sql = `${base} AND (${q.where.sql}) ORDER BY ${order} LIMIT ? OFFSET ?`;
-    let statement = this.dynamic.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      if (this.dynamic.size > 500) this.dynamic.clear();
-      this.dynamic.set(sql, statement);
-    }
-    return statement.all(...params, ...q.where.params, q.limit, q.offset) as T[];
+    return listPage<T>(this.store, base, params, q, idColumn);
   }
 }

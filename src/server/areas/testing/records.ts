@@ -2,9 +2,8 @@
  * The testing area's rows (migration 11, testing/migration.ts): test cases, test results and the
  * `isTestFor` targets of each registered definition. Writes join the store's group transaction.
  */
-import type Database from "better-sqlite3";
 import type { ActionRow, Store } from "../../store/store.js";
-import type { ListQuery } from "../sql-filter.js";
+import { listPage, type ListQuery } from "../sql-filter.js";
 
 export interface TestCaseRow {
   id: number;
@@ -35,14 +34,11 @@ export interface TestResultRow {
   updated_at: number;
 }
 
-
 export class TestingRecords {
-  private readonly db: Database.Database;
   private readonly s;
-  private readonly dynamic = new Map<string, Database.Statement>();
 
   constructor(private readonly store: Store) {
-    const db = (this.db = store.db);
+    const db = store.db;
     this.s = {
       caseById: db.prepare<[number], TestCaseRow>("SELECT * FROM test_case WHERE id = ?"),
       caseByPair: db.prepare<[number, number], TestCaseRow>("SELECT * FROM test_case WHERE action_id = ? AND tester_id = ?"),
@@ -130,14 +126,6 @@ export class TestingRecords {
   }
 
   private list<T>(base: string, params: unknown[], q: ListQuery, idColumn: string): T[] {
-    const order = [...(q.order ?? []), `${idColumn} ASC`].join(", ");
-    const sql = `${base} AND (${q.where.sql}) ORDER BY ${order} LIMIT ? OFFSET ?`;
-    let statement = this.dynamic.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      if (this.dynamic.size > 500) this.dynamic.clear();
-      this.dynamic.set(sql, statement);
-    }
-    return statement.all(...params, ...q.where.params, q.limit, q.offset) as T[];
+    return listPage<T>(this.store, base, params, q, idColumn);
   }
 }
