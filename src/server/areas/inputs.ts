@@ -8,6 +8,9 @@ import { PlatformError } from "../platform.js";
 import { parseId } from "../graphql/ids.js";
 import type { AgentRow } from "../store/store.js";
 
+/** A JSON object (not null, not a list): what stored or given JSON must be before its keys are read. */
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
 export const badInput = (path: string, what: string): PlatformError => new PlatformError(`${path}: ${what}`, "BAD_USER_INPUT");
 
 /** Epoch milliseconds as the ISO text of a DateTime. */

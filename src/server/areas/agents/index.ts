@@ -9,6 +9,7 @@ import type { Identity } from "../../auth.js";
 import type { ActionRow, AgentRow, ImplementationRow, TaskRow } from "../../store/store.js";
 import { hashDefinitions } from "../../../definition/hash.js";
 import { parseId } from "../../graphql/ids.js";
+import { isRecord } from "../inputs.js";
 import { AgentsRecords, actionWhere, taskWhere, type Pinner, type StatsSelection } from "./records.js";
 import { agentsResolvers, agentsSubscriptions } from "./resolvers.js";
 
@@ -212,10 +213,6 @@ function dependencyKeys(impl: ImplementationRow): string[] {
 }
 
 /** The platform's `validate_dependency_coverage` for a higher-order config. */
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function checkDependencyCoverage(config: unknown, lowerKeys: string[], declaredKeys: string[]): void {
   const map = isRecord(config) ? (config.dependency_map ?? {}) : {};
   if (!isRecord(map)) throw bad("input.config.dependency_map: must be an object of lower dependency key -> {from, key | value}");

@@ -21,6 +21,7 @@ import type { ImplementationInputLike, Platform } from "../../platform.js";
 import { PlatformError } from "../../platform.js";
 import type { ActionRow, AgentRow, ImplementationRow, TaskRow } from "../../store/store.js";
 import { parseId } from "../../graphql/ids.js";
+import { isRecord } from "../inputs.js";
 import { actionSatisfies, agentPassesFilters, type ActionSlot } from "./demand.js";
 import { DependencyRecords, type DependencyRow, type NewDependency, type NewResolvedDependency, type ResolutionRow } from "./records.js";
 
@@ -81,7 +82,6 @@ interface Walk {
   sizes: WeakMap<DependencyMap, { depth: number; entries: number }>;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const badInput = (message: string) => new PlatformError(message, "BAD_USER_INPUT");
 
 /** The declared action slots of a dependency row. */
