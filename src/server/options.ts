@@ -109,7 +109,7 @@ export interface ServerOptions extends FaktsOptions, MemoryOptions, DependencyOp
   defaultPageSize?: number;
   /** Largest `pagination.limit` a list field accepts; larger is refused. Default 1000. */
   maxPageSize?: number;
-  /** Largest cost of one operation: every field counts once per item of each list around it (a list counts its page size). Default 200000. */
+  /** Most values one answer may hold: a query or mutation is counted as it runs (each field once per object it is selected on), a subscription estimated from its document (a list counts its page). Default 200000. */
   maxQueryCost?: number;
   /** A new `mytasks` subscription first replays the subscriber's tasks and events of this many last milliseconds; 0 turns replay off. Default 10000. */
   replayWindowMs?: number;

@@ -20,6 +20,7 @@ import { serveLegacyGraphqlWs, LEGACY_PROTOCOL } from "./graphql/legacy-ws.js";
 import { createDocumentCache } from "./graphql/document-cache.js";
 import { OperationBudget, depthLimitRule } from "./graphql/limits.js";
 import { queryCostRule } from "./graphql/pages.js";
+import { executeWithinCost } from "./graphql/cost.js";
 import { stringifyWithRawJson } from "./graphql/raw-json.js";
 import { variablesRefusal } from "./graphql/variables.js";
 import { buildServerSchema, type GraphqlContext } from "./graphql/schema.js";
@@ -36,7 +37,7 @@ import { REDEEM_TOKEN_FILE, writeRedeemToken } from "./fakts/redeem-file.js";
 import { CloseCode } from "../protocol/index.js";
 import { signInUrl } from "../shared/sign-in.js";
 
-const { GraphQLError, Kind, printSchema, specifiedRules } = graphql;
+const { GraphQLError, Kind, execute, printSchema, specifiedRules } = graphql;
 
 /** Distinct refused origins that get a log line; later ones are refused silently. */
 const MAX_LOGGED_ORIGINS = 100;
@@ -270,6 +271,10 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
           const refusal = variablesRefusal(params.variables, options.maxVariablesDepth);
           if (refusal) setResult({ errors: [refusal] });
         },
+        onExecute({ executeFn, setExecuteFn }) {
+          // queries and mutations answer at most maxQueryCost values (cost.ts)
+          setExecuteFn((args) => executeWithinCost(args, executeFn));
+        },
         onResultProcess({ result, setResult }) {
           setResult(withRawJson(result));
         },
@@ -337,6 +342,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const gqlWsServer = useServer<Record<string, unknown> | undefined, TransportExtra>(
     {
       schema,
+      execute: (args) => executeWithinCost(args, execute),
       connectionInitWaitTimeout: options.authTimeoutMs > 0 ? options.authTimeoutMs : Infinity,
       onConnect: (ctx) => {
         const identity = authenticatePayload(ctx.connectionParams);

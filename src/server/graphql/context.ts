@@ -4,12 +4,15 @@
  */
 import type { Identity } from "../auth.js";
 import type { Platform } from "../platform.js";
+import type { CostBudget } from "./cost.js";
 
 export interface GraphqlContext {
   /** Null when the request carried no valid token; every root field then refuses. */
   identity: Identity | null;
   platform: Platform;
   signal?: AbortSignal;
+  /** What a query or mutation may still return (cost.ts); absent for subscriptions. */
+  cost?: CostBudget;
 }
 
 /** The context of generated/server/resolvers.ts: the viewer is known. */

@@ -20,6 +20,7 @@ import type { DocumentCache } from "./document-cache.js";
 import type { OperationBudget } from "./limits.js";
 import type { GraphqlContext } from "./schema.js";
 import { variablesRefusal } from "./variables.js";
+import { executeWithinCost } from "./cost.js";
 
 const { GraphQLError, execute, getOperationAST, subscribe } = graphql;
 
@@ -263,7 +264,7 @@ export function serveLegacyGraphqlWs(ws: WebSocket, options: LegacyOptions): voi
         }
         if (!controller.signal.aborted) send({ type: "complete", id });
       } else {
-        const result = await execute(args);
+        const result = await executeWithinCost(args, execute);
         send({ type: "data", id, payload: formatResult(result) });
         send({ type: "complete", id });
       }

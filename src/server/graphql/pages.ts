@@ -3,11 +3,13 @@
  * operation may only ask for so much. Two parts share one notion of a field's page size:
  * - `pageOf`, used by the resolvers: `pagination.limit`, else the field's default; a limit over the
  *   maximum is refused (never silently cut), so a client knows to page with `offset`.
- * - `queryCostRule`, a validation rule: the cost of an operation is the number of values it may
- *   return. Every field counts 1 for each item of every list around it; a list field multiplies its
- *   selection by its page size. Aliases and fragments count as written. A `pagination` given as a
- *   variable counts as a maximum page (validation runs once per document, before variables are known).
- *   An operation over the limit is refused before anything runs.
+ * - `queryCostRule`, a validation rule for subscriptions: the cost of an operation is the number of
+ *   values it may return. Every field counts 1 for each item of every list around it; a list field
+ *   multiplies its selection by its page size. Aliases and fragments count as written. A `pagination`
+ *   given as a variable counts as a maximum page (validation runs once per document, before variables
+ *   are known). A subscription over the limit is refused before anything runs. Queries and mutations
+ *   are counted while they run instead, by the values they actually return (cost.ts): estimated from
+ *   the document, the web UI's nested views cost millions on paper.
  */
 import type { ArgumentNode, ASTVisitor, DocumentNode, FragmentDefinitionNode, GraphQLField, GraphQLNamedType, GraphQLSchema, OperationDefinitionNode, SelectionSetNode, ValidationContext } from "graphql";
 import { graphql } from "./graphql-module.js";
@@ -129,17 +131,19 @@ export function operationCosts(schema: GraphQLSchema, document: DocumentNode, li
   return costs;
 }
 
-/** The validation rule refusing operations that cost more than `limits.maxQueryCost`. */
+/** The validation rule refusing subscriptions that may cost more than `limits.maxQueryCost` per event. */
 export function queryCostRule(limits: CostLimits): (context: ValidationContext) => ASTVisitor {
   return (context) => {
-    const costs = operationCosts(context.getSchema(), context.getDocument(), limits, limits.maxQueryCost);
+    let costs: Map<OperationDefinitionNode, number> | undefined;
     return {
       OperationDefinition(node) {
+        if (node.operation !== "subscription") return;
+        costs ??= operationCosts(context.getSchema(), context.getDocument(), limits, limits.maxQueryCost);
         const cost = costs.get(node) ?? 0;
         if (cost > limits.maxQueryCost) {
           context.reportError(
             new GraphQLError(
-              `Operation ${node.name?.value ?? "(anonymous)"} may return more than ${limits.maxQueryCost} values (its cost is at least ${cost}), over the query cost limit of ${limits.maxQueryCost} ` +
+              `Subscription ${node.name?.value ?? "(anonymous)"} may return more than ${limits.maxQueryCost} values per event (its cost is at least ${cost}), over the query cost limit of ${limits.maxQueryCost} ` +
                 `(each field counts once per item of every list around it; a list counts its pagination.limit, else its default page, and a pagination variable a maximum page of ${limits.maxPageSize}): ` +
                 "ask for smaller pages, fewer nested lists or fewer aliases",
               { nodes: [node], extensions: { code: "QUERY_TOO_COSTLY" } },

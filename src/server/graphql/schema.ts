@@ -3,7 +3,7 @@
  * core in graphql/core/, the media store, src/server/areas). Every root field needs an
  * authenticated identity and is scoped to its organisation; this module only builds, wraps and merges.
  */
-import type { GraphQLError as GraphQLErrorType, GraphQLFieldResolver, GraphQLSchema } from "graphql";
+import type { GraphQLError as GraphQLErrorType, GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema } from "graphql";
 import { graphql } from "./graphql-module.js";
 import type { Identity } from "../auth.js";
 import type { GraphqlContext, ResolverContext } from "./context.js";
@@ -17,7 +17,11 @@ import { AREAS } from "../areas/index.js";
 import type { Area, Replaying, Select } from "./area.js";
 import { RESOLVE_TYPE, coreArea } from "./core/index.js";
 
-const { GraphQLError, buildASTSchema, isInterfaceType, isListType, isNonNullType, isObjectType } = graphql;
+const { GraphQLError, buildASTSchema, getNamedType, getNullableType, isCompositeType, isInterfaceType, isListType, isNonNullType, isObjectType } = graphql;
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
 
 export type { GraphqlContext } from "./context.js";
 
@@ -136,15 +140,20 @@ export function buildServerSchema(areas: readonly Area[] = serverAreas()): Graph
         field.resolve = (payload: unknown) => payload;
         continue;
       }
+      // lists and objects count against the operation's cost budget (cost.ts) once resolved
+      const counted = isListType(getNullableType(field.type)) || isCompositeType(getNamedType(field.type));
       if (custom) {
         const listName = `${type.name}.${field.name}`;
         const paged = isPaged(field, listName);
-        field.resolve = ((parent: unknown, args: Args, ctx: GraphqlContext, info: unknown) => {
+        field.resolve = ((parent: unknown, args: Args, ctx: GraphqlContext, info: GraphQLResolveInfo) => {
           const me = isRoot ? requireIdentity(ctx) : (ctx.identity as Identity);
           try {
+            ctx.cost?.check();
             // every paged list gets a checked page (`pagination.limit`, else its default; over the maximum is refused)
             const pagedArgs = paged ? { ...args, pagination: pageOf(listName, args.pagination, ctx.platform.options) } : args;
-            const result = custom(parent, pagedArgs, { ...ctx, me }, info);
+            const resolved = custom(parent, pagedArgs, { ...ctx, me }, info);
+            const cost = counted ? ctx.cost : undefined;
+            const result = !cost ? resolved : isPromise(resolved) ? resolved.then((value) => (cost.charge(value, info), value)) : (cost.charge(resolved, info), resolved);
             // a mutation answers only once its writes are durable
             // (an async resolver's refusal is turned into its GraphQL error too)
             return type.name === "Mutation"
@@ -164,10 +173,17 @@ export function buildServerSchema(areas: readonly Area[] = serverAreas()): Graph
       } else {
         const name = field.name;
         const empty = emptyFor(field.type);
-        field.resolve = (parent: unknown) => {
+        const read = (parent: unknown): unknown => {
           const value = (parent as Record<string, unknown> | null)?.[name];
           return value === undefined || value === null ? (empty ?? value ?? null) : value;
         };
+        field.resolve = counted
+          ? (parent: unknown, _args: Args, ctx: GraphqlContext, info: GraphQLResolveInfo) => {
+              const value = read(parent);
+              ctx.cost?.charge(value, info);
+              return value;
+            }
+          : read;
       }
     }
   }

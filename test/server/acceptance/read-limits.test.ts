@@ -1,7 +1,6 @@
 /**
  * Issue 9 #13 and #16: the GraphQL read paths are bounded and strict. List fields return a default page
- * and refuse a page over the maximum; an operation whose lists multiply beyond the cost limit is refused
- * before it runs; id filters of any length answer; `Task.arg` reads only the args' own keys; ids are
+ * and refuse a page over the maximum; a query whose answer is over the cost limit is refused whole; id filters of any length answer; `Task.arg` reads only the args' own keys; ids are
  * strict decimals.
  *
  * The store is seeded directly (the real Store class on the server's data folder, before the server
@@ -15,6 +14,7 @@ import { startServer, type ServerHandle, type ServerOptions } from "../../../src
 import { Store } from "../../../src/server/store/store.js";
 import { graphqlData, graphqlRequest, type GraphQLResponse } from "../helpers/graphql.js";
 import { TEST_TIMING } from "../helpers/server.js";
+import { SUBSCRIPTION_PROTOCOLS, openSubscriptionClient } from "../helpers/subscriptions.js";
 import { T1, T3, TOKENS, claimsOf } from "../helpers/tokens.js";
 
 const TASKS = 250;
@@ -131,37 +131,66 @@ describe("issue 9 #13: bounded list queries", () => {
     expect(data.task.last.map((e) => e.message)).toEqual(["event 2"]);
   });
 
-  it("issue 9 #13: an operation whose lists multiply beyond the cost limit (tasks × events) is refused before it runs", async () => {
-    const response = await request("{ tasks(pagination: { limit: 1000 }) { id events { id kind message } } }");
+  it("issue 15: the query cost counts the values an answer returns: tasks × events fits when the store holds few events", async () => {
+    // 250 tasks × (id + events) + 750 events × 3 fields = 2,750 values, though 1,000 × 1,000 could be asked for
+    const data = await gql<{ tasks: Array<{ events: unknown[] }> }>("{ tasks(pagination: { limit: 1000 }) { id events { id kind message } } }");
+    expect(data.tasks).toHaveLength(TASKS);
+    expect(data.tasks[0]!.events).toHaveLength(EVENTS_PER_TASK);
+  });
+
+  it("issue 9 #13: aliases count: aliased maximum pages whose answer is over the cost limit are refused whole", async () => {
+    // 250 aliases × 250 tasks × 4 fields = 250,000 values, over the default 200,000
+    const aliases = Array.from({ length: 250 }, (_, i) => `a${i}: tasks(pagination: { limit: 1000 }) { id reference isDone createdAt }`).join(" ");
+    const response = await request(`query Everything { ${aliases} }`);
     const message = errorsOf(response);
-    expect(message).toMatch(/cost/);
-    expect(message).toMatch(/200000/);
+    expect(message).toMatch(/Operation Everything returns more than 200000 values, over the query cost limit of 200000/);
+    expect(message).toMatch(/pagination\.limit/);
+    expect(response.errors).toHaveLength(1);
+    expect(response.errors![0]!.extensions?.code).toBe("QUERY_TOO_COSTLY");
     expect(response.data ?? null).toBeNull();
-    // the same with a small events page fits
-    const fits = await gql<{ tasks: Array<{ events: unknown[] }> }>("{ tasks(pagination: { limit: 100 }) { id events(pagination: { limit: 10 }) { id kind } } }");
-    expect(fits.tasks).toHaveLength(100);
-    expect(fits.tasks[0]!.events).toHaveLength(EVENTS_PER_TASK);
   });
 
-  it("issue 9 #13: aliases count: many aliased maximum pages are refused by the cost limit", async () => {
-    const aliases = Array.from({ length: 250 }, (_, i) => `a${i}: tasks(pagination: { limit: 1000 }) { id }`).join(" ");
-    expect(errorsOf(await request(`{ ${aliases} }`))).toMatch(/cost/);
-  });
-
-  it("issue 9 #13: a pagination variable of unknown size counts as a maximum page", async () => {
-    const message = errorsOf(await request("query ($p: OffsetPaginationInput) { tasks(pagination: $p) { id events { id kind message } } }", { p: { limit: 1 } }));
-    expect(message).toMatch(/cost/);
+  it("issue 15: a pagination variable counts the page it asks for", async () => {
+    const data = await gql<{ tasks: Array<{ events: unknown[] }> }>("query ($p: OffsetPaginationInput) { tasks(pagination: $p) { id events { id kind message } } }", { p: { limit: 1 } });
+    expect(data.tasks).toHaveLength(1);
   });
 });
 
 describe("issue 9 #13: read limits are server options", () => {
   it("issue 9 #13: defaultPageSize, maxPageSize and maxQueryCost are enforced as configured", async () => {
-    const { handle, dataDir } = await seededServer({ defaultPageSize: 7, maxPageSize: 20, maxQueryCost: 500 });
+    const { handle, dataDir } = await seededServer({ defaultPageSize: 7, maxPageSize: 20, maxQueryCost: 150 });
     try {
       const data = await graphqlData<{ tasks: unknown[] }>(handle.graphqlUrl, T1, "{ tasks { id } }");
       expect(data.tasks).toHaveLength(7);
       expect(errorsOf(await graphqlRequest(handle.graphqlUrl, T1, "{ tasks(pagination: { limit: 21 }) { id } }"))).toMatch(/over the maximum page size 20/);
-      expect(errorsOf(await graphqlRequest(handle.graphqlUrl, T1, "{ tasks(pagination: { limit: 20 }) { id events { id kind } } }"))).toMatch(/500/);
+      // cost: per task its 2 fields (id, events) and 3 events × 2 fields = 8 values
+      const at = (limit: number) => graphqlRequest<{ tasks: unknown[] }>(handle.graphqlUrl, T1, `{ tasks(pagination: { limit: ${limit} }) { id events { id kind } } }`);
+      // 18 × 8 = 144 fits the limit of 150, 19 × 8 = 152 does not
+      const fits = await at(18);
+      expect(fits.errors).toBeUndefined();
+      expect(fits.data!.tasks).toHaveLength(18);
+      expect(errorsOf(await at(19))).toMatch(/more than 150 values/);
+      // the same count on both WebSocket protocols
+      for (const protocol of SUBSCRIPTION_PROTOCOLS) {
+        const client = await openSubscriptionClient(protocol, handle.graphqlWsUrl, T1);
+        try {
+          const over = await client.subscribe<{ tasks: unknown[] }>("{ tasks(pagination: { limit: 19 }) { id events { id kind } } }");
+          await expect(over.next(), protocol).rejects.toThrow(/more than 150 values/);
+          const under = await client.subscribe<{ tasks: unknown[] }>("{ tasks(pagination: { limit: 18 }) { id events { id kind } } }");
+          expect((await under.next()).tasks, protocol).toHaveLength(18);
+        } finally {
+          await client.close();
+        }
+      }
+      // a field counts once per object however often it is spread (fragments, inline fragments, merged
+      // selections): still 18 × 8; an alias is another value: 18 × 9 = 162
+      const spread = await graphqlRequest(
+        handle.graphqlUrl,
+        T1,
+        "fragment F on Task { id } { tasks(pagination: { limit: 18 }) { ...F id ... on Task { id events { id kind } } events { kind } } }",
+      );
+      expect(spread.errors).toBeUndefined();
+      expect(errorsOf(await graphqlRequest(handle.graphqlUrl, T1, "{ tasks(pagination: { limit: 18 }) { id again: id events { id kind } } }"))).toMatch(/more than 150 values/);
     } finally {
       await handle.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -1,6 +1,8 @@
 /**
- * Issue 9 #13: the query cost model (src/server/graphql/pages.ts) on the server's schema: what counts,
- * and that our own operation documents fit the default limits.
+ * Issue 9 #13: the estimated query cost (src/server/graphql/pages.ts) on the server's schema: what
+ * counts, that it refuses subscriptions only (queries and mutations are counted while they run:
+ * cost.ts, test/server/acceptance/read-limits.test.ts), and that our own and the real clients'
+ * subscriptions fit the default limits.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +12,7 @@ import { graphql } from "../../../src/server/graphql/graphql-module.js";
 import { PageError, operationCosts, pageOf, queryCostRule } from "../../../src/server/graphql/pages.js";
 import { buildServerSchema } from "../../../src/server/graphql/schema.js";
 import { DEFAULTS } from "../../../src/server/options.js";
+import { CLIENT_FIXTURES, clientOperations } from "../helpers/client-operations.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const schema = buildServerSchema();
@@ -49,8 +52,30 @@ describe("issue 9 #13: the query cost model", () => {
     expect(typeof exactCost(cyclic)).toBe("number");
     const fan = Array.from({ length: 12 }, (_, i) => `fragment F${i} on Task { id ${i < 11 ? `children(pagination: { limit: 0 }) { ...F${i + 1} ...F${i + 1} }` : ""} }`).join(" ");
     const started = Date.now();
-    expect(costOf(`${fan} { task(id: 1) { ...F0 } }`, { ...LIMITS, maxQueryCost: 1000 as number })).toBeGreaterThan(1000);
+    expect(costOf(`${fan} subscription { newActions { tasks(pagination: { limit: 1 }) { ...F0 } } }`, { ...LIMITS, maxQueryCost: 1000 as number })).toBeGreaterThan(1000);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("issue 15: the rule refuses a subscription whose events may be too large, and leaves queries and mutations to the run-time count", () => {
+    const nested = "{ tasks(pagination: { limit: 1000 }) { id events { id kind message } } }";
+    expect(costOf(`subscription { newActions ${nested} }`)).toBeGreaterThan(LIMITS.maxQueryCost);
+    const errors = graphql.validate(schema, graphql.parse(`subscription Big { newActions ${nested} }`), [queryCostRule(LIMITS)]);
+    expect(errors[0]!.message).toMatch(/^Subscription Big may return more than 200000 values per event/);
+    expect(errors[0]!.extensions.code).toBe("QUERY_TOO_COSTLY");
+    expect(costOf(`query { actions ${nested} }`)).toBeNull();
+    expect(exactCost(`query { actions ${nested} }`)).toBeGreaterThan(LIMITS.maxQueryCost);
+  });
+
+  it("issue 15: every subscription of the released Python client and of the web UI fits the default limits", () => {
+    let subscriptions = 0;
+    for (const { file } of CLIENT_FIXTURES) {
+      for (const { name, operation, document } of clientOperations(file)) {
+        if (operation.operation !== "subscription") continue;
+        subscriptions++;
+        expect(graphql.validate(schema, document, [queryCostRule(LIMITS)]).map((e) => e.message), `${file} ${name}`).toEqual([]);
+      }
+    }
+    expect(subscriptions).toBeGreaterThan(10);
   });
 
   it("issue 9 #13: every operation document of our generated client fits the default limits", () => {

@@ -1,0 +1,103 @@
+/**
+ * The query cost limit of queries and mutations (issue 9 #13, issue 15): one operation may return at
+ * most `maxQueryCost` values, counted while it runs. Each object an operation reaches counts the
+ * fields selected on it (its distinct response keys, through fragments of every type condition), a
+ * list counts that once per item, a list of scalars its length. The count is taken when a list or an
+ * object is resolved, before its fields run, so once an answer is over the limit nothing more is read
+ * from the store and the whole answer is replaced by one QUERY_TOO_COSTLY error.
+ *
+ * Counting actual values instead of estimating the document (as `queryCostRule` still does for
+ * subscriptions) is what lets the platform's web UI run its nested views: a page of implementations,
+ * each with its action's test cases and their results, is large only on paper. Work stays bounded: a
+ * refused operation has read at most the limit plus one page.
+ */
+import type { ExecutionArgs, ExecutionResult, FieldNode, GraphQLResolveInfo, SelectionSetNode } from "graphql";
+import { graphql } from "./graphql-module.js";
+import type { GraphqlContext } from "./context.js";
+
+const { GraphQLError, Kind, getOperationAST } = graphql;
+
+/**
+ * Thrown inside the execution once the answer is over the limit. It already carries a path, so the
+ * executor passes it on instead of wrapping it for every field; the answer is replaced anyway.
+ */
+const OVER_LIMIT = new GraphQLError("over the query cost limit", { path: [], extensions: { code: "QUERY_TOO_COSTLY" } });
+
+/** The response keys an object selection asks for, per field node (the documents are cached, so are these). */
+const KEYS = new WeakMap<FieldNode, number>();
+
+/** How many values each item of `info`'s field yields: its distinct response keys, or 1 for a scalar. */
+function valuesPerItem(info: GraphQLResolveInfo): number {
+  const nodes = info.fieldNodes;
+  const single = nodes.length === 1 ? nodes[0]! : undefined;
+  const cached = single && KEYS.get(single);
+  if (cached) return cached;
+  const keys = new Set<string>();
+  const spread = new Set<string>();
+  const add = (set: SelectionSetNode | undefined): void => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) keys.add(selection.alias?.value ?? selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) add(selection.selectionSet);
+      else if (!spread.has(selection.name.value)) {
+        spread.add(selection.name.value);
+        add(info.fragments[selection.name.value]?.selectionSet);
+      }
+    }
+  };
+  for (const node of nodes) add(node.selectionSet);
+  const count = Math.max(1, keys.size);
+  if (single) KEYS.set(single, count);
+  return count;
+}
+
+/** What one query or mutation may still return. */
+export class CostBudget {
+  private left: number;
+  exceeded = false;
+
+  constructor(readonly limit: number) {
+    this.left = limit;
+  }
+
+  /** Before a resolver reads anything: refuses once the answer is already over the limit. */
+  check(): void {
+    if (this.exceeded) throw OVER_LIMIT;
+  }
+
+  /** Counts a resolved list or object (null counts nothing); throws once the answer is over the limit. */
+  charge(value: unknown, info: GraphQLResolveInfo): void {
+    if (value === null || value === undefined) return;
+    const perItem = valuesPerItem(info);
+    this.left -= Array.isArray(value) ? value.length * perItem : perItem;
+    if (this.left < 0) {
+      this.exceeded = true;
+      throw OVER_LIMIT;
+    }
+  }
+}
+
+function refusal(args: ExecutionArgs, limit: number): ExecutionResult {
+  const operation = getOperationAST(args.document, args.operationName);
+  const name = operation?.name?.value ?? "(anonymous)";
+  const applied = operation?.operation === "mutation" ? " (the mutations that ran before the limit was reached are applied; only the answer is refused)" : "";
+  return {
+    errors: [
+      new GraphQLError(
+        `Operation ${name} returns more than ${limit} values, over the query cost limit of ${limit}${applied}: each field counts once for every object it is selected on, so ask for smaller pages (pagination.limit), fewer nested lists or fewer aliases`,
+        { extensions: { code: "QUERY_TOO_COSTLY" } },
+      ),
+    ],
+  };
+}
+
+/**
+ * Runs a query or mutation with a budget of `maxQueryCost` values (from the context's platform);
+ * subscriptions run unchanged (their documents are estimated by `queryCostRule`).
+ */
+export async function executeWithinCost<R>(args: ExecutionArgs, execute: (args: ExecutionArgs) => R | Promise<R>): Promise<R | ExecutionResult> {
+  const context = args.contextValue as GraphqlContext;
+  if (getOperationAST(args.document, args.operationName)?.operation === "subscription" || !context?.platform) return await execute(args);
+  const budget = new CostBudget(context.platform.options.maxQueryCost);
+  const result = await execute({ ...args, contextValue: { ...context, cost: budget } });
+  return budget.exceeded ? refusal(args, budget.limit) : result;
+}
