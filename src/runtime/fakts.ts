@@ -331,20 +331,17 @@ async function deviceCode(c: Compiled, endpoint: FaktsEndpoint, manifest: FaktsM
     throw new FaktsError("NOT_FAKTS", `${endpoint.base_url}start/ gave no device code`, `is ${c.url} an arkitekt deployment with fakts?`);
   }
   const approval = `${endpoint.base_url}configure/${encodeURIComponent(code)}`;
-  const tell = c.options.onApprovalUrl ?? ((url: string) => process.stderr.write(`Approve ${manifest.identifier} ${manifest.version} on ${endpoint.name}: open ${url}\n`));
-  tell(approval);
-  if (!isHeadless(c)) {
-    try {
-      await (c.options.openBrowser ?? openInBrowser)(approval);
-    } catch (error) {
-      c.options.logger?.debug(`could not open a browser (${lowLevel(error)}); open the URL above yourself`);
-    }
-  }
   const interval = c.options.pollIntervalMs ?? 1000;
   const deadline = Date.now() + seconds * 1000 + 10 * interval;
+  let told = false;
   for (;;) {
     const answer = await postJson(c, `${endpoint.base_url}challenge/`, { code }, "waiting for approval (challenge/)");
     if (answer.status === "granted" && typeof answer.token === "string") return answer.token;
+    // asked only once the first answer is not a grant: a deployment that approves at once needs nobody
+    if (!told && answer.status !== "denied" && answer.status !== "expired") {
+      told = true;
+      await askForApproval(c, approval, endpoint, manifest);
+    }
     if (answer.status === "denied") {
       throw new FaktsError("DENIED", `the login of ${manifest.identifier} ${manifest.version} at ${c.url} was denied on ${approval}`, "start again and click Approve on the page, or ask the deployment's administrator to allow this app");
     }
@@ -352,6 +349,18 @@ async function deviceCode(c: Compiled, endpoint: FaktsEndpoint, manifest: FaktsM
       throw new FaktsError("EXPIRED", `nobody approved the login at ${approval} in time (${seconds} s)`, "start again and open the printed URL within the time (or use --redeem-token / ARKITEKT_REDEEM_TOKEN, which needs no browser)");
     }
     await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}
+
+/** Prints the approval URL (or hands it to `onApprovalUrl`) and opens a browser unless headless. */
+async function askForApproval(c: Compiled, approval: string, endpoint: FaktsEndpoint, manifest: FaktsManifest): Promise<void> {
+  const tell = c.options.onApprovalUrl ?? ((url: string) => process.stderr.write(`Approve ${manifest.identifier} ${manifest.version} on ${endpoint.name}: open ${url}\n`));
+  tell(approval);
+  if (isHeadless(c)) return;
+  try {
+    await (c.options.openBrowser ?? openInBrowser)(approval);
+  } catch (error) {
+    c.options.logger?.debug(`could not open a browser (${lowLevel(error)}); open the URL above yourself`);
   }
 }
 

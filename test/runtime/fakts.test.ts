@@ -78,6 +78,13 @@ describe("fakts login against a fake deployment", () => {
     expect(deployment.issued.length).toBeGreaterThanOrEqual(2);
   });
 
+  it("issue 17: a deployment that approves at once is not announced (no approval URL printed, no browser opened)", async () => {
+    const deployment = await fake({ approveAtOnce: true });
+    const { result } = await serveAndCall(deployment.url, { onApprovalUrl: () => expect.fail("nothing to approve"), openBrowser: () => expect.fail("no browser") });
+    expect(result).toEqual({ return0: 42 });
+    expect(deployment.count("/f/start/")).toBe(2);
+  });
+
   it("issue 17: a restart reuses the cached claim without a new approval; the cache is 0600 and holds no access token", async () => {
     const deployment = await fake();
     await serveAndCall(deployment.url);
