@@ -80,7 +80,7 @@ export const x = onShutdown(() => {});
       "src/bad-hooks.ts:7:21": "ARK_HOOK: onStartup() options must be no options",
       "src/bad-hooks.ts:8:18": "ARK_HOOK: onShutdown() must be called at a module's top level, not inside an expression (its value is used)",
     });
-    expect(x.diagnostics.every((d) => d.hint.length > 0)).toBe(true);
+    expect(x.diagnostics.every((d) => (d.hint ?? "").length > 0)).toBe(true);
   });
 });
 

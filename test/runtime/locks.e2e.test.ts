@@ -6,12 +6,16 @@
  * runs beside it. The server's store shows the declared locks and which task holds one (LOCK /
  * UNLOCK frames), read after the server stopped.
  */
-import { rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, TaskFailedError, type ArkitektClient } from "../../src/runtime/caller/index.js";
 import { STORE_FILE } from "../../src/server/store/store.js";
+import { inspectPlatform, localLimits, renderInspect } from "../../src/cli/commands/inspect.js";
+import type { Endpoint } from "../../src/cli/endpoint.js";
+import { registry } from "../fixtures/runtime/features-registry.js";
 import { spawnFixture, startRuntimeServer, waitFor, type ChildHandle, type RuntimeServer } from "../fixtures/runtime/harness.js";
 import { AGENT_TOKEN, CALLER_TOKEN } from "../fixtures/runtime/tokens.js";
 
@@ -92,6 +96,27 @@ describe("issue 16: locks and per-function concurrency", () => {
     const ended = performance.timeOrigin + performance.now();
     const done = await first;
     expect(ended).toBeLessThan(done.end);
+  });
+
+  it("issue 16: inspect shows each function's locks and concurrency (in the app's directory)", async () => {
+    const app = await mkdtemp(join(tmpdir(), "ark-inspect-app-"));
+    try {
+      // the app the agent's token stands for (client_app "runtime-agent"), as gen leaves it
+      await writeFile(join(app, "arkitekt.json"), JSON.stringify({ identifier: "runtime-agent", version: "1.0.0" }));
+      await mkdir(join(app, "generated"));
+      await writeFile(join(app, "generated/definitions.json"), JSON.stringify(registry.implementations, null, 2));
+      const endpoint = { url: server.url, token: CALLER_TOKEN, urlFrom: "test", tokenFrom: "test" } as unknown as Endpoint;
+      const report = await inspectPlatform(endpoint, ["actions"], 10, await localLimits(app));
+      const served = (key: string) => report.actions!.find((a) => a.key === key)!.servedBy[0]!;
+      expect(served("cam_focus")).toMatchObject({ locks: ["camera", "stage"] });
+      expect(served("solo")).toMatchObject({ concurrency: 1 });
+      expect(served("free")).not.toHaveProperty("locks");
+      const text = renderInspect(report, 10);
+      expect(text).toContain("locks: camera, stage; concurrency: the agent's limit");
+      expect(text).toContain("locks: none; concurrency: at most 1 at a time");
+    } finally {
+      await rm(app, { recursive: true, force: true });
+    }
   });
 
   // Last: it stops the server to read its store (the server holds the file exclusively while it runs).
