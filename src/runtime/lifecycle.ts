@@ -60,12 +60,11 @@ function store(): DeclaredHook[] {
   return (global[STORE_KEY] ??= []);
 }
 
-/** Where the user's call was made: the first stack frame outside this file. */
-function callerPlace(): string | undefined {
-  const stack = new Error().stack?.split("\n").slice(1) ?? [];
-  const self = import.meta.url;
-  for (const line of stack) {
-    if (line.includes(self) || line.includes(fileURLToPath(self))) continue;
+/** Where the user's call was made: the first stack frame above `api` (onStartup, background or onShutdown). */
+function callerPlace(api: (...args: never[]) => unknown): string | undefined {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace?.(holder, api);
+  for (const line of holder.stack?.split("\n").slice(1) ?? []) {
     const match = /\(?((?:file:\/\/)?[^()\s]+):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!match) continue;
     let file = match[1]!;
@@ -81,12 +80,12 @@ function callerPlace(): string | undefined {
   return undefined;
 }
 
-function declare(kind: HookKind, fn: LifecycleHook, deadlineMs?: number): void {
+function declare(kind: HookKind, api: (...args: never[]) => unknown, fn: LifecycleHook, deadlineMs?: number): void {
   if (typeof fn !== "function") throw new TypeError(`${hookCall(kind)} takes a function, got ${typeof fn}`);
   if (deadlineMs !== undefined && !(Number.isInteger(deadlineMs) && deadlineMs > 0)) {
     throw new RangeError(`onShutdown: deadlineMs must be a positive whole number of milliseconds, got ${String(deadlineMs)}`);
   }
-  const place = callerPlace();
+  const place = callerPlace(api);
   const name = fn.name || "(anonymous)";
   store().push({ kind, fn, label: place ? `${name} (${place})` : name, ...(deadlineMs !== undefined ? { deadlineMs } : {}) });
 }
@@ -101,7 +100,7 @@ function hookCall(kind: HookKind): string {
  * Declare it at a module's top level (`arkitekt-next gen` checks).
  */
 export function onStartup(fn: LifecycleHook): void {
-  declare("startup", fn);
+  declare("startup", onStartup, fn);
 }
 
 /**
@@ -109,7 +108,7 @@ export function onStartup(fn: LifecycleHook): void {
  * agent stops, and the stop waits for `fn` to return. Declare it at a module's top level.
  */
 export function background(fn: LifecycleHook): void {
-  declare("background", fn);
+  declare("background", background, fn);
 }
 
 /**
@@ -118,7 +117,7 @@ export function background(fn: LifecycleHook): void {
  * module's top level.
  */
 export function onShutdown(fn: LifecycleHook, options?: ShutdownOptions): void {
-  declare("shutdown", fn, options?.deadlineMs);
+  declare("shutdown", onShutdown, fn, options?.deadlineMs);
 }
 
 /** The hooks declared so far (in declaration order). */
