@@ -157,3 +157,10 @@ export type {
   SubscribeOptions,
   TransportLogger,
 } from "./runtime/transport/index.js";
+
+// ---------------------------------------------------------------------------------------------
+// Issue 16 (H2): lifecycle hooks. Declare them at a module's top level; `arkitekt-next gen` finds
+// them and the generated registry imports their files, so they run with the agent.
+// ---------------------------------------------------------------------------------------------
+export { onStartup, background, onShutdown, LIFECYCLE_DEFAULTS } from "./runtime/lifecycle.js";
+export type { LifecycleContext, LifecycleHook, ShutdownOptions } from "./runtime/lifecycle.js";

@@ -223,6 +223,17 @@ export interface Implementation {
   effect: EffectClass;
   needsToken: boolean;
   dependencies: never[];
+  // --- issue 16, locks and per-function concurrency (H2) ---
+  /** `ImplementationInput.locks`: resources a task holds while it runs (tasks sharing one never overlap). Absent when none. */
+  locks?: string[];
+  /** `ImplementationInput.params`: how this agent runs the implementation. Absent when nothing is set. */
+  params?: ImplementationParams;
+}
+
+/** What the agent reads from `Implementation.params` (issue 16). */
+export interface ImplementationParams {
+  /** At most this many tasks of the function run at once, on top of the agent-wide limit. */
+  concurrency?: number;
 }
 
 export const implementationSchema = z.strictObject({
@@ -231,6 +242,9 @@ export const implementationSchema = z.strictObject({
   effect: z.enum(EFFECT_CLASSES),
   needsToken: z.boolean(),
   dependencies: z.array(z.never()),
+  // issue 16 (H2)
+  locks: z.array(z.string().min(1)).optional(),
+  params: z.strictObject({ concurrency: z.number().int().positive().optional() }).optional(),
 });
 
 /** The content of `generated/definitions.json`. */

@@ -57,4 +57,14 @@ export interface RegisterOptions {
   ports?: Record<string, PortOptions>;
   /** Sections of the form: arg ports shown together under a title. */
   portGroups?: PortGroupSpec[];
+
+  // --- issue 16: locks and per-function concurrency (H2) ---
+  /**
+   * Resources a task of this function holds while it runs, e.g. `["camera"]`: tasks that share a
+   * lock run one at a time on the agent, across functions. Sent as `ImplementationInput.locks`;
+   * the agent declares every lock its functions take (`implementAgent(locks)`).
+   */
+  locks?: string[];
+  /** At most this many tasks of this function run at once (a whole number >= 1), on top of the agent-wide limit. */
+  concurrency?: number;
 }

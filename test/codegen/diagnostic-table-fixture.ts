@@ -105,4 +105,13 @@ console.log(register((a: number) => a));
 const r3 = register(function notExported(a: number): void {});
 register(hidden);
 `,
+  "src/hooks-bad.ts": `import { onStartup, background, onShutdown, register } from "arkitekt-next";
+export function setup(): void {
+  onStartup(() => {});
+}
+// @ts-expect-error not a function
+background(42);
+onShutdown(() => {}, { deadlineMs: 0 });
+export const h1 = register(function lockTwice(): void {}, { locks: ["camera", "camera"], concurrency: 0 });
+`,
 };

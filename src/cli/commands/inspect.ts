@@ -85,8 +85,12 @@ export interface InspectReport {
     kind: string;
     name: string;
     description: string | null;
-    /** Who serves it: one entry per implementation. */
-    servedBy: Array<{ implementation: string; interface: string; agent: string; active: boolean }>;
+    /**
+     * Who serves it: one entry per implementation. `locks` and `concurrency` (issue 16) are shown for
+     * the implementations of the app in --cwd, read from its generated/definitions.json (the
+     * platform keeps no field for them).
+     */
+    servedBy: Array<{ implementation: string; interface: string; agent: string; active: boolean; locks?: string[]; concurrency?: number }>;
     args: PortSummary[];
     returns: PortSummary[];
   }>;
@@ -135,8 +139,39 @@ export function maskToken(token: string): string {
   return `${shown}… (${token.length} characters)`;
 }
 
+/** Issue 16: the locks and concurrency of the app in `cwd`, by `<app identifier>#<interface>`; empty outside an app. */
+export type LocalLimits = ReadonlyMap<string, { locks?: string[]; concurrency?: number }>;
+
+/** Reads the app's arkitekt.json and generated/definitions.json (never its code); anything missing or unreadable gives no limits. */
+export async function localLimits(cwd: string): Promise<LocalLimits> {
+  const limits = new Map<string, { locks?: string[]; concurrency?: number }>();
+  try {
+    const { loadProjectConfig } = await import("../../codegen/config.js");
+    const config = loadProjectConfig(cwd);
+    if (!config.identifier) return limits;
+    const { readFile } = await import("node:fs/promises");
+    const manifest = JSON.parse(await readFile(resolve(cwd, config.functions?.out ?? "generated", "definitions.json"), "utf8")) as unknown;
+    if (!Array.isArray(manifest)) return limits;
+    for (const impl of manifest as Array<{ interface?: unknown; locks?: unknown; params?: { concurrency?: unknown } | null }>) {
+      if (typeof impl?.interface !== "string") continue;
+      const locks = Array.isArray(impl.locks) ? impl.locks.filter((l): l is string => typeof l === "string") : [];
+      const concurrency = typeof impl.params?.concurrency === "number" ? impl.params.concurrency : undefined;
+      if (locks.length === 0 && concurrency === undefined) continue;
+      limits.set(`${config.identifier}#${impl.interface}`, { ...(locks.length > 0 ? { locks } : {}), ...(concurrency !== undefined ? { concurrency } : {}) });
+    }
+  } catch {
+    // not an app directory, or not generated yet: the platform's view alone
+  }
+  return limits;
+}
+
 /** Reads what `sections` need from the platform at `endpoint`. */
-export async function inspectPlatform(endpoint: Endpoint, sections: readonly InspectSection[], limit: number): Promise<InspectReport> {
+export async function inspectPlatform(
+  endpoint: Endpoint,
+  sections: readonly InspectSection[],
+  limit: number,
+  local: LocalLimits = new Map(),
+): Promise<InspectReport> {
   const [api, { createGraphQLClient, platformEndpoints }, { readAllPages }] = await Promise.all([
     import("../../../generated/api/rekuest.js"),
     import("../../runtime/transport/index.js"),
@@ -155,7 +190,7 @@ export async function inspectPlatform(endpoint: Endpoint, sections: readonly Ins
       sections.includes("tasks") ? api.recentTasks(gql, { limit }) : undefined,
     ]);
     if (agents) report.agents = agents.map(agentEntry);
-    if (actions) report.actions = actions.map(actionEntry).sort((a, b) => a.app.localeCompare(b.app) || a.key.localeCompare(b.key) || a.version.localeCompare(b.version));
+    if (actions) report.actions = actions.map((action) => actionEntry(action, local)).sort((a, b) => a.app.localeCompare(b.app) || a.key.localeCompare(b.key) || a.version.localeCompare(b.version));
     if (tasks) report.tasks = tasks.map(taskEntry);
   } catch (error) {
     const failure = platformUserError(error, endpoint);
@@ -185,7 +220,7 @@ function agentEntry(agent: AgentRow): NonNullable<InspectReport["agents"]>[numbe
   };
 }
 
-function actionEntry(action: ActionRow): NonNullable<InspectReport["actions"]>[number] {
+function actionEntry(action: ActionRow, local: LocalLimits): NonNullable<InspectReport["actions"]>[number] {
   return {
     id: action.id,
     key: action.key,
@@ -195,7 +230,13 @@ function actionEntry(action: ActionRow): NonNullable<InspectReport["actions"]>[n
     kind: action.kind,
     name: action.name,
     description: action.description ?? null,
-    servedBy: action.implementations.map((impl) => ({ implementation: impl.id, interface: impl.interface, agent: impl.agent.name, active: impl.agent.active })),
+    servedBy: action.implementations.map((impl) => ({
+      implementation: impl.id,
+      interface: impl.interface,
+      agent: impl.agent.name,
+      active: impl.agent.active,
+      ...local.get(`${action.app.identifier}#${impl.interface}`),
+    })),
     args: (action.args as unknown as PortLike[]).map((port) => summarizePort(port, true)),
     returns: (action.returns as unknown as PortLike[]).map((port) => summarizePort(port, false)),
   };
@@ -245,6 +286,11 @@ export function renderInspect(report: InspectReport, limit: number): string {
       if (action.description) out.push(...action.description.split("\n").map((l) => `    ${l}`.trimEnd()));
       const served = action.servedBy.map((s) => `${s.agent} (${s.active ? "active" : "inactive"})`);
       out.push(`    served by: ${served.length > 0 ? served.join(", ") : "no agent"}`);
+      // issue 16: locks and per-function concurrency of this app's implementations
+      const limited = action.servedBy.find((s) => s.locks !== undefined || s.concurrency !== undefined);
+      if (limited) {
+        out.push(`    locks: ${limited.locks?.join(", ") ?? "none"}; concurrency: ${limited.concurrency !== undefined ? `at most ${limited.concurrency} at a time` : "the agent's limit"}`);
+      }
       if (action.args.length === 0) out.push("    args: none");
       else {
         out.push("    args:");
@@ -319,6 +365,9 @@ Examples:
   $ arkitekt-next inspect --config              # which platform and token, without connecting
   $ ARKITEKT_URL=http://127.0.0.1:8080 ARKITEKT_TOKEN=... arkitekt-next inspect agents
 
+In an app directory (--cwd), each action this app serves also shows its functions' locks and
+concurrency (register(fn, { locks, concurrency })), read from generated/definitions.json.
+
 Agents: "connected" means its socket is open; "active" that it was also seen within the platform's
 liveness window; "instance" is the client (app instance) it runs as. Each action line shows its key,
 hash prefix, kind and app/key@version, i.e. the names \`arkitekt-next call\` takes:
@@ -347,7 +396,7 @@ ${LOGIN_HELP}`,
         );
         return;
       }
-      const report = await inspectPlatform(endpoint, sections, options.limit);
+      const report = await inspectPlatform(endpoint, sections, options.limit, await localLimits(resolve(options.cwd ?? process.cwd())));
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report, options.limit));
     });
 }

@@ -336,11 +336,13 @@ export function registryModulePath(sourceFile: string, options: EmitOptions): st
  * The root `registry.ts`: imports the manifest (definitions.json, the one place the ports are
  * written) and every module's bindings, and exports `registry`.
  */
-export function renderRegistryIndex(modules: readonly string[], hash: string, options: EmitOptions): PendingFile {
+export function renderRegistryIndex(modules: readonly string[], hash: string, options: EmitOptions, hookFiles: readonly string[] = []): PendingFile {
   const content = renderTemplate("registry-index", {
     command: options.command ?? "arkitekt-next gen",
     abi: GENERATED_CODE_ABI,
     modules: modules.map((m) => JSON.stringify(`./${m.slice(options.out.length + 1).replace(/\.ts$/, ".js")}`)),
+    // issue 16: files declaring lifecycle hooks, imported for their effect (none: nothing written)
+    hookModules: hookFiles.map((file) => JSON.stringify(importPath(`${options.cwd}/${options.out}`, file))),
     file: literal(`${options.out}/registry.ts`),
     hashPlaceholder: "__ARKITEKT_HASH__",
   });

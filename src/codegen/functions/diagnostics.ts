@@ -38,6 +38,8 @@ export const DIAGNOSTIC_CODES = {
     "`register()` options that are not an object literal of literals, unknown options or values, `ports` naming no port, `pure` with `stateful` or a PHYSICAL effect",
   ARK_PORT_HINT:
     "a form hint that does not fit: a widget, validator, effect or port group of the wrong shape, a slider or comparison on a port that is not a number, a pattern or length on the wrong kind, `min` above `max`, a pattern that is not a regular expression or that RE2 (the linear-time engine our checks use) refuses (backreferences, lookaround), a choice that does not fit the port, a reference to a port that is not an arg port",
+  ARK_HOOK:
+    "a lifecycle hook (`onStartup`, `background`, `onShutdown`) not called at a module's top level, without a function, or with options other than `{ deadlineMs }` on `onShutdown`",
 } as const satisfies Record<`ARK_${string}`, string>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
@@ -301,6 +303,22 @@ export const DIAGNOSTICS = {
     "ARK_NOT_EXPORTED",
     (p) => `${p.what} ${p.name} (${p.declaredAt}) is not exported, so generated/registry.ts cannot name it`,
     (p) => `add \`export\` to the ${p.what} declaration`,
+  ),
+  // lifecycle hooks (hooks.ts), issue 16
+  hookNotTopLevel: define<{ call: string; where: string }>(
+    "ARK_HOOK",
+    (p) => `${p.call}() must be called at a module's top level, not inside ${p.where}`,
+    (p) => `move the ${p.call}(fn) call to the top level of the module: the generated registry imports the module, which declares the hook once`,
+  ),
+  hookNotAFunction: define<{ call: string; text: string; type: string }>(
+    "ARK_HOOK",
+    (p) => `${p.call}() takes a function, got ${p.text} (${p.type})`,
+    (p) => `pass the hook's function: ${p.call}(async ({ signal, logger }) => { ... })`,
+  ),
+  hookOptions: define<{ call: string; expected: string }>(
+    "ARK_HOOK",
+    (p) => `${p.call}() options must be ${p.expected}`,
+    "only onShutdown takes options: onShutdown(fn, { deadlineMs: 5000 }), a literal number of milliseconds",
   ),
 } satisfies Record<string, DiagnosticTemplate<never>>;
 

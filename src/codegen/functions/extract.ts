@@ -21,6 +21,7 @@ import type { Diagnostic } from "../types.js";
 import { ScanContext, type ProjectContext } from "./context.js";
 import { DIAGNOSTICS, diagnosticAt, placeText } from "./diagnostics.js";
 import { findRegisterCalls } from "./discover.js";
+import { findHookCalls, type ExtractedHook } from "./hooks.js";
 import type { ExtractedFunction } from "./model.js";
 import { extractRegisteredFunction } from "./register-call.js";
 
@@ -43,6 +44,8 @@ export interface ExtractResult {
   byFile: Array<{ file: string; functions: readonly ExtractedFunction[] }>;
   /** Every project file that was scanned for register() calls (absolute paths, sorted). */
   scanned: string[];
+  /** Files that declare lifecycle hooks (absolute paths, sorted): the generated registry imports them (issue 16). */
+  hookFiles: string[];
 }
 
 interface FileResult {
@@ -52,6 +55,8 @@ interface FileResult {
   deps: Set<string>;
   /** The `register()` call position, per function, for duplicate reports. */
   places: Map<ExtractedFunction, ts.Node>;
+  /** Lifecycle hooks declared in the file (issue 16). */
+  hooks: ExtractedHook[];
 }
 
 export class FunctionExtractor {
@@ -96,6 +101,7 @@ export class FunctionExtractor {
     const diagnostics: Diagnostic[] = [];
     const seen = new Map<string, { fn: ExtractedFunction; file: FileResult }>();
     const byFile: ExtractResult["byFile"] = [];
+    const hookFiles: string[] = [];
     const files = program
       .getSourceFiles()
       .filter((sf) => this.isProjectFile(sf, program))
@@ -107,6 +113,7 @@ export class FunctionExtractor {
         this.cache.set(sf.fileName, result);
       }
       diagnostics.push(...result.diagnostics);
+      if (result.hooks.length > 0) hookFiles.push(resolve(sf.fileName));
       if (result.functions.length > 0) {
         byFile.push({ file: resolve(sf.fileName), functions: result.functions });
         onFile?.(resolve(sf.fileName), result.functions);
@@ -125,7 +132,7 @@ export class FunctionExtractor {
       }
     }
     diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
-    return { functions, diagnostics, byFile, scanned: files.map((sf) => resolve(sf.fileName)) };
+    return { functions, diagnostics, byFile, scanned: files.map((sf) => resolve(sf.fileName)), hookFiles };
   }
 
   /** What the scan of every file shares in this run (a new program each run). */
@@ -211,5 +218,6 @@ function scanFile(project: ProjectContext, sf: ts.SourceFile): FileResult {
     functions.push(fn);
     places.set(fn, call);
   }
-  return { functions, diagnostics: ctx.diagnostics, deps: ctx.deps, places };
+  const hooks = findHookCalls(ctx);
+  return { functions, diagnostics: ctx.diagnostics, deps: ctx.deps, places, hooks };
 }

@@ -82,7 +82,7 @@ export class FunctionsStage {
       await pool?.close();
       throw error;
     }
-    const { functions, diagnostics, byFile, scanned } = extraction;
+    const { functions, diagnostics, byFile, scanned, hookFiles } = extraction;
     const extracted = performance.now();
     this.logger.debug(`functions: extracted ${functions.length} in ${Math.round(extracted - started)} ms`);
     if (diagnostics.length > 0) {
@@ -118,6 +118,7 @@ export class FunctionsStage {
         moduleFiles.map((f) => f.path),
         hashImplementations(ordered.map((f) => f.implementation)),
         options,
+        hookFiles,
       ),
     ]);
     const files = [...moduleFiles, index!, emitDefinitions(ordered, options)];

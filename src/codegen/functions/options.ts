@@ -65,6 +65,15 @@ export const OPTION_READERS = {
   },
   portGroups: (value, invalid) =>
     Array.isArray(value) ? (value as unknown as PortGroupSpec[]) : invalid('an array of { key, title?, description?, ports: ["arg", ...] }'),
+  // --- issue 16: locks and per-function concurrency (H2) ---
+  locks: (value, invalid) => {
+    const expected = 'an array of distinct lock names (non-empty strings, e.g. ["camera"])';
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v.trim() !== "")) return invalid(expected);
+    const locks = value as string[];
+    return new Set(locks).size === locks.length ? locks : invalid(`${expected}; one is named twice`);
+  },
+  concurrency: (value, invalid) =>
+    typeof value === "number" && Number.isInteger(value) && value >= 1 ? value : invalid("a whole number >= 1 (tasks of this function running at once)"),
 } satisfies OptionReaders;
 
 const KNOWN_OPTIONS = Object.keys(OPTION_READERS) as Array<keyof RegisterOptions>;

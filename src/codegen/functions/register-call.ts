@@ -75,6 +75,9 @@ export function extractRegisteredFunction(ctx: ScanContext, call: ts.CallExpress
       effect,
       needsToken: options.needsToken ?? true,
       dependencies: [],
+      // issue 16 (H2): absent when unused, so definitions.json stays byte-stable
+      ...(options.locks && options.locks.length > 0 ? { locks: options.locks } : {}),
+      ...(options.concurrency !== undefined ? { params: { concurrency: options.concurrency } } : {}),
     },
     fn: exportRef,
     registeredIn: resolve(ctx.sf.fileName),

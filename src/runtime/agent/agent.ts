@@ -15,7 +15,9 @@ import {
   CloseCode,
   describeCloseCode,
   encodeHeartbeatAnswer,
+  encodeLock,
   encodeRegister,
+  encodeUnlock,
   isHeldReport,
   isTerminalReport,
   parseToAgent,
@@ -28,6 +30,7 @@ import {
 } from "../../protocol/index.js";
 import type { ArkitektClient } from "../caller/client.js";
 import type { Registry } from "../registry.js";
+import type { Implementation } from "../../definition/model.js";
 import { backoffDelay, compileBackoff, sleep, type BackoffOptions, type CompiledBackoff } from "../../shared/backoff.js";
 import { AgentStoppedError } from "./errors.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
@@ -35,6 +38,7 @@ import type { TokenSource } from "../config.js";
 import { ReportOutbox, type HeldReport } from "./outbox.js";
 import { encodeReport, isTerminal, type ReportBody } from "./reports.js";
 import { TaskRun, describeUserError } from "./task-run.js";
+import { Scheduler, describeWait, type TaskLimits } from "./scheduler.js";
 
 /** One session id per process: a reconnect of this process is recognised as the same session. */
 export const PROCESS_SESSION_ID: string = randomUUID();
@@ -168,8 +172,8 @@ export class AgentSocket {
   agentId: string | undefined;
   readonly outbox: ReportOutbox;
   readonly #tasks = new Map<string, TaskRun>();
-  readonly #queue: TaskRun[] = [];
-  #running = 0;
+  /** Which assigned tasks run now: the agent-wide and per-function limits and the locks (scheduler.ts). */
+  readonly #scheduler: Scheduler<TaskRun>;
   #seq = 0;
   /** Counts INITs: which connection a held report was last written to. */
   #connection = 0;
@@ -190,6 +194,13 @@ export class AgentSocket {
   constructor(options: AgentSocketOptions) {
     this.options = compile(options);
     this.outbox = new ReportOutbox({ maxHeldYieldBytes: this.options.maxHeldYieldBytes });
+    this.#scheduler = new Scheduler<TaskRun>({
+      concurrency: this.options.concurrency,
+      start: (run) => this.#start(run),
+      isWaiting: (run) => run.state === "queued",
+      onLock: (key, run) => this.#sendLockFrame(encodeLock({ key, task: run.id })),
+      onUnlock: (key) => this.#sendLockFrame(encodeUnlock({ key })),
+    });
     this.#firstInit = deferred();
     this.#closed = deferred();
     this.#firstInit.promise.catch(() => undefined);
@@ -217,7 +228,7 @@ export class AgentSocket {
 
   /** Tasks currently running or waiting on this agent. */
   get activeTasks(): number {
-    return this.#running + this.#queue.length;
+    return this.#scheduler.running + this.#scheduler.waiting;
   }
 
   /** Finishes running and waiting tasks (up to `closeTimeoutMs`, then reports them CRITICAL), waits for acks, closes 1000. */
@@ -458,6 +469,11 @@ export class AgentSocket {
       if (out.held && out.held.sentOn === this.#connection) continue;
       this.#write(ws, out);
     }
+    // Which task holds each declared lock now, for a server that lost it or missed frames while we were away.
+    for (const key of declaredLocks(this.options.registry)) {
+      const task = this.#scheduler.held.get(key);
+      this.#write(ws, { text: task !== undefined ? encodeLock({ key, task }) : encodeUnlock({ key }), report: false, seq: 0 });
+    }
     if (!this.#everInitialized) {
       this.#everInitialized = true;
       this.#firstInit.resolve();
@@ -547,28 +563,22 @@ export class AgentSocket {
       ...(this.options.client ? { client: this.options.client } : {}),
     });
     this.#tasks.set(message.task, run);
-    if (this.#running < this.options.concurrency) {
-      this.#start(run);
-    } else {
-      this.#queue.push(run);
-      this.#report("PROGRESS", { task: run.id, progress: 0, message: `waiting on the agent (${this.#queue.length} queued)` });
-    }
+    const waiting = this.#scheduler.submit(run, run.id, limitsOf(message.interface, entry?.implementation));
+    if (waiting) this.#report("PROGRESS", { task: run.id, progress: 0, message: describeWait(waiting, this.#scheduler.waiting) });
   }
 
+  /** Called by the scheduler once the task may run (its locks taken); releases them when it ends. */
   #start(run: TaskRun): void {
-    this.#running++;
     void run.run().finally(() => {
-      this.#running--;
-      this.#next();
+      this.#scheduler.release(run);
       this.#forgetOld();
     });
   }
 
-  #next(): void {
-    while (this.#running < this.options.concurrency && this.#queue.length > 0) {
-      const run = this.#queue.shift()!;
-      if (run.state === "queued") this.#start(run);
-    }
+  /** LOCK / UNLOCK: not reports (not held); while disconnected they are skipped and the held locks are sent again after INIT. */
+  #sendLockFrame(text: string): void {
+    const ws = this.#ws;
+    if (ws && this.#live) this.#write(ws, { text, report: false, seq: 0 });
   }
 
   #forgetOld(): void {
@@ -669,7 +679,7 @@ export class AgentSocket {
 
   #abandonAll(): void {
     for (const run of this.#tasks.values()) run.abandon();
-    this.#queue.length = 0;
+    this.#scheduler.clear();
   }
 
   #finish(stop: AgentStop): void {
@@ -685,6 +695,22 @@ export class AgentSocket {
     }
     this.#closed.resolve(stop);
   }
+}
+
+/** Every lock the registry's functions take, sorted (what `implementAgent(locks)` declares). */
+export function declaredLocks(registry: Registry): string[] {
+  return [...new Set(registry.implementations.flatMap((impl) => impl.locks ?? []))].sort();
+}
+
+/** The limits of a task of `iface`: its function's `concurrency` and `locks` (definitions.json). */
+function limitsOf(iface: string, implementation: Implementation | undefined): TaskLimits {
+  const locks = implementation?.locks;
+  const concurrency = implementation?.params?.concurrency;
+  return {
+    group: iface,
+    ...(locks && locks.length > 0 ? { locks } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  };
 }
 
 interface Deferred<T> {

@@ -19,7 +19,8 @@ import { resolvePlatformOrLogin, type PlatformLogin } from "../login.js";
 import type { Registry } from "../registry.js";
 import { createClient } from "../caller/index.js";
 import type { ArkitektClient } from "../caller/client.js";
-import { AgentSocket, type AgentSocketOptions, type AgentStop } from "./agent.js";
+import { AgentSocket, declaredLocks, type AgentSocketOptions, type AgentStop } from "./agent.js";
+import { Lifecycle, type LifecycleOptions } from "../lifecycle.js";
 import { AgentStoppedError } from "./errors.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 
@@ -51,6 +52,12 @@ export interface ConnectOptions extends Omit<AgentSocketOptions, "agiUrl" | "reg
   agiUrl?: string;
   /** The S3 endpoint of the platform's media store, for `File` args and returns (see `ClientOptions.s3Url`). */
   s3Url?: string;
+  /** Lifecycle hooks (issue 16): an `onStartup` hook running longer than this stops the start. Default 120000; 0 = no limit. */
+  startupTimeoutMs?: LifecycleOptions["startupTimeoutMs"];
+  /** The deadline of an `onShutdown` hook that names none. Default 10000. */
+  shutdownDeadlineMs?: LifecycleOptions["shutdownDeadlineMs"];
+  /** On stop, `background` tasks have this long to return after their signal is aborted. Default 5000. */
+  backgroundStopTimeoutMs?: LifecycleOptions["backgroundStopTimeoutMs"];
 }
 
 /** What the platform calls each registered function. */
@@ -104,6 +111,14 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
   const graphqlUrl = options.graphqlUrl ?? endpoints.graphqlUrl;
   const agiUrl = options.agiUrl ?? endpoints.agiUrl;
   const registry = options.registry;
+  // Lifecycle hooks (issue 16): startup hooks run before anything is registered; a failure stops here.
+  const lifecycle = new Lifecycle({
+    logger,
+    ...(options.startupTimeoutMs !== undefined ? { startupTimeoutMs: options.startupTimeoutMs } : {}),
+    ...(options.shutdownDeadlineMs !== undefined ? { shutdownDeadlineMs: options.shutdownDeadlineMs } : {}),
+    ...(options.backgroundStopTimeoutMs !== undefined ? { backgroundStopTimeoutMs: options.backgroundStopTimeoutMs } : {}),
+  });
+  await lifecycle.startup();
   const gql = createGraphQLClient({ url: graphqlUrl, token, logger });
 
   let implemented = false;
@@ -119,6 +134,8 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
           name: options.name ?? null,
           implementations: registry.implementations as unknown as ImplementationInput[],
           hash: registry.hash,
+          // issue 16: the locks the functions take, declared as the agent's resources
+          ...lockInputs(registry),
         },
       });
       implemented = true;
@@ -129,6 +146,7 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
       logger.info(`implemented ${registry.implementations.length} function(s) on agent ${result.id}`);
     }
   } catch (error) {
+    await lifecycle.stop();
     throw new AgentStoppedError(
       "ARKITEKT_AGENT_REGISTRATION",
       `could not register the agent's functions at ${graphqlUrl} (${describePlatformSources(platform)}): ${error instanceof Error ? error.message : String(error)}`,
@@ -153,26 +171,46 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
       ...(options.devTokenFile !== undefined ? { devTokenFile: options.devTokenFile } : {}),
     }));
   const socket = new AgentSocket({ ...options, token, agiUrl, registry, client: clientOf });
-  await socket.start();
+  try {
+    await socket.start();
+  } catch (error) {
+    await lifecycle.stop();
+    throw error;
+  }
+  lifecycle.serve();
+  // Stopped by the platform (replaced, blocked...): background tasks end and shutdown hooks run too.
+  const closed = socket.closed.then(async (stop) => {
+    await lifecycle.stop();
+    return stop;
+  });
   const handle: AgentHandle = {
     get agentId() {
       return socket.agentId ?? "";
     },
     sessionId: socket.sessionId,
     ready: Promise.resolve(),
-    closed: socket.closed,
+    closed,
     get connected() {
       return socket.connected;
     },
     implemented,
     implementations: served,
     close: async () => {
+      // Background tasks end first (they may feed running tasks or state), then tasks finish, then shutdown hooks run.
+      await lifecycle.stopBackground();
       await socket.close();
+      await lifecycle.stop();
       await client?.close();
     },
     drain: () => socket.drain(),
   };
   return handle;
+}
+
+/** `implementAgent(locks)`: one `LockImplementationInput` per lock the functions take; nothing when none. */
+function lockInputs(registry: Registry): { locks?: Array<{ key: string; definition: { key: string } }> } {
+  const keys = declaredLocks(registry);
+  return keys.length > 0 ? { locks: keys.map((key) => ({ key, definition: { key } })) } : {};
 }
 
 /** Every implementation of an agent, read page by page. */

@@ -15,7 +15,9 @@ export type AgentStopCode =
   /** 1009 or 3002: we sent a frame the server cannot take (a bug of ours: please report it). */
   | "ARKITEKT_AGENT_BAD_FRAME"
   /** Registering the agent over GraphQL failed. */
-  | "ARKITEKT_AGENT_REGISTRATION";
+  | "ARKITEKT_AGENT_REGISTRATION"
+  /** An `onStartup` hook threw or ran over `startupTimeoutMs`: the agent did not start (issue 16). */
+  | "ARKITEKT_AGENT_STARTUP";
 
 /** Thrown by `connect()` when the agent cannot start, and carried by `AgentHandle.closed` when it stops. */
 export class AgentStoppedError extends ArkitektError {
