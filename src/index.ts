@@ -157,3 +157,8 @@ export type {
   SubscribeOptions,
   TransportLogger,
 } from "./runtime/transport/index.js";
+
+// Dependencies (issue 16): what `register(fn, { dependencies })` declares and `context().dependency(key)` calls.
+export { DependencyError, DependencyClient } from "./runtime/dependencies.js";
+export type { DependencyOptions, DependencyAction } from "./definition/register-options.js";
+export type { AgentDependency, ActionDependency, ActionDemand, TestTarget } from "./definition/model.js";

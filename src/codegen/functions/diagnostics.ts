@@ -302,6 +302,18 @@ export const DIAGNOSTICS = {
     (p) => `${p.what} ${p.name} (${p.declaredAt}) is not exported, so generated/registry.ts cannot name it`,
     (p) => `add \`export\` to the ${p.what} declaration`,
   ),
+  // dependencies, isTestFor, isDev (issue 16): reported at the exact place inside the option
+  optionUnknownKey: define<{ path: string; key: string; known: readonly string[] }>(
+    "ARK_OPTIONS",
+    (p) => `option "${p.path}" has no key "${p.key}"`,
+    (p) => `known keys: ${p.known.join(", ")}`,
+  ),
+  optionPartNotLiteral: define<{ path: string }>(
+    "ARK_OPTIONS",
+    (p) => `option "${p.path}" must be a literal`,
+    "the generator reads options without running your code: write the value inline",
+  ),
+  optionPartValue: define<{ path: string; expected: string }>("ARK_OPTIONS", (p) => `option "${p.path}" must be ${p.expected}`, HINT_OPTIONS_TYPE),
 } satisfies Record<string, DiagnosticTemplate<never>>;
 
 /** Thrown after a diagnostic is recorded: abandons the parameter, return or function being read. */
