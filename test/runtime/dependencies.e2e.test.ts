@@ -89,4 +89,14 @@ describe("dependencies", () => {
     expect((error as TaskFailedError).kind).toBe("FAILED");
     expect((error as TaskFailedError).remoteMessage).toMatch(/this function declares no dependency "nope"; it declares "adder"/);
   });
+
+  it("issue 16: isTestFor (TestTargetInput) and isDev reach the platform through implementAgent", async () => {
+    const data = await gql<{ implementations: Array<{ interface: string; action: { isDev: boolean; isTestFor: Array<{ key: string }> } }> }>(
+      `query { implementations(filters: {}) { interface action { isDev isTestFor { key } } } }`,
+      {},
+    );
+    const checks = data.implementations.find((i) => i.interface === "checks_add");
+    expect(checks?.action).toEqual({ isDev: true, isTestFor: [{ key: "add" }] });
+    expect(data.implementations.find((i) => i.interface === "sum_via_dependency")?.action).toEqual({ isDev: false, isTestFor: [] });
+  });
 });
