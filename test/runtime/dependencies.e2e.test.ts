@@ -16,13 +16,14 @@ let server: RuntimeServer;
 let provider: ChildHandle;
 let dependent: ChildHandle;
 let caller: ArkitektClient;
+let providerId: string;
 
 beforeAll(async () => {
   // Heartbeats lenient enough for a loaded machine: this file tests routing, not liveness.
   server = await startRuntimeServer({ heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 5000, staleAfterMs: 20_000 });
   provider = spawnFixture("agent-main.ts", { ARKITEKT_URL: server.url, ARKITEKT_TOKEN: AGENT_TOKEN });
   dependent = spawnFixture("dependent-main.ts", { ARKITEKT_URL: server.url, ARKITEKT_TOKEN: OTHER_TOKEN });
-  await Promise.all([provider.ready, dependent.ready]);
+  [providerId] = await Promise.all([provider.ready, dependent.ready]);
   caller = createClient({ url: server.url, token: CALLER_TOKEN });
 }, 30_000);
 
@@ -90,13 +91,16 @@ describe("dependencies", () => {
     expect((error as TaskFailedError).remoteMessage).toMatch(/this function declares no dependency "nope"; it declares "adder"/);
   });
 
-  it("issue 16: isTestFor (TestTargetInput) and isDev reach the platform through implementAgent", async () => {
-    const data = await gql<{ implementations: Array<{ interface: string; action: { isDev: boolean; isTestFor: Array<{ key: string }> } }> }>(
-      `query { implementations(filters: {}) { interface action { isDev isTestFor { key } } } }`,
+  it("issue 16: isTestFor (TestTargetInput) and isDev reach the platform through implementAgent; the target is the action of the app it names", async () => {
+    const data = await gql<{ implementations: Array<{ interface: string; agent: { id: string }; action: { id: string; isDev: boolean; isTestFor: Array<{ id: string }> } }> }>(
+      `query { implementations(filters: {}) { interface agent { id } action { id isDev isTestFor { id } } } }`,
       {},
     );
+    const providerAdd = data.implementations.find((i) => i.interface === "add" && i.agent.id === providerId);
     const checks = data.implementations.find((i) => i.interface === "checks_add");
-    expect(checks?.action).toEqual({ isDev: true, isTestFor: [{ key: "add" }] });
-    expect(data.implementations.find((i) => i.interface === "sum_via_dependency")?.action).toEqual({ isDev: false, isTestFor: [] });
+    // the dependent agent serves an `add` of its own app too: the target names runtime-agent's
+    expect(checks?.action.isDev).toBe(true);
+    expect(checks?.action.isTestFor).toEqual([{ id: providerAdd!.action.id }]);
+    expect(data.implementations.find((i) => i.interface === "sum_via_dependency")?.action).toMatchObject({ isDev: false, isTestFor: [] });
   });
 });
