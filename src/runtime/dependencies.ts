@@ -2,8 +2,8 @@
  * Calling a dependency from inside a task (issue 16). A function registered with
  * `register(fn, { dependencies: { segment: { app, key } } })` gets, while it runs,
  * `context().dependency("segment")`: a client whose calls go to the implementation the platform
- * resolved for this task, as `assign` with `dependency` + `method` + `parent` (docs/spec
- * platform-api.md, routing order). It is an `ArkitektClient`, so the typed stubs work over it
+ * resolved for this task, as `assign` with `dependency` + `method` + `parent` (routing order in
+ * docs/spec/platform-api.md). It is an `ArkitektClient`, so the typed stubs work over it
  * unchanged: `createActions(context().dependency("segment")).segment_cells(args)` sends
  * `{ dependency: "segment", method: "segment_cells" }` (the slot's key is the action key).
  *
