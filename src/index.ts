@@ -164,3 +164,7 @@ export type {
 // ---------------------------------------------------------------------------------------------
 export { onStartup, background, onShutdown, LIFECYCLE_DEFAULTS } from "./runtime/lifecycle.js";
 export type { LifecycleContext, LifecycleHook, ShutdownOptions } from "./runtime/lifecycle.js";
+// Dependencies (issue 16): what `register(fn, { dependencies })` declares and `context().dependency(key)` calls.
+export { DependencyError, DependencyClient } from "./runtime/dependencies.js";
+export type { DependencyOptions, DependencyAction } from "./definition/register-options.js";
+export type { AgentDependency, ActionDependency, ActionDemand, TestTarget } from "./definition/model.js";

@@ -1338,8 +1338,8 @@ export type DefinitionInput = {
   tests?: ActionDependencyInput | null | undefined;
   /** The kind of the definition. This is the type of the definition. Can be either a function or a generator */
   kind: ActionKind;
-  /** The tests for the definition. This is used to group definitions together in the UI */
-  isTestFor?: Array<string>;
+  /** The actions this definition tests, each by hash, or by key (with app and version). */
+  isTestFor?: Array<TestTargetInput>;
   /** The interfaces of the definition. This is used to group definitions together in the UI */
   interfaces?: Array<string>;
   /** Whether the definition is a dev definition or not. If the definition is a dev definition, it can be used to create a dev action. If the definition is not a dev definition, it cannot be used to create a dev action */
@@ -1919,6 +1919,18 @@ export type TaskOrder =
 
 /** The event kind of the taskevent */
 export type TaskStatus = "ASSIGNING" | "ONGOING" | "CRITICAL" | "CANCELLED" | "DONE";
+
+/** An action a definition tests: by its hash, or by its key (with app and version). */
+export type TestTargetInput = {
+  /** The exact hash of the tested action. */
+  hash?: string | null | undefined;
+  /** The identifier of the app providing the tested action. */
+  app?: string | null | undefined;
+  /** The key of the tested action within its app. */
+  key?: string | null | undefined;
+  /** The version of the tested action. */
+  version?: string | null | undefined;
+};
 
 /** A value that is being tracked over time during the runtime of an action. This is the state of a dependency */
 export type TrackInput = {

@@ -1384,8 +1384,8 @@ export type DefinitionInput = {
   tests?: InputMaybe<ActionDependencyInput>;
   /** The kind of the definition. This is the type of the definition. Can be either a function or a generator */
   kind: ActionKind;
-  /** The tests for the definition. This is used to group definitions together in the UI */
-  isTestFor?: Array<Scalars["String"]["input"]>;
+  /** The actions this definition tests, each by hash, or by key (with app and version). */
+  isTestFor?: Array<TestTargetInput>;
   /** The interfaces of the definition. This is used to group definitions together in the UI */
   interfaces?: Array<Scalars["String"]["input"]>;
   /** Whether the definition is a dev definition or not. If the definition is a dev definition, it can be used to create a dev action. If the definition is not a dev definition, it cannot be used to create a dev action */
@@ -4282,6 +4282,18 @@ export type TestCaseResultsArgs = {
   pagination?: InputMaybe<OffsetPaginationInput>;
 };
 
+/** An action a definition tests: by its hash, or by its key (with app and version). */
+export type TestTargetInput = {
+  /** The exact hash of the tested action. */
+  hash?: InputMaybe<Scalars["String"]["input"]>;
+  /** The identifier of the app providing the tested action. */
+  app?: InputMaybe<Scalars["String"]["input"]>;
+  /** The key of the tested action within its app. */
+  key?: InputMaybe<Scalars["String"]["input"]>;
+  /** The version of the tested action. */
+  version?: InputMaybe<Scalars["String"]["input"]>;
+};
+
 /** A way to filter test cases */
 export type TestCaseFilter = {
   name?: InputMaybe<StrFilterLookup>;
@@ -5023,6 +5035,7 @@ export type ResolversTypes = {
   TaskStatus: ResolverTypeWrapper<Partial<TaskStatus>>;
   TaskTimestampField: ResolverTypeWrapper<Partial<TaskTimestampField>>;
   TestCase: ResolverTypeWrapper<TestCaseRow>;
+  TestTargetInput: ResolverTypeWrapper<Partial<TestTargetInput>>;
   TestCaseFilter: ResolverTypeWrapper<Partial<TestCaseFilter>>;
   TestResult: ResolverTypeWrapper<TestResultRow>;
   TestResultFilter: ResolverTypeWrapper<Partial<TestResultFilter>>;
@@ -5334,6 +5347,7 @@ export type ResolversParentTypes = {
   TaskOrder: Partial<TaskOrder>;
   TaskStats: StatsSelection;
   TestCase: TestCaseRow;
+  TestTargetInput: Partial<TestTargetInput>;
   TestCaseFilter: Partial<TestCaseFilter>;
   TestResult: TestResultRow;
   TestResultFilter: Partial<TestResultFilter>;

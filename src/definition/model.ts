@@ -181,6 +181,96 @@ export const portSchema: z.ZodType<Port> = z.lazy(() =>
   }),
 );
 
+/** `TestTargetInput`: an action this definition tests, by hash, or by key (+ app, version). */
+export interface TestTarget {
+  hash?: string;
+  app?: string;
+  key?: string;
+  version?: string;
+}
+
+export const testTargetSchema = z.strictObject({
+  hash: z.string().min(1).optional(),
+  app: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  version: z.string().min(1).optional(),
+});
+
+/**
+ * `ActionDemandInput`: what the action bound to a slot of a dependency must be. Only the criteria
+ * written are sent (port matches and protocols are not modelled).
+ */
+export interface ActionDemand {
+  hash?: string;
+  key?: string;
+  app?: string;
+  version?: string;
+  name?: string;
+  pure?: boolean;
+  idempotent?: boolean;
+  stateful?: boolean;
+  forceArgLength?: number;
+  forceReturnLength?: number;
+}
+
+export const actionDemandSchema = z.strictObject({
+  hash: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  app: z.string().min(1).optional(),
+  version: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+  pure: z.boolean().optional(),
+  idempotent: z.boolean().optional(),
+  stateful: z.boolean().optional(),
+  forceArgLength: z.number().int().nonnegative().optional(),
+  forceReturnLength: z.number().int().nonnegative().optional(),
+});
+
+/** `ActionDependencyInput`: one slot of a dependency; its `key` is the `method` callers name. */
+export interface ActionDependency {
+  key: string;
+  description?: string;
+  demand: ActionDemand;
+  optional: boolean;
+}
+
+export const actionDependencySchema = z.strictObject({
+  key: z.string().min(1),
+  description: z.string().optional(),
+  demand: actionDemandSchema,
+  optional: z.boolean(),
+});
+
+/**
+ * `AgentDependencyInput`: another agent this implementation calls (its `key` is the `dependency`
+ * callers name), filtered by app and version, with the action slots it must offer.
+ */
+export interface AgentDependency {
+  key: string;
+  app?: string;
+  version?: string;
+  description?: string;
+  optional: boolean;
+  actionDependencies: ActionDependency[];
+  autoResolvable: boolean;
+  minViableInstances?: number;
+  maxViableInstances?: number;
+  preferedInstances?: number;
+}
+
+export const agentDependencySchema = z.strictObject({
+  key: z.string().min(1),
+  app: z.string().min(1).optional(),
+  version: z.string().min(1).optional(),
+  description: z.string().optional(),
+  optional: z.boolean(),
+  actionDependencies: z.array(actionDependencySchema),
+  autoResolvable: z.boolean(),
+  minViableInstances: z.number().int().nonnegative().optional(),
+  maxViableInstances: z.number().int().nonnegative().optional(),
+  preferedInstances: z.number().int().nonnegative().optional(),
+});
+
 /** `DefinitionInput` as the platform's current server accepts it. */
 export interface Definition {
   key: string;
@@ -196,7 +286,8 @@ export interface Definition {
   portGroups: PortGroup[];
   args: Port[];
   returns: Port[];
-  isTestFor: never[];
+  /** The actions this one tests (`TestTargetInput`s); empty unless `register(fn, { isTestFor })`. */
+  isTestFor: TestTarget[];
 }
 
 export const definitionSchema = z.strictObject({
@@ -213,7 +304,7 @@ export const definitionSchema = z.strictObject({
   portGroups: z.array(portGroupSchema),
   args: z.array(portSchema),
   returns: z.array(portSchema),
-  isTestFor: z.array(z.never()),
+  isTestFor: z.array(testTargetSchema),
 });
 
 /** `ImplementationInput`: a definition plus how this agent implements it. */
@@ -222,7 +313,8 @@ export interface Implementation {
   definition: Definition;
   effect: EffectClass;
   needsToken: boolean;
-  dependencies: never[];
+  /** The agents (and their actions) this implementation calls; empty unless `register(fn, { dependencies })`. */
+  dependencies: AgentDependency[];
   // --- issue 16, locks and per-function concurrency (H2) ---
   /** `ImplementationInput.locks`: resources a task holds while it runs (tasks sharing one never overlap). Absent when none. */
   locks?: string[];
@@ -241,7 +333,7 @@ export const implementationSchema = z.strictObject({
   definition: definitionSchema,
   effect: z.enum(EFFECT_CLASSES),
   needsToken: z.boolean(),
-  dependencies: z.array(z.never()),
+  dependencies: z.array(agentDependencySchema),
   // issue 16 (H2)
   locks: z.array(z.string().min(1)).optional(),
   params: z.strictObject({ concurrency: z.number().int().positive().optional() }).optional(),

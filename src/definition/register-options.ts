@@ -5,7 +5,7 @@
  * against this type by the compiler: a new option here without a reader there fails `tsc`).
  */
 import type { EffectSpec, PortGroupSpec, ValidatorSpec, WidgetSpec } from "./hints.js";
-import type { EffectClass } from "./model.js";
+import type { ActionDemand, EffectClass, TestTarget } from "./model.js";
 
 export type { EffectCondition, EffectSpec, PortGroupSpec, Scalar, ValidatorSpec, WidgetSpec } from "./hints.js";
 
@@ -67,4 +67,52 @@ export interface RegisterOptions {
   locks?: string[];
   /** At most this many tasks of this function run at once (a whole number >= 1), on top of the agent-wide limit. */
   concurrency?: number;
+  // --- dependencies and the rest of DefinitionInput (issue 16, H3) ---------------------------
+  /**
+   * Other apps' actions this function calls while it runs, by dependency key (what
+   * `context().dependency(key)` takes): `{ segment: { app: "com.example.seg", key: "segment_cells" } }`.
+   * The platform resolves each to a live agent before it assigns a task; an unresolved one refuses
+   * the task naming it.
+   */
+  dependencies?: Record<string, DependencyOptions>;
+  /** The actions this function tests (`TestTargetInput`): `[{ app: "com.example.seg", key: "segment_cells" }]`. */
+  isTestFor?: TestTarget[];
+  /** Marks the action as under development. Default: true when the function has no JSDoc and no `description`. */
+  isDev?: boolean;
+}
+
+/**
+ * One dependency of a registered function (`AgentDependencyInput`): an agent of `app` (and
+ * `version`) that offers the actions named by `key` (one action) and/or `actions` (several). Each
+ * action is a slot whose key is the action key: the `method` a call through the dependency names.
+ */
+export interface DependencyOptions {
+  /** The app whose agents may serve it (the agent's app, and each action's app unless it names its own). */
+  app?: string;
+  /** The app release the agent must run (e.g. "1.0.0"); any when left out. */
+  version?: string;
+  /** One action of that app to call: shorthand for `actions: [key]`. */
+  key?: string;
+  /** Several actions of that app to call: action keys, or demands naming the action more closely. */
+  actions?: Array<string | DependencyAction>;
+  /** Why the function needs it (shown when resolving). */
+  description?: string;
+  /** The function runs without it: tasks are assigned even when it is unresolved. Default false. */
+  optional?: boolean;
+  /** The platform may bind live agents by itself. Default true; false needs a resolution at assign. */
+  autoResolvable?: boolean;
+  /** Fewest agents that must serve it. */
+  minViableInstances?: number;
+  /** Most agents bound to it. */
+  maxViableInstances?: number;
+  /** How many agents autoResolve binds. */
+  preferedInstances?: number;
+}
+
+/** One action slot of a dependency: `key` is the action key (and the slot's `method`); the rest narrow the demand. */
+export interface DependencyAction extends Omit<ActionDemand, "key"> {
+  key: string;
+  /** The function runs without this action. Default false. */
+  optional?: boolean;
+  description?: string;
 }

@@ -33,6 +33,14 @@ export interface TaskContext {
    * when the agent was started without one (an `AgentSocket` used directly).
    */
   readonly client: ArkitektClient;
+  /**
+   * A client for one dependency of this function (`register(fn, { dependencies: { key: ... } })`):
+   * its calls go, with this task as parent, to the implementation the platform resolved for the
+   * task (`assign` with `dependency` + `method`). Typed: `createActions(context().dependency("segment"))`.
+   * Throws `DependencyError` for a key the function does not declare; a call the platform cannot
+   * route rejects with `DependencyError` naming the dependency (thrown on, it ends the task FAILED).
+   */
+  dependency(key: string): ArkitektClient;
 }
 
 const storage = new AsyncLocalStorage<TaskContext>();

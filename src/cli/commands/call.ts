@@ -117,6 +117,7 @@ export async function actionArgPorts(target: CallTarget, endpoint: Endpoint): Pr
     else if ("action" in target) found = await api.action(gql, { id: target.action });
     else if ("implementation" in target) found = (await api.implementation(gql, { id: target.implementation })).action;
     else if ("agent" in target) found = (await api.implementationAt(gql, { agent: target.agent, interface: target.interface })).action;
+    else if ("dependency" in target) found = undefined; // only inside a task: the platform picks the action
     else {
       const { app, key, version } = target;
       const list = await readAllPages((pagination) => api.actions(gql, { filters: { appIdentifier: app }, pagination }), { field: "Query.actions", keyOf: (a) => a.id });

@@ -320,6 +320,18 @@ export const DIAGNOSTICS = {
     (p) => `${p.call}() options must be ${p.expected}`,
     "only onShutdown takes options: onShutdown(fn, { deadlineMs: 5000 }), a literal number of milliseconds",
   ),
+  // dependencies, isTestFor, isDev (issue 16): reported at the exact place inside the option
+  optionUnknownKey: define<{ path: string; key: string; known: readonly string[] }>(
+    "ARK_OPTIONS",
+    (p) => `option "${p.path}" has no key "${p.key}"`,
+    (p) => `known keys: ${p.known.join(", ")}`,
+  ),
+  optionPartNotLiteral: define<{ path: string }>(
+    "ARK_OPTIONS",
+    (p) => `option "${p.path}" must be a literal`,
+    "the generator reads options without running your code: write the value inline",
+  ),
+  optionPartValue: define<{ path: string; expected: string }>("ARK_OPTIONS", (p) => `option "${p.path}" must be ${p.expected}`, HINT_OPTIONS_TYPE),
 } satisfies Record<string, DiagnosticTemplate<never>>;
 
 /** Thrown after a diagnostic is recorded: abandons the parameter, return or function being read. */

@@ -6,11 +6,11 @@
  * "known options" hint lists them in.
  */
 import { ts } from "ts-morph";
-import type { EffectClass, JsonValue } from "../../definition/model.js";
-import type { PortGroupSpec, PortOptions, RegisterOptions } from "../../definition/register-options.js";
+import type { EffectClass, JsonValue, TestTarget } from "../../definition/model.js";
+import type { DependencyOptions, PortGroupSpec, PortOptions, RegisterOptions } from "../../definition/register-options.js";
 import type { ScanContext } from "./context.js";
 import { DIAGNOSTICS } from "./diagnostics.js";
-import { NOT_LITERAL, readLiteral, type EnumMemberValue } from "./literals.js";
+import { NOT_LITERAL, isEnumMember, readLiteral, type EnumMemberValue } from "./literals.js";
 
 /**
  * Turns an option's literal value into its `RegisterOptions` value, or calls `invalid` with what
@@ -74,6 +74,13 @@ export const OPTION_READERS = {
   },
   concurrency: (value, invalid) =>
     typeof value === "number" && Number.isInteger(value) && value >= 1 ? value : invalid("a whole number >= 1 (tasks of this function running at once)"),
+  // issue 16 (H3): checked in detail, at their exact place, by checkNestedOptions (dependencies.ts)
+  dependencies: (value, invalid) =>
+    value !== null && typeof value === "object" && !Array.isArray(value) && !isEnumMember(value)
+      ? (value as unknown as Record<string, DependencyOptions>)
+      : invalid("an object keyed by dependency key"),
+  isTestFor: (value, invalid) => (Array.isArray(value) ? (value as unknown as TestTarget[]) : invalid("an array of { app?, key?, version?, hash? }")),
+  isDev: flag,
 } satisfies OptionReaders;
 
 const KNOWN_OPTIONS = Object.keys(OPTION_READERS) as Array<keyof RegisterOptions>;

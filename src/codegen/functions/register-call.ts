@@ -11,6 +11,7 @@ import { findFunctionExport, functionNameOf, resolveRegisteredFunction } from ".
 import { docHosts, readJsDoc } from "./jsdoc.js";
 import type { ExtractedArg, ExtractedFunction, PortNode } from "./model.js";
 import { snakeCase, titleCase } from "./naming.js";
+import { checkNestedOptions, toDependencies, toTestTargets } from "./dependencies.js";
 import { checkFlags, checkPortOverrides, readOptions } from "./options.js";
 import { readHints } from "./hints.js";
 import { newPortScope } from "./ports.js";
@@ -24,6 +25,7 @@ export function extractRegisteredFunction(ctx: ScanContext, call: ts.CallExpress
   const target = call.arguments[0];
   if (!target) return ctx.report(call, DIAGNOSTICS.noFunction);
   const fnNode = resolveRegisteredFunction(ctx, target);
+  checkNestedOptions(ctx, call.arguments[1]);
   const options = readOptions(ctx, call.arguments[1]);
   const fnName = functionNameOf(ctx, fnNode, call);
   const exportRef = findFunctionExport(ctx, call, fnNode, target);
@@ -60,11 +62,11 @@ export function extractRegisteredFunction(ctx: ScanContext, call: ts.CallExpress
     stateful: options.stateful ?? false,
     pure: options.pure ?? false,
     idempotent: (options.idempotent ?? false) || (options.pure ?? false),
-    isDev: !hasDoc && options.description === undefined,
+    isDev: options.isDev ?? (!hasDoc && options.description === undefined),
     portGroups,
     args: args.map((a) => a.node.port),
     returns: returns.map((r) => r.port),
-    isTestFor: [],
+    isTestFor: toTestTargets(options.isTestFor),
   };
   const effect: EffectClass = options.effect ?? "NONE";
   checkFlags(ctx, optionsAt, { pure: definition.pure, stateful: definition.stateful, effect });
@@ -74,7 +76,7 @@ export function extractRegisteredFunction(ctx: ScanContext, call: ts.CallExpress
       definition,
       effect,
       needsToken: options.needsToken ?? true,
-      dependencies: [],
+      dependencies: toDependencies(options.dependencies),
       // issue 16 (H2): absent when unused, so definitions.json stays byte-stable
       ...(options.locks && options.locks.length > 0 ? { locks: options.locks } : {}),
       ...(options.concurrency !== undefined ? { params: { concurrency: options.concurrency } } : {}),

@@ -11,11 +11,12 @@
  * PAUSE/RESUME act at the function's `checkpoint()` calls. See docs/spec/definitions-and-values.md.
  */
 import type { ArkitektClient } from "../caller/client.js";
+import { DependencyError, dependencyClient } from "../dependencies.js";
 import { runWithContext, type LogLevel, type TaskContext } from "../context.js";
 import { PortValueError, type RegistryEntry } from "../registry.js";
 import { taskReport, type TaskReportFields, type TaskReportType } from "../../protocol/index.js";
 import type { Assignment, ReportBody, TerminalKind } from "./reports.js";
-import { ArkitektError } from "../../shared/errors.js";
+import { ArkitektError, isArkitektError } from "../../shared/errors.js";
 
 export type TaskState = "queued" | "running" | "done";
 
@@ -144,6 +145,8 @@ export class TaskRun {
     } catch (error) {
       if (this.#isOver()) return this.#finishAfterStop();
       this.thrown = error;
+      // A dependency the platform could not serve is no bug of the function: FAILED, naming it.
+      if (isArkitektError(error, DependencyError)) return this.#finish("FAILED", { task, error: `${error.message}; ${error.hint}` });
       return this.#finish("CRITICAL", { task, error: describeUserError(error, this.options.dev) });
     }
   }
@@ -215,6 +218,11 @@ export class TaskRun {
         }
         return client();
       },
+      dependency: (key: string) =>
+        dependencyClient(key, this.entry?.implementation.dependencies ?? [], () => {
+          if (!client) throw new Error("context().dependency(): this agent was started without a platform client; start it with connect() (or run dev)");
+          return client();
+        }, task),
     };
   }
 

@@ -26,7 +26,12 @@ export type CallTarget =
   | { action: string }
   | { app: string; key: string; version?: string }
   | { implementation: string }
-  | { agent: string; interface: string };
+  | { agent: string; interface: string }
+  /**
+   * A slot (`method`) of a dependency of the task this call is made from (its parent): the
+   * platform routes it to the implementation it resolved for that task (issue 16).
+   */
+  | { dependency: string; method: string };
 
 /** Converts between the caller's values and the wire (typed stubs supply these). */
 export interface CallAdapter<A, R> {
@@ -432,6 +437,7 @@ export class ArkitektClient {
     if ("action" in target) return { action: target.action };
     if ("implementation" in target) return { implementation: target.implementation };
     if ("agent" in target) return { agent: target.agent, interface: target.interface };
+    if ("dependency" in target) return { dependency: target.dependency, method: target.method };
     const cacheKey = `${target.app}\u0000${target.key}\u0000${target.version ?? ""}`;
     let id = this.#actionIds.get(cacheKey);
     if (!id) {
@@ -578,6 +584,7 @@ function describeTarget(target: CallTarget): string {
   if ("action" in target) return `action id ${target.action}`;
   if ("implementation" in target) return `implementation ${target.implementation}`;
   if ("agent" in target) return `${target.interface} on agent ${target.agent}`;
+  if ("dependency" in target) return `dependency "${target.dependency}" method "${target.method}"`;
   return `${target.app}/${target.key}${target.version ? `@${target.version}` : ""}`;
 }
 

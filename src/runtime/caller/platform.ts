@@ -11,7 +11,9 @@ export type AssignTarget =
   | { actionHash: string }
   | { action: string }
   | { implementation: string }
-  | { agent: string; interface: string };
+  | { agent: string; interface: string }
+  /** Through a dependency of the parent task (`AssignRequest.parent` required): the platform picks the implementation. */
+  | { dependency: string; method: string };
 
 export interface AssignRequest {
   args: Record<string, unknown>;

@@ -8,7 +8,9 @@ import { ADD, PING, setupAgent, type ImplementationInput } from "../helpers/fixt
 import { useTestServer } from "../helpers/server.js";
 import { T1, T3 } from "../helpers/tokens.js";
 
-function tester(key: string, isTestFor: string[]): ImplementationInput {
+/** A test function naming what it tests (`TestTargetInput`s: a bare string is a key, or a hash when it looks like one). */
+function tester(key: string, targets: string[]): ImplementationInput {
+  const isTestFor = targets.map((t) => (/^[0-9a-f]{64}$/.test(t) ? { hash: t } : { key: t }));
   return {
     interface: key,
     effect: "NONE",

@@ -22,12 +22,16 @@ function optionalText(value: string | null | undefined, at: string, todo: string
   return value;
 }
 
-/** The target named by one `isTestFor` entry: an action hash or key (strings; `{hash}` / `{key}` objects of newer clients too). */
-function testTarget(entry: unknown): string | null {
-  if (typeof entry === "string") return entry.trim() || null;
+/**
+ * The target named by one `isTestFor` entry (`TestTargetInput`): an action hash, or a key with the
+ * app it belongs to (`app` given, else the tester's own app). Strings of older clients too.
+ */
+function testTarget(entry: unknown): { target: string; app: string | null } | null {
+  if (typeof entry === "string") return entry.trim() ? { target: entry.trim(), app: null } : null;
   if (entry && typeof entry === "object") {
-    if ("hash" in entry && typeof entry.hash === "string" && entry.hash) return entry.hash;
-    if ("key" in entry && typeof entry.key === "string" && entry.key) return entry.key;
+    const app = "app" in entry && typeof entry.app === "string" && entry.app ? entry.app : null;
+    if ("hash" in entry && typeof entry.hash === "string" && entry.hash) return { target: entry.hash, app: null };
+    if ("key" in entry && typeof entry.key === "string" && entry.key) return { target: entry.key, app };
   }
   return null;
 }
@@ -44,8 +48,9 @@ export class TestingArea {
 
   /** Stores the definition's `isTestFor` targets (replacing the previous ones); they are matched when read. */
   onActionDefined(action: ActionRow, definition: DefinitionInputLike): void {
-    const targets = (Array.isArray(definition.isTestFor) ? definition.isTestFor : []).map(testTarget).filter((t): t is string => t !== null);
-    this.records.replaceTargets(action, [...new Set(targets)]);
+    const targets = (Array.isArray(definition.isTestFor) ? definition.isTestFor : []).map(testTarget).filter((t) => t !== null);
+    const unique = new Map(targets.map((t) => [`${t.app ?? ""}\u0000${t.target}`, t]));
+    this.records.replaceTargets(action, [...unique.values()]);
   }
 
   private actionInOrg(raw: unknown, at: string, org: string): ActionRow {

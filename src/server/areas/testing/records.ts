@@ -74,10 +74,11 @@ export class TestingRecords {
     const id = Number(this.s.insertResult.run({ ...row, now }).lastInsertRowid);
     return this.s.resultById.get(id)!;
   }
-  replaceTargets(action: ActionRow, targets: string[]): void {
+  /** A target named by key belongs to `app` when given, else to the tester's own app. */
+  replaceTargets(action: ActionRow, targets: ReadonlyArray<{ target: string; app: string | null }>): void {
     this.store.batch();
     this.s.deleteTargetsOfAction.run(action.id);
-    for (const target of targets) this.s.insertTarget.run(action.id, action.org, action.app, target);
+    for (const { target, app } of targets) this.s.insertTarget.run(action.id, action.org, app ?? action.app, target);
   }
 
   // reads -----------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ export async function populate(org: WalkOrg): Promise<void> {
             collections: [],
             args: [],
             returns: [{ key: "return0", kind: "BOOL", nullable: false }],
-            isTestFor: [add.actionHash],
+            isTestFor: [{ hash: add.actionHash }],
           },
         },
       },
