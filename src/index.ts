@@ -157,3 +157,10 @@ export type {
   SubscribeOptions,
   TransportLogger,
 } from "./runtime/transport/index.js";
+
+// ---------------------------------------------------------------------------------------------
+// Memory structures (issue 16): objects that stay on the agent that returned them; a caller
+// elsewhere gets a `MemoryRef` it can pass back (runtime/memory.ts).
+// ---------------------------------------------------------------------------------------------
+export { MemoryRef, MemoryStructureError, releaseMemory } from "./runtime/memory.js";
+export type { MemoryStructure, MemoryStructureClass, ReleaseOptions as MemoryReleaseOptions } from "./runtime/memory.js";

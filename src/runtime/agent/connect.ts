@@ -21,6 +21,7 @@ import { createClient } from "../caller/index.js";
 import type { ArkitektClient } from "../caller/client.js";
 import { AgentSocket, type AgentSocketOptions, type AgentStop } from "./agent.js";
 import { AgentStoppedError } from "./errors.js";
+import { existingAgentMemory } from "../memory.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 
 export interface ConnectOptions extends Omit<AgentSocketOptions, "agiUrl" | "registry" | "token">, PlatformLogin {
@@ -168,6 +169,8 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
     implementations: served,
     close: async () => {
       await socket.close();
+      // Memory structures (runtime/memory.ts): the objects go with this process, so their drawers go too.
+      await existingAgentMemory(client)?.dropAll().catch((error: unknown) => logger.warn(`closing: ${error instanceof Error ? error.message : String(error)}`));
       await client?.close();
     },
     drain: () => socket.drain(),
