@@ -105,4 +105,13 @@ console.log(register((a: number) => a));
 const r3 = register(function notExported(a: number): void {});
 register(hidden);
 `,
+  // Memory structures (issue 16)
+  "src/memory-bad.ts": `import { register, type MemoryStructure } from "arkitekt-next";
+export class NoIdentifier implements MemoryStructure {}
+export class LooseIdentifier implements MemoryStructure { static identifier = "model"; }
+export class Both implements MemoryStructure { static identifier = "@test/both"; shrink(): string { return ""; } static expand(ref: string): Both { return new Both(); } }
+export const m1 = register(function noIdentifier(m: NoIdentifier): void {});
+export const m2 = register(function looseIdentifier(m: LooseIdentifier): void {});
+export const m3 = register(function both(m: Both): void {});
+`,
 };
