@@ -275,7 +275,7 @@ export function expandMemory(identifier: string, value: unknown, path: string): 
  * Function value -> wire value of a MEMORY_STRUCTURE port: on the agent, a returned object is kept
  * and shelved (its drawer id travels); a `MemoryRef` (or a drawer id) travels as it is.
  */
-export async function shrinkMemory(identifier: string, cls: MemoryStructureClass, value: unknown, path: string): Promise<unknown> {
+export async function shrinkMemory(identifier: string, cls: MemoryStructureClass | undefined, value: unknown, path: string): Promise<unknown> {
   if (value instanceof MemoryRef) {
     if (value.identifier !== identifier) throw new PortValueError(path, `expected a reference to a ${identifier}, got one to a ${value.identifier}`);
     return { __identifier: identifier, object: value.drawer };
@@ -288,7 +288,9 @@ export async function shrinkMemory(identifier: string, cls: MemoryStructureClass
       `expected a MemoryRef to a ${identifier} (what a function of its agent returned), got ${describe(value)}: a memory structure stays on the agent that made it, only its reference can be sent`,
     );
   }
-  if (!isInstance(cls, value)) throw new PortValueError(path, `expected a ${identifier} (an instance of its class), got ${describe(value)}`);
+  if (typeof value !== "object" || value === null || (cls && !isInstance(cls, value))) {
+    throw new PortValueError(path, `expected a ${identifier} (an instance of its class), got ${describe(value)}`);
+  }
   let drawer: string;
   try {
     drawer = await memory().keep(identifier, value);
@@ -299,8 +301,8 @@ export async function shrinkMemory(identifier: string, cls: MemoryStructureClass
 }
 
 /** Whether a function value belongs to a MEMORY_STRUCTURE codec (picks a UNION member). */
-export function matchesMemory(identifier: string, cls: MemoryStructureClass, value: unknown): boolean {
-  return (value instanceof MemoryRef && value.identifier === identifier) || isInstance(cls, value);
+export function matchesMemory(identifier: string, cls: MemoryStructureClass | undefined, value: unknown): boolean {
+  return (value instanceof MemoryRef && value.identifier === identifier) || (cls !== undefined && isInstance(cls, value));
 }
 
 function isInstance(cls: MemoryStructureClass, value: unknown): value is object {

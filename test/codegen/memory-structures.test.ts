@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generate } from "../../src/codegen/index.js";
+import { renderActions, type ActionsConfig } from "../../src/codegen/actions/index.js";
 import { MODEL_SOURCE } from "../fixtures/memory/model-source.js";
 import { REPO, extractProject, makeProject, type Extracted } from "./helpers.js";
 
@@ -104,4 +105,23 @@ describe("issue 16: memory structures in the generator", () => {
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.status).toBe(0);
   }, 60_000);
+
+  it("issue 16: typed stubs of a remote action take and return MemoryRef for MEMORY_STRUCTURE ports", () => {
+    const config: ActionsConfig = { select: [{ app: "x" }], snapshot: "generated/actions.json", out: "generated/actions.ts", structures: {}, runtime: "arkitekt-next" };
+    const model = { key: "model", kind: "MEMORY_STRUCTURE" as const, identifier: "@test/model", nullable: false };
+    const { source, diagnostics } = renderActions(
+      {
+        select: [{ app: "x" }],
+        actions: [{ app: "x", key: "useModel", version: "1", hash: "h", name: "use model", kind: "FUNCTION", description: null, args: [model], returns: [{ ...model, key: "return0" }] }],
+      },
+      config,
+      "/tmp",
+    );
+    expect(diagnostics).toEqual([]);
+    expect(source).toMatch(/import \{[^}]*type MemoryRef[^}]*\} from "arkitekt-next";/);
+    expect(source).toMatch(/model: MemoryRef\b/);
+    expect(source.replace(/\s+/g, " ")).toContain('= { kind: "MEMORY_STRUCTURE", identifier: "@test/model" };');
+    const none = renderActions({ select: [{ app: "x" }], actions: [] }, config, "/tmp");
+    expect(none.source).not.toContain("MemoryRef");
+  });
 });

@@ -11,7 +11,8 @@ import { MemoryRef, releaseMemory } from "../../src/runtime/memory.js";
 import { PortValueError } from "../../src/runtime/registry.js";
 import { createGraphQLClient, type GraphQLClient } from "../../src/runtime/transport/index.js";
 import { spawnFixture, startRuntimeServer, waitFor, type ChildHandle, type RuntimeServer } from "../fixtures/runtime/harness.js";
-import { modelCodec, type Model } from "../fixtures/runtime/memory-registry.js";
+import type { Model } from "../fixtures/runtime/memory-registry.js";
+import type { Codec } from "../../src/runtime/structures/support.js";
 import { AGENT_TOKEN, CALLER_TOKEN } from "../fixtures/runtime/tokens.js";
 
 let server: RuntimeServer;
@@ -31,7 +32,8 @@ interface Drawer {
 const drawers = async (): Promise<Drawer[]> =>
   (await gql.request<{ memoryDrawers: Drawer[] }>({ document: DRAWERS, operationName: "Drawers", variables: { filters: { agent: agentId } } })).memoryDrawers;
 
-// What a typed stub of these actions would use (MEMORY_STRUCTURE ports are MemoryRefs on a caller).
+// What a typed stub of these actions uses (codegen/actions): no class, MemoryRefs on a caller.
+const modelCodec: Codec = { kind: "MEMORY_STRUCTURE", identifier: "@test/model" };
 const makeModel = codecAdapter<Record<string, never>, MemoryRef<Model>>({ args: [], returns: [modelCodec] });
 const useModel = codecAdapter<{ model: MemoryRef<Model> | string }, number>({ args: [["model", modelCodec]], returns: [{ kind: "INT" }] });
 const pickModel = codecAdapter<{ models: Array<MemoryRef<Model>>; fallback?: MemoryRef<Model> | null }, MemoryRef<Model> | null>({

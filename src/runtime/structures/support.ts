@@ -42,7 +42,8 @@ export type Codec = (
   | { kind: "STRUCTURE"; identifier: string; cls: StructureCodecClass }
   | { kind: "UNION"; children: readonly Codec[] }
   // Memory structures (issue 16): the object stays on its agent; the drawer id travels (runtime/memory.ts).
-  | { kind: "MEMORY_STRUCTURE"; identifier: string; cls: MemoryStructureClass }
+  // `cls` (the class, on the agent that holds its objects) is absent in a caller's stubs.
+  | { kind: "MEMORY_STRUCTURE"; identifier: string; cls?: MemoryStructureClass }
 ) & {
   /** The port accepts null. */
   nullable?: boolean;
