@@ -43,6 +43,7 @@ const pickModel = codecAdapter<{ models: Array<MemoryRef<Model>>; fallback?: Mem
   ],
   returns: [{ ...modelCodec, nullable: true }],
 });
+const dropModel = codecAdapter<{ model: MemoryRef<Model> }, boolean>({ args: [["model", modelCodec]], returns: [{ kind: "BOOL" }] });
 const target = (iface: string) => ({ agent: agentId, interface: iface });
 
 beforeAll(async () => {
@@ -117,6 +118,15 @@ describe("issue 16: memory structures across processes", () => {
     expect((error as Error).message).toMatch(/port "model": memory drawer \d+ \(@test\/model\) is not held by this agent/);
     // The first model is untouched.
     await expect(client.call(target("useModel"), { model: ref }, { adapter: useModel })).resolves.toBe(1004);
+  });
+
+  it("issue 16: releaseMemory(object) inside a task of the holding agent drops it and unshelves its drawer at once", async () => {
+    const third = await client.call(target("makeModel"), {}, { adapter: makeModel });
+    expect((await drawers()).some((d) => d.id === third.drawer)).toBe(true);
+    await expect(client.call(target("dropModel"), { model: third }, { adapter: dropModel })).resolves.toBe(true);
+    expect((await drawers()).some((d) => d.id === third.drawer)).toBe(false);
+    const error = await client.call(target("useModel"), { model: third }, { adapter: useModel }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/port "model": memory drawer \d+ \(@test\/model\) is not held by this agent/);
   });
 
   it("issue 16: closing the agent unshelves every drawer it holds", async () => {
