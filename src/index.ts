@@ -168,3 +168,8 @@ export type { LifecycleContext, LifecycleHook, ShutdownOptions } from "./runtime
 export { DependencyError, DependencyClient } from "./runtime/dependencies.js";
 export type { DependencyOptions, DependencyAction } from "./definition/register-options.js";
 export type { AgentDependency, ActionDependency, ActionDemand, TestTarget } from "./definition/model.js";
+// Memory structures (issue 16): objects that stay on the agent that returned them; a caller
+// elsewhere gets a `MemoryRef` it can pass back (runtime/memory.ts).
+// ---------------------------------------------------------------------------------------------
+export { MemoryRef, MemoryStructureError, releaseMemory } from "./runtime/memory.js";
+export type { MemoryStructure, MemoryStructureClass, ReleaseOptions as MemoryReleaseOptions } from "./runtime/memory.js";

@@ -192,6 +192,31 @@ export async function cancel(
 }
 
 /**
+ * Runs the mutation `CollectMemoryDrawers`.
+ *
+ * Collect results from a task.
+ */
+export async function collectMemoryDrawers(
+  client: GraphQLClient,
+  variables: CollectMemoryDrawersMutationVariables,
+  options?: RequestOptions,
+): Promise<CollectMemoryDrawersMutation["collect"]> {
+  const data = await client.request<
+    CollectMemoryDrawersMutation,
+    CollectMemoryDrawersMutationVariables
+  >(
+    {
+      document: CollectMemoryDrawersDocument,
+      operationName: "CollectMemoryDrawers",
+      variables,
+      generated,
+    },
+    options,
+  );
+  return data.collect;
+}
+
+/**
  * Runs the mutation `EnsureAgent`.
  *
  * Ensure agent record exists or is up to date.
@@ -468,6 +493,31 @@ export async function resume(
 }
 
 /**
+ * Runs the mutation `ShelveInMemoryDrawer`.
+ *
+ * Shelve data into a memory drawer.
+ */
+export async function shelveInMemoryDrawer(
+  client: GraphQLClient,
+  variables: ShelveInMemoryDrawerMutationVariables,
+  options?: RequestOptions,
+): Promise<ShelveInMemoryDrawerMutation["shelveInMemoryDrawer"]> {
+  const data = await client.request<
+    ShelveInMemoryDrawerMutation,
+    ShelveInMemoryDrawerMutationVariables
+  >(
+    {
+      document: ShelveInMemoryDrawerDocument,
+      operationName: "ShelveInMemoryDrawer",
+      variables,
+      generated,
+    },
+    options,
+  );
+  return data.shelveInMemoryDrawer;
+}
+
+/**
  * Runs the query `Task`.
  *
  * Fetch task by ID.
@@ -634,6 +684,31 @@ export async function unblock(
     options,
   );
   return data.unblock;
+}
+
+/**
+ * Runs the mutation `UnshelveMemoryDrawer`.
+ *
+ * Unshelve data from a memory drawer.
+ */
+export async function unshelveMemoryDrawer(
+  client: GraphQLClient,
+  variables: UnshelveMemoryDrawerMutationVariables,
+  options?: RequestOptions,
+): Promise<UnshelveMemoryDrawerMutation["unshelveMemoryDrawer"]> {
+  const data = await client.request<
+    UnshelveMemoryDrawerMutation,
+    UnshelveMemoryDrawerMutationVariables
+  >(
+    {
+      document: UnshelveMemoryDrawerDocument,
+      operationName: "UnshelveMemoryDrawer",
+      variables,
+      generated,
+    },
+    options,
+  );
+  return data.unshelveMemoryDrawer;
 }
 
 /**
@@ -1269,6 +1344,12 @@ export type ChoiceInput = {
   description?: string | null | undefined;
 };
 
+/** The input for collecting a shelved item in a drawer. */
+export type CollectInput = {
+  /** The drawer ID to collect */
+  drawers: Array<string | number>;
+};
+
 /** An abstract structural visual element inside a Blok blueprint manifest. */
 export type ComponentNodeInput = {
   /** Unique structural string identifying this node instance inside the flat workspace layout tree. */
@@ -1770,6 +1851,17 @@ export type ReturnWidgetInput = {
 /** The kind of return widget. */
 export type ReturnWidgetKind = "CHOICE" | "CUSTOM" | "PROXY";
 
+export type ShelveInMemoryDrawerInput = {
+  /** The identifier of the drawer. This is used to identify the drawer in the system. */
+  identifier: Scalars["Identifier"]["input"];
+  /** The resource ID of the drawer. */
+  resourceId: string;
+  /** The label of the drawer. This is used to identify the drawer in the system. */
+  label?: string | null | undefined;
+  /** The description of the drawer. This is used to identify the drawer in the system. */
+  description?: string | null | undefined;
+};
+
 export type StateAccessorInput = {
   /** The part of the state accessor to use as the value for the assign widget (e.g. the key, the description, the logo, etc.) */
   optionKey: OptionKey;
@@ -1946,6 +2038,11 @@ export type TrackInput = {
   description?: string | null | undefined;
   /** The windows (aggregations) computed over the tracked value. */
   windows?: Array<WindowInput> | null | undefined;
+};
+
+export type UnshelveMemoryDrawerInput = {
+  /** The resource ID of the drawer. */
+  id: string;
 };
 
 /** Defines a utility call that can be invoked within the system. */
@@ -3631,6 +3728,24 @@ export type RequestMediaAccessMutation = {
     store: string | null;
   };
 };
+
+export type ShelveInMemoryDrawerMutationVariables = Exact<{
+  input: ShelveInMemoryDrawerInput;
+}>;
+
+export type ShelveInMemoryDrawerMutation = { shelveInMemoryDrawer: { id: string } };
+
+export type UnshelveMemoryDrawerMutationVariables = Exact<{
+  input: UnshelveMemoryDrawerInput;
+}>;
+
+export type UnshelveMemoryDrawerMutation = { unshelveMemoryDrawer: string };
+
+export type CollectMemoryDrawersMutationVariables = Exact<{
+  input: CollectInput;
+}>;
+
+export type CollectMemoryDrawersMutation = { collect: Array<string> };
 
 export type WatchMyTasksSubscriptionVariables = Exact<{ [key: string]: never }>;
 
@@ -7092,6 +7207,32 @@ export const RequestMediaAccessDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<
   RequestMediaAccessMutation,
   RequestMediaAccessMutationVariables
+>;
+export const ShelveInMemoryDrawerDocument = new TypedDocumentString(`
+    mutation ShelveInMemoryDrawer($input: ShelveInMemoryDrawerInput!) {
+  shelveInMemoryDrawer(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<
+  ShelveInMemoryDrawerMutation,
+  ShelveInMemoryDrawerMutationVariables
+>;
+export const UnshelveMemoryDrawerDocument = new TypedDocumentString(`
+    mutation UnshelveMemoryDrawer($input: UnshelveMemoryDrawerInput!) {
+  unshelveMemoryDrawer(input: $input)
+}
+    `) as unknown as TypedDocumentString<
+  UnshelveMemoryDrawerMutation,
+  UnshelveMemoryDrawerMutationVariables
+>;
+export const CollectMemoryDrawersDocument = new TypedDocumentString(`
+    mutation CollectMemoryDrawers($input: CollectInput!) {
+  collect(input: $input)
+}
+    `) as unknown as TypedDocumentString<
+  CollectMemoryDrawersMutation,
+  CollectMemoryDrawersMutationVariables
 >;
 export const WatchMyTasksDocument = new TypedDocumentString(`
     subscription WatchMyTasks {

@@ -114,4 +114,13 @@ background(42);
 onShutdown(() => {}, { deadlineMs: 0 });
 export const h1 = register(function lockTwice(): void {}, { locks: ["camera", "camera"], concurrency: 0 });
 `,
+  // Memory structures (issue 16)
+  "src/memory-bad.ts": `import { register, type MemoryStructure } from "arkitekt-next";
+export class NoIdentifier implements MemoryStructure {}
+export class LooseIdentifier implements MemoryStructure { static identifier = "model"; }
+export class Both implements MemoryStructure { static identifier = "@test/both"; shrink(): string { return ""; } static expand(ref: string): Both { return new Both(); } }
+export const m1 = register(function noIdentifier(m: NoIdentifier): void {});
+export const m2 = register(function looseIdentifier(m: LooseIdentifier): void {});
+export const m3 = register(function both(m: Both): void {});
+`,
 };

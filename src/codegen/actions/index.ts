@@ -298,7 +298,7 @@ function compare(a: string, b: string): number {
 // ---------------------------------------------------------------------------------------------
 // rendering
 
-const SUPPORTED = new Set<Port["kind"]>(["INT", "FLOAT", "STRING", "BOOL", "DATE", "ENUM", "LIST", "DICT", "MODEL", "STRUCTURE", "UNION"]);
+const SUPPORTED = new Set<Port["kind"]>(["INT", "FLOAT", "STRING", "BOOL", "DATE", "ENUM", "LIST", "DICT", "MODEL", "STRUCTURE", "UNION", "MEMORY_STRUCTURE"]);
 
 function camel(text: string): string {
   const words = text.split(/[^A-Za-z0-9]+/).filter(Boolean);
@@ -343,6 +343,7 @@ export function renderActions(snapshot: ActionsSnapshot, config: ActionsConfig, 
     structureClasses.set(identifier, target.import);
   }
   const references = new Map<string, string>();
+  let usesMemory = false;
   const referenceConst = (identifier: string) => {
     let name = references.get(identifier);
     if (!name) {
@@ -389,6 +390,12 @@ export function renderActions(snapshot: ActionsSnapshot, config: ActionsConfig, 
         const identifier = port.identifier ?? "";
         const cls = structureClasses.get(identifier) ?? referenceConst(identifier);
         return named(structureClasses.get(identifier) ?? camel(identifier), [`kind: "STRUCTURE"`, `identifier: ${literal(identifier)}`, `cls: ${cls}`]);
+      }
+      case "MEMORY_STRUCTURE": {
+        // issue 16: the object stays on its agent; a caller holds a MemoryRef (runtime/memory.ts)
+        const identifier = port.identifier ?? "";
+        usesMemory = true;
+        return named(camel(identifier), [`kind: "MEMORY_STRUCTURE"`, `identifier: ${literal(identifier)}`]);
       }
       case "UNION": {
         const members = children.map(codec);
@@ -463,6 +470,7 @@ export function renderActions(snapshot: ActionsSnapshot, config: ActionsConfig, 
   }
   const runtimeImports = ["codecAdapter", "generatedSupport", "type ArkitektClient", "type CallOptions"];
   if (references.size > 0) runtimeImports.push("referenceStructure", "type StructureReference");
+  if (usesMemory) runtimeImports.push("type MemoryRef");
   const source = renderTemplate<ActionsView>("actions", {
     abi: GENERATED_CODE_ABI,
     snapshot: normalize(config.snapshot),

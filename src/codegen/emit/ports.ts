@@ -66,6 +66,8 @@ function renderTsBase(port: Port, options: TsTypeOptions, path: readonly string[
       return options.structure?.(port) ?? "string";
     case "UNION":
       return children.map((c, i) => parenthesize(renderTsType(c, options, [...path, String(i)]))).join(" | ");
+    case "MEMORY_STRUCTURE": // issue 16: a reference to an object its agent holds
+      return "MemoryRef";
     default:
       return "unknown";
   }

@@ -205,6 +205,10 @@ function baseCodecParts(node: PortNode, hoisted: Hoisted): string[] {
       parts.push(`identifier: ${literal(port.identifier ?? "")}`);
       parts.push(`cls: ${hoisted.imports.name(node.structureRef!, true)}`);
       break;
+    case "MEMORY_STRUCTURE": // issue 16: the object stays on the agent (runtime/memory.ts)
+      parts.push(`identifier: ${literal(port.identifier ?? "")}`);
+      parts.push(`cls: ${hoisted.imports.name(node.structureRef!, true)}`);
+      break;
     case "UNION":
       parts.push(`children: [${node.children.map((c) => codecOf(c, hoisted)).join(", ")}]`);
       break;

@@ -14,7 +14,7 @@ export function readDefault(ctx: ScanContext, init: ts.Expression, node: PortNod
   const value = readLiteral(ctx, init);
   const port = node.port;
   if (value === NOT_LITERAL) return ctx.report(init, DIAGNOSTICS.defaultNotLiteral, { text: init.getText() });
-  if (port.kind === "MODEL" || port.kind === "STRUCTURE") {
+  if (port.kind === "MODEL" || port.kind === "STRUCTURE" || port.kind === "MEMORY_STRUCTURE") {
     if (value !== null) ctx.report(init, DIAGNOSTICS.defaultOnObjectPort, { kind: port.kind });
   }
   if (isEnumMember(value)) {

@@ -40,6 +40,9 @@ export const DIAGNOSTIC_CODES = {
     "a form hint that does not fit: a widget, validator, effect or port group of the wrong shape, a slider or comparison on a port that is not a number, a pattern or length on the wrong kind, `min` above `max`, a pattern that is not a regular expression or that RE2 (the linear-time engine our checks use) refuses (backreferences, lookaround), a choice that does not fit the port, a reference to a port that is not an arg port",
   ARK_HOOK:
     "a lifecycle hook (`onStartup`, `background`, `onShutdown`) not called at a module's top level, without a function, or with options other than `{ deadlineMs }` on `onShutdown`",
+  // Memory structures (issue 16)
+  ARK_MEMORY_STRUCTURE:
+    'a class that `implements MemoryStructure` without `static identifier = "@package/name"` (a string literal of that form), or that is also a structure (`shrink()` / `static expand()`)',
 } as const satisfies Record<`ARK_${string}`, string>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
@@ -332,6 +335,22 @@ export const DIAGNOSTICS = {
     "the generator reads options without running your code: write the value inline",
   ),
   optionPartValue: define<{ path: string; expected: string }>("ARK_OPTIONS", (p) => `option "${p.path}" must be ${p.expected}`, HINT_OPTIONS_TYPE),
+  // Memory structures (issue 16, named-types.ts)
+  memoryStructureIdentifier: define<TypeProblem & { className: string }>(
+    "ARK_MEMORY_STRUCTURE",
+    (p) => `${p.site} has the memory structure class "${p.written}", but ${p.className} has no \`static identifier\` string literal`,
+    (p) => `add \`static identifier = "@your-app/${p.className.toLowerCase()}"\` to ${p.className}: the platform names the drawers of its objects by it`,
+  ),
+  memoryStructureIdentifierForm: define<{ identifier: string; className: string }>(
+    "ARK_MEMORY_STRUCTURE",
+    (p) => `memory structure identifier "${p.identifier}" of ${p.className} is not of the form "@package/name"`,
+    (p) => `write it as "@package/name", e.g. "@your-app/${p.className.toLowerCase()}"`,
+  ),
+  memoryStructureAlsoStructure: define<{ className: string; members: readonly string[] }>(
+    "ARK_MEMORY_STRUCTURE",
+    (p) => `${p.className} implements MemoryStructure but also has ${p.members.join(" and ")}, so it could be either a memory structure or a structure`,
+    "a memory structure stays on the agent that returned it (remove shrink/expand); a structure travels to central storage (remove `implements MemoryStructure`)",
+  ),
 } satisfies Record<string, DiagnosticTemplate<never>>;
 
 /** Thrown after a diagnostic is recorded: abandons the parameter, return or function being read. */

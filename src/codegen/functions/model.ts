@@ -36,7 +36,7 @@ export interface PortNode {
   hasUndefined: boolean;
   /** ENUM from a TS enum: the enum object (member name -> value). */
   enumRef?: TypeRef;
-  /** STRUCTURE: the class with `expand`. */
+  /** STRUCTURE: the class with `expand`; MEMORY_STRUCTURE: the class that implements MemoryStructure. */
   structureRef?: TypeRef;
 }
 

@@ -21,31 +21,14 @@ const PACKAGE_STRUCTURES = new Set(["File"]);
 export function mapStructure(ctx: ScanContext, type: ts.Type, symbol: ts.Symbol, site: PortSite, problem: { site: string; written: string }): PortNode {
   const { at, key } = site;
   const decl = symbol.declarations?.find(ts.isClassDeclaration);
+  if (decl && implementsMemoryStructure(ctx, decl)) return mapMemoryStructure(ctx, type, symbol, decl, site, problem);
   // The package's own structures (File): imported from "arkitekt-next" by generated code, wherever
   // the package is installed; their declarations are not the project's, so no file dependency.
   const fromPackage = decl !== undefined && PACKAGE_STRUCTURES.has(symbol.name) && ctx.project.isPackageDeclaration(decl);
   const missing: string[] = [];
-  let identifier: string | undefined;
-  if (decl) {
-    if (!fromPackage) ctx.dependOn(decl);
-    for (const member of decl.members) {
-      if (
-        ts.isPropertyDeclaration(member) &&
-        member.name.getText() === "identifier" &&
-        member.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)
-      ) {
-        let init = member.initializer;
-        while (init && (ts.isAsExpression(init) || ts.isParenthesizedExpression(init) || ts.isSatisfiesExpression(init))) init = init.expression;
-        if (init && (ts.isStringLiteral(init) || ts.isNoSubstitutionTemplateLiteral(init))) identifier = init.text;
-      }
-    }
-  }
+  if (decl && !fromPackage) ctx.dependOn(decl);
   const staticType = ctx.checker.getTypeOfSymbol(symbol);
-  if (identifier === undefined) {
-    const prop = staticType.getProperty("identifier");
-    const propType = prop ? ctx.checker.getTypeOfSymbol(prop) : undefined;
-    if (propType?.isStringLiteral()) identifier = propType.value;
-  }
+  const identifier = staticIdentifierOf(ctx, decl, staticType);
   if (identifier === undefined) missing.push('`static identifier = "..."` (a string literal)');
   if (!type.getProperty("shrink")) missing.push("a `shrink()` method returning the reference");
   if (!staticType.getProperty("expand")) missing.push("a `static expand(ref)` method");
@@ -64,6 +47,24 @@ export function mapStructure(ctx: ScanContext, type: ts.Type, symbol: ts.Symbol,
     hasUndefined: false,
     structureRef: ref,
   };
+}
+
+/** The `static identifier = "..."` of a class: its string-literal initializer, else a literal static type. */
+function staticIdentifierOf(ctx: ScanContext, decl: ts.ClassDeclaration | undefined, staticType: ts.Type): string | undefined {
+  for (const member of decl?.members ?? []) {
+    if (
+      ts.isPropertyDeclaration(member) &&
+      member.name.getText() === "identifier" &&
+      member.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)
+    ) {
+      let init = member.initializer;
+      while (init && (ts.isAsExpression(init) || ts.isParenthesizedExpression(init) || ts.isSatisfiesExpression(init))) init = init.expression;
+      if (init && (ts.isStringLiteral(init) || ts.isNoSubstitutionTemplateLiteral(init))) return init.text;
+    }
+  }
+  const prop = staticType.getProperty("identifier");
+  const propType = prop ? ctx.checker.getTypeOfSymbol(prop) : undefined;
+  return propType?.isStringLiteral() ? propType.value : undefined;
 }
 
 /** Members of a TS enum (those present in the type): an ENUM port whose choices are the member names. */
@@ -104,4 +105,66 @@ export function refOf(ctx: ScanContext, symbol: ts.Symbol, decl: ts.Declaration,
   const name = ctx.exportNameOf(symbol, sf);
   if (!name) ctx.report(at, DIAGNOSTICS.typeNotExported, { what, name: symbol.name, declaredAt: placeText(decl, ctx.cwd) });
   return { file: resolve(sf.fileName), name: name! };
+}
+
+// ------------------------------------------------------------------------------------------------ memory structures (issue 16)
+
+/** The package's marker interface of memory structures (runtime/memory.ts). */
+const MEMORY_STRUCTURE_INTERFACE = "MemoryStructure";
+
+/**
+ * Whether a class declares `implements MemoryStructure` (the package's interface, whatever it is
+ * imported as), itself, through an interface it implements that extends it, or through a base
+ * class. Read from the heritage clauses, not from the type's shape: the marker's members are
+ * optional, so every class would match it structurally.
+ */
+function implementsMemoryStructure(ctx: ScanContext, decl: ts.ClassDeclaration | ts.InterfaceDeclaration, depth = 0): boolean {
+  if (depth > 16) return false;
+  for (const clause of decl.heritageClauses ?? []) {
+    for (const written of clause.types) {
+      let symbol = ctx.checker.getSymbolAtLocation(written.expression);
+      if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = ctx.checker.getAliasedSymbol(symbol);
+      if (!symbol) continue;
+      const declarations = symbol.declarations ?? [];
+      if (symbol.name === MEMORY_STRUCTURE_INTERFACE && declarations.some((d) => ts.isInterfaceDeclaration(d) && ctx.project.isPackageDeclaration(d))) return true;
+      for (const base of declarations) {
+        if ((ts.isClassDeclaration(base) || ts.isInterfaceDeclaration(base)) && implementsMemoryStructure(ctx, base, depth + 1)) {
+          ctx.dependOn(base);
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+/** A class that implements MemoryStructure: a MEMORY_STRUCTURE port (the object stays on the agent). */
+function mapMemoryStructure(
+  ctx: ScanContext,
+  type: ts.Type,
+  symbol: ts.Symbol,
+  decl: ts.ClassDeclaration,
+  site: PortSite,
+  problem: { site: string; written: string },
+): PortNode {
+  const { at, key } = site;
+  ctx.dependOn(decl);
+  const staticType = ctx.checker.getTypeOfSymbol(symbol);
+  const identifier = staticIdentifierOf(ctx, decl, staticType);
+  if (identifier === undefined) return ctx.report(at, DIAGNOSTICS.memoryStructureIdentifier, { ...problem, className: symbol.name });
+  if (!/^@[^/\s]+\/[^/\s]+$/.test(identifier)) ctx.report(at, DIAGNOSTICS.memoryStructureIdentifierForm, { identifier, className: symbol.name });
+  const members = [
+    ...(type.getProperty("shrink") ? ["shrink()"] : []),
+    ...(staticType.getProperty("expand") ? ["static expand()"] : []),
+  ];
+  if (members.length > 0) ctx.report(at, DIAGNOSTICS.memoryStructureAlsoStructure, { className: symbol.name, members });
+  const ref = refOf(ctx, symbol, decl, at, "class");
+  return {
+    port: { key, kind: "MEMORY_STRUCTURE", nullable: false, identifier },
+    children: [],
+    ts: { form: "ref", ref },
+    hasNull: false,
+    hasUndefined: false,
+    structureRef: ref,
+  };
 }

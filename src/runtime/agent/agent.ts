@@ -29,6 +29,7 @@ import {
   type ToAgentMessage,
 } from "../../protocol/index.js";
 import type { ArkitektClient } from "../caller/client.js";
+import { existingAgentMemory } from "../memory.js";
 import type { Registry } from "../registry.js";
 import type { Implementation } from "../../definition/model.js";
 import { backoffDelay, compileBackoff, sleep, type BackoffOptions, type CompiledBackoff } from "../../shared/backoff.js";
@@ -530,9 +531,22 @@ export class AgentSocket {
         return;
       case "INIT":
         return;
+      case "COLLECT":
+        this.#onCollect(message.drawers);
+        return;
       default:
         log.debug(`ignored ${message.type}`);
     }
+  }
+
+  /** COLLECT (memory structures, runtime/memory.ts): drop the objects of these drawers and unshelve them. */
+  #onCollect(drawers: readonly string[]): void {
+    const memory = existingAgentMemory(this.options.client?.());
+    if (!memory) return;
+    memory.drop(drawers).then(
+      (dropped) => this.options.logger.debug(`COLLECT: dropped ${dropped.length} memory structure(s)`),
+      (error: unknown) => this.options.logger.warn(`COLLECT: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
 
   #onAssign(message: AssignMessage): void {

@@ -22,6 +22,7 @@ import type { ArkitektClient } from "../caller/client.js";
 import { AgentSocket, declaredLocks, type AgentSocketOptions, type AgentStop } from "./agent.js";
 import { Lifecycle, type LifecycleOptions } from "../lifecycle.js";
 import { AgentStoppedError } from "./errors.js";
+import { existingAgentMemory } from "../memory.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 
 export interface ConnectOptions extends Omit<AgentSocketOptions, "agiUrl" | "registry" | "token">, PlatformLogin {
@@ -200,6 +201,8 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
       await lifecycle.stopBackground();
       await socket.close();
       await lifecycle.stop();
+      // Memory structures (runtime/memory.ts): the objects go with this process, so their drawers go too.
+      await existingAgentMemory(client)?.dropAll().catch((error: unknown) => logger.warn(`closing: ${error instanceof Error ? error.message : String(error)}`));
       await client?.close();
     },
     drain: () => socket.drain(),

@@ -17,6 +17,7 @@ import { PortValueError, type RegistryEntry } from "../registry.js";
 import { taskReport, type TaskReportFields, type TaskReportType } from "../../protocol/index.js";
 import type { Assignment, ReportBody, TerminalKind } from "./reports.js";
 import { ArkitektError, isArkitektError } from "../../shared/errors.js";
+import { agentMemory, MemoryStructureError, onAgent, type AgentMemory } from "../memory.js";
 
 export type TaskState = "queued" | "running" | "done";
 
@@ -100,7 +101,7 @@ export class TaskRun {
     let positional: unknown[];
     try {
       const parsed = entry.parseArgs(this.assignment.args ?? {});
-      positional = await runWithContext(ctx, () => entry.expandArgs(parsed));
+      positional = await runWithContext(ctx, () => onAgent(this.#memory, () => entry.expandArgs(parsed)));
     } catch (error) {
       return this.#finish("FAILED", { task, error: describeValueError(error, "args") });
     }
@@ -194,6 +195,21 @@ export class TaskRun {
     }
   }
 
+  /**
+   * The memory of this task's agent (memory structures, runtime/memory.ts): one per agent, keyed by
+   * its platform client, through which drawers are shelved. Asked only when a port needs it.
+   */
+  readonly #memory = (): AgentMemory => {
+    const client = this.options.client;
+    if (!client) {
+      throw new MemoryStructureError(
+        "memory structures need the agent's platform client to shelve their drawers, and this agent was started without one",
+        "start the agent with connect() (or run dev)",
+      );
+    }
+    return agentMemory(client());
+  };
+
   #context(): TaskContext {
     const task = this.id;
     const client = this.options.client;
@@ -253,7 +269,7 @@ export class TaskRun {
   /** Shrinks one value; on failure reports FAILED and returns undefined. */
   async #shrink(entry: RegistryEntry, value: unknown, ctx: TaskContext): Promise<Record<string, unknown> | undefined> {
     try {
-      return await runWithContext(ctx, () => entry.shrinkReturns(value));
+      return await runWithContext(ctx, () => onAgent(this.#memory, () => entry.shrinkReturns(value)));
     } catch (error) {
       if (this.#isOver()) {
         this.#finishAfterStop();

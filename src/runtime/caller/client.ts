@@ -18,6 +18,7 @@ import { TaskEventRouter, type TaskEventData, type TaskWatch } from "./router.js
 import { MediaError } from "../media/errors.js";
 import { withMediaClient } from "../media/ambient.js";
 import type { MediaPlatform } from "../media/platform.js";
+import { MemoryStructureError, type MemoryPlatform } from "../memory.js";
 
 /** What to call: an action hash, or an object naming it. */
 export type CallTarget =
@@ -227,6 +228,18 @@ export class ArkitektClient {
       throw new MediaError("USAGE", "this client's platform has no media store", "use a client made by createClient() (or connect()), which talks to the platform over GraphQL");
     }
     return media;
+  }
+
+  /**
+   * The platform's memory shelves, with this client's URL and token: what an agent shelves its
+   * memory structures through (inside a task, the agent's client) and `releaseMemory` collects with.
+   */
+  memory(): MemoryPlatform {
+    const memory = this.#platform.memory?.();
+    if (!memory) {
+      throw new MemoryStructureError("this client's platform has no memory shelves", "use a client made by createClient() (or connect()), which talks to the platform over GraphQL");
+    }
+    return memory;
   }
 
   /** Stops the shared subscription and closes the platform's sockets. */

@@ -17,6 +17,7 @@ import { createGraphQLClient, type TransportLogger } from "../transport/index.js
 import { PageSizes, readAllPages } from "../transport/pages.js";
 import { explainPlatformFailure, type PlatformConfig, type TokenSource } from "../config.js";
 import { graphqlMedia, type MediaPlatform } from "../media/platform.js";
+import { graphqlMemory, type MemoryPlatform } from "../memory.js";
 import type { CallerPlatform } from "./platform.js";
 import type { TaskChangeData } from "./router.js";
 
@@ -62,6 +63,7 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
 
   const config = options.config;
   let media: MediaPlatform | undefined;
+  let memory: MemoryPlatform | undefined;
   return {
     media() {
       media ??= graphqlMedia({
@@ -71,6 +73,10 @@ export function graphqlPlatform(options: GraphQLPlatformOptions): CallerPlatform
         devTokenFile: options.devTokenFile,
       });
       return media;
+    },
+    memory() {
+      memory ??= graphqlMemory(gql);
+      return memory;
     },
     ...(config ? { explain: (error: unknown) => explainPlatformFailure(error, config) } : {}),
     async assign(input) {

@@ -41,6 +41,18 @@ function deferredPlatform(open: () => Promise<CallerPlatform>): CallerPlatform {
       );
       return media;
     },
+    memory() {
+      const memoryOf = async () => {
+        const platform = await real();
+        if (!platform.memory) throw new Error("this platform has no memory shelves");
+        return platform.memory();
+      };
+      return {
+        shelve: async (input) => (await memoryOf()).shelve(input),
+        unshelve: async (drawer) => (await memoryOf()).unshelve(drawer),
+        collect: async (drawers) => (await memoryOf()).collect(drawers),
+      };
+    },
     async ready() {
       await (await real()).ready?.();
     },

@@ -4,6 +4,7 @@
  * `generated/api/rekuest.ts` over the transport.
  */
 import type { MediaPlatform } from "../media/platform.js";
+import type { MemoryPlatform } from "../memory.js";
 import type { TaskChangeData, TaskEventData } from "./router.js";
 
 /** Exactly one way of naming what to run, as `AssignInput` takes it. */
@@ -68,6 +69,8 @@ export interface CallerPlatform {
   ): AsyncIterable<TaskChangeData>;
   /** The platform's media store (grants over GraphQL, the S3 endpoint); absent on platforms without one. */
   media?(): MediaPlatform;
+  /** The platform's memory shelves (memory structures, issue 16); absent on platforms without them. */
+  memory?(): MemoryPlatform;
   /** Ends subscriptions and sockets. */
   close(): Promise<void>;
 }

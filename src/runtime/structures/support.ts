@@ -23,6 +23,7 @@ import {
   type ValueProblem,
 } from "../../definition/values.js";
 import { PortValueError, type Registry, type RegistryEntry } from "../registry.js";
+import { expandMemory, matchesMemory, shrinkMemory, type MemoryStructureClass } from "../memory.js";
 
 export { checkAbi, GeneratedCodeMismatchError } from "../generated-abi.js";
 
@@ -40,6 +41,9 @@ export type Codec = (
   | { kind: "MODEL"; identifier: string; fields: ReadonlyArray<readonly [string, Codec]> }
   | { kind: "STRUCTURE"; identifier: string; cls: StructureCodecClass }
   | { kind: "UNION"; children: readonly Codec[] }
+  // Memory structures (issue 16): the object stays on its agent; the drawer id travels (runtime/memory.ts).
+  // `cls` (the class, on the agent that holds its objects) is absent in a caller's stubs.
+  | { kind: "MEMORY_STRUCTURE"; identifier: string; cls?: MemoryStructureClass }
 ) & {
   /** The port accepts null. */
   nullable?: boolean;
@@ -152,6 +156,9 @@ export function portOfCodec(codec: Codec): Port {
       break;
     case "UNION":
       port = { key: "...", kind: "UNION", nullable, children: codec.children.map((child, i) => ({ ...portOfCodec(child), key: String(i) })) };
+      break;
+    case "MEMORY_STRUCTURE":
+      port = { key: "...", kind: "MEMORY_STRUCTURE", nullable, identifier: codec.identifier };
       break;
     default:
       port = { key: "...", kind: codec.kind, nullable };
@@ -366,6 +373,8 @@ async function expandGeneral(codec: Codec, value: unknown, path: string): Promis
       const { __use, __value } = value as { __use: number; __value: unknown };
       return expandValue(codec.children[__use]!, __value, path);
     }
+    case "MEMORY_STRUCTURE":
+      return expandMemory(codec.identifier, value, path);
   }
 }
 
@@ -401,6 +410,8 @@ export function matches(codec: Codec, value: unknown): boolean {
       return value instanceof (codec.cls as unknown as abstract new (...args: never[]) => unknown);
     case "UNION":
       return codec.children.some((child) => matches(child, value));
+    case "MEMORY_STRUCTURE":
+      return matchesMemory(codec.identifier, codec.cls, value);
   }
 }
 
@@ -471,6 +482,8 @@ async function toWireGeneral(codec: Codec, value: unknown, path: string): Promis
       if (index < 0) throw new PortValueError(path, `expected a value of one of the union's members, got ${describeValue(value)}`);
       return { __use: index, __value: await toWire(codec.children[index]!, value, path) };
     }
+    case "MEMORY_STRUCTURE":
+      return shrinkMemory(codec.identifier, codec.cls, value, path);
     default:
       return value;
   }
