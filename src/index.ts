@@ -157,3 +157,6 @@ export type {
   SubscribeOptions,
   TransportLogger,
 } from "./runtime/transport/index.js";
+
+// Agent state (issue 16): `defineState`, read and changed inside registered functions.
+export { defineState, StateValueError, type AgentState, type ReadonlyDeep, type StateChange, type StatePatchOp } from "./runtime/state.js";

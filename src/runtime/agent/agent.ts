@@ -35,6 +35,7 @@ import type { TokenSource } from "../config.js";
 import { ReportOutbox, type HeldReport } from "./outbox.js";
 import { encodeReport, isTerminal, type ReportBody } from "./reports.js";
 import { TaskRun, describeUserError } from "./task-run.js";
+import { StatePublisher } from "./states.js";
 
 /** One session id per process: a reconnect of this process is recognised as the same session. */
 export const PROCESS_SESSION_ID: string = randomUUID();
@@ -186,10 +187,18 @@ export class AgentSocket {
   readonly #firstInit: Deferred<void>;
   readonly #closed: Deferred<AgentStop>;
   #loop: Promise<void> | undefined;
+  /** The registry's states (defineState): SESSION_INIT / STATE_SNAPSHOT after INIT, STATE_PATCH per change. */
+  readonly #states: StatePublisher;
 
   constructor(options: AgentSocketOptions) {
     this.options = compile(options);
     this.outbox = new ReportOutbox({ maxHeldYieldBytes: this.options.maxHeldYieldBytes });
+    this.#states = new StatePublisher({
+      states: this.options.registry.states ?? [],
+      sessionId: this.options.sessionId,
+      logger: this.options.logger,
+      write: (text) => this.#writeStateFrame(text),
+    });
     this.#firstInit = deferred();
     this.#closed = deferred();
     this.#firstInit.promise.catch(() => undefined);
@@ -197,6 +206,7 @@ export class AgentSocket {
 
   /** Connects; resolves after the first INIT, rejects with `AgentStoppedError` when the agent cannot start. */
   start(): Promise<void> {
+    this.#states.start();
     if (!this.#loop) this.#loop = this.#run();
     return this.#firstInit.promise;
   }
@@ -432,6 +442,7 @@ export class AgentSocket {
     this.#connection++;
     this.#live = true;
     log.info(`agent ${init.agent} registered (session ${this.options.sessionId}, ${init.inquiries.length} inquiries)`);
+    this.#states.onInit();
     for (const { task } of init.inquiries) {
       const run = this.#tasks.get(task);
       if (!run) {
@@ -667,6 +678,14 @@ export class AgentSocket {
     if (out.held) out.held.sentOn = this.#connection;
   }
 
+  /** A state frame (not a report: never held nor resent); false when not registered on an open socket. */
+  #writeStateFrame(text: string): boolean {
+    const ws = this.#ws;
+    if (!ws || !this.#live || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(text);
+    return true;
+  }
+
   #abandonAll(): void {
     for (const run of this.#tasks.values()) run.abandon();
     this.#queue.length = 0;
@@ -676,6 +695,7 @@ export class AgentSocket {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#live = false;
+    this.#states.stop();
     this.#sleepAbort.abort();
     if (stop.error) {
       this.options.logger.error(`${stop.error.message} (${stop.error.hint})`);

@@ -11,6 +11,7 @@ import {
   ensureAgent,
   implementAgent,
   type ImplementationInput,
+  type StateImplementationInput,
 } from "../../../generated/api/rekuest.js";
 import { createGraphQLClient, platformEndpoints, type GraphQLClient } from "../transport/index.js";
 import { readAllPages } from "../transport/pages.js";
@@ -119,6 +120,8 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
           name: options.name ?? null,
           implementations: registry.implementations as unknown as ImplementationInput[],
           hash: registry.hash,
+          // the app's states (defineState); [] when it has none, so states an earlier version declared are dropped (as rekuest-next)
+          states: (registry.states ?? []).map((s) => s.implementation as unknown as StateImplementationInput),
         },
       });
       implemented = true;
