@@ -38,6 +38,8 @@ export const DIAGNOSTIC_CODES = {
     "`register()` options that are not an object literal of literals, unknown options or values, `ports` naming no port, `pure` with `stateful` or a PHYSICAL effect",
   ARK_PORT_HINT:
     "a form hint that does not fit: a widget, validator, effect or port group of the wrong shape, a slider or comparison on a port that is not a number, a pattern or length on the wrong kind, `min` above `max`, a pattern that is not a regular expression or that RE2 (the linear-time engine our checks use) refuses (backreferences, lookaround), a choice that does not fit the port, a reference to a port that is not an arg port",
+  ARK_STATE:
+    "a `defineState` call the generator cannot publish: a name that is not a string literal, two states with one name, a value that is not an object, a field of a kind state cannot carry (structure, date, TS enum), a state not assigned to an exported const",
 } as const satisfies Record<`ARK_${string}`, string>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
@@ -301,6 +303,37 @@ export const DIAGNOSTICS = {
     "ARK_NOT_EXPORTED",
     (p) => `${p.what} ${p.name} (${p.declaredAt}) is not exported, so generated/registry.ts cannot name it`,
     (p) => `add \`export\` to the ${p.what} declaration`,
+  ),
+  // agent state (defineState, state.ts) -------------------------------------------------------
+  stateName: define<{ text: string }>(
+    "ARK_STATE",
+    (p) => `defineState() needs the state's name as a string literal, got ${p.text}`,
+    'write the name in place, e.g. defineState("counter", { count: 0 }): the generator reads it from the source',
+  ),
+  stateNoValue: define(
+    "ARK_STATE",
+    "defineState() without an initial value",
+    'pass the name and the initial value, e.g. defineState("counter", { count: 0 })',
+  ),
+  stateDuplicate: define<{ name: string; first: string }>(
+    "ARK_STATE",
+    (p) => `two states are named "${p.name}" (the first at ${p.first})`,
+    "give each state its own name: the name is the state's interface on the platform",
+  ),
+  stateNotObject: define<{ name: string; written: string }>(
+    "ARK_STATE",
+    (p) => `state "${p.name}" has the type "${p.written}", which is not an object of fields`,
+    'a state is an object whose fields become its ports, e.g. defineState("counter", { count: 0 as Int })',
+  ),
+  statePortKind: define<{ name: string; field: string; kind: string }>(
+    "ARK_STATE",
+    (p) => `field "${p.field}" of state "${p.name}" is a ${p.kind} port, which a state cannot carry yet`,
+    "keep plain data in state (numbers, strings, booleans, string-literal unions, arrays, records, objects of these); store a reference (e.g. a file id string) instead",
+  ),
+  stateNotExported: define<{ name: string }>(
+    "ARK_STATE",
+    (p) => `state "${p.name}" is not assigned to an exported const, so generated/registry.ts cannot import it`,
+    (p) => `write it as \`export const ${/^[A-Za-z_$][\w$]*$/.test(p.name) ? p.name : "myState"} = defineState(...)\` at module level`,
   ),
 } satisfies Record<string, DiagnosticTemplate<never>>;
 

@@ -23,6 +23,7 @@ import { DIAGNOSTICS, diagnosticAt, placeText } from "./diagnostics.js";
 import { findRegisterCalls } from "./discover.js";
 import type { ExtractedFunction } from "./model.js";
 import { extractRegisteredFunction } from "./register-call.js";
+import { extractState, findStateCalls, type ExtractedState } from "./state.js";
 
 export interface ExtractorOptions {
   /** The project directory; diagnostics name files relative to it. */
@@ -43,6 +44,8 @@ export interface ExtractResult {
   byFile: Array<{ file: string; functions: readonly ExtractedFunction[] }>;
   /** Every project file that was scanned for register() calls (absolute paths, sorted). */
   scanned: string[];
+  /** The app's states (`defineState`), in file order; empty when it has none. */
+  states: ExtractedState[];
 }
 
 interface FileResult {
@@ -52,6 +55,8 @@ interface FileResult {
   deps: Set<string>;
   /** The `register()` call position, per function, for duplicate reports. */
   places: Map<ExtractedFunction, ts.Node>;
+  /** The file's `defineState()` calls, each with its call (for duplicate reports). */
+  states: Array<{ state: ExtractedState; at: ts.Node }>;
 }
 
 export class FunctionExtractor {
@@ -96,6 +101,8 @@ export class FunctionExtractor {
     const diagnostics: Diagnostic[] = [];
     const seen = new Map<string, { fn: ExtractedFunction; file: FileResult }>();
     const byFile: ExtractResult["byFile"] = [];
+    const states: ExtractedState[] = [];
+    const stateSeen = new Map<string, ts.Node>();
     const files = program
       .getSourceFiles()
       .filter((sf) => this.isProjectFile(sf, program))
@@ -123,9 +130,18 @@ export class FunctionExtractor {
         seen.set(iface, { fn, file: result });
         functions.push(fn);
       }
+      for (const { state, at } of result.states) {
+        const first = stateSeen.get(state.name);
+        if (first) {
+          diagnostics.push(diagnosticAt(at, this.cwd, DIAGNOSTICS.stateDuplicate, { name: state.name, first: placeText(first, this.cwd) }));
+          continue;
+        }
+        stateSeen.set(state.name, at);
+        states.push(state);
+      }
     }
     diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
-    return { functions, diagnostics, byFile, scanned: files.map((sf) => resolve(sf.fileName)) };
+    return { functions, diagnostics, byFile, scanned: files.map((sf) => resolve(sf.fileName)), states };
   }
 
   /** What the scan of every file shares in this run (a new program each run). */
@@ -211,5 +227,10 @@ function scanFile(project: ProjectContext, sf: ts.SourceFile): FileResult {
     functions.push(fn);
     places.set(fn, call);
   }
-  return { functions, diagnostics: ctx.diagnostics, deps: ctx.deps, places };
+  const states: FileResult["states"] = [];
+  for (const call of findStateCalls(ctx)) {
+    const state = ctx.attempt(() => extractState(ctx, call));
+    if (state) states.push({ state, at: call });
+  }
+  return { functions, diagnostics: ctx.diagnostics, deps: ctx.deps, places, states };
 }
