@@ -117,6 +117,6 @@ register(use);
       'src/bad.ts:7:41 ARK_STATE: field "at" of state "dates" is a DATE port, which a state cannot carry yet',
       'src/bad.ts:8:11 ARK_STATE: state "hidden" is not assigned to an exported const, so generated/registry.ts cannot import it',
     ]);
-    expect(x.diagnostics.every((d) => d.hint.length > 0)).toBe(true);
+    expect(x.diagnostics.every((d) => (d.hint ?? "").length > 0)).toBe(true);
   });
 });
