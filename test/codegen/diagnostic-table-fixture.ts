@@ -105,4 +105,15 @@ console.log(register((a: number) => a));
 const r3 = register(function notExported(a: number): void {});
 register(hidden);
 `,
+  // issue 16: defineState (ARK_STATE)
+  "src/state-bad.ts": `import { defineState } from "arkitekt-next";
+const name = "dyn";
+export const s1 = defineState(name, { n: 1 });
+export const s2 = defineState("twice", { n: 1 });
+export const s3 = defineState("twice", { n: 2 });
+export const s4 = defineState("list", [1, 2]);
+export const s5 = defineState("dates", { at: new Date() });
+const s6 = defineState("hidden", { n: 1 });
+console.log(s6);
+`,
 };
