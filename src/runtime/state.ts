@@ -33,20 +33,32 @@ export interface StateChange {
 }
 
 /** A deeply read-only view of a state's value. */
-export type ReadonlyDeep<T> = T extends (infer E)[] ? readonly ReadonlyDeep<E>[] : T extends object ? { readonly [K in keyof T]: ReadonlyDeep<T[K]> } : T;
+export type ReadonlyDeep<T> = unknown extends T
+  ? T
+  : T extends string | number | boolean | bigint | symbol | null | undefined
+  ? T // primitives, and flavours of them such as Int
+  : T extends readonly (infer E)[]
+    ? readonly ReadonlyDeep<E>[]
+    : { readonly [K in keyof T]: ReadonlyDeep<T[K]> };
 
-/** A state of this agent: its current value and how to change it. */
-export interface AgentState<T extends object> {
+/** What the agent needs of a state to publish it (any `AgentState<T>` is one). */
+export interface PublishedState {
   /** The state's name on the platform (its interface), as passed to `defineState`. */
   readonly name: string;
-  /** The current value (frozen: change it with `set` or `update`). */
-  get(): ReadonlyDeep<T>;
-  /** Replaces the value; each changed location is published as one STATE_PATCH. */
-  set(value: T): void;
-  /** `set(change(current))`: the function gets the current (frozen) value and answers the next one. */
-  update(change: (current: ReadonlyDeep<T>) => T): void;
+  /** The current value (frozen). */
+  get(): unknown;
   /** Called after each change (the agent publishes through this); returns the unsubscribe function. */
   subscribe(listener: (change: StateChange) => void): () => void;
+}
+
+/** A state of this agent: its current value and how to change it. */
+export interface AgentState<T extends object> extends PublishedState {
+  /** The current value (frozen: change it with `set` or `update`). */
+  get(): ReadonlyDeep<T>;
+  /** Replaces the value (it is copied); each changed location is published as one STATE_PATCH. */
+  set(value: ReadonlyDeep<T>): void;
+  /** `set(change(current))`: the function gets the current (frozen) value and answers the next one, e.g. `(s) => ({ ...s, count: s.count + 1 })`. */
+  update(change: (current: ReadonlyDeep<T>) => ReadonlyDeep<T>): void;
 }
 
 /** A value a state cannot hold (not plain JSON data). */
@@ -96,7 +108,7 @@ class StateCell<T extends object> implements AgentState<T> {
     return this.#value;
   }
 
-  set(value: T): void {
+  set(value: ReadonlyDeep<T>): void {
     if (!isPlainObject(value)) {
       throw new StateValueError(`state "${this.name}": the value must be an object of plain data, got ${describe(value)}`, "answer an object from update(), e.g. (s) => ({ ...s, count: s.count + 1 })");
     }
@@ -115,7 +127,7 @@ class StateCell<T extends object> implements AgentState<T> {
     }
   }
 
-  update(change: (current: ReadonlyDeep<T>) => T): void {
+  update(change: (current: ReadonlyDeep<T>) => ReadonlyDeep<T>): void {
     this.set(change(this.#value));
   }
 
@@ -196,7 +208,7 @@ export function diff(before: unknown, after: unknown, path: string, out: StatePa
 
 /** A state as generated `registry.ts` binds it: the state object and its StateImplementationInput. */
 export interface RegistryState {
-  readonly state: AgentState<object>;
+  readonly state: PublishedState;
   /** `implementAgent`'s StateImplementationInput: `{ interface, definition: { name, ports } }`. */
   readonly implementation: StateImplementation;
 }

@@ -4,6 +4,7 @@
  * (and nothing else changes for an app without states), and reports a bad defineState at its
  * file:line:col.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +13,7 @@ import { FunctionsStage, type ExtractResult } from "../../src/codegen/functions/
 import type { Diagnostic } from "../../src/codegen/types.js";
 import { hashImplementations } from "../../src/codegen/emit/registry.js";
 import { hashDefinitions } from "../../src/definition/hash.js";
-import { extractProject, makeProject } from "./helpers.js";
+import { REPO, extractProject, makeProject } from "./helpers.js";
 
 const goodApp = {
   "src/state.ts": `import { defineState as makeState, type Int } from "arkitekt-next";
@@ -64,6 +65,12 @@ describe("issue 16: defineState in the generator", () => {
     const defs = JSON.parse(readFileSync(join(dir, "generated/definitions.json"), "utf8")) as Array<{ interface: string }>;
     expect(defs.map((d) => d.interface)).toEqual(["bump"]);
   });
+
+  it("issue 16: the app's use of a state (get, update with an Int field) and the generated registry binding it type-check", () => {
+    const run = spawnSync(process.execPath, [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(dir, "tsconfig.json"), "--noEmit"], { encoding: "utf8" });
+    expect(run.stdout + run.stderr).toBe("");
+    expect(run.status).toBe(0);
+  }, 90_000);
 
   it("issue 16: the state's ports: INT, nullable STRING, LIST; an interface's fields with their JSDoc and a literal union as ENUM", () => {
     const { states } = extracted;
