@@ -85,4 +85,33 @@ describe("issue 16: the agent's state publisher", () => {
       { type: "STATE_SNAPSHOT", session_id: "s-1", global_rev: 2, snapshots: { pub: { n: 3 } } },
     ]);
   });
+
+  it("issue 16: every stateSnapshotEvery operations a STATE_SNAPSHOT follows the change's last patch (the platform can rebuild history after pruning patches)", () => {
+    const state = defineState("periodic", { xs: [] as number[] });
+    const frames: Array<{ type: string; global_rev?: number; snapshots?: unknown }> = [];
+    const publisher = new StatePublisher({
+      states: [{ state, implementation: { interface: "periodic", definition: { name: "periodic", ports: [] } } }],
+      sessionId: "s-2",
+      logger: silentLogger,
+      snapshotEvery: 2,
+      write: (text) => frames.push(JSON.parse(text) as { type: string }) > 0,
+    });
+    publisher.start();
+    publisher.onInit();
+    state.set({ xs: [1] }); // rev 1
+    state.set({ xs: [1, 2, 3] }); // revs 2 and 3 in one change: the snapshot comes after both patches
+    state.set({ xs: [1, 2, 3, 4] }); // rev 4
+    publisher.stop();
+    expect(frames.map((f) => `${f.type}@${f.global_rev ?? 0}`)).toEqual([
+      "SESSION_INIT@0",
+      "STATE_PATCH@1",
+      "STATE_PATCH@2",
+      "STATE_PATCH@3",
+      "STATE_SNAPSHOT@3",
+      "STATE_PATCH@4",
+      "STATE_SNAPSHOT@4",
+    ]);
+    expect(frames[4]!.snapshots).toEqual({ periodic: { xs: [1, 2, 3] } });
+    expect(() => new StatePublisher({ states: [], sessionId: "s", logger: silentLogger, write: () => true, snapshotEvery: -1 })).toThrow(/stateSnapshotEvery must be an integer >= 0/);
+  });
 });

@@ -70,6 +70,12 @@ export interface AgentSocketOptions {
   maxHeldYieldBytes?: number;
   /** The platform client tasks get as `context().client` (connect() passes one made on first use). */
   client?: () => ArkitektClient;
+  /**
+   * States (`defineState`): a STATE_SNAPSHOT of every state after every this many STATE_PATCH
+   * operations (as rekuest-next's snapshot_interval), so the platform can rebuild past values after
+   * pruning old patches; 0 = snapshots only after reconnects. Default 60.
+   */
+  stateSnapshotEvery?: number;
 }
 
 export interface ReconnectOptions extends BackoffOptions {
@@ -198,6 +204,7 @@ export class AgentSocket {
       sessionId: this.options.sessionId,
       logger: this.options.logger,
       write: (text) => this.#writeStateFrame(text),
+      ...(options.stateSnapshotEvery !== undefined ? { snapshotEvery: options.stateSnapshotEvery } : {}),
     });
     this.#firstInit = deferred();
     this.#closed = deferred();
