@@ -173,3 +173,5 @@ export type { AgentDependency, ActionDependency, ActionDemand, TestTarget } from
 // ---------------------------------------------------------------------------------------------
 export { MemoryRef, MemoryStructureError, releaseMemory } from "./runtime/memory.js";
 export type { MemoryStructure, MemoryStructureClass, ReleaseOptions as MemoryReleaseOptions } from "./runtime/memory.js";
+// Agent state (issue 16): `defineState`, read and changed inside registered functions.
+export { defineState, StateValueError, type AgentState, type ReadonlyDeep, type StateChange, type StatePatchOp } from "./runtime/state.js";

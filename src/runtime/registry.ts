@@ -6,6 +6,7 @@
 import type { Implementation } from "../definition/model.js";
 import type { ValueProblem } from "../definition/values.js";
 import { ArkitektError } from "../shared/errors.js";
+import type { RegistryState } from "./state.js";
 
 /**
  * Thrown by `parseArgs` and the adapters when values do not fit their ports. The message names
@@ -50,4 +51,6 @@ export interface Registry {
   readonly implementations: readonly Implementation[];
   /** Entries keyed by interface. */
   readonly entries: Readonly<Record<string, RegistryEntry>>;
+  /** The app's states (`defineState`), declared in implementAgent's `states`; absent when it has none. */
+  readonly states?: readonly RegistryState[];
 }

@@ -123,4 +123,15 @@ export const m1 = register(function noIdentifier(m: NoIdentifier): void {});
 export const m2 = register(function looseIdentifier(m: LooseIdentifier): void {});
 export const m3 = register(function both(m: Both): void {});
 `,
+  // issue 16: defineState (ARK_STATE)
+  "src/state-bad.ts": `import { defineState } from "arkitekt-next";
+const name = "dyn";
+export const s1 = defineState(name, { n: 1 });
+export const s2 = defineState("twice", { n: 1 });
+export const s3 = defineState("twice", { n: 2 });
+export const s4 = defineState("list", [1, 2]);
+export const s5 = defineState("dates", { at: new Date() });
+const s6 = defineState("hidden", { n: 1 });
+console.log(s6);
+`,
 };

@@ -11,6 +11,7 @@ import type { Implementation } from "../../definition/model.js";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../definition/hash.js";
 import type { ExtractedFunction, PortNode, TypeRef } from "../functions/model.js";
+import type { ExtractedState } from "../functions/state.js";
 import type { GeneratedFile } from "../types.js";
 import type { Port } from "../../definition/model.js";
 import { GENERATED_CODE_ABI } from "../../definition/abi.js";
@@ -340,8 +341,14 @@ export function registryModulePath(sourceFile: string, options: EmitOptions): st
  * The root `registry.ts`: imports the manifest (definitions.json, the one place the ports are
  * written) and every module's bindings, and exports `registry`.
  */
-export function renderRegistryIndex(modules: readonly string[], hash: string, options: EmitOptions, hookFiles: readonly string[] = []): PendingFile {
+export function renderRegistryIndex(modules: readonly string[], hash: string, options: EmitOptions, hookFiles: readonly string[] = [], states: readonly ExtractedState[] = []): PendingFile {
+  const fromDir = `${options.cwd}/${options.out}`;
   const content = renderTemplate("registry-index", {
+    // the app's states (defineState): absent for an app without states (the file stays as it was)
+    states: states.map((state, i) => ({
+      import: `import { ${state.ref.name === "default" ? "default" : state.ref.name} as state${i} } from ${JSON.stringify(importPath(fromDir, state.ref.file))};`,
+      binding: `{ state: state${i}, implementation: ${JSON.stringify(state.implementation)} }`,
+    })),
     command: options.command ?? "arkitekt-next gen",
     abi: GENERATED_CODE_ABI,
     modules: modules.map((m) => JSON.stringify(`./${m.slice(options.out.length + 1).replace(/\.ts$/, ".js")}`)),
@@ -356,8 +363,12 @@ export function renderRegistryIndex(modules: readonly string[], hash: string, op
 const canonicalCache = new WeakMap<Implementation, string>();
 const prettyCache = new WeakMap<Implementation, string>();
 
-/** `hashDefinitions(implementations)`, with each entry's canonical JSON cached between runs. */
-export function hashImplementations(implementations: readonly Implementation[]): string {
+/**
+ * `hashDefinitions(implementations)`, with each entry's canonical JSON cached between runs; with
+ * states, their StateImplementationInputs are hashed too (a changed state schema makes `connect`
+ * send implementAgent again). Without states the hash is what it always was.
+ */
+export function hashImplementations(implementations: readonly Implementation[], states: readonly ExtractedState[] = []): string {
   const parts = implementations.map((impl) => {
     let text = canonicalCache.get(impl);
     if (text === undefined) {
@@ -366,7 +377,9 @@ export function hashImplementations(implementations: readonly Implementation[]):
     }
     return text;
   });
-  return createHash("sha256").update(`[${parts.join(",")}]`).digest("hex");
+  const text = `[${parts.join(",")}]`;
+  const withStates = states.length === 0 ? text : `${text}\nstates:${canonicalJson(states.map((state) => state.implementation))}`;
+  return createHash("sha256").update(withStates).digest("hex");
 }
 
 /** `definitions.json`: the ImplementationInput array, in the registry's order. */

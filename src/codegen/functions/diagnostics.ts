@@ -43,6 +43,8 @@ export const DIAGNOSTIC_CODES = {
   // Memory structures (issue 16)
   ARK_MEMORY_STRUCTURE:
     'a class that `implements MemoryStructure` without `static identifier = "@package/name"` (a string literal of that form), or that is also a structure (`shrink()` / `static expand()`)',
+  ARK_STATE:
+    "a `defineState` call the generator cannot publish: a name that is not a string literal, two states with one name, a value that is not an object, a field of a kind state cannot carry (structure, date, TS enum), a state not assigned to an exported const",
 } as const satisfies Record<`ARK_${string}`, string>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
@@ -350,6 +352,37 @@ export const DIAGNOSTICS = {
     "ARK_MEMORY_STRUCTURE",
     (p) => `${p.className} implements MemoryStructure but also has ${p.members.join(" and ")}, so it could be either a memory structure or a structure`,
     "a memory structure stays on the agent that returned it (remove shrink/expand); a structure travels to central storage (remove `implements MemoryStructure`)",
+  ),
+  // agent state (defineState, state.ts) -------------------------------------------------------
+  stateName: define<{ text: string }>(
+    "ARK_STATE",
+    (p) => `defineState() needs the state's name as a string literal, got ${p.text}`,
+    'write the name in place, e.g. defineState("counter", { count: 0 }): the generator reads it from the source',
+  ),
+  stateNoValue: define(
+    "ARK_STATE",
+    "defineState() without an initial value",
+    'pass the name and the initial value, e.g. defineState("counter", { count: 0 })',
+  ),
+  stateDuplicate: define<{ name: string; first: string }>(
+    "ARK_STATE",
+    (p) => `two states are named "${p.name}" (the first at ${p.first})`,
+    "give each state its own name: the name is the state's interface on the platform",
+  ),
+  stateNotObject: define<{ name: string; written: string }>(
+    "ARK_STATE",
+    (p) => `state "${p.name}" has the type "${p.written}", which is not an object of fields`,
+    'a state is an object whose fields become its ports, e.g. defineState("counter", { count: 0 as Int })',
+  ),
+  statePortKind: define<{ name: string; field: string; kind: string }>(
+    "ARK_STATE",
+    (p) => `field "${p.field}" of state "${p.name}" is a ${p.kind} port, which a state cannot carry yet`,
+    "keep plain data in state (numbers, strings, booleans, string-literal unions, arrays, records, objects of these); store a reference (e.g. a file id string) instead",
+  ),
+  stateNotExported: define<{ name: string }>(
+    "ARK_STATE",
+    (p) => `state "${p.name}" is not assigned to an exported const, so generated/registry.ts cannot import it`,
+    (p) => `write it as \`export const ${/^[A-Za-z_$][\w$]*$/.test(p.name) ? p.name : "myState"} = defineState(...)\` at module level`,
   ),
 } satisfies Record<string, DiagnosticTemplate<never>>;
 

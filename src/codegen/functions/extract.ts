@@ -24,6 +24,7 @@ import { findRegisterCalls } from "./discover.js";
 import { findHookCalls, type ExtractedHook } from "./hooks.js";
 import type { ExtractedFunction } from "./model.js";
 import { extractRegisteredFunction } from "./register-call.js";
+import { extractState, findStateCalls, type ExtractedState } from "./state.js";
 
 export interface ExtractorOptions {
   /** The project directory; diagnostics name files relative to it. */
@@ -46,6 +47,8 @@ export interface ExtractResult {
   scanned: string[];
   /** Files that declare lifecycle hooks (absolute paths, sorted): the generated registry imports them (issue 16). */
   hookFiles: string[];
+  /** The app's states (`defineState`), in file order; empty when it has none. */
+  states: ExtractedState[];
 }
 
 interface FileResult {
@@ -57,6 +60,8 @@ interface FileResult {
   places: Map<ExtractedFunction, ts.Node>;
   /** Lifecycle hooks declared in the file (issue 16). */
   hooks: ExtractedHook[];
+  /** The file's `defineState()` calls, each with its call (for duplicate reports). */
+  states: Array<{ state: ExtractedState; at: ts.Node }>;
 }
 
 export class FunctionExtractor {
@@ -102,6 +107,8 @@ export class FunctionExtractor {
     const seen = new Map<string, { fn: ExtractedFunction; file: FileResult }>();
     const byFile: ExtractResult["byFile"] = [];
     const hookFiles: string[] = [];
+    const states: ExtractedState[] = [];
+    const stateSeen = new Map<string, ts.Node>();
     const files = program
       .getSourceFiles()
       .filter((sf) => this.isProjectFile(sf, program))
@@ -130,9 +137,18 @@ export class FunctionExtractor {
         seen.set(iface, { fn, file: result });
         functions.push(fn);
       }
+      for (const { state, at } of result.states) {
+        const first = stateSeen.get(state.name);
+        if (first) {
+          diagnostics.push(diagnosticAt(at, this.cwd, DIAGNOSTICS.stateDuplicate, { name: state.name, first: placeText(first, this.cwd) }));
+          continue;
+        }
+        stateSeen.set(state.name, at);
+        states.push(state);
+      }
     }
     diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
-    return { functions, diagnostics, byFile, scanned: files.map((sf) => resolve(sf.fileName)), hookFiles };
+    return { functions, diagnostics, byFile, scanned: files.map((sf) => resolve(sf.fileName)), hookFiles, states };
   }
 
   /** What the scan of every file shares in this run (a new program each run). */
@@ -218,6 +234,11 @@ function scanFile(project: ProjectContext, sf: ts.SourceFile): FileResult {
     functions.push(fn);
     places.set(fn, call);
   }
+  const states: FileResult["states"] = [];
+  for (const call of findStateCalls(ctx)) {
+    const state = ctx.attempt(() => extractState(ctx, call));
+    if (state) states.push({ state, at: call });
+  }
   const hooks = findHookCalls(ctx);
-  return { functions, diagnostics: ctx.diagnostics, deps: ctx.deps, places, hooks };
+  return { functions, diagnostics: ctx.diagnostics, deps: ctx.deps, places, states, hooks };
 }

@@ -82,7 +82,7 @@ export class FunctionsStage {
       await pool?.close();
       throw error;
     }
-    const { functions, diagnostics, byFile, scanned, hookFiles } = extraction;
+    const { functions, diagnostics, byFile, scanned, hookFiles, states } = extraction;
     const extracted = performance.now();
     this.logger.debug(`functions: extracted ${functions.length} in ${Math.round(extracted - started)} ms`);
     if (diagnostics.length > 0) {
@@ -116,9 +116,10 @@ export class FunctionsStage {
     const [index] = await formatFiles([
       renderRegistryIndex(
         moduleFiles.map((f) => f.path),
-        hashImplementations(ordered.map((f) => f.implementation)),
+        hashImplementations(ordered.map((f) => f.implementation), states),
         options,
         hookFiles,
+        states,
       ),
     ]);
     const files = [...moduleFiles, index!, emitDefinitions(ordered, options)];

@@ -25,6 +25,8 @@ export interface PortScope {
   readonly stack: ts.Type[];
   /** Field names from the parameter or return key down to the port being mapped. */
   path: string[];
+  /** How messages name the site, when it is no function's (a state's field: state.ts). */
+  readonly describe?: (path: string) => string;
 }
 
 /** Where a type was written and the key of the port it becomes. */
@@ -49,6 +51,7 @@ export function newPortScope(ctx: ScanContext, iface: string, fn: string, isRetu
 /** `parameter "x.field" of "fn"` or `the return value (return1) of "fn"`. */
 export function describeSite(scope: PortScope, key: string): string {
   const path = scope.path.length > 0 ? scope.path.join(".") : key;
+  if (scope.describe) return scope.describe(path);
   if (scope.isReturn) return `the return value${path.startsWith("return") ? "" : ` (${path})`} of "${scope.fn}"`;
   return `parameter "${path}" of "${scope.fn}"`;
 }

@@ -40,6 +40,7 @@ import { ReportOutbox, type HeldReport } from "./outbox.js";
 import { encodeReport, isTerminal, type ReportBody } from "./reports.js";
 import { TaskRun, describeUserError } from "./task-run.js";
 import { Scheduler, describeWait, type TaskLimits } from "./scheduler.js";
+import { StatePublisher } from "./states.js";
 
 /** One session id per process: a reconnect of this process is recognised as the same session. */
 export const PROCESS_SESSION_ID: string = randomUUID();
@@ -74,6 +75,12 @@ export interface AgentSocketOptions {
   maxHeldYieldBytes?: number;
   /** The platform client tasks get as `context().client` (connect() passes one made on first use). */
   client?: () => ArkitektClient;
+  /**
+   * States (`defineState`): a STATE_SNAPSHOT of every state after every this many STATE_PATCH
+   * operations (as rekuest-next's snapshot_interval), so the platform can rebuild past values after
+   * pruning old patches; 0 = snapshots only after reconnects. Default 60.
+   */
+  stateSnapshotEvery?: number;
 }
 
 export interface ReconnectOptions extends BackoffOptions {
@@ -191,6 +198,8 @@ export class AgentSocket {
   readonly #firstInit: Deferred<void>;
   readonly #closed: Deferred<AgentStop>;
   #loop: Promise<void> | undefined;
+  /** The registry's states (defineState): SESSION_INIT / STATE_SNAPSHOT after INIT, STATE_PATCH per change. */
+  readonly #states: StatePublisher;
 
   constructor(options: AgentSocketOptions) {
     this.options = compile(options);
@@ -202,6 +211,13 @@ export class AgentSocket {
       onLock: (key, run) => this.#sendLockFrame(encodeLock({ key, task: run.id })),
       onUnlock: (key) => this.#sendLockFrame(encodeUnlock({ key })),
     });
+    this.#states = new StatePublisher({
+      states: this.options.registry.states ?? [],
+      sessionId: this.options.sessionId,
+      logger: this.options.logger,
+      write: (text) => this.#writeStateFrame(text),
+      ...(options.stateSnapshotEvery !== undefined ? { snapshotEvery: options.stateSnapshotEvery } : {}),
+    });
     this.#firstInit = deferred();
     this.#closed = deferred();
     this.#firstInit.promise.catch(() => undefined);
@@ -209,6 +225,7 @@ export class AgentSocket {
 
   /** Connects; resolves after the first INIT, rejects with `AgentStoppedError` when the agent cannot start. */
   start(): Promise<void> {
+    this.#states.start();
     if (!this.#loop) this.#loop = this.#run();
     return this.#firstInit.promise;
   }
@@ -444,6 +461,7 @@ export class AgentSocket {
     this.#connection++;
     this.#live = true;
     log.info(`agent ${init.agent} registered (session ${this.options.sessionId}, ${init.inquiries.length} inquiries)`);
+    this.#states.onInit();
     for (const { task } of init.inquiries) {
       const run = this.#tasks.get(task);
       if (!run) {
@@ -691,6 +709,14 @@ export class AgentSocket {
     if (out.held) out.held.sentOn = this.#connection;
   }
 
+  /** A state frame (not a report: never held nor resent); false when not registered on an open socket. */
+  #writeStateFrame(text: string): boolean {
+    const ws = this.#ws;
+    if (!ws || !this.#live || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(text);
+    return true;
+  }
+
   #abandonAll(): void {
     for (const run of this.#tasks.values()) run.abandon();
     this.#scheduler.clear();
@@ -700,6 +726,7 @@ export class AgentSocket {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#live = false;
+    this.#states.stop();
     this.#sleepAbort.abort();
     if (stop.error) {
       this.options.logger.error(`${stop.error.message} (${stop.error.hint})`);

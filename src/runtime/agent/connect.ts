@@ -11,6 +11,7 @@ import {
   ensureAgent,
   implementAgent,
   type ImplementationInput,
+  type StateImplementationInput,
 } from "../../../generated/api/rekuest.js";
 import { createGraphQLClient, platformEndpoints, type GraphQLClient } from "../transport/index.js";
 import { readAllPages } from "../transport/pages.js";
@@ -137,6 +138,8 @@ export async function connect(options: ConnectOptions): Promise<AgentHandle> {
           hash: registry.hash,
           // issue 16: the locks the functions take, declared as the agent's resources
           ...lockInputs(registry),
+          // the app's states (defineState); [] when it has none, so states an earlier version declared are dropped (as rekuest-next)
+          states: (registry.states ?? []).map((s) => s.implementation as unknown as StateImplementationInput),
         },
       });
       implemented = true;

@@ -24,6 +24,7 @@ import {
 } from "../../definition/values.js";
 import { PortValueError, type Registry, type RegistryEntry } from "../registry.js";
 import { expandMemory, matchesMemory, shrinkMemory, type MemoryStructureClass } from "../memory.js";
+import type { RegistryState } from "../state.js";
 
 export { checkAbi, GeneratedCodeMismatchError } from "../generated-abi.js";
 
@@ -657,6 +658,8 @@ export interface RegistrySpec {
   readonly entries: readonly EntryBinding[];
   /** The generated file, named in errors. Default `generated/registry.ts`. */
   readonly file?: string;
+  /** The app's states (`defineState`), each with its StateImplementationInput; absent when it has none. */
+  readonly states?: readonly RegistryState[];
 }
 
 function keysDiffer(a: readonly string[], b: readonly string[]): boolean {
@@ -692,7 +695,14 @@ export function buildRegistry(spec: RegistrySpec): Registry {
   }
   const extra = [...bindings.keys()];
   if (extra.length > 0) throw stale(`no manifest entry in definitions.json for ${extra.map((k) => JSON.stringify(k)).join(", ")}`);
-  return defineRegistry(spec.hash, entries);
+  const registry = defineRegistry(spec.hash, entries);
+  if (spec.states === undefined) return registry;
+  for (const { state, implementation } of spec.states) {
+    if (state?.name !== implementation.interface) {
+      throw stale(`the state bound as ${JSON.stringify(implementation.interface)} is named ${JSON.stringify(state?.name)} in the source`);
+    }
+  }
+  return { ...registry, states: spec.states };
 }
 
 /** Builds the registry object from complete entries (hand-written registries, tests). */
