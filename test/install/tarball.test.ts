@@ -42,6 +42,38 @@ function failure(what: string, ran: Ran): string {
   return `${what} exited ${ran.code}\n--- stdout\n${ran.stdout}\n--- stderr\n${ran.stderr}`;
 }
 
+/** An app file using issue 16's agent features (the startup hook sets the state the function bumps). */
+const FEATURES = `import { register, defineState, onStartup, onShutdown, type Int, type MemoryStructure } from "arkitekt-next";
+
+export const tally = defineState("tally", { count: 0 as Int });
+
+onStartup(function warmUp() {
+  tally.set({ count: 100 });
+});
+
+onShutdown(() => undefined, { deadlineMs: 2000 });
+
+export class Box implements MemoryStructure {
+  static identifier = "@myapp/box";
+  n = 0;
+}
+
+/** Makes a box that stays on the agent. */
+export const makeBox = register(function makeBox(): Box {
+  return new Box();
+});
+
+/** Bumps a box and the tally. */
+export const bumpBox = register(
+  function bumpBox(box: Box, label: string): Int {
+    box.n += 1;
+    tally.update((s) => ({ count: s.count + 1 }));
+    return label === "tally" ? tally.get().count : box.n;
+  },
+  { locks: ["box"], concurrency: 1 },
+);
+`;
+
 describe("installed from the packed tarball", () => {
   it("runs the README tutorial as written: init, run dev, a call from a second terminal, a typed call from code", async () => {
     const steps = readTutorial(readme);
@@ -90,11 +122,23 @@ describe("installed from the packed tarball", () => {
       return ran;
     };
     background.push(await startLine("npx arkitekt-next server --port 0", app, /Press Ctrl\+C to stop/));
+    // issue 16's agent features, installed: a state, lifecycle hooks, a lock, a memory structure
+    writeFileSync(join(app, "src", "features.ts"), FEATURES);
+    await ok("npx arkitekt-next gen");
     await ok("npm run build");
     expect(existsSync(join(app, "dist", "generated", "registry.js"))).toBe(true);
     background.push(await startLine("npx arkitekt-next run prod --status-interval 500", app, /serving \d+ function\(s\)/));
     expect((await ok("npx arkitekt-next call myapp/add a=20 b=22")).stdout.trim()).toBe('{"return0":42}');
     await ok("npx arkitekt-next health");
+    // the memory structure stays on the agent: the reference passed back reaches the same object
+    const box = JSON.parse((await ok("npx arkitekt-next call myapp/makeBox")).stdout) as { return0: { __identifier: string; object: string } };
+    expect(box.return0.__identifier).toBe("@myapp/box");
+    const bump = `npx arkitekt-next call myapp/bumpBox 'box=${JSON.stringify(box.return0.object)}' label=x`;
+    expect((await ok(bump)).stdout.trim()).toBe('{"return0":1}');
+    expect((await ok(bump)).stdout.trim()).toBe('{"return0":2}');
+    // the startup hook ran before serving (it set the state to 100); two bumps since, this is the third
+    expect((await ok(bump.replace("label=x", "label=tally"))).stdout.trim()).toBe('{"return0":103}');
+    expect((await ok("npx arkitekt-next inspect actions")).stdout).toContain("locks: box; concurrency: at most 1 at a time");
 
     const report = JSON.parse((await ok("npx arkitekt-next inspect --json")).stdout) as { agents: { app: string }[]; actions: { key: string; app: string }[] };
     expect(report.agents.map((a) => a.app)).toContain("myapp");
