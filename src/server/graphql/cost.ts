@@ -11,7 +11,7 @@
  * each with its action's test cases and their results, is large only on paper. Work stays bounded: a
  * refused operation has read at most the limit plus one page.
  */
-import type { ExecutionArgs, ExecutionResult, FieldNode, GraphQLResolveInfo, SelectionSetNode } from "graphql";
+import type { ExecutionArgs, ExecutionResult, FieldNode, GraphQLFieldResolver, GraphQLResolveInfo, SelectionSetNode } from "graphql";
 import { graphql } from "./graphql-module.js";
 import type { GraphqlContext } from "./context.js";
 
@@ -73,6 +73,47 @@ export class CostBudget {
       this.exceeded = true;
       throw OVER_LIMIT;
     }
+  }
+}
+
+const CHARGED = Symbol("arkitekt-next.cost-charged");
+
+/**
+ * Introspection (`__schema`, `__type`) runs graphql-js' own resolvers, shared by every schema of the
+ * process: their lists and objects are charged too, so aliased or nested introspection cannot answer
+ * megabytes past the limit. Only an execution that carries a budget is charged (others run unchanged).
+ */
+export function chargeIntrospection(): void {
+  for (const type of graphql.introspectionTypes) {
+    if (!graphql.isObjectType(type)) continue;
+    for (const field of Object.values(type.getFields())) {
+      const counted = graphql.isListType(graphql.getNullableType(field.type)) || graphql.isCompositeType(graphql.getNamedType(field.type));
+      const resolve = field.resolve as (GraphQLFieldResolver<unknown, unknown> & { [CHARGED]?: true }) | undefined;
+      if (!counted || resolve?.[CHARGED]) continue;
+      const inner = resolve ?? graphql.defaultFieldResolver;
+      const charged = (parent: unknown, args: Record<string, unknown>, ctx: unknown, info: GraphQLResolveInfo): unknown => {
+        const cost = (ctx as GraphqlContext | null | undefined)?.cost;
+        if (!cost) return inner(parent, args, ctx, info);
+        cost.check();
+        const value = inner(parent, args, ctx, info);
+        cost.charge(value, info);
+        return value;
+      };
+      field.resolve = Object.assign(charged, { [CHARGED]: true as const });
+    }
+  }
+  for (const meta of [graphql.SchemaMetaFieldDef, graphql.TypeMetaFieldDef]) {
+    const resolve = meta.resolve as (GraphQLFieldResolver<unknown, unknown> & { [CHARGED]?: true }) | undefined;
+    if (!resolve || resolve[CHARGED]) continue;
+    const charged = (parent: unknown, args: Record<string, unknown>, ctx: unknown, info: GraphQLResolveInfo): unknown => {
+      const cost = (ctx as GraphqlContext | null | undefined)?.cost;
+      if (!cost) return resolve(parent, args, ctx, info);
+      cost.check();
+      const value = resolve(parent, args, ctx, info);
+      cost.charge(value, info);
+      return value;
+    };
+    meta.resolve = Object.assign(charged, { [CHARGED]: true as const });
   }
 }
 

@@ -11,6 +11,7 @@ import { PlatformError } from "../platform.js";
 import { StoreWriteError, storeFailureOf } from "../store/store.js";
 import { PageError, isPaged, pageOf } from "./pages.js";
 import { replayThenLive } from "./replay.js";
+import { chargeIntrospection } from "./cost.js";
 import { loadPlatformDocument, subsetSdl } from "./sdl.js";
 import { mediaResolvers } from "../media/graphql.js";
 import { AREAS } from "../areas/index.js";
@@ -109,6 +110,8 @@ function emptyFor(type: unknown): unknown {
 /** Builds the executable schema. */
 export function buildServerSchema(areas: readonly Area[] = serverAreas()): GraphQLSchema {
   const { resolvers, subscriptions } = mergeAreas(areas);
+  // introspection lists count against the cost budget too (graphql-js' resolvers, wrapped once per process)
+  chargeIntrospection();
   const schema = buildASTSchema(subsetSdl(loadPlatformDocument(), servedRootFields(areas)), { assumeValidSDL: true });
   for (const [name, resolveType] of Object.entries(RESOLVE_TYPE)) {
     const type = schema.getType(name);
