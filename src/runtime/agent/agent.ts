@@ -510,14 +510,14 @@ export class AgentSocket {
         return;
       case "CANCEL": {
         const run = this.#tasks.get(message.task);
-        if (run) run.cancel();
-        else this.#report("CANCELLED", { task: message.task });
+        if (!run) this.#report("CANCELLED", { task: message.task });
+        else this.#stopQueuedOr(run, () => run.cancel());
         return;
       }
       case "INTERRUPT": {
         const run = this.#tasks.get(message.task);
-        if (run) run.interrupt();
-        else this.#report("INTERRUPTED", { task: message.task });
+        if (!run) this.#report("INTERRUPTED", { task: message.task });
+        else this.#stopQueuedOr(run, () => run.interrupt());
         return;
       }
       case "PAUSE":
@@ -565,6 +565,13 @@ export class AgentSocket {
       (dropped) => this.options.logger.debug(`COLLECT: dropped ${dropped.length} memory structure(s)`),
       (error: unknown) => this.options.logger.warn(`COLLECT: ${error instanceof Error ? error.message : String(error)}`),
     );
+  }
+
+  /** Cancels or interrupts a task; a queued one also leaves the queue, so the locks it reserved free up at once (review). */
+  #stopQueuedOr(run: TaskRun, stop: () => void): void {
+    const queued = run.state === "queued";
+    stop();
+    if (queued) this.#scheduler.release(run);
   }
 
   #onAssign(message: AssignMessage): void {

@@ -100,7 +100,10 @@ export class Scheduler<T> {
     const slot = this.#running.get(item);
     if (!slot) {
       const index = this.#waiting.findIndex((s) => s.item === item);
-      if (index >= 0) this.#waiting.splice(index, 1);
+      if (index < 0) return;
+      // a waiting task that leaves (cancelled) frees the locks it reserved: later ones may start now
+      this.#waiting.splice(index, 1);
+      this.pump();
       return;
     }
     this.#running.delete(item);
