@@ -155,23 +155,49 @@ function describe(value: unknown): string {
  * faithfully (functions, class instances, Map/Set/Date, non-finite numbers), naming the location;
  * an `undefined` field is left out, as JSON leaves it out.
  */
-function frozenCopy(value: unknown, state: string, path = ""): unknown {
+/** Deepest nesting a state value may have (the platform's stored-input nesting limit). */
+export const MAX_STATE_DEPTH = 64;
+/** Largest JSON text of one state value: a snapshot of the states must fit one agent frame (16 MiB on the server). */
+export const MAX_STATE_BYTES = 8 * 1024 * 1024;
+
+/** A frozen deep copy of `value` as JSON will carry it, or a `StateValueError` naming the place that cannot. */
+function frozenCopy(value: unknown, state: string): unknown {
+  const copy = copyAt(value, state, "", 0, new Set());
+  const bytes = Buffer.byteLength(JSON.stringify(copy));
+  if (bytes > MAX_STATE_BYTES) {
+    throw new StateValueError(
+      `state "${state}" would be ${bytes} bytes of JSON, over the limit of ${MAX_STATE_BYTES} (every state travels in one snapshot frame)`,
+      "keep large data out of state: store it as a file (upload()) and keep its id in the state",
+    );
+  }
+  return copy;
+}
+
+function copyAt(value: unknown, state: string, path: string, depth: number, ancestors: Set<object>): unknown {
   const where = () => `state "${state}" at ${path === "" ? "its root" : path}`;
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new StateValueError(`${where()}: ${value} cannot be published (JSON has no such number)`, "keep finite numbers in state, or null");
     return value;
   }
-  if (Array.isArray(value)) {
-    return Object.freeze(value.map((item, i) => (item === undefined ? null : frozenCopy(item, state, `${path}/${i}`))));
-  }
-  if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      if (item === undefined) continue;
-      out[key] = frozenCopy(item, state, `${path}/${escapePointer(key)}`);
+  if (typeof value === "object" && (Array.isArray(value) || isPlainObject(value))) {
+    if (ancestors.has(value)) throw new StateValueError(`${where()}: the value contains itself (a cycle), which JSON cannot carry`, "publish a tree: replace the back reference by an id");
+    if (depth >= MAX_STATE_DEPTH) throw new StateValueError(`${where()}: nested deeper than ${MAX_STATE_DEPTH} levels`, "flatten the state: keep at most 64 levels of arrays and objects");
+    ancestors.add(value);
+    try {
+      if (Array.isArray(value)) {
+        return Object.freeze(value.map((item, i) => (item === undefined ? null : copyAt(item, state, `${path}/${i}`, depth + 1, ancestors))));
+      }
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) {
+        if (item === undefined) continue;
+        // defined, not assigned: an own "__proto__" key (JSON.parse makes them) stays data, never the copy's prototype
+        Object.defineProperty(out, key, { value: copyAt(item, state, `${path}/${escapePointer(key)}`, depth + 1, ancestors), enumerable: true, writable: true, configurable: true });
+      }
+      return Object.freeze(out);
+    } finally {
+      ancestors.delete(value);
     }
-    return Object.freeze(out);
   }
   throw new StateValueError(`${where()}: ${describe(value)} cannot be published as JSON`, "keep plain data in state (numbers, strings, booleans, null, arrays, objects); pass files and large data by reference");
 }
