@@ -17,6 +17,9 @@ const bad = (message: string) => new PlatformError(message, "BAD_USER_INPUT");
 const pinner = (me: Identity): Pinner => ({ org: me.org, sub: me.sub, iss: me.iss });
 
 /** The area's service: its rules, over its records. Reached as `platform.areas.agents`. */
+/** Lock rows one agent may have (declared with implementAgent, or first seen in a LOCK frame). */
+export const MAX_LOCKS_PER_AGENT = 256;
+
 export class AgentsArea {
   private recordsOnce: AgentsRecords | undefined;
 
@@ -180,6 +183,10 @@ export class AgentsArea {
     const taskId = parseId(frame.task);
     const task = taskId === null ? undefined : this.platform.store.task(taskId);
     if (!task || task.org !== agent.org) return;
+    // bounded (review): a key is a name, and an agent has at most MAX_LOCKS_PER_AGENT lock rows, so
+    // LOCK frames with ever new keys cannot grow the store (undeclared ones past that are ignored)
+    if (frame.key.length > this.platform.options.maxNameChars) return;
+    if (!this.records.lockKnown(agent.id, frame.key) && this.records.lockCount(agent.id) >= MAX_LOCKS_PER_AGENT) return;
     this.records.holdLock(agent.org, agent.id, frame.key, task.id, Date.now());
   }
 

@@ -294,6 +294,8 @@ export class AgentsRecords {
          ON CONFLICT (agent_id, key) DO UPDATE SET hold_by = excluded.hold_by, updated_at = excluded.updated_at`,
       ),
       releaseLock: db.prepare("UPDATE agent_lock SET hold_by = NULL, updated_at = ? WHERE agent_id = ? AND key = ?"),
+      lockKnown: db.prepare("SELECT 1 FROM agent_lock WHERE agent_id = ? AND key = ?").pluck(),
+      lockCount: db.prepare("SELECT COUNT(*) FROM agent_lock WHERE agent_id = ?").pluck(),
       deleteTasksOfAction: db.prepare("DELETE FROM task WHERE action_id = ?"),
       deleteAction: db.prepare("DELETE FROM action WHERE id = ? AND NOT EXISTS (SELECT 1 FROM implementation WHERE action_id = ?)"),
     };
@@ -369,6 +371,13 @@ export class AgentsRecords {
   holdLock(org: string, agentId: number, key: string, taskId: number, now: number): void {
     this.store.batch();
     this.s.holdLock.run(org, agentId, key, taskId, now, now);
+  }
+  /** Whether the agent has a row for this lock (declared, or held before). */
+  lockKnown(agentId: number, key: string): boolean {
+    return this.s.lockKnown.get(agentId, key) !== undefined;
+  }
+  lockCount(agentId: number): number {
+    return this.s.lockCount.get(agentId) as number;
   }
   releaseLock(agentId: number, key: string, now: number): void {
     this.store.batch();
