@@ -224,14 +224,14 @@ export function existingAgentMemory(client: ArkitektClient | undefined): AgentMe
 // ------------------------------------------------------------------------------------------------ the agent side of conversions
 
 /** Set while the agent converts a task's args and returns: the memory of that agent (asked lazily). */
-const agentSide = new AsyncLocalStorage<() => AgentMemory>();
+const agentSide = new AsyncLocalStorage<{ memory: () => AgentMemory; kept: string[] | undefined }>();
 
 /**
  * Runs `convert` (an agent's args expansion or returns shrinking) as the agent's side: a
  * MEMORY_STRUCTURE value is then the held object, and returned objects are kept in `memory()`.
  */
-export function onAgent<T>(memory: () => AgentMemory, convert: () => T): T {
-  return agentSide.run(memory, convert);
+export function onAgent<T>(memory: () => AgentMemory, convert: () => T, kept?: string[]): T {
+  return agentSide.run({ memory, kept }, convert);
 }
 
 /** The drawer id of a MEMORY_STRUCTURE wire value (a string, or `{object}`), else undefined. */
@@ -256,7 +256,7 @@ export function expandMemory(identifier: string, value: unknown, path: string): 
   if (wire.identifier !== undefined && wire.identifier !== identifier) {
     throw new PortValueError(path, `expected a reference to a ${identifier}, got one to a ${wire.identifier}`);
   }
-  const memory = agentSide.getStore();
+  const memory = agentSide.getStore()?.memory;
   if (!memory) return new MemoryRef(identifier, wire.drawer);
   const held = memory().get(wire.drawer);
   if (!held) {
@@ -281,7 +281,8 @@ export async function shrinkMemory(identifier: string, cls: MemoryStructureClass
     return { __identifier: identifier, object: value.drawer };
   }
   if (typeof value === "string") return { __identifier: identifier, object: value };
-  const memory = agentSide.getStore();
+  const side = agentSide.getStore();
+  const memory = side?.memory;
   if (!memory) {
     throw new PortValueError(
       path,
@@ -293,7 +294,10 @@ export async function shrinkMemory(identifier: string, cls: MemoryStructureClass
   }
   let drawer: string;
   try {
+    const fresh = memory().drawerOf(value) === undefined;
     drawer = await memory().keep(identifier, value);
+    // shelved for this answer: dropped again if the answer is never sent (see TaskRun#shrink)
+    if (fresh) side.kept?.push(drawer);
   } catch (error) {
     throw new PortValueError(path, `could not shelve the ${identifier} on the platform: ${error instanceof Error ? error.message : String(error)}`);
   }

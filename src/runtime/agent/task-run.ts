@@ -268,9 +268,15 @@ export class TaskRun {
 
   /** Shrinks one value; on failure reports FAILED and returns undefined. */
   async #shrink(entry: RegistryEntry, value: unknown, ctx: TaskContext): Promise<Record<string, unknown> | undefined> {
+    // memory structures shelved for this answer; dropped again when it is not sent (review: they
+    // stayed on the agent and its shelve until the process exited)
+    const kept: string[] = [];
     try {
-      return await runWithContext(ctx, () => onAgent(this.#memory, () => entry.shrinkReturns(value)));
+      const returns = await runWithContext(ctx, () => onAgent(this.#memory, () => entry.shrinkReturns(value), kept));
+      if (this.#isOver()) this.#dropKept(kept);
+      return returns;
     } catch (error) {
+      this.#dropKept(kept);
       if (this.#isOver()) {
         this.#finishAfterStop();
         return undefined;
@@ -278,6 +284,13 @@ export class TaskRun {
       this.#finish("FAILED", { task: this.id, error: describeValueError(error, "returns") });
       return undefined;
     }
+  }
+
+  #dropKept(kept: readonly string[]): void {
+    if (kept.length === 0) return;
+    this.#memory()
+      .drop(kept)
+      .catch(() => undefined);
   }
 
   #isOver(): boolean {
