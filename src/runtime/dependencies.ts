@@ -82,15 +82,25 @@ export class DependencyClient extends ArkitektClient {
     readonly declared: AgentDependency | undefined,
     private readonly agentClient: ArkitektClient,
     private readonly parent: string,
+    private readonly task?: DependencyTask,
   ) {
     super(NO_PLATFORM);
   }
 
   #options<A, R>(options: CallOptions<A, R>): CallOptions<A, R> {
-    if (options.parent === null) {
-      throw new DependencyError(this.dependency, `a call through dependency "${this.dependency}" needs its parent task; parent: null was given`, "leave parent out: the task the call is made from is its parent");
+    if (options.parent !== undefined && options.parent !== this.parent) {
+      throw new DependencyError(
+        this.dependency,
+        `a call through dependency "${this.dependency}" belongs to task ${this.parent}; parent: ${JSON.stringify(options.parent)} was given`,
+        "leave parent out: the task the call is made from is its parent",
+      );
     }
-    return { ...options, parent: options.parent ?? this.parent };
+    if (this.task?.over()) {
+      throw new DependencyError(this.dependency, `task ${this.parent} has ended: its dependency "${this.dependency}" cannot be called any more`, "call dependencies only while the task that declares them runs (do not keep context().dependency(...) past it)");
+    }
+    // the calls end with the task: cancelling or interrupting it cancels them too (review)
+    const signal = this.task ? (options.signal ? AbortSignal.any([options.signal, this.task.signal]) : this.task.signal) : options.signal;
+    return { ...options, parent: this.parent, ...(signal ? { signal } : {}) };
   }
 
   #explain(method: string, error: unknown): unknown {
@@ -139,7 +149,15 @@ export class DependencyClient extends ArkitektClient {
  * `context().dependency(key)` of a task of an implementation declaring `dependencies`: refuses a key
  * the implementation does not declare at once (naming the declared ones).
  */
-export function dependencyClient(key: string, declared: readonly AgentDependency[], agentClient: () => ArkitektClient, parent: string): DependencyClient {
+/** The task a dependency client belongs to: its calls end with it. */
+export interface DependencyTask {
+  /** Aborted when the task is cancelled or interrupted: the calls it made are cancelled too. */
+  signal: AbortSignal;
+  /** True once the task ended: a client kept past it refuses to call. */
+  over: () => boolean;
+}
+
+export function dependencyClient(key: string, declared: readonly AgentDependency[], agentClient: () => ArkitektClient, parent: string, task?: DependencyTask): DependencyClient {
   const dep = declared.find((d) => d.key === key);
   if (!dep) {
     const known = declared.map((d) => `"${d.key}"`).join(", ");
@@ -149,5 +167,5 @@ export function dependencyClient(key: string, declared: readonly AgentDependency
       `declare it: register(fn, { dependencies: { ${key}: { app: "...", key: "..." } } }), then run arkitekt-next gen`,
     );
   }
-  return new DependencyClient(key, dep, agentClient(), parent);
+  return new DependencyClient(key, dep, agentClient(), parent, task);
 }

@@ -238,7 +238,7 @@ export class TaskRun {
         dependencyClient(key, this.entry?.implementation.dependencies ?? [], () => {
           if (!client) throw new Error("context().dependency(): this agent was started without a platform client; start it with connect() (or run dev)");
           return client();
-        }, task),
+        }, task, { signal: this.#abort.signal, over: () => this.state === "done" }),
     };
   }
 
