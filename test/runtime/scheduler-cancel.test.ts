@@ -64,5 +64,53 @@ describe("issue 16 review: cancelling a queued task frees the locks it reserved"
     }, 15_000);
   }
 
-});
+  it("issue 16 review: a child task (parent = the lock holder) that needs its parent's lock runs at once (waiting would deadlock: the parent awaits the child)", async () => {
+    const registry = buildRegistry([locked("hold_a", ["a"]), locked("hold_ab", ["a", "b"]), locked("hold_b", ["b"])]);
+    const platform = await ScriptedPlatform.start();
+    const agent = new AgentSocket({ agiUrl: platform.url, token: "tok", registry, sessionId: "review-reentrant", closeTimeoutMs: 500 });
+    try {
+      const started = agent.start();
+      const peer = await platform.accept();
+      await started;
+      // task 1 holds "a" and (as a dependency call would) waits for its child task 2 on the same agent
+      peer.send({ type: "ASSIGN", task: "1", interface: "hold_a", args: { ms: 60_000 } });
+      await peer.next("STARTED", "1");
+      peer.send({ type: "ASSIGN", task: "2", interface: "hold_a", args: { ms: 10 }, parent: "1", root: "1" });
+      await waitFor("the child started while its parent holds the lock", () => peer.of("STARTED", "2")[0], 1500);
+      // the lock stays its parent's: no LOCK frame for the child
+      expect(peer.of("LOCK", "2")).toEqual([]);
+      expect(peer.of("LOCK", "1")).toHaveLength(1);
+    } finally {
+      await agent.close();
+      await platform.close();
+    }
+  }, 15_000);
 
+  it("issue 16 review: a child task of a function with concurrency 1 runs while its parent (the same function) waits for it", async () => {
+    const self = defineEntry({
+      implementation: { ...implementation("once", [port("ms", "INT")], [port("return0", "STRING")]), params: { concurrency: 1 } } as Implementation,
+      fn: hold as (...args: never[]) => unknown,
+      argCodecs: [["ms", { kind: "INT" }]],
+      returnCodecs: [{ kind: "STRING" }],
+    });
+    const registry = buildRegistry([self]);
+    const platform = await ScriptedPlatform.start();
+    const agent = new AgentSocket({ agiUrl: platform.url, token: "tok", registry, sessionId: "review-self-call", closeTimeoutMs: 500 });
+    try {
+      const started = agent.start();
+      const peer = await platform.accept();
+      await started;
+      peer.send({ type: "ASSIGN", task: "1", interface: "once", args: { ms: 60_000 } });
+      await peer.next("STARTED", "1");
+      // a stranger waits for the function's one slot; the parent's own child does not
+      peer.send({ type: "ASSIGN", task: "2", interface: "once", args: { ms: 10 } });
+      await peer.next("PROGRESS", "2");
+      peer.send({ type: "ASSIGN", task: "3", interface: "once", args: { ms: 10 }, parent: "1", root: "1" });
+      await waitFor("the child started while its parent runs", () => peer.of("STARTED", "3")[0], 1500);
+      expect(peer.of("STARTED", "2")).toEqual([]);
+    } finally {
+      await agent.close();
+      await platform.close();
+    }
+  }, 15_000);
+});

@@ -602,7 +602,8 @@ export class AgentSocket {
       ...(this.options.client ? { client: this.options.client } : {}),
     });
     this.#tasks.set(message.task, run);
-    const waiting = this.#scheduler.submit(run, run.id, limitsOf(message.interface, entry?.implementation));
+    const ancestors = [message.parent, message.root].filter((id): id is string => typeof id === "string" && id !== "");
+    const waiting = this.#scheduler.submit(run, run.id, { ...limitsOf(message.interface, entry?.implementation), ...(ancestors.length > 0 ? { ancestors } : {}) });
     if (waiting) this.#report("PROGRESS", { task: run.id, progress: 0, message: describeWait(waiting, this.#scheduler.waiting) });
   }
 

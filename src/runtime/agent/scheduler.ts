@@ -24,6 +24,12 @@ export interface TaskLimits {
   readonly concurrency?: number | undefined;
   /** The locks the task holds while it runs. */
   readonly locks?: readonly string[] | undefined;
+  /**
+   * The task's parent and root (ASSIGN `parent`, `root`). A task that one of them holds a lock for,
+   * or whose function one of them runs, goes ahead: its ancestor waits for it (a dependency or a
+   * workflow call back into this agent), so waiting would deadlock both.
+   */
+  readonly ancestors?: readonly string[] | undefined;
 }
 
 /** Why a task waits, for the PROGRESS message the agent sends when it queues one. */
@@ -159,21 +165,38 @@ export class Scheduler<T> {
     const limit = this.#options.concurrency;
     if (this.#running.size >= limit) return { kind: "agent", running: this.#running.size, limit };
     const { group, concurrency } = slot.limits;
-    if (concurrency !== undefined) {
+    if (concurrency !== undefined && !this.#ancestorRuns(slot, group)) {
       const running = this.#perGroup.get(group) ?? 0;
       if (running >= concurrency) return { kind: "function", group, running, limit: concurrency };
     }
     for (const key of slot.limits.locks ?? []) {
       const holder = this.#held.get(key);
+      if (holder !== undefined && this.#isAncestor(slot, holder)) continue;
       if (holder !== undefined || reserved.has(key)) return { kind: "lock", key, heldBy: holder };
     }
     return undefined;
+  }
+
+  #isAncestor(slot: Slot<T>, id: string): boolean {
+    return slot.limits.ancestors?.includes(id) ?? false;
+  }
+
+  /** Whether an ancestor of `slot` is running a task of `group` now. */
+  #ancestorRuns(slot: Slot<T>, group: string): boolean {
+    if (!slot.limits.ancestors?.length) return false;
+    for (const running of this.#running.values()) {
+      if (running.limits.group === group && this.#isAncestor(slot, running.id)) return true;
+    }
+    return false;
   }
 
   #begin(slot: Slot<T>): void {
     this.#running.set(slot.item, slot);
     this.#perGroup.set(slot.limits.group, (this.#perGroup.get(slot.limits.group) ?? 0) + 1);
     for (const key of slot.limits.locks ?? []) {
+      // a lock its ancestor holds stays the ancestor's (released when the ancestor ends)
+      const holder = this.#held.get(key);
+      if (holder !== undefined && this.#isAncestor(slot, holder)) continue;
       this.#held.set(key, slot.id);
       this.#options.onLock?.(key, slot.item);
     }
