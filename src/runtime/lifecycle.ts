@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { relative } from "node:path";
 import type { Logger } from "../shared/logger.js";
 import { AgentStoppedError } from "./agent/errors.js";
+import { timedOut } from "../shared/timeout.js";
 
 export type HookKind = "startup" | "background" | "shutdown";
 
@@ -202,13 +203,13 @@ export class Lifecycle {
           : run);
       } catch (error) {
         abort.abort(error);
-        const timedOut = error instanceof StartupTimeout;
+        const overTime = error instanceof StartupTimeout;
         throw new AgentStoppedError(
           "ARKITEKT_AGENT_STARTUP",
-          timedOut
+          overTime
             ? `startup hook ${hook.label} did not finish within ${limit} ms; the agent did not start`
             : `startup hook ${hook.label} failed: ${describe(error)}; the agent did not start`,
-          timedOut
+          overTime
             ? "make the hook finish sooner, or raise connect({ startupTimeoutMs }) (0 = no limit)"
             : "fix what the hook needs (it runs before the agent registers) or catch the error inside the hook to start anyway",
           undefined,
@@ -260,7 +261,7 @@ export class Lifecycle {
     const pending = new Set(this.#background);
     for (const entry of this.#background) void entry.done.then(() => pending.delete(entry));
     const limit = this.#backgroundStopTimeoutMs;
-    await raceTimeout(Promise.all(this.#background.map((b) => b.done)), limit);
+    await timedOut(Promise.all(this.#background.map((b) => b.done)), limit);
     const abandoned = [...pending].map((b) => b.hook.label);
     for (const label of abandoned) {
       this.#logger.warn(`background task ${label} did not return within ${limit} ms after its signal was aborted; abandoned`);
@@ -290,7 +291,7 @@ export class Lifecycle {
             this.#logger.error(`shutdown hook ${hook.label} failed: ${describe(error)}`);
           },
         );
-      const late = await raceTimeout(run, deadline);
+      const late = await timedOut(run, deadline);
       if (late) {
         abort.abort(new Error(`shutdown hook over its deadline of ${deadline} ms`));
         report.overDeadline.push(hook.label);
@@ -322,15 +323,4 @@ function describe(error: unknown): string {
 
 function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === "AbortError" || error.message === "the agent stops");
-}
-
-/** Resolves true when `ms` passed before `promise` settled. */
-async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
-  try {
-    return await Promise.race([promise.then(() => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -11,30 +11,46 @@ import { DIAGNOSTICS } from "./diagnostics.js";
 
 export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction;
 
-/** Every `register()` call of the scanned file, in source order (files without imports have none). */
-export function findRegisterCalls(ctx: ScanContext): ts.CallExpression[] {
-  const calls: ts.CallExpression[] = [];
+/**
+ * The calls of the scanned file to functions of the `arkitekt-next` package, each with the
+ * package function's name (through any import alias, namespace import or re-export), in source
+ * order, for the names in `names` (files without imports have none).
+ */
+export function findPackageCalls(ctx: ScanContext, names: ReadonlySet<string>): Array<{ call: ts.CallExpression; name: string }> {
+  const calls: Array<{ call: ts.CallExpression; name: string }> = [];
   if (!ctx.sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s))) return calls;
   const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node) && isRegisterCall(ctx, node)) calls.push(node);
+    if (ts.isCallExpression(node)) {
+      const name = packageFunctionOf(ctx, node, names);
+      if (name) calls.push({ call: node, name });
+    }
     ts.forEachChild(node, visit);
   };
   visit(ctx.sf);
   return calls;
 }
 
-function isRegisterCall(ctx: ScanContext, call: ts.CallExpression): boolean {
+/** Every `register()` call of the scanned file, in source order. */
+export function findRegisterCalls(ctx: ScanContext): ts.CallExpression[] {
+  return findPackageCalls(ctx, REGISTER).map((c) => c.call);
+}
+
+const REGISTER: ReadonlySet<string> = new Set(["register"]);
+
+/** The name of the package function `call` calls, when it is one of `names`. */
+function packageFunctionOf(ctx: ScanContext, call: ts.CallExpression, names: ReadonlySet<string>): string | undefined {
   const callee = call.expression;
-  const name = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) ? callee.name : undefined;
-  if (!name) return false;
-  let symbol = ctx.checker.getSymbolAtLocation(name);
-  if (!symbol) return false;
+  const id = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) ? callee.name : undefined;
+  if (!id) return undefined;
+  let symbol = ctx.checker.getSymbolAtLocation(id);
+  if (!symbol) return undefined;
   if (symbol.flags & ts.SymbolFlags.Alias) {
     ctx.noteAliasChain(symbol);
     symbol = ctx.checker.getAliasedSymbol(symbol);
   }
+  if (!names.has(symbol.name)) return undefined;
   const decl = symbol.declarations?.[0];
-  return symbol.name === "register" && decl !== undefined && ts.isFunctionDeclaration(decl) && ctx.project.isPackageDeclaration(decl);
+  return decl !== undefined && ts.isFunctionDeclaration(decl) && ctx.project.isPackageDeclaration(decl) ? symbol.name : undefined;
 }
 
 /** The function node registered: inline, or by reference (possibly imported). */

@@ -8,6 +8,7 @@
  */
 import { ts } from "ts-morph";
 import type { ScanContext } from "./context.js";
+import { findPackageCalls } from "./discover.js";
 import { DIAGNOSTICS } from "./diagnostics.js";
 import { NOT_LITERAL, readLiteral } from "./literals.js";
 
@@ -27,36 +28,14 @@ const HOOK_FUNCTIONS: Readonly<Record<string, HookKind>> = { onStartup: "startup
 /** Every hook call of the scanned file, in source order; a misused one is reported (and skipped). */
 export function findHookCalls(ctx: ScanContext): ExtractedHook[] {
   const hooks: ExtractedHook[] = [];
-  if (!ctx.sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s))) return hooks;
-  const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node)) {
-      const name = hookName(ctx, node);
-      if (name) {
-        const hook = ctx.attempt(() => readHook(ctx, node, name));
-        if (hook) hooks.push(hook);
-      }
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(ctx.sf);
+  for (const { call, name } of findPackageCalls(ctx, HOOK_NAMES)) {
+    const hook = ctx.attempt(() => readHook(ctx, call, name));
+    if (hook) hooks.push(hook);
+  }
   return hooks;
 }
 
-/** The package function a call names (`onStartup`, ...), or undefined. */
-function hookName(ctx: ScanContext, call: ts.CallExpression): string | undefined {
-  const callee = call.expression;
-  const id = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) ? callee.name : undefined;
-  if (!id) return undefined;
-  let symbol = ctx.checker.getSymbolAtLocation(id);
-  if (!symbol) return undefined;
-  if (symbol.flags & ts.SymbolFlags.Alias) {
-    ctx.noteAliasChain(symbol);
-    symbol = ctx.checker.getAliasedSymbol(symbol);
-  }
-  if (!Object.prototype.hasOwnProperty.call(HOOK_FUNCTIONS, symbol.name)) return undefined;
-  const decl = symbol.declarations?.[0];
-  return decl !== undefined && ts.isFunctionDeclaration(decl) && ctx.project.isPackageDeclaration(decl) ? symbol.name : undefined;
-}
+const HOOK_NAMES: ReadonlySet<string> = new Set(Object.keys(HOOK_FUNCTIONS));
 
 function readHook(ctx: ScanContext, call: ts.CallExpression, name: string): ExtractedHook {
   const kind = HOOK_FUNCTIONS[name]!;

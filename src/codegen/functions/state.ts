@@ -12,6 +12,7 @@ import { ts } from "ts-morph";
 import type { Port } from "../../definition/model.js";
 import type { ScanContext } from "./context.js";
 import { DIAGNOSTICS, ExtractionFailed } from "./diagnostics.js";
+import { findPackageCalls } from "./discover.js";
 import { docOfDeclaration } from "./jsdoc.js";
 import type { TypeRef } from "./model.js";
 import { mapType, newPortScope, orderPort } from "./ports.js";
@@ -28,29 +29,10 @@ export interface ExtractedState {
 
 /** Every `defineState()` call of the scanned file, in source order. */
 export function findStateCalls(ctx: ScanContext): ts.CallExpression[] {
-  const calls: ts.CallExpression[] = [];
-  if (!ctx.sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s))) return calls;
-  const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node) && isDefineStateCall(ctx, node)) calls.push(node);
-    ts.forEachChild(node, visit);
-  };
-  visit(ctx.sf);
-  return calls;
+  return findPackageCalls(ctx, DEFINE_STATE).map((c) => c.call);
 }
 
-function isDefineStateCall(ctx: ScanContext, call: ts.CallExpression): boolean {
-  const callee = call.expression;
-  const name = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) ? callee.name : undefined;
-  if (!name || name.text === "register") return false;
-  let symbol = ctx.checker.getSymbolAtLocation(name);
-  if (!symbol) return false;
-  if (symbol.flags & ts.SymbolFlags.Alias) {
-    ctx.noteAliasChain(symbol);
-    symbol = ctx.checker.getAliasedSymbol(symbol);
-  }
-  const decl = symbol.declarations?.[0];
-  return symbol.name === "defineState" && decl !== undefined && ts.isFunctionDeclaration(decl) && ctx.project.isPackageDeclaration(decl);
-}
+const DEFINE_STATE: ReadonlySet<string> = new Set(["defineState"]);
 
 /** Kinds a state's field cannot be: their wire form is not the value itself. */
 function unpublishable(port: Port): string | undefined {

@@ -41,6 +41,7 @@ import { encodeReport, isTerminal, type ReportBody } from "./reports.js";
 import { TaskRun, describeUserError } from "./task-run.js";
 import { Scheduler, describeWait, type TaskLimits } from "./scheduler.js";
 import { StatePublisher } from "./states.js";
+import { timedOut } from "../../shared/timeout.js";
 
 /** One session id per process: a reconnect of this process is recognised as the same session. */
 export const PROCESS_SESSION_ID: string = randomUUID();
@@ -273,8 +274,8 @@ export class AgentSocket {
     const active = [...this.#tasks.values()].filter((run) => run.state !== "done");
     if (active.length > 0) {
       log.info(`agent closing: waiting up to ${this.options.closeTimeoutMs} ms for ${active.length} task(s)`);
-      const timedOut = await withTimeout(Promise.all(active.map((run) => run.finished)), this.options.closeTimeoutMs);
-      if (timedOut) {
+      const late = await timedOut(Promise.all(active.map((run) => run.finished)), this.options.closeTimeoutMs);
+      if (late) {
         for (const run of active) {
           if (run.state === "done") continue;
           run.abandon();
@@ -285,7 +286,7 @@ export class AgentSocket {
         }
       }
     }
-    if (this.#live && this.outbox.size > 0) await withTimeout(this.outbox.drained(), Math.min(2_000, this.options.closeTimeoutMs));
+    if (this.#live && this.outbox.size > 0) await timedOut(this.outbox.drained(), Math.min(2_000, this.options.closeTimeoutMs));
     if (this.outbox.size > 0) {
       log.warn(`agent closing with ${this.outbox.size} unacknowledged terminal report(s); the server decides their tasks' fate`);
     }
@@ -776,15 +777,4 @@ function deferred<T>(): Deferred<T> {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-/** Resolves true when `ms` passed before `promise` settled. */
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
-  try {
-    return await Promise.race([promise.then(() => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

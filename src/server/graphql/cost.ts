@@ -88,33 +88,28 @@ export function chargeIntrospection(): void {
     if (!graphql.isObjectType(type)) continue;
     for (const field of Object.values(type.getFields())) {
       const counted = graphql.isListType(graphql.getNullableType(field.type)) || graphql.isCompositeType(graphql.getNamedType(field.type));
-      const resolve = field.resolve as (GraphQLFieldResolver<unknown, unknown> & { [CHARGED]?: true }) | undefined;
-      if (!counted || resolve?.[CHARGED]) continue;
-      const inner = resolve ?? graphql.defaultFieldResolver;
-      const charged = (parent: unknown, args: Record<string, unknown>, ctx: unknown, info: GraphQLResolveInfo): unknown => {
-        const cost = (ctx as GraphqlContext | null | undefined)?.cost;
-        if (!cost) return inner(parent, args, ctx, info);
-        cost.check();
-        const value = inner(parent, args, ctx, info);
-        cost.charge(value, info);
-        return value;
-      };
-      field.resolve = Object.assign(charged, { [CHARGED]: true as const });
+      if (counted) field.resolve = charged(field.resolve ?? graphql.defaultFieldResolver);
     }
   }
   for (const meta of [graphql.SchemaMetaFieldDef, graphql.TypeMetaFieldDef]) {
-    const resolve = meta.resolve as (GraphQLFieldResolver<unknown, unknown> & { [CHARGED]?: true }) | undefined;
-    if (!resolve || resolve[CHARGED]) continue;
-    const charged = (parent: unknown, args: Record<string, unknown>, ctx: unknown, info: GraphQLResolveInfo): unknown => {
-      const cost = (ctx as GraphqlContext | null | undefined)?.cost;
-      if (!cost) return resolve(parent, args, ctx, info);
-      cost.check();
-      const value = resolve(parent, args, ctx, info);
-      cost.charge(value, info);
-      return value;
-    };
-    meta.resolve = Object.assign(charged, { [CHARGED]: true as const });
+    if (meta.resolve) meta.resolve = charged(meta.resolve);
   }
+}
+
+type Resolver = GraphQLFieldResolver<unknown, unknown> & { [CHARGED]?: true };
+
+/** `inner`, charging what it resolves to the execution's budget (once: an already charged resolver is returned as is). */
+function charged(inner: Resolver): Resolver {
+  if (inner[CHARGED]) return inner;
+  const resolve = (parent: unknown, args: Record<string, unknown>, ctx: unknown, info: GraphQLResolveInfo): unknown => {
+    const cost = (ctx as GraphqlContext | null | undefined)?.cost;
+    if (!cost) return inner(parent, args, ctx, info);
+    cost.check();
+    const value = inner(parent, args, ctx, info);
+    cost.charge(value, info);
+    return value;
+  };
+  return Object.assign(resolve, { [CHARGED]: true as const });
 }
 
 function refusal(args: ExecutionArgs, limit: number): ExecutionResult {
