@@ -32,10 +32,15 @@ import type { GraphQLClient } from "./transport/index.js";
 /**
  * The memory-structure marker: a class that `implements MemoryStructure` (and has
  * `static identifier = "@app/model"`) stays on the agent that returned it; only a reference
- * travels. Both members are optional: what the drawer is called on the platform (default: the
+ * travels. Both methods are optional: what the drawer is called on the platform (default: the
  * platform's `identifier@resourceId`) and its description.
  */
 export interface MemoryStructure {
+  /**
+   * Every object has it: with only optional members the marker would be a "weak type", and tsc
+   * refuses `implements MemoryStructure` on a class that has none of them (TS2559).
+   */
+  readonly constructor: Function;
   /** The drawer's label on the platform (e.g. in the web UI's memory shelve). */
   drawerLabel?(): string | Promise<string>;
   /** The drawer's description on the platform. */
