@@ -209,14 +209,14 @@ export class AgentSocket {
       concurrency: this.options.concurrency,
       start: (run) => this.#start(run),
       isWaiting: (run) => run.state === "queued",
-      onLock: (key, run) => this.#sendLockFrame(encodeLock({ key, task: run.id })),
-      onUnlock: (key) => this.#sendLockFrame(encodeUnlock({ key })),
+      onLock: (key, run) => void this.#sendFrame(encodeLock({ key, task: run.id })),
+      onUnlock: (key) => void this.#sendFrame(encodeUnlock({ key })),
     });
     this.#states = new StatePublisher({
       states: this.options.registry.states ?? [],
       sessionId: this.options.sessionId,
       logger: this.options.logger,
-      write: (text) => this.#writeStateFrame(text),
+      write: (text) => this.#sendFrame(text),
       ...(options.stateSnapshotEvery !== undefined ? { snapshotEvery: options.stateSnapshotEvery } : {}),
     });
     this.#firstInit = deferred();
@@ -603,8 +603,7 @@ export class AgentSocket {
       ...(this.options.client ? { client: this.options.client } : {}),
     });
     this.#tasks.set(message.task, run);
-    const ancestors = [message.parent, message.root].filter((id): id is string => typeof id === "string" && id !== "");
-    const waiting = this.#scheduler.submit(run, run.id, { ...limitsOf(message.interface, entry?.implementation), ...(ancestors.length > 0 ? { ancestors } : {}) });
+    const waiting = this.#scheduler.submit(run, run.id, limitsOf(message, entry?.implementation));
     if (waiting) this.#report("PROGRESS", { task: run.id, progress: 0, message: describeWait(waiting, this.#scheduler.waiting) });
   }
 
@@ -616,10 +615,15 @@ export class AgentSocket {
     });
   }
 
-  /** LOCK / UNLOCK: not reports (not held); while disconnected they are skipped and the held locks are sent again after INIT. */
-  #sendLockFrame(text: string): void {
+  /**
+   * A frame that is no report (LOCK / UNLOCK, the state frames): never held nor resent; false when not
+   * registered on an open socket (after INIT the agent restates held locks and sends a state snapshot).
+   */
+  #sendFrame(text: string): boolean {
     const ws = this.#ws;
-    if (ws && this.#live) this.#write(ws, { text, report: false, seq: 0 });
+    if (!ws || !this.#live || ws.readyState !== WebSocket.OPEN) return false;
+    this.#write(ws, { text, report: false, seq: 0 });
+    return true;
   }
 
   #forgetOld(): void {
@@ -718,14 +722,6 @@ export class AgentSocket {
     if (out.held) out.held.sentOn = this.#connection;
   }
 
-  /** A state frame (not a report: never held nor resent); false when not registered on an open socket. */
-  #writeStateFrame(text: string): boolean {
-    const ws = this.#ws;
-    if (!ws || !this.#live || ws.readyState !== WebSocket.OPEN) return false;
-    ws.send(text);
-    return true;
-  }
-
   #abandonAll(): void {
     for (const run of this.#tasks.values()) run.abandon();
     this.#scheduler.clear();
@@ -752,14 +748,16 @@ export function declaredLocks(registry: Registry): string[] {
   return [...new Set(registry.implementations.flatMap((impl) => impl.locks ?? []))].sort();
 }
 
-/** The limits of a task of `iface`: its function's `concurrency` and `locks` (definitions.json). */
-function limitsOf(iface: string, implementation: Implementation | undefined): TaskLimits {
+/** The limits of an assigned task: its function's `concurrency` and `locks` (definitions.json), and its ancestors. */
+function limitsOf(message: AssignMessage, implementation: Implementation | undefined): TaskLimits {
   const locks = implementation?.locks;
   const concurrency = implementation?.params?.concurrency;
+  const ancestors = [message.parent, message.root].filter((id): id is string => typeof id === "string" && id !== "");
   return {
-    group: iface,
+    group: message.interface,
     ...(locks && locks.length > 0 ? { locks } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(ancestors.length > 0 ? { ancestors } : {}),
   };
 }
 
