@@ -6,7 +6,9 @@
  *
  *   npm run build && node --import tsx bench/server/run.ts [--quick]
  *
- * Prints a markdown table; RESULTS.md holds a recorded run.
+ * Prints a markdown table with issue 18's targets beside the same run's floors (a plain `ws` echo
+ * server, plain better-sqlite3 inserts with the store's pragmas) and says which are met; RESULTS.md
+ * holds recorded runs. `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"` profiles the server.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -15,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createClient as createWsClient } from "graphql-ws";
+import Database from "better-sqlite3";
 import WebSocket from "ws";
 import { assign, ensureAgent, implementAgent, watchMyTasks } from "../../generated/api/rekuest.js";
 import { createGraphQLClient, type GraphQLClient, type GraphQLOperation } from "../../src/runtime/transport/index.js";
@@ -113,6 +116,37 @@ async function echoBaseline(): Promise<{ p50: number; p99: number; perSecond: nu
   const perSecond = total / ((performance.now() - t0) / 1000);
   ws.close();
   return { p50: percentile(times, 50), p99: percentile(times, 99), perSecond };
+}
+
+// ------------------------------------------------------------------------------------------------ floor: SQLite
+
+/**
+ * Plain better-sqlite3 with the store's pragmas (WAL, synchronous NORMAL, exclusive lock): rows shaped
+ * like a task (with its two events) inserted in transactions of 64, as the server's group commit
+ * batches them. The floor of what a durable task can cost in SQL.
+ */
+function sqliteFloor(): { rowsPerSecond: number; usPerTask: number } {
+  const db = new Database(join(dataDir, "floor.sqlite"));
+  db.pragma("locking_mode = EXCLUSIVE");
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.exec("CREATE TABLE task (id INTEGER PRIMARY KEY, org TEXT, reference TEXT, args TEXT, created_at INTEGER)");
+  db.exec("CREATE TABLE event (id INTEGER PRIMARY KEY, task_id INTEGER, kind TEXT, returns TEXT, created_at INTEGER)");
+  const task = db.prepare("INSERT INTO task (org, reference, args, created_at) VALUES (?, ?, ?, ?)");
+  const event = db.prepare("INSERT INTO event (task_id, kind, returns, created_at) VALUES (?, ?, ?, ?)");
+  const group = db.transaction((from: number) => {
+    for (let i = from; i < from + 64; i++) {
+      const id = Number(task.run("bench", randomUUID(), `{"x":${i}}`, Date.now()).lastInsertRowid);
+      event.run(id, "YIELD", `{"return0":${i}}`, Date.now());
+      event.run(id, "COMPLETED", null, Date.now());
+    }
+  });
+  const tasks = quick ? 64 * 500 : 64 * 2000;
+  const t0 = performance.now();
+  for (let from = 0; from < tasks; from += 64) group(from);
+  const seconds = (performance.now() - t0) / 1000;
+  db.close();
+  return { rowsPerSecond: (tasks * 3) / seconds, usPerTask: (seconds * 1e6) / tasks };
 }
 
 // ------------------------------------------------------------------------------------------------ raw agent
@@ -241,7 +275,7 @@ function serverCpuMs(): number {
   const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
-const cpuNotes: string[] = [];
+const cpu: Record<string, { server: number; bench: number }> = {};
 
 async function throughput(client: GraphQLClient, router: ResultRouter, implementation: string, concurrency: number, total: number, label = ""): Promise<number> {
   let next = 0;
@@ -258,11 +292,7 @@ async function throughput(client: GraphQLClient, router: ResultRouter, implement
   );
   const wall = performance.now() - t0;
   const self = process.cpuUsage(selfCpu0);
-  if (label) {
-    cpuNotes.push(
-      `| ${label}: CPU per task, server / bench process (raw agent + caller) | ${us((serverCpuMs() - serverCpu0) / total)} / ${us((self.user + self.system) / 1000 / total)} |`,
-    );
-  }
+  if (label) cpu[label] = { server: (serverCpuMs() - serverCpu0) / total, bench: (self.user + self.system) / 1000 / total };
   return total / (wall / 1000);
 }
 
@@ -295,6 +325,7 @@ const implementation = implemented.implementations[0]!.id;
 const agent = await startRawAgent();
 
 const floor = await echoBaseline();
+const sqlite = sqliteFloor();
 const rssStart = rssMb();
 
 const httpRouter = new ResultRouter(http);
@@ -330,16 +361,22 @@ echoChild.kill("SIGTERM");
 await new Promise((resolve) => child.once("exit", resolve));
 rmSync(dataDir, { recursive: true, force: true });
 
+const verdict = (met: boolean) => (met ? "met" : "missed");
+const ms = (value: number) => `${value.toFixed(0)} MB`;
 const lines = [
-  `| measurement | result |`,
-  `| --- | --- |`,
-  `| floor: plain ws echo round trip, p50 / p99 | ${us(floor.p50)} / ${us(floor.p99)} |`,
-  `| floor: plain ws echo, pipelined round trips/s | ${floor.perSecond.toFixed(0)} |`,
-  `| assign → result, 1 caller, HTTP assign + graphql-ws mytasks, p50 / p99 | ${us(latHttp.p50)} / ${us(latHttp.p99)} |`,
-  `| assign → result, 1 caller, assign over the open graphql-ws socket, p50 / p99 | ${us(latWs.p50)} / ${us(latWs.p99)} |`,
-  `| completed tasks/s, 64 concurrent callers, HTTP assign | ${tputHttp.toFixed(0)} |`,
-  `| completed tasks/s, 64 concurrent callers, assign over graphql-ws | ${tputWs.toFixed(0)} |`,
-  `| server RSS at start (after warm-up) | ${rssStart.toFixed(0)} MB |`,
-  `| server RSS after ${stored.toLocaleString("en")} stored tasks | ${rssEnd.toFixed(0)} MB |`,
+  `| measurement | result | target (issue 18) | |`,
+  `| --- | ---: | ---: | --- |`,
+  `| floor: plain ws echo round trip, p50 / p99 | ${us(floor.p50)} / ${us(floor.p99)} | | |`,
+  `| floor: plain ws echo, pipelined round trips/s | ${floor.perSecond.toFixed(0)} | | |`,
+  `| floor: SQLite (WAL) rows/s, a task and its two events per 3 rows, 64 tasks per transaction | ${sqlite.rowsPerSecond.toFixed(0)} (${sqlite.usPerTask.toFixed(1)} µs/task) | | |`,
+  `| assign → result, 1 caller, assign over the open graphql-ws socket, p50 | ${us(latWs.p50)} | ≤ 400 µs | ${verdict(latWs.p50 <= 0.4)} |`,
+  `| assign → result, 1 caller, assign over the open graphql-ws socket, p99 | ${us(latWs.p99)} | ≤ 2 ms | ${verdict(latWs.p99 <= 2)} |`,
+  `| assign → result, 1 caller, HTTP assign + graphql-ws mytasks, p50 / p99 | ${us(latHttp.p50)} / ${us(latHttp.p99)} | | |`,
+  `| completed tasks/s, 64 concurrent callers, assign over graphql-ws | ${tputWs.toFixed(0)} | ≥ 5,000 | ${verdict(tputWs >= 5000)} |`,
+  `| completed tasks/s, 64 concurrent callers, HTTP assign | ${tputHttp.toFixed(0)} | ≥ 3,000 | ${verdict(tputHttp >= 3000)} |`,
+  `| server CPU per task, assign over graphql-ws (bench process: raw agent + caller) | ${us(cpu["graphql-ws assign"]!.server)} (${us(cpu["graphql-ws assign"]!.bench)}) | ≤ 200 µs | ${verdict(cpu["graphql-ws assign"]!.server <= 0.2)} |`,
+  `| server CPU per task, HTTP assign (bench process) | ${us(cpu["HTTP assign"]!.server)} (${us(cpu["HTTP assign"]!.bench)}) | | |`,
+  `| server RSS at start (after warm-up) | ${ms(rssStart)} | | |`,
+  `| server RSS after ${stored.toLocaleString("en")} stored tasks | ${ms(rssEnd)} | ${quick ? "(≤ 150 MB at 100,000)" : "≤ 150 MB"} | ${quick ? "" : verdict(rssEnd <= 150)} |`,
 ];
-process.stdout.write(`${[...lines, ...cpuNotes].join("\n")}\n`);
+process.stdout.write(`${lines.join("\n")}\n`);

@@ -6,7 +6,7 @@ import { accessSync, chmodSync, constants as fsConstants, existsSync, mkdirSync,
 import { join } from "node:path";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { DefinitionNode, ExecutionArgs, GraphQLError as GraphQLErrorType, GraphQLSchema } from "graphql";
+import type { DefinitionNode, ExecutionArgs, ExecutionResult, GraphQLError as GraphQLErrorType, GraphQLSchema } from "graphql";
 import type { Context, SubscribePayload } from "graphql-ws";
 import { graphql } from "./graphql/graphql-module.js";
 import { useServer } from "graphql-ws/use/ws";
@@ -21,6 +21,8 @@ import { createDocumentCache } from "./graphql/document-cache.js";
 import { OperationBudget, depthLimitRule } from "./graphql/limits.js";
 import { queryCostRule } from "./graphql/pages.js";
 import { executeWithinCost } from "./graphql/cost.js";
+import { createJitExecutor } from "./graphql/jit.js";
+import { createDirectHttp } from "./graphql/http-direct.js";
 import { stringifyWithRawJson } from "./graphql/raw-json.js";
 import { variablesRefusal } from "./graphql/variables.js";
 import { buildServerSchema, type GraphqlContext } from "./graphql/schema.js";
@@ -37,7 +39,7 @@ import { REDEEM_TOKEN_FILE, writeRedeemToken } from "./fakts/redeem-file.js";
 import { CloseCode } from "../protocol/index.js";
 import { signInUrl } from "../shared/sign-in.js";
 
-const { GraphQLError, Kind, execute, printSchema, specifiedRules } = graphql;
+const { GraphQLError, Kind, printSchema, specifiedRules } = graphql;
 
 /** Distinct refused origins that get a log line; later ones are refused silently. */
 const MAX_LOGGED_ORIGINS = 100;
@@ -219,6 +221,8 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const costRule = queryCostRule(options);
   const rules = [...specifiedRules, depthRule, costRule];
   const sdl = printSchema(schema);
+  // every transport runs the operations compiled, once per document
+  const executor = createJitExecutor(schema);
   // one parse cache for HTTP and both WebSocket protocols, bounded by bytes; only authenticated
   // requests reach it, and documents are checked against the size, nesting and token limits first
   const documents = createDocumentCache(rules, {
@@ -248,7 +252,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
     );
   };
 
-  const contextFor = (identity: Identity | null, signal?: AbortSignal): GraphqlContext => ({ identity, platform, ...(signal ? { signal } : {}) });
+  const contextFor = (identity: Identity | null, signal?: AbortSignal): GraphqlContext => ({ identity, ...(identity ? { me: identity } : {}), platform, ...(signal ? { signal } : {}) });
   const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -271,9 +275,15 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
           const refusal = variablesRefusal(params.variables, options.maxVariablesDepth);
           if (refusal) setResult({ errors: [refusal] });
         },
-        onExecute({ executeFn, setExecuteFn }) {
-          // queries and mutations answer at most maxQueryCost values (cost.ts)
-          setExecuteFn((args) => executeWithinCost(args, executeFn));
+        onExecute({ args, setExecuteFn, setResultAndStopExecution }) {
+          // a result the direct path computed already (http-direct.ts): answered as is, never run twice
+          const precomputed = (args.contextValue as { precomputed?: ExecutionResult }).precomputed;
+          if (precomputed) {
+            setResultAndStopExecution(precomputed);
+            return;
+          }
+          // compiled (jit.ts); queries and mutations answer at most maxQueryCost values (cost.ts)
+          setExecuteFn((args) => executeWithinCost(args, executor.execute));
         },
         onResultProcess({ result, setResult }) {
           setResult(withRawJson(result));
@@ -294,6 +304,9 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
       }) satisfies Plugin,
     ],
   });
+
+  // the plain POST of a non-browser client, answered without yoga (http-direct.ts)
+  const direct = createDirectHttp({ schema, documents, executor, maxVariablesDepth: options.maxVariablesDepth, contextFor: (identity) => contextFor(identity) });
 
   const agentSockets = new AgentSocketServer({ platform, auth, options, log });
   // UTF-8 is checked by the agent socket itself, so invalid text closes 3002 as the protocol says (ws would close 1007)
@@ -342,7 +355,8 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   const gqlWsServer = useServer<Record<string, unknown> | undefined, TransportExtra>(
     {
       schema,
-      execute: (args) => executeWithinCost(args, execute),
+      execute: (args) => executeWithinCost(args, executor.execute),
+      subscribe: (args) => executor.subscribe(args),
       connectionInitWaitTimeout: options.authTimeoutMs > 0 ? options.authTimeoutMs : Infinity,
       onConnect: (ctx) => {
         const identity = authenticatePayload(ctx.connectionParams);
@@ -369,6 +383,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
   legacyWss.on("connection", (ws) =>
     serveLegacyGraphqlWs(ws, {
       schema,
+      executor,
       documents,
       platform,
       authenticate: authenticatePayload,
@@ -404,11 +419,14 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
       return;
     }
     if (req.url?.startsWith("/graphql/")) req.url = "/graphql" + req.url.slice("/graphql/".length);
+    let identity: Identity | undefined;
+    let precomputed: ExecutionResult | undefined;
     if (req.method !== "OPTIONS") {
       // authenticate before reading or parsing anything: no token, no work (and nothing cached)
       const header = req.headers.authorization ?? req.headers["x-authorization"];
       const token = tokenFromHeader(Array.isArray(header) ? header[0] : header);
-      if (!auth.authenticate(token)) {
+      identity = auth.authenticate(token) ?? undefined;
+      if (!identity) {
         // no token: 401; an unknown or expired one: 403, on which the released Python client fetches a new token
         if (token) refuse(req, res, 403, "Authentication required: the token is unknown or has expired; send a valid token (Authorization: Bearer <token>)", "UNAUTHENTICATED");
         else refuse(req, res, 401, "Authentication required: send a valid token (Authorization: Bearer <token>)", "UNAUTHENTICATED");
@@ -426,10 +444,18 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
         refuse(req, res, 413, tooLarge, "PAYLOAD_TOO_LARGE");
         return;
       }
+      if (identity && req.method === "POST" && origin === undefined && req.url === "/graphql" && /^application\/json\s*(;|$)/i.test(req.headers["content-type"] ?? "")) {
+        const outcome = await direct(body, req.headers.accept, identity);
+        if (outcome.answered) {
+          res.writeHead(200, { "content-type": outcome.contentType, "content-length": Buffer.byteLength(outcome.body) }).end(outcome.body);
+          return;
+        }
+        precomputed = outcome.precomputed;
+      }
       // yoga (whatwg-node) takes an already-read body from `req.body`
       if (body.length > 0) (req as IncomingMessage & { body?: Buffer }).body = body;
     }
-    await yoga.handle(req, res, { req, res });
+    await yoga.handle(req, res, { req, res, ...(precomputed ? { precomputed } : {}) });
   };
 
   const corsFor = (req: IncomingMessage): Record<string, string> => {

@@ -9,6 +9,8 @@ import type { CostBudget } from "./cost.js";
 export interface GraphqlContext {
   /** Null when the request carried no valid token; every root field then refuses. */
   identity: Identity | null;
+  /** The same identity when there is one: set where the context is made, so resolvers need no copy of the context per field. */
+  me?: Identity;
   platform: Platform;
   signal?: AbortSignal;
   /** What a query or mutation may still return (cost.ts); absent for subscriptions. */

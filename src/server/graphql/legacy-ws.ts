@@ -21,13 +21,16 @@ import type { OperationBudget } from "./limits.js";
 import type { GraphqlContext } from "./schema.js";
 import { variablesRefusal } from "./variables.js";
 import { executeWithinCost } from "./cost.js";
+import type { JitExecutor } from "./jit.js";
 
-const { GraphQLError, execute, getOperationAST, subscribe } = graphql;
+const { GraphQLError, getOperationAST } = graphql;
 
 export const LEGACY_PROTOCOL = "graphql-ws";
 
 export interface LegacyOptions {
   schema: GraphQLSchema;
+  /** Runs the operations, compiled once per document (jit.ts). */
+  executor: JitExecutor;
   documents: DocumentCache;
   platform: Platform;
   authenticate(payload: unknown): Identity | null;
@@ -242,12 +245,12 @@ export function serveLegacyGraphqlWs(ws: WebSocket, options: LegacyOptions): voi
       done();
       return;
     }
-    const contextValue: GraphqlContext = { identity: me, platform: options.platform, signal: controller.signal };
+    const contextValue: GraphqlContext = { identity: me, me, platform: options.platform, signal: controller.signal };
     const args = { schema: options.schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
     try {
       const op = getOperationAST(document, payload.operationName);
       if (op?.operation === "subscription") {
-        const result = await subscribe(args);
+        const result = await options.executor.subscribe(args);
         if (!(Symbol.asyncIterator in result)) {
           send({ type: "data", id, payload: formatResult(result) });
           send({ type: "complete", id });
@@ -264,7 +267,7 @@ export function serveLegacyGraphqlWs(ws: WebSocket, options: LegacyOptions): voi
         }
         if (!controller.signal.aborted) send({ type: "complete", id });
       } else {
-        const result = await executeWithinCost(args, execute);
+        const result = await executeWithinCost(args, options.executor.execute);
         send({ type: "data", id, payload: formatResult(result) });
         send({ type: "complete", id });
       }

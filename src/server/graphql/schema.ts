@@ -154,7 +154,7 @@ export function buildServerSchema(areas: readonly Area[] = serverAreas()): Graph
             ctx.cost?.check();
             // every paged list gets a checked page (`pagination.limit`, else its default; over the maximum is refused)
             const pagedArgs = paged ? { ...args, pagination: pageOf(listName, args.pagination, ctx.platform.options) } : args;
-            const resolved = custom(parent, pagedArgs, { ...ctx, me }, info);
+            const resolved = custom(parent, pagedArgs, ctx.me === me ? (ctx as ResolverContext) : { ...ctx, me }, info);
             const cost = counted ? ctx.cost : undefined;
             const result = !cost ? resolved : isPromise(resolved) ? resolved.then((value) => (cost.charge(value, info), value)) : (cost.charge(resolved, info), resolved);
             // a mutation answers only once its writes are durable
