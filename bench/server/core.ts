@@ -93,6 +93,7 @@ async function core(s: Setup, n: number, group: number): Promise<number> {
   const c0 = process.cpuUsage();
   if (group === 1) {
     for (let i = 0; i < n; i++) {
+      if (i % 1000 === 0) s.platform.renew(s.link); // the heartbeat: the agent stays live (staleAfterMs)
       const x = counter++;
       const task = s.platform.assign(caller, { implementation: s.impl, args: { x }, reference: randomUUID() });
       await turn(); // the assign's commit
@@ -102,6 +103,7 @@ async function core(s: Setup, n: number, group: number): Promise<number> {
     }
   } else {
     for (let i = 0; i < n; i += group) {
+      if (i % (group * 16) === 0) s.platform.renew(s.link);
       for (let j = 0; j < group; j++) {
         const x = counter++;
         const task = s.platform.assign(caller, { implementation: s.impl, args: { x }, reference: randomUUID() });
