@@ -175,6 +175,9 @@ export type NewTask = Omit<TaskRow, "id" | "is_done" | "latest_event_kind" | "la
 
 /** The most rows a row cache of the store holds; past it the cache starts again empty (memory stays bounded). */
 export const ROW_CACHE_LIMIT = 10_000;
+/** The most open tasks whose rows the store keeps (the oldest goes first), and the largest args text such a row may carry. */
+export const OPEN_TASK_CACHE_LIMIT = 1_000;
+export const OPEN_TASK_CACHE_MAX_ARGS = 4_096;
 
 function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {
   if (cache.size >= ROW_CACHE_LIMIT) cache.clear();
@@ -654,7 +657,11 @@ export class Store {
       updated_at: row.created_at,
       finished_at: null,
     });
-    remember(this.openTasks, task.id, task);
+    // large args are read back from SQLite when needed rather than held for as long as the task runs
+    if (task.args.length <= OPEN_TASK_CACHE_MAX_ARGS) {
+      if (this.openTasks.size >= OPEN_TASK_CACHE_LIMIT) this.openTasks.delete(this.openTasks.keys().next().value!);
+      this.openTasks.set(task.id, task);
+    }
     return task;
   }
   openTasksOfAgent(agentId: number): TaskRow[] {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Store } from "../../../src/server/store/store.js";
+import { OPEN_TASK_CACHE_LIMIT, OPEN_TASK_CACHE_MAX_ARGS, Store } from "../../../src/server/store/store.js";
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -130,6 +130,19 @@ describe("Store row caches (issue 18)", () => {
     expect(store.task(again.id)).toEqual(stored(store, "task", again.id));
     const caller = store.ensureCaller(stranger);
     expect(stored(store, "caller", caller.id)).toEqual(caller);
+  });
+
+  it("issue 18: the open-task cache stays bounded: large args are not held, and past the limit the oldest open task goes", () => {
+    const store = openStore();
+    const { task, newTask } = seed(store);
+    const held = () => (store as unknown as { openTasks: Map<number, unknown> }).openTasks;
+    const big = store.insertTask({ ...task, reference: "big", args: JSON.stringify({ x: "a".repeat(OPEN_TASK_CACHE_MAX_ARGS) }) });
+    expect(held().has(big.id)).toBe(false);
+    expect(store.task(big.id)).toEqual(stored(store, "task", big.id));
+    for (let i = 0; i < OPEN_TASK_CACHE_LIMIT + 5; i++) newTask(`bulk-${i}`);
+    expect(held().size).toBe(OPEN_TASK_CACHE_LIMIT);
+    expect(held().has(task.id)).toBe(false);
+    expect(store.task(task.id)).toEqual(stored(store, "task", task.id));
   });
 
   it("issue 18: callers are cached per identity and two identities never share a caller row", () => {
