@@ -212,7 +212,9 @@ export class Tasks {
     }
     this.p.checkStoredInput(input.reference, "assign reference");
     // they travel in one ASSIGN frame, which must fit the frame limit (with its other fields)
-    const frameBytes = Buffer.byteLength(JSON.stringify(args) ?? "") + Buffer.byteLength(input.reference ?? "") + ASSIGN_FRAME_OVERHEAD;
+    // serialised once: the frame check, the stored row and the ASSIGN frame use this text (issue 18)
+    const argsText = JSON.stringify(args) ?? "";
+    const frameBytes = Buffer.byteLength(argsText) + Buffer.byteLength(input.reference ?? "") + ASSIGN_FRAME_OVERHEAD;
     if (frameBytes > this.options.maxFrameBytes) {
       // the args as a whole, no one port: `ports` is empty
       throw invalidArgs(
@@ -244,7 +246,7 @@ export class Tasks {
         agent_id: impl.agent_id,
         caller_id: caller.id,
         reference: input.reference ?? randomUUID(),
-        args: JSON.stringify(args),
+        args: argsText,
         args_hash: hashDefinitions(args),
         parent_id: parent ? parent.id : null,
         root_id: parent ? (parent.root_id ?? parent.id) : null,
@@ -254,7 +256,7 @@ export class Tasks {
         created_at: now,
       });
       this.p.areas.dependencies.recordTask(task, dependencies);
-      this.store.enqueue(impl.agent_id, task.id, "ASSIGN", this.assignFrame(task, impl, action, identity), now);
+      this.store.enqueue(impl.agent_id, task.id, "ASSIGN", this.assignFrame(task, impl, action, identity, args as Record<string, unknown>), now);
       return task;
     });
     this.log.debug(`task ${task.id} assigned to agent ${impl.agent_id} (${impl.interface})`);
@@ -263,7 +265,8 @@ export class Tasks {
     return task;
   }
 
-  assignFrame(task: TaskRow, impl: ImplementationRow, action: ActionRow, identity?: Identity): string {
+  /** The ASSIGN frame of a task; `args` is the task's args when the caller has them parsed already (else read from the row). */
+  assignFrame(task: TaskRow, impl: ImplementationRow, action: ActionRow, identity?: Identity, args?: Record<string, unknown>): string {
     let user = identity?.sub;
     let org = identity?.org;
     if (!identity) {
@@ -274,7 +277,7 @@ export class Tasks {
     return encodeAssign({
       task: String(task.id),
       interface: impl.interface,
-      args: JSON.parse(task.args) as Record<string, unknown>,
+      args: args ?? (JSON.parse(task.args) as Record<string, unknown>),
       user: user ?? null,
       org: org ?? null,
       action: action.hash,
