@@ -4,7 +4,7 @@
  * the function each call registers, its name, and the export generated code imports it by.
  */
 import { resolve } from "node:path";
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { TypeRef } from "./model.js";
 import type { ScanContext } from "./context.js";
 import { DIAGNOSTICS } from "./diagnostics.js";

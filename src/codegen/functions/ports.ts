@@ -3,7 +3,7 @@
  * Nullable members, unions (boolean, string-literal and enum members grouped), keywords, lists,
  * dicts and models are here; structures, enums and the imports of named types in named-types.ts.
  */
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { Port, PortKind } from "../../definition/model.js";
 import type { ScanContext } from "./context.js";
 import { DIAGNOSTICS } from "./diagnostics.js";
