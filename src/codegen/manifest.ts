@@ -23,6 +23,8 @@ export interface ManifestEntry {
    */
   inputs?: Record<string, string | null>;
   files: Record<string, string>;
+  /** The source key of each output that has one (GeneratedFile.sourceKey): an unchanged one is not generated again. */
+  sources?: Record<string, string>;
 }
 
 export interface Manifest {
@@ -50,6 +52,8 @@ function isEntry(value: unknown): boolean {
       if (!recordOf(item, (v) => typeof v === "number" && Number.isFinite(v))) return false;
     } else if (key === "inputs") {
       if (!recordOf(item, (v) => v === null || typeof v === "string")) return false;
+    } else if (key === "sources") {
+      if (!recordOf(item, isString)) return false;
     } else if (key !== "files") return false;
   }
   return "key" in value && recordOf(value.files, isString);
@@ -72,6 +76,7 @@ function manifestProblem(raw: unknown): string {
     counts: z.record(z.string(), z.number()).optional(),
     inputs: z.record(z.string(), z.string().nullable()).optional(),
     files: z.record(z.string(), z.string()),
+    sources: z.record(z.string(), z.string()).optional(),
   });
   const schema = z.strictObject({ $comment: z.string().optional(), version: z.literal(1), stages: z.record(z.string(), entrySchema) });
   const result = schema.safeParse(raw);
@@ -103,7 +108,7 @@ export async function readManifest(cwd: string, path: string, logger: Logger): P
 }
 
 const COMMENT =
-  "Written by `arkitekt-next gen`; do not edit. Per stage: the hash of its inputs and of the generator (unchanged: the stage is skipped), the hash of each input file (`run prod` names a source changed since) and the hash of each file it wrote (`gen --check` names a file edited by hand).";
+  "Written by `arkitekt-next gen`; do not edit. Per stage: the hash of its inputs and of the generator (unchanged: the stage is skipped), the hash of each input file (`run prod` names a source changed since) the hash of each file it wrote (`gen --check` names a file edited by hand) and, per output that records one, a hash of that output's own inputs (unchanged: the file is kept, not generated again).";
 
 /** The manifest's bytes: stages in run order, files sorted. */
 export function renderManifest(stages: ReadonlyArray<{ name: string; entry: ManifestEntry }>): string {
@@ -113,11 +118,14 @@ export function renderManifest(stages: ReadonlyArray<{ name: string; entry: Mani
     for (const path of Object.keys(entry.files).sort()) files[path] = entry.files[path]!;
     const inputs: Record<string, string | null> = {};
     for (const path of Object.keys(entry.inputs ?? {}).sort()) inputs[path] = entry.inputs![path]!;
+    const sources: Record<string, string> = {};
+    for (const path of Object.keys(entry.sources ?? {}).sort()) if (entry.files[path] !== undefined) sources[path] = entry.sources![path]!;
     out.stages[name] = {
       key: entry.key,
       ...(entry.counts && Object.keys(entry.counts).length > 0 ? { counts: entry.counts } : {}),
       ...(entry.inputs ? { inputs } : {}),
       files,
+      ...(Object.keys(sources).length > 0 ? { sources } : {}),
     };
   }
   return `${JSON.stringify(out, null, 2)}\n`;
