@@ -42,7 +42,11 @@ if (!args.includes("--no-build")) {
 if (!existsSync(path.join(root, "dist/src/cli/index.js"))) throw new Error("dist/src/cli/index.js missing: run npm run build");
 for (const cwd of [root, app]) {
   const check = spawnSync(process.execPath, [bin, "gen", "--check", "--cwd", cwd], { encoding: "utf8" });
-  if (check.status !== 0) throw new Error(`generated/ of ${cwd} is stale (run \`npm run gen\` and \`node bin/arkitekt-next.js gen --cwd examples/app\` first):\n${check.stdout}${check.stderr}`);
+  // Every stage must skip: a manifest written by an older generator passes --check by regenerating.
+  const summary = /stages: (.+?); unchanged, skipped: (.+), \d+ ms\)/.exec(check.stdout);
+  if (check.status !== 0 || !summary || summary[1] !== summary[2]) {
+    throw new Error(`generated/ of ${cwd} is stale or was written by another build of the generator (run \`npm run gen\` and \`node bin/arkitekt-next.js gen --cwd examples/app\` first):\n${check.stdout}${check.stderr}`);
+  }
 }
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ark-bench-codegen-"));

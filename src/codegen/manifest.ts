@@ -108,7 +108,7 @@ export async function readManifest(cwd: string, path: string, logger: Logger): P
 }
 
 const COMMENT =
-  "Written by `arkitekt-next gen`; do not edit. Per stage: the hash of its inputs and of the generator (unchanged: the stage is skipped), the hash of each input file (`run prod` names a source changed since) the hash of each file it wrote (`gen --check` names a file edited by hand) and, per output that records one, a hash of that output's own inputs (unchanged: the file is kept, not generated again).";
+  "Written by `arkitekt-next gen`; do not edit. Per stage: the hash of its inputs and of the generator (unchanged: the stage is skipped), the hash of each input file (`run prod` names a source changed since), the hash of each file it wrote (`gen --check` names a file edited by hand) and, per output that records one, a hash of that output's own inputs (unchanged: the file is kept, not generated again).";
 
 /** The manifest's bytes: stages in run order, files sorted. */
 export function renderManifest(stages: ReadonlyArray<{ name: string; entry: ManifestEntry }>): string {
