@@ -8,12 +8,17 @@ import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { ReportedError, isUserFacing } from "./errors.js";
 import { isArkitektError } from "../shared/errors.js";
-import { commands } from "./commands/index.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../../../package.json") as { version: string };
 
-export function buildProgram(): Command {
+/**
+ * The program with every command, or (`only`) with the commands passed: `arkitekt-next gen` builds
+ * one with gen alone, so it does not load the other commands' modules (a third of an unchanged
+ * `gen --check`'s time).
+ */
+export async function buildProgram(only?: Array<() => Command>): Promise<Command> {
+  const commands = only ?? (await import("./commands/index.js")).commands;
   const program = new Command("arkitekt-next")
     .description("Register typed TypeScript functions with the arkitekt platform, generate their clients, serve and call them.")
     .version(version, "-v, --version")
@@ -25,7 +30,8 @@ export function buildProgram(): Command {
 
 async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    const only = argv[2] === "gen" ? [(await import("./commands/gen.js")).genCommand] : undefined;
+    await (await buildProgram(only)).parseAsync(argv);
     return 0;
   } catch (error) {
     return reportError(error);

@@ -52,6 +52,13 @@ export async function verifyOutputs(cwd: string, entry: ManifestEntry): Promise<
   return { files, problems };
 }
 
+/** The source keys of the files a stage formatted (manifest `sources`), or undefined when none. */
+export function sourceKeys(files: readonly GeneratedFile[]): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const file of files) if (file.sourceKey !== undefined) out[file.path] = file.sourceKey;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 /** The manifest entry for files a stage produced. */
 export function hashFiles(files: readonly GeneratedFile[]): Record<string, string> {
   const out: Record<string, string> = {};

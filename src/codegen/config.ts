@@ -14,8 +14,8 @@
  * (filled) -> stages.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import { z } from "zod";
 import { ArkitektError } from "../shared/errors.js";
 
 export const CONFIG_FILE = "arkitekt.json";
@@ -32,28 +32,83 @@ export class ConfigError extends ArkitektError {
   }
 }
 
-const configFileSchema = z.strictObject({
-  $schema: z.string().optional(),
-  identifier: z.string().optional(),
-  version: z.string().optional(),
-  description: z.string({ error: "must be a string" }).optional(),
-  author: z.string({ error: "must be a string" }).optional(),
-  scopes: z
-    .array(z.string({ error: "each scope must be a string" }).min(1, { error: "a scope must not be empty" }), {
-      error: 'must be a list of strings, e.g. ["read"]',
-    })
-    .optional(),
-  functions: z
-    .union([
-      z.literal(false),
-      z.strictObject({ tsconfig: z.string().optional(), out: z.string().optional() }),
-    ])
-    .optional(),
-  graphql: z.union([z.literal(false), z.string()]).optional(),
-  actions: z.unknown().optional(),
-});
+/** `arkitekt.json` as written (validated). */
+export interface ConfigFile {
+  $schema?: string;
+  identifier?: string;
+  version?: string;
+  description?: string;
+  author?: string;
+  scopes?: string[];
+  functions?: false | { tsconfig?: string; out?: string };
+  graphql?: false | string;
+  actions?: unknown;
+}
 
-export type ConfigFile = z.infer<typeof configFileSchema>;
+/**
+ * The schema of `arkitekt.json`, built on first use: zod (about 100 modules) is loaded only to word
+ * the problem of a file `isPlainConfig` does not accept, so `gen` on a valid project never loads it.
+ */
+function configFileSchema() {
+  const { z } = createRequire(import.meta.url)("zod") as typeof import("zod");
+  return z.strictObject({
+    $schema: z.string().optional(),
+    identifier: z.string().optional(),
+    version: z.string().optional(),
+    description: z.string({ error: "must be a string" }).optional(),
+    author: z.string({ error: "must be a string" }).optional(),
+    scopes: z
+      .array(z.string({ error: "each scope must be a string" }).min(1, { error: "a scope must not be empty" }), {
+        error: 'must be a list of strings, e.g. ["read"]',
+      })
+      .optional(),
+    functions: z
+      .union([
+        z.literal(false),
+        z.strictObject({ tsconfig: z.string().optional(), out: z.string().optional() }),
+      ])
+      .optional(),
+    graphql: z.union([z.literal(false), z.string()]).optional(),
+    actions: z.unknown().optional(),
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * True when `raw` is a config file the schema accepts (never true for one it refuses): the common
+ * case, checked without zod. Anything else goes through the schema, which words the problem.
+ */
+export function isPlainConfig(raw: unknown): raw is ConfigFile {
+  if (!isRecord(raw)) return false;
+  for (const [key, value] of Object.entries(raw)) {
+    switch (key) {
+      case "$schema":
+      case "identifier":
+      case "version":
+      case "description":
+      case "author":
+        if (typeof value !== "string") return false;
+        break;
+      case "scopes":
+        if (!Array.isArray(value) || !value.every((scope) => typeof scope === "string" && scope.length > 0)) return false;
+        break;
+      case "functions":
+        if (value !== false && !(isRecord(value) && Object.entries(value).every(([k, v]) => (k === "tsconfig" || k === "out") && typeof v === "string"))) return false;
+        break;
+      case "graphql":
+        if (value !== false && typeof value !== "string") return false;
+        break;
+      case "actions":
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
 
 export interface ProjectConfig {
   cwd: string;
@@ -84,7 +139,7 @@ export function loadProjectConfig(cwd: string): ProjectConfig {
     } catch (error) {
       throw new ConfigError(`${CONFIG_FILE} is not valid JSON: ${(error as Error).message}`, `fix ${path}`);
     }
-    const parsed = configFileSchema.safeParse(raw);
+    const parsed = isPlainConfig(raw) ? { success: true as const, data: raw } : configFileSchema().safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const where = issue.path.join(".") || "(root)";

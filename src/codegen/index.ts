@@ -8,9 +8,11 @@
  * never loads ts-morph, and an unchanged project loads neither.
  */
 import { resolve } from "node:path";
-import { changedFiles, hashFiles, verifyOutputs, type StaleFile } from "./check.js";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { changedFiles, hashFiles, sourceKeys, verifyOutputs, type StaleFile } from "./check.js";
 import { loadProjectConfig, type ProjectConfig } from "./config.js";
-import { contentKey, generatorFingerprint, hashInputs } from "./key.js";
+import { contentKey, generatorFingerprint, hashInputs, sha256 } from "./key.js";
 import { manifestPath, readManifest, renderManifest, type Manifest, type ManifestEntry } from "./manifest.js";
 import { nothingToGenerate, report } from "./report.js";
 import type { Stage, StageRunner } from "./stage.js";
@@ -94,6 +96,8 @@ export class Generator {
   private readonly active: ReadonlyArray<{ stage: Stage; runner: StageRunner }>;
   /** What this generator last wrote or read per path, so unchanged files are not re-read each run. */
   private readonly onDisk = new Map<string, string>();
+  /** The manifest as the last run found or left it (for StageContext.reuse). */
+  private previous: Manifest | undefined;
 
   constructor(
     readonly cwd: string,
@@ -102,8 +106,28 @@ export class Generator {
     this.config = loadProjectConfig(cwd);
     this.logger = options.logger ?? silentLogger;
     this.manifestPath = manifestPath(this.config);
-    const context = { cwd, config: this.config, logger: this.logger, refreshActions: options.refreshActions ?? false };
+    const context = {
+      cwd,
+      config: this.config,
+      logger: this.logger,
+      refreshActions: options.refreshActions ?? false,
+      reuse: (path: string, sourceKey: string) => this.reuse(path, sourceKey),
+    };
     this.active = (options.stages ?? STAGES).filter((stage) => stage.enabled(this.config)).map((stage) => ({ stage, runner: stage.open(context) }));
+  }
+
+  /**
+   * The file at `path` when the manifest records it as formatted from `sourceKey` and it still has
+   * its recorded hash (a file edited by hand is formatted again).
+   */
+  private async reuse(path: string, sourceKey: string): Promise<string | undefined> {
+    for (const entry of Object.values(this.previous?.stages ?? {})) {
+      const hash = entry.files[path];
+      if (hash === undefined || entry.sources?.[path] !== sourceKey) continue;
+      const content = this.onDisk.get(path) ?? (await readFile(join(this.cwd, path), "utf8").catch(() => undefined));
+      if (content !== undefined && sha256(content) === hash) return content;
+    }
+    return undefined;
   }
 
   /** Stages this project runs, in order. */
@@ -163,6 +187,8 @@ export class Generator {
       addCounts(output.counts);
       const entry: ManifestEntry = { key, ...(hashes ? { inputs: hashes } : {}), files: hashFiles(output.files) };
       if (output.counts) entry.counts = output.counts;
+      const sources = sourceKeys(output.files);
+      if (sources) entry.sources = sources;
       pass.entries.push({ name: stage.name, entry });
     }
     pass.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -212,6 +238,8 @@ export class Generator {
     };
     const onDisk = await readManifest(this.cwd, this.manifestPath, this.logger);
     if (onDisk.text !== undefined) this.onDisk.set(this.manifestPath, onDisk.text);
+    // Formatted outputs are reused by content even with --force: the source key covers the text and the generator.
+    this.previous = onDisk.manifest;
     let manifest = force ? undefined : onDisk.manifest;
     // A second pass only when this pass wrote a file that is another stage's input (generated/actions.ts
     // read by the functions stage): then the manifest records keys that the next run will see.
@@ -251,6 +279,7 @@ export class Generator {
       this.logger.debug(`a stage's input was just generated (${fed.join(", ")}): one more pass`);
       this.update(fed.map((path) => resolve(this.cwd, path)));
       manifest = JSON.parse(next) as Manifest;
+      this.previous = manifest;
     }
     return finish();
   }

@@ -6,7 +6,7 @@
  * output too).
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,43 +46,70 @@ function packageRoot(codegenDir: string): string {
   return resolve(codegenDir, "../..");
 }
 
-async function installedVersion(dep: string, from: string): Promise<string> {
+function installedVersion(dep: string, from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
-    const file = join(dir, "node_modules", dep, "package.json");
-    const text = await readFile(file, "utf8").catch(() => undefined);
+    let text: string | undefined;
+    try {
+      text = readFileSync(join(dir, "node_modules", dep, "package.json"), "utf8");
+    } catch {
+      text = undefined;
+    }
     if (text !== undefined) return (JSON.parse(text) as { version?: string }).version ?? "?";
     if (dirname(dir) === dir) return "missing";
   }
+}
+
+/** `listTree`, synchronously: the fingerprint reads a few hundred small files, faster without the thread pool. */
+function listTreeSync(root: string, keep: (rel: string) => boolean, skipDir: (rel: string) => boolean): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(rel ? join(root, rel) : root, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (!skipDir(child)) walk(child);
+      } else if (entry.isFile() && keep(child)) out.push(child);
+    }
+  };
+  walk("");
+  return out.sort();
 }
 
 let fingerprint: Promise<string> | undefined;
 
 /** The generator's fingerprint (computed once per process). */
 export function generatorFingerprint(): Promise<string> {
-  fingerprint ??= computeFingerprint();
+  fingerprint ??= Promise.resolve().then(computeFingerprint);
   return fingerprint;
 }
 
-async function computeFingerprint(): Promise<string> {
+/**
+ * The code that runs (not its declarations: `.d.ts` files shape no output), the templates, the
+ * package version and the installed versions of its dependencies. Read synchronously: a few hundred
+ * small files, which the thread pool of fs/promises made several times slower.
+ */
+function computeFingerprint(): string {
   const codegenDir = dirname(fileURLToPath(import.meta.url));
   const codeRoot = dirname(codegenDir);
   const root = packageRoot(codegenDir);
   const hash = createHash("sha256");
-  const code = await listTree(
+  const code = listTreeSync(
     codeRoot,
-    (rel) => /\.(ts|js|mjs|json)$/.test(rel),
+    (rel) => /\.(ts|js|mjs|json)$/.test(rel) && !rel.endsWith(".d.ts"),
     (rel) => rel === "server" || rel === "cli",
   );
   // templates/init/ holds the files `arkitekt-next init` copies into a new app: not the generator's.
-  const templates = await listTree(join(root, "templates"), () => true, (rel) => rel === "init");
+  const templates = listTreeSync(join(root, "templates"), () => true, (rel) => rel === "init");
   const files = [...code.map((rel) => join(codeRoot, rel)), ...templates.map((rel) => join(root, "templates", rel))];
-  const contents = await Promise.all(files.map((file) => readFile(file)));
-  files.forEach((file, i) => hash.update(`${file.slice(root.length)}\0`).update(contents[i]!).update("\0"));
-  const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { version?: string; dependencies?: Record<string, string> };
+  for (const file of files) hash.update(`${file.slice(root.length)}\0`).update(readFileSync(file)).update("\0");
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version?: string; dependencies?: Record<string, string> };
   hash.update(`version ${pkg.version ?? "?"}\0`);
-  const deps = Object.keys(pkg.dependencies ?? {}).sort();
-  const versions = await Promise.all(deps.map((dep) => installedVersion(dep, root)));
-  deps.forEach((dep, i) => hash.update(`${dep}@${versions[i]}\0`));
+  for (const dep of Object.keys(pkg.dependencies ?? {}).sort()) hash.update(`${dep}@${installedVersion(dep, root)}\0`);
   return hash.digest("hex");
 }
 

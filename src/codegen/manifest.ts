@@ -6,33 +6,82 @@
  * whose hash no longer matches (edited by hand). Written deterministically (sorted, no times).
  */
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import { z } from "zod";
 import type { ProjectConfig } from "./config.js";
 import type { Logger } from "../shared/logger.js";
 
 export const MANIFEST_FILE = ".arkitekt-gen.json";
 
-const entrySchema = z.strictObject({
+export interface ManifestEntry {
   /** Null when the stage's inputs cannot be hashed (it then runs every time). */
-  key: z.string().nullable(),
-  counts: z.record(z.string(), z.number()).optional(),
+  key: string | null;
+  counts?: Record<string, number>;
   /**
    * The sha256 of each input file when gen ran (null: missing), so `run prod` can name the source
    * that changed since without loading the generator (freshness.ts). Absent for a volatile stage.
    */
-  inputs: z.record(z.string(), z.string().nullable()).optional(),
-  files: z.record(z.string(), z.string()),
-});
+  inputs?: Record<string, string | null>;
+  files: Record<string, string>;
+  /** The source key of each output that has one (GeneratedFile.sourceKey): an unchanged one is not generated again. */
+  sources?: Record<string, string>;
+}
 
-const manifestSchema = z.strictObject({
-  $comment: z.string().optional(),
-  version: z.literal(1),
-  stages: z.record(z.string(), entrySchema),
-});
+export interface Manifest {
+  $comment?: string;
+  version: 1;
+  stages: Record<string, ManifestEntry>;
+}
 
-export type ManifestEntry = z.infer<typeof entrySchema>;
-export type Manifest = z.infer<typeof manifestSchema>;
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function recordOf(value: unknown, item: (v: unknown) => boolean): boolean {
+  return isRecord(value) && Object.values(value).every(item);
+}
+
+const isString = (v: unknown): boolean => typeof v === "string";
+
+function isEntry(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  for (const [key, item] of Object.entries(value)) {
+    if (key === "key") {
+      if (item !== null && typeof item !== "string") return false;
+    } else if (key === "counts") {
+      if (!recordOf(item, (v) => typeof v === "number" && Number.isFinite(v))) return false;
+    } else if (key === "inputs") {
+      if (!recordOf(item, (v) => v === null || typeof v === "string")) return false;
+    } else if (key === "sources") {
+      if (!recordOf(item, isString)) return false;
+    } else if (key !== "files") return false;
+  }
+  return "key" in value && recordOf(value.files, isString);
+}
+
+/**
+ * Whether `raw` is a manifest of this version. Checked by hand: `gen` on an unchanged project reads
+ * it before anything else, and zod alone costs that path about a quarter of its time. `problem`
+ * words what is wrong (zod, loaded then).
+ */
+export function isManifest(raw: unknown): raw is Manifest {
+  if (!isRecord(raw) || raw.version !== 1 || !recordOf(raw.stages, isEntry)) return false;
+  return Object.keys(raw).every((key) => key === "version" || key === "stages" || (key === "$comment" && typeof raw.$comment === "string"));
+}
+
+function manifestProblem(raw: unknown): string {
+  const { z } = createRequire(import.meta.url)("zod") as typeof import("zod");
+  const entrySchema = z.strictObject({
+    key: z.string().nullable(),
+    counts: z.record(z.string(), z.number()).optional(),
+    inputs: z.record(z.string(), z.string().nullable()).optional(),
+    files: z.record(z.string(), z.string()),
+    sources: z.record(z.string(), z.string()).optional(),
+  });
+  const schema = z.strictObject({ $comment: z.string().optional(), version: z.literal(1), stages: z.record(z.string(), entrySchema) });
+  const result = schema.safeParse(raw);
+  return result.success ? "not a manifest" : (result.error.message.split("\n")[0] ?? "not a manifest");
+}
 
 /** Where the manifest lives: beside the functions' output (`generated/` by default). */
 export function manifestPath(config: ProjectConfig): string {
@@ -46,16 +95,20 @@ export function manifestPath(config: ProjectConfig): string {
 export async function readManifest(cwd: string, path: string, logger: Logger): Promise<{ text?: string; manifest?: Manifest }> {
   const text = await readFile(join(cwd, path), "utf8").catch(() => undefined);
   if (text === undefined) return {};
+  let raw: unknown;
   try {
-    return { text, manifest: manifestSchema.parse(JSON.parse(text)) };
+    raw = JSON.parse(text);
   } catch (error) {
-    logger.debug(`${path} is not a manifest this version reads (${(error as Error).message.split("\n")[0]}); every stage runs`);
+    logger.debug(`${path} is not JSON (${(error as Error).message}); every stage runs`);
     return { text };
   }
+  if (isManifest(raw)) return { text, manifest: raw };
+  logger.debug(`${path} is not a manifest this version reads (${manifestProblem(raw)}); every stage runs`);
+  return { text };
 }
 
 const COMMENT =
-  "Written by `arkitekt-next gen`; do not edit. Per stage: the hash of its inputs and of the generator (unchanged: the stage is skipped), the hash of each input file (`run prod` names a source changed since) and the hash of each file it wrote (`gen --check` names a file edited by hand).";
+  "Written by `arkitekt-next gen`; do not edit. Per stage: the hash of its inputs and of the generator (unchanged: the stage is skipped), the hash of each input file (`run prod` names a source changed since), the hash of each file it wrote (`gen --check` names a file edited by hand) and, per output that records one, a hash of that output's own inputs (unchanged: the file is kept, not generated again).";
 
 /** The manifest's bytes: stages in run order, files sorted. */
 export function renderManifest(stages: ReadonlyArray<{ name: string; entry: ManifestEntry }>): string {
@@ -65,11 +118,14 @@ export function renderManifest(stages: ReadonlyArray<{ name: string; entry: Mani
     for (const path of Object.keys(entry.files).sort()) files[path] = entry.files[path]!;
     const inputs: Record<string, string | null> = {};
     for (const path of Object.keys(entry.inputs ?? {}).sort()) inputs[path] = entry.inputs![path]!;
+    const sources: Record<string, string> = {};
+    for (const path of Object.keys(entry.sources ?? {}).sort()) if (entry.files[path] !== undefined) sources[path] = entry.sources![path]!;
     out.stages[name] = {
       key: entry.key,
       ...(entry.counts && Object.keys(entry.counts).length > 0 ? { counts: entry.counts } : {}),
       ...(entry.inputs ? { inputs } : {}),
       files,
+      ...(Object.keys(sources).length > 0 ? { sources } : {}),
     };
   }
   return `${JSON.stringify(out, null, 2)}\n`;

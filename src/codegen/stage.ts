@@ -20,6 +20,12 @@ export interface StageContext {
   logger: Logger;
   /** `gen --refresh-actions`. */
   refreshActions: boolean;
+  /**
+   * The bytes of `path` as the last gen wrote them from the source key `sourceKey` (see
+   * GeneratedFile.sourceKey), when the file still has them; else undefined. A stage generates and
+   * formats only the outputs this does not return (prettier is most of a GraphQL run).
+   */
+  reuse?(path: string, sourceKey: string): Promise<string | undefined>;
 }
 
 /** What a stage's output depends on, beyond the generator's own code (hashed by the orchestrator). */

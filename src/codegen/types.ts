@@ -7,6 +7,12 @@
 export interface GeneratedFile {
   path: string;
   content: string;
+  /**
+   * A hash of what this one file was generated from (the generator and the output's own inputs),
+   * recorded in the manifest's `sources`: the next run keeps the file while the key is the same
+   * (StageContext.reuse), even when other inputs of its stage changed.
+   */
+  sourceKey?: string;
 }
 
 /** A problem in the user's input, shown as `file:line:col: message` plus a hint. */

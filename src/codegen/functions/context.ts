@@ -5,7 +5,7 @@
  * depend on).
  */
 import { resolve } from "node:path";
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { Diagnostic } from "../types.js";
 import { ExtractionFailed, diagnosticAt, type DiagnosticTemplate, type TemplateParams } from "./diagnostics.js";
 

@@ -2,7 +2,7 @@
  * Parameter defaults (`b: Int = 2`): they go into the manifest, so they must be literals of the
  * port's own kind; an enum member default travels as the member's name.
  */
-import type { ts } from "ts-morph";
+import type { ts } from "./typescript.js";
 import type { JsonValue } from "../../definition/model.js";
 import type { ScanContext } from "./context.js";
 import { DIAGNOSTICS } from "./diagnostics.js";

@@ -6,7 +6,7 @@
  * (file:line:col), with the option path (`dependencies.segment.actions[1].app`). `toDependencies`
  * then turns the checked options into the platform's input shape, the same bytes every time.
  */
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { ActionDemand, AgentDependency, TestTarget } from "../../definition/model.js";
 import type { DependencyAction, DependencyOptions } from "../../definition/register-options.js";
 import type { ScanContext } from "./context.js";

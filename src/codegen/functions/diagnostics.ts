@@ -6,7 +6,7 @@
  * `UPDATE_GOLDEN=1` rewrites it).
  */
 import { relative, sep } from "node:path";
-import type { ts } from "ts-morph";
+import type { ts } from "./typescript.js";
 import type { Diagnostic } from "../types.js";
 
 /** The codes, each with when it is reported (the README's list). */

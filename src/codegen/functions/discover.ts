@@ -4,7 +4,7 @@
  * the function each call registers, its name, and the export generated code imports it by.
  */
 import { resolve } from "node:path";
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { TypeRef } from "./model.js";
 import type { ScanContext } from "./context.js";
 import { DIAGNOSTICS } from "./diagnostics.js";
@@ -14,14 +14,26 @@ export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.A
 /**
  * The calls of the scanned file to functions of the `arkitekt-next` package, each with the
  * package function's name (through any import alias, namespace import or re-export), in source
- * order, for the names in `names` (files without imports have none).
+ * order, for the names in `names` (files without imports have none). The file is walked once for
+ * every name (register, defineState and the hooks each ask).
  */
 export function findPackageCalls(ctx: ScanContext, names: ReadonlySet<string>): Array<{ call: ts.CallExpression; name: string }> {
+  let calls = packageCalls.get(ctx);
+  if (!calls) {
+    calls = allPackageCalls(ctx);
+    packageCalls.set(ctx, calls);
+  }
+  return calls.filter((c) => names.has(c.name));
+}
+
+const packageCalls = new WeakMap<ScanContext, Array<{ call: ts.CallExpression; name: string }>>();
+
+function allPackageCalls(ctx: ScanContext): Array<{ call: ts.CallExpression; name: string }> {
   const calls: Array<{ call: ts.CallExpression; name: string }> = [];
   if (!ctx.sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s))) return calls;
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node)) {
-      const name = packageFunctionOf(ctx, node, names);
+      const name = packageFunctionOf(ctx, node);
       if (name) calls.push({ call: node, name });
     }
     ts.forEachChild(node, visit);
@@ -37,8 +49,8 @@ export function findRegisterCalls(ctx: ScanContext): ts.CallExpression[] {
 
 const REGISTER: ReadonlySet<string> = new Set(["register"]);
 
-/** The name of the package function `call` calls, when it is one of `names`. */
-function packageFunctionOf(ctx: ScanContext, call: ts.CallExpression, names: ReadonlySet<string>): string | undefined {
+/** The name of the package function `call` calls, when it calls one. */
+function packageFunctionOf(ctx: ScanContext, call: ts.CallExpression): string | undefined {
   const callee = call.expression;
   const id = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) ? callee.name : undefined;
   if (!id) return undefined;
@@ -48,7 +60,6 @@ function packageFunctionOf(ctx: ScanContext, call: ts.CallExpression, names: Rea
     ctx.noteAliasChain(symbol);
     symbol = ctx.checker.getAliasedSymbol(symbol);
   }
-  if (!names.has(symbol.name)) return undefined;
   const decl = symbol.declarations?.[0];
   return decl !== undefined && ts.isFunctionDeclaration(decl) && ctx.project.isPackageDeclaration(decl) ? symbol.name : undefined;
 }

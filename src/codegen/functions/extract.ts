@@ -10,13 +10,13 @@
  * - register-call.ts: one call to one `ExtractedFunction`;
  * - diagnostics.ts: every code, message and hint; context.ts: the state they share.
  *
- * One long-lived ts-morph `Project` backs it; `update(paths)` re-reads only changed files and the
- * per-file results that depended on them are recomputed, the rest come from a cache. The walk
- * itself uses the compiler API directly (ts-morph's wrappers cost too much on large projects).
+ * One long-lived TypeScript program backs it (ProgramHost below: the compiler of ts-morph, without
+ * its wrappers); `update(paths)` re-reads only changed files and the per-file results that depended
+ * on them are recomputed, the rest come from a cache. The walk uses the compiler API directly.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { Project, type ts } from "ts-morph";
+import { common, ts } from "./typescript.js";
 import type { Diagnostic } from "../types.js";
 import { ScanContext, type ProjectContext } from "./context.js";
 import { DIAGNOSTICS, diagnosticAt, placeText } from "./diagnostics.js";
@@ -64,8 +64,93 @@ interface FileResult {
   states: Array<{ state: ExtractedState; at: ts.Node }>;
 }
 
+/**
+ * Files whose JSDoc no port can use: the default libraries and the environment typings
+ * (`@types/*`, undici-types). They are parsed without JSDoc, which is most of their parse time
+ * (`@types/node` alone: 2 MB, four fifths of it spent in JSDoc). Ports read JSDoc only from the
+ * project's own declarations (named types must be declared in the project).
+ */
+function withoutDocs(fileName: string): boolean {
+  return fileName.startsWith(`${common.libFolderInMemoryPath}/`) || /\/node_modules\/(@types|undici-types)\//.test(fileName);
+}
+
+/**
+ * The project's TypeScript program, as ts-morph's Project built it (tsconfig's files and options,
+ * ts-morph's in-memory lib files), kept between runs: a file is parsed once and re-parsed only
+ * after `invalidate`, and each new program reuses the last one's structure.
+ */
+class ProgramHost {
+  private readonly parsed = new Map<string, ts.SourceFile>();
+  private readonly roots = new Set<string>();
+  private readonly options: ts.CompilerOptions;
+  private readonly host: ts.CompilerHost;
+  private program: ts.Program | undefined;
+
+  constructor(tsconfigPath: string) {
+    const text = readFileSync(tsconfigPath, "utf8");
+    const json = ts.parseConfigFileTextToJson(tsconfigPath, text);
+    if (json.error) throw new Error(ts.flattenDiagnosticMessageText(json.error.messageText, "\n"));
+    const config = ts.parseJsonConfigFileContent(json.config, ts.sys, dirname(tsconfigPath), undefined, tsconfigPath);
+    this.options = config.options;
+    for (const file of config.fileNames) if (existsSync(file)) this.roots.add(file);
+    const libDir = common.libFolderInMemoryPath;
+    const libs = new Map(common.getLibFiles().map((lib) => [`${libDir}/${lib.fileName}`, lib.text]));
+    const host = ts.createCompilerHost(this.options, true);
+    const { fileExists, readFile } = host;
+    host.getDefaultLibFileName = (options) => `${libDir}/${ts.getDefaultLibFileName(options)}`;
+    host.getDefaultLibLocation = () => libDir;
+    host.fileExists = (file) => libs.has(file) || fileExists.call(host, file);
+    host.readFile = (file) => libs.get(file) ?? readFile.call(host, file);
+    host.getSourceFile = (fileName, languageVersionOrOptions, onError) => {
+      const cached = this.parsed.get(fileName);
+      if (cached) return cached;
+      let content: string | undefined;
+      try {
+        content = host.readFile(fileName);
+      } catch (error) {
+        onError?.((error as Error).message);
+      }
+      if (content === undefined) return undefined;
+      const options: ts.CreateSourceFileOptions =
+        typeof languageVersionOrOptions === "object" ? { ...languageVersionOrOptions } : { languageVersion: languageVersionOrOptions };
+      options.jsDocParsingMode = withoutDocs(fileName) ? ts.JSDocParsingMode.ParseNone : ts.JSDocParsingMode.ParseAll;
+      const sf = ts.createSourceFile(fileName, content, options, true);
+      this.parsed.set(fileName, sf);
+      return sf;
+    };
+    this.host = host;
+  }
+
+  /** How many files the project itself lists (its tsconfig's files, plus files added since). */
+  get rootCount(): number {
+    return this.roots.size;
+  }
+
+  /** A file changed, appeared or disappeared on disk. */
+  invalidate(path: string): void {
+    const normalized = path.split(sep).join("/");
+    this.parsed.delete(normalized);
+    const exists = existsSync(path);
+    if (!exists) this.roots.delete(normalized);
+    else if (/\.[cm]?tsx?$/.test(path) && !path.endsWith(".d.ts") && !this.isKnown(normalized)) this.roots.add(normalized);
+    this.program = undefined;
+  }
+
+  private isKnown(file: string): boolean {
+    return this.roots.has(file) || this.lastProgram?.getSourceFile(file) !== undefined;
+  }
+
+  getProgram(): ts.Program {
+    this.program ??= ts.createProgram({ rootNames: [...this.roots], options: this.options, host: this.host, oldProgram: this.lastProgram });
+    this.lastProgram = this.program;
+    return this.program;
+  }
+
+  private lastProgram: ts.Program | undefined;
+}
+
 export class FunctionExtractor {
-  readonly project: Project;
+  private readonly programHost: ProgramHost;
   private readonly cwd: string;
   private readonly outDir: string;
   private readonly cache = new Map<string, FileResult>();
@@ -74,21 +159,19 @@ export class FunctionExtractor {
   constructor(options: ExtractorOptions) {
     this.cwd = resolve(options.cwd);
     this.outDir = resolve(this.cwd, options.outDir);
-    const tsConfigFilePath = resolve(this.cwd, options.tsconfig);
-    this.project = new Project({ tsConfigFilePath, skipFileDependencyResolution: true });
+    this.programHost = new ProgramHost(resolve(this.cwd, options.tsconfig));
+  }
+
+  /** How many source files the project lists (the functions stage formats on workers from 16). */
+  get sourceFileCount(): number {
+    return this.programHost.rootCount;
   }
 
   /** Tells the extractor that these files changed on disk (added, edited or deleted). */
   update(paths: Iterable<string>): void {
     for (const raw of paths) {
       const path = resolve(this.cwd, raw);
-      const existing = this.project.getSourceFile(path);
-      if (existing) {
-        if (existsSync(path)) existing.refreshFromFileSystemSync();
-        else this.project.removeSourceFile(existing);
-      } else if (existsSync(path) && /\.[cm]?tsx?$/.test(path) && !path.endsWith(".d.ts")) {
-        this.project.addSourceFileAtPath(path);
-      }
+      this.programHost.invalidate(path);
       for (const [file, result] of this.cache) {
         if (file === path || result.deps.has(path)) this.cache.delete(file);
       }
@@ -100,7 +183,7 @@ export class FunctionExtractor {
    * called for each file with functions as soon as it is done (emitters start early with it).
    */
   extract(onFile?: (file: string, functions: readonly ExtractedFunction[]) => void): ExtractResult {
-    const program = this.project.getProgram().compilerObject;
+    const program = this.programHost.getProgram();
     const project = this.projectContext(program);
     const functions: ExtractedFunction[] = [];
     const diagnostics: Diagnostic[] = [];

@@ -4,7 +4,7 @@
  * src/definition/hints.ts (the one author of those sources, and their reader). Every mistake is a
  * diagnostic pointing at the exact property in the options; one run reports them all.
  */
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import {
   COMPARE_OPTIONS,
   renderEffect,

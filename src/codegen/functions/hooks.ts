@@ -6,7 +6,7 @@
  * `registry.ts` imports every file that declares one, so its hooks run with the agent even when
  * the file registers no function.
  */
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { ScanContext } from "./context.js";
 import { findPackageCalls } from "./discover.js";
 import { DIAGNOSTICS } from "./diagnostics.js";

@@ -60,7 +60,7 @@ export class FunctionsStage {
     const options = { cwd: this.extractor.projectDir, out: this.out, command: this.options.command ?? "arkitekt-next gen" };
     // A cold run of a large project formats on worker threads, overlapping with extraction.
     const pool =
-      this.modules.size === 0 && this.extractor.project.getSourceFiles().length >= POOL_THRESHOLD ? FormatPool.create() : undefined;
+      this.modules.size === 0 && this.extractor.sourceFileCount >= POOL_THRESHOLD ? FormatPool.create() : undefined;
     const early = new Map<string, { functions: readonly ExtractedFunction[]; path: string; pending: PendingFile; formatted: Promise<string> }>();
     const render = (file: string, fns: readonly ExtractedFunction[]) => {
       const path = registryModulePath(file, options);

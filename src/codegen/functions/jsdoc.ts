@@ -2,7 +2,7 @@
  * Descriptions from JSDoc: the registered function's summary, `@param` and `@returns`, and the
  * doc comments of interface fields and enum members.
  */
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { FunctionNode } from "./discover.js";
 
 export interface JsDocInfo {

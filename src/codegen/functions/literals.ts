@@ -2,7 +2,7 @@
  * Reading literal expressions without running the user's code: `register()` options and parameter
  * defaults must be literals the manifest can hold.
  */
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { JsonValue } from "../../definition/model.js";
 import type { ScanContext } from "./context.js";
 

@@ -3,7 +3,7 @@
  * ports), and the export each is imported by (interfaces and aliases of MODEL ports too).
  */
 import { resolve } from "node:path";
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { Choice } from "../../definition/model.js";
 import type { ScanContext } from "./context.js";
 import { DIAGNOSTICS, placeText } from "./diagnostics.js";

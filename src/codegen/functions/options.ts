@@ -5,7 +5,7 @@
  * reader for an option the type lacks) fails `tsc`. The readers' order is the order the
  * "known options" hint lists them in.
  */
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { EffectClass, JsonValue, TestTarget } from "../../definition/model.js";
 import type { DependencyOptions, PortGroupSpec, PortOptions, RegisterOptions } from "../../definition/register-options.js";
 import type { ScanContext } from "./context.js";

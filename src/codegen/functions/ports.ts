@@ -3,7 +3,7 @@
  * Nullable members, unions (boolean, string-literal and enum members grouped), keywords, lists,
  * dicts and models are here; structures, enums and the imports of named types in named-types.ts.
  */
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { Port, PortKind } from "../../definition/model.js";
 import type { ScanContext } from "./context.js";
 import { DIAGNOSTICS } from "./diagnostics.js";
@@ -169,7 +169,15 @@ function mapGroup(scope: PortScope, group: UnionGroup, site: PortSite): PortNode
 function mapSingle(scope: PortScope, type: ts.Type, site: PortSite): PortNode {
   const { ctx } = scope;
   const { node: typeNode, at, key } = site;
-  const problem = { site: describeSite(scope, key), written: ctx.written(type, typeNode) };
+  // Worded only when a problem is reported (most types have none; printing a type is not free).
+  const problem = {
+    get site(): string {
+      return describeSite(scope, key);
+    },
+    get written(): string {
+      return ctx.written(type, typeNode);
+    },
+  };
   const leaf = (port: Omit<Port, "key" | "nullable">, form: TsForm, children: PortNode[] = []): PortNode => leafNode(key, port, form, children);
   const f = type.flags;
   if (f & ts.TypeFlags.Any) ctx.report(at, DIAGNOSTICS.anyType, problem);

@@ -3,7 +3,7 @@
  * JSDoc and its ports, combined into the implementation (naming rules in naming.ts).
  */
 import { resolve } from "node:path";
-import type { ts } from "ts-morph";
+import type { ts } from "./typescript.js";
 import type { Definition, EffectClass } from "../../definition/model.js";
 import type { ScanContext } from "./context.js";
 import { DIAGNOSTICS } from "./diagnostics.js";

@@ -3,7 +3,7 @@
  * optional, default), the return type `return0` (a tuple `return0..n`, `void` none, `Promise<T>`
  * unwrapped, a generator's yield type).
  */
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { PortOptions } from "../../definition/register-options.js";
 import { readDefault } from "./defaults.js";
 import { DIAGNOSTICS } from "./diagnostics.js";

@@ -8,7 +8,7 @@
  * `registry.ts` imports.
  */
 import { resolve } from "node:path";
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { Port } from "../../definition/model.js";
 import type { ScanContext } from "./context.js";
 import { DIAGNOSTICS, ExtractionFailed } from "./diagnostics.js";

@@ -20,6 +20,9 @@ import { scalarMappings, usedCustomScalars } from "./scalars.js";
 import { graphqlModule } from "./graphql-module.js";
 import { GENERATED_CODE_ABI } from "../../definition/abi.js";
 import { formatTypeScript } from "../emit/format.js";
+import { createHash } from "node:crypto";
+import { generatorFingerprint } from "../key.js";
+import { expandGlobs } from "./glob.js";
 import { compileTemplate } from "../emit/templates.js";
 
 export interface GenerateGraphqlOptions {
@@ -32,6 +35,8 @@ export interface GenerateGraphqlOptions {
   env?: NodeJS.ProcessEnv;
   /** `fetch` for schema URLs. Default: the global one. */
   fetch?: typeof fetch;
+  /** The last gen's formatted output for a source key (StageContext.reuse): not formatted again. */
+  reuse?: (path: string, sourceKey: string) => Promise<string | undefined>;
 }
 
 interface Templates {
@@ -184,6 +189,25 @@ async function generateTarget(
 }
 
 /**
+ * The source key of one output (GeneratedFile.sourceKey): the generator, the config file's name,
+ * the target as parsed (plugins, config, env expanded), the bytes of its schema files and the
+ * text of its documents. Undefined for a schema from a URL (it cannot be hashed here).
+ */
+async function targetKey(target: CodegenTarget, configFile: string, documents: readonly LoadedDocument[], cwd: string): Promise<string | undefined> {
+  if (target.schema.some((s) => s.kind !== "file")) return undefined;
+  const patterns = target.schema.flatMap((s) => (s.kind === "file" ? [s.pattern] : []));
+  const schemaFiles = await expandGlobs(patterns, cwd);
+  const hash = createHash("sha256").update(`graphql-output 1\0${await generatorFingerprint()}\0${configFile}\0${JSON.stringify(target)}\0`);
+  for (const file of schemaFiles) {
+    const content = await readFile(path.join(cwd, file)).catch(() => undefined);
+    if (content === undefined) return undefined;
+    hash.update(`${file}\0`).update(content).update("\0");
+  }
+  for (const document of documents) hash.update(`${document.location}\0${document.lines.join("\n")}\0`);
+  return hash.digest("hex");
+}
+
+/**
  * Runs every output of the codegen config. All or nothing: with any diagnostic, no files.
  * Called by `arkitekt-next gen` when the project has a `codegen.yml`.
  */
@@ -240,9 +264,18 @@ export async function generateGraphql(options: GenerateGraphqlOptions): Promise<
     report(schema.diagnostics);
     report(documents.diagnostics);
     if (!schema.value || !documents.value) continue;
+    // An output whose own inputs did not change (a document edit leaves the resolvers, which read
+    // no documents, as they were) keeps the file the last gen wrote: no codegen, no prettier.
+    const sourceKey = options.reuse ? await targetKey(target, configFile, documents.value, cwd) : undefined;
+    const reused = sourceKey === undefined ? undefined : await options.reuse!(target.output, sourceKey);
+    if (reused !== undefined) {
+      files.push({ path: target.output, content: reused, sourceKey: sourceKey! });
+      logger.debug(`${target.output}: its inputs are unchanged, the file is reused (${Math.round(performance.now() - started)} ms since start)`);
+      continue;
+    }
     const result = await generateTarget(target, schema.value, documents.value, { configFile, templates, logger });
     report(result.diagnostics);
-    if (result.file) files.push(result.file);
+    if (result.file) files.push(sourceKey === undefined ? result.file : { ...result.file, sourceKey });
     logger.debug(`${target.output}: ${result.file ? "generated" : "failed"} (${Math.round(performance.now() - started)} ms since start)`);
   }
   return diagnostics.length > 0 ? { files: [], diagnostics } : { files, diagnostics };
