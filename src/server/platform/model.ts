@@ -158,7 +158,14 @@ export function clampProgress(progress: unknown): number | null {
   return Math.max(0, Math.min(100, Math.round(progress)));
 }
 
-/** Ports as stored: the definition's `args`/`returns` JSON. */
+/** Parsed definitions per action row (rows are cached by the store, so each is parsed once). */
+const DEFINITIONS = new WeakMap<ActionRow, { text: string; parsed: StoredDefinition }>();
+
+/** Ports as stored: the definition's `args`/`returns` JSON. Shared between callers: read it, never change it. */
 export function definitionOf(action: ActionRow): StoredDefinition {
-  return JSON.parse(action.definition) as StoredDefinition;
+  const known = DEFINITIONS.get(action);
+  if (known && known.text === action.definition) return known.parsed;
+  const parsed = JSON.parse(action.definition) as StoredDefinition;
+  DEFINITIONS.set(action, { text: action.definition, parsed });
+  return parsed;
 }

@@ -13,9 +13,19 @@ import type { RowPage, TaskListFilter, TaskListOrder } from "../../store/task-li
 import type { ResolverContext } from "../context.js";
 import { parseId } from "../ids.js";
 
-export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+/** The last timestamps formatted, by their low bits: a task's rows and events share a handful of milliseconds. */
+const ISO_MS = new Float64Array(256).fill(Number.NaN);
+const ISO_TEXT: string[] = new Array<string>(256).fill("");
 /** A stored timestamp the schema requires. */
-export const isoRequired = (ms: number): string => new Date(ms).toISOString();
+export const isoRequired = (ms: number): string => {
+  const slot = ms & 255;
+  if (ISO_MS[slot] === ms) return ISO_TEXT[slot]!;
+  const text = new Date(ms).toISOString();
+  ISO_MS[slot] = ms;
+  ISO_TEXT[slot] = text;
+  return text;
+};
+export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : isoRequired(ms));
 export const json = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 export const isDesc = (value: Ordering | null | undefined): boolean => typeof value === "string" && value.startsWith("DESC");
 
