@@ -5,6 +5,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { Command } from "commander";
 import { parseMilliseconds, parsePort } from "../options.js";
 import { UserError } from "../errors.js";
@@ -87,6 +89,44 @@ export function appOfFolder(cwd: string): { identifier: string; version: string 
   }
   if (typeof parsed?.identifier !== "string" || parsed.identifier === "") return undefined;
   return { identifier: parsed.identifier, version: typeof parsed.version === "string" && parsed.version ? parsed.version : "0.1.0" };
+}
+
+/**
+ * V8's old-generation growing factor for the server process (issue 18 "Memory"): V8 lets the old
+ * generation grow to up to 4× what survived the last full collection before collecting again. The
+ * server's live heap is ~25 MB at 100,000 and at 1,000,000 stored tasks, but per-task garbage that
+ * outlives two scavenges (a task is in flight across them) piles up to ~110 MB of heap between full
+ * collections, so RSS swung between 155 and 235 MB. A factor of 1 + HEAP_GROWING_PERCENT/100
+ * bounds that pile (bench/server/memory.ts; bench/server/MEMORY.md).
+ */
+export const HEAP_GROWING_PERCENT = 50;
+
+/**
+ * Sets the growing factor unless the process was started with its own (`node --heap-growing-percent=N`
+ * or NODE_OPTIONS). Called by the `server` command only: the process is the server's; V8 reads the
+ * flag at every full collection, so setting it at run time takes effect.
+ */
+export function tuneHeapForServer(execArgv: readonly string[] = process.execArgv, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const given = [...execArgv, ...(env.NODE_OPTIONS ?? "").split(/\s+/)].some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg));
+  if (given) return false;
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  return true;
+}
+
+/**
+ * One full garbage collection once the server listens: loading its modules and building the schema
+ * leave ~25 MB of garbage in a heap whose first full collection would come only after many tasks,
+ * and until then V8 sizes the old generation from its start-up guess, not from the live heap. `gc`
+ * is taken from a fresh context made while `--expose-gc` is on (the process's own globals stay
+ * without it). About 30 ms, once.
+ */
+export function collectStartupGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  try {
+    (runInNewContext("gc") as () => void)();
+  } finally {
+    setFlagsFromString("--no-expose-gc");
+  }
 }
 
 /** Starts the server with the CLI's options; returns the handle (the command keeps it running). */
@@ -212,7 +252,9 @@ Browsers may use the sockets and CORS only from the server's own origin and the 
         process.stdout.write(garbageSummary(await runGarbageCollection(options)));
         return;
       }
+      tuneHeapForServer();
       const handle = await runServer(options);
+      collectStartupGarbage();
       process.stdout.write(serverBanner(handle, options));
       await new Promise<void>((done) => {
         const stop = (signal: NodeJS.Signals): void => {
