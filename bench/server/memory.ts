@@ -4,10 +4,11 @@
  * checkpoint of stored tasks, driven by a raw agent (plain ws: ASSIGN -> YIELD + COMPLETED) and 64
  * callers assigning over graphql-ws and following `mytasks` (as bench/server/run.ts does).
  *
- *   npm run build && node --import tsx bench/server/memory.ts [--quick] [--tasks N] [--every N] [--heap]
+ *   npm run build && node --import tsx bench/server/memory.ts [--quick] [--tasks N] [--every N] [--idle S] [--heap]
  *
  * Defaults: --tasks 300000, a checkpoint every 100,000 tasks (--quick: 20,000 tasks, every 5,000).
- * The full run of the target is `--tasks 1000000`.
+ * The full run of the target is `--tasks 1000000`. After the last checkpoint the figures are read again
+ * once the server has been idle --idle seconds (default 15).
  * --heap attaches the inspector to the server (`--inspect=127.0.0.1:0`) and also prints the V8 heap
  * before and after a full garbage collection at every checkpoint (diagnosis; the inspector costs a
  * few MB of its own, so the RSS target is read from a run without it).
@@ -41,6 +42,7 @@ const total = numberFlag("--tasks", quick ? 20_000 : 300_000);
 const every = numberFlag("--every", quick ? 5_000 : 100_000);
 const RSS_TARGET_MB = 150;
 const FLAT_MB_PER_100K = 2;
+const IDLE_MS = numberFlag("--idle", 15) * 1000;
 
 const TOKENS = {
   "bench-agent": { sub: "agent", client_id: "bench-agent", active_org: "bench", client_app: "bench-agent", client_release: "1.0.0" },
@@ -73,16 +75,27 @@ const url = await new Promise<string>((resolve, reject) => {
 
 interface Figures {
   rss: number;
+  /** VmHWM: the highest RSS so far. */
+  peak: number;
+  /** Server CPU (user + sys) so far, ms. */
+  cpu: number;
   anon: number;
   file: number;
-  heap?: { usedBefore: number; totalBefore: number; usedAfterGc: number; totalAfterGc: number; rssAfterGc: number };
+  heap?: { usedBefore: number; totalBefore: number; usedAfterGc: number; totalAfterGc: number; rssAfterGc: number; external: number; malloced: number };
 }
 
 const mb = (kb: number) => kb / 1024;
-function procStatus(): { rss: number; anon: number; file: number } {
+function procStatus(): { rss: number; peak: number; anon: number; file: number; cpu: number } {
   const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
   const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rss: mb(field("VmRSS")), anon: mb(field("RssAnon")), file: mb(field("RssFile")) + mb(field("RssShmem")) };
+  const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return {
+    rss: mb(field("VmRSS")),
+    peak: mb(field("VmHWM")),
+    anon: mb(field("RssAnon")),
+    file: mb(field("RssFile")) + mb(field("RssShmem")),
+    cpu: ((Number(stat[11]) + Number(stat[12])) * 1000) / 100,
+  };
 }
 
 // ------------------------------------------------------------------------------------------------ inspector (--heap)
@@ -114,6 +127,13 @@ async function figures(): Promise<Figures> {
   const before = (await inspect("Runtime.getHeapUsage")) as { usedSize: number; totalSize: number };
   await inspect("HeapProfiler.collectGarbage");
   const after = (await inspect("Runtime.getHeapUsage")) as { usedSize: number; totalSize: number };
+  // outside the JS heap: ArrayBuffers and other external memory, and V8's own malloc'd memory
+  const evaluated = (await inspect("Runtime.evaluate", {
+    expression: `JSON.stringify({ external: process.memoryUsage().external, malloced: require("v8").getHeapStatistics().malloced_memory })`,
+    includeCommandLineAPI: true,
+    returnByValue: true,
+  })) as { result?: { value?: string } };
+  const outside = JSON.parse(evaluated.result?.value ?? "{}") as { external?: number; malloced?: number };
   return {
     ...status,
     heap: {
@@ -122,6 +142,8 @@ async function figures(): Promise<Figures> {
       usedAfterGc: after.usedSize / 2 ** 20,
       totalAfterGc: after.totalSize / 2 ** 20,
       rssAfterGc: procStatus().rss,
+      external: (outside.external ?? NaN) / 2 ** 20,
+      malloced: (outside.malloced ?? NaN) / 2 ** 20,
     },
   };
 }
@@ -281,7 +303,7 @@ const agent = await startRawAgent();
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
 await settle();
-const rows: Array<{ tasks: number; at: Figures; seconds: number }> = [];
+const rows: Array<{ tasks: number; at: Figures; seconds: number; label?: string }> = [];
 const t0 = performance.now();
 rows.push({ tasks: 0, at: await figures(), seconds: 0 });
 
@@ -299,6 +321,10 @@ for (let done = 0; done < total; ) {
   process.stderr.write(`${done.toLocaleString("en")} tasks: RSS ${rows.at(-1)!.at.rss.toFixed(1)} MB\n`);
 }
 
+// V8's memory reducer shrinks the heap of a process that stopped allocating after some seconds: the same figures once idle
+await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+rows.push({ tasks: total, at: await figures(), seconds: (performance.now() - t0) / 1000, label: `${total.toLocaleString("en")}, idle ${IDLE_MS / 1000} s` });
+
 router.stop();
 ws.dispose();
 await http.close();
@@ -312,22 +338,24 @@ rmSync(dataDir, { recursive: true, force: true });
 
 const f1 = (n: number) => n.toFixed(1);
 const header = withHeap
-  ? ["| stored tasks | RSS MB | anon / file MB | heap used / total MB | after gc(): heap used / total, RSS MB | elapsed s |", "| ---: | ---: | ---: | ---: | ---: | ---: |"]
-  : ["| stored tasks | RSS MB | anon / file MB | elapsed s |", "| ---: | ---: | ---: | ---: |"];
+  ? [
+      "| stored tasks | RSS MB | peak RSS MB | anon / file MB | server CPU µs/task | heap used / total MB | after gc(): heap used / total, RSS MB | external / V8 malloc MB |",
+      "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+  : ["| stored tasks | RSS MB | peak RSS MB | anon / file MB | server CPU µs/task |", "| ---: | ---: | ---: | ---: | ---: |"];
 const lines = [...header];
-for (const row of rows) {
+rows.forEach((row, i) => {
   const { at } = row;
-  const base = `| ${row.tasks.toLocaleString("en")} | ${f1(at.rss)} | ${f1(at.anon)} / ${f1(at.file)} |`;
-  lines.push(
-    at.heap
-      ? `${base} ${f1(at.heap.usedBefore)} / ${f1(at.heap.totalBefore)} | ${f1(at.heap.usedAfterGc)} / ${f1(at.heap.totalAfterGc)}, ${f1(at.heap.rssAfterGc)} | ${row.seconds.toFixed(0)} |`
-      : `${base} ${row.seconds.toFixed(0)} |`,
-  );
-}
+  const previous = rows[i - 1];
+  const cpu = previous && row.tasks > previous.tasks ? ((at.cpu - previous.at.cpu) * 1000) / (row.tasks - previous.tasks) : undefined;
+  const base = `| ${row.label ?? row.tasks.toLocaleString("en")} | ${f1(at.rss)} | ${f1(at.peak)} | ${f1(at.anon)} / ${f1(at.file)} | ${cpu === undefined ? "" : cpu.toFixed(0)} |`;
+  lines.push(at.heap ? `${base} ${f1(at.heap.usedBefore)} / ${f1(at.heap.totalBefore)} | ${f1(at.heap.usedAfterGc)} / ${f1(at.heap.totalAfterGc)}, ${f1(at.heap.rssAfterGc)} | ${f1(at.heap.external)} / ${f1(at.heap.malloced)} |` : base);
+});
 
 // the RSS at (or the first checkpoint past) 100,000 tasks, and the slope of RSS over the checkpoints from there on
-const at100k = rows.find((row) => row.tasks >= 100_000);
-const tail = rows.filter((row) => row.tasks >= Math.min(100_000, total));
+const checkpoints = rows.filter((row) => !row.label);
+const at100k = checkpoints.find((row) => row.tasks >= 100_000);
+const tail = checkpoints.filter((row) => row.tasks >= Math.min(100_000, total));
 let slope: number | undefined;
 if (tail.length >= 2) {
   const n = tail.length;
@@ -337,7 +365,7 @@ if (tail.length >= 2) {
   const sxx = tail.reduce((s, r) => s + (r.tasks - mx) ** 2, 0);
   slope = (sxy / sxx) * 100_000;
 }
-const last = rows.at(-1)!;
+const last = checkpoints.at(-1)!;
 lines.push("");
 lines.push("| target | figure | |");
 lines.push("| --- | --- | --- |");
@@ -351,5 +379,6 @@ lines.push(
     ? `| flat from 100,000 to 1,000,000 (≤ ${FLAT_MB_PER_100K} MB per 100,000 tasks) | needs two checkpoints from 100,000 on | not measured |`
     : `| flat from 100,000 to 1,000,000 (≤ ${FLAT_MB_PER_100K} MB per 100,000 tasks) | slope ${slope >= 0 ? "+" : ""}${slope.toFixed(2)} MB per 100,000 tasks over ${tail[0]!.tasks.toLocaleString("en")}–${last.tasks.toLocaleString("en")} (${f1(tail[0]!.at.rss)} → ${f1(last.at.rss)} MB) | ${slope <= FLAT_MB_PER_100K && tail[0]!.tasks >= 100_000 ? (last.tasks >= 1_000_000 ? "met" : `met up to ${last.tasks.toLocaleString("en")} (run --tasks 1000000 for the full range)`) : tail[0]!.tasks < 100_000 ? "below 100,000 tasks: indicative only" : "missed"} |`,
 );
+lines.push(`| peak RSS of the run (VmHWM) | ${f1(rows.at(-1)!.at.peak)} MB | |`);
 lines.push(`| throughput during the run (for reference) | ${(total / last.seconds).toFixed(0)} tasks/s | |`);
 process.stdout.write(`server node args: ${nodeArgs.join(" ") || "(none)"}\n\n${lines.join("\n")}\n`);
