@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { Command } from "commander";
 import { parseMilliseconds, parsePort } from "../options.js";
 import { UserError } from "../errors.js";
@@ -111,22 +110,6 @@ export function tuneHeapForServer(execArgv: readonly string[] = process.execArgv
   if (given) return false;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return true;
-}
-
-/**
- * One full garbage collection once the server listens: loading its modules and building the schema
- * leave ~25 MB of garbage in a heap whose first full collection would come only after many tasks,
- * and until then V8 sizes the old generation from its start-up guess, not from the live heap. `gc`
- * is taken from a fresh context made while `--expose-gc` is on (the process's own globals stay
- * without it). About 30 ms, once.
- */
-export function collectStartupGarbage(): void {
-  setFlagsFromString("--expose-gc");
-  try {
-    (runInNewContext("gc") as () => void)();
-  } finally {
-    setFlagsFromString("--no-expose-gc");
-  }
 }
 
 /** Starts the server with the CLI's options; returns the handle (the command keeps it running). */
@@ -254,7 +237,6 @@ Browsers may use the sockets and CORS only from the server's own origin and the 
       }
       tuneHeapForServer();
       const handle = await runServer(options);
-      collectStartupGarbage();
       process.stdout.write(serverBanner(handle, options));
       await new Promise<void>((done) => {
         const stop = (signal: NodeJS.Signals): void => {
