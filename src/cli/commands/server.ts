@@ -93,7 +93,7 @@ export function appOfFolder(cwd: string): { identifier: string; version: string 
 /**
  * V8's old-generation growing factor for the server process (issue 18 "Memory"): V8 lets the old
  * generation grow to up to 4× what survived the last full collection before collecting again. The
- * server's live heap is ~25 MB at 100,000 and at 1,000,000 stored tasks, but per-task garbage that
+ * server's live heap is ~26 MB whether 20,000 or 100,000 tasks are stored, but per-task garbage that
  * outlives two scavenges (a task is in flight across them) piles up to ~110 MB of heap between full
  * collections, so RSS swung between 155 and 235 MB. A factor of 1 + HEAP_GROWING_PERCENT/100
  * bounds that pile (bench/server/memory.ts; bench/server/MEMORY.md).
