@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { Command } from "commander";
 import { parseMilliseconds, parsePort } from "../options.js";
 import { UserError } from "../errors.js";
@@ -87,6 +88,28 @@ export function appOfFolder(cwd: string): { identifier: string; version: string 
   }
   if (typeof parsed?.identifier !== "string" || parsed.identifier === "") return undefined;
   return { identifier: parsed.identifier, version: typeof parsed.version === "string" && parsed.version ? parsed.version : "0.1.0" };
+}
+
+/**
+ * V8's old-generation growing factor for the server process (issue 18 "Memory"): V8 lets the old
+ * generation grow to up to 4× what survived the last full collection before collecting again. The
+ * server's live heap is ~26 MB whether 20,000 or 100,000 tasks are stored, but per-task garbage that
+ * outlives two scavenges (a task is in flight across them) piles up to ~110 MB of heap between full
+ * collections, so RSS swung between 155 and 235 MB. A factor of 1 + HEAP_GROWING_PERCENT/100
+ * bounds that pile (bench/server/memory.ts; bench/server/MEMORY.md).
+ */
+export const HEAP_GROWING_PERCENT = 50;
+
+/**
+ * Sets the growing factor unless the process was started with its own (`node --heap-growing-percent=N`
+ * or NODE_OPTIONS). Called by the `server` command only: the process is the server's; V8 reads the
+ * flag at every full collection, so setting it at run time takes effect.
+ */
+export function tuneHeapForServer(execArgv: readonly string[] = process.execArgv, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const given = [...execArgv, ...(env.NODE_OPTIONS ?? "").split(/\s+/)].some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg));
+  if (given) return false;
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  return true;
 }
 
 /** Starts the server with the CLI's options; returns the handle (the command keeps it running). */
@@ -212,6 +235,7 @@ Browsers may use the sockets and CORS only from the server's own origin and the 
         process.stdout.write(garbageSummary(await runGarbageCollection(options)));
         return;
       }
+      tuneHeapForServer();
       const handle = await runServer(options);
       process.stdout.write(serverBanner(handle, options));
       await new Promise<void>((done) => {
