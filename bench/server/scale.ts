@@ -22,6 +22,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Kind, parse, print, visit, type DefinitionNode, type FragmentDefinitionNode, type OperationDefinitionNode } from "graphql";
+import Database from "better-sqlite3";
+import { MIGRATIONS } from "../../src/server/store/migrations.js";
 import { Store } from "../../src/server/store/store.js";
 import { taskListQuery, type TaskListFilter, type TaskListOrder } from "../../src/server/store/task-list.js";
 
@@ -34,8 +36,8 @@ const numArg = (name: string, fallback: number) => {
 const TASKS = numArg("--tasks", quick ? 200_000 : 1_000_000);
 const HB_AGENTS = numArg("--agents", 1000);
 const IDLE_S = numArg("--idle", quick ? 10 : 30);
-const RUNS = quick ? 100 : 400;
-const WARM = quick ? 20 : 50;
+const RUNS = quick ? 60 : 200;
+const WARM = quick ? 10 : 20;
 const TARGET_MS = 5;
 const TARGET_IDLE_CPU = 5; // % of one core
 
@@ -263,6 +265,65 @@ function sqlReport(dataDir: string, s: Seeded): string[] {
   return lines;
 }
 
+// ------------------------------------------------------------------------------------------------ write cost of the indexes
+
+/**
+ * What the task indexes cost a task's writes: the same insert + finish of each task (in groups of 64
+ * per transaction, as the server's group commit), on a table already holding `base` tasks, with the
+ * indexes before migration 14 and with those after it. Same process, alternated rounds.
+ */
+function writeCost(base: number, perRound: number, rounds: number): string[] {
+  const open = (migrations: number) => {
+    const d = mkdtempSync(join(tmpdir(), "arkitekt-bench-writes-"));
+    const db = new Database(join(d, "store.sqlite"));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    for (const m of MIGRATIONS.slice(0, migrations)) db.exec(m);
+    db.exec(`INSERT INTO agent (org, client_id, user_sub, iss, name, created_at) VALUES ('o', 'c', 'u', 'i', 'a', 0);
+      INSERT INTO action (org, app, key, version, hash, name, kind, definition, defined_at) VALUES ('o', 'a', 'k', '1', 'h', 'n', 'FUNCTION', '{}', 0);
+      INSERT INTO implementation (agent_id, action_id, interface, created_at) VALUES (1, 1, 'k', 0);
+      INSERT INTO caller (org, client_id, user_sub, iss) VALUES ('o', 'c', 'u', 'i');`);
+    const insert = db.prepare(
+      `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, args, args_hash, parent_id, root_id, created_at, updated_at)
+       VALUES ('o', 1, 1, 1, 1, ?, '{"x":1}', ?, ?, ?, ?, ?)`,
+    );
+    const done = db.prepare("UPDATE task SET latest_event_kind = 'COMPLETED', is_done = 1, updated_at = ?, finished_at = ? WHERE id = ? AND is_done = 0");
+    let n = 0;
+    const write = (count: number) => {
+      for (let i = 0; i < count; i += 64) {
+        db.transaction(() => {
+          for (let k = 0; k < 64; k++, n++) {
+            const child = n % 7 === 0 && n > 0;
+            const id = Number(insert.run(`${n.toString(36)}-${(n * 2654435761) % 1e9}`, `h${(n * 40503) % 99991}`, child ? n : null, child ? n : null, n, n).lastInsertRowid);
+            done.run(n, n, id);
+          }
+        })();
+      }
+    };
+    write(base);
+    return { write, close: () => (db.close(), rmSync(d, { recursive: true, force: true })) };
+  };
+  const before = open(13);
+  const after = open(MIGRATIONS.length);
+  const times = { before: 0, after: 0 };
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, db] of r % 2 === 0 ? ([["before", before], ["after", after]] as const) : ([["after", after], ["before", before]] as const)) {
+      const t0 = process.cpuUsage();
+      db.write(perRound);
+      const used = process.cpuUsage(t0);
+      times[name] += used.user + used.system;
+    }
+  }
+  before.close();
+  after.close();
+  const per = (µs: number) => `${(µs / (perRound * rounds)).toFixed(1)} µs`;
+  return [
+    `| task writes (insert + finish, 64 per transaction) on ${base.toLocaleString("en")} stored tasks, CPU per task | task indexes before migration 14 (5: org, agent+is_done, caller+reference, parent, root) | after (8 + 4 partial) |`,
+    "| --- | --- | --- |",
+    `| ${(perRound * rounds).toLocaleString("en")} tasks, ${rounds} alternated rounds | ${per(times.before)} | ${per(times.after)} |`,
+  ];
+}
+
 // ------------------------------------------------------------------------------------------------ GraphQL documents
 
 /** Operations of a .graphql file by name, each with the fragments it spreads. */
@@ -459,7 +520,7 @@ try {
   const seeded = seed(dataDir);
   const seedS = (performance.now() - t0) / 1000;
   out.push(`Seeded ${TASKS.toLocaleString("en")} tasks (${ORGS.map((o) => `${o.org} ${Math.round(o.share * 100)}%`).join(", ")}; ${AGENTS_PER_ORG} agents, ${ACTIONS_PER_ORG} actions, ${CALLERS_PER_ORG} callers per organisation, ${HB_AGENTS} more agents in bench; 15% child tasks, 0.1% open, 1-3 events per task) in ${seedS.toFixed(1)} s.`, "");
-  if (!argv.includes("--idle-only")) out.push(...sqlReport(dataDir, seeded), "");
+  if (!argv.includes("--idle-only")) out.push(...sqlReport(dataDir, seeded), "", ...writeCost(quick ? 100_000 : 300_000, quick ? 20_000 : 50_000, 4), "");
   if (!argv.includes("--sql-only")) await serverPart(seeded, argv.includes("--idle-only"));
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -478,6 +539,7 @@ async function serverPart(seeded: Seeded, idleOnly: boolean): Promise<void> {
     );
     for (const c of all.filter((x) => x !== floorCase)) {
       const r = await timeCase(url, c, floorCase);
+      process.stderr.write(`scale: ${c.name}: p50 ${ms(r.p50)}, floor ${ms(r.floorP50)}\n`);
       out.push(`| \`${c.target}\`: ${c.name} | ${ms(r.p50)} / ${ms(r.p99)} | ${ms(r.floorP50)} | ${ms(r.p50 - r.floorP50)} | ${(r.bytes / 1024).toFixed(1)} KB | ${r.p50 <= TARGET_MS ? "met" : "missed"} |`);
     }
     out.push("");

@@ -187,7 +187,10 @@ export const MIGRATIONS: readonly string[] = [
    *   `reference` filter; it replaces task_caller_reference (caller_id, reference);
    * - task_parent, task_root: partial on the child tasks (a root task has neither), Task.children,
    *   open descendants and the foreign-key checks of a task's delete;
-   * - task_args_hash: the `argsHash` filter and the reuse of a pure action's result.
+   * - task_args_hash: the `argsHash` filter and the reuse of a pure action's result;
+   * - task_finished (org, finished_at): `tasks` ordered by finishedAt / startedAt (a sort of the
+   *   organisation's tasks before: 0.7 s at 1,000,000);
+   * - agent_org (org, id): one page of an organisation's agents (`agents`), without reading them all.
    */ `
   DROP INDEX task_agent_open;
   DROP INDEX task_caller_reference;
@@ -203,5 +206,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX task_parent ON task (parent_id) WHERE parent_id IS NOT NULL;
   CREATE INDEX task_root ON task (root_id) WHERE root_id IS NOT NULL;
   CREATE INDEX task_args_hash ON task (args_hash);
+  CREATE INDEX task_finished ON task (org, finished_at);
+  CREATE INDEX agent_org ON agent (org, id);
   `,
 ];

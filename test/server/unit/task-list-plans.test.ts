@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Store } from "../../../src/server/store/store.js";
 import { taskListQuery, type TaskListFilter, type TaskListOrder } from "../../../src/server/store/task-list.js";
+import { agentListQuery } from "../../../src/server/store/agent-list.js";
 
 const dir = mkdtempSync(join(tmpdir(), "arkitekt-task-plans-"));
 const store = new Store(dir);
@@ -45,6 +46,7 @@ const SHAPES: Array<[string, Omit<TaskListFilter, "org">, string, TaskListOrder?
   ["root tasks (rootIsnull)", { rootIsNull: true }, "task_org"],
   ["tasks of an args hash", { argsHash: "h" }, "task_args_hash"],
   ["tasks by ids", { ids: [1, 2] }, "INTEGER PRIMARY KEY"],
+  ["the organisation's tasks, last finished first (finishedAt / startedAt)", {}, "task_finished", [{ by: "finished", desc: true }]],
 ];
 
 describe("issue 18: the task list queries are index-served (EXPLAIN QUERY PLAN, no statistics)", () => {
@@ -93,6 +95,13 @@ describe("issue 18: the task list queries are index-served (EXPLAIN QUERY PLAN, 
       }
     }
     expect(checked).toBeGreaterThan(100);
+  });
+
+  it("issue 18: one page of an organisation's agents (`agents`) reads through agent_org, in id order", () => {
+    const { sql, params } = agentListQuery({ org: "lab" }, false, { limit: 20, offset: 0 });
+    const plan = planOf(sql, params);
+    expect(plan).toContain("agent_org");
+    expect(plan).not.toContain("TEMP B-TREE");
   });
 
   it("issue 18: the hot-path task lookups and the foreign-key checks of deletes read through an index", () => {
