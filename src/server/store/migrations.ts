@@ -188,6 +188,8 @@ export const MIGRATIONS: readonly string[] = [
    * - task_parent, task_root: partial on the child tasks (a root task has neither), Task.children,
    *   open descendants and the foreign-key checks of a task's delete;
    * - task_args_hash: the `argsHash` filter and the reuse of a pure action's result;
+   * - task_done_state (org, latest_event_kind), partial on the done tasks (whose kind no longer
+   *   changes: written once, at the end): `state: [FAILED]` and other one-state filters of done kinds;
    * - task_finished (org, finished_at): `tasks` ordered by finishedAt / startedAt (a sort of the
    *   organisation's tasks before: 0.7 s at 1,000,000);
    * - agent_org (org, id): one page of an organisation's agents (`agents`), without reading them all.
@@ -206,6 +208,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX task_parent ON task (parent_id) WHERE parent_id IS NOT NULL;
   CREATE INDEX task_root ON task (root_id) WHERE root_id IS NOT NULL;
   CREATE INDEX task_args_hash ON task (args_hash);
+  CREATE INDEX task_done_state ON task (org, latest_event_kind) WHERE is_done = 1;
   CREATE INDEX task_finished ON task (org, finished_at);
   CREATE INDEX agent_org ON agent (org, id);
   `,

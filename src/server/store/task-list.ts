@@ -42,8 +42,8 @@ const TERMINAL_KINDS: ReadonlySet<string> = new Set(["COMPLETED", "FAILED", "CRI
  * page comes newest (or oldest) first without sorting; `isDone: false` reads the small partial
  * indexes of the open tasks.
  */
-type Driver = "ids" | "parent" | "root" | "open" | "reference" | "argsHash" | "implementation" | "action" | "agent" | "caller" | "org";
-function driverOf(filter: TaskListFilter, open: boolean): Driver {
+type Driver = "ids" | "parent" | "root" | "open" | "reference" | "argsHash" | "implementation" | "action" | "agent" | "caller" | "doneState" | "org";
+function driverOf(filter: TaskListFilter, open: boolean, doneState: boolean): Driver {
   if (filter.ids) return "ids";
   if (filter.parentId !== undefined) return "parent";
   if (filter.rootId !== undefined) return "root";
@@ -54,6 +54,7 @@ function driverOf(filter: TaskListFilter, open: boolean): Driver {
   if (filter.actionId !== undefined) return "action";
   if (filter.agentId !== undefined) return "agent";
   if (filter.callerId !== undefined) return "caller";
+  if (doneState) return "doneState";
   return "org";
 }
 
@@ -66,9 +67,11 @@ export function taskListQuery(filter: TaskListFilter, order: TaskListOrder, page
   // a state filter of open kinds only asks for open tasks (a done task's latest kind is terminal)
   const openStates = filter.states !== undefined && filter.states.length > 0 && filter.states.every((s) => !TERMINAL_KINDS.has(s));
   const open = filter.isDone === false || (filter.isDone === undefined && openStates);
-  const driver = driverOf(filter, open);
+  // one terminal state (e.g. only the FAILED tasks): the partial index of done tasks by kind
+  const doneState = !open && filter.isDone !== false && filter.states !== undefined && filter.states.length === 1 && TERMINAL_KINDS.has(filter.states[0]!);
+  const driver = driverOf(filter, open, doneState);
   const drives = (column: string, d: Driver) => (driver === d ? column : `+${column}`);
-  const where: string[] = [`${driver === "org" || (driver === "open" && filter.agentId === undefined) ? "org" : "+org"} = ?`];
+  const where: string[] = [`${driver === "org" || driver === "doneState" || (driver === "open" && filter.agentId === undefined) ? "org" : "+org"} = ?`];
   const params: unknown[] = [filter.org];
   const eq = (column: string, value: string | number | undefined) => {
     if (value === undefined) return;
@@ -91,7 +94,10 @@ export function taskListQuery(filter: TaskListFilter, order: TaskListOrder, page
   if (filter.isDone !== undefined) eq(drives("is_done", "open"), filter.isDone ? 1 : 0);
   else if (open) eq("is_done", 0);
   if (filter.rootIsNull !== undefined) where.push(filter.rootIsNull ? "+root_id IS NULL" : "+root_id IS NOT NULL");
-  if (filter.states && filter.states.length > 0) {
+  if (driver === "doneState") {
+    where.push("latest_event_kind = ?", "is_done = 1");
+    params.push(filter.states![0]);
+  } else if (filter.states && filter.states.length > 0) {
     where.push("latest_event_kind IN (SELECT value FROM json_each(?))");
     params.push(JSON.stringify(filter.states));
   }

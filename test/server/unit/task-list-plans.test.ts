@@ -46,6 +46,7 @@ const SHAPES: Array<[string, Omit<TaskListFilter, "org">, string, TaskListOrder?
   ["root tasks (rootIsnull)", { rootIsNull: true }, "task_org"],
   ["tasks of an args hash", { argsHash: "h" }, "task_args_hash"],
   ["tasks by ids", { ids: [1, 2] }, "INTEGER PRIMARY KEY"],
+  ["done tasks of one state (state: [FAILED])", { states: ["FAILED"] }, "task_done_state"],
   ["the organisation's tasks, last finished first (finishedAt / startedAt)", {}, "task_finished", [{ by: "finished", desc: true }]],
 ];
 
@@ -121,5 +122,39 @@ describe("issue 18: the task list queries are index-served (EXPLAIN QUERY PLAN, 
       const plan = planOf(sql, Array(sql.split("?").length - 1).fill(1));
       expect(plan, sql).not.toMatch(/SCAN (t|task)\b/);
     }
+  });
+});
+
+describe("issue 18: the rewritten task list shapes answer the same tasks", () => {
+  it("issue 18: state filters of open kinds, of one done kind and of both, with isDone, and the finishedAt order", () => {
+    const agent = store.createAgent({ org: "lab", client_id: "c", user_sub: "u", iss: "i", username: "u", app: "a", release: "1", name: "a", kind: "WEBSOCKET", hook_url: null });
+    const action = store.insertAction({ org: "lab", app: "a", key: "k", version: "1", hash: "h", name: "K", kind: "FUNCTION", description: null, stateful: 0, pure: 0, idempotent: 0, is_dev: 0, definition: "{}", defined_at: 1 });
+    const caller = store.ensureCaller({ org: "lab", clientId: "c", sub: "u", iss: "i" });
+    const task = (n: number) =>
+      store.insertTask({ org: "lab", action_id: action.id, implementation_id: null, agent_id: agent.id, caller_id: caller.id, reference: `r${n}`, args: "{}", args_hash: "x", parent_id: null, root_id: null, capture: 0, ephemeral: 0, step: 0, created_at: n });
+    const started = task(1);
+    store.setTaskLatestEvent(started.id, "STARTED", 2);
+    const failed = task(2);
+    store.setTaskDone(failed.id, "FAILED", "boom", 50);
+    const completed = task(3);
+    store.setTaskDone(completed.id, "COMPLETED", null, 40);
+    const queued = task(4);
+    store.setTaskLatestEvent(queued.id, "QUEUED", 5);
+    store.commit();
+    const ids = (filter: Omit<TaskListFilter, "org">, order: TaskListOrder = []) => {
+      const { sql, params } = taskListQuery({ org: "lab", ...filter }, order, { limit: -1, offset: 0 });
+      return store.query<{ id: number }>(sql, params).map((t) => t.id);
+    };
+    expect(ids({ states: ["STARTED"] })).toEqual([started.id]);
+    expect(ids({ states: ["STARTED", "QUEUED"] })).toEqual([queued.id, started.id]);
+    expect(ids({ states: ["FAILED"] })).toEqual([failed.id]);
+    expect(ids({ states: ["FAILED"], isDone: true })).toEqual([failed.id]);
+    expect(ids({ states: ["FAILED"], isDone: false })).toEqual([]);
+    expect(ids({ states: ["STARTED"], isDone: true })).toEqual([]);
+    expect(ids({ states: ["FAILED", "STARTED"] })).toEqual([failed.id, started.id]);
+    expect(ids({ isDone: false })).toEqual([queued.id, started.id]);
+    expect(ids({ agentId: agent.id, isDone: false }, [{ by: "created", desc: false }])).toEqual([started.id, queued.id]);
+    // newest finish first; never finished last
+    expect(ids({}, [{ by: "finished", desc: true }]).slice(0, 2)).toEqual([failed.id, completed.id]);
   });
 });
