@@ -13,7 +13,7 @@
  *
  *   npm run build && node --import tsx bench/server/scale.ts [--quick] [--tasks N] [--agents N] [--idle S]
  *
- * `--quick`: 200,000 tasks, fewer runs, 10 s idle. Prints markdown; RESULTS.md holds a recorded run.
+ * `--quick`: 200,000 tasks, fewer runs, 10 s idle. Prints markdown; SCALE.md holds a recorded run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -318,7 +318,7 @@ function writeCost(base: number, perRound: number, rounds: number): string[] {
   after.close();
   const per = (µs: number) => `${(µs / (perRound * rounds)).toFixed(1)} µs`;
   return [
-    `| task writes (insert + finish, 64 per transaction) on ${base.toLocaleString("en")} stored tasks, CPU per task | task indexes before migration 14 (5: org, agent+is_done, caller+reference, parent, root) | after (8 + 4 partial) |`,
+    `| task writes (insert + finish, 64 per transaction) on ${base.toLocaleString("en")} stored tasks, CPU per task | task indexes before migration 14 (5: org, agent+is_done, caller+reference, parent, root) | after (8 + 5 partial) |`,
     "| --- | --- | --- |",
     `| ${(perRound * rounds).toLocaleString("en")} tasks, ${rounds} alternated rounds | ${per(times.before)} | ${per(times.after)} |`,
   ];
