@@ -172,4 +172,44 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE agent ADD COLUMN hook_url_secret TEXT;
   ALTER TABLE implementation ADD COLUMN provenance_audience TEXT;
   `,
+  /*
+   * 14: the task indexes of the list queries at scale (issue 18). Each list shape is served by an
+   * index that yields its rows newest first (an index on x keeps equal x in id order), and each
+   * hot-path lookup by one; none is kept for no query:
+   * - task_org (org, id): kept, `tasks` of an organisation;
+   * - task_action, task_agent, task_implementation, task_caller (`myTasks`): the list filters and
+   *   nested lists (Action.tasks / latestTask / runs, Agent.tasks), and the foreign-key checks when
+   *   an action, agent or implementation is deleted (each scanned every task before);
+   * - task_open_agent / task_open_org, partial on the open tasks (few): an agent's open and
+   *   in-flight tasks (REGISTER, reconcile, restart) and `isDone: false` lists; they replace
+   *   task_agent_open (agent_id, is_done), which kept an agent's tasks out of id order;
+   * - task_reference (reference, caller_id): the caller's reference lookup of assign and the
+   *   `reference` filter; it replaces task_caller_reference (caller_id, reference);
+   * - task_parent, task_root: partial on the child tasks (a root task has neither), Task.children,
+   *   open descendants and the foreign-key checks of a task's delete;
+   * - task_args_hash: the `argsHash` filter and the reuse of a pure action's result;
+   * - task_done_state (org, latest_event_kind), partial on the done tasks (whose kind no longer
+   *   changes: written once, at the end): `state: [FAILED]` and other one-state filters of done kinds;
+   * - task_finished (org, finished_at): `tasks` ordered by finishedAt / startedAt (a sort of the
+   *   organisation's tasks before: 0.7 s at 1,000,000);
+   * - agent_org (org, id): one page of an organisation's agents (`agents`), without reading them all.
+   */ `
+  DROP INDEX task_agent_open;
+  DROP INDEX task_caller_reference;
+  DROP INDEX task_parent;
+  DROP INDEX task_root;
+  CREATE INDEX task_action ON task (action_id);
+  CREATE INDEX task_agent ON task (agent_id);
+  CREATE INDEX task_implementation ON task (implementation_id);
+  CREATE INDEX task_caller ON task (caller_id);
+  CREATE INDEX task_open_agent ON task (agent_id) WHERE is_done = 0;
+  CREATE INDEX task_open_org ON task (org, id) WHERE is_done = 0;
+  CREATE INDEX task_reference ON task (reference, caller_id);
+  CREATE INDEX task_parent ON task (parent_id) WHERE parent_id IS NOT NULL;
+  CREATE INDEX task_root ON task (root_id) WHERE root_id IS NOT NULL;
+  CREATE INDEX task_args_hash ON task (args_hash);
+  CREATE INDEX task_done_state ON task (org, latest_event_kind) WHERE is_done = 1;
+  CREATE INDEX task_finished ON task (org, finished_at);
+  CREATE INDEX agent_org ON agent (org, id);
+  `,
 ];

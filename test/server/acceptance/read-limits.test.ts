@@ -43,7 +43,7 @@ function seed(dataDir: string): Seeded {
         const task = store.insertTask({ org: identity.org, action_id: action.id, implementation_id: implementation.id, agent_id: agent.id, caller_id: caller.id, reference: `ref-${i}`, args: JSON.stringify({ a: i }), args_hash: "h", parent_id: null, root_id: null, capture: 0, ephemeral: 0, step: 0, created_at: 1000 + i });
         for (let e = 0; e < EVENTS_PER_TASK; e++) store.insertEvent(task.id, "LOG", `event ${e}`, null, null, "INFO", 1000 + i);
         // done, so the restart's disconnect fate leaves them alone
-        store.setTaskDone(task.id, "LOG", null, 1000 + i);
+        store.setTaskDone(task.id, "COMPLETED", null, 1000 + i);
         taskIds.push(task.id);
       }
     });
@@ -236,7 +236,7 @@ describe("issue 9 #16: strict reads", () => {
     const response = await request<{ tasks: Array<{ id: string }> }>("query ($ids: [ID!]) { tasks(filters: { ids: $ids }, pagination: { limit: 1000 }) { id } }", { ids });
     expect(response.errors).toBeUndefined();
     expect(response.data!.tasks).toHaveLength(TASKS);
-    const states = await request<{ tasks: unknown[] }>("{ tasks(filters: { state: [LOG, STARTED] }) { id } }");
+    const states = await request<{ tasks: unknown[] }>("{ tasks(filters: { state: [COMPLETED, STARTED] }) { id } }");
     expect(states.errors).toBeUndefined();
     expect(states.data!.tasks).toHaveLength(100);
   });

@@ -3,7 +3,8 @@ import type { Identity } from "../../auth.js";
 import type { ActionFilter, AgentFilter, ImplementationFilter, StrFilterLookup } from "../../../../generated/server/resolvers.js";
 import type { Platform } from "../../platform.js";
 import { definitionOf } from "../../platform.js";
-import type { ActionRow, AgentRow, ImplementationRow } from "../../store/store.js";
+import type { AgentListFilter } from "../../store/agent-list.js";
+import type { ActionRow, ImplementationRow } from "../../store/store.js";
 import { idList } from "../ids.js";
 
 function strLookup(v: string, l: StrFilterLookup | null | undefined): boolean {
@@ -64,21 +65,20 @@ export function filterActions(rows: ActionRow[], f: ActionFilter | null | undefi
   });
 }
 
-/** `agents(filters)`; `pinned` is the viewer's own pin (the agents area keeps pins per user). */
-export function filterAgents(platform: Platform, rows: AgentRow[], f: AgentFilter | null | undefined, viewer: Identity): AgentRow[] {
-  if (!f) return rows;
+/**
+ * `agents(filters)` as the store's typed agent filter (store/agent-list.ts): the list reads one page
+ * in SQL. `pinned` is the viewer's own pin (the agents area keeps pins per user).
+ */
+export function agentListFilter(org: string, f: AgentFilter | null | undefined, viewer: Identity): AgentListFilter {
+  const filter: AgentListFilter = { org };
+  if (!f) return filter;
   const ids = idList(f.ids);
-  return rows.filter((a) => {
-    if (ids && !ids.has(a.id)) return false;
-    if (typeof f.clientId === "string" && a.client_id !== f.clientId) return false;
-    if (typeof f.search === "string" && !a.name.toLowerCase().includes(f.search.toLowerCase())) return false;
-    if (typeof f.pinned === "boolean" && platform.areas.agents.records.agentPinned(a.id, viewer) !== f.pinned) return false;
-    if (typeof f.appIdentifier === "string" && a.app !== f.appIdentifier) return false;
-    if (typeof f.user === "string" && a.user_sub !== f.user) return false;
-    if (f.hasImplementations) {
-      const ifaces = new Set(platform.store.implementationsOfAgent(a.id).map((i) => i.interface));
-      if (!f.hasImplementations.every((i) => ifaces.has(i))) return false;
-    }
-    return true;
-  });
+  if (ids) filter.ids = [...ids];
+  if (typeof f.clientId === "string") filter.clientId = f.clientId;
+  if (typeof f.search === "string") filter.search = f.search;
+  if (typeof f.pinned === "boolean") filter.pinned = { value: f.pinned, sub: viewer.sub, iss: viewer.iss };
+  if (typeof f.appIdentifier === "string") filter.app = f.appIdentifier;
+  if (typeof f.user === "string") filter.userSub = f.user;
+  if (f.hasImplementations) filter.hasImplementations = f.hasImplementations;
+  return filter;
 }

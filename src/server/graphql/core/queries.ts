@@ -1,17 +1,18 @@
 /** The core's root queries: agents, actions, implementations, tasks and events of the viewer's organisation. */
 import type { QueryResolvers } from "../../../../generated/server/resolvers.js";
 import { PlatformError } from "../../platform.js";
-import type { ActionRow } from "../../store/store.js";
+import type { ActionRow, AgentRow } from "../../store/store.js";
 import { parseId } from "../ids.js";
-import { filterActions, filterAgents, filterImplementations } from "./filters.js";
+import { agentListQuery } from "../../store/agent-list.js";
+import { agentListFilter, filterActions, filterImplementations } from "./filters.js";
 import { isDesc, listTasks, pageArg, paginate } from "./scope.js";
 
 export const coreQueries: QueryResolvers = {
   agents: (_p, a, ctx) => {
     const byLastSeen = (a.ordering ?? []).some((o) => isDesc(o.lastSeen));
-    const rows = filterAgents(ctx.platform, ctx.platform.store.agentsOfOrg(ctx.me.org), a.filters, ctx.me);
-    rows.sort((x, y) => (byLastSeen ? (y.last_seen ?? 0) - (x.last_seen ?? 0) : x.id - y.id));
-    return paginate(rows, pageArg(a));
+    // one page in SQL: an organisation may hold thousands of agents (issue 18)
+    const { sql, params } = agentListQuery(agentListFilter(ctx.me.org, a.filters, ctx.me), byLastSeen, pageArg(a));
+    return ctx.platform.store.query<AgentRow>(sql, params);
   },
   agent: (_p, a, ctx) => {
     if (a.id) return ctx.platform.agentInOrg(ctx.me, a.id);

@@ -1,0 +1,573 @@
+/**
+ * Scale benchmark of the embedded server (issue 18, "Scale"):
+ * 1. the list and filter queries `tasks`, `myTasks`, `agents`, `actions` with 1,000,000 stored tasks,
+ *    as the web UIs (orkestrator-next, our own) and the Python client send them, over HTTP;
+ * 2. the server's CPU with 1,000 connected agents answering heartbeats, idle.
+ *
+ * The store is seeded directly (one transaction, prepared inserts) with a realistic spread: several
+ * organisations, agents, actions, callers, child tasks, done and open tasks, events per task. The
+ * query plan of every task list SQL shape is printed (EXPLAIN QUERY PLAN) and its SQL time measured
+ * in this process before the server starts; then the real server (the built CLI, `npm run build`
+ * first) runs on that data dir in a child process and each GraphQL query is timed (p50 / p99 of many
+ * runs) beside the floor of the same run, a trivial `{ __typename }` over the same HTTP path.
+ *
+ *   npm run build && node --import tsx bench/server/scale.ts [--quick] [--tasks N] [--agents N] [--idle S]
+ *
+ * `--quick`: 200,000 tasks, fewer runs, 10 s idle. Prints markdown; SCALE.md holds a recorded run.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { Kind, parse, print, visit, type DefinitionNode, type FragmentDefinitionNode, type OperationDefinitionNode } from "graphql";
+import Database from "better-sqlite3";
+import { MIGRATIONS } from "../../src/server/store/migrations.js";
+import { Store } from "../../src/server/store/store.js";
+import { taskListQuery, type TaskListFilter, type TaskListOrder } from "../../src/server/store/task-list.js";
+
+const argv = process.argv.slice(2);
+const quick = argv.includes("--quick");
+const numArg = (name: string, fallback: number) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const TASKS = numArg("--tasks", quick ? 200_000 : 1_000_000);
+const HB_AGENTS = numArg("--agents", 1000);
+const IDLE_S = numArg("--idle", quick ? 10 : 30);
+const RUNS = quick ? 60 : 200;
+const WARM = quick ? 10 : 20;
+const TARGET_MS = 5;
+const TARGET_IDLE_CPU = 5; // % of one core
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ORGS = [
+  { org: "bench", share: 0.4 },
+  { org: "org1", share: 0.3 },
+  { org: "org2", share: 0.2 },
+  { org: "org3", share: 0.1 },
+];
+const AGENTS_PER_ORG = 10;
+const ACTIONS_PER_ORG = 50;
+const CALLERS_PER_ORG = 20;
+const ISS = "static_issuer";
+
+// a deterministic pseudo-random sequence: every run seeds the same store
+let rngState = 42;
+const rnd = () => {
+  rngState = (rngState * 1664525 + 1013904223) >>> 0;
+  return rngState / 2 ** 32;
+};
+const pick = <T>(items: readonly T[], skew = 1): T => items[Math.min(items.length - 1, Math.floor(items.length * rnd() ** skew))]!;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+
+// ------------------------------------------------------------------------------------------------ seed
+
+interface Seeded {
+  bench: { agents: number[]; actions: number[]; implementations: number[]; benchCaller: number; parentWithChildren: number; rareAction: number; hotAction: number };
+}
+
+function definitionOf(k: number): string {
+  return JSON.stringify({
+    key: `action_${k}`,
+    version: "1",
+    name: `Action ${k}`,
+    kind: "FUNCTION",
+    description: `seeded action number ${k}`,
+    args: [
+      { key: "x", kind: "INT", nullable: false, label: "x", description: "a number" },
+      { key: "label", kind: "STRING", nullable: true, default: "none" },
+    ],
+    returns: [{ key: "return0", kind: "INT", nullable: false }],
+    collections: k % 5 === 0 ? ["tools"] : [],
+    portGroups: [],
+    isTestFor: [],
+  });
+}
+
+function seed(dataDir: string): Seeded {
+  const store = new Store(dataDir);
+  const db = store.db;
+  const now = Date.now();
+  const start = now - 30 * 24 * 3600_000;
+  const ins = {
+    agent: db.prepare(
+      `INSERT INTO agent (org, client_id, user_sub, iss, username, app, release, name, kind, connected, last_seen, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'WEBSOCKET', 0, ?, ?)`,
+    ),
+    action: db.prepare(
+      `INSERT INTO action (org, app, key, version, hash, name, kind, description, definition, defined_at) VALUES (?, 'seed-app', ?, '1', ?, ?, 'FUNCTION', ?, ?, ?)`,
+    ),
+    implementation: db.prepare(`INSERT INTO implementation (agent_id, action_id, interface, created_at) VALUES (?, ?, ?, ?)`),
+    caller: db.prepare(`INSERT INTO caller (org, client_id, user_sub, iss) VALUES (?, ?, ?, ?)`),
+    task: db.prepare(
+      `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, args, args_hash, parent_id, root_id, is_done,
+         latest_event_kind, latest_instruct_kind, step, created_at, updated_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ASSIGN', 0, ?, ?, ?)`,
+    ),
+    // an open task of a seeded agent waits in its outbox (the agent is offline): undelivered, so no grace timer at start
+    outbox: db.prepare(`INSERT INTO outbox (agent_id, task_id, kind, payload, created_at) VALUES (?, ?, 'ASSIGN', '{}', ?)`),
+    event: db.prepare(`INSERT INTO task_event (task_id, kind, message, progress, returns, level, created_at, seq) VALUES (?, ?, ?, ?, ?, 'INFO', ?, ?)`),
+  };
+  const perOrg = new Map<string, { agents: number[]; impls: Array<{ id: number; agent: number; action: number }>; actions: number[]; callers: number[]; recent: Array<{ id: number; root: number | null }> }>();
+  let seeded!: Seeded;
+  db.transaction(() => {
+    let actionNo = 0;
+    for (const { org } of ORGS) {
+      const agents: number[] = [];
+      for (let a = 0; a < AGENTS_PER_ORG; a++) {
+        const client = `seed-agent-${a}`;
+        agents.push(Number(ins.agent.run(org, client, client, ISS, client, "seed-app", "1.0.0", `Seed agent ${a}`, start, start).lastInsertRowid));
+      }
+      if (org === "bench") {
+        // the agents that connect in the idle phase: their tokens are hb-<i> (tokens.json)
+        for (let h = 0; h < HB_AGENTS; h++) ins.agent.run(org, `hb-${h}`, `hb-${h}`, ISS, `hb-${h}`, "hb-app", "1.0.0", `Heartbeat agent ${h}`, start, start);
+      }
+      const actions: number[] = [];
+      const impls: Array<{ id: number; agent: number; action: number }> = [];
+      for (let k = 0; k < ACTIONS_PER_ORG; k++, actionNo++) {
+        const id = Number(ins.action.run(org, `action_${k}`, `hash${actionNo.toString(16).padStart(12, "0")}`, `Action ${k}`, `seeded action number ${k}`, definitionOf(k), start).lastInsertRowid);
+        actions.push(id);
+        for (const agent of [agents[k % AGENTS_PER_ORG]!, agents[(k + 3) % AGENTS_PER_ORG]!]) {
+          impls.push({ id: Number(ins.implementation.run(agent, id, `action_${k}`, start).lastInsertRowid), agent, action: id });
+        }
+      }
+      const callers: number[] = [];
+      for (let c = 0; c < CALLERS_PER_ORG; c++) {
+        const client = org === "bench" && c === 0 ? "bench-caller" : `seed-caller-${c}`;
+        const sub = org === "bench" && c === 0 ? "caller" : client;
+        callers.push(Number(ins.caller.run(org, client, sub, ISS).lastInsertRowid));
+      }
+      perOrg.set(org, { agents, impls, actions, callers, recent: [] });
+    }
+    const cumulative = ORGS.map((o, i) => ORGS.slice(0, i + 1).reduce((n, x) => n + x.share, 0));
+    const kinds = ["COMPLETED", "COMPLETED", "COMPLETED", "COMPLETED", "COMPLETED", "COMPLETED", "COMPLETED", "COMPLETED", "COMPLETED", "FAILED", "CANCELLED"];
+    let withChildren = 0;
+    for (let i = 0; i < TASKS; i++) {
+      const r = rnd();
+      const org = ORGS[cumulative.findIndex((c) => r < c)]!.org;
+      const o = perOrg.get(org)!;
+      // a few actions are used a lot, many rarely (skewed choice); the last action of each org is never used
+      const impl = pick(o.impls.slice(0, -2), 3);
+      const caller = rnd() < 0.5 ? o.callers[0]! : pick(o.callers);
+      const created = start + Math.floor(((now - start) * i) / TASKS);
+      // the newest ~0.1% are still running, and a few older ones never finished
+      const open = i > TASKS * 0.999 || rnd() < 0.0005;
+      let parent: number | null = null;
+      let root: number | null = null;
+      if (o.recent.length > 0 && rnd() < 0.15) {
+        const p = o.recent[Math.floor(rnd() * o.recent.length)]!;
+        parent = p.id;
+        root = p.root ?? p.id;
+      }
+      const kind = open ? "QUEUED" : kinds[Math.floor(rnd() * kinds.length)]!;
+      const finished = open ? null : created + 5 + Math.floor(rnd() * 2000);
+      const id = Number(
+        ins.task.run(org, impl.action, impl.id, impl.agent, caller, `ref-${i}`, `{"x":${i},"label":"l${i % 97}"}`, `ah${(i % 50_000).toString(16)}`, parent, root, open ? 0 : 1, kind, created, finished ?? created, finished)
+          .lastInsertRowid,
+      );
+      if (parent !== null && org === "bench") withChildren = parent;
+      o.recent.push({ id, root });
+      if (o.recent.length > 50) o.recent.shift();
+      let seq = 0;
+      if (kind === "COMPLETED") {
+        if (rnd() < 0.3) ins.event.run(id, "LOG", `log of ${i}`, null, null, created + 1, ++seq);
+        ins.event.run(id, "YIELD", null, null, `{"return0":${i}}`, finished, ++seq);
+        ins.event.run(id, "COMPLETED", null, null, null, finished, ++seq);
+      } else if (kind === "QUEUED") {
+        ins.event.run(id, "QUEUED", null, null, null, created + 1, ++seq);
+        ins.outbox.run(impl.agent, id, created);
+      } else {
+        ins.event.run(id, kind, kind === "FAILED" ? `error in ${i}` : null, null, null, finished, ++seq);
+      }
+    }
+    const b = perOrg.get("bench")!;
+    seeded = {
+      bench: {
+        agents: b.agents,
+        actions: b.actions,
+        implementations: b.impls.map((x) => x.id),
+        benchCaller: b.callers[0]!,
+        parentWithChildren: withChildren,
+        rareAction: b.impls[b.impls.length - 3]!.action,
+        hotAction: b.impls[0]!.action,
+      },
+    };
+  })();
+  store.close();
+  return seeded;
+}
+
+// ------------------------------------------------------------------------------------------------ SQL: plans and times
+
+interface SqlShape {
+  name: string;
+  filter: Omit<TaskListFilter, "org">;
+  order?: TaskListOrder;
+  limit?: number;
+  offset?: number;
+}
+
+function sqlShapes(s: Seeded): SqlShape[] {
+  const b = s.bench;
+  return [
+    { name: "tasks, newest first", filter: {} },
+    { name: "tasks, oldest first", filter: {}, order: [{ by: "created", desc: false }] },
+    { name: "tasks by action (used a lot)", filter: { actionId: b.hotAction } },
+    { name: "tasks by action (used rarely)", filter: { actionId: b.rareAction } },
+    { name: "tasks by action (never used)", filter: { actionId: b.actions[b.actions.length - 1]! } },
+    { name: "tasks by agent", filter: { agentId: b.agents[0]! } },
+    { name: "tasks by implementation", filter: { implementationId: b.implementations[4]! } },
+    { name: "tasks by caller (myTasks)", filter: { callerId: b.benchCaller } },
+    { name: "tasks by parent (children)", filter: { parentId: b.parentWithChildren } },
+    { name: "tasks by root", filter: { rootId: b.parentWithChildren } },
+    { name: "tasks open (isDone false)", filter: { isDone: false } },
+    { name: "tasks done (isDone true)", filter: { isDone: true } },
+    { name: "tasks root only (rootIsnull)", filter: { rootIsNull: true } },
+    { name: "tasks in state FAILED", filter: { states: ["FAILED"] } },
+    { name: "tasks in state CRITICAL (none)", filter: { states: ["CRITICAL"] } },
+    { name: "tasks created in the last hour", filter: { createdAfter: Date.now() - 3600_000 } },
+    { name: "tasks by reference", filter: { reference: "ref-12345" } },
+    { name: "tasks by argsHash", filter: { argsHash: "ah1" } },
+    { name: "tasks by ids", filter: { ids: [5, 50, 500, 5000] } },
+    { name: "tasks by action, open", filter: { actionId: b.hotAction, isDone: false } },
+    { name: "tasks, finished newest first", filter: {}, order: [{ by: "finished", desc: true }] },
+    { name: "tasks, page at offset 10,000", filter: {}, offset: 10_000 },
+  ];
+}
+
+function sqlReport(dataDir: string, s: Seeded): string[] {
+  const store = new Store(dataDir);
+  const lines = ["| task list SQL shape (org bench, LIMIT 20) | SQL p50 / p99 | query plan |", "| --- | --- | --- |"];
+  try {
+    for (const shape of sqlShapes(s)) {
+      const { sql, params } = taskListQuery({ org: "bench", ...shape.filter }, shape.order ?? [], { limit: shape.limit ?? 20, offset: shape.offset ?? 0 });
+      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join("; ");
+      const statement = store.db.prepare(sql);
+      const runs = quick ? 20 : 50;
+      const times: number[] = [];
+      for (let i = 0; i < runs + 3; i++) {
+        const t0 = performance.now();
+        statement.all(...params);
+        if (i >= 3) times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      lines.push(`| ${shape.name} | ${ms(percentile(times, 50))} / ${ms(percentile(times, 99))} | ${plan} |`);
+    }
+  } finally {
+    store.close();
+  }
+  return lines;
+}
+
+// ------------------------------------------------------------------------------------------------ write cost of the indexes
+
+/**
+ * What the task indexes cost a task's writes: the same insert + finish of each task (in groups of 64
+ * per transaction, as the server's group commit), on a table already holding `base` tasks, with the
+ * indexes before migration 14 and with those after it. Same process, alternated rounds.
+ */
+function writeCost(base: number, perRound: number, rounds: number): string[] {
+  const open = (migrations: number) => {
+    const d = mkdtempSync(join(tmpdir(), "arkitekt-bench-writes-"));
+    const db = new Database(join(d, "store.sqlite"));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    for (const m of MIGRATIONS.slice(0, migrations)) db.exec(m);
+    db.exec(`INSERT INTO agent (org, client_id, user_sub, iss, name, created_at) VALUES ('o', 'c', 'u', 'i', 'a', 0);
+      INSERT INTO action (org, app, key, version, hash, name, kind, definition, defined_at) VALUES ('o', 'a', 'k', '1', 'h', 'n', 'FUNCTION', '{}', 0);
+      INSERT INTO implementation (agent_id, action_id, interface, created_at) VALUES (1, 1, 'k', 0);
+      INSERT INTO caller (org, client_id, user_sub, iss) VALUES ('o', 'c', 'u', 'i');`);
+    const insert = db.prepare(
+      `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, args, args_hash, parent_id, root_id, created_at, updated_at)
+       VALUES ('o', 1, 1, 1, 1, ?, '{"x":1}', ?, ?, ?, ?, ?)`,
+    );
+    const done = db.prepare("UPDATE task SET latest_event_kind = 'COMPLETED', is_done = 1, updated_at = ?, finished_at = ? WHERE id = ? AND is_done = 0");
+    let n = 0;
+    const write = (count: number) => {
+      for (let i = 0; i < count; i += 64) {
+        db.transaction(() => {
+          for (let k = 0; k < 64; k++, n++) {
+            const child = n % 7 === 0 && n > 0;
+            const id = Number(insert.run(`${n.toString(36)}-${(n * 2654435761) % 1e9}`, `h${(n * 40503) % 99991}`, child ? n : null, child ? n : null, n, n).lastInsertRowid);
+            done.run(n, n, id);
+          }
+        })();
+      }
+    };
+    write(base);
+    return { write, close: () => (db.close(), rmSync(d, { recursive: true, force: true })) };
+  };
+  const before = open(13);
+  const after = open(MIGRATIONS.length);
+  const times = { before: 0, after: 0 };
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, db] of r % 2 === 0 ? ([["before", before], ["after", after]] as const) : ([["after", after], ["before", before]] as const)) {
+      const t0 = process.cpuUsage();
+      db.write(perRound);
+      const used = process.cpuUsage(t0);
+      times[name] += used.user + used.system;
+    }
+  }
+  before.close();
+  after.close();
+  const per = (µs: number) => `${(µs / (perRound * rounds)).toFixed(1)} µs`;
+  return [
+    `| task writes (insert + finish, 64 per transaction) on ${base.toLocaleString("en")} stored tasks, CPU per task | task indexes before migration 14 (5: org, agent+is_done, caller+reference, parent, root) | after (8 + 5 partial) |`,
+    "| --- | --- | --- |",
+    `| ${(perRound * rounds).toLocaleString("en")} tasks, ${rounds} alternated rounds | ${per(times.before)} | ${per(times.after)} |`,
+  ];
+}
+
+// ------------------------------------------------------------------------------------------------ GraphQL documents
+
+/** Operations of a .graphql file by name, each with the fragments it spreads. */
+function operationsOf(file: string): Map<string, string> {
+  const definitions = parse(readFileSync(join(ROOT, file), "utf8")).definitions;
+  return documentsOf(definitions);
+}
+function documentsOf(definitions: readonly DefinitionNode[], fragmentPool: readonly DefinitionNode[] = definitions): Map<string, string> {
+  const fragments = new Map(fragmentPool.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+  const out = new Map<string, string>();
+  for (const operation of definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)) {
+    const used = new Map<string, FragmentDefinitionNode>();
+    const pending: Array<OperationDefinitionNode | FragmentDefinitionNode> = [operation];
+    while (pending.length > 0) {
+      visit(pending.pop()!, {
+        FragmentSpread(node) {
+          const fragment = fragments.get(node.name.value);
+          if (fragment && !used.has(fragment.name.value)) {
+            used.set(fragment.name.value, fragment);
+            pending.push(fragment);
+          }
+        },
+      });
+    }
+    out.set(operation.name!.value, [operation, ...used.values()].map((d) => print(d)).join("\n"));
+  }
+  return out;
+}
+function repoOperations(): Map<string, string> {
+  const files = ["task", "ui", "agent", "action", "fragments", "inspect"].map((f) => parse(readFileSync(join(ROOT, "graphql/rekuest", `${f}.graphql`), "utf8")).definitions);
+  const all = files.flat();
+  return documentsOf(all, all);
+}
+
+interface GqlCase {
+  target: "floor" | "tasks" | "myTasks" | "agents" | "actions";
+  name: string;
+  query: string;
+  variables?: Record<string, unknown>;
+  token?: string;
+}
+
+function cases(s: Seeded): GqlCase[] {
+  const ork = operationsOf("test/fixtures/clients/orkestrator-next-1.67.8.graphql");
+  const py = operationsOf("test/fixtures/clients/rekuest-next-2.1.2.graphql");
+  const ours = repoOperations();
+  const b = s.bench;
+  const get = (m: Map<string, string>, name: string) => {
+    const q = m.get(name);
+    if (!q) throw new Error(`no operation ${name}`);
+    return q;
+  };
+  const newest = { ordering: [{ createdAt: "DESC" }], pagination: { limit: 20 } };
+  return [
+    { target: "floor", name: "floor: `{ __typename }`", query: "{ __typename }" },
+    { target: "tasks", name: "orkestrator ListTasks, newest 20", query: get(ork, "ListTasks"), variables: newest },
+    { target: "tasks", name: "orkestrator ListTasks, by action (rare), newest 20", query: get(ork, "ListTasks"), variables: { ...newest, filter: { action: String(b.rareAction) } } },
+    { target: "tasks", name: "orkestrator ListTasks, by agent, newest 20", query: get(ork, "ListTasks"), variables: { ...newest, filter: { agent: String(b.agents[1]) } } },
+    { target: "tasks", name: "orkestrator ListTasks, by implementation, newest 20", query: get(ork, "ListTasks"), variables: { ...newest, filter: { implementation: String(b.implementations[4]) } } },
+    { target: "tasks", name: "orkestrator ListTasks, children of a task", query: get(ork, "ListTasks"), variables: { ...newest, filter: { parent: String(b.parentWithChildren) } } },
+    { target: "tasks", name: "orkestrator ListTasks, open tasks", query: get(ork, "ListTasks"), variables: { ...newest, filter: { isDone: false } } },
+    { target: "tasks", name: "orkestrator ListTasks, state FAILED", query: get(ork, "ListTasks"), variables: { ...newest, filter: { state: ["FAILED"] } } },
+    { target: "tasks", name: "orkestrator ListTasks, finished newest first", query: get(ork, "ListTasks"), variables: { ordering: [{ finishedAt: "DESC" }], pagination: { limit: 20 } } },
+    { target: "tasks", name: "orkestrator ListTasksDetails (events, ports), newest 20", query: get(ork, "ListTasksDetails"), variables: newest },
+    { target: "tasks", name: "our UI Tasks, by action (hot), newest 20", query: get(ours, "Tasks"), variables: { ...newest, filters: { action: String(b.hotAction) } } },
+    { target: "tasks", name: "our CLI RecentTasks, newest 20", query: get(ours, "RecentTasks"), variables: { limit: 20 } },
+    { target: "tasks", name: "Python `requests` (default page 100, events, instructs)", query: get(py, "requests") },
+    { target: "myTasks", name: "orkestrator MyTasks (default page 100, events, ports)", query: get(ork, "MyTasks") },
+    { target: "myTasks", name: "`myTasks` with the ListTask fields (default page 100)", query: "query { myTasks { id reference latestEventKind isDone finishedAt createdAt action { id name } implementation { id interface } } }" },
+    { target: "agents", name: "orkestrator Agents, page of 20", query: get(ork, "Agents"), variables: { pagination: { limit: 20 } } },
+    { target: "agents", name: "orkestrator AgentOptions, search", query: get(ork, "AgentOptions"), variables: { search: "agent 99" } },
+    { target: "agents", name: "Python ListAgents (default page)", query: get(py, "ListAgents") },
+    { target: "agents", name: "our UI UiAgents (200)", query: get(ours, "UiAgents") },
+    { target: "actions", name: "orkestrator AllActions (latestTask), page of 20", query: get(ork, "AllActions"), variables: { pagination: { limit: 20 } } },
+    { target: "actions", name: "orkestrator AllActions (latestTask), default page", query: get(ork, "AllActions") },
+    { target: "actions", name: "orkestrator GlobalSearch", query: get(ork, "GlobalSearch"), variables: { search: "action 1", noActions: false, noAgents: false, pagination: { limit: 10 } } },
+    { target: "actions", name: "Python SearchActions (name iContains)", query: get(py, "SearchActions"), variables: { search: "action 4" } },
+    { target: "actions", name: "Python ListActions (default page)", query: get(py, "ListActions") },
+    { target: "actions", name: "our UI UiActions (200)", query: get(ours, "UiActions") },
+  ];
+}
+
+// ------------------------------------------------------------------------------------------------ server
+
+function startServer(dataDir: string, tokensFile: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), join(ROOT, "bin/arkitekt-next.js"), "server", "--port", "0", "--data", dataDir, "--tokens", tokensFile],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      const match = /GraphQL\s+(http:\/\/[^/\s]+)\/graphql/.exec(line);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
+  });
+}
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** p50 / p99 of a query over HTTP, each run alternating with a run of the floor query (same conditions for both). */
+async function timeCase(url: string, c: GqlCase, floor: GqlCase): Promise<{ p50: number; p99: number; floorP50: number; bytes: number }> {
+  const post = async (q: GqlCase) => {
+    const body = JSON.stringify({ query: q.query, variables: q.variables ?? {} });
+    const t0 = performance.now();
+    const response = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${q.token ?? "bench-caller"}` }, body });
+    const text = await response.text();
+    return { t: performance.now() - t0, text };
+  };
+  const times: number[] = [];
+  const floors: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < WARM + RUNS; i++) {
+    const f = await post(floor);
+    const r = await post(c);
+    if (i === 0) {
+      const json = JSON.parse(r.text) as { errors?: unknown };
+      if (json.errors) throw new Error(`${c.name}: ${JSON.stringify(json.errors).slice(0, 500)}`);
+      bytes = r.text.length;
+    }
+    if (i >= WARM) {
+      times.push(r.t);
+      floors.push(f.t);
+    }
+  }
+  times.sort((a, b) => a - b);
+  floors.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99), floorP50: percentile(floors, 50), bytes };
+}
+
+/** A child process holding `count` raw agents on /agi (REGISTER, answer HEARTBEAT, nothing else). */
+function startAgents(url: string, from: number, count: number): Promise<ChildProcess> {
+  const code = `
+    import WebSocket from "ws";
+    const [url, from, count] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+    let ready = 0, heartbeats = 0;
+    for (let i = from; i < from + count; i++) {
+      const ws = new WebSocket(url + "/agi");
+      ws.on("open", () => ws.send(JSON.stringify({ type: "REGISTER", token: "hb-" + i, force: true })));
+      let registered = false;
+      ws.on("message", (data) => {
+        const text = data.toString();
+        if (text.startsWith('{"type":"HEARTBEAT"')) { heartbeats++; ws.send('{"type":"HEARTBEAT_ANSWER"}'); }
+        else if (!registered) { registered = true; if (++ready === count) console.log("ready"); }
+      });
+      ws.on("close", (c, r) => console.log("closed " + i + " " + c + " " + r));
+      ws.on("error", (e) => console.log("error " + i + " " + e.message));
+    }
+    process.stdin.on("data", () => console.log("heartbeats " + heartbeats));
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", code, url.replace("http", "ws"), String(from), String(count)], { stdio: ["pipe", "pipe", "inherit"], cwd: ROOT });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (line === "ready") resolve(child);
+      else if (!line.startsWith("heartbeats")) process.stderr.write(`agents: ${line}\n`);
+    });
+    child.once("exit", (code) => reject(new Error(`agents exited ${code}`)));
+  });
+}
+
+async function heartbeatsOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: child.stdout! });
+    const onLine = (line: string) => {
+      if (line.startsWith("heartbeats ")) {
+        rl.off("line", onLine);
+        resolve(Number(line.slice(11)));
+      }
+    };
+    rl.on("line", onLine);
+    child.stdin!.write("?\n");
+  });
+}
+
+// ------------------------------------------------------------------------------------------------ run
+
+const dir = mkdtempSync(join(tmpdir(), "arkitekt-bench-scale-"));
+const dataDir = join(dir, "store");
+const tokens: Record<string, unknown> = {
+  "bench-caller": { sub: "caller", client_id: "bench-caller", active_org: "bench", client_app: "bench-caller", client_release: "1.0.0" },
+};
+for (let h = 0; h < HB_AGENTS; h++) tokens[`hb-${h}`] = { sub: `hb-${h}`, client_id: `hb-${h}`, active_org: "bench", client_app: "hb-app", client_release: "1.0.0" };
+const tokensFile = join(dir, "tokens.json");
+writeFileSync(tokensFile, JSON.stringify(tokens));
+
+const out: string[] = [];
+try {
+  const t0 = performance.now();
+  const seeded = seed(dataDir);
+  const seedS = (performance.now() - t0) / 1000;
+  out.push(`Seeded ${TASKS.toLocaleString("en")} tasks (${ORGS.map((o) => `${o.org} ${Math.round(o.share * 100)}%`).join(", ")}; ${AGENTS_PER_ORG} agents, ${ACTIONS_PER_ORG} actions, ${CALLERS_PER_ORG} callers per organisation, ${HB_AGENTS} more agents in bench; 15% child tasks, 0.1% open, 1-3 events per task) in ${seedS.toFixed(1)} s.`, "");
+  if (!argv.includes("--idle-only")) out.push(...sqlReport(dataDir, seeded), "", ...writeCost(quick ? 100_000 : 300_000, quick ? 20_000 : 50_000, 4), "");
+  if (!argv.includes("--sql-only")) await serverPart(seeded, argv.includes("--idle-only"));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+async function serverPart(seeded: Seeded, idleOnly: boolean): Promise<void> {
+  const { child, url } = await startServer(dataDir, tokensFile);
+  try {
+    const all = idleOnly ? [] : cases(seeded);
+    const floorCase = all.find((c) => c.target === "floor")!;
+    if (!idleOnly)
+    out.push(
+      `| query over HTTP (org bench, ${TASKS.toLocaleString("en")} stored tasks; ${RUNS} runs, each after a run of the floor) | p50 / p99 | floor p50 (same runs) | p50 above floor | response | target p50 ≤ ${TARGET_MS} ms |`,
+      "| --- | --- | --- | --- | --- | --- |",
+    );
+    for (const c of all.filter((x) => x !== floorCase)) {
+      const r = await timeCase(url, c, floorCase);
+      process.stderr.write(`scale: ${c.name}: p50 ${ms(r.p50)}, floor ${ms(r.floorP50)}\n`);
+      out.push(`| \`${c.target}\`: ${c.name} | ${ms(r.p50)} / ${ms(r.p99)} | ${ms(r.floorP50)} | ${ms(r.p50 - r.floorP50)} | ${(r.bytes / 1024).toFixed(1)} KB | ${r.p50 <= TARGET_MS ? "met" : "missed"} |`);
+    }
+    out.push("");
+
+    // idle agents: connect them, let the connections settle, then measure the server's CPU
+    const half = Math.ceil(HB_AGENTS / 2);
+    const cpuBefore0 = cpuMs(child.pid!);
+    const agents = [await startAgents(url, 0, half), await startAgents(url, half, HB_AGENTS - half)];
+    const registerCpu = cpuMs(child.pid!) - cpuBefore0;
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const hb0 = (await Promise.all(agents.map(heartbeatsOf))).reduce((a, b) => a + b, 0);
+    const c0 = cpuMs(child.pid!);
+    const w0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
+    const used = cpuMs(child.pid!) - c0;
+    const wall = performance.now() - w0;
+    const hb1 = (await Promise.all(agents.map(heartbeatsOf))).reduce((a, b) => a + b, 0);
+    const pct = (100 * used) / wall;
+    out.push(
+      "| idle agents | result | target |",
+      "| --- | --- | --- |",
+      `| ${HB_AGENTS} agents registered on /agi (two client processes): server CPU to register them all | ${registerCpu.toFixed(0)} ms | |`,
+      `| heartbeats answered in ${IDLE_S} s idle | ${hb1 - hb0} (${((hb1 - hb0) / (wall / 1000)).toFixed(0)}/s) | |`,
+      `| server CPU while idle with ${HB_AGENTS} agents, share of one core | ${pct.toFixed(2)}% (${used.toFixed(0)} ms in ${(wall / 1000).toFixed(1)} s; ${hb1 > hb0 ? ((used * 1000) / (hb1 - hb0)).toFixed(0) : "?"} µs per heartbeat) | ≤ ${TARGET_IDLE_CPU}%: ${pct <= TARGET_IDLE_CPU ? "met" : "missed"} |`,
+    );
+    for (const a of agents) a.kill("SIGTERM");
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+  }
+}
