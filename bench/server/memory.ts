@@ -18,15 +18,13 @@
  * 100,000 tasks is printed; "flat" is read as ≤ 2 MB per 100,000 tasks). bench/server/MEMORY.md holds runs.
  */
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { createClient as createWsClient } from "graphql-ws";
-import WebSocket from "ws";
-import { assign, ensureAgent, implementAgent, watchMyTasks } from "../../generated/api/rekuest.js";
-import { createGraphQLClient, type GraphQLClient, type GraphQLOperation } from "../../src/runtime/transport/index.js";
+import type WebSocket from "ws";
+import { createGraphQLClient, type GraphQLClient } from "../../src/runtime/transport/index.js";
+import { BENCH_TOKENS, ResultRouter, callOnce, implementEcho, openWs, startRawAgent, wsGraphqlClient } from "./harness.js";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -44,10 +42,7 @@ const RSS_TARGET_MB = 150;
 const FLAT_MB_PER_100K = 2;
 const IDLE_MS = numberFlag("--idle", 15) * 1000;
 
-const TOKENS = {
-  "bench-agent": { sub: "agent", client_id: "bench-agent", active_org: "bench", client_app: "bench-agent", client_release: "1.0.0" },
-  "bench-caller": { sub: "caller", client_id: "bench-caller", active_org: "bench", client_app: "bench-caller", client_release: "1.0.0" },
-};
+const TOKENS = BENCH_TOKENS;
 
 // ------------------------------------------------------------------------------------------------ server
 
@@ -150,119 +145,7 @@ async function figures(): Promise<Figures> {
 
 // ------------------------------------------------------------------------------------------------ raw agent
 
-async function openWs(target: string): Promise<WebSocket> {
-  const ws = new WebSocket(target);
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  return ws;
-}
-
-async function startRawAgent(): Promise<WebSocket> {
-  const ws = await openWs(`${url.replace("http", "ws")}/agi`);
-  let seq = 0;
-  ws.on("message", (data) => {
-    const text = data.toString();
-    if (text.startsWith('{"type":"ASSIGN"')) {
-      const m = JSON.parse(text) as { task: string; args: { x: number } };
-      ws.send(`{"type":"YIELD","id":"y${++seq}","task":"${m.task}","seq":${seq},"returns":{"return0":${m.args.x}}}`);
-      ws.send(`{"type":"COMPLETED","id":"c${++seq}","task":"${m.task}","seq":${seq}}`);
-    } else if (text.startsWith('{"type":"HEARTBEAT"')) {
-      ws.send('{"type":"HEARTBEAT_ANSWER"}');
-    }
-  });
-  const init = new Promise((resolve) => ws.once("message", resolve));
-  ws.send(JSON.stringify({ type: "REGISTER", token: "bench-agent", force: true }));
-  await init;
-  return ws;
-}
-
 // ------------------------------------------------------------------------------------------------ callers
-
-/** The generated client's interface over the graphql-ws socket (queries and mutations included). */
-function wsGraphqlClient(target: string, token: string): GraphQLClient & { dispose(): void } {
-  const client = createWsClient({ url: target, webSocketImpl: WebSocket, connectionParams: { token }, lazy: false, retryAttempts: 0 });
-  return {
-    url: target,
-    request<TData, TVariables, TResult>(operation: GraphQLOperation<TData, TVariables, TResult>): Promise<TResult> {
-      return new Promise((resolve, reject) => {
-        let result: { data?: unknown; errors?: unknown } | undefined;
-        client.subscribe(
-          { query: operation.document.toString(), operationName: operation.operationName, variables: (operation.variables ?? {}) as Record<string, unknown> },
-          {
-            next: (value) => (result = value as typeof result),
-            error: reject,
-            complete: () => {
-              if (!result || result.errors) reject(new Error(JSON.stringify(result?.errors)));
-              else resolve((operation.select ? operation.select(result.data as TData) : result.data) as TResult);
-            },
-          },
-        );
-      });
-    },
-    subscribe() {
-      throw new Error("not used");
-    },
-    async close() {
-      await client.dispose();
-    },
-    dispose() {
-      void client.dispose();
-    },
-  };
-}
-
-/** Follows `mytasks` and resolves each task's promise on COMPLETED with its last YIELD. */
-class ResultRouter {
-  private readonly done = new Map<string, unknown>();
-  private readonly waiters = new Map<string, (value: unknown) => void>();
-  private readonly lastYield = new Map<string, unknown>();
-  private readonly abort = new AbortController();
-  ready: Promise<void>;
-
-  constructor(client: GraphQLClient) {
-    let markReady!: () => void;
-    this.ready = new Promise((resolve) => (markReady = resolve));
-    void (async () => {
-      const iterator = watchMyTasks(client, {}, { signal: this.abort.signal });
-      setTimeout(markReady, 200);
-      for await (const change of iterator) {
-        const event = change.event;
-        if (!event) continue;
-        if (event.kind === "YIELD") this.lastYield.set(event.task, event.returns);
-        else if (event.kind === "COMPLETED") {
-          const value = this.lastYield.get(event.task);
-          this.lastYield.delete(event.task);
-          const waiter = this.waiters.get(event.task);
-          if (waiter) {
-            this.waiters.delete(event.task);
-            waiter(value);
-          } else this.done.set(event.task, value);
-        }
-      }
-    })();
-  }
-
-  wait(task: string): Promise<unknown> {
-    if (this.done.has(task)) {
-      const value = this.done.get(task);
-      this.done.delete(task);
-      return Promise.resolve(value);
-    }
-    return new Promise((resolve) => this.waiters.set(task, resolve));
-  }
-
-  stop(): void {
-    this.abort.abort();
-  }
-}
-
-async function callOnce(client: GraphQLClient, router: ResultRouter, implementation: string, x: number): Promise<void> {
-  const task = await assign(client, { input: { implementation, args: { x }, reference: randomUUID() } });
-  const returns = (await router.wait(task.id)) as { return0: number };
-  if (returns.return0 !== x) throw new Error(`wrong result ${JSON.stringify(returns)} for ${x}`);
-}
 
 async function drive(client: GraphQLClient, router: ResultRouter, implementation: string, from: number, to: number): Promise<void> {
   let next = from;
@@ -276,30 +159,9 @@ async function drive(client: GraphQLClient, router: ResultRouter, implementation
 // ------------------------------------------------------------------------------------------------ run
 
 const agentHttp = createGraphQLClient({ url: `${url}/graphql`, token: "bench-agent" });
-await ensureAgent(agentHttp, { input: { name: "bench" } });
-const implemented = await implementAgent(agentHttp, {
-  input: {
-    implementations: [
-      {
-        interface: "echo",
-        definition: {
-          key: "echo",
-          version: "1",
-          name: "Echo",
-          kind: "FUNCTION",
-          args: [{ key: "x", kind: "INT", nullable: false }],
-          returns: [{ key: "return0", kind: "INT", nullable: false }],
-          collections: [],
-          isTestFor: [],
-          portGroups: [],
-        },
-      },
-    ],
-  },
-});
-const implementation = implemented.implementations[0]!.id;
+const implementation = await implementEcho(agentHttp);
 await agentHttp.close();
-const agent = await startRawAgent();
+const agent = await startRawAgent(url);
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
 await settle();

@@ -17,17 +17,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { createClient as createWsClient } from "graphql-ws";
 import Database from "better-sqlite3";
-import WebSocket from "ws";
-import { assign, ensureAgent, implementAgent, watchMyTasks } from "../../generated/api/rekuest.js";
 import { createGraphQLClient, type GraphQLClient, type GraphQLOperation } from "../../src/runtime/transport/index.js";
+import { BENCH_TOKENS, ResultRouter, callOnce, implementEcho, openWs, startRawAgent, wsGraphqlClient } from "./harness.js";
 
 const quick = process.argv.includes("--quick");
-const TOKENS = {
-  "bench-agent": { sub: "agent", client_id: "bench-agent", active_org: "bench", client_app: "bench-agent", client_release: "1.0.0" },
-  "bench-caller": { sub: "caller", client_id: "bench-caller", active_org: "bench", client_app: "bench-caller", client_release: "1.0.0" },
-};
+const TOKENS = BENCH_TOKENS;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -70,15 +65,6 @@ const rssMb = () => {
 };
 
 // ------------------------------------------------------------------------------------------------ floor: ws echo
-
-async function openWs(target: string): Promise<WebSocket> {
-  const ws = new WebSocket(target);
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  return ws;
-}
 
 async function echoBaseline(): Promise<{ p50: number; p99: number; perSecond: number }> {
   const ws = await openWs(echo);
@@ -152,60 +138,7 @@ function sqliteFloor(): { rowsPerSecond: number; usPerTask: number } {
 
 // ------------------------------------------------------------------------------------------------ raw agent
 
-async function startRawAgent(): Promise<WebSocket> {
-  const ws = await openWs(`${url.replace("http", "ws")}/agi`);
-  let seq = 0;
-  ws.on("message", (data) => {
-    const text = data.toString();
-    // cheap dispatch on the type prefix: this agent must not be the bottleneck
-    if (text.startsWith('{"type":"ASSIGN"')) {
-      const m = JSON.parse(text) as { task: string; args: { x: number } };
-      ws.send(`{"type":"YIELD","id":"y${++seq}","task":"${m.task}","seq":${seq},"returns":{"return0":${m.args.x}}}`);
-      ws.send(`{"type":"COMPLETED","id":"c${++seq}","task":"${m.task}","seq":${seq}}`);
-    } else if (text.startsWith('{"type":"HEARTBEAT"')) {
-      ws.send('{"type":"HEARTBEAT_ANSWER"}');
-    }
-  });
-  const init = new Promise((resolve) => ws.once("message", resolve));
-  ws.send(JSON.stringify({ type: "REGISTER", token: "bench-agent", force: true }));
-  await init;
-  return ws;
-}
-
 // ------------------------------------------------------------------------------------------------ callers
-
-/** The generated client's interface over the graphql-ws socket: queries and mutations included. */
-function wsGraphqlClient(target: string, token: string): GraphQLClient & { dispose(): void } {
-  const client = createWsClient({ url: target, webSocketImpl: WebSocket, connectionParams: { token }, lazy: false, retryAttempts: 0 });
-  return {
-    url: target,
-    request<TData, TVariables, TResult>(operation: GraphQLOperation<TData, TVariables, TResult>): Promise<TResult> {
-      return new Promise((resolve, reject) => {
-        let result: { data?: unknown; errors?: unknown } | undefined;
-        client.subscribe(
-          { query: operation.document.toString(), operationName: operation.operationName, variables: (operation.variables ?? {}) as Record<string, unknown> },
-          {
-            next: (value) => (result = value as typeof result),
-            error: reject,
-            complete: () => {
-              if (!result || result.errors) reject(new Error(JSON.stringify(result?.errors)));
-              else resolve((operation.select ? operation.select(result.data as TData) : result.data) as TResult);
-            },
-          },
-        );
-      });
-    },
-    subscribe() {
-      throw new Error("not used");
-    },
-    async close() {
-      await client.dispose();
-    },
-    dispose() {
-      void client.dispose();
-    },
-  };
-}
 
 /**
  * The generated client's interface over plain node:http with keep-alive sockets: the same requests as
@@ -243,57 +176,6 @@ function rawHttpClient(target: string, token: string): GraphQLClient {
       agent.destroy();
     },
   };
-}
-
-/** Follows `mytasks` and resolves each task's promise on COMPLETED with its last YIELD. */
-class ResultRouter {
-  private readonly done = new Map<string, unknown>();
-  private readonly waiters = new Map<string, (value: unknown) => void>();
-  private readonly lastYield = new Map<string, unknown>();
-  private readonly abort = new AbortController();
-  ready: Promise<void>;
-
-  constructor(client: GraphQLClient) {
-    let markReady!: () => void;
-    this.ready = new Promise((resolve) => (markReady = resolve));
-    void (async () => {
-      const iterator = watchMyTasks(client, {}, { signal: this.abort.signal });
-      setTimeout(markReady, 200);
-      for await (const change of iterator) {
-        const event = change.event;
-        if (!event) continue;
-        if (event.kind === "YIELD") this.lastYield.set(event.task, event.returns);
-        else if (event.kind === "COMPLETED") {
-          const value = this.lastYield.get(event.task);
-          this.lastYield.delete(event.task);
-          const waiter = this.waiters.get(event.task);
-          if (waiter) {
-            this.waiters.delete(event.task);
-            waiter(value);
-          } else this.done.set(event.task, value);
-        }
-      }
-    })();
-  }
-
-  wait(task: string): Promise<unknown> {
-    if (this.done.has(task)) {
-      const value = this.done.get(task);
-      this.done.delete(task);
-      return Promise.resolve(value);
-    }
-    return new Promise((resolve) => this.waiters.set(task, resolve));
-  }
-
-  stop(): void {
-    this.abort.abort();
-  }
-}
-
-async function callOnce(client: GraphQLClient, router: ResultRouter, implementation: string, x: number): Promise<void> {
-  const task = await assign(client, { input: { implementation, args: { x }, reference: randomUUID() } });
-  const returns = (await router.wait(task.id)) as { return0: number };
-  if (returns.return0 !== x) throw new Error(`wrong result ${JSON.stringify(returns)} for ${x}`);
 }
 
 async function latency(client: GraphQLClient, router: ResultRouter, implementation: string): Promise<{ p50: number; p99: number }> {
@@ -339,29 +221,8 @@ async function throughput(client: GraphQLClient, router: ResultRouter, implement
 
 const http = createGraphQLClient({ url: `${url}/graphql`, token: "bench-caller" });
 const agentHttp = createGraphQLClient({ url: `${url}/graphql`, token: "bench-agent" });
-await ensureAgent(agentHttp, { input: { name: "bench" } });
-const implemented = await implementAgent(agentHttp, {
-  input: {
-    implementations: [
-      {
-        interface: "echo",
-        definition: {
-          key: "echo",
-          version: "1",
-          name: "Echo",
-          kind: "FUNCTION",
-          args: [{ key: "x", kind: "INT", nullable: false }],
-          returns: [{ key: "return0", kind: "INT", nullable: false }],
-          collections: [],
-          isTestFor: [],
-          portGroups: [],
-        },
-      },
-    ],
-  },
-});
-const implementation = implemented.implementations[0]!.id;
-const agent = await startRawAgent();
+const implementation = await implementEcho(agentHttp);
+const agent = await startRawAgent(url);
 
 const floor = await echoBaseline();
 const sqlite = sqliteFloor();
