@@ -18,7 +18,7 @@ import { AREAS } from "../areas/index.js";
 import type { Area, Replaying, Select } from "./area.js";
 import { RESOLVE_TYPE, coreArea } from "./core/index.js";
 
-const { GraphQLError, buildASTSchema, getNamedType, getNullableType, isCompositeType, isInterfaceType, isListType, isNonNullType, isObjectType } = graphql;
+const { GraphQLError, buildASTSchema, responsePathAsArray, getNamedType, getNullableType, isCompositeType, isInterfaceType, isListType, isNonNullType, isObjectType } = graphql;
 
 function isPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
@@ -82,14 +82,22 @@ export function servedRootFields(areas: readonly Area[] = serverAreas()): Record
   };
 }
 
-/** Turns our errors into GraphQL errors the client sees (yoga masks anything else). */
-function toGraphqlError(error: unknown): GraphQLErrorType {
-  if (error instanceof GraphQLError) return error;
-  if (error instanceof PlatformError) return new GraphQLError(error.message, { extensions: { ...error.extensions, code: error.code } });
-  if (error instanceof PageError) return new GraphQLError(error.message, { extensions: { code: "BAD_USER_INPUT" } });
+/**
+ * Turns our errors into GraphQL errors the client sees (yoga masks anything else), located at the field
+ * (`locations` and `path`) when `info` is given: graphql-js locates an error itself, the compiled
+ * executor (jit.ts) keeps a GraphQLError as thrown, so the answer is the same either way.
+ */
+function toGraphqlError(error: unknown, info?: GraphQLResolveInfo): GraphQLErrorType {
+  const at = info ? { nodes: info.fieldNodes, path: responsePathAsArray(info.path) } : {};
+  if (error instanceof GraphQLError) {
+    if (!info || error.path !== undefined) return error;
+    return new GraphQLError(error.message, { ...at, ...(error.originalError ? { originalError: error.originalError } : {}), extensions: error.extensions });
+  }
+  if (error instanceof PlatformError) return new GraphQLError(error.message, { ...at, extensions: { ...error.extensions, code: error.code } });
+  if (error instanceof PageError) return new GraphQLError(error.message, { ...at, extensions: { code: "BAD_USER_INPUT" } });
   // disk full and other storage failures: say so instead of yoga's masked "Unexpected error."
   const stored = error instanceof StoreWriteError ? error : storeFailureOf(error, "the server's data folder");
-  if (stored) return new GraphQLError(stored.message, { extensions: { code: stored.code } });
+  if (stored) return new GraphQLError(stored.message, { ...at, extensions: { code: stored.code } });
   throw error;
 }
 
@@ -164,11 +172,11 @@ export function buildServerSchema(areas: readonly Area[] = serverAreas()): Graph
                   .committed()
                   .then(() => result)
                   .catch((error: unknown) => {
-                    throw toGraphqlError(error);
+                    throw toGraphqlError(error, info);
                   })
               : result;
           } catch (error) {
-            throw toGraphqlError(error);
+            throw toGraphqlError(error, info);
           }
         }) as GraphQLFieldResolver<unknown, GraphqlContext>;
       } else if (isRoot) {
