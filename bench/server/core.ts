@@ -21,6 +21,7 @@ import { expandClaims } from "../../src/server/auth.js";
 import { compileOptions } from "../../src/server/options.js";
 import { Platform, type AgentLink } from "../../src/server/platform.js";
 import { Store } from "../../src/server/store/store.js";
+import { ECHO_DEFINITION } from "./harness.js";
 
 const quick = process.argv.includes("--quick");
 const rounds = quick ? 3 : 7;
@@ -46,19 +47,7 @@ function setUp(): Setup {
   const platform = new Platform(store, options, options.logger);
   const agentIdentity = expandClaims("a", { sub: "agent", client_id: "agent", active_org: "bench" });
   platform.implementAgent(agentIdentity, {
-    implementations: [
-      {
-        interface: "echo",
-        definition: {
-          key: "echo",
-          version: "1",
-          name: "Echo",
-          kind: "FUNCTION",
-          args: [{ key: "x", kind: "INT", nullable: false }],
-          returns: [{ key: "return0", kind: "INT", nullable: false }],
-        },
-      },
-    ],
+    implementations: [{ interface: "echo", definition: { ...ECHO_DEFINITION, args: [...ECHO_DEFINITION.args], returns: [...ECHO_DEFINITION.returns] } }],
   });
   const claim = platform.claim(agentIdentity, "conn", true, "session-1");
   if (!claim.ok) throw new Error("claim failed");

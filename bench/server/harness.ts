@@ -15,29 +15,21 @@ export const BENCH_TOKENS = {
   "bench-caller": { sub: "caller", client_id: "bench-caller", active_org: "bench", client_app: "bench-caller", client_release: "1.0.0" },
 };
 
-/** Registers the bench agent with one function, `echo(x: Int) -> Int`; returns its implementation id. */
+/** The one function every server bench serves: `echo(x: Int) -> Int`. */
+export const ECHO_DEFINITION = {
+  key: "echo",
+  version: "1",
+  name: "Echo",
+  kind: "FUNCTION",
+  args: [{ key: "x", kind: "INT", nullable: false }],
+  returns: [{ key: "return0", kind: "INT", nullable: false }],
+} as const;
+
+/** Registers the bench agent with `echo`; returns its implementation id. */
 export async function implementEcho(agentClient: GraphQLClient): Promise<string> {
   await ensureAgent(agentClient, { input: { name: "bench" } });
-  const implemented = await implementAgent(agentClient, {
-    input: {
-      implementations: [
-        {
-          interface: "echo",
-          definition: {
-            key: "echo",
-            version: "1",
-            name: "Echo",
-            kind: "FUNCTION",
-            args: [{ key: "x", kind: "INT", nullable: false }],
-            returns: [{ key: "return0", kind: "INT", nullable: false }],
-            collections: [],
-            isTestFor: [],
-            portGroups: [],
-          },
-        },
-      ],
-    },
-  });
+  const definition = { ...ECHO_DEFINITION, args: [...ECHO_DEFINITION.args], returns: [...ECHO_DEFINITION.returns], collections: [], isTestFor: [], portGroups: [] };
+  const implemented = await implementAgent(agentClient, { input: { implementations: [{ interface: "echo", definition }] } });
   return implemented.implementations[0]!.id;
 }
 

@@ -21,7 +21,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { Kind, parse, print, visit, type DefinitionNode, type FragmentDefinitionNode, type OperationDefinitionNode } from "graphql";
+import { parse, print, type DefinitionNode } from "graphql";
+import { operationsWithFragments } from "../../test/server/helpers/client-operations.js";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "../../src/server/store/migrations.js";
 import { Store } from "../../src/server/store/store.js";
@@ -332,25 +333,7 @@ function operationsOf(file: string): Map<string, string> {
   return documentsOf(definitions);
 }
 function documentsOf(definitions: readonly DefinitionNode[], fragmentPool: readonly DefinitionNode[] = definitions): Map<string, string> {
-  const fragments = new Map(fragmentPool.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
-  const out = new Map<string, string>();
-  for (const operation of definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)) {
-    const used = new Map<string, FragmentDefinitionNode>();
-    const pending: Array<OperationDefinitionNode | FragmentDefinitionNode> = [operation];
-    while (pending.length > 0) {
-      visit(pending.pop()!, {
-        FragmentSpread(node) {
-          const fragment = fragments.get(node.name.value);
-          if (fragment && !used.has(fragment.name.value)) {
-            used.set(fragment.name.value, fragment);
-            pending.push(fragment);
-          }
-        },
-      });
-    }
-    out.set(operation.name!.value, [operation, ...used.values()].map((d) => print(d)).join("\n"));
-  }
-  return out;
+  return new Map(operationsWithFragments(definitions, fragmentPool).map((op) => [op.name, op.document.definitions.map((d) => print(d)).join("\n")]));
 }
 function repoOperations(): Map<string, string> {
   const files = ["task", "ui", "agent", "action", "fragments", "inspect"].map((f) => parse(readFileSync(join(ROOT, "graphql/rekuest", `${f}.graphql`), "utf8")).definitions);

@@ -1,7 +1,7 @@
 /** The operations of real clients (test/fixtures/clients), each as a document with the fragments it spreads. */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { DocumentNode, FragmentDefinitionNode, OperationDefinitionNode } from "graphql";
+import type { DefinitionNode, DocumentNode, FragmentDefinitionNode, OperationDefinitionNode } from "graphql";
 import { graphql } from "../../../src/server/graphql/graphql-module.js";
 
 const { Kind, parse, visit } = graphql;
@@ -19,8 +19,12 @@ export interface ClientOperation {
 
 export function clientOperations(file: string): ClientOperation[] {
   const path = fileURLToPath(new URL(`../../fixtures/clients/${file}`, import.meta.url));
-  const definitions = parse(readFileSync(path, "utf8")).definitions;
-  const fragments = new Map(definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+  return operationsWithFragments(parse(readFileSync(path, "utf8")).definitions);
+}
+
+/** Each operation of `definitions` as a document of its own, with the fragments of `fragmentPool` it spreads (directly or not). */
+export function operationsWithFragments(definitions: readonly DefinitionNode[], fragmentPool: readonly DefinitionNode[] = definitions): ClientOperation[] {
+  const fragments = new Map(fragmentPool.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
   return definitions
     .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
     .map((operation) => {
