@@ -3,11 +3,31 @@
  * function they implement, a minimal raw agent, the generated client over an open graphql-ws socket,
  * and a router that resolves each assigned task from the `mytasks` events.
  */
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { createClient as createWsClient } from "graphql-ws";
 import WebSocket from "ws";
 import { assign, ensureAgent, implementAgent, watchMyTasks } from "../../generated/api/rekuest.js";
 import type { GraphQLClient, GraphQLOperation } from "../../src/runtime/transport/index.js";
+
+/** The base URL (`http://host:port`) a started `arkitekt-next server` prints; rejects when it exits first. */
+export function serverUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const match = /GraphQL\s+(http:\/\/[^/\s]+)\/graphql/.exec(line);
+      if (match) resolve(match[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
+  });
+}
+
+/** CPU time (user + sys, ms) a process has used so far (Linux /proc). */
+export function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
 
 /** The static tokens the bench server is started with (`--tokens`). */
 export const BENCH_TOKENS = {

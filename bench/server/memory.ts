@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type WebSocket from "ws";
 import { createGraphQLClient, type GraphQLClient } from "../../src/runtime/transport/index.js";
-import { BENCH_TOKENS, ResultRouter, callOnce, implementEcho, openWs, startRawAgent, wsGraphqlClient } from "./harness.js";
+import { BENCH_TOKENS, ResultRouter, serverUrl, callOnce, implementEcho, openWs, startRawAgent, wsGraphqlClient } from "./harness.js";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -59,14 +59,7 @@ createInterface({ input: child.stderr! }).on("line", (line) => {
   if (match) inspectorUrl = match[1];
   else if (!/Debugger|For help, see/.test(line)) process.stderr.write(`server: ${line}\n`);
 });
-const url = await new Promise<string>((resolve, reject) => {
-  const lines = createInterface({ input: child.stdout! });
-  lines.on("line", (line) => {
-    const match = /GraphQL\s+(http:\/\/[^/\s]+)\/graphql/.exec(line);
-    if (match) resolve(match[1]!);
-  });
-  child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
-});
+const url = await serverUrl(child);
 
 interface Figures {
   rss: number;

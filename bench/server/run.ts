@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
 import { createGraphQLClient, type GraphQLClient, type GraphQLOperation } from "../../src/runtime/transport/index.js";
-import { BENCH_TOKENS, ResultRouter, callOnce, implementEcho, openWs, startRawAgent, wsGraphqlClient } from "./harness.js";
+import { BENCH_TOKENS, ResultRouter, processCpuMs, serverUrl, callOnce, implementEcho, openWs, startRawAgent, wsGraphqlClient } from "./harness.js";
 
 const quick = process.argv.includes("--quick");
 const TOKENS = BENCH_TOKENS;
@@ -40,14 +40,7 @@ const child = spawn(
   [...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), "bin/arkitekt-next.js", "server", "--port", "0", "--data", join(dataDir, "store"), "--tokens", tokensFile],
   { stdio: ["ignore", "pipe", "inherit"] },
 );
-const url = await new Promise<string>((resolve, reject) => {
-  const lines = createInterface({ input: child.stdout! });
-  lines.on("line", (line) => {
-    const match = /GraphQL\s+(http:\/\/[^/\s]+)\/graphql/.exec(line);
-    if (match) resolve(match[1]!);
-  });
-  child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
-});
+const url = await serverUrl(child);
 // the floor: a plain ws echo server, also in its own process
 const echoChild = spawn(
   process.execPath,
@@ -192,10 +185,7 @@ async function latency(client: GraphQLClient, router: ResultRouter, implementati
 }
 
 /** CPU time (ms) used so far by the server process. */
-function serverCpuMs(): number {
-  const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
+const serverCpuMs = (): number => processCpuMs(child.pid!);
 const cpu: Record<string, { server: number; bench: number }> = {};
 
 async function throughput(client: GraphQLClient, router: ResultRouter, implementation: string, concurrency: number, total: number, label = ""): Promise<number> {

@@ -23,6 +23,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parse, print, type DefinitionNode } from "graphql";
 import { operationsWithFragments } from "../../test/server/helpers/client-operations.js";
+import { processCpuMs, serverUrl } from "./harness.js";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "../../src/server/store/migrations.js";
 import { Store } from "../../src/server/store/store.js";
@@ -397,20 +398,10 @@ function startServer(dataDir: string, tokensFile: string): Promise<{ child: Chil
     [...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), join(ROOT, "bin/arkitekt-next.js"), "server", "--port", "0", "--data", dataDir, "--tokens", tokensFile],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on("line", (line) => {
-      const match = /GraphQL\s+(http:\/\/[^/\s]+)\/graphql/.exec(line);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
-  });
+  return serverUrl(child).then((url) => ({ child, url }));
 }
 
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
+const cpuMs = processCpuMs;
 
 /** p50 / p99 of a query over HTTP, each run alternating with a run of the floor query (same conditions for both). */
 async function timeCase(url: string, c: GqlCase, floor: GqlCase): Promise<{ p50: number; p99: number; floorP50: number; bytes: number }> {
