@@ -5,9 +5,10 @@
  * of the hot path (a caller's `assign`, its `mytasks` events) ran graphql-js' interpreter, about a
  * quarter of the server's CPU per task (issue 18; figures in BENCHMARKS.md).
  *
- * graphql-js stays the reference for variables: it coerces them (its defaults, its messages, once
- * per request or subscription) and the compiled code receives the coerced values. The compiler's own
- * coercion is left out on purpose: it refuses a missing non-null input field that has a default
+ * graphql-js stays the reference for variables: a coercer built once per operation (coerce.ts) takes
+ * the valid path, and graphql-js coerces whatever that coercer gives up on (its defaults, its
+ * messages); the compiled code receives the coerced values. The compiler's own coercion is left out
+ * on purpose: it refuses a missing non-null input field that has a default
  * (`OffsetPaginationInput.offset: Int! = 0`, which the Python client leaves out), and it unrolls
  * recursive filter inputs (`ActionFilter.AND: ActionFilter`) until the heap is exhausted. So each
  * variable is compiled as the identity scalar `JSON`, and graphql-js' coerced values pass through.
@@ -22,6 +23,7 @@
  */
 import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLSchema, OperationDefinitionNode } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
+import { compileVariableCoercion, type VariableCoercer } from "./coerce.js";
 import { graphql } from "./graphql-module.js";
 
 const { Kind, createSourceEventStream, execute, getOperationAST, getVariableValues, subscribe } = graphql;
@@ -32,6 +34,7 @@ const PASS_THROUGH = "JSON";
 interface Entry {
   compiled: CompiledQuery;
   operation: OperationDefinitionNode;
+  variables: VariableCoercer | undefined;
 }
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
@@ -105,7 +108,7 @@ export function createJitExecutor(schema: GraphQLSchema): JitExecutor {
       if (operation) {
         try {
           const made = compileQuery(schema, withPassThroughVariables(args.document, operation), args.operationName ?? undefined);
-          if (isCompiledQuery(made)) entry = { compiled: made, operation };
+          if (isCompiledQuery(made)) entry = { compiled: made, operation, variables: compileVariableCoercion(schema, operation) };
         } catch {
           // interpreted
         }
@@ -114,8 +117,12 @@ export function createJitExecutor(schema: GraphQLSchema): JitExecutor {
     }
     return entry;
   };
-  const coerce = (entry: Entry, args: ExecutionArgs) =>
-    getVariableValues(schema, entry.operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>, { maxErrors: 50 });
+  const coerce = (entry: Entry, args: ExecutionArgs): ReturnType<typeof getVariableValues> => {
+    const inputs = (args.variableValues ?? {}) as Record<string, unknown>;
+    const coerced = entry.variables?.(inputs);
+    if (coerced) return { coerced };
+    return getVariableValues(schema, entry.operation.variableDefinitions ?? [], inputs, { maxErrors: 50 });
+  };
   return {
     execute(args) {
       const entry = compiled(args);
