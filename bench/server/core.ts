@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { expandClaims } from "../../src/server/auth.js";
 import { compileOptions } from "../../src/server/options.js";
 import { Platform, type AgentLink } from "../../src/server/platform.js";
+import { lookupKey } from "../../src/server/store/lookup-key.js";
 import { Store } from "../../src/server/store/store.js";
 import { ECHO_DEFINITION } from "./harness.js";
 
@@ -110,8 +111,8 @@ function floorStatements(s: Setup) {
   const db = s.store.db;
   return {
     task: db.prepare(
-      `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, args, args_hash, created_at, updated_at)
-       VALUES ('bench', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, reference_key, args, args_hash, args_key, created_at, updated_at)
+       VALUES ('bench', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     event: db.prepare("INSERT INTO task_event (task_id, kind, returns, level, created_at, seq, session) VALUES (?, ?, ?, 'INFO', ?, ?, ?)"),
   };
@@ -123,7 +124,9 @@ async function floor(s: Setup, st: ReturnType<typeof floorStatements>, n: number
   const one = (x: number, begin: boolean) => {
     const now = Date.now();
     if (begin) db.exec("BEGIN");
-    const id = Number(st.task.run(action, impl, agent, callerId, randomUUID(), `{"x":${x}}`, "0123456789abcdef0123456789abcdef", now, now).lastInsertRowid);
+    const reference = randomUUID();
+    const argsHash = `${x.toString(16).padStart(8, "0")}0123456789abcdef01234567`;
+    const id = Number(st.task.run(action, impl, agent, callerId, reference, lookupKey(reference), `{"x":${x}}`, argsHash, lookupKey(argsHash), now, now).lastInsertRowid);
     return { id, now };
   };
   const c0 = process.cpuUsage();

@@ -26,6 +26,7 @@ import { operationsWithFragments } from "../../test/server/helpers/client-operat
 import { processCpuMs, serverUrl } from "./harness.js";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "../../src/server/store/migrations.js";
+import { LOOKUP_KEY_FUNCTION, lookupKey } from "../../src/server/store/lookup-key.js";
 import { Store } from "../../src/server/store/store.js";
 import { taskListQuery, type TaskListFilter, type TaskListOrder } from "../../src/server/store/task-list.js";
 
@@ -109,8 +110,8 @@ function seed(dataDir: string): Seeded {
     caller: db.prepare(`INSERT INTO caller (org, client_id, user_sub, iss) VALUES (?, ?, ?, ?)`),
     task: db.prepare(
       `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, args, args_hash, parent_id, root_id, is_done,
-         latest_event_kind, latest_instruct_kind, step, created_at, updated_at, finished_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ASSIGN', 0, ?, ?, ?)`,
+         latest_event_kind, latest_instruct_kind, step, created_at, updated_at, finished_at, reference_key, args_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ASSIGN', 0, ?, ?, ?, ?, ?)`,
     ),
     // an open task of a seeded agent waits in its outbox (the agent is offline): undelivered, so no grace timer at start
     outbox: db.prepare(`INSERT INTO outbox (agent_id, task_id, kind, payload, created_at) VALUES (?, ?, 'ASSIGN', '{}', ?)`),
@@ -170,7 +171,7 @@ function seed(dataDir: string): Seeded {
       const kind = open ? "QUEUED" : kinds[Math.floor(rnd() * kinds.length)]!;
       const finished = open ? null : created + 5 + Math.floor(rnd() * 2000);
       const id = Number(
-        ins.task.run(org, impl.action, impl.id, impl.agent, caller, `ref-${i}`, `{"x":${i},"label":"l${i % 97}"}`, `ah${(i % 50_000).toString(16)}`, parent, root, open ? 0 : 1, kind, created, finished ?? created, finished)
+        ins.task.run(org, impl.action, impl.id, impl.agent, caller, `ref-${i}`, `{"x":${i},"label":"l${i % 97}"}`, `ah${(i % 50_000).toString(16)}`, parent, root, open ? 0 : 1, kind, created, finished ?? created, finished, lookupKey(`ref-${i}`), lookupKey(`ah${(i % 50_000).toString(16)}`))
           .lastInsertRowid,
       );
       if (parent !== null && org === "bench") withChildren = parent;
@@ -280,15 +281,22 @@ function writeCost(base: number, perRound: number, rounds: number): string[] {
     const db = new Database(join(d, "store.sqlite"));
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
+    db.function(LOOKUP_KEY_FUNCTION, { deterministic: true }, (text: unknown) => (typeof text === "string" ? lookupKey(text) : null));
     for (const m of MIGRATIONS.slice(0, migrations)) db.exec(m);
     db.exec(`INSERT INTO agent (org, client_id, user_sub, iss, name, created_at) VALUES ('o', 'c', 'u', 'i', 'a', 0);
       INSERT INTO action (org, app, key, version, hash, name, kind, definition, defined_at) VALUES ('o', 'a', 'k', '1', 'h', 'n', 'FUNCTION', '{}', 0);
       INSERT INTO implementation (agent_id, action_id, interface, created_at) VALUES (1, 1, 'k', 0);
       INSERT INTO caller (org, client_id, user_sub, iss) VALUES ('o', 'c', 'u', 'i');`);
-    const insert = db.prepare(
-      `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, args, args_hash, parent_id, root_id, created_at, updated_at)
-       VALUES ('o', 1, 1, 1, 1, ?, '{"x":1}', ?, ?, ?, ?, ?)`,
+    // from migration 15 the reference and the args hash are indexed by their integer keys
+    const keyed = migrations >= 15;
+    const statement = db.prepare(
+      `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, args, args_hash, parent_id, root_id, created_at, updated_at${keyed ? ", reference_key, args_key" : ""})
+       VALUES ('o', 1, 1, 1, 1, ?, '{"x":1}', ?, ?, ?, ?, ?${keyed ? ", ?, ?" : ""})`,
     );
+    const insert = {
+      run: (reference: string, argsHash: string, parent: number | null, root: number | null, created: number, updated: number) =>
+        keyed ? statement.run(reference, argsHash, parent, root, created, updated, lookupKey(reference), lookupKey(argsHash)) : statement.run(reference, argsHash, parent, root, created, updated),
+    };
     const done = db.prepare("UPDATE task SET latest_event_kind = 'COMPLETED', is_done = 1, updated_at = ?, finished_at = ? WHERE id = ? AND is_done = 0");
     let n = 0;
     const write = (count: number) => {
@@ -306,10 +314,12 @@ function writeCost(base: number, perRound: number, rounds: number): string[] {
     return { write, close: () => (db.close(), rmSync(d, { recursive: true, force: true })) };
   };
   const before = open(13);
+  const texts = open(14);
   const after = open(MIGRATIONS.length);
-  const times = { before: 0, after: 0 };
+  const times = { before: 0, texts: 0, after: 0 };
+  const order = [["before", before], ["texts", texts], ["after", after]] as const;
   for (let r = 0; r < rounds; r++) {
-    for (const [name, db] of r % 2 === 0 ? ([["before", before], ["after", after]] as const) : ([["after", after], ["before", before]] as const)) {
+    for (const [name, db] of r % 2 === 0 ? order : [...order].reverse()) {
       const t0 = process.cpuUsage();
       db.write(perRound);
       const used = process.cpuUsage(t0);
@@ -317,12 +327,13 @@ function writeCost(base: number, perRound: number, rounds: number): string[] {
     }
   }
   before.close();
+  texts.close();
   after.close();
   const per = (µs: number) => `${(µs / (perRound * rounds)).toFixed(1)} µs`;
   return [
-    `| task writes (insert + finish, 64 per transaction) on ${base.toLocaleString("en")} stored tasks, CPU per task | task indexes before migration 14 (5: org, agent+is_done, caller+reference, parent, root) | after (8 + 5 partial) |`,
-    "| --- | --- | --- |",
-    `| ${(perRound * rounds).toLocaleString("en")} tasks, ${rounds} alternated rounds | ${per(times.before)} | ${per(times.after)} |`,
+    `| task writes (insert + finish, 64 per transaction) on ${base.toLocaleString("en")} stored tasks, CPU per task | task indexes before migration 14 (5: org, agent+is_done, caller+reference, parent, root) | migration 14 (8 + 5 partial; reference and args hash as text) | migration 15 (reference and args hash by integer key) |`,
+    "| --- | --- | --- | --- |",
+    `| ${(perRound * rounds).toLocaleString("en")} tasks, ${rounds} alternated rounds | ${per(times.before)} | ${per(times.texts)} | ${per(times.after)} |`,
   ];
 }
 

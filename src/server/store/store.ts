@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "./migrations.js";
+import { LOOKUP_KEY_FUNCTION, lookupKey } from "./lookup-key.js";
 import { ArkitektError } from "../../shared/errors.js";
 import type { TaskEventKind } from "../../protocol/index.js";
 import { taskListQuery, type RowPage, type TaskListFilter, type TaskListOrder } from "./task-list.js";
@@ -98,6 +99,9 @@ export interface TaskRow {
   reference: string;
   args: string;
   args_hash: string;
+  /** lookupKey(reference) and lookupKey(args_hash): what their indexes hold (migration 15). */
+  reference_key: number;
+  args_key: number;
   parent_id: number | null;
   root_id: number | null;
   is_done: number;
@@ -173,7 +177,7 @@ export interface IdentityKey {
   iss: string;
 }
 
-export type NewTask = Omit<TaskRow, "id" | "is_done" | "latest_event_kind" | "latest_instruct_kind" | "status_message" | "updated_at" | "finished_at">;
+export type NewTask = Omit<TaskRow, "id" | "reference_key" | "args_key" | "is_done" | "latest_event_kind" | "latest_instruct_kind" | "status_message" | "updated_at" | "finished_at">;
 
 /** The most rows a row cache of the store holds; past it the cache starts again empty (memory stays bounded). */
 export const ROW_CACHE_LIMIT = 10_000;
@@ -206,6 +210,7 @@ export class Store {
     // file's pages cached anyway, and the 16 MB filled up with the store and stayed (issue 18: RSS after
     // 100,000 tasks 153 -> 138 MB at the same CPU per task, bench/server/MEMORY.md)
     this.db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+    this.db.function(LOOKUP_KEY_FUNCTION, { deterministic: true }, (text: unknown) => (typeof text === "string" ? lookupKey(text) : null));
     this.migrate();
     const db = this.db;
     // one name for every level: SQLite releases and rolls back to the innermost savepoint of a name
@@ -260,14 +265,14 @@ export class Store {
       ),
       deleteImplementation: db.prepare("DELETE FROM implementation WHERE id = ?"),
       taskById: db.prepare<[number], TaskRow>("SELECT * FROM task WHERE id = ?"),
-      taskByCallerReference: db.prepare<[number, string], TaskRow>(
-        "SELECT * FROM task WHERE caller_id = ? AND reference = ? ORDER BY id LIMIT 1",
+      taskByCallerReference: db.prepare<[number, number, string], TaskRow>(
+        "SELECT * FROM task WHERE reference_key = ? AND caller_id = ? AND reference = ? ORDER BY id LIMIT 1",
       ),
       insertTask: db.prepare(
-        `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, args, args_hash, parent_id, root_id,
-           capture, ephemeral, step, created_at, updated_at)
-         VALUES (@org, @action_id, @implementation_id, @agent_id, @caller_id, @reference, @args, @args_hash, @parent_id, @root_id,
-           @capture, @ephemeral, @step, @created_at, @created_at)`,
+        `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, reference_key, args, args_hash, args_key,
+           parent_id, root_id, capture, ephemeral, step, created_at, updated_at)
+         VALUES (@org, @action_id, @implementation_id, @agent_id, @caller_id, @reference, @reference_key, @args, @args_hash, @args_key,
+           @parent_id, @root_id, @capture, @ephemeral, @step, @created_at, @created_at)`,
       ),
       openTasksOfAgent: db.prepare<[number], TaskRow>("SELECT * FROM task WHERE agent_id = ? AND is_done = 0 ORDER BY id"),
       inflightTasksOfAgent: db.prepare<[number], TaskRow>(
@@ -647,14 +652,15 @@ export class Store {
     return this.openTasks.get(id) ?? this.s.taskById.get(id);
   }
   taskByCallerReference(callerId: number, reference: string): TaskRow | undefined {
-    return this.s.taskByCallerReference.get(callerId, reference);
+    return this.s.taskByCallerReference.get(lookupKey(reference), callerId, reference);
   }
   insertTask(row: NewTask): TaskRow {
     this.batch();
-    const info = this.s.insertTask.run(row);
+    const keyed = { ...row, reference_key: lookupKey(row.reference), args_key: lookupKey(row.args_hash) };
+    const info = this.s.insertTask.run(keyed);
     // the row as stored, without reading it back
     const task: TaskRow = Object.freeze({
-      ...row,
+      ...keyed,
       id: Number(info.lastInsertRowid),
       is_done: 0,
       latest_event_kind: "STARTED",

@@ -2,6 +2,8 @@
  * Task lists in SQL: the filters of the platform's `TaskFilter` that map to stored columns, as a
  * typed object the GraphQL layer fills from its arguments (no query text outside the store).
  */
+import { lookupKey } from "./lookup-key.js";
+
 /** One page of a list: `limit` -1 means no limit. */
 export interface RowPage {
   limit: number;
@@ -89,8 +91,15 @@ export function taskListQuery(filter: TaskListFilter, order: TaskListOrder, page
   eq(drives("caller_id", "caller"), filter.callerId);
   eq(drives("parent_id", "parent"), filter.parentId);
   eq(drives("root_id", "root"), filter.rootId);
-  eq(drives("args_hash", "argsHash"), filter.argsHash);
-  eq(drives("reference", "reference"), filter.reference);
+  // the text's integer key drives its index (migration 15); the text itself is checked on the row
+  if (filter.argsHash !== undefined) {
+    eq(drives("args_key", "argsHash"), lookupKey(filter.argsHash));
+    eq("+args_hash", filter.argsHash);
+  }
+  if (filter.reference !== undefined) {
+    eq(drives("reference_key", "reference"), lookupKey(filter.reference));
+    eq("+reference", filter.reference);
+  }
   if (filter.isDone !== undefined) eq(drives("is_done", "open"), filter.isDone ? 1 : 0);
   else if (open) eq("is_done", 0);
   if (filter.rootIsNull !== undefined) where.push(filter.rootIsNull ? "+root_id IS NULL" : "+root_id IS NOT NULL");

@@ -44,7 +44,7 @@ const SHAPES: Array<[string, Omit<TaskListFilter, "org">, string, TaskListOrder?
   ["tasks in open states (state: [QUEUED, STARTED])", { states: ["QUEUED", "STARTED"] }, "task_open_org"],
   ["done tasks (isDone: true)", { isDone: true }, "task_org"],
   ["root tasks (rootIsnull)", { rootIsNull: true }, "task_org"],
-  ["tasks of an args hash", { argsHash: "h" }, "task_args_hash"],
+  ["tasks of an args hash", { argsHash: "h" }, "task_args_key"],
   ["tasks by ids", { ids: [1, 2] }, "INTEGER PRIMARY KEY"],
   ["done tasks of one state (state: [FAILED])", { states: ["FAILED"] }, "task_done_state"],
   ["the organisation's tasks, last finished first (finishedAt / startedAt)", {}, "task_finished", [{ by: "finished", desc: true }]],
@@ -60,9 +60,9 @@ describe("issue 18: the task list queries are index-served (EXPLAIN QUERY PLAN, 
     });
   }
 
-  it("issue 18: tasks by reference read through task_reference (the few with that reference are sorted)", () => {
+  it("issue 18: tasks by reference read through task_reference_key (the few with that reference are sorted)", () => {
     const plan = listPlan({ reference: "r" });
-    expect(plan).toContain("task_reference");
+    expect(plan).toContain("task_reference_key");
     expect(plan).not.toMatch(/SCAN task\b/);
   });
 
@@ -107,7 +107,7 @@ describe("issue 18: the task list queries are index-served (EXPLAIN QUERY PLAN, 
 
   it("issue 18: the hot-path task lookups and the foreign-key checks of deletes read through an index", () => {
     const lookups = [
-      "SELECT * FROM task WHERE caller_id = ? AND reference = ? ORDER BY id LIMIT 1",
+      "SELECT * FROM task WHERE reference_key = ? AND caller_id = ? AND reference = ? ORDER BY id LIMIT 1",
       "SELECT * FROM task WHERE agent_id = ? AND is_done = 0 ORDER BY id",
       "SELECT * FROM task t WHERE t.agent_id = ? AND t.is_done = 0 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = t.id AND o.kind = 'ASSIGN') ORDER BY t.id",
       "SELECT DISTINCT t.agent_id AS agent_id FROM task t WHERE t.is_done = 0 AND t.agent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = t.id AND o.kind = 'ASSIGN')",

@@ -7,6 +7,7 @@ import type Database from "better-sqlite3";
 import type { ActionRow, ImplementationRow, Store, TaskRow } from "../../store/store.js";
 import { PlatformError } from "../../platform.js";
 import { idList, parseId } from "../../graphql/ids.js";
+import { lookupKey } from "../../store/lookup-key.js";
 
 export interface HigherOrderRow {
   implementation_id: number;
@@ -179,8 +180,9 @@ export function taskWhere(filters: unknown, path = "filters"): Where {
   if (f.createdAfter != null) own.push({ sql: "t.created_at > ?", params: [timestamp(f.createdAfter, `${path}.createdAfter`)] });
   if (typeof f.rootIsnull === "boolean") own.push({ sql: f.rootIsnull ? "t.root_id IS NULL" : "t.root_id IS NOT NULL", params: [] });
   if (typeof f.isDone === "boolean") own.push({ sql: "t.is_done = ?", params: [f.isDone ? 1 : 0] });
-  if (typeof f.argsHash === "string") own.push({ sql: "t.args_hash = ?", params: [f.argsHash] });
-  if (typeof f.reference === "string") own.push({ sql: "t.reference = ?", params: [f.reference] });
+  // the integer key finds the rows through its index (migration 15), the text decides
+  if (typeof f.argsHash === "string") own.push({ sql: "t.args_key = ? AND t.args_hash = ?", params: [lookupKey(f.argsHash), f.argsHash] });
+  if (typeof f.reference === "string") own.push({ sql: "t.reference_key = ? AND t.reference = ?", params: [lookupKey(f.reference), f.reference] });
   return combine(f, own, taskWhere, path);
 }
 
@@ -273,9 +275,9 @@ export class AgentsRecords {
          WHERE t.implementation_id = ? AND t.is_done = 1 AND t.org = ? AND c.user_sub = ? AND c.iss = ?
          ORDER BY t.created_at DESC, t.id DESC LIMIT 1`,
       ),
-      reusableTask: db.prepare<[string, string, string], TaskRow>(
+      reusableTask: db.prepare<[string, string, number, string], TaskRow>(
         `SELECT t.* FROM task t JOIN action a ON a.id = t.action_id
-         WHERE a.org = ? AND a.hash = ? AND a.pure = 1 AND t.org = a.org AND t.args_hash = ? AND t.is_done = 1
+         WHERE a.org = ? AND a.hash = ? AND a.pure = 1 AND t.org = a.org AND t.args_key = ? AND t.args_hash = ? AND t.is_done = 1
            AND t.latest_event_kind = 'COMPLETED' AND t.ephemeral = 0
          ORDER BY t.finished_at DESC, t.id DESC LIMIT 1`,
       ),
@@ -359,7 +361,7 @@ export class AgentsRecords {
     return this.s.myLatestTask.get(implementationId, who.org, who.sub, who.iss);
   }
   reusableTask(org: string, actionHash: string, argsHash: string): TaskRow | undefined {
-    return this.s.reusableTask.get(org, actionHash, argsHash);
+    return this.s.reusableTask.get(org, actionHash, lookupKey(argsHash), argsHash);
   }
 
   // locks ---------------------------------------------------------------------------------------
