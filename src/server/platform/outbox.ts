@@ -40,7 +40,7 @@ export class Outbox {
       link.lastOutboxId = entry.id;
       link.send(entry.payload);
       if (entry.task_id === null || !keptUntilAnswered(entry.kind)) {
-        this.store.deleteOutbox(entry.id);
+        this.store.deleteOutbox(entry);
       }
     }
   }

@@ -269,10 +269,10 @@ export class Store {
         "SELECT * FROM task WHERE reference_key = ? AND caller_id = ? AND reference = ? ORDER BY id LIMIT 1",
       ),
       insertTask: db.prepare(
+        // positional parameters: binding 16 named ones from an object cost ~2 µs more per task (issue 18)
         `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, reference_key, args, args_hash, args_key,
            parent_id, root_id, capture, ephemeral, step, created_at, updated_at)
-         VALUES (@org, @action_id, @implementation_id, @agent_id, @caller_id, @reference, @reference_key, @args, @args_hash, @args_key,
-           @parent_id, @root_id, @capture, @ephemeral, @step, @created_at, @created_at)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       openTasksOfAgent: db.prepare<[number], TaskRow>("SELECT * FROM task WHERE agent_id = ? AND is_done = 0 ORDER BY id"),
       inflightTasksOfAgent: db.prepare<[number], TaskRow>(
@@ -382,6 +382,7 @@ export class Store {
 
   private rolledBack(): void {
     this.openTasks.clear();
+    this.outboxCount.clear();
     this.agentCache.clear();
     this.callerCache.clear();
     this.callerIdentityCache.clear();
@@ -657,7 +658,25 @@ export class Store {
   insertTask(row: NewTask): TaskRow {
     this.batch();
     const keyed = { ...row, reference_key: lookupKey(row.reference), args_key: lookupKey(row.args_hash) };
-    const info = this.s.insertTask.run(keyed);
+    const info = this.s.insertTask.run(
+      keyed.org,
+      keyed.action_id,
+      keyed.implementation_id,
+      keyed.agent_id,
+      keyed.caller_id,
+      keyed.reference,
+      keyed.reference_key,
+      keyed.args,
+      keyed.args_hash,
+      keyed.args_key,
+      keyed.parent_id,
+      keyed.root_id,
+      keyed.capture,
+      keyed.ephemeral,
+      keyed.step,
+      keyed.created_at,
+      keyed.created_at,
+    );
     // the row as stored, without reading it back
     const task: TaskRow = Object.freeze({
       ...keyed,
@@ -669,6 +688,7 @@ export class Store {
       updated_at: row.created_at,
       finished_at: null,
     });
+    if (this.outboxCount.size < ROW_CACHE_LIMIT) this.outboxCount.set(task.id, 0);
     // large args are read back from SQLite when needed rather than held for as long as the task runs
     if (task.args.length <= OPEN_TASK_CACHE_MAX_ARGS) {
       if (this.openTasks.size >= OPEN_TASK_CACHE_LIMIT) this.openTasks.delete(this.openTasks.keys().next().value!);
@@ -801,9 +821,18 @@ export class Store {
 
   // outbox --------------------------------------------------------------------------------------
 
+  // How many outbox entries each task created by this process has (bounded; a task not in it is
+  // asked of SQLite). Each report deleted the task's ASSIGN and its end deleted every entry: two of
+  // those three DELETEs found nothing, ~8 µs of CPU per task (issue 18). Forgotten on any rollback.
+  private readonly outboxCount = new Map<number, number>();
+
   enqueue(agentId: number, taskId: number | null, kind: string, payload: string, now: number): OutboxRow {
     this.batch();
     const info = this.s.insertOutbox.run(agentId, taskId, kind, payload, now);
+    if (taskId !== null) {
+      const count = this.outboxCount.get(taskId);
+      if (count !== undefined) this.outboxCount.set(taskId, count + 1);
+    }
     return { id: Number(info.lastInsertRowid), agent_id: agentId, task_id: taskId, kind, payload, created_at: now };
   }
   outboxOf(agentId: number): OutboxRow[] {
@@ -812,14 +841,30 @@ export class Store {
   outboxOfAfter(agentId: number, afterId: number): OutboxRow[] {
     return this.s.outboxOfAgentAfter.all(agentId, afterId);
   }
-  deleteOutbox(id: number): void {
+  deleteOutbox(entry: Pick<OutboxRow, "id" | "task_id">): void {
     this.batch();
-    this.s.deleteOutbox.run(id);
+    const deleted = this.s.deleteOutbox.run(entry.id).changes;
+    if (entry.task_id !== null) this.countOutbox(entry.task_id, -deleted);
   }
-  /** Removes the task's entries of one kind; returns how many there were. */
+  /** Removes the task's entries (of one kind, or all); returns how many there were. */
   deleteOutboxOfTask(taskId: number, kind?: string): number {
+    if (this.outboxCount.get(taskId) === 0) {
+      // the task ended: nothing of it will be enqueued again
+      if (kind === undefined) this.outboxCount.delete(taskId);
+      return 0;
+    }
     this.batch();
-    return kind === undefined ? this.s.deleteOutboxOfTask.run(taskId).changes : this.s.deleteOutboxOfTaskKind.run(taskId, kind).changes;
+    if (kind === undefined) {
+      this.outboxCount.delete(taskId);
+      return this.s.deleteOutboxOfTask.run(taskId).changes;
+    }
+    const deleted = this.s.deleteOutboxOfTaskKind.run(taskId, kind).changes;
+    this.countOutbox(taskId, -deleted);
+    return deleted;
+  }
+  private countOutbox(taskId: number, change: number): void {
+    const count = this.outboxCount.get(taskId);
+    if (count !== undefined) this.outboxCount.set(taskId, Math.max(0, count + change));
   }
   hasOutbox(taskId: number, kind: string): boolean {
     return this.s.hasOutboxOfTaskKind.get(taskId, kind) !== undefined;

@@ -156,4 +156,54 @@ describe("Store row caches (issue 18)", () => {
     expect(store.ensureCaller({ ...b })).toEqual(cb);
     expect(store.caller(ca.id)).toEqual(stored(store, "caller", ca.id));
   });
+
+  it("issue 18: the outbox count of a task skips only the DELETEs that would find nothing", () => {
+    const store = openStore();
+    const { agent, task } = seed(store);
+    const rows = () => (store.db.prepare("SELECT kind FROM outbox WHERE task_id = ? ORDER BY id").all(task.id) as Array<{ kind: string }>).map((r) => r.kind);
+    const paused = store.enqueue(agent.id, task.id, "PAUSE", "{}", 1);
+    store.enqueue(agent.id, task.id, "ASSIGN", "{}", 1);
+    expect(store.deleteOutboxOfTask(task.id, "ASSIGN")).toBe(1);
+    expect(store.deleteOutboxOfTask(task.id, "ASSIGN")).toBe(0);
+    expect(rows()).toEqual(["PAUSE"]);
+    // the kept PAUSE is still deleted by the end of the task, and after it nothing is left to skip wrongly
+    store.deleteOutbox(paused);
+    expect(rows()).toEqual([]);
+    store.enqueue(agent.id, task.id, "CANCEL", "{}", 1);
+    expect(store.deleteOutboxOfTask(task.id)).toBe(1);
+    expect(store.deleteOutboxOfTask(task.id)).toBe(0);
+    store.enqueue(agent.id, task.id, "INTERRUPT", "{}", 1);
+    expect(store.deleteOutboxOfTask(task.id)).toBe(1);
+    expect(rows()).toEqual([]);
+  });
+
+  it("issue 18: a rolled-back DELETE of an outbox entry is seen again (the count is forgotten with the rollback)", () => {
+    const store = openStore();
+    const { agent, task } = seed(store);
+    store.enqueue(agent.id, task.id, "ASSIGN", "{}", 1);
+    store.commit();
+    expect(() =>
+      store.transaction(() => {
+        store.deleteOutboxOfTask(task.id, "ASSIGN");
+        throw new Error("the operation fails after its delete");
+      }),
+    ).toThrow("the operation fails");
+    expect(store.hasOutbox(task.id, "ASSIGN")).toBe(true);
+    expect(store.deleteOutboxOfTask(task.id, "ASSIGN")).toBe(1);
+    expect(store.hasOutbox(task.id, "ASSIGN")).toBe(false);
+  });
+
+  it("issue 18: a task written by an earlier process has its outbox entries deleted (no count: SQLite is asked)", () => {
+    const store = openStore();
+    const { agent, task } = seed(store);
+    store.enqueue(agent.id, task.id, "ASSIGN", "{}", 1);
+    store.commit();
+    const dir = dirs[dirs.length - 1]!;
+    store.close();
+    stores.splice(stores.indexOf(store), 1);
+    const again = new Store(dir);
+    stores.push(again);
+    expect(again.deleteOutboxOfTask(task.id, "ASSIGN")).toBe(1);
+    expect(again.deleteOutboxOfTask(task.id)).toBe(0);
+  });
 });
