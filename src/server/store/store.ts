@@ -22,6 +22,16 @@ export type TaskInstructKind = "ASSIGN" | "CANCEL" | "RESUME" | "PAUSE" | "INTER
 export const STORE_FILE = "rekuest.sqlite3";
 /** The SQLite page cache of the store's connection, KiB (`PRAGMA cache_size`); see the constructor. */
 export const PAGE_CACHE_KIB = 2_000;
+/**
+ * Pages the WAL may hold before a commit copies them into the database file (SQLite's default is
+ * 1,000). Each of those checkpoints syncs both files; with one task at a time (two commits per task,
+ * each rewriting the same few pages) one commit in 60 checkpointed, 7 ms each: 250 µs of CPU per
+ * task and a p99 of 12 ms. At 10,000 pages (a WAL of up to 40 MB on disk, cut back to
+ * WAL_SIZE_LIMIT_BYTES after a checkpoint) one commit in 560 does (issue 18, BENCHMARKS.md).
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+/** The size the WAL file is truncated to after a checkpoint (`PRAGMA journal_size_limit`). */
+export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 export interface AgentRow {
   id: number;
@@ -210,6 +220,8 @@ export class Store {
     // file's pages cached anyway, and the 16 MB filled up with the store and stayed (issue 18: RSS after
     // 100,000 tasks 153 -> 138 MB at the same CPU per task, bench/server/MEMORY.md)
     this.db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+    this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     this.db.function(LOOKUP_KEY_FUNCTION, { deterministic: true }, (text: unknown) => (typeof text === "string" ? lookupKey(text) : null));
     this.migrate();
     const db = this.db;
