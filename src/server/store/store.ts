@@ -669,29 +669,32 @@ export class Store {
   }
   insertTask(row: NewTask): TaskRow {
     this.batch();
-    const keyed = { ...row, reference_key: lookupKey(row.reference), args_key: lookupKey(row.args_hash) };
+    const referenceKey = lookupKey(row.reference);
+    const argsKey = lookupKey(row.args_hash);
     const info = this.s.insertTask.run(
-      keyed.org,
-      keyed.action_id,
-      keyed.implementation_id,
-      keyed.agent_id,
-      keyed.caller_id,
-      keyed.reference,
-      keyed.reference_key,
-      keyed.args,
-      keyed.args_hash,
-      keyed.args_key,
-      keyed.parent_id,
-      keyed.root_id,
-      keyed.capture,
-      keyed.ephemeral,
-      keyed.step,
-      keyed.created_at,
-      keyed.created_at,
+      row.org,
+      row.action_id,
+      row.implementation_id,
+      row.agent_id,
+      row.caller_id,
+      row.reference,
+      referenceKey,
+      row.args,
+      row.args_hash,
+      argsKey,
+      row.parent_id,
+      row.root_id,
+      row.capture,
+      row.ephemeral,
+      row.step,
+      row.created_at,
+      row.created_at,
     );
     // the row as stored, without reading it back
     const task: TaskRow = Object.freeze({
-      ...keyed,
+      ...row,
+      reference_key: referenceKey,
+      args_key: argsKey,
       id: Number(info.lastInsertRowid),
       is_done: 0,
       latest_event_kind: "STARTED",
