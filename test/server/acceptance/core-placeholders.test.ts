@@ -96,6 +96,35 @@ describe("issue 15: the core's placeholder fields return what is stored", () => 
     await socket.close();
   });
 
+  it("issue 18: the events of a page of tasks name their own task and its reference (read from the listed task)", async () => {
+    const s = server();
+    const fixture = await setupAgent(s, T1, [DECORATED]);
+    const { socket } = await s.connectAgent(T1);
+    const tasks = [];
+    for (const n of [1, 2, 3]) {
+      const task = await assign(s, T1, { implementation: implOf(fixture, "decorated").id, args: { image: image(String(n)), more: [], n } });
+      await socket.next("ASSIGN");
+      await s.gql(T1, "mutation ($task: ID!) { pause(input: { task: $task }) { id } }", { task: task.id });
+      await s.gql(T1, "mutation ($task: ID!) { resume(input: { task: $task }) { id } }", { task: task.id });
+      tasks.push(task.id);
+    }
+    const data = await s.gql<{ tasks: Array<{ id: string; reference: string; events: Array<{ reference: string; task: { id: string; reference: string } }> }> }>(
+      T1,
+      "query ($ids: [ID!]) { tasks(filters: { ids: $ids }) { id reference events(ordering: { createdAt: DESC }) { reference task { id reference } } } }",
+      { ids: tasks },
+    );
+    expect(data.tasks.map((t) => t.id).sort()).toEqual([...tasks].sort());
+    for (const task of data.tasks) {
+      expect(task.events.length).toBeGreaterThan(1);
+      for (const event of task.events) expect(event).toEqual({ reference: task.reference, task: { id: task.id, reference: task.reference } });
+    }
+    const events = await s.gql<{ event: { reference: string; task: { id: string } } }>(T1, "query ($id: ID!) { event(id: $id) { reference task { id } } }", {
+      id: (await s.gql<{ task: { events: Array<{ id: string }> } }>(T1, "query ($id: ID!) { task(id: $id) { events { id } } }", { id: tasks[1] })).task.events[0]!.id,
+    });
+    expect(events.event.task.id).toBe(tasks[1]);
+    await socket.close();
+  });
+
   it("issue 15: migration 13 upgrades an existing data dir: its agents and implementations keep their rows and gain the new columns", () => {
     const dir = mkdtempSync(join(tmpdir(), "arkitekt-core-migration-"));
     try {

@@ -16,6 +16,7 @@ import { clampProgress, definitionOf } from "../../platform.js";
 import type { ResolverContext } from "../context.js";
 import { idList } from "../ids.js";
 import { rawJson } from "../raw-json.js";
+import type { TaskEventRow, TaskRow } from "../../store/store.js";
 import { filterImplementations } from "./filters.js";
 import { implementationInViewerOrg, inViewerOrg, isDesc, iso, isoRequired, json, listTasks, pageArg, paginate, required } from "./scope.js";
 
@@ -95,8 +96,16 @@ export const implementationResolvers: ImplementationResolvers = {
   provenanceAudience: (p) => stringList(p.provenance_audience),
 };
 
-/** The control messages a task received, from its events (CANCELLING, INTERRUPTING, PAUSING, RESUMING). */
+/** The control messages a task received, from its events (CANCELLING, INTERRUPTING, PAUSING, RESUMING: the store's `controlEventsOfTask`). */
 const INSTRUCT_OF_EVENT: Record<string, TaskInstructKind> = { CANCELLING: "CANCEL", INTERRUPTING: "INTERRUPT", PAUSING: "PAUSE", RESUMING: "RESUME" };
+
+/**
+ * The task of each event row that `Task.events` read, so `TaskEvent.task` and `.reference` of a
+ * listed event do not read its task again (a page of 100 tasks with their events read each event's
+ * task once per event; issue 18). Rows are read per request, so the map never outlives one.
+ */
+const taskOfListedEvent = new WeakMap<TaskEventRow, TaskRow>();
+const taskOfEvent = (event: TaskEventRow, ctx: ResolverContext): TaskRow | undefined => taskOfListedEvent.get(event) ?? ctx.platform.store.task(event.task_id);
 
 /**
  * `identifier:object` of every structure the args name (STRUCTURE ports at the top and in lists):
@@ -159,12 +168,13 @@ export const taskResolvers: TaskResolvers = {
     const ids = idList(a.filters?.ids);
     const newestFirst = (a.ordering ?? []).some((o) => isDesc(o.createdAt));
     const page = pageArg(a);
-    return ctx.platform.store.eventsOfTaskPage(p.id, { ids: ids ? [...ids] : null, kinds: a.filters?.kind ?? null }, newestFirst, page.limit, page.offset);
+    const events = ctx.platform.store.eventsOfTaskPage(p.id, { ids: ids ? [...ids] : null, kinds: a.filters?.kind ?? null }, newestFirst, page.limit, page.offset);
+    for (const event of events) taskOfListedEvent.set(event, p);
+    return events;
   },
   instructs: (p, _a, ctx) => {
     if (!inViewerOrg(ctx, p)) return [];
-    const kinds = Object.keys(INSTRUCT_OF_EVENT);
-    return ctx.platform.store.eventsOfTaskPage(p.id, { kinds }, false, -1, 0).map((e) => ({
+    return ctx.platform.store.controlEventsOfTask(p.id).map((e) => ({
       id: String(e.id),
       task: p,
       kind: INSTRUCT_OF_EVENT[e.kind] ?? "CANCEL",
@@ -186,8 +196,8 @@ export const taskEventResolvers: TaskEventResolvers = {
   returns: (p) => rawJson(p.returns),
   // a percentage (Int): a value stored by an older server outside 0..100 must not break the whole list
   progress: (p) => clampProgress(p.progress),
-  task: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.task(p.task_id)), `Task of event ${p.id}`, ctx),
+  task: (p, _a, ctx) => required(inViewerOrg(ctx, taskOfEvent(p, ctx)), `Task of event ${p.id}`, ctx),
   createdAt: (p) => isoRequired(p.created_at),
-  reference: (p, _a, ctx) => inViewerOrg(ctx, ctx.platform.store.task(p.task_id))?.reference ?? "",
+  reference: (p, _a, ctx) => inViewerOrg(ctx, taskOfEvent(p, ctx))?.reference ?? "",
 };
 
