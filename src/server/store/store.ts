@@ -310,6 +310,8 @@ export class Store {
       hasEventOfKind: db.prepare<[number, string], { one: number }>("SELECT 1 AS one FROM task_event WHERE task_id = ? AND kind = ? LIMIT 1"),
       eventById: db.prepare<[number], TaskEventRow>("SELECT * FROM task_event WHERE id = ?"),
       eventsOfTask: db.prepare<[number], TaskEventRow>("SELECT * FROM task_event WHERE task_id = ? ORDER BY id"),
+      // the newest task of an action (the driving index: task_action, as taskListQuery's shape)
+      latestTaskOfAction: db.prepare<[number, string], TaskRow>("SELECT * FROM task WHERE action_id = ? AND +org = ? ORDER BY id DESC LIMIT 1"),
       eventsOfTaskAsc: db.prepare<[number, number, number], TaskEventRow>("SELECT * FROM task_event WHERE task_id = ? ORDER BY id ASC LIMIT ? OFFSET ?"),
       eventsOfTaskDesc: db.prepare<[number, number, number], TaskEventRow>("SELECT * FROM task_event WHERE task_id = ? ORDER BY id DESC LIMIT ? OFFSET ?"),
       controlEventsOfTask: db.prepare<[number], TaskEventRow>(
@@ -794,6 +796,10 @@ export class Store {
     }
     const sql = `SELECT * FROM task_event WHERE ${where.join(" AND ")} ORDER BY id ${newestFirst ? "DESC" : "ASC"} LIMIT ? OFFSET ?`;
     return this.prepared(sql).all(...params, limit, offset) as TaskEventRow[];
+  }
+  /** The newest task of an action in an organisation (`Action.latestTask`). */
+  latestTaskOfAction(org: string, actionId: number): TaskRow | undefined {
+    return this.s.latestTaskOfAction.get(actionId, org);
   }
   /** The task's control events (CANCELLING, INTERRUPTING, PAUSING, RESUMING: `Task.instructs`), oldest first. */
   controlEventsOfTask(taskId: number): TaskEventRow[] {

@@ -114,6 +114,29 @@ describe("issue 9 #2: nested fields scope by the viewer's organisation", () => {
   });
 });
 
+describe("issue 18: Action.latestTask through its own statement", () => {
+  it("issue 18: Action.latestTask is the viewer's newest task of the action, never a newer one of another organisation", async () => {
+    const store = freshStore();
+    const platform = new Platform(store, compileOptions({ dataDir: "unused" }), silentLogger);
+    const schema = buildServerSchema();
+    const labAgent = agentFor(store, LAB);
+    const otherAgent = agentFor(store, ELSEWHERE);
+    const shared = store.insertAction(action("lab", "shared"));
+    const labImpl = store.insertImplementation({ agent_id: labAgent.id, action_id: shared.id, interface: "shared", params: null, effect: "NONE", needs_token: 1, dependencies: "[]", created_at: Date.now() });
+    const older = taskFor(store, LAB, shared.id, labAgent.id, labImpl.id);
+    const newest = taskFor(store, LAB, shared.id, labAgent.id, labImpl.id);
+    // a later task of another organisation pointing at the same action (a crossed reference)
+    const crossed = taskFor(store, ELSEWHERE, shared.id, otherAgent.id, null);
+    await store.committed();
+    const result = await graphql.graphql({ schema, source: "query ($id: ID!) { action(id: $id) { latestTask { id } } }", variableValues: { id: String(shared.id) }, contextValue: { identity: LAB, platform } });
+    expect(result.errors).toBeUndefined();
+    expect(crossed.id).toBeGreaterThan(newest.id);
+    expect(newest.id).toBeGreaterThan(older.id);
+    expect((result.data as { action: { latestTask: { id: string } } }).action.latestTask.id).toBe(String(newest.id));
+    platform.close();
+  });
+});
+
 /** A link that records what the platform sends and whether it was closed. */
 function fakeLink(agentId: number, identity: Identity): AgentLink & { sent: string[]; closedWith: number | null } {
   const link = {

@@ -109,6 +109,8 @@ describe("issue 18: the task list queries are index-served (EXPLAIN QUERY PLAN, 
     const lookups = [
       "SELECT * FROM task WHERE reference_key = ? AND caller_id = ? AND reference = ? ORDER BY id LIMIT 1",
       "SELECT * FROM task WHERE agent_id = ? AND is_done = 0 ORDER BY id",
+      "SELECT * FROM task WHERE action_id = ? AND +org = ? ORDER BY id DESC LIMIT 1",
+      "SELECT * FROM task_event WHERE task_id = ? AND kind IN ('CANCELLING', 'INTERRUPTING', 'PAUSING', 'RESUMING') ORDER BY id",
       "SELECT * FROM task t WHERE t.agent_id = ? AND t.is_done = 0 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = t.id AND o.kind = 'ASSIGN') ORDER BY t.id",
       "SELECT DISTINCT t.agent_id AS agent_id FROM task t WHERE t.is_done = 0 AND t.agent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = t.id AND o.kind = 'ASSIGN')",
       "SELECT * FROM task WHERE root_id = ? AND is_done = 0 ORDER BY id",

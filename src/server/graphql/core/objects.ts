@@ -18,7 +18,7 @@ import { idList } from "../ids.js";
 import { rawJson } from "../raw-json.js";
 import type { TaskEventRow, TaskRow } from "../../store/store.js";
 import { filterImplementations } from "./filters.js";
-import { implementationInViewerOrg, inViewerOrg, isDesc, iso, isoRequired, json, listTasks, pageArg, paginate, required } from "./scope.js";
+import { implementationInViewerOrg, inViewerOrg, isDesc, iso, isoRequired, json, listTasks, pageArg, paginate, required, viewerOrg } from "./scope.js";
 
 const agentOf = (ctx: ResolverContext, id: number | null) => (id === null ? null : inViewerOrg(ctx, ctx.platform.store.agent(id)));
 const stringList = (text: string | null): string[] | null => {
@@ -82,7 +82,8 @@ export const actionResolvers: ActionResolvers = {
       pageArg(a),
     ),
   tasks: (p, a, ctx) => listTasks(ctx, a, pageArg(a), { actionId: p.id }),
-  latestTask: (p, _a, ctx) => listTasks(ctx, {}, { limit: 1, offset: 0 }, { actionId: p.id })[0] ?? null,
+  // one prepared statement: a page of actions asks once per action (the web UI's AllActions)
+  latestTask: (p, _a, ctx) => ctx.platform.store.latestTaskOfAction(viewerOrg(ctx), p.id) ?? null,
   runs: (p, a, ctx) => listTasks(ctx, {}, pageArg(a), { actionId: p.id }),
 };
 
