@@ -4,11 +4,13 @@
  * incremental run only formats modules whose content changed.
  */
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { GeneratedFile } from "../types.js";
 import { PRETTIER_OPTIONS, loadFormatter } from "./format-options.js";
+import { formatByPieces, pieceHash, readIndex } from "./pieces.js";
 
 export { PRETTIER_OPTIONS };
 
@@ -106,4 +108,35 @@ export class FormatPool {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+let formatKeyValue: string | undefined;
+
+/** prettier's version and our options: a piece index written under another setup is void. */
+export function formatKey(): string {
+  if (formatKeyValue === undefined) {
+    const { version } = createRequire(import.meta.url)("prettier/package.json") as { version: string };
+    formatKeyValue = `p${pieceHash(`${version}\0${JSON.stringify(PRETTIER_OPTIONS)}`).slice(0, 8)}`;
+  }
+  return formatKeyValue;
+}
+
+/** A large generated file as the last gen formatted it, with its piece index (manifest `pieces`). */
+export interface FormattedBefore {
+  content: string;
+  pieces: string;
+}
+
+/**
+ * Formats a large generated file, reusing what `before` says about the formatted text of its
+ * unchanged top-level pieces (emit/pieces.ts): the same bytes as `formatTypeScript(source)`. Returns
+ * the piece index to record for the next gen (undefined when the file could not be split: it was
+ * formatted whole).
+ */
+export async function formatReusing(source: string, before?: FormattedBefore): Promise<{ content: string; pieces?: string; formatted: number }> {
+  const key = formatKey();
+  const known = before ? readIndex(before.content, before.pieces, key) : new Map<string, string>();
+  const result = await formatByPieces(source, known, formatTypeScript, key).catch(() => undefined);
+  if (result) return { content: result.content, pieces: result.index, formatted: result.formattedPieces };
+  return { content: await formatTypeScript(source), formatted: 1 };
 }
