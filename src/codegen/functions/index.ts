@@ -93,6 +93,8 @@ export class FunctionsStage {
       const cwd = this.extractor.projectDir;
       this.logger.warn(noRegisteredFunctions(this.options.tsconfig ?? "tsconfig.json", scanned.map((file) => relative(cwd, file).replace(/\\/g, "/"))));
     }
+    // The main thread is free now: it formats what the workers have not started.
+    pool?.drain();
     const modules = new Map<string, { functions: readonly ExtractedFunction[]; file: GeneratedFile }>();
     let rendered = 0;
     try {
