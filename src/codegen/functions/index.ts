@@ -16,6 +16,7 @@ import type { GeneratedFile, StageResult } from "../types.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import type { ExtractedFunction } from "./model.js";
 import { FunctionExtractor } from "./extract.js";
+import { saveCodeCaches } from "./compile-cache.js";
 import { relative } from "node:path";
 import { noRegisteredFunctions } from "../report.js";
 
@@ -83,6 +84,7 @@ export class FunctionsStage {
       throw error;
     }
     const { functions, diagnostics, byFile, scanned, hookFiles, states } = extraction;
+    saveCodeCaches();
     const extracted = performance.now();
     this.logger.debug(`functions: extracted ${functions.length} in ${Math.round(extracted - started)} ms`);
     if (diagnostics.length > 0) {
