@@ -38,7 +38,10 @@ export const GEN_V8_FLAGS = "--interrupt-budget=1081344";
 /** Applies GEN_V8_FLAGS to this process (gen and gen --watch; the bench's long-lived generator too). */
 export function tuneV8ForGen(env: NodeJS.ProcessEnv = process.env): void {
   const flags = env.ARKITEKT_GEN_V8_FLAGS ?? GEN_V8_FLAGS;
-  if (flags.trim() !== "") setFlagsFromString(flags);
+  if (flags.trim() === "") return;
+  setFlagsFromString(flags);
+  // the functions stage keeps V8 code caches per set of flags (codegen/functions/compile-cache.ts)
+  (globalThis as Record<symbol, unknown>)[Symbol.for("arkitekt-next.v8-flags")] = flags;
 }
 
 /** Runs gen and returns its result; throws ReportedError (exit 1) when it failed. */

@@ -8,8 +8,8 @@
  * compiler's own code: what it computes does not change.
  *
  * The cache lives in `<tmpdir>/arkitekt-next-v8-<uid>/`, one file per source (named by a hash of the
- * source's path, size and modification time, and Node's version); `ARKITEKT_GEN_CODE_CACHE=0` turns
- * it off. Errors reading or writing it are ignored (gen then compiles as without it).
+ * source's path, size and modification time, Node's version and the V8 flags); `ARKITEKT_GEN_CODE_CACHE=0`
+ * turns it off. Errors reading or writing it are ignored (gen then compiles as without it).
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
@@ -37,9 +37,18 @@ function cacheDir(): string {
   return join(tmpdir(), `arkitekt-next-v8-${uid}`);
 }
 
+/**
+ * The V8 flags this process runs with, as far as they are known here: its command line and what
+ * the CLI set at run time (the gen command records them under this symbol). V8 rejects code cached
+ * under other flags, so each set of flags has its own cache file (else a tuned CLI and an untuned
+ * library caller would overwrite each other's).
+ */
+export const V8_FLAGS_APPLIED = Symbol.for("arkitekt-next.v8-flags");
+
 function cacheFile(path: string): string {
   const stat = statSync(path);
-  const key = createHash("sha256").update(`${process.version}\0${process.arch}\0${path}\0${stat.size}\0${stat.mtimeMs}`).digest("hex").slice(0, 32);
+  const flags = `${process.execArgv.join(" ")}\0${String((globalThis as Record<symbol, unknown>)[V8_FLAGS_APPLIED] ?? "")}`;
+  const key = createHash("sha256").update(`${process.version}\0${process.arch}\0${flags}\0${path}\0${stat.size}\0${stat.mtimeMs}`).digest("hex").slice(0, 32);
   return join(cacheDir(), `${key}.bin`);
 }
 
