@@ -112,7 +112,13 @@ and a hint; then nothing is written and gen exits 1.
 
 generated/.arkitekt-gen.json (commit it) records per stage a hash of its inputs and of the
 generator, and the hash of each file written: a stage whose inputs are unchanged is skipped, and
---check names a generated file edited by hand. --force runs every stage.
+--check names a generated file edited by hand. --force runs every stage. A changed GraphQL output
+is formatted piece by piece: the manifest's piece index lets prettier format only what changed.
+
+Tuning (environment): ARKITEKT_GEN_WORKERS (prettier worker threads for a cold run of 16 or more
+files; default one per core but one, at most 2; 0 = none), ARKITEKT_GEN_V8_FLAGS (V8 flags set for
+the gen process; default ${GEN_V8_FLAGS}; empty = V8's defaults), ARKITEKT_GEN_CODE_CACHE=0 (no
+V8 code cache of the TypeScript compiler in the temporary folder).
 
 Examples:
   $ arkitekt-next gen
