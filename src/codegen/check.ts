@@ -59,6 +59,13 @@ export function sourceKeys(files: readonly GeneratedFile[]): Record<string, stri
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** The piece indexes of the files a stage formatted piece by piece (manifest `pieces`), or undefined when none. */
+export function pieceIndexes(files: readonly GeneratedFile[]): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const file of files) if (file.pieces !== undefined) out[file.path] = file.pieces;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 /** The manifest entry for files a stage produced. */
 export function hashFiles(files: readonly GeneratedFile[]): Record<string, string> {
   const out: Record<string, string> = {};

@@ -10,12 +10,12 @@
 import { resolve } from "node:path";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { changedFiles, hashFiles, sourceKeys, verifyOutputs, type StaleFile } from "./check.js";
+import { changedFiles, hashFiles, pieceIndexes, sourceKeys, verifyOutputs, type StaleFile } from "./check.js";
 import { loadProjectConfig, type ProjectConfig } from "./config.js";
 import { contentKey, generatorFingerprint, hashInputs, sha256 } from "./key.js";
 import { manifestPath, readManifest, renderManifest, type Manifest, type ManifestEntry } from "./manifest.js";
 import { nothingToGenerate, report } from "./report.js";
-import type { Stage, StageRunner } from "./stage.js";
+import type { PreviousOutput, Stage, StageRunner } from "./stage.js";
 import { STAGES } from "./stages.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
 import type { Diagnostic, GeneratedFile } from "./types.js";
@@ -96,7 +96,7 @@ export class Generator {
   private readonly active: ReadonlyArray<{ stage: Stage; runner: StageRunner }>;
   /** What this generator last wrote or read per path, so unchanged files are not re-read each run. */
   private readonly onDisk = new Map<string, string>();
-  /** The manifest as the last run found or left it (for StageContext.reuse). */
+  /** The manifest as the last run found or left it (for StageContext.previous). */
   private previous: Manifest | undefined;
 
   constructor(
@@ -111,21 +111,24 @@ export class Generator {
       config: this.config,
       logger: this.logger,
       refreshActions: options.refreshActions ?? false,
-      reuse: (path: string, sourceKey: string) => this.reuse(path, sourceKey),
+      previous: (path: string) => this.previousOutput(path),
     };
     this.active = (options.stages ?? STAGES).filter((stage) => stage.enabled(this.config)).map((stage) => ({ stage, runner: stage.open(context) }));
   }
 
   /**
-   * The file at `path` when the manifest records it as formatted from `sourceKey` and it still has
-   * its recorded hash (a file edited by hand is formatted again).
+   * The file at `path` with its recorded source key and piece index, when it still has the hash the
+   * manifest records (a file edited by hand is generated and formatted again, whole).
    */
-  private async reuse(path: string, sourceKey: string): Promise<string | undefined> {
+  private async previousOutput(path: string): Promise<PreviousOutput | undefined> {
     for (const entry of Object.values(this.previous?.stages ?? {})) {
       const hash = entry.files[path];
-      if (hash === undefined || entry.sources?.[path] !== sourceKey) continue;
+      if (hash === undefined) continue;
       const content = this.onDisk.get(path) ?? (await readFile(join(this.cwd, path), "utf8").catch(() => undefined));
-      if (content !== undefined && sha256(content) === hash) return content;
+      if (content === undefined || sha256(content) !== hash) return undefined;
+      const sourceKey = entry.sources?.[path];
+      const pieces = entry.pieces?.[path];
+      return { content, ...(sourceKey !== undefined ? { sourceKey } : {}), ...(pieces !== undefined ? { pieces } : {}) };
     }
     return undefined;
   }
@@ -189,6 +192,8 @@ export class Generator {
       if (output.counts) entry.counts = output.counts;
       const sources = sourceKeys(output.files);
       if (sources) entry.sources = sources;
+      const pieces = pieceIndexes(output.files);
+      if (pieces) entry.pieces = pieces;
       pass.entries.push({ name: stage.name, entry });
     }
     pass.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -25,6 +25,11 @@ export interface ManifestEntry {
   files: Record<string, string>;
   /** The source key of each output that has one (GeneratedFile.sourceKey): an unchanged one is not generated again. */
   sources?: Record<string, string>;
+  /**
+   * The piece index of each output formatted piece by piece (GeneratedFile.pieces): per top-level
+   * piece, a hash of its unformatted text and its line count, so the next gen formats only new pieces.
+   */
+  pieces?: Record<string, string>;
 }
 
 export interface Manifest {
@@ -52,7 +57,7 @@ function isEntry(value: unknown): boolean {
       if (!recordOf(item, (v) => typeof v === "number" && Number.isFinite(v))) return false;
     } else if (key === "inputs") {
       if (!recordOf(item, (v) => v === null || typeof v === "string")) return false;
-    } else if (key === "sources") {
+    } else if (key === "sources" || key === "pieces") {
       if (!recordOf(item, isString)) return false;
     } else if (key !== "files") return false;
   }
@@ -77,6 +82,7 @@ function manifestProblem(raw: unknown): string {
     inputs: z.record(z.string(), z.string().nullable()).optional(),
     files: z.record(z.string(), z.string()),
     sources: z.record(z.string(), z.string()).optional(),
+    pieces: z.record(z.string(), z.string()).optional(),
   });
   const schema = z.strictObject({ $comment: z.string().optional(), version: z.literal(1), stages: z.record(z.string(), entrySchema) });
   const result = schema.safeParse(raw);
@@ -108,7 +114,7 @@ export async function readManifest(cwd: string, path: string, logger: Logger): P
 }
 
 const COMMENT =
-  "Written by `arkitekt-next gen`; do not edit. Per stage: the hash of its inputs and of the generator (unchanged: the stage is skipped), the hash of each input file (`run prod` names a source changed since), the hash of each file it wrote (`gen --check` names a file edited by hand) and, per output that records one, a hash of that output's own inputs (unchanged: the file is kept, not generated again).";
+  "Written by `arkitekt-next gen`; do not edit. Per stage: the hash of its inputs and of the generator (unchanged: the stage is skipped), the hash of each input file (`run prod` names a source changed since), the hash of each file it wrote (`gen --check` names a file edited by hand) and, per output that records one, a hash of that output's own inputs (unchanged: the file is kept, not generated again) and its piece index (a hash and a line count per top-level piece: an unchanged piece is not formatted again).";
 
 /** The manifest's bytes: stages in run order, files sorted. */
 export function renderManifest(stages: ReadonlyArray<{ name: string; entry: ManifestEntry }>): string {
@@ -120,12 +126,15 @@ export function renderManifest(stages: ReadonlyArray<{ name: string; entry: Mani
     for (const path of Object.keys(entry.inputs ?? {}).sort()) inputs[path] = entry.inputs![path]!;
     const sources: Record<string, string> = {};
     for (const path of Object.keys(entry.sources ?? {}).sort()) if (entry.files[path] !== undefined) sources[path] = entry.sources![path]!;
+    const pieces: Record<string, string> = {};
+    for (const path of Object.keys(entry.pieces ?? {}).sort()) if (entry.files[path] !== undefined) pieces[path] = entry.pieces![path]!;
     out.stages[name] = {
       key: entry.key,
       ...(entry.counts && Object.keys(entry.counts).length > 0 ? { counts: entry.counts } : {}),
       ...(entry.inputs ? { inputs } : {}),
       files,
       ...(Object.keys(sources).length > 0 ? { sources } : {}),
+      ...(Object.keys(pieces).length > 0 ? { pieces } : {}),
     };
   }
   return `${JSON.stringify(out, null, 2)}\n`;

@@ -21,11 +21,19 @@ export interface StageContext {
   /** `gen --refresh-actions`. */
   refreshActions: boolean;
   /**
-   * The bytes of `path` as the last gen wrote them from the source key `sourceKey` (see
-   * GeneratedFile.sourceKey), when the file still has them; else undefined. A stage generates and
-   * formats only the outputs this does not return (prettier is most of a GraphQL run).
+   * The file at `path` as the last gen wrote it, when it still has the hash the manifest records,
+   * with its recorded source key and piece index (GeneratedFile.sourceKey, .pieces); else
+   * undefined. A stage generates only the outputs whose source key changed, and formats only their
+   * changed pieces (prettier is most of a GraphQL run).
    */
-  reuse?(path: string, sourceKey: string): Promise<string | undefined>;
+  previous?(path: string): Promise<PreviousOutput | undefined>;
+}
+
+/** An output as the last gen wrote it (StageContext.previous). */
+export interface PreviousOutput {
+  content: string;
+  sourceKey?: string;
+  pieces?: string;
 }
 
 /** What a stage's output depends on, beyond the generator's own code (hashed by the orchestrator). */

@@ -13,6 +13,11 @@ export interface GeneratedFile {
    * (StageContext.reuse), even when other inputs of its stage changed.
    */
   sourceKey?: string;
+  /**
+   * The piece index of a file formatted piece by piece (emit/pieces.ts), recorded in the manifest's
+   * `pieces`: the next gen formats only the pieces that changed.
+   */
+  pieces?: string;
 }
 
 /** A problem in the user's input, shown as `file:line:col: message` plus a hint. */

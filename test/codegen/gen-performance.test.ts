@@ -95,6 +95,30 @@ describe("issue 18: gen on a changed project", () => {
     expect(full.status).toBe(0);
   });
 
+  it("issue 18: a schema and document edit formats only the changed pieces of both outputs (the manifest's piece index), with the bytes a run without the manifest writes", () => {
+    const dir = copyOfPackageProject();
+    const manifest = JSON.parse(readFileSync(join(dir, "generated/.arkitekt-gen.json"), "utf8"));
+    expect(Object.keys(manifest.stages.graphql.pieces)).toEqual(["generated/api/rekuest.ts", "generated/server/resolvers.ts"]);
+    appendFileSync(join(dir, "graphql/rekuest/task.graphql"), "\nquery PerfEdited {\n  __typename\n}\n");
+    appendFileSync(join(dir, "schemas/rekuest.graphql"), "\ntype PerfEdited {\n  id: ID!\n}\n");
+
+    const changed = gen(["--verbose", "--cwd", dir]);
+    expect(changed.status).toBe(0);
+    const counts = [...changed.out.matchAll(/: format \((\d+) new pieces\)/g)].map((m) => Number(m[1]));
+    expect(counts).toHaveLength(2);
+    for (const count of counts) expect(count).toBeLessThan(10);
+    expect(changed.out).toContain("wrote generated/api/rekuest.ts");
+    expect(changed.out).toContain("wrote generated/server/resolvers.ts");
+    expect(readFileSync(join(dir, "generated/server/resolvers.ts"), "utf8")).toContain("PerfEdited");
+
+    // Without the manifest every piece is formatted (in one prettier call per output), to the same bytes.
+    rmSync(join(dir, "generated/.arkitekt-gen.json"));
+    const full = gen(["--check", "--verbose", "--cwd", dir]);
+    expect(full.out).not.toMatch(/: format \(\d{1,2} new pieces\)/);
+    expect(full.out).toContain("up to date");
+    expect(full.status).toBe(0);
+  });
+
   it("issue 18: an output edited by hand is generated again, not reused, when its stage runs", () => {
     const dir = copyOfPackageProject();
     const file = join(dir, "generated/server/resolvers.ts");

@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { ReportedError, UserError } from "../errors.js";
 import { cliLogger } from "../logger.js";
 import type { GenerateResult } from "../../codegen/index.js";
@@ -23,11 +24,32 @@ export interface GenCommandOptions {
   verbose?: boolean;
 }
 
+/**
+ * V8's optimizing compiler (TurboFan) tiers a function up after it ran for this much bytecode: 16
+ * times V8's default (67,584). A `gen` process lives seconds; at the default, compiling the many
+ * functions of TypeScript's checker, graphql-codegen and prettier that get warm cost more CPU than
+ * their optimized code saved (a changed GraphQL project: 1.9 s CPU at the default, 1.4 s at 16
+ * times; 1,000 registered functions cold: 8-10 s, 7-7.7 s; bench/codegen/RESULTS.md). The hot
+ * loops still get optimized. Set for this process only (the CLI's); `ARKITEKT_GEN_V8_FLAGS`
+ * replaces the flags (empty: V8's defaults).
+ */
+export const GEN_V8_FLAGS = "--interrupt-budget=1081344";
+
+/** Applies GEN_V8_FLAGS to this process (gen and gen --watch; the bench's long-lived generator too). */
+export function tuneV8ForGen(env: NodeJS.ProcessEnv = process.env): void {
+  const flags = env.ARKITEKT_GEN_V8_FLAGS ?? GEN_V8_FLAGS;
+  if (flags.trim() === "") return;
+  setFlagsFromString(flags);
+  // the functions stage keeps V8 code caches per set of flags (codegen/functions/compile-cache.ts)
+  (globalThis as Record<symbol, unknown>)[Symbol.for("arkitekt-next.v8-flags")] = flags;
+}
+
 /** Runs gen and returns its result; throws ReportedError (exit 1) when it failed. */
 export async function runGen(options: GenCommandOptions, logger: Logger = cliLogger("gen", { verbose: options.verbose ?? false, info: process.stdout, plainErrors: true })): Promise<GenerateResult> {
   // Loaded lazily: `arkitekt-next --help` must not pay for the generator.
   const cwd = resolve(options.cwd ?? process.cwd());
   if (!existsSync(cwd)) throw new UserError(`the project directory ${cwd} does not exist`, "pass --cwd with your app's directory (the one with tsconfig.json or codegen.yml)");
+  tuneV8ForGen();
   const { generate } = await import("../../codegen/index.js");
   // the actions stage logs in to a deployment (fakts) with these, like every command's flags
   if (options.redeemToken) process.env.ARKITEKT_REDEEM_TOKEN = options.redeemToken;
@@ -90,7 +112,13 @@ and a hint; then nothing is written and gen exits 1.
 
 generated/.arkitekt-gen.json (commit it) records per stage a hash of its inputs and of the
 generator, and the hash of each file written: a stage whose inputs are unchanged is skipped, and
---check names a generated file edited by hand. --force runs every stage.
+--check names a generated file edited by hand. --force runs every stage. A changed GraphQL output
+is formatted piece by piece: the manifest's piece index lets prettier format only what changed.
+
+Tuning (environment): ARKITEKT_GEN_WORKERS (prettier worker threads for a cold run of 16 or more
+files; default one per core but one, at most 2; 0 = none), ARKITEKT_GEN_V8_FLAGS (V8 flags set for
+the gen process; default ${GEN_V8_FLAGS}; empty = V8's defaults), ARKITEKT_GEN_CODE_CACHE=0 (no
+V8 code cache of the TypeScript compiler in the temporary folder).
 
 Examples:
   $ arkitekt-next gen

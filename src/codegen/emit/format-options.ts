@@ -18,3 +18,8 @@ export async function loadFormatter(): Promise<Format> {
   const plugins = [babel.default ?? babel, estree.default ?? estree] as never;
   return (source) => prettier.format(source, { ...PRETTIER_OPTIONS, plugins });
 }
+
+/** Who formats a source of FormatPool (a shared Int32 per source): nobody yet, a worker, the main thread. */
+export const CLAIM_NONE = 0;
+export const CLAIM_WORKER = 1;
+export const CLAIM_MAIN = 2;

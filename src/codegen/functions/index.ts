@@ -16,6 +16,7 @@ import type { GeneratedFile, StageResult } from "../types.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import type { ExtractedFunction } from "./model.js";
 import { FunctionExtractor } from "./extract.js";
+import { saveCodeCaches } from "./compile-cache.js";
 import { relative } from "node:path";
 import { noRegisteredFunctions } from "../report.js";
 
@@ -83,6 +84,7 @@ export class FunctionsStage {
       throw error;
     }
     const { functions, diagnostics, byFile, scanned, hookFiles, states } = extraction;
+    saveCodeCaches();
     const extracted = performance.now();
     this.logger.debug(`functions: extracted ${functions.length} in ${Math.round(extracted - started)} ms`);
     if (diagnostics.length > 0) {
@@ -93,6 +95,8 @@ export class FunctionsStage {
       const cwd = this.extractor.projectDir;
       this.logger.warn(noRegisteredFunctions(this.options.tsconfig ?? "tsconfig.json", scanned.map((file) => relative(cwd, file).replace(/\\/g, "/"))));
     }
+    // The main thread is free now: it formats what the workers have not started.
+    pool?.drain();
     const modules = new Map<string, { functions: readonly ExtractedFunction[]; file: GeneratedFile }>();
     let rendered = 0;
     try {

@@ -7,6 +7,7 @@
  */
 import { createRequire } from "node:module";
 import type { ts as T } from "ts-morph";
+import { requireWithCodeCache } from "./compile-cache.js";
 
 /** What the functions stage uses of @ts-morph/common. */
 export interface MorphCommon {
@@ -17,7 +18,7 @@ export interface MorphCommon {
 }
 
 const requireHere = createRequire(import.meta.url);
-export const common = createRequire(requireHere.resolve("ts-morph"))("@ts-morph/common") as MorphCommon;
+export const common = requireWithCodeCache(createRequire(requireHere.resolve("ts-morph"))) as MorphCommon;
 
 export const ts: typeof T = common.ts;
 

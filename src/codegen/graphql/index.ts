@@ -19,7 +19,8 @@ import { createClientPlugin, type ClientViewModel } from "./plugin.js";
 import { scalarMappings, usedCustomScalars } from "./scalars.js";
 import { graphqlModule } from "./graphql-module.js";
 import { GENERATED_CODE_ABI } from "../../definition/abi.js";
-import { formatTypeScript } from "../emit/format.js";
+import { formatReusing, type FormattedBefore } from "../emit/format.js";
+import type { PreviousOutput } from "../stage.js";
 import { createHash } from "node:crypto";
 import { generatorFingerprint } from "../key.js";
 import { expandGlobs } from "./glob.js";
@@ -35,8 +36,13 @@ export interface GenerateGraphqlOptions {
   env?: NodeJS.ProcessEnv;
   /** `fetch` for schema URLs. Default: the global one. */
   fetch?: typeof fetch;
-  /** The last gen's formatted output for a source key (StageContext.reuse): not formatted again. */
-  reuse?: (path: string, sourceKey: string) => Promise<string | undefined>;
+  /**
+   * An output as the last gen wrote it (StageContext.previous): kept when its source key is the
+   * same, else only its changed pieces are formatted.
+   */
+  previous?: (path: string) => Promise<PreviousOutput | undefined>;
+  /** Formats an output (default: emit/format.ts `formatReusing`); tests pass one that records the unformatted text. */
+  format?: typeof formatReusing;
 }
 
 interface Templates {
@@ -74,9 +80,9 @@ async function generateTarget(
   target: CodegenTarget,
   schema: LoadedSchema,
   documents: LoadedDocument[],
-  context: { configFile: string; templates: Templates; logger: Logger },
+  context: { configFile: string; templates: Templates; logger: Logger; format: typeof formatReusing; before?: FormattedBefore },
 ): Promise<{ file?: GeneratedFile; diagnostics: Diagnostic[] }> {
-  const { configFile, templates, logger } = context;
+  const { configFile, templates, logger, before } = context;
   const graphql = graphqlModule();
   let mark = performance.now();
   const lap = (what: string): void => {
@@ -183,9 +189,12 @@ async function generateTarget(
   const outputLines = output.split("\n");
   const imports = outputLines.filter((line) => /^import .* from ["'][^"']+["'];?$/.test(line));
   const body = outputLines.filter((line) => !imports.includes(line)).join("\n");
-  const content = await formatTypeScript(`${header}\n${imports.join("\n")}\n\n${body}`);
-  lap("format");
-  return { file: { path: target.output, content }, diagnostics: [] };
+  // Only the pieces that changed since the last gen are formatted (emit/pieces.ts).
+  const formatted = await context.format(`${header}\n${imports.join("\n")}\n\n${body}`, before);
+  lap(formatted.pieces === undefined ? "format (whole file)" : `format (${formatted.formatted} new pieces)`);
+  const file: GeneratedFile = { path: target.output, content: formatted.content };
+  if (formatted.pieces !== undefined) file.pieces = formatted.pieces;
+  return { file, diagnostics: [] };
 }
 
 /**
@@ -266,14 +275,15 @@ export async function generateGraphql(options: GenerateGraphqlOptions): Promise<
     if (!schema.value || !documents.value) continue;
     // An output whose own inputs did not change (a document edit leaves the resolvers, which read
     // no documents, as they were) keeps the file the last gen wrote: no codegen, no prettier.
-    const sourceKey = options.reuse ? await targetKey(target, configFile, documents.value, cwd) : undefined;
-    const reused = sourceKey === undefined ? undefined : await options.reuse!(target.output, sourceKey);
-    if (reused !== undefined) {
-      files.push({ path: target.output, content: reused, sourceKey: sourceKey! });
+    const previous = options.previous ? await options.previous(target.output) : undefined;
+    const sourceKey = options.previous ? await targetKey(target, configFile, documents.value, cwd) : undefined;
+    if (previous !== undefined && sourceKey !== undefined && previous.sourceKey === sourceKey) {
+      files.push({ path: target.output, content: previous.content, sourceKey, ...(previous.pieces !== undefined ? { pieces: previous.pieces } : {}) });
       logger.debug(`${target.output}: its inputs are unchanged, the file is reused (${Math.round(performance.now() - started)} ms since start)`);
       continue;
     }
-    const result = await generateTarget(target, schema.value, documents.value, { configFile, templates, logger });
+    const before = previous?.pieces !== undefined ? { content: previous.content, pieces: previous.pieces } : undefined;
+    const result = await generateTarget(target, schema.value, documents.value, { configFile, templates, logger, format: options.format ?? formatReusing, ...(before ? { before } : {}) });
     report(result.diagnostics);
     if (result.file) files.push(sourceKey === undefined ? result.file : { ...result.file, sourceKey });
     logger.debug(`${target.output}: ${result.file ? "generated" : "failed"} (${Math.round(performance.now() - started)} ms since start)`);

@@ -32,7 +32,7 @@ export const graphqlStage: Stage = {
       },
       async run() {
         const mod = await loadStageModule<typeof import("./index.js")>("GraphQL", "./graphql/index.js", () => import("./index.js"), "generateGraphql");
-        return mod.generateGraphql({ cwd: context.cwd, configPath, logger: context.logger, ...(context.reuse ? { reuse: context.reuse } : {}) });
+        return mod.generateGraphql({ cwd: context.cwd, configPath, logger: context.logger, ...(context.previous ? { previous: context.previous } : {}) });
       },
     };
   },
