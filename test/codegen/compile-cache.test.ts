@@ -5,9 +5,9 @@
  * same every time. Runs the built CLI (the cache applies to the compiled package) with its own TMPDIR.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { REPO, makeProject } from "./helpers.js";
 
@@ -43,4 +43,10 @@ it("issue 18: the compiler's code cache is written by the first gen, used by the
   expect(gen()).toBe(first);
   // a rejected cache is written again
   expect(cacheFiles().map((file) => readFileSync(file, "utf8") === "not V8 code")).toEqual([false, false]);
+
+  // a cache folder others may write is neither read nor written (the temporary folder is shared)
+  chmodSync(dirname(written[0]!), 0o777);
+  for (const file of written) writeFileSync(file, "planted");
+  expect(gen()).toBe(first);
+  expect(cacheFiles().map((file) => readFileSync(file, "utf8"))).toEqual(["planted", "planted"]);
 }, 120_000);

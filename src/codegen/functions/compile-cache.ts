@@ -7,12 +7,13 @@
  * ran, so the next gen neither compiles the file nor its functions again. The bytecode is the
  * compiler's own code: what it computes does not change.
  *
- * The cache lives in `<tmpdir>/arkitekt-next-v8-<uid>/`, one file per source (named by a hash of the
+ * The cache lives in `<tmpdir>/arkitekt-next-v8-<uid>/`, used only while that folder and its files
+ * belong to this user and are writable by nobody else; one file per source (named by a hash of the
  * source's path, size and modification time, Node's version and the V8 flags); `ARKITEKT_GEN_CODE_CACHE=0`
  * turns it off. Errors reading or writing it are ignored (gen then compiles as without it).
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -45,6 +46,22 @@ function cacheDir(): string {
  */
 export const V8_FLAGS_APPLIED = Symbol.for("arkitekt-next.v8-flags");
 
+/**
+ * True when `path` is ours alone: a directory or file (not a link) owned by this user that nobody
+ * else may write. The temporary folder is shared: a cache another user planted would be bytecode
+ * run as ours. Windows gives each user a temporary folder of their own (no uid to compare).
+ */
+function ownedByUs(path: string, kind: "dir" | "file"): boolean {
+  try {
+    const stat = lstatSync(path);
+    if (kind === "dir" ? !stat.isDirectory() : !stat.isFile()) return false;
+    const uid = process.getuid?.();
+    return uid === undefined || (stat.uid === uid && (stat.mode & 0o022) === 0);
+  } catch {
+    return false;
+  }
+}
+
 function cacheFile(path: string): string {
   const stat = statSync(path);
   const flags = `${process.execArgv.join(" ")}\0${String((globalThis as Record<symbol, unknown>)[V8_FLAGS_APPLIED] ?? "")}`;
@@ -62,7 +79,7 @@ function loadWithCache(path: string): void {
   const file = cacheFile(path);
   let cachedData: Buffer | undefined;
   try {
-    cachedData = readFileSync(file);
+    cachedData = ownedByUs(dirname(file), "dir") && ownedByUs(file, "file") ? readFileSync(file) : undefined;
   } catch {
     cachedData = undefined;
   }
@@ -108,6 +125,8 @@ export function saveCodeCaches(): void {
     entry.stale = false;
     try {
       mkdirSync(dirname(entry.file), { recursive: true, mode: 0o700 });
+      // a folder of that name someone else made (or opened to others) is not written to
+      if (!ownedByUs(dirname(entry.file), "dir")) continue;
       const temporary = `${entry.file}.${process.pid}.tmp`;
       writeFileSync(temporary, entry.script.createCachedData());
       renameSync(temporary, entry.file);
