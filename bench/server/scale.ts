@@ -16,6 +16,7 @@
  * `--quick`: 200,000 tasks, fewer runs, 10 s idle. Prints markdown; SCALE.md holds a recorded run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -304,7 +305,8 @@ function writeCost(base: number, perRound: number, rounds: number): string[] {
         db.transaction(() => {
           for (let k = 0; k < 64; k++, n++) {
             const child = n % 7 === 0 && n > 0;
-            const id = Number(insert.run(`${n.toString(36)}-${(n * 2654435761) % 1e9}`, `h${(n * 40503) % 99991}`, child ? n : null, child ? n : null, n, n).lastInsertRowid);
+            // a fresh uuid4 reference (as the generated clients and the Python client send) and a content hash
+            const id = Number(insert.run(randomUUID(), createHash("sha256").update(`{"x":${n % 99991}}`).digest("hex"), child ? n : null, child ? n : null, n, n).lastInsertRowid);
             done.run(n, n, id);
           }
         })();
