@@ -24,10 +24,11 @@ export const STORE_FILE = "rekuest.sqlite3";
 export const PAGE_CACHE_KIB = 2_000;
 /**
  * Pages the WAL may hold before a commit copies them into the database file (SQLite's default is
- * 1,000). Each of those checkpoints syncs both files; with one task at a time (two commits per task,
- * each rewriting the same few pages) one commit in 60 checkpointed, 7 ms each: 250 µs of CPU per
- * task and a p99 of 12 ms. At 10,000 pages (a WAL of up to 40 MB on disk, cut back to
- * WAL_SIZE_LIMIT_BYTES after a checkpoint) one commit in 560 does (issue 18, BENCHMARKS.md).
+ * 1,000). Each of those checkpoints copies pages and syncs both files; with one task at a time (two
+ * commits per task, each rewriting the same few pages) one commit in 60 checkpointed, 7 ms of wall
+ * time each (1.5 of the 2.2 s spent in COMMIT over 6,000 tasks). At 10,000 pages (a WAL of up to
+ * 40 MB on disk, cut back to WAL_SIZE_LIMIT_BYTES after a checkpoint) one commit in 560 does
+ * (issue 18, DESIGN.md).
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 /** The size the WAL file is truncated to after a checkpoint (`PRAGMA journal_size_limit`). */
