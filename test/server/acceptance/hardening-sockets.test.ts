@@ -20,6 +20,7 @@ import { RawSocket, openLegacy, openTransport } from "../helpers/raw-ws.js";
 import { startTestServer, useTestServer, type TestServer } from "../helpers/server.js";
 import { TOKENS, T1, T2 } from "../helpers/tokens.js";
 import { sleep } from "../helpers/wait.js";
+import { prng } from "../helpers/prng.js";
 
 /** A logger that keeps every line, to assert what the server logged. */
 function recordingLogger(): { lines: string[]; logger: Logger } {
@@ -52,18 +53,6 @@ async function expectServing(s: TestServer): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 // #1: fuzzing
-
-/** mulberry32: a small seeded PRNG, so a failing run is reproducible from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = [
   "type", "id", "payload", "query", "variables", "operationName", "token", "force", "session_id", "task", "seq",

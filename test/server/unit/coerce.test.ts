@@ -11,21 +11,10 @@ import { compileVariableCoercion } from "../../../src/server/graphql/coerce.js";
 import { graphql } from "../../../src/server/graphql/graphql-module.js";
 import { buildServerSchema } from "../../../src/server/graphql/schema.js";
 import { CLIENT_FIXTURES, clientOperations } from "../helpers/client-operations.js";
+import { prng } from "../helpers/prng.js";
 
 const { getVariableValues, isEnumType, isInputObjectType, isListType, isNonNullType, typeFromAST } = graphql;
 const schema: GraphQLSchema = buildServerSchema();
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SCALAR_VALUES: Record<string, unknown[]> = {
   ID: ["1", "42"],
@@ -84,7 +73,7 @@ function broken(value: Record<string, unknown>, next: () => number): Record<stri
 describe("issue 18: variables coerced by a coercer built once per operation", () => {
   for (const fixture of CLIENT_FIXTURES) {
     it(`issue 18: every operation of ${fixture.name} coerces as graphql-js does, or leaves it to graphql-js`, () => {
-      const next = random(18);
+      const next = prng(18);
       let fast = 0;
       let valid = 0;
       let refused = 0;
