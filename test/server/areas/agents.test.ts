@@ -67,6 +67,21 @@ describe("agents area: pins, higher order, cleanup, clients, reusable runs, stat
     expect(await s.gql(T1, read, { a: fixture.agentId, i: add })).toEqual({ agent: { pinned: false }, implementation: { pinned: false } });
   });
 
+  it("issue 18: a page of agents reads the viewer's pins once per query, and a mutation sees each pin it makes", async () => {
+    const s = server();
+    const one = await setupAgent(s, T1, [ADD]);
+    const two = await setupAgent(s, T2, [PING]);
+    const both = `mutation { a: pinAgent(input: { id: "${one.agentId}", pin: true }) { id pinned } b: pinAgent(input: { id: "${two.agentId}", pin: true }) { id pinned } }`;
+    expect(await s.gql(T1, both)).toEqual({ a: { id: one.agentId, pinned: true }, b: { id: two.agentId, pinned: true } });
+    await s.gql(T1, PIN_AGENT, { input: { id: two.agentId, pin: false } });
+    const page = await s.gql<{ agents: Array<{ id: string; pinned: boolean }> }>(T1, "{ agents(pagination: { limit: 200 }) { id pinned } }");
+    const pinned = new Map(page.agents.map((a) => [a.id, a.pinned]));
+    expect([pinned.get(one.agentId), pinned.get(two.agentId)]).toEqual([true, false]);
+    // T2's view: none of T1's pins
+    const theirs = await s.gql<{ agents: Array<{ id: string; pinned: boolean }> }>(T2, "{ agents(pagination: { limit: 200 }) { id pinned } }");
+    expect(theirs.agents.filter((a) => a.id === one.agentId || a.id === two.agentId).map((a) => a.pinned)).toEqual([false, false]);
+  });
+
   it("issue 15: another organisation cannot pin, wrap or subscribe to lab's agents and implementations (not found)", async () => {
     const s = server();
     const fixture = await setupAgent(s, T1, [ADD, PING]);

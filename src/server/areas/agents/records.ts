@@ -251,6 +251,7 @@ export class AgentsRecords {
       agentPinned: db.prepare<[number, string, string, string], { one: number }>(
         "SELECT 1 AS one FROM agent_pin WHERE agent_id = ? AND org = ? AND user_sub = ? AND iss = ?",
       ),
+      agentsPinnedBy: db.prepare<[string, string, string], { agent_id: number }>("SELECT agent_id FROM agent_pin WHERE org = ? AND user_sub = ? AND iss = ?"),
       pinImplementation: db.prepare("INSERT OR IGNORE INTO implementation_pin (implementation_id, org, user_sub, iss, created_at) VALUES (?, ?, ?, ?, ?)"),
       unpinImplementation: db.prepare("DELETE FROM implementation_pin WHERE implementation_id = ? AND user_sub = ? AND iss = ?"),
       implementationPinned: db.prepare<[number, string, string, string], { one: number }>(
@@ -312,6 +313,10 @@ export class AgentsRecords {
   }
   agentPinned(agentId: number, who: Pinner): boolean {
     return this.s.agentPinned.get(agentId, who.org, who.sub, who.iss) !== undefined;
+  }
+  /** The ids of the agents `who` pinned (a page of agents asks once instead of once per agent). */
+  agentsPinnedBy(who: Pinner): Set<number> {
+    return new Set(this.s.agentsPinnedBy.all(who.org, who.sub, who.iss).map((r) => r.agent_id));
   }
   setImplementationPin(implementationId: number, who: Pinner, pin: boolean, now: number): void {
     this.store.batch();

@@ -6,6 +6,9 @@ import { PlatformError } from "../../platform.js";
 import type { ImplementationRow } from "../../store/store.js";
 import { clientWhere, type ClientRow, type StatsField, type StatsSelection, type StatsSummary } from "./records.js";
 
+/** The agents the viewer pinned, read once per query (`Agent.pinned` of a page of agents). */
+const pinsOfRequest = new WeakMap<ResolverContext, Set<number>>();
+
 function client(row: ClientRow) {
   const app = { id: row.app ?? "", identifier: row.app ?? "" };
   return {
@@ -88,7 +91,15 @@ export const agentsResolvers: Omit<Resolvers, "Subscription"> = {
     },
   },
   Agent: {
-    pinned: (p, _a, ctx) => ctx.platform.areas.agents.records.agentPinned(p.id, { org: ctx.me.org, sub: ctx.me.sub, iss: ctx.me.iss }),
+    pinned: (p, _a, ctx, info) => {
+      const who = { org: ctx.me.org, sub: ctx.me.sub, iss: ctx.me.iss };
+      // a query reads the viewer's pins once (a page of 200 agents asked 200 times); a mutation may
+      // pin between two of its fields, so it asks each time
+      if (info.operation.operation !== "query") return ctx.platform.areas.agents.records.agentPinned(p.id, who);
+      let pins = pinsOfRequest.get(ctx);
+      if (!pins) pinsOfRequest.set(ctx, (pins = ctx.platform.areas.agents.records.agentsPinnedBy(who)));
+      return pins.has(p.id);
+    },
     device: (p, _a, ctx) => {
       if (p.org !== ctx.me.org) return null;
       const device = ctx.platform.areas.agents.records.clientOf(p.org, p.client_id)?.device;
