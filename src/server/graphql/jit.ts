@@ -11,7 +11,7 @@
  * on purpose: it refuses a missing non-null input field that has a default
  * (`OffsetPaginationInput.offset: Int! = 0`, which the Python client leaves out), and it unrolls
  * recursive filter inputs (`ActionFilter.AND: ActionFilter`) until the heap is exhausted. So each
- * variable is compiled as the identity scalar `JSON`, and graphql-js' coerced values pass through.
+ * variable is compiled as the identity scalar `JSON`, and the coerced values pass through.
  * A document the compiler cannot compile runs interpreted.
  *
  * Subscriptions are started by graphql-js (graphql-jit 0.8 calls the subscribe resolver with the
