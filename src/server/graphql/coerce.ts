@@ -13,7 +13,7 @@
 import type { GraphQLInputType, GraphQLSchema, OperationDefinitionNode, VariableDefinitionNode } from "graphql";
 import { graphql } from "./graphql-module.js";
 
-const { isEnumType, isInputObjectType, isListType, isNonNullType, isScalarType, typeFromAST, valueFromAST } = graphql;
+const { isEnumType, isInputObjectType, isInputType, isListType, isNonNullType, isScalarType, typeFromAST, valueFromAST } = graphql;
 
 /** Marks a value the fast path does not take (graphql-js decides, with its messages). */
 const GIVE_UP: unique symbol = Symbol("give up");
@@ -118,7 +118,7 @@ export function compileVariableCoercion(schema: GraphQLSchema, operation: Operat
   const variables: Array<{ name: string; type: GraphQLInputType; definition: VariableDefinitionNode; coerce: Coercer; required: boolean }> = [];
   for (const definition of operation.variableDefinitions ?? []) {
     const type = typeFromAST(schema, definition.type as Parameters<typeof typeFromAST>[1]) as GraphQLInputType | undefined;
-    if (!type || !(isNonNullType(type) || isListType(type) || isInputObjectType(type) || isScalarType(type) || isEnumType(type))) return undefined;
+    if (!type || !isInputType(type)) return undefined;
     variables.push({ name: definition.variable.name.value, type, definition, coerce: coercerOf(type, made), required: isNonNullType(type) });
   }
   return (inputs) => {
