@@ -10,7 +10,7 @@ export interface GeneratedFile {
   /**
    * A hash of what this one file was generated from (the generator and the output's own inputs),
    * recorded in the manifest's `sources`: the next run keeps the file while the key is the same
-   * (StageContext.reuse), even when other inputs of its stage changed.
+   * (StageContext.previous), even when other inputs of its stage changed.
    */
   sourceKey?: string;
   /**
