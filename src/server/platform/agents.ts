@@ -98,6 +98,9 @@ export class Agents {
       seen.add(iface);
       this.checkDefinition(impl);
     }
+    // the tasks of the implementations this registration drops are detached first, alone (Store.runAlone)
+    const known = this.store.agentByIdentity(identity);
+    if (known) for (const old of this.store.implementationsOfAgent(known.id)) if (!seen.has(old.interface)) this.store.detachTasksOfImplementation(old.id);
     const agent = this.store.transaction(() => {
       let agent = this.store.agentByIdentity(identity);
       if (!agent) {
@@ -107,7 +110,7 @@ export class Agents {
       this.p.areas.agents.declareLocks(agent, input.locks);
       const keep = new Set<number>();
       for (const impl of impls) keep.add(this.upsertImplementation(identity, agent.id, impl).id);
-      for (const old of this.store.implementationsOfAgent(agent.id)) if (!keep.has(old.id)) this.deleteImplementationRow(old, identity.org);
+      for (const old of this.store.implementationsOfAgent(agent.id)) if (!keep.has(old.id)) this.dropImplementation(old, identity.org);
       this.p.areas.state.implement(identity, agent, "states" in input ? input.states : undefined);
       if (input.bloks) this.p.areas.workspace.implementBloks(identity, input.bloks);
       return this.store.agent(agent.id)!;
@@ -223,8 +226,14 @@ export class Agents {
     return created;
   }
 
-  /** Deletes an implementation and tells its subscribers (the agents area). */
+  /** Deletes an implementation (not inside a transaction: its tasks are detached alone first) and tells its subscribers. */
   deleteImplementationRow(impl: ImplementationRow, org: string): void {
+    this.store.detachTasksOfImplementation(impl.id);
+    this.store.transaction(() => this.dropImplementation(impl, org));
+  }
+
+  /** Deletes an implementation whose tasks are detached and tells its subscribers (the agents area). */
+  private dropImplementation(impl: ImplementationRow, org: string): void {
     this.store.deleteImplementation(impl.id);
     this.p.areas.agents.implementationDeleted(impl, org);
   }
@@ -274,8 +283,8 @@ export class Agents {
         }
       }
       for (const impl of this.store.implementationsOfAgent(agent.id)) this.p.areas.agents.implementationDeleted(impl, agent.org);
-      this.store.deleteAgent(agent.id);
     });
+    this.store.deleteAgent(agent.id);
     this.p.leases.links.get(agent.id)?.close(CloseCode.Replaced, "agent deleted");
     this.p.publish({ type: "agentDelete", agent });
     return String(agent.id);

@@ -196,6 +196,38 @@ export const ROW_CACHE_LIMIT = 10_000;
 export const OPEN_TASK_CACHE_LIMIT = 1_000;
 export const OPEN_TASK_CACHE_MAX_ARGS = 4_096;
 
+/** A connection to the store's file with the server's settings. */
+function openConnection(path: string): Database.Database {
+  const db = new Database(path);
+  // Only this process uses the file: exclusive locking saves the shared-memory lock calls of
+  // every WAL transaction, and a second server on the same folder fails fast instead of sharing.
+  db.pragma("busy_timeout = 200");
+  db.pragma("locking_mode = EXCLUSIVE");
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  // SQLite's own default page cache (2,000 KiB; better-sqlite3 builds with 16,000): the OS keeps the
+  // file's pages cached anyway, and the 16 MB filled up with the store and stayed (issue 18: RSS after
+  // 100,000 tasks 153 -> 138 MB at the same CPU per task, bench/server/MEMORY.md)
+  db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  db.function(LOOKUP_KEY_FUNCTION, { deterministic: true }, (text: unknown) => (typeof text === "string" ? lookupKey(text) : null));
+  return db;
+}
+
+/** Applies the migrations the file lacks; true when it applied any. */
+function migrate(db: Database.Database): boolean {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return current < MIGRATIONS.length;
+}
+
 function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {
   if (cache.size >= ROW_CACHE_LIMIT) cache.clear();
   cache.set(key, value);
@@ -209,22 +241,18 @@ export class Store {
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.path = join(dataDir, STORE_FILE);
-    this.db = new Database(this.path);
-    // Only this process uses the file: exclusive locking saves the shared-memory lock calls of
-    // every WAL transaction, and a second server on the same folder fails fast instead of sharing.
-    this.db.pragma("busy_timeout = 200");
-    this.db.pragma("locking_mode = EXCLUSIVE");
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("foreign_keys = ON");
-    // SQLite's own default page cache (2,000 KiB; better-sqlite3 builds with 16,000): the OS keeps the
-    // file's pages cached anyway, and the 16 MB filled up with the store and stayed (issue 18: RSS after
-    // 100,000 tasks 153 -> 138 MB at the same CPU per task, bench/server/MEMORY.md)
-    this.db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
-    this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-    this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-    this.db.function(LOOKUP_KEY_FUNCTION, { deterministic: true }, (text: unknown) => (typeof text === "string" ? lookupKey(text) : null));
-    this.migrate();
+    this.db = openConnection(this.path);
+    if (migrate(this.db)) {
+      // a migration's statement journal may have grown past SQLite's 64 KiB and moved to a file, which
+      // an exclusive connection then keeps for every later transaction: start on a fresh connection
+      this.db.close();
+      this.db = openConnection(this.path);
+    }
+    // Statement journals (SQLite's copy of each page a savepoint or statement changes, kept to undo
+    // it) in memory: each operation runs in a savepoint of the group batch, and its journal of ~20
+    // pages went to a temporary file, 2 writes a page (issue 18: ~50 µs of server CPU per task). They
+    // stay small because the statements that may change any number of rows run alone (`runAlone`).
+    this.db.pragma("temp_store = MEMORY");
     const db = this.db;
     // one name for every level: SQLite releases and rolls back to the innermost savepoint of a name
     this.savepoint = db.prepare("SAVEPOINT op");
@@ -332,16 +360,6 @@ export class Store {
   private readonly releaseSavepoint: Database.Statement;
   private readonly rollbackToSavepoint: Database.Statement;
 
-  private migrate(): void {
-    const current = this.db.pragma("user_version", { simple: true }) as number;
-    for (let version = current; version < MIGRATIONS.length; version++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[version]!);
-        this.db.pragma(`user_version = ${version + 1}`);
-      })();
-    }
-  }
-
   /**
    * Runs `fn` atomically: inside the open batch it is a savepoint (rolled back alone if `fn`
    * throws), so a failed operation never leaves half its writes. A rollback also empties the row
@@ -352,6 +370,7 @@ export class Store {
     // A savepoint of prepared statements: better-sqlite3's `db.transaction(fn)` builds a new
     // wrapper per call, which cost ~8 µs of CPU three times per task (issue 18).
     this.savepoint.run();
+    this.depth++;
     try {
       const result = fn();
       this.releaseSavepoint.run();
@@ -369,6 +388,32 @@ export class Store {
       }
       this.rolledBack();
       if (this.batchOpen && !this.db.inTransaction) this.failBatch(storeFailureOf(error, this.path) ?? new StoreWriteError(this.path, error as Error));
+      throw storeFailureOf(error, this.path) ?? error;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** How many `transaction` calls are running (their savepoints are open). */
+  private depth = 0;
+
+  /**
+   * Runs one statement that may change any number of existing rows (all tasks of an agent, of an
+   * implementation or of an action, with their events) on its own: the open batch is committed
+   * first, and the statement is its own transaction. Inside the batch SQLite would keep a copy of
+   * every page it changes in memory, to undo it (`temp_store = MEMORY`); alone it needs none. It is
+   * atomic, but not with the writes before or after it; it may not run inside `transaction`.
+   */
+  runAlone(sql: string, ...params: unknown[]): Database.RunResult {
+    if (this.depth > 0) throw new Error(`Store.runAlone called inside a transaction (statement: ${sql})`);
+    // a commit's callbacks may write again, which opens the next batch
+    while (this.db.inTransaction) {
+      const failure = this.commit();
+      if (failure) throw failure;
+    }
+    try {
+      return this.prepared(sql).run(...params);
+    } catch (error) {
       throw storeFailureOf(error, this.path) ?? error;
     }
   }
@@ -425,25 +470,28 @@ export class Store {
     }
   }
 
-  /** Commits the open group transaction now and runs the callbacks that waited for it. */
-  commit(): void {
+  /** Commits the open group transaction now and runs the callbacks that waited for it; returns the failure, if it failed. */
+  commit(): StoreWriteError | undefined {
     this.commitScheduled = false;
     if (this.batchOpen) {
       if (!this.db.open || !this.db.inTransaction) {
-        this.failBatch(new StoreWriteError(this.path, new Error(this.db.open ? "SQLite rolled back the open transaction after a failed write" : "the store is closed")));
-        return;
+        const failure = new StoreWriteError(this.path, new Error(this.db.open ? "SQLite rolled back the open transaction after a failed write" : "the store is closed"));
+        this.failBatch(failure);
+        return failure;
       }
       try {
         this.db.exec("COMMIT");
       } catch (error) {
-        this.failBatch(storeFailureOf(error, this.path) ?? new StoreWriteError(this.path, error as Error));
-        return;
+        const failure = storeFailureOf(error, this.path) ?? new StoreWriteError(this.path, error as Error);
+        this.failBatch(failure);
+        return failure;
       }
       this.batchOpen = false;
     }
     const callbacks = this.pending;
     this.pending = [];
     for (const callback of callbacks) callback.done();
+    return undefined;
   }
 
   /** Rolls the open batch back (if SQLite has not) and tells every waiter that it was lost. */
@@ -532,15 +580,18 @@ export class Store {
     this.agentCache.delete(id);
     return this.prepared("UPDATE agent SET last_seen = ? WHERE id = ? AND lease_epoch = ?").run(now, id, epoch).changes === 1;
   }
+  /**
+   * Deletes the agent; its tasks stay, without it and its implementations. Three statements, each
+   * alone (`runAlone`: outside any `transaction`): when the process dies between them, the agent is
+   * still there and deleting it again finishes the job.
+   */
   deleteAgent(id: number): void {
     this.implementationCache.clear();
-    // its tasks' agent_id (and implementation_id, through its implementations) become NULL
     this.openTasks.clear();
     this.agentCache.delete(id);
-    this.batch();
-    this.db.prepare("UPDATE task SET agent_id = NULL WHERE agent_id = ?").run(id);
-    this.batch();
-    this.db.prepare("DELETE FROM agent WHERE id = ?").run(id);
+    this.runAlone("UPDATE task SET implementation_id = NULL WHERE implementation_id IN (SELECT id FROM implementation WHERE agent_id = ?)", id);
+    this.runAlone("UPDATE task SET agent_id = NULL WHERE agent_id = ?", id);
+    this.runAlone("DELETE FROM agent WHERE id = ?", id);
   }
   /** At start: every agent offline, epoch bumped, last_seen now. Returns agents with in-flight work. */
   resetAgentsAfterRestart(now: number): number[] {
@@ -653,10 +704,19 @@ export class Store {
     this.implementationCache.delete(row.id);
     this.s.updateImplementation.run({ provenance_audience: null, ...row });
   }
+  /**
+   * Sets the implementation of its tasks to NULL, alone (`runAlone`: outside any `transaction`), as
+   * its delete would (ON DELETE SET NULL), so that the delete changes no task.
+   */
+  detachTasksOfImplementation(id: number): void {
+    this.openTasks.clear();
+    this.runAlone("UPDATE task SET implementation_id = NULL WHERE implementation_id = ?", id);
+  }
+  /** Deletes the implementation; detach its tasks first (`detachTasksOfImplementation`). */
   deleteImplementation(id: number): void {
     this.batch();
     this.implementationCache.delete(id);
-    // its tasks' implementation_id becomes NULL (ON DELETE SET NULL)
+    // the tasks that were assigned since `detachTasksOfImplementation` (ON DELETE SET NULL)
     this.openTasks.clear();
     this.s.deleteImplementation.run(id);
   }

@@ -117,7 +117,7 @@ export class AgentsArea {
         return id;
       });
     }
-    const deleted = this.platform.store.transaction(() => this.records.deleteUnreferencedActions(me.org, ids));
+    const deleted = this.records.deleteUnreferencedActions(me.org, ids);
     this.platform.store.forgetActions(deleted);
     return deleted.length;
   }

@@ -86,6 +86,9 @@ const BUCKET: Record<Granularity, (ts: string) => string> = {
 
 const bad = (message: string) => new PlatformError(message, "BAD_USER_INPUT");
 
+const DELETE_TASKS_OF_ACTION = "DELETE FROM task WHERE action_id = ?";
+const DELETE_ACTION = "DELETE FROM action WHERE id = ? AND NOT EXISTS (SELECT 1 FROM implementation WHERE action_id = ?)";
+
 type Lookup = Record<string, unknown>;
 
 /** `StrFilterLookup` on one text column. */
@@ -299,8 +302,6 @@ export class AgentsRecords {
       releaseLock: db.prepare("UPDATE agent_lock SET hold_by = NULL, updated_at = ? WHERE agent_id = ? AND key = ?"),
       lockKnown: db.prepare("SELECT 1 FROM agent_lock WHERE agent_id = ? AND key = ?").pluck(),
       lockCount: db.prepare("SELECT COUNT(*) FROM agent_lock WHERE agent_id = ?").pluck(),
-      deleteTasksOfAction: db.prepare("DELETE FROM task WHERE action_id = ?"),
-      deleteAction: db.prepare("DELETE FROM action WHERE id = ? AND NOT EXISTS (SELECT 1 FROM implementation WHERE action_id = ?)"),
     };
   }
 
@@ -397,21 +398,23 @@ export class AgentsRecords {
    * Deletes the organisation's actions that no implementation references (of `ids`, or all), with
    * their tasks (and through them the tasks' events and outbox entries), as the platform's cascade
    * does. An action whose tasks are still referenced elsewhere (a child task of another action, a
-   * row of another area without ON DELETE CASCADE) is kept. Returns the ids deleted.
+   * row of another area without ON DELETE CASCADE) is kept. Returns the ids deleted. Not inside a
+   * transaction: when the process dies between an action's two statements, its tasks are gone and
+   * the action stays, to go at the next cleanup.
    */
   deleteUnreferencedActions(org: string, ids: readonly number[] | null): number[] {
     const list = ids === null ? null : JSON.stringify(ids);
     const candidates = this.s.unreferencedActions.all(org, list, list).map((r) => r.id);
     const deleted: number[] = [];
     for (const id of candidates) {
+      // each statement alone (Store.runAlone): an action's tasks and events may be any number of rows
       try {
-        this.store.transaction(() => {
-          this.s.deleteTasksOfAction.run(id);
-          if (this.s.deleteAction.run(id, id).changes === 1) deleted.push(id);
-        });
+        this.store.runAlone(DELETE_TASKS_OF_ACTION, id);
       } catch (error) {
         if ((error as { code?: string }).code !== "SQLITE_CONSTRAINT_FOREIGNKEY") throw error;
+        continue;
       }
+      if (this.store.runAlone(DELETE_ACTION, id, id).changes === 1) deleted.push(id);
     }
     return deleted;
   }
