@@ -44,8 +44,8 @@ const MEASURE: ImplementationInput = {
   },
 };
 
-/** A STRING return that looks like a marker of the server's raw-JSON output (its private-use first character included), without its nonce. */
-const LOOKALIKE = '\uE000arkitekt-raw-json:guessed-nonce:{"evil":1}';
+/** A STRING return that looks like a marker of the server's raw-JSON output (its NUL first character included), without its nonce. */
+const LOOKALIKE = '\u0000arkitekt-raw-json:guessed-nonce:{"evil":1}';
 
 /** The YIELD returns as the agent writes them, with whole numbers written `2.0` (Python) or `2`. */
 function returnsText(whole: (n: number) => string): string {
@@ -203,6 +203,8 @@ describe("issue 10 #3: whole-number FLOAT returns keep their .0 on every GraphQL
     const marker = JSON.stringify({ a: new RawJson("[1.0]") });
     const nonce = /arkitekt-raw-json:([^:]+):/.exec(marker)?.[1];
     expect(nonce).toBeTruthy();
+    // issue 18: the marker is written in printable ASCII, so a frame that carries one stays a one-byte string
+    expect(marker).toMatch(/^[\x20-\x7e]*$/);
     expect(expandRawJson(marker)).toBe('{"a":[1.0]}');
     // cut before its closing quote: left as a string, without the prefix and nonce
     const broken = expandRawJson(marker.slice(0, -2));
