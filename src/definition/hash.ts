@@ -25,3 +25,45 @@ export function canonicalJson(value: unknown): string {
 export function hashDefinitions(value: unknown): string {
   return createHash("sha256").update(canonicalJson(value)).digest("hex");
 }
+
+/**
+ * True when `JSON.stringify(value)` is already its canonical JSON: plain JSON data (no `toJSON`,
+ * functions, symbols or bigints) whose objects list their keys in sorted order at every depth.
+ */
+function inCanonicalOrder(value: unknown): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return true;
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) if (item !== undefined && !inCanonicalOrder(item)) return false;
+    return true;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
+  let previous: string | undefined;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    const member = (value as Record<string, unknown>)[key];
+    if (member === undefined) continue;
+    if (previous !== undefined && !(previous < key)) return false;
+    if (!inCanonicalOrder(member)) return false;
+    previous = key;
+  }
+  return true;
+}
+
+/**
+ * `hashDefinitions(value)`, given `text = JSON.stringify(value)`: when that text is already the
+ * canonical JSON (keys in sorted order, as clients mostly send them) it is hashed as is, without
+ * building the canonical text again (issue 18: the args hash of every assign).
+ */
+export function hashWithText(value: unknown, text: string): string {
+  return createHash("sha256").update(inCanonicalOrder(value) ? text : canonicalJson(value)).digest("hex");
+}

@@ -3,7 +3,7 @@
  * agent's reports, the terminal rules and the events mirrored to callers and published.
  */
 import { randomUUID } from "node:crypto";
-import { hashDefinitions } from "../../definition/hash.js";
+import { hashWithText } from "../../definition/hash.js";
 import { writeReturns } from "../../definition/json-writer.js";
 import type { Port } from "../../definition/model.js";
 import { checkArgs, formatProblems, problemMessage } from "../../definition/values.js";
@@ -247,7 +247,7 @@ export class Tasks {
         caller_id: caller.id,
         reference: input.reference ?? randomUUID(),
         args: argsText,
-        args_hash: hashDefinitions(args),
+        args_hash: hashWithText(args, argsText),
         parent_id: parent ? parent.id : null,
         root_id: parent ? (parent.root_id ?? parent.id) : null,
         capture: input.capture ? 1 : 0,
