@@ -187,11 +187,18 @@ async function latency(client: GraphQLClient, router: ResultRouter, implementati
 /** CPU time (ms) used so far by the server process. */
 const serverCpuMs = (): number => processCpuMs(child.pid!);
 const cpu: Record<string, { server: number; bench: number }> = {};
+/** The server's write system calls and bytes written so far (Linux /proc; these do not move with the machine's load). */
+const serverWrites = (): { calls: number; bytes: number } => {
+  const io = Object.fromEntries(readFileSync(`/proc/${child.pid}/io`, "utf8").trim().split("\n").map((line) => line.split(": ")));
+  return { calls: Number(io.syscw), bytes: Number(io.wchar) };
+};
+const writes: Record<string, { calls: number; bytes: number }> = {};
 
 async function throughput(client: GraphQLClient, router: ResultRouter, implementation: string, concurrency: number, total: number, label = ""): Promise<number> {
   let next = 0;
   const t0 = performance.now();
   const serverCpu0 = serverCpuMs();
+  const writes0 = serverWrites();
   const selfCpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -203,7 +210,11 @@ async function throughput(client: GraphQLClient, router: ResultRouter, implement
   );
   const wall = performance.now() - t0;
   const self = process.cpuUsage(selfCpu0);
-  if (label) cpu[label] = { server: (serverCpuMs() - serverCpu0) / total, bench: (self.user + self.system) / 1000 / total };
+  if (label) {
+    cpu[label] = { server: (serverCpuMs() - serverCpu0) / total, bench: (self.user + self.system) / 1000 / total };
+    const after = serverWrites();
+    writes[label] = { calls: (after.calls - writes0.calls) / total, bytes: (after.bytes - writes0.bytes) / total };
+  }
   return total / (wall / 1000);
 }
 
@@ -269,6 +280,7 @@ const lines = [
   `| completed tasks/s, 64 concurrent callers, HTTP assign (runtime transport: fetch) | ${tputHttp.toFixed(0)} | ≥ 3,000 | ${verdict(tputHttp >= 3000)} |`,
   `| completed tasks/s, 64 concurrent callers, HTTP assign (plain node:http keep-alive client) | ${tputRawHttp.toFixed(0)} | ≥ 3,000 | ${verdict(tputRawHttp >= 3000)} |`,
   `| server CPU per task, assign over graphql-ws (bench process: raw agent + caller) | ${us(cpu["graphql-ws assign"]!.server)} (${us(cpu["graphql-ws assign"]!.bench)}) | ≤ 200 µs | ${verdict(cpu["graphql-ws assign"]!.server <= 0.2)} |`,
+  `| server write system calls / bytes written per task, assign over graphql-ws (sockets, WAL, temporary files) | ${writes["graphql-ws assign"]!.calls.toFixed(1)} / ${(writes["graphql-ws assign"]!.bytes / 1024).toFixed(1)} KB | | |`,
   `| server CPU per task, HTTP assign, runtime transport (bench process) | ${us(cpu["HTTP assign"]!.server)} (${us(cpu["HTTP assign"]!.bench)}) | | |`,
   `| server CPU per task, HTTP assign, plain client (bench process) | ${us(cpu["HTTP assign, raw client"]!.server)} (${us(cpu["HTTP assign, raw client"]!.bench)}) | | |`,
   `| server RSS at start (after warm-up) | ${ms(rssStart)} | | |`,
