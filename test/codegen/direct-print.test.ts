@@ -24,7 +24,7 @@ interface Compared {
 async function compareProject(dir: string): Promise<Compared> {
   const stage = new FunctionsStage({ cwd: dir });
   const { byFile, diagnostics, hookFiles, states } = stage.extractor.extract();
-  expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  expect(diagnostics).toEqual([]);
   const options = { cwd: stage.extractor.projectDir, out: "generated" };
   const counts: Compared = { direct: 0, fallback: 0 };
   const paths: string[] = [];
@@ -102,7 +102,7 @@ export interface Nested { inner: { a: number; b: string[] }; list: Array<{ x: nu
   "src/long.ts": `import { register, type Int } from "arkitekt-next";
 import { VeryLongStructureClassNameForTestingTheLayoutOfTypeArguments as V, Colour, type AnInterfaceWithAVeryLongNameThatMakesLinesLong as L, type Nested } from "./types.js";
 export const ${long} = register(function ${long}(a: V, b: L): V { return a; });
-export const many = register(function many(p1: number, p2: string, p3: boolean, p4: Int, p5: number[], p6: string[], p7: Colour, p8: Colour | null, p9: Record<string, V>, p10: L, p11: Nested, p12?: number, p13: string | undefined = undefined, p14: V[] = [], p15: Date = new Date(0)): [V, L, Nested, Record<string, V[]>, Colour, number, string, boolean] { throw new Error(); });
+export const many = register(function many(p1: number, p2: string, p3: boolean, p4: Int, p5: number[], p6: string[], p7: Colour, p8: Colour | null, p9: Record<string, V>, p10: L, p11: Nested, p12?: number, p13: string | undefined = undefined, p14: V[] = [], p15: Date | null = null): [V, L, Nested, Record<string, V[]>, Colour, number, string, boolean] { throw new Error(); });
 export const unions = register(function unions(a: number | string, b: V | Int, c: "one" | "two" | "three" | "four" | "five" | "six" | "seven" | "eight" | "nine" | "ten"): "x" | "y" { return "x"; });
 export const nothing = register(async function nothing(): Promise<void> {});
 export const gen = register(async function* gen(n: Int): AsyncGenerator<[V, Colour]> { yield [null as never, Colour.Red]; });
@@ -146,8 +146,8 @@ describe("issue 18: registry modules printed directly in prettier's layout", () 
   }, 60_000);
 
   it("issue 18: bench/extract's function shape prints directly, byte-identical to prettier", async () => {
-    const counts = await compareProject(makeProject(benchShapeFiles(3)));
-    expect(counts).toEqual({ direct: 4, fallback: 0 });
+    const counts = await compareProject(makeProject(benchShapeFiles(2)));
+    expect(counts).toEqual({ direct: 3, fallback: 0 });
   }, 60_000);
 
   it("issue 18: long names, long type arguments, many ports, unicode and quotes print byte-identical to prettier or fall back", async () => {
