@@ -8,8 +8,8 @@
  * The direct path covers what the templates write with plain names and strings; anything it does not
  * follow returns undefined and the caller formats the template's text with prettier as before:
  * a string or comment prettier would rewrite (a `"` in a string: prettier switches quotes; a comment
- * with a line break or `*\/`), a non-ASCII character (prettier measures East Asian widths), a type
- * written with parentheses (prettier drops redundant ones), a numeric enum, registry.ts with states,
+ * with a line break or `*\/`), a non-ASCII character (prettier measures East Asian widths), an
+ * array of numbers (prettier fills it), registry.ts with states,
  * or an output line wider than the print width (a TypeScript type is one unbreakable piece here, where
  * prettier could break it). test/codegen/direct-print.test.ts proves the bytes equal prettier's on the
  * fixtures, the examples, the 1,000-function project and generated edge cases.
@@ -41,9 +41,46 @@ function str(literal: string): string {
 
 /** A type as one unbreakable piece: prettier's flat text of it, when we can be sure of it. */
 function type(text: string): string {
-  // `(A | B)[]` and `(X) | null`: prettier drops redundant parentheses; `{  }`: prettier prints `{}`
-  if (text.includes("(") || text.includes('\\"') || text.includes("{  }")) throw new Unsupported();
-  return text;
+  // `{  }`: prettier prints `{}`
+  if (text.includes('\\"') || text.includes("{  }")) throw new Unsupported();
+  return text.includes("(") ? parentheses(text) : text;
+}
+
+/**
+ * The registry wraps a type holding `|` in parentheses where it is an array's element or a union's
+ * member (registry.ts `paren`). prettier keeps them around a union (`(A | B)[]`, `(A[] | null) | undefined`)
+ * and drops them elsewhere (`(Record<string, A | B>) | null` prints `Record<string, A | B> | null`).
+ */
+function parentheses(text: string): string {
+  let out = "";
+  const open: number[] = []; // for each open bracket of any kind: its position in `out` (-1: not a parenthesis)
+  const unionAt: boolean[] = []; // per open bracket: a `|` directly inside it
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      const end = text.indexOf('"', i + 1);
+      if (end < 0) throw new Unsupported();
+      out += text.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    if (c === "(" || c === "[" || c === "{" || c === "<") {
+      open.push(c === "(" ? out.length : -1);
+      unionAt.push(false);
+      out += c;
+    } else if (c === ")" || c === "]" || c === "}" || c === ">") {
+      const at = open.pop();
+      const union = unionAt.pop();
+      if (at === undefined || (c === ")") !== (at >= 0)) throw new Unsupported();
+      if (c === ")" && !union) out = out.slice(0, at) + out.slice(at + 1); // redundant: dropped
+      else out += c;
+    } else {
+      if (c === "|" && unionAt.length > 0) unionAt[unionAt.length - 1] = true;
+      out += c;
+    }
+  }
+  if (open.length > 0) throw new Unsupported();
+  return out;
 }
 
 /** A comment's text, printed as is. */
