@@ -44,10 +44,11 @@ export function applySplices(content: string, splices: Record<string, string> | 
 }
 
 /** Formats the `.ts` files of a list (then applies their splices); other files pass through. */
-export async function formatFiles(files: ReadonlyArray<GeneratedFile & { splices?: Record<string, string> }>): Promise<GeneratedFile[]> {
+export async function formatFiles(files: ReadonlyArray<GeneratedFile & { splices?: Record<string, string>; formatted?: string }>): Promise<GeneratedFile[]> {
   const out: GeneratedFile[] = [];
   for (const file of files) {
-    const content = file.path.endsWith(".ts") ? await formatTypeScript(file.content) : file.content;
+    // `formatted`: printed directly in prettier's layout (emit/direct.ts)
+    const content = file.formatted ?? (file.path.endsWith(".ts") ? await formatTypeScript(file.content) : file.content);
     out.push({ path: file.path, content: applySplices(content, file.splices) });
   }
   return out;

@@ -59,21 +59,29 @@ export class FunctionsStage {
   async run(): Promise<StageResult & { functionCount: number }> {
     const started = performance.now();
     const options = { cwd: this.extractor.projectDir, out: this.out, command: this.options.command ?? "arkitekt-next gen" };
-    // A cold run of a large project formats on worker threads, overlapping with extraction.
-    const pool =
-      this.modules.size === 0 && this.extractor.sourceFileCount >= POOL_THRESHOLD ? FormatPool.create() : undefined;
+    // Registry modules are printed directly in prettier's layout (emit/direct.ts). A cold run of a
+    // large project formats the modules the direct path does not cover on worker threads,
+    // overlapping with extraction; the pool starts with the first such module.
+    const cold = this.modules.size === 0 && this.extractor.sourceFileCount >= POOL_THRESHOLD;
+    let pool: FormatPool | undefined;
+    let extracting = true;
     const early = new Map<string, { functions: readonly ExtractedFunction[]; path: string; pending: PendingFile; formatted: Promise<string> }>();
     const render = (file: string, fns: readonly ExtractedFunction[]) => {
       const path = registryModulePath(file, options);
       const pending = renderRegistryModule(fns, `${options.cwd}/${path}`, options);
-      const formatted = pool ? pool.format(pending.content) : formatTypeScript(pending.content);
+      let formatted: Promise<string>;
+      if (pending.formatted !== undefined) formatted = Promise.resolve(pending.formatted);
+      else {
+        if (cold && extracting && !pool) pool = FormatPool.create();
+        formatted = pool ? pool.format(pending.content) : formatTypeScript(pending.content);
+      }
       formatted.catch(() => undefined); // awaited below; a failure surfaces there
       early.set(file, { functions: fns, path, pending, formatted });
     };
     let extraction: ReturnType<FunctionExtractor["extract"]>;
     try {
       extraction = this.extractor.extract(
-        pool
+        cold
           ? (file, fns) => {
               if (this.modules.get(file)?.functions !== fns) render(file, fns);
             }
@@ -83,6 +91,7 @@ export class FunctionsStage {
       await pool?.close();
       throw error;
     }
+    extracting = false;
     const { functions, diagnostics, byFile, scanned, hookFiles, states } = extraction;
     saveCodeCaches();
     const extracted = performance.now();
