@@ -118,7 +118,8 @@ is formatted piece by piece: the manifest's piece index lets prettier format onl
 Tuning (environment): ARKITEKT_GEN_WORKERS (prettier worker threads for a cold run of 16 or more
 files; default one per core but one, at most 2; 0 = none), ARKITEKT_GEN_V8_FLAGS (V8 flags set for
 the gen process; default ${GEN_V8_FLAGS}; empty = V8's defaults), ARKITEKT_GEN_CODE_CACHE=0 (no
-V8 code cache of the TypeScript compiler in the temporary folder).
+V8 code cache of the TypeScript compiler in the temporary folder), ARKITEKT_GEN_DIRECT=0 (format the
+registry modules with prettier instead of printing them directly; the bytes are the same).
 
 Examples:
   $ arkitekt-next gen
