@@ -28,7 +28,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -38,7 +38,7 @@ import { clientCases, type GqlCase } from "./scale-cases.js";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "../../src/server/store/migrations.js";
 import { LOOKUP_KEY_FUNCTION, lookupKey } from "../../src/server/store/lookup-key.js";
-import { Store } from "../../src/server/store/store.js";
+import { STORE_FILE, Store } from "../../src/server/store/store.js";
 import { taskListQuery, type TaskListFilter, type TaskListOrder } from "../../src/server/store/task-list.js";
 
 const argv = process.argv.slice(2);
@@ -513,18 +513,16 @@ try {
 /** A copy of the seeded store for the `--compare` server (made once per kept store). */
 function compareStore(): string {
   const target = join(dir, "store-compare");
-  if (!existsSync(target)) {
-    mkdirSync(target);
-    for (const name of readdirSync(dataDir)) copyFileSync(join(dataDir, name), join(target, name));
-  }
+  if (!existsSync(join(target, STORE_FILE))) cpSync(dataDir, target, { recursive: true });
   return target;
 }
 
 async function serverPart(seeded: Seeded, idleOnly: boolean): Promise<void> {
-  const servers = [await startServer(dataDir, tokensFile)];
-  if (COMPARE_ROOT && !idleOnly) servers.unshift(await startServer(compareStore(), tokensFile, COMPARE_ROOT));
-  const { child, url } = servers[servers.length - 1]!;
+  const servers: Array<{ child: ChildProcess; url: string }> = [];
   try {
+    if (COMPARE_ROOT && !idleOnly) servers.push(await startServer(compareStore(), tokensFile, COMPARE_ROOT));
+    servers.push(await startServer(dataDir, tokensFile));
+    const { child, url } = servers[servers.length - 1]!;
     const all = idleOnly ? [] : clientCases(seeded.bench);
     const floorCase = all.find((c) => c.target === "floor")!;
     const timed = all.filter((x) => x !== floorCase && (!ONLY || ONLY.some((o) => x.name.includes(o))));
