@@ -18,6 +18,7 @@ import { idList } from "../ids.js";
 import { rawJson } from "../raw-json.js";
 import type { TaskEventRow, TaskRow } from "../../store/store.js";
 import { filterImplementations } from "./filters.js";
+import { controlEventsFromPage, eventsFromPage } from "./task-pages.js";
 import { implementationInViewerOrg, inViewerOrg, isDesc, iso, isoRequired, json, listTasks, pageArg, paginate, required, viewerOrg } from "./scope.js";
 
 const agentOf = (ctx: ResolverContext, id: number | null) => (id === null ? null : inViewerOrg(ctx, ctx.platform.store.agent(id)));
@@ -164,18 +165,21 @@ export const taskResolvers: TaskResolvers = {
   },
   children: (p, a, ctx) => listTasks(ctx, a, pageArg(a), { parentId: p.id }),
   agent: (p, _a, ctx) => agentOf(ctx, p.agent_id),
-  events: (p, a, ctx) => {
+  events: (p, a, ctx, info) => {
     if (!inViewerOrg(ctx, p)) return [];
     const ids = idList(a.filters?.ids);
+    const kinds = a.filters?.kind ?? null;
     const newestFirst = (a.ordering ?? []).some((o) => isDesc(o.createdAt));
     const page = pageArg(a);
-    const events = ctx.platform.store.eventsOfTaskPage(p.id, { ids: ids ? [...ids] : null, kinds: a.filters?.kind ?? null }, newestFirst, page.limit, page.offset);
+    const events =
+      (!ids && !kinds ? eventsFromPage(ctx, p, newestFirst, page, info) : undefined) ??
+      ctx.platform.store.eventsOfTaskPage(p.id, { ids: ids ? [...ids] : null, kinds }, newestFirst, page.limit, page.offset);
     for (const event of events) taskOfListedEvent.set(event, p);
     return events;
   },
-  instructs: (p, _a, ctx) => {
+  instructs: (p, _a, ctx, info) => {
     if (!inViewerOrg(ctx, p)) return [];
-    return ctx.platform.store.controlEventsOfTask(p.id).map((e) => ({
+    return (controlEventsFromPage(ctx, p, info) ?? ctx.platform.store.controlEventsOfTask(p.id)).map((e) => ({
       id: String(e.id),
       task: p,
       kind: INSTRUCT_OF_EVENT[e.kind] ?? "CANCEL",

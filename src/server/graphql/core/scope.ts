@@ -12,6 +12,7 @@ import type { ImplementationRow, TaskRow } from "../../store/store.js";
 import type { RowPage, TaskListFilter, TaskListOrder } from "../../store/task-list.js";
 import type { ResolverContext } from "../context.js";
 import { parseId } from "../ids.js";
+import { rememberTaskPage } from "./task-pages.js";
 
 /** The last timestamps formatted, by their low bits: a task's rows and events share a handful of milliseconds. */
 const ISO_MS = new Float64Array(256).fill(Number.NaN);
@@ -116,7 +117,7 @@ export function taskListOrder(ordering: readonly TaskOrder[] | null | undefined)
   return order;
 }
 
-/** Tasks of the viewer's organisation that match the arguments (and `extra`), one page. */
+/** Tasks of the viewer's organisation that match the arguments (and `extra`), one page (its nested lists are read for the whole page: task-pages.ts). */
 export function listTasks(
   ctx: ResolverContext,
   args: { filters?: TaskFilter | null; ordering?: readonly TaskOrder[] | null },
@@ -124,5 +125,8 @@ export function listTasks(
   extra: Partial<TaskListFilter> = {},
 ): TaskRow[] {
   const filter = taskListFilter(viewerOrg(ctx), args.filters, extra);
-  return filter === null ? [] : ctx.platform.store.tasksMatching(filter, taskListOrder(args.ordering), page);
+  if (filter === null) return [];
+  const rows = ctx.platform.store.tasksMatching(filter, taskListOrder(args.ordering), page);
+  rememberTaskPage(rows);
+  return rows;
 }
