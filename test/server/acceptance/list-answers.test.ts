@@ -106,6 +106,7 @@ function seed(dataDir: string): Seeded {
     );
     const event = db.prepare("INSERT INTO task_event (task_id, kind, message, progress, returns, level, created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     const outbox = db.prepare("INSERT INTO outbox (agent_id, task_id, kind, payload, created_at) VALUES (?, ?, 'ASSIGN', '{}', ?)");
+    const taskDependency = db.prepare("INSERT INTO task_dependency (task_id, org, dependencies, dependency, dependency_method) VALUES (?, ?, ?, ?, ?)");
 
     const orgs = ["bench", "org1"] as const;
     const rows = new Map<string, { agents: number[]; impls: Array<{ id: number; agent: number; action: number }>; callers: number[] }>();
@@ -151,6 +152,11 @@ function seed(dataDir: string): Seeded {
         if (e === 0) for (const control of controls) event.run(taskId, control, null, null, null, "INFO", created + 1, ++seq);
       }
       if (open) outbox.run(impl.agent, taskId, created);
+      // every third task was assigned with dependencies (the dependencies area's Task fields)
+      if (n % 3 === 0) {
+        const map = { camera: [{ agent: String(o.agents[n % 4]), actions: { snap: { action: String(impl.action), implementation: String(impl.id) } } }] };
+        taskDependency.run(taskId, org, JSON.stringify(map), n % 2 === 0 ? `dep-${n}` : null, n % 2 === 0 ? "camera" : null);
+      }
       return taskId;
     };
     org1Task.id = addTask("org1", 0, 0, "COMPLETED", null, null, 3);
@@ -219,6 +225,7 @@ function edgeQueries(ids: CaseIds): Query[] {
     { name: "events filtered by kind and ids", query: `{ myTasks { id logs: events(filters: {kind: [LOG, YIELD]}) { id kind } some: events(filters: {ids: ["1", "2", "3", "60", "61"]}) { id } } }` },
     { name: "events of child tasks (nested pages)", query: `{ tasks(filters: {parent: "${ids.parentWithChildren}"}) { id children { id events { id kind } } } task: tasks(filters: {ids: ["${ids.parentWithChildren}"]}) { id children { id parent { id } events(ordering: {createdAt: DESC}) { id } } } }` },
     { name: "tasks of an agent and of an action, with events", query: `{ agents { id tasks(pagination: {limit: 5}) { id events { id } } } actions { id runs { id instructs { id kind } } latestTask { id events { id } } } }` },
+    { name: "dependencies of a page of tasks", query: "{ myTasks { id dependencies dependency dependencyMethod resolvedDependencies { key values mappedAgents { agentId agent { id name } } } } tasks(pagination: {limit: 30}) { id dependency } }" },
     { name: "parent in another organisation", query: "{ myTasks { id parent { id reference } root { id } } }" },
     { name: "myTasks of another caller of the organisation", query: "{ myTasks { id reference events { id } } }", token: "bench-other" },
     { name: "myTasks of the other organisation", query: "{ myTasks { id reference events { id } action { id name } } tasks { id } agents { id name } actions { id } }", token: "org1-caller" },
