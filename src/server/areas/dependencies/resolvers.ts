@@ -4,13 +4,13 @@
  */
 import type { GraphQLResolveInfo } from "graphql";
 import type { Area } from "../../graphql/area.js";
-import { NOT_LISTED, rowFromPage } from "../../graphql/core/task-pages.js";
+import { NOT_LISTED, pageSlot } from "../../graphql/core/task-pages.js";
 import type { ResolverContext } from "../../graphql/context.js";
 import { idList } from "../../graphql/ids.js";
 import { PlatformError } from "../../platform.js";
 import type { AgentRow, ImplementationRow, TaskRow } from "../../store/store.js";
 import type { OffsetPaginationInput, StrFilterLookup } from "../../../../generated/server/resolvers.js";
-import type { DependencyRow, NameLookup, ResolutionRow } from "./records.js";
+import type { DependencyRow, NameLookup, ResolutionRow, TaskDependencyRow } from "./records.js";
 import type { AgentEntry, DependencyMap, ResolvedAgentDependencyValue } from "./service.js";
 import { mapOf, storedList } from "./records.js";
 
@@ -60,11 +60,14 @@ function resolutionOf(ctx: ResolverContext, id: number | null): ResolutionRow | 
   return res && res.org === ctx.me.org ? res : null;
 }
 
+/** The dependency rows of a page of tasks, read once per page. */
+const dependencyRows = pageSlot<TaskDependencyRow>();
+
 /** A task's dependency row; a page of a task list reads its tasks' rows at once (issue 18: three fields of 100 tasks asked 300 times). */
 function taskDependency(ctx: ResolverContext, task: TaskRow, info: GraphQLResolveInfo) {
   if (task.org !== ctx.me.org) return undefined;
   const records = ctx.platform.areas.dependencies.records;
-  const fromPage = rowFromPage(ctx, task, info, "task_dependency", (ids) => records.taskDependencies(ids));
+  const fromPage = dependencyRows.rowOf(ctx, task, info, (ids) => records.taskDependencies(ids));
   return fromPage === NOT_LISTED ? records.taskDependency(task.id) : fromPage;
 }
 

@@ -28,8 +28,6 @@ interface TaskPage {
   readonly events: Map<string, Map<number, TaskEventRow[]> | null>;
   /** The control events of each task (`Task.instructs`). */
   controls?: Map<number, TaskEventRow[]> | null;
-  /** Other rows about each task read for the page, by name (`rowFromPage`). */
-  readonly others: Map<string, Map<number, unknown>>;
 }
 
 const pageOfTask = new WeakMap<TaskRow, TaskPage>();
@@ -37,7 +35,7 @@ const pageOfTask = new WeakMap<TaskRow, TaskPage>();
 /** Remembers the rows of a page of tasks, so their nested lists are read for the whole page at once. */
 export function rememberTaskPage(rows: readonly TaskRow[]): void {
   if (rows.length < 2) return;
-  const page: TaskPage = { rows, events: new Map(), others: new Map() };
+  const page: TaskPage = { rows, events: new Map() };
   for (const row of rows) pageOfTask.set(row, page);
 }
 
@@ -76,16 +74,25 @@ export function controlEventsFromPage(ctx: ResolverContext, task: TaskRow, info:
 /** Marks a task that was not listed in a page of a query: it reads its own row. */
 export const NOT_LISTED = Symbol("not listed");
 
-/**
- * A row about `task` (at most one per task, e.g. its dependencies) read once for its page: `read` gets
- * the ids of the page's tasks (the viewer's organisation's) and returns the rows found by task id;
- * `name` tells the reads of a page apart. Gives the task's row, undefined when it has none, or
- * NOT_LISTED when the task reads its own.
- */
-export function rowFromPage<V>(ctx: ResolverContext, task: TaskRow, info: GraphQLResolveInfo, name: string, read: (taskIds: number[]) => Map<number, V>): V | undefined | typeof NOT_LISTED {
-  const listed = pageOf(task, info);
-  if (!listed) return NOT_LISTED;
-  let rows = listed.others.get(name) as Map<number, V> | undefined;
-  if (!rows) listed.others.set(name, (rows = read(idsIn(listed, ctx))));
-  return rows.get(task.id);
+/** A row about each task (at most one per task, e.g. its dependencies) read once per page (`pageSlot`). */
+export interface PageSlot<V> {
+  /**
+   * `task`'s row: `read` gets the ids of the page's tasks (the viewer's organisation's) and returns the
+   * rows found by task id. Undefined when the task has none; NOT_LISTED when the task reads its own.
+   */
+  rowOf(ctx: ResolverContext, task: TaskRow, info: GraphQLResolveInfo, read: (taskIds: number[]) => Map<number, V>): V | undefined | typeof NOT_LISTED;
+}
+
+/** A slot for one kind of row about the tasks of a page (each page reads it at most once). */
+export function pageSlot<V>(): PageSlot<V> {
+  const byPage = new WeakMap<TaskPage, Map<number, V>>();
+  return {
+    rowOf(ctx, task, info, read) {
+      const listed = pageOf(task, info);
+      if (!listed) return NOT_LISTED;
+      let rows = byPage.get(listed);
+      if (!rows) byPage.set(listed, (rows = read(idsIn(listed, ctx))));
+      return rows.get(task.id);
+    },
+  };
 }
