@@ -14,21 +14,31 @@
  *   npm run build && node --import tsx bench/server/scale.ts [--quick] [--tasks N] [--agents N] [--idle S]
  *
  * `--quick`: 200,000 tasks, fewer runs, 10 s idle. Prints markdown; SCALE.md holds a recorded run.
+ *
+ * While working on one query (seeding 1,000,000 tasks takes about a minute):
+ * - `--store DIR` keeps the seeded store in DIR (created when missing, reused when it holds a store
+ *   seeded with the same --tasks and --agents; the servers' reads leave it as seeded);
+ * - `--queries-only` runs the GraphQL queries alone (no SQL shapes, write cost or idle agents);
+ * - `--only TEXT[,TEXT]` times only the queries whose name contains one of the texts;
+ * - `--runs N` times N runs per query;
+ * - `--compare ROOT` runs a second server, the built checkout at ROOT (e.g. a scratch worktree of the
+ *   old commit), on its own copy of the store, and alternates the two run by run (old, new, new, old,
+ *   ...), so both see the same machine; each row then gives both and the server CPU per run of each.
+ * `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles the server(s).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { parse, print, type DefinitionNode } from "graphql";
-import { operationsWithFragments } from "../../test/server/helpers/client-operations.js";
 import { processCpuMs, serverUrl } from "./harness.js";
+import { clientCases, type GqlCase } from "./scale-cases.js";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "../../src/server/store/migrations.js";
 import { LOOKUP_KEY_FUNCTION, lookupKey } from "../../src/server/store/lookup-key.js";
-import { Store } from "../../src/server/store/store.js";
+import { STORE_FILE, Store } from "../../src/server/store/store.js";
 import { taskListQuery, type TaskListFilter, type TaskListOrder } from "../../src/server/store/task-list.js";
 
 const argv = process.argv.slice(2);
@@ -40,7 +50,15 @@ const numArg = (name: string, fallback: number) => {
 const TASKS = numArg("--tasks", quick ? 200_000 : 1_000_000);
 const HB_AGENTS = numArg("--agents", 1000);
 const IDLE_S = numArg("--idle", quick ? 10 : 30);
-const RUNS = quick ? 60 : 200;
+const strArg = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const KEEP_STORE = strArg("--store");
+const QUERIES_ONLY = argv.includes("--queries-only");
+const ONLY = strArg("--only")?.split(",").filter(Boolean);
+const COMPARE_ROOT = strArg("--compare");
+const RUNS = numArg("--runs", quick ? 60 : 200);
 const WARM = quick ? 10 : 20;
 const TARGET_MS = 5;
 const TARGET_IDLE_CPU = 5; // % of one core
@@ -339,76 +357,12 @@ function writeCost(base: number, perRound: number, rounds: number): string[] {
   ];
 }
 
-// ------------------------------------------------------------------------------------------------ GraphQL documents
-
-/** Operations of a .graphql file by name, each with the fragments it spreads. */
-function operationsOf(file: string): Map<string, string> {
-  const definitions = parse(readFileSync(join(ROOT, file), "utf8")).definitions;
-  return documentsOf(definitions);
-}
-function documentsOf(definitions: readonly DefinitionNode[], fragmentPool: readonly DefinitionNode[] = definitions): Map<string, string> {
-  return new Map(operationsWithFragments(definitions, fragmentPool).map((op) => [op.name, op.document.definitions.map((d) => print(d)).join("\n")]));
-}
-function repoOperations(): Map<string, string> {
-  const files = ["task", "ui", "agent", "action", "fragments", "inspect"].map((f) => parse(readFileSync(join(ROOT, "graphql/rekuest", `${f}.graphql`), "utf8")).definitions);
-  const all = files.flat();
-  return documentsOf(all, all);
-}
-
-interface GqlCase {
-  target: "floor" | "tasks" | "myTasks" | "agents" | "actions";
-  name: string;
-  query: string;
-  variables?: Record<string, unknown>;
-  token?: string;
-}
-
-function cases(s: Seeded): GqlCase[] {
-  const ork = operationsOf("test/fixtures/clients/orkestrator-next-1.67.8.graphql");
-  const py = operationsOf("test/fixtures/clients/rekuest-next-2.1.2.graphql");
-  const ours = repoOperations();
-  const b = s.bench;
-  const get = (m: Map<string, string>, name: string) => {
-    const q = m.get(name);
-    if (!q) throw new Error(`no operation ${name}`);
-    return q;
-  };
-  const newest = { ordering: [{ createdAt: "DESC" }], pagination: { limit: 20 } };
-  return [
-    { target: "floor", name: "floor: `{ __typename }`", query: "{ __typename }" },
-    { target: "tasks", name: "orkestrator ListTasks, newest 20", query: get(ork, "ListTasks"), variables: newest },
-    { target: "tasks", name: "orkestrator ListTasks, by action (rare), newest 20", query: get(ork, "ListTasks"), variables: { ...newest, filter: { action: String(b.rareAction) } } },
-    { target: "tasks", name: "orkestrator ListTasks, by agent, newest 20", query: get(ork, "ListTasks"), variables: { ...newest, filter: { agent: String(b.agents[1]) } } },
-    { target: "tasks", name: "orkestrator ListTasks, by implementation, newest 20", query: get(ork, "ListTasks"), variables: { ...newest, filter: { implementation: String(b.implementations[4]) } } },
-    { target: "tasks", name: "orkestrator ListTasks, children of a task", query: get(ork, "ListTasks"), variables: { ...newest, filter: { parent: String(b.parentWithChildren) } } },
-    { target: "tasks", name: "orkestrator ListTasks, open tasks", query: get(ork, "ListTasks"), variables: { ...newest, filter: { isDone: false } } },
-    { target: "tasks", name: "orkestrator ListTasks, state FAILED", query: get(ork, "ListTasks"), variables: { ...newest, filter: { state: ["FAILED"] } } },
-    { target: "tasks", name: "orkestrator ListTasks, finished newest first", query: get(ork, "ListTasks"), variables: { ordering: [{ finishedAt: "DESC" }], pagination: { limit: 20 } } },
-    { target: "tasks", name: "orkestrator ListTasksDetails (events, ports), newest 20", query: get(ork, "ListTasksDetails"), variables: newest },
-    { target: "tasks", name: "our UI Tasks, by action (hot), newest 20", query: get(ours, "Tasks"), variables: { ...newest, filters: { action: String(b.hotAction) } } },
-    { target: "tasks", name: "our CLI RecentTasks, newest 20", query: get(ours, "RecentTasks"), variables: { limit: 20 } },
-    { target: "tasks", name: "Python `requests` (default page 100, events, instructs)", query: get(py, "requests") },
-    { target: "myTasks", name: "orkestrator MyTasks (default page 100, events, ports)", query: get(ork, "MyTasks") },
-    { target: "myTasks", name: "`myTasks` with the ListTask fields (default page 100)", query: "query { myTasks { id reference latestEventKind isDone finishedAt createdAt action { id name } implementation { id interface } } }" },
-    { target: "agents", name: "orkestrator Agents, page of 20", query: get(ork, "Agents"), variables: { pagination: { limit: 20 } } },
-    { target: "agents", name: "orkestrator AgentOptions, search", query: get(ork, "AgentOptions"), variables: { search: "agent 99" } },
-    { target: "agents", name: "Python ListAgents (default page)", query: get(py, "ListAgents") },
-    { target: "agents", name: "our UI UiAgents (200)", query: get(ours, "UiAgents") },
-    { target: "actions", name: "orkestrator AllActions (latestTask), page of 20", query: get(ork, "AllActions"), variables: { pagination: { limit: 20 } } },
-    { target: "actions", name: "orkestrator AllActions (latestTask), default page", query: get(ork, "AllActions") },
-    { target: "actions", name: "orkestrator GlobalSearch", query: get(ork, "GlobalSearch"), variables: { search: "action 1", noActions: false, noAgents: false, pagination: { limit: 10 } } },
-    { target: "actions", name: "Python SearchActions (name iContains)", query: get(py, "SearchActions"), variables: { search: "action 4" } },
-    { target: "actions", name: "Python ListActions (default page)", query: get(py, "ListActions") },
-    { target: "actions", name: "our UI UiActions (200)", query: get(ours, "UiActions") },
-  ];
-}
-
 // ------------------------------------------------------------------------------------------------ server
 
-function startServer(dataDir: string, tokensFile: string): Promise<{ child: ChildProcess; url: string }> {
+function startServer(dataDir: string, tokensFile: string, root = ROOT): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), join(ROOT, "bin/arkitekt-next.js"), "server", "--port", "0", "--data", dataDir, "--tokens", tokensFile],
+    [...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), join(root, "bin/arkitekt-next.js"), "server", "--port", "0", "--data", dataDir, "--tokens", tokensFile],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   return serverUrl(child).then((url) => ({ child, url }));
@@ -416,34 +370,59 @@ function startServer(dataDir: string, tokensFile: string): Promise<{ child: Chil
 
 const cpuMs = processCpuMs;
 
-/** p50 / p99 of a query over HTTP, each run alternating with a run of the floor query (same conditions for both). */
-async function timeCase(url: string, c: GqlCase, floor: GqlCase): Promise<{ p50: number; p99: number; floorP50: number; bytes: number }> {
-  const post = async (q: GqlCase) => {
+interface Timed {
+  p50: number;
+  p99: number;
+  floorP50: number;
+  bytes: number;
+  /** The server's CPU (user + sys) per run of the query and its floor run, ms. */
+  cpu: number;
+}
+
+/** A running server the queries are timed against. */
+interface Target {
+  url: string;
+  pid: number;
+}
+
+/**
+ * p50 / p99 of a query over HTTP, each run alternating with a run of the floor query (same conditions
+ * for both). With two targets, each run goes to both, in alternating order.
+ */
+async function timeCase(targets: readonly Target[], c: GqlCase, floor: GqlCase): Promise<Timed[]> {
+  const post = async (url: string, q: GqlCase) => {
     const body = JSON.stringify({ query: q.query, variables: q.variables ?? {} });
     const t0 = performance.now();
     const response = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${q.token ?? "bench-caller"}` }, body });
     const text = await response.text();
     return { t: performance.now() - t0, text };
   };
-  const times: number[] = [];
-  const floors: number[] = [];
-  let bytes = 0;
+  const state = targets.map(() => ({ times: [] as number[], floors: [] as number[], bytes: 0, cpu: 0 }));
   for (let i = 0; i < WARM + RUNS; i++) {
-    const f = await post(floor);
-    const r = await post(c);
-    if (i === 0) {
-      const json = JSON.parse(r.text) as { errors?: unknown };
-      if (json.errors) throw new Error(`${c.name}: ${JSON.stringify(json.errors).slice(0, 500)}`);
-      bytes = r.text.length;
-    }
-    if (i >= WARM) {
-      times.push(r.t);
-      floors.push(f.t);
+    const order = i % 2 === 0 ? targets.map((_, k) => k) : targets.map((_, k) => targets.length - 1 - k);
+    for (const k of order) {
+      const target = targets[k]!;
+      const st = state[k]!;
+      const c0 = i >= WARM ? cpuMs(target.pid) : 0;
+      const f = await post(target.url, floor);
+      const r = await post(target.url, c);
+      if (i === 0) {
+        const json = JSON.parse(r.text) as { errors?: unknown };
+        if (json.errors) throw new Error(`${c.name}: ${JSON.stringify(json.errors).slice(0, 500)}`);
+        st.bytes = r.text.length;
+      }
+      if (i >= WARM) {
+        st.cpu += cpuMs(target.pid) - c0;
+        st.times.push(r.t);
+        st.floors.push(f.t);
+      }
     }
   }
-  times.sort((a, b) => a - b);
-  floors.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99), floorP50: percentile(floors, 50), bytes };
+  return state.map((st) => {
+    st.times.sort((a, b) => a - b);
+    st.floors.sort((a, b) => a - b);
+    return { p50: percentile(st.times, 50), p99: percentile(st.times, 99), floorP50: percentile(st.floors, 50), bytes: st.bytes, cpu: st.cpu / RUNS };
+  });
 }
 
 /** A child process holding `count` raw agents on /agi (REGISTER, answer HEARTBEAT, nothing else). */
@@ -492,44 +471,87 @@ async function heartbeatsOf(child: ChildProcess): Promise<number> {
 
 // ------------------------------------------------------------------------------------------------ run
 
-const dir = mkdtempSync(join(tmpdir(), "arkitekt-bench-scale-"));
+const dir = KEEP_STORE ?? mkdtempSync(join(tmpdir(), "arkitekt-bench-scale-"));
 const dataDir = join(dir, "store");
+const seededFile = join(dir, "seeded.json");
 const tokens: Record<string, unknown> = {
   "bench-caller": { sub: "caller", client_id: "bench-caller", active_org: "bench", client_app: "bench-caller", client_release: "1.0.0" },
 };
 for (let h = 0; h < HB_AGENTS; h++) tokens[`hb-${h}`] = { sub: `hb-${h}`, client_id: `hb-${h}`, active_org: "bench", client_app: "hb-app", client_release: "1.0.0" };
 const tokensFile = join(dir, "tokens.json");
-writeFileSync(tokensFile, JSON.stringify(tokens));
+
+/** The seeded store kept by an earlier run with `--store` (same size), or undefined. */
+function keptStore(): Seeded | undefined {
+  if (!KEEP_STORE || !existsSync(seededFile)) return undefined;
+  const kept = JSON.parse(readFileSync(seededFile, "utf8")) as { tasks: number; agents: number; seeded: Seeded };
+  return kept.tasks === TASKS && kept.agents === HB_AGENTS ? kept.seeded : undefined;
+}
 
 const out: string[] = [];
 try {
-  const t0 = performance.now();
-  const seeded = seed(dataDir);
-  const seedS = (performance.now() - t0) / 1000;
-  out.push(`Seeded ${TASKS.toLocaleString("en")} tasks (${ORGS.map((o) => `${o.org} ${Math.round(o.share * 100)}%`).join(", ")}; ${AGENTS_PER_ORG} agents, ${ACTIONS_PER_ORG} actions, ${CALLERS_PER_ORG} callers per organisation, ${HB_AGENTS} more agents in bench; 15% child tasks, 0.1% open, 1-3 events per task) in ${seedS.toFixed(1)} s.`, "");
-  if (!argv.includes("--idle-only")) out.push(...sqlReport(dataDir, seeded), "", ...writeCost(quick ? 100_000 : 300_000, quick ? 20_000 : 50_000, 4), "");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(tokensFile, JSON.stringify(tokens));
+  let seeded = keptStore();
+  if (seeded) {
+    out.push(`Reused the store seeded with ${TASKS.toLocaleString("en")} tasks in ${dir} (--store).`, "");
+  } else {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(join(dir, "store-compare"), { recursive: true, force: true });
+    const t0 = performance.now();
+    seeded = seed(dataDir);
+    const seedS = (performance.now() - t0) / 1000;
+    if (KEEP_STORE) writeFileSync(seededFile, JSON.stringify({ tasks: TASKS, agents: HB_AGENTS, seeded }));
+    out.push(`Seeded ${TASKS.toLocaleString("en")} tasks (${ORGS.map((o) => `${o.org} ${Math.round(o.share * 100)}%`).join(", ")}; ${AGENTS_PER_ORG} agents, ${ACTIONS_PER_ORG} actions, ${CALLERS_PER_ORG} callers per organisation, ${HB_AGENTS} more agents in bench; 15% child tasks, 0.1% open, 1-3 events per task) in ${seedS.toFixed(1)} s.`, "");
+  }
+  if (!argv.includes("--idle-only") && !QUERIES_ONLY) out.push(...sqlReport(dataDir, seeded), "", ...writeCost(quick ? 100_000 : 300_000, quick ? 20_000 : 50_000, 4), "");
   if (!argv.includes("--sql-only")) await serverPart(seeded, argv.includes("--idle-only"));
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!KEEP_STORE) rmSync(dir, { recursive: true, force: true });
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
+/** A copy of the seeded store for the `--compare` server (made once per kept store). */
+function compareStore(): string {
+  const target = join(dir, "store-compare");
+  if (!existsSync(join(target, STORE_FILE))) cpSync(dataDir, target, { recursive: true });
+  return target;
+}
+
 async function serverPart(seeded: Seeded, idleOnly: boolean): Promise<void> {
-  const { child, url } = await startServer(dataDir, tokensFile);
+  const servers: Array<{ child: ChildProcess; url: string }> = [];
   try {
-    const all = idleOnly ? [] : cases(seeded);
+    if (COMPARE_ROOT && !idleOnly) servers.push(await startServer(compareStore(), tokensFile, COMPARE_ROOT));
+    servers.push(await startServer(dataDir, tokensFile));
+    const { child, url } = servers[servers.length - 1]!;
+    const all = idleOnly ? [] : clientCases(seeded.bench);
     const floorCase = all.find((c) => c.target === "floor")!;
-    if (!idleOnly)
-    out.push(
-      `| query over HTTP (org bench, ${TASKS.toLocaleString("en")} stored tasks; ${RUNS} runs, each after a run of the floor) | p50 / p99 | floor p50 (same runs) | p50 above floor | response | target p50 ≤ ${TARGET_MS} ms |`,
-      "| --- | --- | --- | --- | --- | --- |",
-    );
-    for (const c of all.filter((x) => x !== floorCase)) {
-      const r = await timeCase(url, c, floorCase);
-      process.stderr.write(`scale: ${c.name}: p50 ${ms(r.p50)}, floor ${ms(r.floorP50)}\n`);
-      out.push(`| \`${c.target}\`: ${c.name} | ${ms(r.p50)} / ${ms(r.p99)} | ${ms(r.floorP50)} | ${ms(r.p50 - r.floorP50)} | ${(r.bytes / 1024).toFixed(1)} KB | ${r.p50 <= TARGET_MS ? "met" : "missed"} |`);
+    const timed = all.filter((x) => x !== floorCase && (!ONLY || ONLY.some((o) => x.name.includes(o))));
+    const targets = servers.map((s) => ({ url: s.url, pid: s.child.pid! }));
+    if (!idleOnly && COMPARE_ROOT) {
+      out.push(
+        `| query over HTTP (org bench, ${TASKS.toLocaleString("en")} stored tasks; ${RUNS} runs, each after a run of the floor, the two servers alternated) | ${COMPARE_ROOT}: p50 / p99 | this checkout: p50 / p99 | floor p50 (compare / this) | server CPU per run, query + floor (compare / this) | response (compare / this) |`,
+        "| --- | --- | --- | --- | --- | --- |",
+      );
+    } else if (!idleOnly) {
+      out.push(
+        `| query over HTTP (org bench, ${TASKS.toLocaleString("en")} stored tasks; ${RUNS} runs, each after a run of the floor) | p50 / p99 | floor p50 (same runs) | p50 above floor | server CPU per run, query + floor | response | target p50 ≤ ${TARGET_MS} ms |`,
+        "| --- | --- | --- | --- | --- | --- | --- |",
+      );
+    }
+    for (const c of timed) {
+      const results = await timeCase(targets, c, floorCase);
+      if (COMPARE_ROOT) {
+        const [a, b] = results as [Timed, Timed];
+        process.stderr.write(`scale: ${c.name}: compare p50 ${ms(a.p50)} (cpu ${ms(a.cpu)}), this p50 ${ms(b.p50)} (cpu ${ms(b.cpu)})\n`);
+        out.push(`| \`${c.target}\`: ${c.name} | ${ms(a.p50)} / ${ms(a.p99)} | ${ms(b.p50)} / ${ms(b.p99)} | ${ms(a.floorP50)} / ${ms(b.floorP50)} | ${ms(a.cpu)} / ${ms(b.cpu)} | ${(a.bytes / 1024).toFixed(1)} / ${(b.bytes / 1024).toFixed(1)} KB |`);
+      } else {
+        const r = results[0]!;
+        process.stderr.write(`scale: ${c.name}: p50 ${ms(r.p50)}, floor ${ms(r.floorP50)}, cpu ${ms(r.cpu)}\n`);
+        out.push(`| \`${c.target}\`: ${c.name} | ${ms(r.p50)} / ${ms(r.p99)} | ${ms(r.floorP50)} | ${ms(r.p50 - r.floorP50)} | ${ms(r.cpu)} | ${(r.bytes / 1024).toFixed(1)} KB | ${r.p50 <= TARGET_MS ? "met" : "missed"} |`);
+      }
     }
     out.push("");
+    if (QUERIES_ONLY) return;
 
     // idle agents: connect them, let the connections settle, then measure the server's CPU
     const half = Math.ceil(HB_AGENTS / 2);
@@ -554,7 +576,9 @@ async function serverPart(seeded: Seeded, idleOnly: boolean): Promise<void> {
     );
     for (const a of agents) a.kill("SIGTERM");
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((resolve) => child.once("exit", resolve));
+    for (const s of servers) {
+      s.child.kill("SIGTERM");
+      await new Promise((resolve) => s.child.once("exit", resolve));
+    }
   }
 }

@@ -64,6 +64,14 @@ export class CostBudget {
     if (this.exceeded) throw OVER_LIMIT;
   }
 
+  /**
+   * How many more items the list of `info`'s field may hold before the answer is over the limit: a
+   * read for many parents at once (a page's events) reads no more than this (plus one).
+   */
+  itemsLeft(info: GraphQLResolveInfo): number {
+    return Math.max(0, Math.floor(this.left / valuesPerItem(info)));
+  }
+
   /** Counts a resolved list or object (null counts nothing); throws once the answer is over the limit. */
   charge(value: unknown, info: GraphQLResolveInfo): void {
     if (value === null || value === undefined) return;

@@ -181,6 +181,12 @@ export function buildServerSchema(areas: readonly Area[] = serverAreas()): Graph
         }) as GraphQLFieldResolver<unknown, GraphqlContext>;
       } else if (isRoot) {
         throw new Error(`no resolver for ${type.name}.${field.name}`);
+      } else if (!counted) {
+        // a scalar or enum read from its parent: no resolver, so the compiled executor reads the
+        // property inline (a missing value is null either way). A resolver here cost a call through
+        // graphql-jit's resolver machinery per field: the web UI's MyTasks completes ~20 of these
+        // per port, for each task of its page (issue 18)
+        field.resolve = undefined;
       } else {
         const name = field.name;
         const empty = emptyFor(field.type);
@@ -188,13 +194,12 @@ export function buildServerSchema(areas: readonly Area[] = serverAreas()): Graph
           const value = (parent as Record<string, unknown> | null)?.[name];
           return value === undefined || value === null ? (empty ?? value ?? null) : value;
         };
-        field.resolve = counted
-          ? (parent: unknown, _args: Args, ctx: GraphqlContext, info: GraphQLResolveInfo) => {
-              const value = read(parent);
-              ctx.cost?.charge(value, info);
-              return value;
-            }
-          : read;
+        // a list or an object counts against the operation's cost budget
+        field.resolve = (parent: unknown, _args: Args, ctx: GraphqlContext, info: GraphQLResolveInfo) => {
+          const value = read(parent);
+          ctx.cost?.charge(value, info);
+          return value;
+        };
       }
     }
   }

@@ -11,6 +11,7 @@ import { MIGRATIONS } from "./migrations.js";
 import { LOOKUP_KEY_FUNCTION, lookupKey } from "./lookup-key.js";
 import { ArkitektError } from "../../shared/errors.js";
 import type { TaskEventKind } from "../../protocol/index.js";
+import { allRows } from "./rows.js";
 import { taskListQuery, type RowPage, type TaskListFilter, type TaskListOrder } from "./task-list.js";
 
 /** How an agent is reached (the platform's AgentKind). */
@@ -190,6 +191,9 @@ export interface IdentityKey {
 
 export type NewTask = Omit<TaskRow, "id" | "reference_key" | "args_key" | "is_done" | "latest_event_kind" | "latest_instruct_kind" | "status_message" | "updated_at" | "finished_at">;
 
+/** The event kinds of control messages (`Task.instructs`). */
+const CONTROL_EVENT_KINDS = "('CANCELLING', 'INTERRUPTING', 'PAUSING', 'RESUMING')";
+
 /** The most rows a row cache of the store holds; past it the cache starts again empty (memory stays bounded). */
 export const ROW_CACHE_LIMIT = 10_000;
 /** The most open tasks whose rows the store keeps (the oldest goes first), and the largest args text such a row may carry. */
@@ -226,6 +230,21 @@ function migrate(db: Database.Database): boolean {
     })();
   }
   return current < MIGRATIONS.length;
+}
+
+/** SQLite's LIMIT for a read of at most `maxRows` rows plus one (to tell that there were more). */
+const rowCap = (maxRows: number): number => (Number.isFinite(maxRows) ? Math.max(0, Math.floor(maxRows)) + 1 : -1);
+
+/** Event rows grouped by task id (in their order), or undefined when there are more than `maxRows`. */
+function byTask(rows: TaskEventRow[], maxRows: number): Map<number, TaskEventRow[]> | undefined {
+  if (rows.length > maxRows) return undefined;
+  const grouped = new Map<number, TaskEventRow[]>();
+  for (const row of rows) {
+    const list = grouped.get(row.task_id);
+    if (list) list.push(row);
+    else grouped.set(row.task_id, [row]);
+  }
+  return grouped;
 }
 
 function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {
@@ -344,7 +363,21 @@ export class Store {
       eventsOfTaskAsc: db.prepare<[number, number, number], TaskEventRow>("SELECT * FROM task_event WHERE task_id = ? ORDER BY id ASC LIMIT ? OFFSET ?"),
       eventsOfTaskDesc: db.prepare<[number, number, number], TaskEventRow>("SELECT * FROM task_event WHERE task_id = ? ORDER BY id DESC LIMIT ? OFFSET ?"),
       controlEventsOfTask: db.prepare<[number], TaskEventRow>(
-        "SELECT * FROM task_event WHERE task_id = ? AND kind IN ('CANCELLING', 'INTERRUPTING', 'PAUSING', 'RESUMING') ORDER BY id",
+        `SELECT * FROM task_event WHERE task_id = ? AND kind IN ${CONTROL_EVENT_KINDS} ORDER BY id`,
+      ),
+      // the events of a page of tasks (ids as one JSON parameter, in page order), each task's bounded as
+      // eventsOfTaskAsc/Desc bound it: the correlated subquery reads at most LIMIT + OFFSET index entries
+      // per task. The outer LIMIT caps the whole read (read in raw mode: rows.ts)
+      eventsOfTasksAsc: db.prepare(
+        `SELECT e.* FROM json_each(?) j CROSS JOIN task_event e ON e.id IN (SELECT x.id FROM task_event x WHERE x.task_id = j.value ORDER BY x.id ASC LIMIT ? OFFSET ?)
+         ORDER BY j.key, e.id ASC LIMIT ?`,
+      ),
+      eventsOfTasksDesc: db.prepare(
+        `SELECT e.* FROM json_each(?) j CROSS JOIN task_event e ON e.id IN (SELECT x.id FROM task_event x WHERE x.task_id = j.value ORDER BY x.id DESC LIMIT ? OFFSET ?)
+         ORDER BY j.key, e.id DESC LIMIT ?`,
+      ),
+      controlEventsOfTasks: db.prepare(
+        `SELECT e.* FROM json_each(?) j CROSS JOIN task_event e ON e.task_id = j.value WHERE e.kind IN ${CONTROL_EVENT_KINDS} ORDER BY j.key, e.id LIMIT ?`,
       ),
       insertOutbox: db.prepare("INSERT INTO outbox (agent_id, task_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)"),
       outboxOfAgent: db.prepare<[number], OutboxRow>("SELECT * FROM outbox WHERE agent_id = ? ORDER BY id"),
@@ -866,6 +899,19 @@ export class Store {
   controlEventsOfTask(taskId: number): TaskEventRow[] {
     return this.s.controlEventsOfTask.all(taskId);
   }
+  /**
+   * The events of several tasks (a page of a task list), each task's page as `eventsOfTaskPage` without
+   * filters gives it, in one read: grouped by task id. Undefined when there are more than `maxRows`
+   * (then nothing more is read; ask per task).
+   */
+  eventsOfTasks(taskIds: readonly number[], newestFirst: boolean, limit: number, offset: number, maxRows: number): Map<number, TaskEventRow[]> | undefined {
+    const statement = newestFirst ? this.s.eventsOfTasksDesc : this.s.eventsOfTasksAsc;
+    return byTask(allRows<TaskEventRow>(statement, [JSON.stringify(taskIds), limit, offset, rowCap(maxRows)]), maxRows);
+  }
+  /** The control events of several tasks (`controlEventsOfTask` of each), grouped by task id; undefined past `maxRows`. */
+  controlEventsOfTasks(taskIds: readonly number[], maxRows: number): Map<number, TaskEventRow[]> | undefined {
+    return byTask(allRows<TaskEventRow>(this.s.controlEventsOfTasks, [JSON.stringify(taskIds), rowCap(maxRows)]), maxRows);
+  }
   /** The caller row of an identity, without creating it (read paths). */
   findCaller(k: IdentityKey): CallerRow | undefined {
     return this.s.callerByIdentity.get(k.org, k.clientId, k.sub, k.iss);
@@ -894,7 +940,7 @@ export class Store {
 
   /** Runs a read-only SQL query built by our code (filters of list queries). */
   query<T>(sql: string, params: unknown[]): T[] {
-    return this.prepared(sql).all(...params) as T[];
+    return allRows<T>(this.preparedRaw(sql), params);
   }
   /** One page of the tasks that match `filter` (store/task-list.ts), in `order`. */
   tasksMatching(filter: TaskListFilter, order: TaskListOrder, page: RowPage): TaskRow[] {
@@ -912,6 +958,18 @@ export class Store {
     }
     return statement;
   }
+
+  /** Like `prepared`, for the statements read in raw mode (rows.ts): never shared with `prepared`'s callers. */
+  private preparedRaw(sql: string): Database.Statement {
+    let statement = this.rawStatements.get(sql);
+    if (!statement) {
+      if (this.rawStatements.size >= 500) this.rawStatements.clear();
+      statement = this.db.prepare(sql);
+      this.rawStatements.set(sql, statement);
+    }
+    return statement;
+  }
+  private readonly rawStatements = new Map<string, Database.Statement>();
 
   // outbox --------------------------------------------------------------------------------------
 

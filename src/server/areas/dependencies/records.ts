@@ -156,6 +156,7 @@ function prepare(db: Database.Database) {
     ),
     clearResolved: db.prepare<[number]>("DELETE FROM resolved_dependency WHERE resolution_id = ?"),
     taskDependency: db.prepare<[number], TaskDependencyRow>("SELECT * FROM task_dependency WHERE task_id = ?"),
+    taskDependencies: db.prepare<[string], TaskDependencyRow>("SELECT * FROM task_dependency WHERE task_id IN (SELECT value FROM json_each(?))"),
     insertTaskDependency: db.prepare(
       `INSERT INTO task_dependency (task_id, org, dependencies, resolution_id, dependency, dependency_method)
        VALUES (@task_id, @org, @dependencies, @resolution_id, @dependency, @dependency_method)`,
@@ -243,6 +244,10 @@ export class DependencyRecords {
 
   taskDependency(taskId: number): TaskDependencyRow | undefined {
     return this.s.taskDependency.get(taskId);
+  }
+  /** `taskDependency` of several tasks in one read (a page of a task list), by task id. */
+  taskDependencies(taskIds: readonly number[]): Map<number, TaskDependencyRow> {
+    return new Map(this.s.taskDependencies.all(JSON.stringify(taskIds)).map((row) => [row.task_id, row]));
   }
   insertTaskDependency(row: TaskDependencyRow): void {
     this.s.insertTaskDependency.run(row);

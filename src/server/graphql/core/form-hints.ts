@@ -36,9 +36,6 @@ function choiceValue(value: unknown): string {
 }
 
 export const formHintResolvers: Resolvers = {
-  ArgPort: {
-    default: (p) => p.default ?? null,
-  },
   StringAssignWidget: {
     placeholder: (w) => w.placeholder ?? "",
     asParagraph: (w) => w.asParagraph ?? false,
@@ -75,9 +72,6 @@ export const formHintResolvers: Resolvers = {
   },
   PortGroup: {
     ports: (g) => g.ports ?? [],
-  },
-  ReturnPort: {
-    default: (p) => p.default ?? null,
   },
   Choice: {
     value: (p) => choiceValue(p.value),

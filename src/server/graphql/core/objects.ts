@@ -2,6 +2,10 @@
  * The fields of the core's object types: Agent, Action, Implementation, Task and TaskEvent (their
  * parents are store rows, the generated mappers). Fields owned by an area (Agent.device,
  * Agent.memoryShelve, Implementation.pinned, Task.dependencies, ...) are resolved there.
+ *
+ * A field the row holds as it is answered has no resolver (schema.ts reads it inline): `id` too, since
+ * the ID scalar writes a row's integer id as its decimal string (issue 18: a page of tasks with their
+ * events called `String(p.id)` through the executor's resolver machinery thousands of times).
  */
 import type {
   ActionResolvers,
@@ -18,6 +22,7 @@ import { idList } from "../ids.js";
 import { rawJson } from "../raw-json.js";
 import type { TaskEventRow, TaskRow } from "../../store/store.js";
 import { filterImplementations } from "./filters.js";
+import { controlEventsFromPage, eventsFromPage } from "./task-pages.js";
 import { implementationInViewerOrg, inViewerOrg, isDesc, iso, isoRequired, json, listTasks, pageArg, paginate, required, viewerOrg } from "./scope.js";
 
 const agentOf = (ctx: ResolverContext, id: number | null) => (id === null ? null : inViewerOrg(ctx, ctx.platform.store.agent(id)));
@@ -27,7 +32,6 @@ const stringList = (text: string | null): string[] | null => {
 };
 
 export const agentResolvers: AgentResolvers = {
-  id: (p) => String(p.id),
   hash: (p) => p.hash ?? "",
   client: (p) => ({
     id: p.client_id,
@@ -54,7 +58,6 @@ export const agentResolvers: AgentResolvers = {
 };
 
 export const actionResolvers: ActionResolvers = {
-  id: (p) => String(p.id),
   app: (p) => ({ id: p.app, identifier: p.app }),
   stateful: (p) => p.stateful === 1,
   pure: (p) => p.pure === 1,
@@ -88,7 +91,6 @@ export const actionResolvers: ActionResolvers = {
 };
 
 export const implementationResolvers: ImplementationResolvers = {
-  id: (p) => String(p.id),
   agent: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.agent(p.agent_id)), `Agent of implementation ${p.id}`, ctx),
   action: (p, _a, ctx) => required(inViewerOrg(ctx, ctx.platform.store.action(p.action_id)), `Action of implementation ${p.id}`, ctx),
   params: (p) => json(p.params) ?? {},
@@ -130,7 +132,6 @@ function actedOn(ports: readonly Port[], args: unknown): string[] {
 }
 
 export const taskResolvers: TaskResolvers = {
-  id: (p) => String(p.id),
   isDone: (p) => p.is_done === 1,
   args: (p) => {
     const args = json(p.args);
@@ -164,18 +165,21 @@ export const taskResolvers: TaskResolvers = {
   },
   children: (p, a, ctx) => listTasks(ctx, a, pageArg(a), { parentId: p.id }),
   agent: (p, _a, ctx) => agentOf(ctx, p.agent_id),
-  events: (p, a, ctx) => {
+  events: (p, a, ctx, info) => {
     if (!inViewerOrg(ctx, p)) return [];
     const ids = idList(a.filters?.ids);
+    const kinds = a.filters?.kind ?? null;
     const newestFirst = (a.ordering ?? []).some((o) => isDesc(o.createdAt));
     const page = pageArg(a);
-    const events = ctx.platform.store.eventsOfTaskPage(p.id, { ids: ids ? [...ids] : null, kinds: a.filters?.kind ?? null }, newestFirst, page.limit, page.offset);
+    const events =
+      (!ids && !kinds ? eventsFromPage(ctx, p, newestFirst, page, info) : undefined) ??
+      ctx.platform.store.eventsOfTaskPage(p.id, { ids: ids ? [...ids] : null, kinds }, newestFirst, page.limit, page.offset);
     for (const event of events) taskOfListedEvent.set(event, p);
     return events;
   },
-  instructs: (p, _a, ctx) => {
+  instructs: (p, _a, ctx, info) => {
     if (!inViewerOrg(ctx, p)) return [];
-    return ctx.platform.store.controlEventsOfTask(p.id).map((e) => ({
+    return (controlEventsFromPage(ctx, p, info) ?? ctx.platform.store.controlEventsOfTask(p.id)).map((e) => ({
       id: String(e.id),
       task: p,
       kind: INSTRUCT_OF_EVENT[e.kind] ?? "CANCEL",
@@ -192,7 +196,6 @@ export const taskResolvers: TaskResolvers = {
 };
 
 export const taskEventResolvers: TaskEventResolvers = {
-  id: (p) => String(p.id),
   name: (p) => p.kind,
   returns: (p) => rawJson(p.returns),
   // a percentage (Int): a value stored by an older server outside 0..100 must not break the whole list
