@@ -950,22 +950,21 @@ export class Store {
 
   /** A prepared statement per SQL text, kept for the store's life: heartbeats and list queries repeat the same few. */
   private prepared(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      if (this.statements.size >= 500) this.statements.clear();
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.cachedStatement(this.statements, sql);
   }
 
   /** Like `prepared`, for the statements read in raw mode (rows.ts): never shared with `prepared`'s callers. */
   private preparedRaw(sql: string): Database.Statement {
-    let statement = this.rawStatements.get(sql);
+    return this.cachedStatement(this.rawStatements, sql);
+  }
+
+  /** The statement of `sql` in `cache`, prepared when missing (at most 500 per cache: past it the cache starts again empty). */
+  private cachedStatement(cache: Map<string, Database.Statement>, sql: string): Database.Statement {
+    let statement = cache.get(sql);
     if (!statement) {
-      if (this.rawStatements.size >= 500) this.rawStatements.clear();
+      if (cache.size >= 500) cache.clear();
       statement = this.db.prepare(sql);
-      this.rawStatements.set(sql, statement);
+      cache.set(sql, statement);
     }
     return statement;
   }

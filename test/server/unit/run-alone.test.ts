@@ -5,25 +5,15 @@
  * in autocommit, through `Store.runAlone`. A temporary trigger calls a probe for every task row they
  * change, which records whether an explicit transaction was open at that moment.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AgentsRecords } from "../../../src/server/areas/agents/records.js";
-import { Store } from "../../../src/server/store/store.js";
+import type { Store } from "../../../src/server/store/store.js";
+import { useTemporaryStores } from "../helpers/store.js";
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-function openStore(dir = mkdtempSync(join(tmpdir(), "arkitekt-run-alone-"))): Store {
-  if (!dirs.includes(dir)) dirs.push(dir);
-  const store = new Store(dir);
-  stores.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const openStore = useTemporaryStores("arkitekt-run-alone-");
 
 function seed(store: Store, tasks: number) {
   const agent = store.createAgent({ org: "lab", client_id: "c1", user_sub: "1", iss: "static", username: "one", app: "app", release: "1", name: "agent", kind: "WEBSOCKET", hook_url: null });

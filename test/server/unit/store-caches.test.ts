@@ -3,25 +3,12 @@
  * savepoints. A cached row must equal the stored one after every write, and a failed operation
  * must leave none of its writes, in SQLite or in a cache.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { OPEN_TASK_CACHE_LIMIT, OPEN_TASK_CACHE_MAX_ARGS, Store } from "../../../src/server/store/store.js";
+import { dirname } from "node:path";
+import { describe, expect, it } from "vitest";
+import { OPEN_TASK_CACHE_LIMIT, OPEN_TASK_CACHE_MAX_ARGS, type Store } from "../../../src/server/store/store.js";
+import { useTemporaryStores } from "../helpers/store.js";
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-function openStore(): Store {
-  const dir = mkdtempSync(join(tmpdir(), "arkitekt-store-caches-"));
-  dirs.push(dir);
-  const store = new Store(dir);
-  stores.push(store);
-  return store;
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const openStore = useTemporaryStores("arkitekt-store-caches-");
 
 const identity = { org: "lab", clientId: "c1", sub: "1", iss: "static" };
 
@@ -198,11 +185,8 @@ describe("Store row caches (issue 18)", () => {
     const { agent, task } = seed(store);
     store.enqueue(agent.id, task.id, "ASSIGN", "{}", 1);
     store.commit();
-    const dir = dirs[dirs.length - 1]!;
     store.close();
-    stores.splice(stores.indexOf(store), 1);
-    const again = new Store(dir);
-    stores.push(again);
+    const again = openStore(dirname(store.path));
     expect(again.deleteOutboxOfTask(task.id, "ASSIGN")).toBe(1);
     expect(again.deleteOutboxOfTask(task.id)).toBe(0);
   });
