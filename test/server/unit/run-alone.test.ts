@@ -134,6 +134,7 @@ describe("statements that change any number of rows run alone (issue 18)", () =>
     expect(count(store, "SELECT COUNT(*) AS n FROM task")).toBe(3);
     expect(count(store, "SELECT COUNT(*) AS n FROM task WHERE latest_event_kind = 'YIELD'")).toBe(0);
     // a transaction the store did not open is never committed behind its owner's back
+    store.commit();
     store.db.exec("BEGIN");
     expect(() => store.runAlone("DELETE FROM task WHERE id = ?", ids[1])).toThrow(/not the store's batch/);
     store.db.exec("ROLLBACK");
