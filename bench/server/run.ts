@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
 import { createGraphQLClient, type GraphQLClient, type GraphQLOperation } from "../../src/runtime/transport/index.js";
+import { floorRows, setUpCore } from "./floor.js";
 import { BENCH_TOKENS, ResultRouter, processCpuMs, serverUrl, callOnce, implementEcho, openWs, startRawAgent, wsGraphqlClient } from "./harness.js";
 
 const quick = process.argv.includes("--quick");
@@ -129,6 +130,42 @@ function sqliteFloor(): { rowsPerSecond: number; usPerTask: number } {
   return { rowsPerSecond: (tasks * 3) / seconds, usPerTask: (seconds * 1e6) / tasks };
 }
 
+/**
+ * The floor of the one-caller latency: a task's path without GraphQL, the agent protocol or the
+ * server's bookkeeping. In this process, on a store of the server's schema: the task row committed,
+ * one ws echo round trip (the ASSIGN to the agent and its report), the YIELD and COMPLETED events
+ * committed, one ws echo round trip (the result to the caller, and its next assign).
+ */
+async function oneTaskFloor(): Promise<{ p50: number; p99: number }> {
+  const setup = setUpCore();
+  const rows = floorRows(setup);
+  const ws = await openWs(echo);
+  const roundTrip = () =>
+    new Promise((resolve) => {
+      ws.once("message", resolve);
+      ws.send('{"type":"PING","n":1}');
+    });
+  const warm = quick ? 200 : 500;
+  const rounds = quick ? 1000 : 3000;
+  const times: number[] = [];
+  for (let x = 0; x < warm + rounds; x++) {
+    const t0 = performance.now();
+    rows.db.exec("BEGIN");
+    const id = rows.task(x);
+    rows.db.exec("COMMIT");
+    await roundTrip();
+    rows.db.exec("BEGIN");
+    rows.events(id, x);
+    rows.db.exec("COMMIT");
+    await roundTrip();
+    if (x >= warm) times.push(performance.now() - t0);
+  }
+  ws.close();
+  setup.close();
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
 // ------------------------------------------------------------------------------------------------ raw agent
 
 // ------------------------------------------------------------------------------------------------ callers
@@ -227,6 +264,7 @@ const agent = await startRawAgent(url);
 
 const floor = await echoBaseline();
 const sqlite = sqliteFloor();
+const oneTask = await oneTaskFloor();
 const rssStart = rssMb();
 
 const httpRouter = new ResultRouter(http);
@@ -273,6 +311,7 @@ const lines = [
   `| floor: plain ws echo round trip, p50 / p99 | ${us(floor.p50)} / ${us(floor.p99)} | | |`,
   `| floor: plain ws echo, pipelined round trips/s | ${floor.perSecond.toFixed(0)} | | |`,
   `| floor: SQLite (WAL) rows/s, a task and its two events per 3 rows, 64 tasks per transaction | ${sqlite.rowsPerSecond.toFixed(0)} (${sqlite.usPerTask.toFixed(1)} µs/task) | | |`,
+  `| floor: one task alone, durably (its rows in two commits on the store's schema, a ws echo round trip after each), p50 / p99 | ${us(oneTask.p50)} / ${us(oneTask.p99)} | | |`,
   `| assign → result, 1 caller, assign over the open graphql-ws socket, p50 | ${us(latWs.p50)} | ≤ 400 µs | ${verdict(latWs.p50 <= 0.4)} |`,
   `| assign → result, 1 caller, assign over the open graphql-ws socket, p99 | ${us(latWs.p99)} | ≤ 2 ms | ${verdict(latWs.p99 <= 2)} |`,
   `| assign → result, 1 caller, HTTP assign + graphql-ws mytasks, p50 / p99 | ${us(latHttp.p50)} / ${us(latHttp.p99)} | | |`,
