@@ -11,13 +11,13 @@ const out = join(root, "dist", "ui");
 const watch = process.argv.includes("--watch");
 
 /**
- * The transport loads `ws` only where there is no global WebSocket (node): the browser never does,
- * so it is an empty module here.
+ * The transport loads `ws` only where there is no global WebSocket, and `undici` only where node
+ * runs: the browser does neither, so they are empty modules here.
  */
 const noNodeWebSocket = {
   name: "no-node-websocket",
   setup(build) {
-    build.onResolve({ filter: /^ws$/ }, () => ({ path: "ws", namespace: "no-node-websocket" }));
+    build.onResolve({ filter: /^(ws|undici)$/ }, (args) => ({ path: args.path, namespace: "no-node-websocket" }));
     build.onLoad({ filter: /.*/, namespace: "no-node-websocket" }, () => ({
       contents: "export default undefined;",
       loader: "js",

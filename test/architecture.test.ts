@@ -126,7 +126,7 @@ describe("architecture (DESIGN.md boundaries)", () => {
   });
 
   it("issue 13: nothing the web UI's bundle reaches imports a node: module (statically) or the server", () => {
-    // Walk every local import from src/ui; `import("ws")` (the transport's node fallback) is dynamic and stubbed by the UI build.
+    // Walk every local import from src/ui; `import("ws")` and `import("undici")` (the transport's node paths) are dynamic and stubbed by the UI build.
     const byFile = new Map<string, Import[]>();
     for (const i of imports) byFile.set(join(root, i.from), [...(byFile.get(join(root, i.from)) ?? []), i]);
     const known = new Set<string>(files.map((f) => f.getFilePath()));

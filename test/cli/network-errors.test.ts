@@ -81,9 +81,9 @@ describe("issue 10 #6: call with a wrong URL or token is a user error naming it"
     expectUserError(byApp, `could not reach the platform at ${refusedUrl} (URL from the --url flag): connection refused (ECONNREFUSED)`);
   });
 
-  it("a port fetch refuses (http://127.0.0.1:9) is a user error too", async () => {
+  it("issue 18: a port fetch would refuse (http://127.0.0.1:9) is tried, and nothing listening there is a user error", async () => {
     const result = await cli(["call", "--url", "http://127.0.0.1:9", "--token", "t", "add", "a=1"]);
-    expectUserError(result, "could not reach the platform at http://127.0.0.1:9 (URL from the --url flag): fetch refuses to connect to this port");
+    expectUserError(result, "could not reach the platform at http://127.0.0.1:9 (URL from the --url flag): connection refused (ECONNREFUSED)");
   });
 
   it("an unknown host name from ARKITEKT_URL names the variable", async () => {

@@ -70,7 +70,10 @@ export interface GraphQLClientOptions {
   token?: string | ((info?: { rejected?: string }) => string | Promise<string>);
   /** The graphql-ws endpoint. Default: `url` with its scheme changed to ws/wss. */
   wsUrl?: string;
-  /** `fetch` to use. Default: the global one. */
+  /**
+   * `fetch` to use for the HTTP requests. Default: in node, undici's `request` (the library node's
+   * own fetch is built on, at a fraction of its CPU per request); elsewhere the global `fetch`.
+   */
   fetch?: typeof fetch;
   /** A WebSocket constructor. Default: the global one, else the `ws` package. */
   webSocketImpl?: unknown;
@@ -153,10 +156,74 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
 }
 
+/** The answer to one POST, as far as the transport reads it. */
+interface PostAnswer {
+  readonly status: number;
+  /** The reason phrase where the client gives one (fetch does; undici's `request` does not). */
+  readonly statusText: string;
+  text(): Promise<string>;
+  /** Drops the body unread. */
+  discard(): Promise<void>;
+}
+
+type Post = (url: string, init: { headers: Record<string, string>; body: string; signal?: AbortSignal | undefined }) => Promise<PostAnswer>;
+
+function postWithFetch(fetchImpl: typeof fetch): Post {
+  return async (url, init) => {
+    const response = await fetchImpl(url, { method: "POST", headers: init.headers, body: init.body, ...(init.signal ? { signal: init.signal } : {}) });
+    return {
+      status: response.status,
+      statusText: response.statusText,
+      text: () => response.text(),
+      discard: async () => {
+        await response.body?.cancel().catch(() => undefined);
+      },
+    };
+  };
+}
+
+/**
+ * POSTs with undici's `request` where node runs (issue 18): node's global fetch, built on the same
+ * library, spent 5–7 times the client CPU per request (and the server about twice its CPU per request),
+ * which capped a caller assigning over HTTP at a third of what the server could take. A failure to
+ * connect is wrapped as fetch wraps it (the socket's error as `cause`), so every message built from
+ * it reads the same. Undefined in a browser: the web UI's bundle has no undici (scripts/build-ui.mjs).
+ */
+async function postWithUndici(): Promise<Post | undefined> {
+  if (typeof process === "undefined" || !process.versions?.node) return undefined;
+  const undici = (await import("undici")) as Partial<typeof import("undici")>;
+  const request = undici.request;
+  if (typeof request !== "function") return undefined;
+  return async (url, init) => {
+    let answer: Awaited<ReturnType<typeof request>>;
+    try {
+      answer = await request(url, { method: "POST", headers: init.headers, body: init.body, signal: init.signal ?? null });
+    } catch (error) {
+      throw new TypeError("the request failed", { cause: error });
+    }
+    const { statusCode, body } = answer;
+    return {
+      status: statusCode,
+      statusText: "",
+      text: () => body.text(),
+      discard: async () => {
+        await body.dump().catch(() => undefined);
+      },
+    };
+  };
+}
+
+let defaultPost: Promise<Post> | undefined;
+
 export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClient {
   const url = options.url;
   const wsUrl = options.wsUrl ?? toWsUrl(url);
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  let post: Promise<Post> | undefined;
+  const poster = (): Promise<Post> => {
+    if (options.fetch) return (post ??= Promise.resolve(postWithFetch(options.fetch)));
+    // the global fetch is looked up per request, so one set up later (a polyfill, a test's stub) is used
+    return (defaultPost ??= postWithUndici().then((undici) => undici ?? postWithFetch((input, init) => globalThis.fetch(input, init))));
+  };
   const logger = options.logger;
   const attempts = options.reconnect?.attempts ?? 10;
   const backoff = compileBackoff(options.reconnect);
@@ -186,20 +253,21 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
       ...requestOptions.headers,
     };
     const payload = JSON.stringify({ query: String(operation.document), operationName, variables: operation.variables ?? {} });
-    let response: Response;
+    let response: PostAnswer;
     try {
+      const send = await poster();
       let token = await resolveToken();
       if (token) headers.authorization = `Bearer ${token}`;
-      response = await fetchImpl(url, { method: "POST", headers, body: payload, ...(signal ? { signal } : {}) });
+      response = await send(url, { headers, body: payload, signal });
       // A token function gets one chance to replace a refused token (it expired, or was revoked).
       if ((response.status === 401 || response.status === 403) && typeof options.token === "function" && token) {
         const fresh = await resolveToken(token);
         if (fresh && fresh !== token) {
-          await response.body?.cancel().catch(() => undefined);
+          await response.discard();
           token = fresh;
           headers.authorization = `Bearer ${token}`;
           logger?.debug(`the platform refused the token (HTTP ${response.status}); retrying ${operationName} with a new one`);
-          response = await fetchImpl(url, { method: "POST", headers, body: payload, ...(signal ? { signal } : {}) });
+          response = await send(url, { headers, body: payload, signal });
         }
       }
     } catch (error) {
@@ -222,7 +290,7 @@ export function createGraphQLClient(options: GraphQLClientOptions): GraphQLClien
       throw new GraphQLTransportError(operationName, `HTTP ${response.status} from ${url} is not GraphQL JSON: ${snippet}`, response.status);
     }
     if (body.errors && body.errors.length > 0) throw new GraphQLRequestError(operationName, body.errors);
-    if (!response.ok) throw new GraphQLTransportError(operationName, `HTTP ${response.status} ${response.statusText} from ${url}`, response.status);
+    if (response.status < 200 || response.status > 299) throw new GraphQLTransportError(operationName, `HTTP ${[response.status, response.statusText].filter(Boolean).join(" ")} from ${url}`, response.status);
     if (body.data === undefined || body.data === null) {
       throw new GraphQLRequestError(operationName, [{ message: "the response has no data" }]);
     }
