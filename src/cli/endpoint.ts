@@ -12,6 +12,7 @@
  * Failures to reach the platform, or a refused token, are user errors naming the URL or token and
  * where it came from (`platformUserError`).
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "./errors.js";
 import { isArkitektError } from "../shared/errors.js";
@@ -25,7 +26,7 @@ import {
   type PlatformConfig,
   type TokenSource,
 } from "../runtime/config.js";
-import { FaktsError } from "../runtime/fakts.js";
+import { FAKTS_CACHE_DIR, FaktsError, cacheName } from "../runtime/fakts.js";
 import { defaultAppIdentity, loginFor } from "../runtime/login.js";
 
 export type Endpoint = PlatformConfig<TokenSource> & {
@@ -85,6 +86,30 @@ export async function findEndpoint(flags: EndpointFlags, dataDir: string, place:
 /** For `call`: the endpoint, or a user error saying every place that was looked at. */
 export async function requireEndpoint(flags: EndpointFlags, dataDir: string, place: LoginPlace = {}): Promise<Endpoint> {
   return (await asUserError(resolvePlatformConfig(input(flags, dataDir)), flags, place)) as Endpoint;
+}
+
+/** What `inspect --config` shows: a configured token, or a deployment that commands log in to. */
+export type ConfiguredEndpoint =
+  | { readonly login: false; readonly config: PlatformConfig<TokenSource> }
+  | { readonly login: true; readonly url: string; readonly urlFrom: string; readonly claimCache: string; readonly claimCached: boolean };
+
+/**
+ * For `inspect --config`: where the URL and token come from, without connecting. A URL without a
+ * token is a deployment the other commands log in to with fakts; it is not logged in to here, and
+ * the answer names the claim cache a login would reuse.
+ */
+export async function configuredEndpoint(flags: EndpointFlags, dataDir: string, place: LoginPlace = {}): Promise<ConfiguredEndpoint> {
+  try {
+    return { login: false, config: await resolvePlatformConfig(input(flags, dataDir)) };
+  } catch (error) {
+    if (isArkitektError(error, PlatformConfigError) && error.problem === "NO_TOKEN" && error.given) {
+      const cwd = place.cwd ?? process.cwd();
+      const claimCache = join(cwd, FAKTS_CACHE_DIR, cacheName(place.app ?? (await defaultAppIdentity(cwd))));
+      return { login: true, url: error.given.url, urlFrom: error.given.urlFrom, claimCache, claimCached: existsSync(claimCache) };
+    }
+    if (isArkitektError(error, PlatformConfigError)) throw new UserError(error.message, error.hint);
+    throw error;
+  }
 }
 
 async function asUserError<T>(promise: Promise<T>, flags: EndpointFlags, place: LoginPlace): Promise<T | Endpoint> {

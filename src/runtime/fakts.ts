@@ -436,7 +436,8 @@ interface CacheEntry {
   claimedAt: string;
 }
 
-function cacheName(app: { identifier: string; version: string }): string {
+/** The file name of an app's cached claim in `.arkitekt/fakts/`. */
+export function cacheName(app: { identifier: string; version: string }): string {
   return `${app.identifier}-${app.version}.json`.replace(/[^A-Za-z0-9._-]/g, "_");
 }
 

@@ -218,6 +218,35 @@ describe("issue 12: call and inspect against run dev of the example app", () => 
   });
 });
 
+describe("inspect --config and a deployment without a token", () => {
+  it("inspect --config with a URL and no token names the fakts login and its claim cache, without logging in", () => {
+    const project = mkdtempSync(join(tmpdir(), "inspect-config-"));
+    try {
+      writeFileSync(join(project, "arkitekt.json"), JSON.stringify({ identifier: "labapp", version: "1.2.0" }));
+      // nothing listens on port 9: a login would fail to reach it
+      const text = cli(["inspect", "--config", "--cwd", project, "--url", "http://127.0.0.1:9"]);
+      expect(text.stderr).toBe("");
+      expect(text.status).toBe(0);
+      expect(text.stdout).toContain("url    http://127.0.0.1:9\n       from the --url flag\ntoken  none given\n");
+      expect(text.stdout).toContain(`claim  ${join(project, ".arkitekt/fakts/labapp-1.2.0.json")} (none cached yet: the login asks for approval)`);
+      mkdirSync(join(project, ".arkitekt/fakts"), { recursive: true });
+      writeFileSync(join(project, ".arkitekt/fakts/labapp-1.2.0.json"), "{}");
+      const json = cli(["inspect", "--config", "--json", "--cwd", project], { ARKITEKT_URL: "http://127.0.0.1:9" });
+      expect(json.status).toBe(0);
+      expect(JSON.parse(json.stdout)).toEqual({
+        url: "http://127.0.0.1:9",
+        urlFrom: "ARKITEKT_URL",
+        token: null,
+        tokenFrom: "a fakts login of this deployment, which the other commands run (--config does not)",
+        claimCache: join(project, ".arkitekt/fakts/labapp-1.2.0.json"),
+        claimCached: true,
+      });
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("issue 12: streaming and cancelling against the runtime fixture agent", () => {
   let server: RuntimeServer;
   let agent: ChildHandle;

@@ -8,7 +8,7 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { UserError } from "../errors.js";
-import { DEFAULT_DATA_DIR, LOGIN_HELP, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
+import { DEFAULT_DATA_DIR, LOGIN_HELP, configuredEndpoint, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
 import { ACTION_NAMING_HELP } from "./call.js";
 import type { InspectActionsQuery, InspectAgentsQuery, RecentTasksQuery } from "../../../generated/api/rekuest.js";
 
@@ -134,6 +134,28 @@ function summarizePort(port: PortLike, withDefault: boolean): PortSummary {
 }
 
 /** Shows a token as its first 4 characters and its length, never more than a third of it. */
+/** `inspect --config`'s answer, as text or JSON. */
+function renderConfig(configured: Awaited<ReturnType<typeof configuredEndpoint>>, json: boolean): string {
+  const config = configured.login
+    ? {
+        url: configured.url,
+        urlFrom: configured.urlFrom,
+        token: null,
+        tokenFrom: "a fakts login of this deployment, which the other commands run (--config does not)",
+        claimCache: configured.claimCache,
+        claimCached: configured.claimCached,
+      }
+    : {
+        url: configured.config.url,
+        urlFrom: configured.config.urlFrom,
+        token: typeof configured.config.token === "string" ? maskToken(configured.config.token) : "(access tokens of a fakts login, fetched as needed)",
+        tokenFrom: configured.config.tokenFrom,
+      };
+  if (json) return `${JSON.stringify(config, null, 2)}\n`;
+  const claim = "claimCache" in config ? `claim  ${config.claimCache} (${config.claimCached ? "cached: the login reuses it" : "none cached yet: the login asks for approval"})\n` : "";
+  return `url    ${config.url}\n       from ${config.urlFrom}\ntoken  ${config.token ?? "none given"}\n       from ${config.tokenFrom}\n${claim}`;
+}
+
 export function maskToken(token: string): string {
   const shown = token.length >= 12 ? token.slice(0, 4) : "";
   return `${shown}… (${token.length} characters)`;
@@ -382,20 +404,13 @@ ${LOGIN_HELP}`,
     .action(async (what: string | undefined, options: InspectCommandOptions) => {
       const sections = parseSection(what);
       const dataDir = resolve(options.cwd ?? process.cwd(), options.data);
-      const endpoint = await requireEndpoint(
-        { url: options.url, token: options.token, redeemToken: options.redeemToken, headless: options.headless },
-        dataDir,
-        { cwd: resolve(options.cwd ?? process.cwd()) },
-      );
+      const flags = { url: options.url, token: options.token, redeemToken: options.redeemToken, headless: options.headless };
+      const place = { cwd: resolve(options.cwd ?? process.cwd()) };
       if (options.config) {
-        const config = { url: endpoint.url, urlFrom: endpoint.urlFrom, token: typeof endpoint.token === "string" ? maskToken(endpoint.token) : "(access tokens of a fakts login, fetched as needed)", tokenFrom: endpoint.tokenFrom };
-        process.stdout.write(
-          options.json
-            ? `${JSON.stringify(config, null, 2)}\n`
-            : `url    ${config.url}\n       from ${config.urlFrom}\ntoken  ${config.token}\n       from ${config.tokenFrom}\n`,
-        );
+        process.stdout.write(renderConfig(await configuredEndpoint(flags, dataDir, place), options.json === true));
         return;
       }
+      const endpoint = await requireEndpoint(flags, dataDir, place);
       const report = await inspectPlatform(endpoint, sections, options.limit, await localLimits(resolve(options.cwd ?? process.cwd())));
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report, options.limit));
     });
