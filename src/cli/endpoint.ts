@@ -53,6 +53,8 @@ export interface LoginPlace {
   /** Default: arkitekt.json's identifier and version in `cwd` (else package.json's). */
   app?: { identifier: string; version: string } | undefined;
   logger?: { info(message: string): void; debug(message: string): void } | undefined;
+  /** Stops a login still under way (the wait for approval); `run prod` passes its Ctrl+C / SIGTERM. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The help paragraph on logging in to a deployment (shared by the commands). */
@@ -138,6 +140,7 @@ async function login(given: { url: string; urlFrom: string }, noToken: string, f
           ...(flags.redeemToken ? { redeemToken: flags.redeemToken } : {}),
           ...(flags.headless ? { headless: true } : {}),
           ...(place.logger ? { logger: place.logger } : {}),
+          ...(place.signal ? { signal: place.signal } : {}),
         },
       },
       noToken,

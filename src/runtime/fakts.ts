@@ -140,6 +140,11 @@ export interface FaktsOptions {
   pollIntervalMs?: number;
   /** How long a device code waits for approval (`expiration_time_seconds`). Default 300 s. */
   approvalTimeoutSeconds?: number;
+  /**
+   * Stops a login that is still under way (most of all the wait for approval, up to
+   * `approvalTimeoutSeconds`): it rejects with the signal's reason. `run prod` passes its Ctrl+C.
+   */
+  signal?: AbortSignal | undefined;
   /** Ask for a new access token this long before expiry (at most half the token's lifetime). Default 30000 ms. */
   refreshMarginMs?: number;
   fetch?: typeof fetch;
@@ -208,9 +213,10 @@ async function postJson(c: Compiled, url: string, body: unknown, what: string): 
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(c.timeoutMs),
+      signal: c.options.signal ? AbortSignal.any([AbortSignal.timeout(c.timeoutMs), c.options.signal]) : AbortSignal.timeout(c.timeoutMs),
     });
   } catch (error) {
+    c.options.signal?.throwIfAborted();
     throw new FaktsError("UNREACHABLE", `could not reach ${url} (${what}): ${lowLevel(error)}`, `check that the deployment at ${c.url} runs and is reachable from here`, { cause: error });
   }
   const text = await response.text().catch(() => "");
@@ -348,8 +354,25 @@ async function deviceCode(c: Compiled, endpoint: FaktsEndpoint, manifest: FaktsM
     if (answer.status === "expired" || Date.now() > deadline) {
       throw new FaktsError("EXPIRED", `nobody approved the login at ${approval} in time (${seconds} s)`, "start again and open the printed URL within the time (or use --redeem-token / ARKITEKT_REDEEM_TOKEN, which needs no browser)");
     }
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await pause(interval, c.options.signal);
   }
+}
+
+/** Waits `ms`, or rejects with `signal`'s reason as soon as it aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", stop);
+      resolve();
+    }, ms);
+    const stop = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", stop, { once: true });
+  });
 }
 
 /** Prints the approval URL (or hands it to `onApprovalUrl`) and opens a browser unless headless. */

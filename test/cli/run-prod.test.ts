@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkHealth } from "../../src/cli/status-file.js";
 import { compiledLayout, compiledPath, stripJsonc } from "../../src/cli/compiled-layout.js";
 import { app, bin, exampleKeys, root } from "./run-dev.js";
+import { startFakeDeployment } from "../fixtures/fakts/fake-deployment.js";
 
 const recorder = join(root, "test", "fixtures", "cli", "record-imports.mjs");
 const work = mkdtempSync(join(tmpdir(), "ark-run-prod-"));
@@ -363,6 +364,32 @@ describe("run prod", () => {
     expect(result.stderr).toContain(`the platform stayed unreachable for 800 ms (--connect-timeout): could not reach the platform at http://127.0.0.1:${port}`);
     expect(result.stderr).toContain("retrying in");
     expect(JSON.parse(readFileSync(join(dir, ".arkitekt", "status.json"), "utf8")).state).toBe("stopped");
+  });
+
+  it("run prod stops at once on Ctrl+C while a fakts login waits for approval (it kept polling until the approval expired)", async () => {
+    const deployment = await startFakeDeployment({ rekuestUrl: platform.url, decide: () => "wait" });
+    try {
+      const dir = copyApp("login-waits");
+      const child = spawn(process.execPath, [bin, "run", "prod", "--cwd", dir, "--url", deployment.url, "--headless"], {
+        env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", ARKITEKT_REDEEM_TOKEN: "", FAKTS_TOKEN: "", NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      let code: number | null | undefined;
+      child.once("exit", (exitCode) => (code = exitCode));
+      await waitFor("the approval URL", () => (output.includes(`${deployment.url}/f/configure/`) ? true : undefined));
+      child.kill("SIGINT");
+      await waitFor("run prod to stop", () => (code !== undefined ? true : undefined), 10_000).catch((error: Error) => {
+        child.kill("SIGKILL");
+        throw error;
+      });
+      expect(code, output).toBe(0);
+      expect(output).toContain("SIGINT while connecting: stopped");
+    } finally {
+      await deployment.close();
+    }
   });
 
   it("issue 12: run prod never starts an embedded server: with no platform configured it says where it looked", () => {

@@ -172,11 +172,18 @@ export interface ProdApp {
 export async function runProd(options: RunProdOptions, logger: Logger, signal: AbortSignal): Promise<ProdApp | undefined> {
   const plan = await planRunProd(options.cwd);
   const statusFile = resolve(plan.cwd, options.statusFile ?? DEFAULT_STATUS_FILE);
-  const endpoint = await requireEndpoint(
-    { url: options.url, token: options.token, redeemToken: options.redeemToken, headless: options.headless },
-    join(plan.cwd, DEFAULT_DATA_DIR),
-    { cwd: plan.cwd },
-  );
+  let endpoint: Endpoint;
+  try {
+    endpoint = await requireEndpoint(
+      { url: options.url, token: options.token, redeemToken: options.redeemToken, headless: options.headless },
+      join(plan.cwd, DEFAULT_DATA_DIR),
+      { cwd: plan.cwd, signal },
+    );
+  } catch (error) {
+    // Ctrl+C while a fakts login waits for approval: stopped, as while connecting
+    if (signal.aborted) return undefined;
+    throw error;
+  }
   let state: AgentState = "connecting";
   let detail: string | undefined;
   let agent: AgentHandle | undefined;
