@@ -12,6 +12,7 @@ import { checkHealth } from "../../src/cli/status-file.js";
 import { compiledLayout, compiledPath, stripJsonc } from "../../src/cli/compiled-layout.js";
 import { app, bin, exampleKeys, root } from "./run-dev.js";
 import { startFakeDeployment } from "../fixtures/fakts/fake-deployment.js";
+import { AGENT_TOKEN, RUNTIME_TOKENS } from "../fixtures/runtime/tokens.js";
 
 const recorder = join(root, "test", "fixtures", "cli", "record-imports.mjs");
 const work = mkdtempSync(join(tmpdir(), "ark-run-prod-"));
@@ -166,8 +167,13 @@ async function buildSlowApp(): Promise<void> {
   writeFileSync(
     join(dir, "src", "app.ts"),
     [
-      'import { writeFileSync } from "node:fs";',
-      'import { register, type Int } from "arkitekt-next";',
+      'import { appendFileSync, writeFileSync } from "node:fs";',
+      'import { onStartup, register, type Int } from "arkitekt-next";',
+      "",
+      "// counts its runs in STARTUP_LOG, when set",
+      "onStartup(function countStart() {",
+      '  if (process.env.STARTUP_LOG) appendFileSync(process.env.STARTUP_LOG, "ran\\n");',
+      "});",
       "",
       "/** Writes `marker`, waits `ms`, answers `ms`. */",
       "export const slow = register(async function slow(ms: Int, marker: string): Promise<Int> {",
@@ -365,6 +371,34 @@ describe("run prod", () => {
     expect(result.stderr).toContain("retrying in");
     expect(JSON.parse(readFileSync(join(dir, ".arkitekt", "status.json"), "utf8")).state).toBe("stopped");
   });
+
+  it("run prod runs the startup hooks once while it waits for an unreachable platform (they ran once per retry)", async () => {
+    const dir = join(work, "slow-startup");
+    cpSync(join(work, "slow"), dir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    const log = join(work, "startup-runs.txt");
+    const tokens = join(work, "startup-tokens.json");
+    writeFileSync(tokens, JSON.stringify(RUNTIME_TOKENS));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const prod = spawn(process.execPath, [bin, "run", "prod", "--cwd", dir, "--url", url, "--token", AGENT_TOKEN, "--connect-timeout", "0"], {
+      env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1", STARTUP_LOG: log },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    prod.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    prod.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    let server: ChildProcess | undefined;
+    try {
+      await waitFor("three retries", () => ((output.match(/retrying in/g) ?? []).length >= 3 ? true : undefined));
+      expect(existsSync(log) ? readFileSync(log, "utf8") : "").toBe("");
+      server = spawn(process.execPath, [bin, "server", "--port", String(port), "--data", join(work, "startup-platform"), "--tokens", tokens], { stdio: "ignore" });
+      await waitFor("run prod to serve", () => (/serving \d+ function\(s\)/.test(output) ? true : undefined));
+      expect(readFileSync(log, "utf8")).toBe("ran\n");
+    } finally {
+      await stopChild(prod);
+      if (server) await stopChild(server);
+    }
+  }, 60_000);
 
   it("run prod stops at once on Ctrl+C while a fakts login waits for approval (it kept polling until the approval expired)", async () => {
     const deployment = await startFakeDeployment({ rekuestUrl: platform.url, decide: () => "wait" });

@@ -124,7 +124,25 @@ export async function planRunProd(cwdOption: string | undefined): Promise<ProdPl
   return { cwd, registryFile, name };
 }
 
-/** Connects with `connect()`, retrying an unreachable platform with backoff until `timeoutMs` (0 = forever) passes. */
+/**
+ * One small query to the platform (`{ __typename }` with the token). The retries wait on it rather
+ * than on `connect()`, whose every start runs the app's startup hooks (they ran once per retry).
+ */
+async function probePlatform(endpoint: Endpoint): Promise<void> {
+  const { createGraphQLClient, platformEndpoints } = await import("../../runtime/transport/index.js");
+  const client = createGraphQLClient({ url: platformEndpoints(endpoint.url).graphqlUrl, token: endpoint.token });
+  try {
+    await client.request<{ __typename: string }>({ document: "query ArkitektPlatformProbe { __typename }", operationName: "ArkitektPlatformProbe" });
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Connects with `connect()` once the platform answers, retrying an unreachable platform with
+ * backoff until `timeoutMs` (0 = forever) passes. Only a platform that goes away between the probe
+ * and the registration makes `connect()` (and the startup hooks) run again.
+ */
 async function connectWithRetry(
   connectOnce: () => Promise<AgentHandle>,
   endpoint: Endpoint,
@@ -136,6 +154,7 @@ async function connectWithRetry(
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
+      await probePlatform(endpoint);
       return await connectOnce();
     } catch (error) {
       const failure = explainPlatformFailure(error, endpoint);
