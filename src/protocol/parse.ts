@@ -100,6 +100,12 @@ export function isFromAgentType(type: string): type is FromAgentType {
  * once `limit` is exceeded. Strings are skipped with their escapes.
  */
 export function jsonDepthExceeds(text: string, limit: number): boolean {
+  // the depth is at most the number of opening brackets (those in strings too): counted first with
+  // indexOf, which settles a frame of a few objects without walking its characters (issue 18)
+  let opens = 0;
+  for (let at = text.indexOf("{"); at !== -1 && opens <= limit; at = text.indexOf("{", at + 1)) opens++;
+  for (let at = text.indexOf("["); at !== -1 && opens <= limit; at = text.indexOf("[", at + 1)) opens++;
+  if (opens <= limit) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { fromAgentSchemas } from "../../src/protocol/messages.js";
-import { parseFromAgent } from "../../src/protocol/parse.js";
+import { jsonDepthExceeds, parseFromAgent } from "../../src/protocol/parse.js";
 
 /** What zod alone makes of a frame's value (the reference). */
 function zodAnswer(value: Record<string, unknown>): { ok: boolean; data?: unknown } {
@@ -89,5 +89,41 @@ describe("issue 18: YIELD and COMPLETED parsed without zod", () => {
     expect(returns).not.toBe(value.returns);
     expect(returns).toEqual(value.returns);
     expect(returns.a).toBe(value.returns.a);
+  });
+
+  it("issue 18: the depth check that counts brackets first answers as the character walk does", () => {
+    /** The walk alone (the check before issue 18's bracket count). */
+    const walk = (text: string, limit: number): boolean => {
+      let depth = 0;
+      let inString = false;
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (inString) {
+          if (c === "\\") i++;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === "{" || c === "[") {
+          if (++depth > limit) return true;
+        } else if (c === "}" || c === "]") depth--;
+      }
+      return false;
+    };
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pieces = ["{", "}", "[", "]", '"', '"{[', "\\", '\\"', ",", "1", ":"];
+    let deep = 0;
+    for (let n = 0; n < 3000; n++) {
+      const limit = 1 + Math.floor(next() * 6);
+      let text = "";
+      const length = Math.floor(next() * 30);
+      for (let i = 0; i < length; i++) text += pieces[Math.floor(next() * pieces.length)];
+      const expected = walk(text, limit);
+      if (expected) deep++;
+      expect(jsonDepthExceeds(text, limit), `${JSON.stringify(text)} / ${limit}`).toBe(expected);
+    }
+    expect(deep).toBeGreaterThan(100);
+    // brackets inside a string do not make a shallow frame deep, whatever their number
+    expect(jsonDepthExceeds(JSON.stringify({ type: "LOG", message: "[".repeat(200) }), 64)).toBe(false);
+    expect(jsonDepthExceeds("[".repeat(65) + "]".repeat(65), 64)).toBe(true);
   });
 });
