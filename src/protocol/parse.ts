@@ -3,6 +3,7 @@
  * They never throw: they return the typed message or a `ProtocolParseError` that names the frame
  * type, the field, what was expected and what was received.
  */
+import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import {
   fromAgentSchemas,
@@ -56,7 +57,34 @@ export function parseToAgent(raw: unknown, options?: ParseOptions): ParseResult<
 
 /** Parse a frame sent by an agent (what the server receives). */
 export function parseFromAgent(raw: unknown, options?: ParseOptions): ParseResult<FromAgentMessage> {
-  return parseWith(fromAgentSchemas as unknown as Record<string, z.ZodType>, raw, options) as ParseResult<FromAgentMessage>;
+  return parseWith(fromAgentSchemas as unknown as Record<string, z.ZodType>, raw, options, reportFastPath) as ParseResult<FromAgentMessage>;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+const isSeq = (v: unknown): boolean => v === undefined || v === null || (typeof v === "number" && Number.isSafeInteger(v));
+
+/**
+ * The two reports of every task (YIELD, COMPLETED) checked by hand, as their schemas in messages.ts
+ * would (a type literal, `id` a string or absent, `task` a string, `seq` a safe integer, null or
+ * absent, YIELD's `returns` an object, null or absent), and built as zod builds them: the schema's
+ * keys in its order, unknown keys left out, an absent `id` a fresh uuid. zod's `safeParse` cost more
+ * than JSON.parse itself for these small frames (issue 18). Whatever this does not accept (and a
+ * `returns` with a `__proto__` key, which zod's record leaves out) goes to zod, for its answer and its
+ * messages; test/protocol/parse-fast.test.ts compares the two over valid and invalid frames.
+ */
+function reportFastPath(type: string, record: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (type !== "YIELD" && type !== "COMPLETED") return undefined;
+  const { id, task, seq } = record;
+  if ((id !== undefined && typeof id !== "string") || typeof task !== "string" || !isSeq(seq)) return undefined;
+  const out: Record<string, unknown> = { type, id: id ?? randomUUID(), task };
+  if (hasOwn.call(record, "seq")) out.seq = seq;
+  if (type === "YIELD" && hasOwn.call(record, "returns")) {
+    const returns = record.returns;
+    if (returns !== null && returns !== undefined && (typeof returns !== "object" || Array.isArray(returns) || hasOwn.call(returns, "__proto__"))) return undefined;
+    // zod's record is a copy of the object's own keys, with the same values
+    out.returns = returns === null || returns === undefined ? returns : { ...(returns as Record<string, unknown>) };
+  }
+  return out;
 }
 
 export function isToAgentType(type: string): type is ToAgentType {
@@ -72,6 +100,12 @@ export function isFromAgentType(type: string): type is FromAgentType {
  * once `limit` is exceeded. Strings are skipped with their escapes.
  */
 export function jsonDepthExceeds(text: string, limit: number): boolean {
+  // the depth is at most the number of opening brackets (those in strings too): counted first with
+  // indexOf, which settles a frame of a few objects without walking its characters (issue 18)
+  let opens = 0;
+  for (let at = text.indexOf("{"); at !== -1 && opens <= limit; at = text.indexOf("{", at + 1)) opens++;
+  for (let at = text.indexOf("["); at !== -1 && opens <= limit; at = text.indexOf("[", at + 1)) opens++;
+  if (opens <= limit) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -151,7 +185,12 @@ function failure(
   return { ok: false, error: { kind, frameType, messageId, field, expected, received, message } };
 }
 
-function parseWith(schemas: Record<string, z.ZodType>, raw: unknown, options?: ParseOptions): ParseResult<unknown> {
+function parseWith(
+  schemas: Record<string, z.ZodType>,
+  raw: unknown,
+  options?: ParseOptions,
+  fast?: (type: string, record: Record<string, unknown>) => Record<string, unknown> | undefined,
+): ParseResult<unknown> {
   const maxDepth = options?.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
   let value: unknown = raw;
   if (typeof raw === "string" || raw instanceof Uint8Array) {
@@ -180,6 +219,8 @@ function parseWith(schemas: Record<string, z.ZodType>, raw: unknown, options?: P
   if (!schema) {
     return failure("unknown_type", type, messageId, "type", `one of ${Object.keys(schemas).join(", ")}`, `unknown type ${JSON.stringify(type)}`);
   }
+  const quick = fast?.(type, record);
+  if (quick) return { ok: true, message: quick };
   const result = schema.safeParse(value);
   if (result.success) return { ok: true, message: result.data };
   const issue = result.error.issues[0]!;

@@ -56,42 +56,22 @@ function coercerOf(type: GraphQLInputType, made: Map<GraphQLInputType, Coercer>)
   }
   if (isInputObjectType(type)) {
     // set before the fields are made: a field of the type's own type finds it
-    let fields: Array<{ name: string; coerce: Coercer; hasDefault: boolean; defaultValue: unknown; required: boolean }> | undefined;
-    let names: Set<string> | undefined;
     const oneOf = (type as { isOneOf?: boolean }).isOneOf === true;
+    // made at the first value (a field of the type's own type finds this coercer meanwhile)
+    let fields: Coercer | undefined;
     const coerce: Coercer = (value) => {
       if (value === null || value === undefined) return null;
       if (oneOf || typeof value !== "object" || Array.isArray(value)) return GIVE_UP;
-      if (!fields) {
-        fields = Object.values(type.getFields()).map((field) => ({
+      fields ??= inputFieldsCoercer(
+        Object.values(type.getFields()).map((field) => ({
           name: field.name,
           coerce: coercerOf(field.type, made),
           hasDefault: field.defaultValue !== undefined,
           defaultValue: field.defaultValue,
           required: isNonNullType(field.type),
-        }));
-        names = new Set(fields.map((f) => f.name));
-      }
-      const input = value as Record<string, unknown>;
-      const out: Record<string, unknown> = {};
-      let seen = 0;
-      for (const field of fields) {
-        const given = input[field.name];
-        if (given === undefined) {
-          if (field.hasDefault) out[field.name] = field.defaultValue;
-          else if (field.required) return GIVE_UP;
-          continue;
-        }
-        seen++;
-        const coerced = field.coerce(given);
-        if (coerced === GIVE_UP) return GIVE_UP;
-        out[field.name] = coerced;
-      }
-      // a field the type does not have: graphql-js names it in its message
-      if (seen !== Object.keys(input).length) {
-        for (const key of Object.keys(input)) if (!names!.has(key)) return GIVE_UP;
-      }
-      return out;
+        })),
+      );
+      return fields(value);
     };
     made.set(type, coerce);
     return coerce;
@@ -110,6 +90,46 @@ function coercerOf(type: GraphQLInputType, made: Map<GraphQLInputType, Coercer>)
     return coerce;
   }
   return () => GIVE_UP;
+}
+
+interface InputField {
+  name: string;
+  coerce: Coercer;
+  hasDefault: boolean;
+  defaultValue: unknown;
+  required: boolean;
+}
+
+/**
+ * The coercer of an input object's fields (the value is an object, not an array), generated as code:
+ * each field read and written under its own name, in the type's order, so the engine sees the same
+ * property accesses and the same object shape for every request (the loop over the fields with
+ * computed names took ~2.8 µs of an `assign`'s variables, issue 18). For each field: absent gives its
+ * default, or gives up when it is required, or is left out; given, it is coerced. A key the type does
+ * not have gives up (graphql-js names it in its message).
+ */
+function inputFieldsCoercer(fields: readonly InputField[]): Coercer {
+  const names = new Set(fields.map((f) => f.name));
+  let body = "const out = {}; let seen = 0; let v;\n";
+  fields.forEach((field, i) => {
+    // GraphQL names are [_A-Za-z][_0-9A-Za-z]*; written as string literals all the same
+    const key = JSON.stringify(field.name);
+    const absent = field.hasDefault ? `out[${key}] = defaults[${i}];` : field.required ? "return GIVE_UP;" : "";
+    body += `v = value[${key}];\nif (v === undefined) { ${absent} } else { seen++; v = coercers[${i}](v); if (v === GIVE_UP) return GIVE_UP; out[${key}] = v; }\n`;
+  });
+  body += "if (seen !== Object.keys(value).length) { for (const key of Object.keys(value)) if (!names.has(key)) return GIVE_UP; }\nreturn out;";
+  const make = new Function("coercers", "defaults", "names", "GIVE_UP", `return function coerceInputFields(value) {\n${body}\n};`) as (
+    coercers: readonly Coercer[],
+    defaults: readonly unknown[],
+    names: ReadonlySet<string>,
+    giveUp: typeof GIVE_UP,
+  ) => Coercer;
+  return make(
+    fields.map((f) => f.coerce),
+    fields.map((f) => f.defaultValue),
+    names,
+    GIVE_UP,
+  );
 }
 
 /** The coercer of `operation`'s variables, or undefined when one of its types is not an input type. */

@@ -109,6 +109,26 @@ describe("issue 18: variables coerced by a coercer built once per operation", ()
     });
   }
 
+  it("issue 18: an input object's generated coercer writes its fields in the type's order, as graphql-js does", () => {
+    const { parse } = graphql;
+    const sdl = graphql.buildSchema(`
+      input Q { b: Int, a: String = "x", c: Int!, d: [Q!], e: Boolean }
+      type Query { items(q: Q): Int }
+    `);
+    const operation = parse("query ($q: Q) { items(q: $q) }").definitions[0] as Parameters<typeof compileVariableCoercion>[1];
+    const coerce = compileVariableCoercion(sdl, operation)!;
+    for (const q of [{ c: 1, b: 2 }, { e: false, c: 3, d: [{ c: 4, a: "y" }] }, { d: { c: 5 }, c: 6, a: "z", b: null }]) {
+      const reference = getVariableValues(sdl, operation.variableDefinitions ?? [], { q });
+      expect(reference.errors).toBeUndefined();
+      // the same values with the same keys in the same order (absent optional fields left out)
+      expect(JSON.stringify(coerce({ q })), JSON.stringify(q)).toBe(JSON.stringify(reference.coerced));
+    }
+    // a missing required field, an unknown key, a nested one: graphql-js answers
+    expect(coerce({ q: { b: 1 } })).toBeUndefined();
+    expect(coerce({ q: { c: 1, f: 2 } })).toBeUndefined();
+    expect(coerce({ q: { c: 1, d: [{ c: 2, zz: 1 }] } })).toBeUndefined();
+  });
+
   it("issue 18: the cases graphql-js treats specially are left to it", () => {
     const { parse } = graphql;
     const sdl = graphql.buildSchema(`
