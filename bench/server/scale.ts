@@ -21,6 +21,9 @@
  * - `--queries-only` runs the GraphQL queries alone (no SQL shapes, write cost or idle agents);
  * - `--only TEXT[,TEXT]` times only the queries whose name contains one of the texts;
  * - `--runs N` times N runs per query;
+ * - `--fetch` times them through node's global fetch, the client of the first three rounds of issue 18
+ *   (the default is undici's `request`, the runtime's client in node, which costs the client a fraction
+ *   of fetch's CPU per request: both the queries and their floor get faster);
  * - `--compare ROOT` runs a second server, the built checkout at ROOT (e.g. a scratch worktree of the
  *   old commit), on its own copy of the store, and alternates the two run by run (old, new, new, old,
  *   ...), so both see the same machine; each row then gives both and the server CPU per run of each.
@@ -33,6 +36,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { request } from "undici";
 import { processCpuMs, serverUrl } from "./harness.js";
 import { clientCases, type GqlCase } from "./scale-cases.js";
 import Database from "better-sqlite3";
@@ -59,6 +63,8 @@ const QUERIES_ONLY = argv.includes("--queries-only");
 const ONLY = strArg("--only")?.split(",").filter(Boolean);
 const COMPARE_ROOT = strArg("--compare");
 const RUNS = numArg("--runs", quick ? 60 : 200);
+/** Time the queries through node's global fetch (the client of the first three rounds) instead of undici's request. */
+const USE_FETCH = argv.includes("--fetch");
 const WARM = quick ? 10 : 20;
 const TARGET_MS = 5;
 const TARGET_IDLE_CPU = 5; // % of one core
@@ -392,9 +398,11 @@ interface Target {
 async function timeCase(targets: readonly Target[], c: GqlCase, floor: GqlCase): Promise<Timed[]> {
   const post = async (url: string, q: GqlCase) => {
     const body = JSON.stringify({ query: q.query, variables: q.variables ?? {} });
+    const headers = { "content-type": "application/json", authorization: `Bearer ${q.token ?? "bench-caller"}` };
     const t0 = performance.now();
-    const response = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${q.token ?? "bench-caller"}` }, body });
-    const text = await response.text();
+    let text: string;
+    if (USE_FETCH) text = await (await fetch(`${url}/graphql`, { method: "POST", headers, body })).text();
+    else text = await (await request(`${url}/graphql`, { method: "POST", headers, body })).body.text();
     return { t: performance.now() - t0, text };
   };
   const state = targets.map(() => ({ times: [] as number[], floors: [] as number[], bytes: 0, cpu: 0 }));
