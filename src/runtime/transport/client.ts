@@ -191,8 +191,9 @@ function postWithFetch(fetchImpl: typeof fetch): Post {
  */
 async function postWithUndici(): Promise<Post | undefined> {
   if (typeof process === "undefined" || !process.versions?.node) return undefined;
-  const undici = (await import("undici")) as Partial<typeof import("undici")>;
-  const request = undici.request;
+  // a bundle or an install without it keeps fetch
+  const undici = (await import("undici").catch(() => undefined)) as Partial<typeof import("undici")> | undefined;
+  const request = undici?.request;
   if (typeof request !== "function") return undefined;
   return async (url, init) => {
     let answer: Awaited<ReturnType<typeof request>>;
