@@ -16,9 +16,9 @@ import type { GraphqlContext } from "../../../src/server/graphql/context.js";
 import { CostBudget } from "../../../src/server/graphql/cost.js";
 import { graphql } from "../../../src/server/graphql/graphql-module.js";
 import { createJitExecutor } from "../../../src/server/graphql/jit.js";
-import { stringifyWithRawJson } from "../../../src/server/graphql/raw-json.js";
+import { RawJson, stringifyWithRawJson } from "../../../src/server/graphql/raw-json.js";
 import { buildServerSchema, mergeAreas, serverAreas } from "../../../src/server/graphql/schema.js";
-import { SPLICED_FIELDS, stringifyAnswer } from "../../../src/server/graphql/spliced.js";
+import { SPLICED_FIELDS, splicedJson, stringifyAnswer } from "../../../src/server/graphql/spliced.js";
 import { compileOptions } from "../../../src/server/options.js";
 import { Platform } from "../../../src/server/platform/index.js";
 import { openStore } from "../../../src/server/store/open.js";
@@ -216,6 +216,22 @@ describe("issue 18: an action's ports answered once and spliced", () => {
       ].sort(),
     );
     expect(withArguments).toEqual([]);
+  });
+
+  it("issue 18: stringifyAnswer writes stored JSON text as raw-json.ts does, and a string that looks like its marker stays a string", () => {
+    const value = {
+      data: {
+        events: [
+          { returns: splicedJson('{"return0":2.0,"s":"\\u0000 \\" ✓"}'), message: "\u0000arkitekt-part:0" },
+          { returns: splicedJson(null), raw: new RawJson("[1.50]"), message: '"\u0000arkitekt-raw-json:x:1"' },
+        ],
+      },
+    };
+    const text = stringifyAnswer(value);
+    expect(text).toBe(stringifyWithRawJson(value));
+    expect(text).toContain('"returns":{"return0":2.0,');
+    expect(text).toContain('"raw":[1.50]');
+    expect(JSON.parse(text).data.events[0].message).toBe("\u0000arkitekt-part:0");
   });
 
   it("issue 18: a stored port that breaks the schema gives up the splice: the query runs again unspliced, with the same errors, nulls and cost", async () => {
