@@ -129,7 +129,7 @@ export function createJitExecutor(schema: GraphQLSchema): JitExecutor {
           const document = withPassThroughVariables(args.document, operation);
           const compile = () => compileQuery(schema, document, args.operationName ?? undefined);
           const spliced = operation.operation === "query";
-          const made = spliced ? compileWithSplicedFields(schema, compile) : compile();
+          const made = spliced ? compileWithSplicedFields(schema, document, compile) : compile();
           if (isCompiledQuery(made)) {
             entry = { compiled: made, operation, variables: compileVariableCoercion(schema, operation) };
             if (spliced) entry.unspliced = unsplicedCompile(compile);

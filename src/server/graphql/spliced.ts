@@ -8,9 +8,12 @@
  * - Queries are compiled (jit.ts) with `Action.args`, `Action.returns` and `Action.portGroups` as leaf
  *   fields (`compileWithSplicedFields`: the fields are swapped for the synchronous compile only; the
  *   schema that validates, and that subscriptions, mutations and the interpreter run, is unchanged).
+ * - A task's `action` is answered whole the same way when its selection asks only for fields read
+ *   from the action row (SPLICED_OBJECTS: id, hash, name, ... and the ports): its own resolver still
+ *   runs for each task (the organisation check, the object's cost), then the row's part is used.
  * - Their resolver answers the field's own selection (the same field nodes, fragments and variables)
  *   with graphql-jit on the real types and resolvers, and keeps the answer as JSON text (a `Part`):
- *   once per action row, stored definition, compiled field and value of the variables the selection
+ *   once per action row (its values), compiled field and value of the variables the selection
  *   reads, for every request (the ports depend on the stored definition alone: their form-hint
  *   resolvers read the value they are given; test/server/unit/spliced.test.ts lists them). The
  *   output paths splice each part's text into the response text, so the bytes are the unspliced
@@ -24,7 +27,7 @@
  *   (`unsplicedIfGivenUp`). Only queries are spliced, so running one again writes nothing.
  */
 import { randomBytes } from "node:crypto";
-import type { DocumentNode, ExecutionResult, FieldNode, GraphQLField, GraphQLFieldResolver, GraphQLObjectType as ObjectType, GraphQLResolveInfo, GraphQLSchema, OperationDefinitionNode } from "graphql";
+import type { DocumentNode, ExecutionResult, FieldNode, FragmentDefinitionNode, GraphQLField, GraphQLFieldResolver, GraphQLObjectType as ObjectType, GraphQLResolveInfo, GraphQLSchema, OperationDefinitionNode, SelectionSetNode } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import type { GraphqlContext } from "./context.js";
 import { CostBudget } from "./cost.js";
@@ -39,6 +42,16 @@ const { GraphQLError, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType, Kind
  * resolvers read the value they are given).
  */
 export const SPLICED_FIELDS: Readonly<Record<string, readonly string[]>> = { Action: ["args", "returns", "portGroups"] };
+
+/**
+ * Object fields answered whole once per row (the action of each task of a page), when every field
+ * their selections ask for, through fragments, is one of these: read from the action row and its
+ * stored definition alone. The field's own resolver still runs for each task (the organisation
+ * check, the object's cost).
+ */
+export const SPLICED_OBJECTS: Readonly<Record<string, readonly string[]>> = {
+  "Task.action": ["__typename", "id", "hash", "name", "key", "version", "description", "kind", "args", "returns", "portGroups"],
+};
 
 /** Thrown by a spliced field whose part gave up: the operation runs again unspliced. */
 const GAVE_UP = new GraphQLError("a spliced part of the answer gave up: the operation runs again unspliced", { path: [], extensions: { code: "SPLICE_GAVE_UP" } });
@@ -117,9 +130,9 @@ export function stringifyAnswer(result: unknown): string {
 type Context = GraphqlContext | null | undefined;
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
-/** The parts of one action row: valid while the row's stored definition is the one they were answered from. */
+/** The parts of one action row: valid while the row holds the values they were answered from. */
 interface RowParts {
-  definition: string;
+  row: Readonly<Record<string, unknown>>;
   /** Per field (its compiled nodes: they live as long as the parsed document), then per value of the variables the part reads. */
   byField: WeakMap<readonly FieldNode[], Map<string, Part>>;
 }
@@ -140,10 +153,12 @@ interface PartRunner {
   schema: GraphQLSchema;
   compiled: WeakMap<readonly FieldNode[], PartQuery | null>;
 }
-/** A compiled part and the variables its selection reads. */
+/** A compiled part, the variables its selection reads, and where its answer is in the result: `data[root]`, or `data[root][key]`. */
 interface PartQuery {
   query: CompiledQuery;
   variables: readonly string[];
+  root: string;
+  key: string | undefined;
 }
 const runners = new WeakMap<GraphQLSchema, PartRunner>();
 
@@ -151,9 +166,14 @@ function runnerOf(schema: GraphQLSchema): PartRunner {
   let runner = runners.get(schema);
   if (!runner) {
     const fields: Record<string, { type: ObjectType; resolve: (root: unknown) => unknown }> = {};
-    for (const typeName of Object.keys(SPLICED_FIELDS)) {
-      const type = schema.getType(typeName);
-      if (isObjectType(type)) fields[typeName] = { type, resolve: (root) => root };
+    const objectTypes = Object.keys(SPLICED_OBJECTS).map((key) => {
+      const [parent, field] = key.split(".") as [string, string];
+      const type = schema.getType(parent);
+      return isObjectType(type) ? graphql.getNamedType(type.getFields()[field]?.type)?.name : undefined;
+    });
+    for (const typeName of [...Object.keys(SPLICED_FIELDS), ...objectTypes]) {
+      const type = typeName ? schema.getType(typeName) : undefined;
+      if (isObjectType(type)) fields[type.name] = { type, resolve: (root) => root };
     }
     const root = new GraphQLObjectType({ name: "SplicedPartRoot", fields });
     const types = Object.values(schema.getTypeMap()).filter((type) => !type.name.startsWith("__"));
@@ -183,10 +203,16 @@ function variablesOf(nodes: readonly FieldNode[], fragments: GraphQLResolveInfo[
   return [...names].sort();
 }
 
-/** The query answering `info`'s field alone on its parent (the root value): `{ <Parent> { <the field's nodes> } }` with the operation's variables and fragments. */
-function partQuery(runner: PartRunner, info: GraphQLResolveInfo): PartQuery | null {
+/**
+ * The query answering `info`'s field alone on its parent (the root value): `{ <Parent> { <the field's
+ * nodes> } }`, or for a whole object of type `whole` the field's value (the root value):
+ * `{ <whole> { <the field's selections> } }`, with the operation's variables and fragments.
+ */
+function partQuery(runner: PartRunner, info: GraphQLResolveInfo, whole: string | undefined): PartQuery | null {
   let compiled = runner.compiled.get(info.fieldNodes);
   if (compiled !== undefined) return compiled;
+  const selections = whole ? info.fieldNodes.flatMap((node) => node.selectionSet?.selections ?? []) : info.fieldNodes;
+  const root = whole ?? info.parentType.name;
   const operation: OperationDefinitionNode = {
     kind: Kind.OPERATION_DEFINITION,
     operation: OperationTypeNode.QUERY,
@@ -194,14 +220,14 @@ function partQuery(runner: PartRunner, info: GraphQLResolveInfo): PartQuery | nu
     variableDefinitions: info.operation.variableDefinitions,
     selectionSet: {
       kind: Kind.SELECTION_SET,
-      selections: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: info.parentType.name }, selectionSet: { kind: Kind.SELECTION_SET, selections: info.fieldNodes } }],
+      selections: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: root }, selectionSet: { kind: Kind.SELECTION_SET, selections } }],
     },
   };
   const document: DocumentNode = { kind: Kind.DOCUMENT, definitions: [operation, ...Object.values(info.fragments)] };
   compiled = null;
   try {
     const made = compileQuery(runner.schema, document);
-    if (isCompiledQuery(made)) compiled = { query: made, variables: variablesOf(info.fieldNodes, info.fragments) };
+    if (isCompiledQuery(made)) compiled = { query: made, variables: variablesOf(info.fieldNodes, info.fragments), root, key: whole ? undefined : (info.fieldNodes[0]!.alias ?? info.fieldNodes[0]!.name).value };
   } catch {
     // gives up: the operation runs unspliced
   }
@@ -214,24 +240,24 @@ function answerPart(part: PartQuery, parent: object, ctx: Context, info: GraphQL
   const counted = new CostBudget(Number.POSITIVE_INFINITY);
   const result = part.query.query(parent, ctx ? { ...ctx, cost: counted } : { cost: counted }, info.variableValues);
   if (typeof (result as { then?: unknown }).then === "function" || (result as ExecutionResult).errors?.length) return undefined;
-  const key = info.fieldNodes[0]!.alias?.value ?? info.fieldNodes[0]!.name.value;
-  const value = ((result as ExecutionResult).data?.[info.parentType.name] as Record<string, unknown> | null | undefined)?.[key];
-  if (value === undefined) return undefined;
+  const answered = (result as ExecutionResult).data?.[part.root] as Record<string, unknown> | null | undefined;
+  const value = part.key === undefined ? answered : answered?.[part.key];
+  if (value === undefined || value === null) return undefined;
   return new Part(stringifyWithRawJson(value), counted.spent);
 }
 
 /** The cached part of `parent`'s field for these variables, or a new one (cached within the bound). */
-function partOf(runner: PartRunner, parent: { id?: unknown; definition?: unknown }, ctx: Context, info: GraphQLResolveInfo): Part | undefined {
-  const { id, definition } = parent;
-  if (typeof id !== "number" || typeof definition !== "string") return undefined;
-  const query = partQuery(runner, info);
+function partOf(runner: PartRunner, parent: Readonly<Record<string, unknown>>, ctx: Context, info: GraphQLResolveInfo, whole: string | undefined): Part | undefined {
+  const id = parent.id;
+  if (typeof id !== "number") return undefined;
+  const query = partQuery(runner, info, whole);
   if (!query) return undefined;
   const variables = query.variables.length === 0 ? "" : JSON.stringify(query.variables.map((name) => info.variableValues[name] ?? null));
   let row = parts.get(id);
-  if (!row || row.definition !== definition) {
-    row = { definition, byField: new WeakMap() };
+  if (!row || !sameRow(row.row, parent)) {
+    row = { row: parent, byField: new WeakMap() };
     parts.set(id, row);
-    partBytes += definition.length;
+    partBytes += typeof parent.definition === "string" ? parent.definition.length : 0;
   }
   let byVariables = row.byField.get(info.fieldNodes);
   if (!byVariables) row.byField.set(info.fieldNodes, (byVariables = new Map()));
@@ -250,12 +276,26 @@ function partOf(runner: PartRunner, parent: { id?: unknown; definition?: unknown
   return part;
 }
 
+/** Whether two rows hold the same values (a row read again, or the same object). */
+function sameRow(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  if (a === b) return true;
+  let keys = 0;
+  for (const key in a) {
+    if (a[key] !== b[key]) return false;
+    keys++;
+  }
+  for (const _ in b) keys--;
+  return keys === 0;
+}
+
+const isRow = (value: unknown): value is Readonly<Record<string, unknown>> => value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then !== "function";
+
 /** The resolver of a spliced field: the part answered once (`partOf`), charged at each use. */
 function splicedResolver(schema: GraphQLSchema): GraphQLFieldResolver<unknown, Context> {
   const runner = runnerOf(schema);
   return (parent, _args, ctx, info) => {
     ctx?.cost?.check();
-    const part = parent !== null && typeof parent === "object" ? partOf(runner, parent as { id?: unknown; definition?: unknown }, ctx, info) : undefined;
+    const part = isRow(parent) ? partOf(runner, parent, ctx, info, undefined) : undefined;
     if (!part) throw GAVE_UP;
     ctx?.cost?.chargeValues(part.values);
     return part;
@@ -263,12 +303,86 @@ function splicedResolver(schema: GraphQLSchema): GraphQLFieldResolver<unknown, C
 }
 
 /**
+ * The resolver of an object field answered whole: the field's own resolver gives the row (and
+ * charges the object, as unspliced), then the row's part answers its selection. Anything unusual
+ * (an error, no row, a promise) gives up, so the unspliced run answers it.
+ */
+function splicedObjectResolver(schema: GraphQLSchema, typeName: string, own: GraphQLFieldResolver<unknown, Context>): GraphQLFieldResolver<unknown, Context> {
+  const runner = runnerOf(schema);
+  return (parent, args, ctx, info) => {
+    let row: unknown;
+    try {
+      row = own(parent, args, ctx, info);
+    } catch (error) {
+      // over the cost limit: the answer is refused either way
+      if (ctx?.cost?.exceeded) throw error;
+      throw GAVE_UP;
+    }
+    const part = isRow(row) ? partOf(runner, row, ctx, info, typeName) : undefined;
+    if (!part) throw GAVE_UP;
+    ctx?.cost?.chargeValues(part.values);
+    return part;
+  };
+}
+
+/**
+ * The keys of SPLICED_OBJECTS that `document` may answer whole: every selection of every such field
+ * in it asks for the listed fields only (directly, in inline fragments without a type condition or on
+ * the field's type, and in fragments on that type).
+ */
+function wholeObjectsOf(schema: GraphQLSchema, document: DocumentNode): string[] {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const allowedIn = (set: SelectionSetNode | undefined, typeName: string, allowed: readonly string[], seen: Set<string>): boolean =>
+    (set?.selections ?? []).every((selection) => {
+      if (selection.kind === Kind.FIELD) return allowed.includes(selection.name.value);
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        return (!selection.typeCondition || selection.typeCondition.name.value === typeName) && allowedIn(selection.selectionSet, typeName, allowed, seen);
+      }
+      const fragment = fragments.get(selection.name.value);
+      if (!fragment || fragment.typeCondition.name.value !== typeName) return false;
+      if (seen.has(fragment.name.value)) return true;
+      seen.add(fragment.name.value);
+      return allowedIn(fragment.selectionSet, typeName, allowed, seen);
+    });
+  const found = new Set<string>();
+  const refused = new Set<string>();
+  const typeInfo = new graphql.TypeInfo(schema);
+  graphql.visit(
+    document,
+    graphql.visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        const key = parent ? `${parent.name}.${node.name.value}` : "";
+        const allowed = SPLICED_OBJECTS[key];
+        if (!allowed) return;
+        found.add(key);
+        const type = typeInfo.getType();
+        if (!type || !allowedIn(node.selectionSet, graphql.getNamedType(type).name, allowed, new Set())) refused.add(key);
+      },
+    }),
+  );
+  return [...found].filter((key) => !refused.has(key));
+}
+
+/**
  * `compile()` run with the spliced fields of `schema` compiled as leaves answered by their parts. The
  * fields are swapped in the schema's field maps for the (synchronous) compile only.
  */
-export function compileWithSplicedFields<T>(schema: GraphQLSchema, compile: () => T): T {
+export function compileWithSplicedFields<T>(schema: GraphQLSchema, document: DocumentNode, compile: () => T): T {
   const swapped: Array<{ fields: Record<string, GraphQLField<unknown, unknown>>; name: string; field: GraphQLField<unknown, unknown> }> = [];
   try {
+    for (const key of wholeObjectsOf(schema, document)) {
+      const [typeName, name] = key.split(".") as [string, string];
+      const type = schema.getType(typeName);
+      if (!isObjectType(type)) continue;
+      const fields = type.getFields() as Record<string, GraphQLField<unknown, unknown>>;
+      const field = fields[name];
+      if (!field?.resolve) continue;
+      swapped.push({ fields, name, field });
+      const own = field.resolve as GraphQLFieldResolver<unknown, Context>;
+      fields[name] = { ...field, type: isNonNullType(field.type) ? new GraphQLNonNull(SPLICED_JSON) : SPLICED_JSON, resolve: splicedObjectResolver(schema, graphql.getNamedType(field.type).name, own) as GraphQLFieldResolver<unknown, unknown> };
+    }
     for (const [typeName, names] of Object.entries(SPLICED_FIELDS)) {
       const type = schema.getType(typeName);
       if (!isObjectType(type)) continue;

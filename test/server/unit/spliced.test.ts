@@ -95,6 +95,15 @@ const CASES: Case[] = [
     query: `query ($effects: Boolean!, $noChoices: Boolean!) { actions { id args { key effects @include(if: $effects) { kind } choices @skip(if: $noChoices) { label } } returns @skip(if: $noChoices) { key } } }`,
     variables: { effects: true, noChoices: false },
   },
+  {
+    name: "a page of tasks, each with its action answered whole (fragments, an inline fragment, __typename)",
+    query: `{ tasks(pagination: { limit: 30 }) { id reference action { ...Act ... on Action { key version } __typename } } }
+      fragment Act on Action { hash id name args { ...Arg } returns { ...Ret } portGroups { key ports } } ${PORTS}`,
+  },
+  {
+    name: "a page of tasks whose action selection asks for more than the row (its implementations): only the ports are spliced",
+    query: `{ tasks(pagination: { limit: 30 }) { id action { id name implementations { id } args { key kind } } } }`,
+  },
   { name: "one action, aliased twice", query: `query ($id: ID!) { a: action(id: $id) { args { key widget { kind } } } b: action(id: $id) { args { key widget { kind } } portGroups { ports } } }`, variables: { id: "1" } },
 ];
 
@@ -107,7 +116,13 @@ beforeAll(async () => {
   store = openStore(dir, "locked");
   platform = new Platform(store, compileOptions({ dataDir: dir, tokens: {} }), silentLogger);
   const base = { org: "bench", app: "app", version: "1", kind: "FUNCTION", description: null, stateful: 0, pure: 0, idempotent: 0, is_dev: 0, defined_at: Date.UTC(2026, 0, 1) };
-  for (let k = 0; k < 3; k++) store.insertAction({ ...base, key: `action_${k}`, hash: `hash${k}`, name: `Action ${k}`, definition: definitionOf(k) });
+  const actions = [0, 1, 2].map((k) => store.insertAction({ ...base, key: `action_${k}`, hash: `hash${k}`, name: `Action ${k}`, definition: definitionOf(k) }));
+  const caller = store.ensureCaller(me);
+  // 24 tasks over 3 actions: each action's part is answered once and used by 8 tasks
+  for (let t = 0; t < 24; t++) {
+    const action = actions[t % 3]!;
+    store.insertTask({ org: "bench", action_id: action.id, implementation_id: null, agent_id: null, caller_id: caller.id, reference: `ref-${t}`, args: "{}", args_hash: "h", parent_id: null, root_id: null, capture: 0, ephemeral: 0, step: 0, created_at: Date.UTC(2026, 0, 1) + t });
+  }
 });
 afterAll(async () => {
   store.close();
@@ -122,6 +137,8 @@ interface Run {
   exceeded: boolean;
   /** Whether the result carries spliced parts (written as raw-json markers by a plain JSON.stringify). */
   spliced: boolean;
+  /** The result as a plain JSON.stringify writes it: a spliced part is a (marker) string. */
+  plain: { data?: { tasks?: Array<{ action: unknown }> } };
 }
 
 const documents = new Map<string, DocumentNode>();
@@ -142,7 +159,7 @@ async function run(how: "spliced" | "interpreted" | "unspliced", c: Case, limit 
     if (!isCompiledQuery(compiled)) throw new Error("does not compile");
     result = await compiled.query(undefined, contextValue, c.variables ?? {});
   }
-  return { text: stringifyAnswer(result), rawText: stringifyWithRawJson(result), spent: cost.spent, exceeded: cost.exceeded, spliced: JSON.stringify(result).includes("arkitekt-raw-json") };
+  return { text: stringifyAnswer(result), rawText: stringifyWithRawJson(result), spent: cost.spent, exceeded: cost.exceeded, spliced: JSON.stringify(result).includes("arkitekt-raw-json"), plain: JSON.parse(JSON.stringify(result)) as Run["plain"] };
 }
 
 describe("issue 18: an action's ports answered once and spliced", () => {
@@ -157,6 +174,9 @@ describe("issue 18: an action's ports answered once and spliced", () => {
         expect(spliced.rawText, `${c.name} (run ${again})`).toBe(reference.text);
         expect(spliced.spent, `${c.name} (run ${again})`).toBe(reference.spent);
         expect(spliced.spliced, c.name).toBe(!c.variables?.effects);
+        // a task's action answered whole is one part; with more than the row asked for, an object
+        const action = spliced.plain.data?.tasks?.[0]?.action;
+        if (action !== undefined) expect(typeof action, c.name).toBe(c.name.includes("answered whole") ? "string" : "object");
       }
     }
     const other = { ...CASES[2]!, variables: { effects: false, noChoices: true } };
@@ -174,7 +194,7 @@ describe("issue 18: an action's ports answered once and spliced", () => {
     }
   });
 
-  it("issue 18: a part is answered again once its action's stored definition changes", async () => {
+  it("issue 18: a part is answered again once its action row changes (its stored definition)", async () => {
     const c: Case = { name: "ports", query: "{ actions { id args { key label } } }" };
     const before = await run("spliced", c);
     expect(before.text).toContain('"label":"x"');
