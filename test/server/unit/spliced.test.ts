@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DocumentNode, ExecutionResult, GraphQLNamedType } from "graphql";
+import type { DocumentNode, ExecutionResult, GraphQLNamedType, GraphQLObjectType } from "graphql";
 import { compileQuery, isCompiledQuery } from "graphql-jit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Identity } from "../../../src/server/auth.js";
@@ -18,7 +18,7 @@ import { graphql } from "../../../src/server/graphql/graphql-module.js";
 import { createJitExecutor } from "../../../src/server/graphql/jit.js";
 import { RawJson, stringifyWithRawJson } from "../../../src/server/graphql/raw-json.js";
 import { buildServerSchema, mergeAreas, serverAreas } from "../../../src/server/graphql/schema.js";
-import { SPLICED_FIELDS, splicedJson, stringifyAnswer } from "../../../src/server/graphql/spliced.js";
+import { SPLICED_FIELDS, SPLICED_OBJECTS, splicedJson, stringifyAnswer } from "../../../src/server/graphql/spliced.js";
 import { compileOptions } from "../../../src/server/options.js";
 import { Platform } from "../../../src/server/platform/index.js";
 import { openStore } from "../../../src/server/store/open.js";
@@ -206,7 +206,7 @@ describe("issue 18: an action's ports answered once and spliced", () => {
     store.updateAction({ ...row, definition: definitionOf(1) });
   });
 
-  it("issue 18: under an action's ports, only the form hints have resolvers (functions of the value they are given) and no field takes arguments", () => {
+  it("issue 18: under an action's ports only the form hints have resolvers (functions of the value they are given), no field takes arguments, and an action answered whole reads its row", () => {
     // a part is kept for every request: a resolver under it that read the viewer, the request or an argument would be served stale
     const resolvers = mergeAreas(serverAreas()).resolvers;
     const seen = new Set<string>();
@@ -236,6 +236,13 @@ describe("issue 18: an action's ports answered once and spliced", () => {
       ].sort(),
     );
     expect(withArguments).toEqual([]);
+    // an object answered whole: its listed fields are read from the row (no resolver), or are the spliced ports
+    for (const [key, fields] of Object.entries(SPLICED_OBJECTS)) {
+      const [parent, field] = key.split(".") as [string, string];
+      const type = graphql.getNamedType((schema.getType(parent) as GraphQLObjectType).getFields()[field]!.type);
+      const withResolvers = fields.filter((name) => resolvers[type.name]?.[name]);
+      expect(withResolvers, key).toEqual(SPLICED_FIELDS[type.name] ?? []);
+    }
   });
 
   it("issue 18: stringifyAnswer writes stored JSON text as raw-json.ts does, and a string that looks like its marker stays a string", () => {
