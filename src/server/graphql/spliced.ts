@@ -143,8 +143,10 @@ interface RowParts {
  */
 let parts = new Map<number, RowParts>();
 let partBytes = 0;
-/** The most text (UTF-16 code units, about bytes) the cached parts and their definitions hold. */
+/** The most text (UTF-16 code units, about bytes) the cached parts and their rows' definitions hold. */
 export const SPLICED_CACHE_BYTES = 8 * 1024 * 1024;
+/** The most action rows the cache keeps parts for (as the store's row caches: ROW_CACHE_LIMIT). */
+export const SPLICED_CACHE_ROWS = 10_000;
 /** The most parts kept per row and field (one per value of the variables it reads). */
 const PARTS_PER_FIELD = 8;
 
@@ -255,6 +257,10 @@ function partOf(runner: PartRunner, parent: Readonly<Record<string, unknown>>, c
   const variables = query.variables.length === 0 ? "" : JSON.stringify(query.variables.map((name) => info.variableValues[name] ?? null));
   let row = parts.get(id);
   if (!row || !sameRow(row.row, parent)) {
+    if (!row && parts.size >= SPLICED_CACHE_ROWS) {
+      parts = new Map();
+      partBytes = 0;
+    }
     row = { row: parent, byField: new WeakMap() };
     parts.set(id, row);
     partBytes += typeof parent.definition === "string" ? parent.definition.length : 0;
