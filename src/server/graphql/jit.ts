@@ -17,6 +17,10 @@
  * Subscriptions are started by graphql-js (graphql-jit 0.8 calls the subscribe resolver with the
  * variables as its arguments); their events run compiled.
  *
+ * Queries compile with an action's ports (and a task's action, when it asks for the row's fields
+ * only) answered once and spliced into the answer (spliced.ts); when a spliced part gives up, the
+ * query runs again compiled unspliced.
+ *
  * Compiled operations are cached on the parsed document: the document cache hands out the same
  * DocumentNode for the same text and drops it by bytes, and the WeakMap drops its code with it.
  * Documents reach here validated, against the one schema this executor serves.
