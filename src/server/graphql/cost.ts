@@ -53,10 +53,19 @@ function valuesPerItem(info: GraphQLResolveInfo): number {
 /** What one query or mutation may still return. */
 export class CostBudget {
   private left: number;
+  /** The values charged so far (spliced.ts reads what a part of an answer cost, to charge it again where it is reused). */
+  spent = 0;
   exceeded = false;
 
   constructor(readonly limit: number) {
     this.left = limit;
+  }
+
+  /** The budget as new: the operation runs again from its start (spliced.ts: a spliced answer gave up). */
+  reset(): void {
+    this.left = this.limit;
+    this.spent = 0;
+    this.exceeded = false;
   }
 
   /** Before a resolver reads anything: refuses once the answer is already over the limit. */
@@ -76,7 +85,13 @@ export class CostBudget {
   charge(value: unknown, info: GraphQLResolveInfo): void {
     if (value === null || value === undefined) return;
     const perItem = valuesPerItem(info);
-    this.left -= Array.isArray(value) ? value.length * perItem : perItem;
+    this.chargeValues(Array.isArray(value) ? value.length * perItem : perItem);
+  }
+
+  /** Counts `values` values at once (what `charge` counted for a part of an answer that is reused); throws once over the limit. */
+  chargeValues(values: number): void {
+    this.left -= values;
+    this.spent += values;
     if (this.left < 0) {
       this.exceeded = true;
       throw OVER_LIMIT;

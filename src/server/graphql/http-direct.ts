@@ -17,10 +17,10 @@ import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLSchema } from
 import type { Identity } from "../auth.js";
 import type { GraphqlContext } from "./context.js";
 import { executeWithinCost } from "./cost.js";
+import { stringifyAnswer } from "./spliced.js";
 import type { DocumentCache } from "./document-cache.js";
 import { graphql } from "./graphql-module.js";
 import type { JitExecutor } from "./jit.js";
-import { stringifyWithRawJson } from "./raw-json.js";
 import { variablesRefusal } from "./variables.js";
 
 const { getOperationAST } = graphql;
@@ -113,6 +113,6 @@ export function createDirectHttp(options: DirectHttpOptions): (body: Buffer, acc
     };
     const result = (await executeWithinCost(args, options.executor.execute)) as ExecutionResult;
     if (result.errors?.length || result.extensions) return { answered: false, precomputed: result };
-    return { answered: true, contentType: `${contentType}; charset=utf-8`, body: stringifyWithRawJson(result) };
+    return { answered: true, contentType: `${contentType}; charset=utf-8`, body: stringifyAnswer(result) };
   };
 }

@@ -17,6 +17,10 @@
  * Subscriptions are started by graphql-js (graphql-jit 0.8 calls the subscribe resolver with the
  * variables as its arguments); their events run compiled.
  *
+ * Queries compile with an action's ports (and a task's action, when it asks for the row's fields
+ * only) answered once and spliced into the answer (spliced.ts); when a spliced part gives up, the
+ * query runs again compiled unspliced.
+ *
  * Compiled operations are cached on the parsed document: the document cache hands out the same
  * DocumentNode for the same text and drops it by bytes, and the WeakMap drops its code with it.
  * Documents reach here validated, against the one schema this executor serves.
@@ -25,6 +29,7 @@ import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLSchema, Opera
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import { compileVariableCoercion, type VariableCoercer } from "./coerce.js";
 import { graphql } from "./graphql-module.js";
+import { compileWithSplicedFields, unsplicedIfGivenUp } from "./spliced.js";
 
 const { Kind, createSourceEventStream, execute, getOperationAST, getVariableValues, subscribe } = graphql;
 
@@ -35,6 +40,8 @@ interface Entry {
   compiled: CompiledQuery;
   operation: OperationDefinitionNode;
   variables: VariableCoercer | undefined;
+  /** A query runs with an action's ports spliced (spliced.ts); this compiles it unspliced, for when a part gives up. */
+  unspliced?: () => CompiledQuery | null;
 }
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
@@ -43,6 +50,22 @@ export interface JitExecutor {
   execute(args: ExecutionArgs): Result;
   /** Starts a subscription (graphql-js' `subscribe` signature); each event runs the compiled selection set. */
   subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+}
+
+/** Compiles once, when first asked: the query unspliced (null when it does not compile: it then runs interpreted). */
+function unsplicedCompile(compile: () => CompiledQuery | ExecutionResult): () => CompiledQuery | null {
+  let compiled: CompiledQuery | null | undefined;
+  return () => {
+    if (compiled === undefined) {
+      try {
+        const made = compile();
+        compiled = isCompiledQuery(made) ? made : null;
+      } catch {
+        compiled = null;
+      }
+    }
+    return compiled;
+  };
 }
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> => typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === "function";
@@ -107,8 +130,14 @@ export function createJitExecutor(schema: GraphQLSchema): JitExecutor {
       const operation = getOperationAST(args.document, args.operationName);
       if (operation) {
         try {
-          const made = compileQuery(schema, withPassThroughVariables(args.document, operation), args.operationName ?? undefined);
-          if (isCompiledQuery(made)) entry = { compiled: made, operation, variables: compileVariableCoercion(schema, operation) };
+          const document = withPassThroughVariables(args.document, operation);
+          const compile = () => compileQuery(schema, document, args.operationName ?? undefined);
+          const spliced = operation.operation === "query";
+          const made = spliced ? compileWithSplicedFields(schema, document, compile) : compile();
+          if (isCompiledQuery(made)) {
+            entry = { compiled: made, operation, variables: compileVariableCoercion(schema, operation) };
+            if (spliced) entry.unspliced = unsplicedCompile(compile);
+          }
         } catch {
           // interpreted
         }
@@ -129,7 +158,10 @@ export function createJitExecutor(schema: GraphQLSchema): JitExecutor {
       if (!entry) return execute(args);
       const variables = coerce(entry, args);
       if (variables.errors) return { errors: variables.errors };
-      return entry.compiled.query(args.rootValue, args.contextValue, variables.coerced);
+      const result = entry.compiled.query(args.rootValue, args.contextValue, variables.coerced);
+      const unspliced = entry.unspliced;
+      if (!unspliced) return result;
+      return unsplicedIfGivenUp(result, args.contextValue, () => unspliced()?.query(args.rootValue, args.contextValue, variables.coerced) ?? execute(args));
     },
     async subscribe(args) {
       const entry = compiled(args);

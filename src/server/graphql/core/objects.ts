@@ -19,7 +19,7 @@ import type { Port } from "../../../definition/model.js";
 import { clampProgress, definitionOf } from "../../platform.js";
 import type { ResolverContext } from "../context.js";
 import { idList } from "../ids.js";
-import { rawJson } from "../raw-json.js";
+import { splicedJson } from "../spliced.js";
 import type { TaskEventRow, TaskRow } from "../../store/store.js";
 import { filterImplementations } from "./filters.js";
 import { controlEventsFromPage, eventsFromPage } from "./task-pages.js";
@@ -197,7 +197,8 @@ export const taskResolvers: TaskResolvers = {
 
 export const taskEventResolvers: TaskEventResolvers = {
   name: (p) => p.kind,
-  returns: (p) => rawJson(p.returns),
+  // stored JSON text sent as is (raw-json.ts), spliced without escaping by the HTTP answers (spliced.ts)
+  returns: (p) => splicedJson(p.returns),
   // a percentage (Int): a value stored by an older server outside 0..100 must not break the whole list
   progress: (p) => clampProgress(p.progress),
   task: (p, _a, ctx) => required(inViewerOrg(ctx, taskOfEvent(p, ctx)), `Task of event ${p.id}`, ctx),
