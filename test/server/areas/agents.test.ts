@@ -94,6 +94,27 @@ describe("agents area: pins, higher order, cleanup, clients, reusable runs, stat
     expect((await s.gqlErrors(T3, "mutation { reinit(input: { agent: \"" + fixture.agentId + "\" }) }"))[0]).toContain("not found");
   });
 
+  it("issue 18: a query reads an implementation's higher-order link once, a mutation after each change", async () => {
+    const s = server();
+    const fixture = await setupAgent(s, T1, [ADD, PING, WRAPPER]);
+    const [add, ping, wrapper] = [implOf(fixture, "add").id, implOf(fixture, "ping").id, implOf(fixture, "wrapped_add").id];
+    const both = await s.gql<Record<string, { higherOrderFor: { id: string } | null }>>(
+      T1,
+      `mutation M($w: ID!, $a: ID!, $p: ID!) {
+        first: setHigherOrder(input: { implementation: $w, lowerImplementation: $a }) { higherOrderFor { id } }
+        second: setHigherOrder(input: { implementation: $w, lowerImplementation: $p }) { higherOrderFor { id } }
+      }`,
+      { w: wrapper, a: add, p: ping },
+    );
+    expect(both).toEqual({ first: { higherOrderFor: { id: add } }, second: { higherOrderFor: { id: ping } } });
+    const read = await s.gql<Record<string, unknown>>(
+      T1,
+      "query Q($w: ID!) { one: implementation(id: $w) { higherOrderFor { id } higherOrderConfig } two: implementation(id: $w) { higherOrderFor { id } } }",
+      { w: wrapper },
+    );
+    expect(read).toEqual({ one: { higherOrderFor: { id: ping }, higherOrderConfig: {} }, two: { higherOrderFor: { id: ping } } });
+  });
+
   it("issue 15: setHigherOrder links a wrapper to the implementation it wraps, with its config, and lists it on the lower one", async () => {
     const s = server();
     const fixture = await setupAgent(s, T1, [ADD, WRAPPER, GEN]);

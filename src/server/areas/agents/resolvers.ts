@@ -1,13 +1,26 @@
 /** The agents area's GraphQL fields, typed from the full schema (generated/server/resolvers.ts). */
+import type { GraphQLResolveInfo } from "graphql";
 import type { Resolvers } from "../../../../generated/server/resolvers.js";
 import type { Subscribers } from "../../graphql/area.js";
 import type { ResolverContext } from "../../graphql/context.js";
 import { PlatformError } from "../../platform.js";
 import type { ImplementationRow } from "../../store/store.js";
-import { clientWhere, type ClientRow, type StatsField, type StatsSelection, type StatsSummary } from "./records.js";
+import { clientWhere, type ClientRow, type HigherOrderRow, type StatsField, type StatsSelection, type StatsSummary } from "./records.js";
 
 /** The agents the viewer pinned, read once per query (`Agent.pinned` of a page of agents). */
 const pinsOfRequest = new WeakMap<ResolverContext, Set<number>>();
+/** The higher-order links a query read, per implementation (a page of 100 tasks asked each task's implementation). */
+const higherOrderOfRequest = new WeakMap<ResolverContext, Map<number, HigherOrderRow | undefined>>();
+
+/** An implementation's higher-order link: read once per query operation; a mutation may set one between its fields, so it asks each time. */
+function higherOrderOf(id: number, ctx: ResolverContext, info: GraphQLResolveInfo): HigherOrderRow | undefined {
+  const records = ctx.platform.areas.agents.records;
+  if (info.operation.operation !== "query") return records.higherOrder(id);
+  let links = higherOrderOfRequest.get(ctx);
+  if (!links) higherOrderOfRequest.set(ctx, (links = new Map()));
+  if (!links.has(id)) links.set(id, records.higherOrder(id));
+  return links.get(id);
+}
 
 function client(row: ClientRow) {
   const app = { id: row.app ?? "", identifier: row.app ?? "" };
@@ -77,12 +90,12 @@ export const agentsResolvers: Omit<Resolvers, "Subscription"> = {
   Implementation: {
     pinned: (p, _a, ctx) => ctx.platform.areas.agents.records.implementationPinned(p.id, { org: ctx.me.org, sub: ctx.me.sub, iss: ctx.me.iss }),
     myLatestTask: (p, _a, ctx) => ctx.platform.areas.agents.records.myLatestTask(p.id, { org: ctx.me.org, sub: ctx.me.sub, iss: ctx.me.iss }) ?? null,
-    higherOrderFor: (p, _a, ctx) => {
-      const lower = ctx.platform.areas.agents.records.higherOrder(p.id)?.lower_id;
+    higherOrderFor: (p, _a, ctx, info) => {
+      const lower = higherOrderOf(p.id, ctx, info)?.lower_id;
       return lower === null || lower === undefined ? null : visible(ctx, ctx.platform.store.implementation(lower));
     },
-    higherOrderConfig: (p, _a, ctx) => {
-      const link = ctx.platform.areas.agents.records.higherOrder(p.id);
+    higherOrderConfig: (p, _a, ctx, info) => {
+      const link = higherOrderOf(p.id, ctx, info);
       return link ? JSON.parse(link.config) : {};
     },
     lowerOrderImplementations: (p, a, ctx) => {
