@@ -105,6 +105,23 @@ interface ProdChild {
   exited: Promise<number | null>;
 }
 
+/** The CLI in a child without a platform in the environment; `output` collects its stdout and stderr. */
+function spawnCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; readonly output: string } {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    child,
+    get output() {
+      return output;
+    },
+  };
+}
+
 /** `run prod` in a child against `platform`, resolved once it serves. */
 async function startProd(dir: string, on: Platform, extra: string[] = [], env: Record<string, string> = {}): Promise<ProdChild> {
   const child = spawn(process.execPath, [bin, "run", "prod", "--cwd", dir, ...extra], {
@@ -380,22 +397,16 @@ describe("run prod", () => {
     writeFileSync(tokens, JSON.stringify(RUNTIME_TOKENS));
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const prod = spawn(process.execPath, [bin, "run", "prod", "--cwd", dir, "--url", url, "--token", AGENT_TOKEN, "--connect-timeout", "0"], {
-      env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", NO_COLOR: "1", STARTUP_LOG: log },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    prod.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    prod.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const prod = spawnCli(["run", "prod", "--cwd", dir, "--url", url, "--token", AGENT_TOKEN, "--connect-timeout", "0"], { STARTUP_LOG: log });
     let server: ChildProcess | undefined;
     try {
-      await waitFor("three retries", () => ((output.match(/retrying in/g) ?? []).length >= 3 ? true : undefined));
+      await waitFor("three retries", () => ((prod.output.match(/retrying in/g) ?? []).length >= 3 ? true : undefined));
       expect(existsSync(log) ? readFileSync(log, "utf8") : "").toBe("");
       server = spawn(process.execPath, [bin, "server", "--port", String(port), "--data", join(work, "startup-platform"), "--tokens", tokens], { stdio: "ignore" });
-      await waitFor("run prod to serve", () => (/serving \d+ function\(s\)/.test(output) ? true : undefined));
+      await waitFor("run prod to serve", () => (/serving \d+ function\(s\)/.test(prod.output) ? true : undefined));
       expect(readFileSync(log, "utf8")).toBe("ran\n");
     } finally {
-      await stopChild(prod);
+      await stopChild(prod.child);
       if (server) await stopChild(server);
     }
   }, 60_000);
@@ -404,23 +415,17 @@ describe("run prod", () => {
     const deployment = await startFakeDeployment({ rekuestUrl: platform.url, decide: () => "wait" });
     try {
       const dir = copyApp("login-waits");
-      const child = spawn(process.execPath, [bin, "run", "prod", "--cwd", dir, "--url", deployment.url, "--headless"], {
-        env: { ...process.env, ARKITEKT_URL: "", ARKITEKT_TOKEN: "", ARKITEKT_REDEEM_TOKEN: "", FAKTS_TOKEN: "", NO_COLOR: "1" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let output = "";
-      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      const prod = spawnCli(["run", "prod", "--cwd", dir, "--url", deployment.url, "--headless"], { ARKITEKT_REDEEM_TOKEN: "", FAKTS_TOKEN: "" });
       let code: number | null | undefined;
-      child.once("exit", (exitCode) => (code = exitCode));
-      await waitFor("the approval URL", () => (output.includes(`${deployment.url}/f/configure/`) ? true : undefined));
-      child.kill("SIGINT");
+      prod.child.once("exit", (exitCode) => (code = exitCode));
+      await waitFor("the approval URL", () => (prod.output.includes(`${deployment.url}/f/configure/`) ? true : undefined));
+      prod.child.kill("SIGINT");
       await waitFor("run prod to stop", () => (code !== undefined ? true : undefined), 10_000).catch((error: Error) => {
-        child.kill("SIGKILL");
+        prod.child.kill("SIGKILL");
         throw error;
       });
-      expect(code, output).toBe(0);
-      expect(output).toContain("SIGINT while connecting: stopped");
+      expect(code, prod.output).toBe(0);
+      expect(prod.output).toContain("SIGINT while connecting: stopped");
     } finally {
       await deployment.close();
     }
