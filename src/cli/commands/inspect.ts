@@ -8,7 +8,7 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { UserError } from "../errors.js";
-import { DEFAULT_DATA_DIR, LOGIN_HELP, configuredEndpoint, platformUserError, requireEndpoint, type Endpoint } from "../endpoint.js";
+import { DEFAULT_DATA_DIR, LOGIN_HELP, configuredEndpoint, platformUserError, requireEndpoint, type ConfiguredEndpoint, type Endpoint } from "../endpoint.js";
 import { ACTION_NAMING_HELP } from "./call.js";
 import type { InspectActionsQuery, InspectAgentsQuery, RecentTasksQuery } from "../../../generated/api/rekuest.js";
 
@@ -133,9 +133,8 @@ function summarizePort(port: PortLike, withDefault: boolean): PortSummary {
   return summary;
 }
 
-/** Shows a token as its first 4 characters and its length, never more than a third of it. */
 /** `inspect --config`'s answer, as text or JSON. */
-function renderConfig(configured: Awaited<ReturnType<typeof configuredEndpoint>>, json: boolean): string {
+function renderConfig(configured: ConfiguredEndpoint, json: boolean): string {
   const config = configured.login
     ? {
         url: configured.url,
@@ -156,6 +155,7 @@ function renderConfig(configured: Awaited<ReturnType<typeof configuredEndpoint>>
   return `url    ${config.url}\n       from ${config.urlFrom}\ntoken  ${config.token ?? "none given"}\n       from ${config.tokenFrom}\n${claim}`;
 }
 
+/** Shows a token as its first 4 characters and its length, never more than a third of it. */
 export function maskToken(token: string): string {
   const shown = token.length >= 12 ? token.slice(0, 4) : "";
   return `${shown}… (${token.length} characters)`;
