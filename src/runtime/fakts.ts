@@ -17,6 +17,7 @@
  *
  * Node only (it reads and writes the cache and the machine's id); nothing of ours but shared/.
  */
+import { sleep } from "../shared/backoff.js";
 import { ArkitektError } from "../shared/errors.js";
 
 export const FAKTS_TOKEN_ENV = "FAKTS_TOKEN";
@@ -354,25 +355,9 @@ async function deviceCode(c: Compiled, endpoint: FaktsEndpoint, manifest: FaktsM
     if (answer.status === "expired" || Date.now() > deadline) {
       throw new FaktsError("EXPIRED", `nobody approved the login at ${approval} in time (${seconds} s)`, "start again and open the printed URL within the time (or use --redeem-token / ARKITEKT_REDEEM_TOKEN, which needs no browser)");
     }
-    await pause(interval, c.options.signal);
+    await sleep(interval, c.options.signal);
+    c.options.signal?.throwIfAborted();
   }
-}
-
-/** Waits `ms`, or rejects with `signal`'s reason as soon as it aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", stop);
-      resolve();
-    }, ms);
-    const stop = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", stop, { once: true });
-  });
 }
 
 /** Prints the approval URL (or hands it to `onApprovalUrl`) and opens a browser unless headless. */
