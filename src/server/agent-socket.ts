@@ -23,6 +23,7 @@ import type { Identity, TokenAuthority } from "./auth.js";
 import type { Logger } from "../shared/logger.js";
 import type { CompiledOptions } from "./options.js";
 import { PlatformError, type AgentLink, type ControlKind, type Platform } from "./platform.js";
+import { flushWrites } from "./cork.js";
 import { guardSends } from "./socket-guard.js";
 
 /** Close reasons are limited to 123 bytes. */
@@ -86,6 +87,10 @@ class AgentConnection implements AgentLink {
   send(frame: string): void {
     if (this.state === "closed" || this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(frame);
+  }
+
+  flushWrites(): void {
+    flushWrites(this.ws);
   }
 
   backlogged(): boolean {
@@ -278,9 +283,24 @@ class AgentConnection implements AgentLink {
       }
       if (result.ack) {
         const ack = encodeEventAck({ event: message.id, task: report.task, seq: report.seq ?? null });
-        this.afterCommit(() => this.send(ack));
+        this.afterCommit(() => this.queueAck(ack));
       }
     }
+  }
+
+  private acks: string[] = [];
+
+  /**
+   * EVENT_ACKs go out on the next turn, after the commit's subscription events: a caller waits for
+   * its result, while the agent only learns that it may forget a report it holds.
+   */
+  private queueAck(ack: string): void {
+    if (this.acks.push(ack) > 1) return;
+    setImmediate(() => {
+      const acks = this.acks;
+      this.acks = [];
+      for (const text of acks) this.send(text);
+    });
   }
 
   private startHeartbeat(): void {

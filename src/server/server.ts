@@ -14,7 +14,7 @@ import { createYoga, type Plugin } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AgentSocketServer } from "./agent-socket.js";
 import { serveUi } from "./ui.js";
-import { coalesceWrites } from "./cork.js";
+import { coalesceWrites, flushAfterCommit } from "./cork.js";
 import { DEFAULT_DEV_APP, TokenAuthority, ensureDevToken, tokenFromHeader, writeDevToken, type Identity } from "./auth.js";
 import { serveLegacyGraphqlWs, LEGACY_PROTOCOL } from "./graphql/legacy-ws.js";
 import { createDocumentCache } from "./graphql/document-cache.js";
@@ -202,6 +202,7 @@ export async function startServer(input: ServerOptions): Promise<ServerHandle> {
 
   const store = openStore(options.dataDir, "another arkitekt-next server is using this data folder: stop it, or pass another --data");
   const platform = new Platform(store, options, log);
+  store.onCommitQueued(flushAfterCommit);
   platform.start();
   // the media store (issue 14): S3 at the root, path-style, for the one bucket
   const media = new MediaService(store, options, log);

@@ -21,6 +21,8 @@ export interface AgentLink {
   backlogged?(): boolean;
   /** Calls `fn` once the socket has sent what was waiting. */
   whenDrained?(fn: () => void): void;
+  /** Writes the frames sent so far now rather than at the end of the event loop's turn. */
+  flushWrites?(): void;
 }
 
 export type ControlKind = "CANCEL" | "INTERRUPT" | "PAUSE" | "RESUME";

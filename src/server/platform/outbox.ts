@@ -10,7 +10,6 @@ export class Outbox {
     this.store = p.store;
   }
 
-
   private readonly flushQueued = new Set<number>();
 
   /** Delivers the agent's new outbox entries once what was written so far is committed. */
@@ -43,6 +42,7 @@ export class Outbox {
         this.store.deleteOutbox(entry);
       }
     }
+    // the agent starts on its tasks while the rest of the commit's work (responses, events) runs
+    link.flushWrites?.();
   }
-
 }

@@ -502,7 +502,15 @@ export class Store {
     if (!this.commitScheduled) {
       this.commitScheduled = true;
       setImmediate(() => this.commit());
+      this.commitQueuedListener?.();
     }
+  }
+
+  private commitQueuedListener: (() => void) | undefined;
+
+  /** Runs `listener` right after each group commit is queued (the server queues its socket writes behind it). */
+  onCommitQueued(listener: () => void): void {
+    this.commitQueuedListener = listener;
   }
 
   /** Commits the open group transaction now and runs the callbacks that waited for it; returns the failure, if it failed. */
