@@ -138,8 +138,8 @@ function seed(dataDir: string): Seeded {
          latest_event_kind, latest_instruct_kind, step, created_at, updated_at, finished_at, reference_key, args_key)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ASSIGN', 0, ?, ?, ?, ?, ?)`,
     ),
-    // an open task of a seeded agent waits in its outbox (the agent is offline): undelivered, so no grace timer at start
-    outbox: db.prepare(`INSERT INTO outbox (agent_id, task_id, kind, payload, created_at) VALUES (?, ?, 'ASSIGN', '{}', ?)`),
+    // an open task of a seeded agent has its ASSIGN pending (the agent is offline): undelivered, so no grace timer at start
+    assignPending: db.prepare("UPDATE task SET assign_pending = 1 WHERE id = ?"),
     event: db.prepare(`INSERT INTO task_event (task_id, kind, message, progress, returns, level, created_at, seq) VALUES (?, ?, ?, ?, ?, 'INFO', ?, ?)`),
   };
   const perOrg = new Map<string, { agents: number[]; impls: Array<{ id: number; agent: number; action: number }>; actions: number[]; callers: number[]; recent: Array<{ id: number; root: number | null }> }>();
@@ -209,7 +209,7 @@ function seed(dataDir: string): Seeded {
         ins.event.run(id, "COMPLETED", null, null, null, finished, ++seq);
       } else if (kind === "QUEUED") {
         ins.event.run(id, "QUEUED", null, null, null, created + 1, ++seq);
-        ins.outbox.run(impl.agent, id, created);
+        ins.assignPending.run(id);
       } else {
         ins.event.run(id, kind, kind === "FAILED" ? `error in ${i}` : null, null, null, finished, ++seq);
       }

@@ -275,7 +275,7 @@ export class Agents {
     const now = Date.now();
     this.store.transaction(() => {
       for (const task of this.store.openTasksOfAgent(agent.id)) {
-        if (this.store.hasOutbox(task.id, "ASSIGN")) {
+        if (task.assign_pending === 1) {
           this.store.setTaskInstruct(task.id, "CANCEL", now);
           this.p.tasks.finish(this.store.task(task.id)!, "CANCELLED", `Agent ${agent.id} was deleted before it received this task`, now);
         } else {

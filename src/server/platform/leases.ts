@@ -185,7 +185,8 @@ export class Leases {
       } else if (action?.idempotent && impl && task.latest_event_kind !== "QUEUED") {
         this.store.setTaskLatestEvent(task.id, "QUEUED", now);
         this.p.tasks.recordEvent(this.store.task(task.id)!, "QUEUED", { message: "Agent lost; re-queued (idempotent action)" }, now);
-        this.store.enqueue(agentId, task.id, "ASSIGN", this.p.tasks.assignFrame(task, impl, action), now);
+        this.store.setAssignPending(task.id, true);
+        this.p.outbox.requeued(agentId, task.id);
       } else if (task.latest_event_kind !== "DISCONNECTED" && task.latest_event_kind !== "QUEUED") {
         this.store.setTaskLatestEvent(task.id, "DISCONNECTED", now);
         this.p.tasks.recordEvent(this.store.task(task.id)!, "DISCONNECTED", { message: "Agent disconnected. Fate unknown" }, now);

@@ -256,11 +256,12 @@ export class Tasks {
         created_at: now,
       });
       this.p.areas.dependencies.recordTask(task, dependencies);
-      this.store.enqueue(impl.agent_id, task.id, "ASSIGN", this.assignFrame(task, impl, action, identity, args as Record<string, unknown>), now);
       return task;
     });
     this.log.debug(`task ${task.id} assigned to agent ${impl.agent_id} (${impl.interface})`);
     this.p.publish({ type: "taskCreate", task });
+    // the row keeps the ASSIGN pending (assign_pending); a connected agent gets this frame once the task is committed
+    this.p.outbox.queueAssign(impl.agent_id, task.id, this.assignFrame(task, impl, action, identity, args as Record<string, unknown>));
     this.p.outbox.flush(impl.agent_id);
     return task;
   }
@@ -351,7 +352,7 @@ export class Tasks {
     const now = Date.now();
     const agentId = task.agent_id;
     // A task without an agent (deleted by an older server) can only be ended by the server itself.
-    const undelivered = agentId === null || this.store.hasOutbox(task.id, "ASSIGN");
+    const undelivered = agentId === null || this.store.task(task.id)?.assign_pending === 1;
     if (agentId === null && kind !== "CANCEL" && kind !== "INTERRUPT") return;
     if (undelivered && (kind === "CANCEL" || kind === "INTERRUPT")) {
       // never answered: the server ends it itself and the agent never hears of it
@@ -446,7 +447,8 @@ export class Tasks {
     // seq counts per agent process: the session (one per process) scopes it
     const session = seq === null ? null : (this.store.agent(link.agentId)?.active_session_id ?? null);
     this.store.transaction(() => {
-      this.store.deleteOutboxOfTask(task.id, "ASSIGN");
+      // any report answers the task's ASSIGN
+      if (task.assign_pending === 1) this.store.setAssignPending(task.id, false);
       switch (type) {
         case "STARTED":
           if (!task.is_done) {

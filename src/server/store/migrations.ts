@@ -226,4 +226,16 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX task_reference_key ON task (reference_key);
   CREATE INDEX task_args_key ON task (args_key);
   `,
+  /*
+   * 16 (issue 18, fifth round): a task's ASSIGN waits in its own row (`assign_pending`, 1 until the
+   * agent answers it) instead of an outbox entry: each task wrote an entry and its two index pages
+   * and the outbox's sqlite_sequence row, and deleted them at its first report (seven of the 29
+   * pages a task wrote to the WAL). ASSIGN frames are written from the row when an agent registers,
+   * and handed over in memory while it is connected (platform/outbox.ts); CANCEL, INTERRUPT, PAUSE
+   * and RESUME stay in the outbox.
+   */ `
+  ALTER TABLE task ADD COLUMN assign_pending INTEGER NOT NULL DEFAULT 0;
+  UPDATE task SET assign_pending = 1 WHERE id IN (SELECT task_id FROM outbox WHERE kind = 'ASSIGN' AND task_id IS NOT NULL);
+  DELETE FROM outbox WHERE kind = 'ASSIGN';
+  `,
 ];

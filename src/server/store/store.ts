@@ -126,6 +126,8 @@ export interface TaskRow {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  /** 1 while the task's ASSIGN waits for the agent's first report on it (migration 16). */
+  assign_pending: number;
 }
 
 export interface TaskEventRow {
@@ -189,7 +191,7 @@ export interface IdentityKey {
   iss: string;
 }
 
-export type NewTask = Omit<TaskRow, "id" | "reference_key" | "args_key" | "is_done" | "latest_event_kind" | "latest_instruct_kind" | "status_message" | "updated_at" | "finished_at">;
+export type NewTask = Omit<TaskRow, "id" | "reference_key" | "args_key" | "is_done" | "latest_event_kind" | "latest_instruct_kind" | "status_message" | "updated_at" | "finished_at" | "assign_pending">;
 
 /** The event kinds of control messages (`Task.instructs`). */
 const CONTROL_EVENT_KINDS = "('CANCELLING', 'INTERRUPTING', 'PAUSING', 'RESUMING')";
@@ -332,18 +334,18 @@ export class Store {
       insertTask: db.prepare(
         // positional parameters: binding 16 named ones from an object cost ~2 µs more per task (issue 18)
         `INSERT INTO task (org, action_id, implementation_id, agent_id, caller_id, reference, reference_key, args, args_hash, args_key,
-           parent_id, root_id, capture, ephemeral, step, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           parent_id, root_id, capture, ephemeral, step, created_at, updated_at, assign_pending)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
       ),
       openTasksOfAgent: db.prepare<[number], TaskRow>("SELECT * FROM task WHERE agent_id = ? AND is_done = 0 ORDER BY id"),
-      inflightTasksOfAgent: db.prepare<[number], TaskRow>(
-        `SELECT * FROM task t WHERE t.agent_id = ? AND t.is_done = 0
-         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = t.id AND o.kind = 'ASSIGN') ORDER BY t.id`,
-      ),
+      inflightTasksOfAgent: db.prepare<[number], TaskRow>("SELECT * FROM task WHERE agent_id = ? AND is_done = 0 AND assign_pending = 0 ORDER BY id"),
       agentsWithInflight: db.prepare<[], { agent_id: number }>(
-        `SELECT DISTINCT t.agent_id AS agent_id FROM task t WHERE t.is_done = 0 AND t.agent_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = t.id AND o.kind = 'ASSIGN')`,
+        "SELECT DISTINCT agent_id FROM task WHERE is_done = 0 AND agent_id IS NOT NULL AND assign_pending = 0",
       ),
+      pendingAssignsOfAgent: db.prepare<[number, number, number], TaskRow>(
+        "SELECT * FROM task WHERE agent_id = ? AND is_done = 0 AND assign_pending = 1 AND id > ? ORDER BY id LIMIT ?",
+      ),
+      setAssignPending: db.prepare("UPDATE task SET assign_pending = ? WHERE id = ?"),
       openDescendants: db.prepare<[number], TaskRow>("SELECT * FROM task WHERE root_id = ? AND is_done = 0 ORDER BY id"),
       setTaskEvent: db.prepare("UPDATE task SET latest_event_kind = ?, updated_at = ? WHERE id = ?"),
       setTaskDone: db.prepare(
@@ -386,7 +388,6 @@ export class Store {
       deleteOutbox: db.prepare("DELETE FROM outbox WHERE id = ?"),
       deleteOutboxOfTaskKind: db.prepare("DELETE FROM outbox WHERE task_id = ? AND kind = ?"),
       deleteOutboxOfTask: db.prepare("DELETE FROM outbox WHERE task_id = ?"),
-      hasOutboxOfTaskKind: db.prepare<[number, string], { one: number }>("SELECT 1 AS one FROM outbox WHERE task_id = ? AND kind = ? LIMIT 1"),
     };
   }
 
@@ -483,12 +484,25 @@ export class Store {
   private rolledBack(): void {
     this.openTasks.clear();
     this.outboxCount.clear();
+    this.outboxEmptyAfter.clear();
     this.agentCache.clear();
     this.callerCache.clear();
     this.callerIdentityCache.clear();
     this.actionCache.clear();
     this.implementationCache.clear();
     for (const listener of this.rollbackListeners) listener();
+  }
+
+  private batches = 0;
+
+  /** The serial number of the open group transaction; undefined between commits. */
+  get openBatch(): number | undefined {
+    return this.batchOpen ? this.batches : undefined;
+  }
+
+  /** The serial number of the group transaction opened last (open, committed or rolled back). */
+  get lastBatch(): number {
+    return this.batches;
   }
 
   /** Opens the group transaction if none is open. */
@@ -499,6 +513,7 @@ export class Store {
     if (this.db.inTransaction) return;
     this.db.exec("BEGIN");
     this.batchOpen = true;
+    this.batches++;
     if (!this.commitScheduled) {
       this.commitScheduled = true;
       setImmediate(() => this.commit());
@@ -813,6 +828,7 @@ export class Store {
       status_message: null,
       updated_at: row.created_at,
       finished_at: null,
+      assign_pending: 1,
     });
     if (this.outboxCount.size < ROW_CACHE_LIMIT) this.outboxCount.set(task.id, 0);
     // large args are read back from SQLite when needed rather than held for as long as the task runs
@@ -825,9 +841,21 @@ export class Store {
   openTasksOfAgent(agentId: number): TaskRow[] {
     return this.s.openTasksOfAgent.all(agentId);
   }
-  /** Not-done tasks of the agent whose ASSIGN was answered (no ASSIGN waiting in the outbox). */
+  /** Not-done tasks of the agent whose ASSIGN was answered. */
   inflightTasksOfAgent(agentId: number): TaskRow[] {
     return this.s.inflightTasksOfAgent.all(agentId);
+  }
+  /** Not-done tasks of the agent whose ASSIGN waits for an answer, after task `afterId`, oldest first. */
+  pendingAssignsOfAgent(agentId: number, afterId: number, limit: number): TaskRow[] {
+    return this.s.pendingAssignsOfAgent.all(agentId, afterId, limit);
+  }
+  /** Marks the task's ASSIGN answered (false) or waiting again (true: re-queued for its agent). */
+  setAssignPending(taskId: number, pending: boolean): void {
+    this.batch();
+    const value = pending ? 1 : 0;
+    this.s.setAssignPending.run(value, taskId);
+    const open = this.openTasks.get(taskId);
+    if (open) this.openTasks.set(taskId, Object.freeze({ ...open, assign_pending: value }));
   }
   openDescendants(rootId: number): TaskRow[] {
     return this.s.openDescendants.all(rootId);
@@ -986,9 +1014,14 @@ export class Store {
   // asked of SQLite). Each report deleted the task's ASSIGN and its end deleted every entry: two of
   // those three DELETEs found nothing, ~8 µs of CPU per task (issue 18). Forgotten on any rollback.
   private readonly outboxCount = new Map<number, number>();
+  // Per agent, an outbox id past which it is known to have no entry: each commit that assigns asks
+  // for the agent's new entries, which are rare now that ASSIGNs wait in the task rows (fifth round).
+  // Forgotten by the agent's next entry and on any rollback.
+  private readonly outboxEmptyAfter = new Map<number, number>();
 
   enqueue(agentId: number, taskId: number | null, kind: string, payload: string, now: number): OutboxRow {
     this.batch();
+    this.outboxEmptyAfter.delete(agentId);
     const info = this.s.insertOutbox.run(agentId, taskId, kind, payload, now);
     if (taskId !== null) {
       const count = this.outboxCount.get(taskId);
@@ -1000,7 +1033,12 @@ export class Store {
     return this.s.outboxOfAgent.all(agentId);
   }
   outboxOfAfter(agentId: number, afterId: number): OutboxRow[] {
-    return this.s.outboxOfAgentAfter.all(agentId, afterId);
+    const emptyAfter = this.outboxEmptyAfter.get(agentId);
+    if (emptyAfter !== undefined && emptyAfter <= afterId) return [];
+    const rows = this.s.outboxOfAgentAfter.all(agentId, afterId);
+    if (this.outboxEmptyAfter.size >= ROW_CACHE_LIMIT) this.outboxEmptyAfter.clear();
+    this.outboxEmptyAfter.set(agentId, rows.length === 0 ? afterId : rows[rows.length - 1]!.id);
+    return rows;
   }
   deleteOutbox(entry: Pick<OutboxRow, "id" | "task_id">): void {
     this.batch();
@@ -1026,8 +1064,5 @@ export class Store {
   private countOutbox(taskId: number, change: number): void {
     const count = this.outboxCount.get(taskId);
     if (count !== undefined) this.outboxCount.set(taskId, Math.max(0, count + change));
-  }
-  hasOutbox(taskId: number, kind: string): boolean {
-    return this.s.hasOutboxOfTaskKind.get(taskId, kind) !== undefined;
   }
 }

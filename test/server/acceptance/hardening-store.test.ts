@@ -140,7 +140,7 @@ describe("issue 9: store and platform core", () => {
     const lab = await setupAgent(s, T1, [ADD]);
     const { socket } = await s.connectAgent(T1);
     const { task: running } = await startTask(s, socket, T2, implOf(lab, "add").id, { a: 1, b: 2 });
-    // a second task whose ASSIGN was delivered but never answered: still in the outbox
+    // a second task whose ASSIGN was delivered but never answered: still pending
     const queued = await assign(s, T2, { implementation: implOf(lab, "add").id, args: { a: 3, b: 4 } });
     await socket.next((f) => f.type === "ASSIGN" && f.task === queued.id);
     await socket.close();

@@ -105,7 +105,7 @@ function seed(dataDir: string): Seeded {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const event = db.prepare("INSERT INTO task_event (task_id, kind, message, progress, returns, level, created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    const outbox = db.prepare("INSERT INTO outbox (agent_id, task_id, kind, payload, created_at) VALUES (?, ?, 'ASSIGN', '{}', ?)");
+    const assignPending = db.prepare("UPDATE task SET assign_pending = 1 WHERE id = ?");
     const taskDependency = db.prepare("INSERT INTO task_dependency (task_id, org, dependencies, dependency, dependency_method) VALUES (?, ?, ?, ?, ?)");
 
     const orgs = ["bench", "org1"] as const;
@@ -151,7 +151,7 @@ function seed(dataDir: string): Seeded {
         event.run(taskId, k, k === "LOG" ? `log ${e} of ${n}` : k === "FAILED" ? `error of ${n}` : null, k === "PROGRESS" ? (e * 7) % 100 : null, k === "YIELD" ? `{"return0":${e},"return1":{"value":2.0}}` : null, k === "LOG" ? "DEBUG" : "INFO", created + 10 * e, ++seq);
         if (e === 0) for (const control of controls) event.run(taskId, control, null, null, null, "INFO", created + 1, ++seq);
       }
-      if (open) outbox.run(impl.agent, taskId, created);
+      if (open) assignPending.run(taskId);
       // every third task was assigned with dependencies (the dependencies area's Task fields)
       if (n % 3 === 0) {
         const map = { camera: [{ agent: String(o.agents[n % 4]), actions: { snap: { action: String(impl.action), implementation: String(impl.id) } } }] };

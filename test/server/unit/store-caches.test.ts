@@ -149,9 +149,9 @@ describe("Store row caches (issue 18)", () => {
     const { agent, task } = seed(store);
     const rows = () => (store.db.prepare("SELECT kind FROM outbox WHERE task_id = ? ORDER BY id").all(task.id) as Array<{ kind: string }>).map((r) => r.kind);
     const paused = store.enqueue(agent.id, task.id, "PAUSE", "{}", 1);
-    store.enqueue(agent.id, task.id, "ASSIGN", "{}", 1);
-    expect(store.deleteOutboxOfTask(task.id, "ASSIGN")).toBe(1);
-    expect(store.deleteOutboxOfTask(task.id, "ASSIGN")).toBe(0);
+    store.enqueue(agent.id, task.id, "RESUME", "{}", 1);
+    expect(store.deleteOutboxOfTask(task.id, "RESUME")).toBe(1);
+    expect(store.deleteOutboxOfTask(task.id, "RESUME")).toBe(0);
     expect(rows()).toEqual(["PAUSE"]);
     // the kept PAUSE is still deleted by the end of the task, and after it nothing is left to skip wrongly
     store.deleteOutbox(paused);
@@ -167,27 +167,73 @@ describe("Store row caches (issue 18)", () => {
   it("issue 18: a rolled-back DELETE of an outbox entry is seen again (the count is forgotten with the rollback)", () => {
     const store = openStore();
     const { agent, task } = seed(store);
-    store.enqueue(agent.id, task.id, "ASSIGN", "{}", 1);
+    const pending = () => store.db.prepare("SELECT count(*) AS n FROM outbox WHERE task_id = ? AND kind = 'PAUSE'").get(task.id) as { n: number };
+    store.enqueue(agent.id, task.id, "PAUSE", "{}", 1);
     store.commit();
     expect(() =>
       store.transaction(() => {
-        store.deleteOutboxOfTask(task.id, "ASSIGN");
+        store.deleteOutboxOfTask(task.id, "PAUSE");
         throw new Error("the operation fails after its delete");
       }),
     ).toThrow("the operation fails");
-    expect(store.hasOutbox(task.id, "ASSIGN")).toBe(true);
-    expect(store.deleteOutboxOfTask(task.id, "ASSIGN")).toBe(1);
-    expect(store.hasOutbox(task.id, "ASSIGN")).toBe(false);
+    expect(pending().n).toBe(1);
+    expect(store.deleteOutboxOfTask(task.id, "PAUSE")).toBe(1);
+    expect(pending().n).toBe(0);
+  });
+
+  it("fifth round: an agent's outbox is asked again only after an entry of its own was written (or a rollback)", () => {
+    const store = openStore();
+    const { agent, task } = seed(store);
+    const asked = () => {
+      let count = 0;
+      const statement = (store as unknown as { s: { outboxOfAgentAfter: { all: (...a: unknown[]) => unknown[] } } }).s.outboxOfAgentAfter;
+      const all = statement.all.bind(statement);
+      statement.all = (...a: unknown[]) => {
+        count++;
+        return all(...a);
+      };
+      return () => count;
+    };
+    const count = asked();
+    expect(store.outboxOfAfter(agent.id, 0)).toEqual([]);
+    expect(store.outboxOfAfter(agent.id, 0)).toEqual([]);
+    expect(count()).toBe(1);
+    const paused = store.enqueue(agent.id, task.id, "PAUSE", "{}", 1);
+    expect(store.outboxOfAfter(agent.id, 0).map((e) => e.id)).toEqual([paused.id]);
+    expect(store.outboxOfAfter(agent.id, paused.id)).toEqual([]);
+    expect(count()).toBe(2);
+    expect(() =>
+      store.transaction(() => {
+        store.enqueue(agent.id, task.id, "RESUME", "{}", 1);
+        throw new Error("the control fails after its entry");
+      }),
+    ).toThrow("the control fails");
+    expect(store.outboxOfAfter(agent.id, paused.id)).toEqual([]);
+    expect(count()).toBe(3);
+  });
+
+  it("fifth round: a rolled-back answer of an ASSIGN leaves it pending in the cached row and in SQLite", () => {
+    const store = openStore();
+    const { task } = seed(store);
+    store.commit();
+    expect(() =>
+      store.transaction(() => {
+        store.setAssignPending(task.id, false);
+        throw new Error("the report fails after its answer");
+      }),
+    ).toThrow("the report fails");
+    expect(store.task(task.id)?.assign_pending).toBe(1);
+    expect((store.db.prepare("SELECT assign_pending FROM task WHERE id = ?").get(task.id) as { assign_pending: number }).assign_pending).toBe(1);
   });
 
   it("issue 18: a task written by an earlier process has its outbox entries deleted (no count: SQLite is asked)", () => {
     const store = openStore();
     const { agent, task } = seed(store);
-    store.enqueue(agent.id, task.id, "ASSIGN", "{}", 1);
+    store.enqueue(agent.id, task.id, "PAUSE", "{}", 1);
     store.commit();
     store.close();
     const again = openStore(dirname(store.path));
-    expect(again.deleteOutboxOfTask(task.id, "ASSIGN")).toBe(1);
+    expect(again.deleteOutboxOfTask(task.id, "PAUSE")).toBe(1);
     expect(again.deleteOutboxOfTask(task.id)).toBe(0);
   });
 });

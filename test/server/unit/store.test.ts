@@ -51,7 +51,7 @@ describe("Store", () => {
     const e1 = store.insertEvent(task.id, "STARTED", null, null, null, "INFO", Date.now());
     const e2 = store.insertEvent(task.id, "LOG", "hi", null, null, "WARN", Date.now());
     expect(e2.id).toBeGreaterThan(e1.id);
-    store.enqueue(agent.id, task.id, "ASSIGN", '{"type":"ASSIGN"}', Date.now());
+    store.enqueue(agent.id, task.id, "PAUSE", '{"type":"PAUSE"}', Date.now());
     store.close();
 
     const reopened = new Store(dir);
@@ -60,18 +60,26 @@ describe("Store", () => {
       ["STARTED", null, "INFO"],
       ["LOG", "hi", "WARN"],
     ]);
-    expect(reopened.outboxOf(agent.id).map((o) => o.kind)).toEqual(["ASSIGN"]);
+    expect(reopened.outboxOf(agent.id).map((o) => o.kind)).toEqual(["PAUSE"]);
+    // a new task's ASSIGN waits in its row (migration 16)
+    expect(reopened.pendingAssignsOfAgent(agent.id, 0, 10).map((t) => t.id)).toEqual([task.id]);
     reopened.close();
   });
 
   it("counts a task with a pending ASSIGN as not in flight", () => {
     const store = new Store(freshDir());
     const { agent, task } = seed(store);
-    store.enqueue(agent.id, task.id, "ASSIGN", "{}", Date.now());
+    expect(store.task(task.id)?.assign_pending).toBe(1);
     expect(store.inflightTasksOfAgent(agent.id)).toEqual([]);
     expect(store.openTasksOfAgent(agent.id).map((t) => t.id)).toEqual([task.id]);
-    expect(store.deleteOutboxOfTask(task.id, "ASSIGN")).toBe(1);
+    store.setAssignPending(task.id, false);
     expect(store.inflightTasksOfAgent(agent.id).map((t) => t.id)).toEqual([task.id]);
+    expect(store.pendingAssignsOfAgent(agent.id, 0, 10)).toEqual([]);
+    // re-queued: pending again, in the row the cache holds and in SQLite
+    store.setAssignPending(task.id, true);
+    expect(store.task(task.id)?.assign_pending).toBe(1);
+    expect(store.pendingAssignsOfAgent(agent.id, 0, 10).map((t) => t.assign_pending)).toEqual([1]);
+    expect(store.pendingAssignsOfAgent(agent.id, task.id, 10)).toEqual([]);
     store.close();
   });
 
@@ -91,10 +99,14 @@ describe("Store", () => {
     const store = new Store(freshDir());
     const { agent } = seed(store);
     store.updateAgent(agent.id, { connected: 1, lease_epoch: 5, active_connection_id: "c" });
+    // the seeded task's ASSIGN was never answered: not in flight
+    expect(store.resetAgentsAfterRestart(Date.now())).toEqual([]);
+    store.updateAgent(agent.id, { connected: 1, lease_epoch: 6, active_connection_id: "c" });
+    store.setAssignPending(store.openTasksOfAgent(agent.id)[0]!.id, false);
     expect(store.resetAgentsAfterRestart(Date.now())).toEqual([agent.id]);
     const after = store.agent(agent.id)!;
     expect(after.connected).toBe(0);
-    expect(after.lease_epoch).toBe(6);
+    expect(after.lease_epoch).toBe(7);
     expect(after.active_connection_id).toBeNull();
     store.close();
   });
