@@ -8,7 +8,7 @@
  * so nothing rolled back is replayed); a live payload the replay already carried is skipped. Nothing
  * published after the listener was added is lost, and nothing is sent twice.
  */
-import type { IdentityKey, Store, TaskEventRow, TaskRow } from "../store/store.js";
+import { copyTask, type IdentityKey, type Store, type TaskEventRow, type TaskRow } from "../store/store.js";
 
 export interface ReplayLimits {
   replayWindowMs: number;
@@ -53,7 +53,14 @@ export function readMyTasksReplay(store: Store, identity: IdentityKey, limits: R
 
 /** A task row as it was when created, which is what a live subscriber's `create` carried. */
 export function asCreated(task: TaskRow): TaskRow {
-  return { ...task, is_done: 0, latest_event_kind: "STARTED", latest_instruct_kind: "ASSIGN", status_message: null, updated_at: task.created_at, finished_at: null };
+  const created = copyTask(task);
+  created.is_done = 0;
+  created.latest_event_kind = "STARTED";
+  created.latest_instruct_kind = "ASSIGN";
+  created.status_message = null;
+  created.updated_at = task.created_at;
+  created.finished_at = null;
+  return created;
 }
 
 /**

@@ -19,7 +19,7 @@ import {
 } from "../../protocol/index.js";
 import type { Identity } from "../auth.js";
 import { identityKey } from "../auth.js";
-import type { ActionRow, ImplementationRow, StoreWriteError, TaskEventRow, TaskRow } from "../store/store.js";
+import { copyTask, type ActionRow, type ImplementationRow, type StoreWriteError, type TaskEventRow, type TaskRow } from "../store/store.js";
 import { PlatformError, invalidArgs } from "./errors.js";
 import {
   ASSIGN_FRAME_OVERHEAD,
@@ -385,7 +385,12 @@ export class Tasks {
       clearTimeout(timer);
       this.autoInterruptTimers.delete(task.id);
     }
-    const updated: TaskRow = { ...task, latest_event_kind: kind, is_done: 1, status_message: message, updated_at: now, finished_at: now };
+    const updated = copyTask(task);
+    updated.latest_event_kind = kind;
+    updated.is_done = 1;
+    updated.status_message = message;
+    updated.updated_at = now;
+    updated.finished_at = now;
     this.recordEvent(updated, kind, { message }, now);
     this.p.publish({ type: "taskUpdate", task: updated });
     return true;
@@ -493,7 +498,10 @@ export class Tasks {
     });
     this.watchBatch(link);
     if ((type === "STARTED" || type === "PAUSED" || type === "RESUMED") && !task.is_done) {
-      this.p.publish({ type: "taskUpdate", task: { ...task, latest_event_kind: type, updated_at: now } });
+      const updated = copyTask(task);
+      updated.latest_event_kind = type;
+      updated.updated_at = now;
+      this.p.publish({ type: "taskUpdate", task: updated });
     }
     // which reports are acknowledged is the protocol's rule (protocol/rules.ts)
     return { ok: true, ack: ACKED_REPORT_TYPES.has(type as FromAgentType) };

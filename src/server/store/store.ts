@@ -249,6 +249,41 @@ function byTask(rows: TaskEventRow[], maxRows: number): Map<number, TaskEventRow
   return grouped;
 }
 
+/**
+ * A copy of a task row as an object literal with the table's columns in their order: the shape of a
+ * row read from SQLite. Callers change fields on the copy. A spread with properties after it
+ * (`{ ...task, x }`) built a new map per object, 1–7 KB of allocation each (issue 18, fifth round:
+ * the core made three such copies per task).
+ */
+export function copyTask(t: TaskRow): TaskRow {
+  return {
+    id: t.id,
+    org: t.org,
+    action_id: t.action_id,
+    implementation_id: t.implementation_id,
+    agent_id: t.agent_id,
+    caller_id: t.caller_id,
+    reference: t.reference,
+    args: t.args,
+    args_hash: t.args_hash,
+    parent_id: t.parent_id,
+    root_id: t.root_id,
+    is_done: t.is_done,
+    latest_event_kind: t.latest_event_kind,
+    latest_instruct_kind: t.latest_instruct_kind,
+    status_message: t.status_message,
+    capture: t.capture,
+    ephemeral: t.ephemeral,
+    step: t.step,
+    created_at: t.created_at,
+    updated_at: t.updated_at,
+    finished_at: t.finished_at,
+    reference_key: t.reference_key,
+    args_key: t.args_key,
+    assign_pending: t.assign_pending,
+  };
+}
+
 function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {
   if (cache.size >= ROW_CACHE_LIMIT) cache.clear();
   cache.set(key, value);
@@ -818,16 +853,29 @@ export class Store {
     );
     // the row as stored, without reading it back
     const task: TaskRow = Object.freeze({
-      ...row,
-      reference_key: referenceKey,
-      args_key: argsKey,
       id: Number(info.lastInsertRowid),
+      org: row.org,
+      action_id: row.action_id,
+      implementation_id: row.implementation_id,
+      agent_id: row.agent_id,
+      caller_id: row.caller_id,
+      reference: row.reference,
+      args: row.args,
+      args_hash: row.args_hash,
+      parent_id: row.parent_id,
+      root_id: row.root_id,
       is_done: 0,
       latest_event_kind: "STARTED",
       latest_instruct_kind: "ASSIGN",
       status_message: null,
+      capture: row.capture,
+      ephemeral: row.ephemeral,
+      step: row.step,
+      created_at: row.created_at,
       updated_at: row.created_at,
       finished_at: null,
+      reference_key: referenceKey,
+      args_key: argsKey,
       assign_pending: 1,
     });
     if (this.outboxCount.size < ROW_CACHE_LIMIT) this.outboxCount.set(task.id, 0);
@@ -855,7 +903,11 @@ export class Store {
     const value = pending ? 1 : 0;
     this.s.setAssignPending.run(value, taskId);
     const open = this.openTasks.get(taskId);
-    if (open) this.openTasks.set(taskId, Object.freeze({ ...open, assign_pending: value }));
+    if (open) {
+      const next = copyTask(open);
+      next.assign_pending = value;
+      this.openTasks.set(taskId, Object.freeze(next));
+    }
   }
   openDescendants(rootId: number): TaskRow[] {
     return this.s.openDescendants.all(rootId);
@@ -864,7 +916,12 @@ export class Store {
     this.batch();
     this.s.setTaskEvent.run(kind, now, taskId);
     const open = this.openTasks.get(taskId);
-    if (open) this.openTasks.set(taskId, Object.freeze({ ...open, latest_event_kind: kind, updated_at: now }));
+    if (open) {
+      const next = copyTask(open);
+      next.latest_event_kind = kind;
+      next.updated_at = now;
+      this.openTasks.set(taskId, Object.freeze(next));
+    }
   }
   /** Marks the task terminal; false when it already was (dedup). */
   setTaskDone(taskId: number, kind: string, statusMessage: string | null, now: number): boolean {
@@ -876,7 +933,12 @@ export class Store {
     this.batch();
     this.s.setTaskInstruct.run(kind, now, taskId);
     const open = this.openTasks.get(taskId);
-    if (open) this.openTasks.set(taskId, Object.freeze({ ...open, latest_instruct_kind: kind, updated_at: now }));
+    if (open) {
+      const next = copyTask(open);
+      next.latest_instruct_kind = kind;
+      next.updated_at = now;
+      this.openTasks.set(taskId, Object.freeze(next));
+    }
   }
   insertEvent(
     taskId: number,

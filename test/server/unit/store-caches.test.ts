@@ -5,7 +5,7 @@
  */
 import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
-import { OPEN_TASK_CACHE_LIMIT, OPEN_TASK_CACHE_MAX_ARGS, type Store } from "../../../src/server/store/store.js";
+import { copyTask, OPEN_TASK_CACHE_LIMIT, OPEN_TASK_CACHE_MAX_ARGS, type Store } from "../../../src/server/store/store.js";
 import { useTemporaryStores } from "../helpers/store.js";
 
 const openStore = useTemporaryStores("arkitekt-store-caches-");
@@ -179,6 +179,19 @@ describe("Store row caches (issue 18)", () => {
     expect(pending().n).toBe(1);
     expect(store.deleteOutboxOfTask(task.id, "PAUSE")).toBe(1);
     expect(pending().n).toBe(0);
+  });
+
+  it("fifth round: a task row made in memory (insertTask, copyTask) has the table's columns, in their order, with the stored values", () => {
+    const store = openStore();
+    const { task } = seed(store);
+    store.setTaskLatestEvent(task.id, "QUEUED", 7);
+    const columns = (store.db.prepare("PRAGMA table_info(task)").all() as Array<{ name: string }>).map((c) => c.name);
+    const row = stored(store, "task", task.id) as Record<string, unknown>;
+    expect(Object.keys(row)).toEqual(columns);
+    expect(Object.keys(task)).toEqual(columns);
+    expect(Object.keys(copyTask(task))).toEqual(columns);
+    expect(store.task(task.id)).toEqual(row);
+    expect(Object.isFrozen(store.task(task.id))).toBe(true);
   });
 
   it("fifth round: an agent's outbox is asked again only after an entry of its own was written (or a rollback)", () => {
