@@ -6,11 +6,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { expandClaims } from "../../../src/server/auth.js";
 import { compileOptions } from "../../../src/server/options.js";
 import { Platform, type AgentLink } from "../../../src/server/platform.js";
-import { Store } from "../../../src/server/store/store.js";
+import { MIGRATIONS } from "../../../src/server/store/migrations.js";
+import { STORE_FILE, Store } from "../../../src/server/store/store.js";
 import { silentLogger } from "../../../src/shared/logger.js";
 
 const opened: Array<() => void> = [];
@@ -141,5 +143,31 @@ describe("ASSIGN delivery from the task rows (fifth round of issue 18)", () => {
     const later = assign(3);
     store.commit();
     expect(tasksSent(again)).toEqual([String(waiting.id), String(later.id)]);
+  });
+
+  it("a store from before migration 16 upgrades: ASSIGNs waiting in its outbox wait in their tasks' rows, other entries stay", () => {
+    const dir = mkdtempSync(join(tmpdir(), "arkitekt-outbox-upgrade-"));
+    opened.push(() => rmSync(dir, { recursive: true, force: true }));
+    const db = new Database(join(dir, STORE_FILE));
+    // the arkitekt_lookup_key function migration 15 uses is registered by the Store only: old rows had no keys to fill
+    db.function("arkitekt_lookup_key", (_text: unknown) => 0);
+    for (const sql of MIGRATIONS.slice(0, 15)) db.exec(sql);
+    db.pragma("user_version = 15");
+    db.exec(`INSERT INTO agent (org, client_id, user_sub, iss, name, created_at) VALUES ('lab', 'c', 'u', 'i', 'a', 0);
+      INSERT INTO action (org, app, key, version, hash, name, kind, definition, defined_at) VALUES ('lab', 'a', 'k', '1', 'h', 'K', 'FUNCTION', '{}', 0);
+      INSERT INTO caller (org, client_id, user_sub, iss) VALUES ('lab', 'c', 'u', 'i');`);
+    const task = db.prepare("INSERT INTO task (org, action_id, agent_id, caller_id, reference, args, args_hash, created_at, updated_at) VALUES ('lab', 1, 1, 1, ?, '{}', 'x', 0, 0)");
+    const waiting = Number(task.run("waiting").lastInsertRowid);
+    const running = Number(task.run("running").lastInsertRowid);
+    const entry = db.prepare("INSERT INTO outbox (agent_id, task_id, kind, payload, created_at) VALUES (1, ?, ?, '{}', 0)");
+    entry.run(waiting, "ASSIGN");
+    entry.run(running, "PAUSE");
+    db.close();
+
+    const store = new Store(dir);
+    opened.unshift(() => store.close());
+    expect(store.pendingAssignsOfAgent(1, 0, 10).map((t) => t.id)).toEqual([waiting]);
+    expect(store.inflightTasksOfAgent(1).map((t) => t.id)).toEqual([running]);
+    expect(store.outboxOf(1).map((e) => [e.task_id, e.kind])).toEqual([[running, "PAUSE"]]);
   });
 });
