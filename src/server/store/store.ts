@@ -1073,8 +1073,9 @@ export class Store {
   // outbox --------------------------------------------------------------------------------------
 
   // How many outbox entries each task created by this process has (bounded; a task not in it is
-  // asked of SQLite). Each report deleted the task's ASSIGN and its end deleted every entry: two of
-  // those three DELETEs found nothing, ~8 µs of CPU per task (issue 18). Forgotten on any rollback.
+  // asked of SQLite). A task's end deletes its entries, a PAUSED or RESUMED report its control: for
+  // almost every task there is none, and each such DELETE cost ~4 µs of CPU (issue 18). Forgotten
+  // on any rollback.
   private readonly outboxCount = new Map<number, number>();
   // Per agent, an outbox id past which it is known to have no entry: each commit that assigns asks
   // for the agent's new entries, which are rare now that ASSIGNs wait in the task rows (fifth round).
