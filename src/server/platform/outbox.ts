@@ -46,7 +46,7 @@ export class Outbox {
     let queue = this.live.get(agentId);
     if (!queue) this.live.set(agentId, (queue = []));
     queue.push({ taskId, frame, batch: this.store.openBatch ?? -1 });
-    if (queue.length > LIVE_LIMIT) this.dropLive(agentId, (entry) => entry.batch !== this.store.openBatch);
+    if (queue.length > LIVE_LIMIT) this.dropLive(agentId, this.committed);
   }
 
   /** The task's ASSIGN waits again (re-queued after its agent was lost): the link writes it from the rows. */
@@ -74,7 +74,7 @@ export class Outbox {
     const link = this.p.leases.links.get(agentId);
     if (!link) {
       // no one to hand them to: the rows keep them for the next link
-      this.dropLive(agentId, (entry) => entry.batch !== this.store.openBatch);
+      this.dropLive(agentId, this.committed);
       return;
     }
     if (this.sendAssigns(link) && this.sendEntries(link)) {
@@ -86,7 +86,7 @@ export class Outbox {
   /** False when the socket backlogged first (a drain flushes again). */
   private sendAssigns(link: AgentLink): boolean {
     const agentId = link.agentId;
-    let after: number | null = this.replayAfter.has(link) ? this.replayAfter.get(link)! : 0;
+    let after = this.replayPoint(link);
     while (after !== null) {
       const rows = this.store.pendingAssignsOfAgent(agentId, after, REPLAY_PAGE);
       for (const task of rows) {
@@ -101,7 +101,7 @@ export class Outbox {
       if (rows.length < REPLAY_PAGE) {
         // every committed task is in the rows just read: what was handed over for them is sent
         after = null;
-        this.dropLive(agentId, (entry) => entry.batch !== this.store.openBatch, false);
+        this.dropLive(agentId, this.committed, false);
       }
     }
     this.replayAfter.set(link, null);
@@ -111,7 +111,7 @@ export class Outbox {
     let drained = true;
     for (const entry of queue) {
       // written by a transaction still open (a commit's callback assigned again): it goes out after its own commit
-      if (entry.batch === this.store.openBatch) break;
+      if (!this.committed(entry)) break;
       if (this.backlogged(link)) {
         drained = false;
         break;
@@ -152,9 +152,18 @@ export class Outbox {
     return impl && action ? this.p.tasks.assignFrame(task, impl, action) : undefined;
   }
 
+  /** Where the link's writing from the rows stands (`replayAfter`): a link not served yet starts at the beginning. */
+  private replayPoint(link: AgentLink): number | null {
+    const after = this.replayAfter.get(link);
+    return after === undefined ? 0 : after;
+  }
+
+  /** True for a frame whose task's transaction has committed (the open one's wait for their commit). */
+  private readonly committed = (entry: LiveAssign): boolean => entry.batch !== this.store.openBatch;
+
   /** The link writes its pending ASSIGNs from the rows again, from after task `taskId` (or from earlier). */
   private replayFrom(link: AgentLink, taskId: number): void {
-    const current = this.replayAfter.has(link) ? this.replayAfter.get(link)! : 0;
+    const current = this.replayPoint(link);
     this.replayAfter.set(link, current === null ? taskId : Math.min(current, taskId));
   }
 

@@ -14,6 +14,7 @@ import { Platform, type AgentLink } from "../../../src/server/platform.js";
 import { MIGRATIONS } from "../../../src/server/store/migrations.js";
 import { STORE_FILE, Store } from "../../../src/server/store/store.js";
 import { silentLogger } from "../../../src/shared/logger.js";
+import { ADD } from "../helpers/fixture.js";
 
 const opened: Array<() => void> = [];
 afterEach(() => {
@@ -22,15 +23,6 @@ afterEach(() => {
 
 const AGENT = expandClaims("a", { sub: "agent", client_id: "agent", active_org: "lab" });
 const CALLER = expandClaims("c", { sub: "caller", client_id: "caller", active_org: "lab" });
-const ECHO = {
-  key: "echo",
-  version: "1",
-  name: "echo",
-  kind: "FUNCTION",
-  args: [{ key: "x", kind: "INT", nullable: false }],
-  returns: [{ key: "return0", kind: "INT", nullable: false }],
-};
-
 interface TestLink extends AgentLink {
   sent: string[];
   /** While true the socket reports a backlog; `drain()` ends it and runs the waiting flush. */
@@ -48,7 +40,7 @@ function setUp() {
     store.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  platform.implementAgent(AGENT, { implementations: [{ interface: "echo", definition: ECHO }] });
+  platform.implementAgent(AGENT, { implementations: [ADD] });
   const connect = (session: string): TestLink => {
     const claim = platform.claim(AGENT, `conn-${session}`, true, session);
     if (!claim.ok) throw new Error("claim failed");
@@ -79,8 +71,8 @@ function setUp() {
   };
   const link = connect("s1");
   const impl = String(store.implementationsOfAgent(link.agentId)[0]!.id);
-  const assign = (x: number) => platform.assign(CALLER, { implementation: impl, args: { x } });
-  const tasksSent = (l: TestLink) => l.sent.map((f) => JSON.parse(f) as { type: string; task: string; args?: { x: number } }).filter((f) => f.type === "ASSIGN").map((f) => f.task);
+  const assign = (x: number) => platform.assign(CALLER, { implementation: impl, args: { a: x, b: 0 } });
+  const tasksSent = (l: TestLink) => l.sent.map((f) => JSON.parse(f) as { type: string; task: string }).filter((f) => f.type === "ASSIGN").map((f) => f.task);
   return { store, platform, link, connect, assign, tasksSent };
 }
 
@@ -112,7 +104,7 @@ describe("ASSIGN delivery from the task rows (fifth round of issue 18)", () => {
     store.commit();
     // (SQLite gives the undone task's id to the next one: the args tell them apart)
     expect(tasksSent(link)).toEqual([String(kept.id)]);
-    expect(link.sent.map((f) => (JSON.parse(f) as { args?: { x: number } }).args?.x)).toEqual([3]);
+    expect(link.sent.map((f) => (JSON.parse(f) as { args?: { a: number } }).args?.a)).toEqual([3]);
   });
 
   it("past the in-memory bound of a backlogged socket the ASSIGNs are written from the rows on drain: each once, in order", () => {
