@@ -40,7 +40,7 @@ function setUp() {
     store.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  platform.implementAgent(AGENT, { implementations: [ADD] });
+  platform.implementAgent(AGENT, { implementations: [{ ...ADD }] });
   const connect = (session: string): TestLink => {
     const claim = platform.claim(AGENT, `conn-${session}`, true, session);
     if (!claim.ok) throw new Error("claim failed");
